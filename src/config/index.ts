@@ -1,0 +1,204 @@
+// The only reader of process.env. Everything else receives a frozen, typed Config.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const seconds = z.coerce.number().int().positive();
+
+const cookieKeys = z
+  .string()
+  .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().min(32, { message: 'each key must be at least 32 characters' }))
+      .min(1, { message: 'needs at least one key' }),
+  );
+
+const encryptionKey = z
+  .string()
+  .transform((v) => Buffer.from(v, 'base64'))
+  .refine((b) => b.length === 32, { message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)' });
+
+const resourceServer = z.object({
+  scope: z.string().default(''),
+  audience: z.string().optional(),
+  accessTokenTTL: seconds.optional(),
+  accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+});
+
+const resources = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.url({ message: 'each key must be an absolute URL (the resource indicator)' }),
+      resourceServer,
+    ),
+  );
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ISSUER: z.url({ message: 'must be an absolute URL such as https://id.example.com' }).optional(),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, { message: 'must start with mongodb:// or mongodb+srv://' }).optional(),
+  EMBEDDED_DB_DIR: z.string().min(1).default('.data/ferretdb'),
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(27018),
+
+  COOKIE_KEYS: cookieKeys.optional(),
+  DATA_ENCRYPTION_KEY: encryptionKey.optional(),
+  DEV_SECRETS_FILE: z.string().min(1).default('.data/dev-secrets.json'),
+
+  DEMO: bool.optional(),
+  DEMO_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).default('demo-app'),
+  DEMO_REDIRECT_URI: z.url().default('https://oidcdebugger.com/debug'),
+  DEMO_USER_EMAIL: z.email().default('demo@example.com'),
+
+  ACCESS_TOKEN_TTL: seconds.default(3600),
+  ID_TOKEN_TTL: seconds.default(3600),
+  REFRESH_TOKEN_TTL: seconds.default(14 * 24 * 3600),
+  SESSION_TTL: seconds.default(14 * 24 * 3600),
+  INTERACTION_TTL: seconds.default(3600),
+  AUTHORIZATION_CODE_TTL: seconds.default(60),
+  DEVICE_CODE_TTL: seconds.default(600),
+  CLIENT_CREDENTIALS_TTL: seconds.default(600),
+
+  RESOURCES: resources.optional(),
+  KEYS_REFRESH_SECONDS: seconds.default(60),
+  SWEEP_INTERVAL_SECONDS: seconds.default(300),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface ResourceServer {
+  scope: string;
+  audience?: string;
+  accessTokenTTL?: number;
+  accessTokenFormat: 'jwt' | 'opaque';
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  issuer: string;
+  trustProxy: boolean;
+  logLevel: string;
+  database: { uri?: string; embeddedDir: string; embeddedPort: number };
+  cookieKeys: string[];
+  dataEncryptionKey: Buffer;
+  demo: { enabled: boolean; clientId: string; redirectUri: string; userEmail: string };
+  ttl: {
+    accessToken: number;
+    idToken: number;
+    refreshToken: number;
+    session: number;
+    interaction: number;
+    authorizationCode: number;
+    deviceCode: number;
+    clientCredentials: number;
+  };
+  resources: Record<string, ResourceServer>;
+  keysRefreshSeconds: number;
+  sweepIntervalSeconds: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+interface DevSecrets {
+  cookieKeys: string[];
+  dataEncryptionKey: string;
+}
+
+// Outside production, secrets that are not configured are generated once and kept in a local file, so that the
+// quick start needs no setup and a restart keeps sessions and encrypted keys readable. Production must configure them.
+function devSecrets(file: string): DevSecrets {
+  const path = resolve(file);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    dataEncryptionKey: randomBytes(32).toString('base64'),
+  };
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
+  // Empty strings count as unset, as they do in most .env tooling.
+  const input = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    // Name the variable itself (not COOKIE_KEYS.0): that is what the operator has to change.
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? '(environment)')}: ${i.message}`));
+  }
+  const e = parsed.data;
+
+  let cookie = e.COOKIE_KEYS;
+  let dek = e.DATA_ENCRYPTION_KEY;
+  if (!cookie || !dek) {
+    if (e.NODE_ENV === 'production') {
+      const missing = [!cookie && 'COOKIE_KEYS', !dek && 'DATA_ENCRYPTION_KEY'].filter(Boolean);
+      throw new ConfigError(missing.map((m) => `${m}: required when NODE_ENV=production`));
+    }
+    const dev = devSecrets(e.DEV_SECRETS_FILE);
+    cookie ??= dev.cookieKeys;
+    dek ??= Buffer.from(dev.dataEncryptionKey, 'base64');
+  }
+
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    issuer,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    database: { uri: e.MONGODB_URI, embeddedDir: e.EMBEDDED_DB_DIR, embeddedPort: e.EMBEDDED_DB_PORT },
+    cookieKeys: cookie,
+    dataEncryptionKey: dek,
+    demo: {
+      enabled: e.DEMO ?? e.NODE_ENV === 'development',
+      clientId: e.DEMO_CLIENT_ID,
+      redirectUri: e.DEMO_REDIRECT_URI,
+      userEmail: e.DEMO_USER_EMAIL,
+    },
+    ttl: {
+      accessToken: e.ACCESS_TOKEN_TTL,
+      idToken: e.ID_TOKEN_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      session: e.SESSION_TTL,
+      interaction: e.INTERACTION_TTL,
+      authorizationCode: e.AUTHORIZATION_CODE_TTL,
+      deviceCode: e.DEVICE_CODE_TTL,
+      clientCredentials: e.CLIENT_CREDENTIALS_TTL,
+    },
+    resources: e.RESOURCES ?? {},
+    keysRefreshSeconds: e.KEYS_REFRESH_SECONDS,
+    sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+  });
+}

@@ -1,0 +1,33 @@
+// Encryption of secrets at rest (private signing keys, client secrets): AES-256-GCM with a key from configuration.
+// The output is self-describing ("v1.<iv>.<tag>.<ciphertext>", base64url) so that the format can evolve.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export interface Cipher {
+  encrypt(plaintext: string): string;
+  decrypt(sealed: string): string;
+}
+
+const PREFIX = 'v1';
+
+export function createCipher(key: Buffer): Cipher {
+  if (key.length !== 32) throw new Error('data encryption key must be 32 bytes');
+  return {
+    encrypt(plaintext) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return [PREFIX, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    },
+    decrypt(sealed) {
+      const [prefix, iv, tag, body] = sealed.split('.');
+      if (prefix !== PREFIX || !iv || !tag || body === undefined) throw new Error('not an encrypted value');
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
+export function isEncrypted(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(`${PREFIX}.`) && value.split('.').length === 4;
+}

@@ -1,0 +1,17 @@
+// Starts one embedded database for the whole run unless MONGODB_URI points at a server.
+// Each test file then works in a database of its own (see test/support/db.ts), so files never see each other's rows.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.MONGODB_URI) {
+    process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ciam-test-db-'));
+  const db = await startEmbeddedDatabase({ dir, port: 0, reuse: false });
+  process.env.TEST_MONGODB_URI = db.uri;
+  (globalThis as { __CIAM_TEST_DB__?: typeof db }).__CIAM_TEST_DB__ = db;
+}
