@@ -1,0 +1,12 @@
+// The connection runs with autoIndex off (index builds must not surprise a production start), so indexes the
+// code relies on for correctness, such as the unique e-mail, are created here, once, at start.
+import type { Connection } from 'mongoose';
+import { auditEventModel } from './audit-event.ts';
+import { keyRingModel } from './signing-key.ts';
+import { userModel } from './user.ts';
+
+export async function ensureModelIndexes(conn: Connection): Promise<void> {
+  for (const model of [userModel(conn), auditEventModel(conn), keyRingModel(conn)]) {
+    await model.createIndexes();
+  }
+}

@@ -1,0 +1,96 @@
+// Accounts: the normalised e-mail is the login name (unique), `_id` is the OIDC `sub` (random, never reassigned),
+// claim fields carry the standard OIDC names so that findAccount can hand them over unchanged.
+import { randomUUID } from 'node:crypto';
+import { Schema, type Connection, type HydratedDocument, type Model } from 'mongoose';
+
+export interface Address {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+}
+
+/** Standard OIDC claims an account may carry, under their OIDC names. */
+export interface UserClaims {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: Address;
+}
+
+export interface User extends UserClaims {
+  _id: string;
+  email: string;
+  email_verified: boolean;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const addressSchema = new Schema<Address>(
+  {
+    formatted: String,
+    street_address: String,
+    locality: String,
+    region: String,
+    postal_code: String,
+    country: String,
+  },
+  { _id: false },
+);
+
+const userSchema = new Schema<User>(
+  {
+    _id: { type: String, default: () => randomUUID() },
+    email: { type: String, required: true, set: normaliseEmail },
+    email_verified: { type: Boolean, default: false },
+    passwordHash: { type: String, required: true },
+    disabled: { type: Boolean, default: false },
+
+    name: String,
+    given_name: String,
+    family_name: String,
+    middle_name: String,
+    nickname: String,
+    preferred_username: String,
+    profile: String,
+    picture: String,
+    website: String,
+    gender: String,
+    birthdate: String,
+    zoneinfo: String,
+    locale: String,
+    phone_number: String,
+    phone_number_verified: Boolean,
+    address: { type: addressSchema, default: undefined },
+  },
+  { collection: 'users', timestamps: true, versionKey: false },
+);
+
+userSchema.index({ email: 1 }, { unique: true });
+
+export type UserDocument = HydratedDocument<User>;
+export type UserModel = Model<User>;
+
+export function userModel(conn: Connection): UserModel {
+  return (conn.models.User as UserModel | undefined) ?? conn.model<User>('User', userSchema);
+}

@@ -1,0 +1,45 @@
+// Password hashing with argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
+// Stored hashes are PHC strings that carry their own parameters, so old hashes keep verifying after the parameters
+// change and are upgraded at the next successful login (needsRehash).
+import argon2 from 'argon2';
+
+export interface PasswordParams {
+  memoryCost: number; // KiB
+  timeCost: number;
+  parallelism: number;
+}
+
+export const PASSWORD_PARAMS: Readonly<PasswordParams> = Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+
+export function hashPassword(password: string, params: PasswordParams = PASSWORD_PARAMS): Promise<string> {
+  return argon2.hash(password, { type: argon2.argon2id, ...params });
+}
+
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  try {
+    return await argon2.verify(hash, password);
+  } catch {
+    // A malformed stored hash must read as "wrong password", never as a server error that reveals the account.
+    return false;
+  }
+}
+
+// PHC string: $argon2id$v=19$m=19456,p=1,t=2$<salt>$<hash> (parameter order varies between implementations).
+function parsePhc(hash: string): { type: string; version: number; params: Map<string, number> } | undefined {
+  const [empty, type, version, params] = hash.split('$');
+  if (empty !== '' || !type || !version?.startsWith('v=') || !params) return undefined;
+  const entries = params.split(',').map((kv) => kv.split('=') as [string, string | undefined]);
+  return { type, version: Number(version.slice(2)), params: new Map(entries.map(([k, v]) => [k, Number(v)])) };
+}
+
+export function needsRehash(hash: string, params: PasswordParams = PASSWORD_PARAMS): boolean {
+  const phc = parsePhc(hash);
+  if (!phc) return true;
+  return (
+    phc.type !== 'argon2id' ||
+    phc.version !== 0x13 ||
+    phc.params.get('m') !== params.memoryCost ||
+    phc.params.get('t') !== params.timeCost ||
+    phc.params.get('p') !== params.parallelism
+  );
+}

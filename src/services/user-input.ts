@@ -1,0 +1,63 @@
+// Validation of account data at the service boundary: every caller (CLI, pages, seeds) gets the same rules and
+// the same clear messages.
+import { z } from 'zod';
+import { badRequest } from '../errors.ts';
+import type { UserClaims } from '../db/models/user.ts';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
+
+const claimsSchema = z.object({
+  name: text(200).optional(),
+  given_name: text(100).optional(),
+  family_name: text(100).optional(),
+  middle_name: text(100).optional(),
+  nickname: text(100).optional(),
+  preferred_username: text(100).optional(),
+  profile: url.optional(),
+  picture: url.optional(),
+  website: url.optional(),
+  gender: text(50).optional(),
+  birthdate: z.string().regex(/^(\d{4}|\d{4}-\d{2}-\d{2}|0000-\d{2}-\d{2})$/, { message: 'must be YYYY, YYYY-MM-DD or 0000-MM-DD' }).optional(),
+  zoneinfo: text(64).optional(),
+  locale: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, { message: 'must be a BCP 47 language tag such as en-US' }).optional(),
+  phone_number: z.string().regex(/^\+[1-9]\d{1,14}(;ext=\d+)?$/, { message: 'must be in E.164 format such as +4512345678' }).optional(),
+  phone_number_verified: z.boolean().optional(),
+  address: z
+    .object({
+      formatted: text(500).optional(),
+      street_address: text(300).optional(),
+      locality: text(100).optional(),
+      region: text(100).optional(),
+      postal_code: text(20).optional(),
+      country: text(100).optional(),
+    })
+    .strict()
+    .optional(),
+});
+
+// NIST SP 800-63B: at least 8 characters, long passphrases allowed; the cap only stops absurd inputs.
+export const passwordSchema = z
+  .string()
+  .min(8, { message: 'must be at least 8 characters' })
+  .max(1024, { message: 'must be at most 1024 characters' });
+
+const createSchema = claimsSchema
+  .extend({
+    email: z.string().trim().pipe(z.email({ message: 'must be a valid e-mail address' })).pipe(z.string().max(254)),
+    password: passwordSchema,
+    emailVerified: z.boolean().optional(),
+  })
+  .strict();
+
+export type CreateUserInput = z.input<typeof createSchema>;
+export type ValidCreateUserInput = z.output<typeof createSchema> & UserClaims;
+
+export function parseCreateUser(input: unknown): ValidCreateUserInput {
+  const parsed = createSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw badRequest(`Invalid user: ${problems.join('; ')}`, { problems });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,122 @@
+// Accounts: creation, password authentication and the account lookup oidc-provider calls (findAccount).
+import { randomBytes } from 'node:crypto';
+import type { Account } from 'oidc-provider';
+import { conflict } from '../errors.ts';
+import { normaliseEmail, type User, type UserClaims, type UserModel } from '../db/models/user.ts';
+import type { Logger } from '../log.ts';
+import type { AuditLog } from './audit.ts';
+import { accountClaims } from './claims.ts';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
+import { parseCreateUser, type CreateUserInput } from './user-input.ts';
+
+export type UserView = UserClaims & {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export interface LoginMeta {
+  ip?: string;
+  userAgent?: string;
+  clientId?: string;
+}
+
+export interface UserService {
+  create(input: CreateUserInput): Promise<UserView>;
+  authenticate(email: string, password: string, meta: LoginMeta): Promise<{ accountId: string } | null>;
+  findById(id: string): Promise<UserView | null>;
+  findAccount(ctx: unknown, sub: string): Promise<Account | undefined>;
+}
+
+export type { CreateUserInput };
+
+function toView(u: User): UserView {
+  const { _id, passwordHash: _secret, ...rest } = u;
+  return { id: _id, ...rest };
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+export function createUserService(deps: { users: UserModel; audit: AuditLog; logger?: Logger }): UserService {
+  const { users, audit, logger } = deps;
+
+  // The unique e-mail index is what makes "one account per address" true under concurrent sign-ups; the
+  // connection does not auto-create indexes, so make sure it exists before the first write.
+  let indexes: Promise<unknown> | undefined;
+  const ensureIndexes = () => {
+    indexes ??= users.createIndexes().catch((err: unknown) => {
+      indexes = undefined;
+      throw err;
+    });
+    return indexes;
+  };
+
+  // Unknown e-mails are verified against this hash so that they cost the same time as a wrong password.
+  let dummy: Promise<string> | undefined;
+  const dummyHash = () => (dummy ??= hashPassword(randomBytes(16).toString('base64url')));
+
+  async function rehash(user: User, password: string): Promise<void> {
+    try {
+      const passwordHash = await hashPassword(password);
+      await users.updateOne({ _id: user._id, passwordHash: user.passwordHash }, { $set: { passwordHash } });
+      await audit.record({ type: 'password.rehashed', outcome: 'success', accountId: user._id });
+    } catch (err) {
+      // The login itself succeeded; the upgrade is retried at the next one.
+      logger?.warn({ err, accountId: user._id }, 'password rehash failed');
+    }
+  }
+
+  return {
+    async create(input) {
+      const { password, emailVerified, ...claims } = parseCreateUser(input);
+      await ensureIndexes();
+      const passwordHash = await hashPassword(password);
+      try {
+        const doc = await users.create({ ...claims, email_verified: emailVerified ?? false, passwordHash });
+        const user = doc.toObject<User>();
+        await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id });
+        return toView(user);
+      } catch (err) {
+        if (isDuplicateKey(err)) throw conflict('An account with this e-mail address already exists');
+        throw err;
+      }
+    },
+
+    async authenticate(email, password, meta) {
+      const user = await users.findOne({ email: normaliseEmail(email) }).lean<User>();
+      // Always run exactly one verification, whatever the account state, so timing reveals nothing.
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
+      const context = { ip: meta.ip, userAgent: meta.userAgent, clientId: meta.clientId };
+
+      if (!user || !ok || user.disabled) {
+        const reason = !user ? 'unknown_account' : user.disabled ? 'disabled' : 'bad_password';
+        await audit.record({ type: 'login.failure', outcome: 'failure', accountId: user?._id, reason, ...context });
+        return null;
+      }
+      if (needsRehash(user.passwordHash)) await rehash(user, password);
+      await audit.record({ type: 'login.success', outcome: 'success', accountId: user._id, ...context });
+      return { accountId: user._id };
+    },
+
+    async findById(id) {
+      const user = await users.findById(id).lean<User>();
+      return user ? toView(user) : null;
+    },
+
+    async findAccount(_ctx, sub) {
+      const user = await users.findById(sub).lean<User>();
+      // A disabled account gets no new tokens or userinfo, even from a session that is still open.
+      if (!user || user.disabled) return undefined;
+      return {
+        accountId: user._id,
+        // Everything the account has; oidc-provider releases only what the granted scopes and claims allow.
+        claims: async () => accountClaims(user),
+      };
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { Connection } from 'mongoose';
+import { AppError } from '../../../src/errors.ts';
+import { userModel } from '../../../src/db/models/user.ts';
+import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
+import { SCOPE_CLAIMS } from '../../../src/services/claims.ts';
+import { hashPassword, needsRehash, verifyPassword } from '../../../src/services/passwords.ts';
+import { createUserService, type UserService } from '../../../src/services/users.ts';
+import { dropAndClose, openTestConnection } from '../../support/db.ts';
+
+let conn: Connection;
+let audit: AuditLog;
+let users: UserService;
+const meta = { ip: '192.0.2.1', userAgent: 'jest', clientId: 'app' };
+
+beforeAll(async () => {
+  conn = await openTestConnection();
+  audit = createAuditLog(conn);
+  users = createUserService({ users: userModel(conn), audit });
+});
+afterAll(() => dropAndClose(conn));
+
+describe('users.create', () => {
+  it('stores a normalised e-mail and an argon2id hash, and returns no hash', async () => {
+    const user = await users.create({ email: '  Alice@Example.COM ', password: 'alice-password', name: 'Alice', emailVerified: true });
+    expect(user).toMatchObject({ email: 'alice@example.com', name: 'Alice', email_verified: true, disabled: false });
+    expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(user.createdAt).toBeInstanceOf(Date);
+    expect(user).not.toHaveProperty('passwordHash');
+    const raw = await conn.collection('users').findOne({ _id: user.id as never });
+    expect(raw?.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(JSON.stringify(raw)).not.toContain('alice-password');
+    expect((await audit.list({ type: 'user.created', accountId: user.id })).length).toBe(1);
+  });
+
+  it('refuses a second account for the same address in any case', async () => {
+    await expect(users.create({ email: 'ALICE@example.com', password: 'another-password' })).rejects.toMatchObject({
+      status: 409,
+      message: 'An account with this e-mail address already exists',
+    });
+    expect(await conn.collection('users').countDocuments({ email: 'alice@example.com' })).toBe(1);
+  });
+
+  it('enforces uniqueness under concurrent creation (the unique index, not a pre-check)', async () => {
+    const results = await Promise.allSettled([
+      users.create({ email: 'race@example.com', password: 'password-one' }),
+      users.create({ email: 'Race@Example.com', password: 'password-two' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await conn.collection('users').countDocuments({ email: 'race@example.com' })).toBe(1);
+  });
+
+  it('rejects bad input with a message naming each problem', async () => {
+    const err = await users.create({ email: 'not-an-email', password: 'short', website: 'ftp://x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).status).toBe(400);
+    expect((err as AppError).message).toMatch(/email: must be a valid e-mail address/);
+    expect((err as AppError).message).toMatch(/password: must be at least 8 characters/);
+    expect((err as AppError).message).toMatch(/website: must be an http\(s\) URL/);
+  });
+});
+
+describe('users.authenticate', () => {
+  let bobId: string;
+  beforeAll(async () => {
+    bobId = (await users.create({ email: 'bob@example.com', password: 'bob-password' })).id;
+  });
+
+  it('accepts the right password whatever the e-mail case and audits the success', async () => {
+    await expect(users.authenticate(' BOB@example.com', 'bob-password', meta)).resolves.toEqual({ accountId: bobId });
+    const [event] = await audit.list({ type: 'login.success', accountId: bobId });
+    expect(event).toMatchObject({ outcome: 'success', ip: '192.0.2.1', userAgent: 'jest', clientId: 'app' });
+  });
+
+  it('answers null for a wrong password, an unknown e-mail and a disabled account, auditing each reason', async () => {
+    const disabled = await users.create({ email: 'carol@example.com', password: 'carol-password' });
+    await userModel(conn).updateOne({ _id: disabled.id }, { $set: { disabled: true } });
+
+    const answers = [
+      await users.authenticate('bob@example.com', 'wrong-password', meta),
+      await users.authenticate('nobody@example.com', 'bob-password', meta),
+      await users.authenticate('carol@example.com', 'carol-password', meta),
+    ];
+    expect(answers).toEqual([null, null, null]);
+
+    const failures = await audit.list({ type: 'login.failure' });
+    expect(failures.map((f) => f.reason).sort()).toEqual(['bad_password', 'disabled', 'unknown_account']);
+    expect(failures.find((f) => f.reason === 'bad_password')?.accountId).toBe(bobId);
+    expect(failures.find((f) => f.reason === 'unknown_account')?.accountId).toBeUndefined();
+    expect(failures.every((f) => f.ip === '192.0.2.1' && f.outcome === 'failure')).toBe(true);
+  });
+
+  it('spends comparable time on an unknown e-mail and on a wrong password (one argon2 verification each)', async () => {
+    const time = async (email: string) => {
+      const started = process.hrtime.bigint();
+      await users.authenticate(email, 'wrong-password', meta);
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    await time('unknown@example.com'); // the dummy hash is computed once, on first use
+    const unknown = Math.min(await time('unknown@example.com'), await time('unknown2@example.com'));
+    const known = Math.min(await time('bob@example.com'), await time('bob@example.com'));
+    // A lookup that skipped argon2 would answer in ~1 ms against ~20+ ms for a verification.
+    expect(unknown).toBeGreaterThan(known / 3);
+  });
+
+  it('re-hashes with the current parameters on a successful login when they changed', async () => {
+    const oldHash = await hashPassword('dave-password', { memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const created = await users.create({ email: 'dave@example.com', password: 'placeholder-password' });
+    await userModel(conn).updateOne({ _id: created.id }, { $set: { passwordHash: oldHash } });
+
+    await expect(users.authenticate('dave@example.com', 'wrong-password', meta)).resolves.toBeNull();
+    expect((await conn.collection('users').findOne({ _id: created.id as never }))?.passwordHash).toBe(oldHash);
+
+    await expect(users.authenticate('dave@example.com', 'dave-password', meta)).resolves.toEqual({ accountId: created.id });
+    const stored = (await conn.collection('users').findOne({ _id: created.id as never }))?.passwordHash as string;
+    expect(stored).not.toBe(oldHash);
+    expect(needsRehash(stored)).toBe(false);
+    await expect(verifyPassword(stored, 'dave-password')).resolves.toBe(true);
+    expect(await audit.list({ type: 'password.rehashed', accountId: created.id })).toHaveLength(1);
+  });
+});
+
+describe('users.findAccount and findById', () => {
+  it('returns every claim the account has, each belonging to a scope, and updated_at in seconds', async () => {
+    const user = await users.create({
+      email: 'erin@example.com',
+      password: 'erin-password',
+      name: 'Erin Example',
+      given_name: 'Erin',
+      family_name: 'Example',
+      locale: 'da-DK',
+      website: 'https://erin.example',
+      phone_number: '+4512345678',
+      phone_number_verified: true,
+      address: { street_address: 'Main St 1', locality: 'Copenhagen', country: 'DK' },
+      emailVerified: true,
+    });
+    const account = await users.findAccount({}, user.id);
+    expect(account?.accountId).toBe(user.id);
+    const claims = await account!.claims('id_token', 'openid email profile phone address', undefined, []);
+    expect(claims).toEqual({
+      sub: user.id,
+      email: 'erin@example.com',
+      email_verified: true,
+      name: 'Erin Example',
+      given_name: 'Erin',
+      family_name: 'Example',
+      locale: 'da-DK',
+      website: 'https://erin.example',
+      phone_number: '+4512345678',
+      phone_number_verified: true,
+      address: { street_address: 'Main St 1', locality: 'Copenhagen', country: 'DK' },
+      updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+    });
+    const scoped = new Set<string>(Object.values(SCOPE_CLAIMS).flat());
+    expect(Object.keys(claims).filter((c) => !scoped.has(c))).toEqual([]);
+    expect(SCOPE_CLAIMS.email).toEqual(['email', 'email_verified']);
+    expect(SCOPE_CLAIMS.address).toEqual(['address']);
+  });
+
+  it('finds nothing for an unknown or disabled account', async () => {
+    await expect(users.findAccount({}, 'no-such-id')).resolves.toBeUndefined();
+    const user = await users.create({ email: 'frank@example.com', password: 'frank-password' });
+    await userModel(conn).updateOne({ _id: user.id }, { $set: { disabled: true } });
+    await expect(users.findAccount({}, user.id)).resolves.toBeUndefined();
+    await expect(users.findById(user.id)).resolves.toMatchObject({ id: user.id, disabled: true });
+    await expect(users.findById('no-such-id')).resolves.toBeNull();
+  });
+});

@@ -1,0 +1,37 @@
+import argon2 from 'argon2';
+import { hashPassword, needsRehash, PASSWORD_PARAMS, verifyPassword } from '../../../src/services/passwords.ts';
+
+describe('passwords', () => {
+  it('hashes with argon2id at the OWASP parameters', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    const [, type, version, params] = hash.split('$');
+    expect([type, version]).toEqual(['argon2id', 'v=19']);
+    expect(params?.split(',').sort()).toEqual(['m=19456', 'p=1', 't=2']);
+    expect(hash).not.toContain('correct horse');
+    expect(PASSWORD_PARAMS).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  });
+
+  it('verifies the right password and rejects a wrong one', async () => {
+    const hash = await hashPassword('s3cret-password');
+    await expect(verifyPassword(hash, 's3cret-password')).resolves.toBe(true);
+    await expect(verifyPassword(hash, 's3cret-passwor')).resolves.toBe(false);
+  });
+
+  it('treats a malformed stored hash as a failed verification', async () => {
+    await expect(verifyPassword('not-a-hash', 'x')).resolves.toBe(false);
+  });
+
+  it('asks for a rehash when stored parameters differ from the current ones', async () => {
+    const current = await hashPassword('pw-12345678');
+    expect(needsRehash(current)).toBe(false);
+
+    const weaker = await hashPassword('pw-12345678', { memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    expect(needsRehash(weaker)).toBe(true);
+    expect(needsRehash(current, { ...PASSWORD_PARAMS, timeCost: 3 })).toBe(true);
+    expect(needsRehash(current, { ...PASSWORD_PARAMS, parallelism: 2 })).toBe(true);
+
+    const argon2i = await argon2.hash('pw-12345678', { type: argon2.argon2i, ...PASSWORD_PARAMS });
+    expect(needsRehash(argon2i)).toBe(true);
+    expect(needsRehash('garbage')).toBe(true);
+  });
+});
