@@ -1,0 +1,45 @@
+// oidc-provider payloads use data as object keys: resource indicator URLs in Grant.resources, claim names in the
+// `claims` parameter, client ids in Session.authorizations. FerretDB refuses any key containing '.' or starting
+// with '$' (MongoDB accepts some of them but cannot query or update through them), so keys are escaped on the
+// way in and restored on the way out. '%' is escaped too so that decoding is exact. Plain keys such as grantId,
+// uid, userCode and consumed never change, which keeps them indexable and updatable by their natural path.
+
+const NEEDS_ENCODING = /[%.]|^\$/;
+const NEEDS_DECODING = /%(?:25|2E|24)/;
+
+function encodeKey(key: string): string {
+  if (!NEEDS_ENCODING.test(key)) return key;
+  return key.replaceAll('%', '%25').replaceAll('.', '%2E').replace(/^\$/, '%24');
+}
+
+function decodeKey(key: string): string {
+  if (!NEEDS_DECODING.test(key)) return key;
+  return key.replaceAll('%2E', '.').replace(/^%24/, '$').replaceAll('%25', '%');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function mapKeys(value: unknown, rename: (key: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : mapKeys(item, rename)));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // Dropped like JSON.stringify does: the driver would otherwise store null, which oidc-provider reads differently.
+    if (item === undefined) continue;
+    // defineProperty keeps a literal "__proto__" key as data instead of replacing the prototype.
+    Object.defineProperty(out, rename(key), { value: mapKeys(item, rename), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+export function encodeKeys<T>(value: T): T {
+  return mapKeys(value, encodeKey) as T;
+}
+
+export function decodeKeys<T>(value: T): T {
+  return mapKeys(value, decodeKey) as T;
+}

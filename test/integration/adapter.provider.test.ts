@@ -1,0 +1,140 @@
+// The adapter under a real oidc-provider, driven through its token and userinfo endpoints: a replayed
+// authorization code must kill every token issued from it, whether the replay comes after or during redemption.
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { Connection } from 'mongoose';
+import Provider from 'oidc-provider';
+import { createMongoAdapter, type MongoAdapter } from '../../adapters/mongodb.ts';
+import { createCipher } from '../../src/services/crypto.ts';
+import { dropAndClose, openTestConnection } from '../support/db.ts';
+
+const clientId = 'replay-test-client';
+const clientSecret = randomBytes(24).toString('base64url');
+const redirectUri = 'http://127.0.0.1/cb';
+const verifier = randomBytes(32).toString('base64url');
+const challenge = createHash('sha256').update(verifier).digest('base64url');
+
+let conn: Connection;
+let store: MongoAdapter;
+let provider: Provider;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  conn = await openTestConnection();
+  if (!conn.db) throw new Error('no database handle');
+  store = createMongoAdapter({ db: conn.db, cipher: createCipher(randomBytes(32)) });
+  await store.ensureIndexes();
+
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  provider = new Provider('http://127.0.0.1', {
+    adapter: store.Adapter,
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'k1' }] },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    features: { devInteractions: { enabled: false } },
+    ttl: { Grant: 600, AccessToken: 600, RefreshToken: 3600, IdToken: 600, AuthorizationCode: 60 },
+  });
+  // The client lives only in the adapter, so the token endpoint's client authentication also proves the
+  // encrypted secret comes back decrypted.
+  await new store.Adapter('Client').upsert(clientId, {
+    client_id: clientId,
+    client_secret: clientSecret,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+
+  server = createServer(provider.callback());
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((closed) => server.close(closed));
+  await dropAndClose(conn);
+});
+
+/** What the authorization endpoint would have stored after login and consent. */
+async function issueCode(): Promise<{ code: string; grantId: string }> {
+  const grant = new provider.Grant({ accountId: 'user-1', clientId });
+  grant.addOIDCScope('openid offline_access');
+  const grantId = await grant.save();
+  const client = await provider.Client.find(clientId);
+  if (!client) throw new Error('client not found through the adapter');
+  const code = await new provider.AuthorizationCode({
+    accountId: 'user-1',
+    client,
+    grantId,
+    redirectUri,
+    scope: 'openid offline_access',
+    codeChallenge: challenge,
+    codeChallengeMethod: 'S256',
+    // Required by @types/oidc-provider; oidc-provider 9 no longer stores it on codes.
+    gty: 'authorization_code',
+  }).save();
+  return { code, grantId };
+}
+
+async function redeem(code: string): Promise<{ status: number; body: Record<string, string> }> {
+  const res = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+async function userinfoStatus(accessToken: string): Promise<number> {
+  const res = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const rowsOfGrant = (model: string, grantId: string) => store.collection(model).countDocuments({ 'payload.grantId': grantId });
+
+it('a code redeemed twice revokes the access and refresh tokens issued from it', async () => {
+  const { code, grantId } = await issueCode();
+  const first = await redeem(code);
+  expect(first.status).toBe(200);
+  expect(first.body.refresh_token).toEqual(expect.any(String));
+  expect(await rowsOfGrant('AccessToken', grantId)).toBe(1);
+  expect(await rowsOfGrant('RefreshToken', grantId)).toBe(1);
+  expect((await store.collection('AuthorizationCode').findOne({ 'payload.grantId': grantId }))?.payload.consumed).toEqual(expect.any(Number));
+  expect(await userinfoStatus(first.body.access_token as string)).toBe(200);
+
+  const replay = await redeem(code);
+  expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  expect(await rowsOfGrant('AccessToken', grantId)).toBe(0);
+  expect(await rowsOfGrant('RefreshToken', grantId)).toBe(0);
+  expect(await store.collection('Grant').countDocuments({ _id: grantId })).toBe(0);
+  expect(await userinfoStatus(first.body.access_token as string)).toBe(401);
+});
+
+it('of 8 concurrent redemptions of one code exactly one gets tokens, and those tokens end up revoked', async () => {
+  const { code, grantId } = await issueCode();
+  const results = await Promise.all(Array.from({ length: 8 }, () => redeem(code)));
+  const winners = results.filter((r) => r.status === 200);
+  expect(winners).toHaveLength(1);
+  for (const loser of results.filter((r) => r.status !== 200)) {
+    expect(loser).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  }
+  expect(await store.collection('Grant').countDocuments({ _id: grantId })).toBe(0);
+  expect(await userinfoStatus(winners[0]?.body.access_token as string)).toBe(401);
+});
+
+it('an unrelated grant keeps working while another is revoked', async () => {
+  const { code } = await issueCode();
+  const other = await issueCode();
+  const kept = await redeem(other.code);
+  await redeem(code);
+  await redeem(code);
+  expect(kept.status).toBe(200);
+  expect(await userinfoStatus(kept.body.access_token as string)).toBe(200);
+});
