@@ -1,7 +1,9 @@
-// Signing keys, one document per algorithm (the "ring" of that algorithm's current, next and retired keys).
-// Keeping an algorithm's keys in one document makes each rotation a single atomic, version-checked update: no
-// reader ever sees an algorithm without a current key, and no transactions are needed (FerretDB has none).
-// `_id` is the algorithm, so two processes racing to create the first keys collide on the primary key.
+// Signing keys, as versioned "rings": one document holds all of an algorithm's keys (current, next, retired) at
+// one version, and a change is the insert of the next version. Readers take the highest version per algorithm, so
+// no reader ever sees an algorithm without a current key. The `_id` is "<alg>:<version>", so two processes racing
+// to create a version collide on the primary key and exactly one wins: on both MongoDB and FerretDB, whose
+// conditional updates are not atomic under concurrency (several "version: n" updates can all match) and which has
+// no transactions.
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export type KeyState = 'current' | 'next' | 'retired';
@@ -19,7 +21,8 @@ export interface StoredKey {
 }
 
 export interface KeyRing {
-  _id: string; // alg
+  _id: string; // `${alg}:${version}`
+  alg: string;
   version: number;
   keys: StoredKey[];
 }
@@ -41,11 +44,16 @@ const storedKeySchema = new Schema<StoredKey>(
 const keyRingSchema = new Schema<KeyRing>(
   {
     _id: { type: String, required: true },
+    alg: { type: String, required: true },
     version: { type: Number, required: true },
     keys: { type: [storedKeySchema], required: true },
   },
   { collection: 'signing_keys', versionKey: false },
 );
+
+keyRingSchema.index({ alg: 1, version: -1 }, { unique: true });
+
+export const ringId = (alg: string, version: number) => `${alg}:${version}`;
 
 export type KeyRingModel = Model<KeyRing>;
 

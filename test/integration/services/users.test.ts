@@ -136,7 +136,7 @@ describe('users.findAccount and findById', () => {
     });
     const account = await users.findAccount({}, user.id);
     expect(account?.accountId).toBe(user.id);
-    const claims = await account!.claims('id_token', 'openid email profile phone address', undefined, []);
+    const claims = await account!.claims('id_token', 'openid email profile phone address', {}, []);
     expect(claims).toEqual({
       sub: user.id,
       email: 'erin@example.com',
