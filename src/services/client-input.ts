@@ -1,0 +1,64 @@
+// Operator-supplied client registrations: checked here for what oidc-provider cannot know (id format, secret
+// strength, public/confidential consistency) and turned into oidc-provider client metadata.
+import { z } from 'zod';
+import type { ClientMetadata } from 'oidc-provider';
+import { badRequest } from '../errors.ts';
+
+const absoluteUri = (what: string) =>
+  z.string().refine((v) => URL.canParse(v), { message: `each ${what} must be an absolute URI such as https://app.example.com/callback` });
+
+const schema = z
+  .object({
+    // Dots are excluded because oidc-provider keys session data by client id.
+    clientId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { message: 'must be 1-100 letters, digits, "-" or "_"' }),
+    clientSecret: z.string().min(32, { message: 'must be at least 32 characters (e.g. openssl rand -base64 32)' }).max(512).optional(),
+    public: z.boolean().optional(),
+    redirectUris: z.array(absoluteUri('redirect URI')).default([]),
+    postLogoutRedirectUris: z.array(absoluteUri('post-logout redirect URI')).default([]),
+    grantTypes: z.array(z.string().min(1)).min(1, { message: 'needs at least one grant type' }),
+    responseTypes: z.array(z.string().min(1)).optional(),
+    scope: z.string().trim().min(1).max(2000).optional(),
+    tokenEndpointAuthMethod: z.string().min(1).optional(),
+    clientName: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const isPublic = v.public === true || v.tokenEndpointAuthMethod === 'none';
+    if (isPublic && v.clientSecret !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'a public client has no secret: give either a secret or public, not both' });
+    }
+    if (v.public === true && v.tokenEndpointAuthMethod !== undefined && v.tokenEndpointAuthMethod !== 'none') {
+      ctx.addIssue({ code: 'custom', path: ['tokenEndpointAuthMethod'], message: 'a public client authenticates with "none"' });
+    }
+  });
+
+export type ClientInput = z.input<typeof schema>;
+
+export interface ParsedClient {
+  metadata: ClientMetadata;
+  isPublic: boolean;
+}
+
+export function parseClientInput(input: unknown, generatedSecret: () => string): ParsedClient {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw badRequest(`Invalid client: ${problems.join('; ')}`, { problems });
+  }
+  const v = parsed.data;
+  const isPublic = v.public === true || v.tokenEndpointAuthMethod === 'none';
+  const usesAuthorizationEndpoint = v.grantTypes.includes('authorization_code') || v.grantTypes.includes('implicit');
+  const metadata: ClientMetadata = {
+    client_id: v.clientId,
+    redirect_uris: v.redirectUris,
+    post_logout_redirect_uris: v.postLogoutRedirectUris,
+    grant_types: v.grantTypes,
+    response_types: (v.responseTypes ?? (usesAuthorizationEndpoint ? ['code'] : [])) as ClientMetadata['response_types'],
+    // Unknown methods are left for oidc-provider's validation to name.
+    token_endpoint_auth_method: (isPublic ? 'none' : (v.tokenEndpointAuthMethod ?? 'client_secret_basic')) as ClientMetadata['token_endpoint_auth_method'],
+    ...(!isPublic && { client_secret: v.clientSecret ?? generatedSecret() }),
+    ...(v.scope !== undefined && { scope: v.scope }),
+    ...(v.clientName !== undefined && { client_name: v.clientName }),
+  };
+  return { metadata, isPublic };
+}
