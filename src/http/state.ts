@@ -1,0 +1,47 @@
+// What our middleware and routes leave on ctx.state for each other (Koa types state loosely, so it is named here).
+import type { Locale } from '../i18n/index.ts';
+
+// The application a page is about, as far as it is known: its display name and a safe place to send the user back to.
+export interface ClientLink {
+  name: string;
+  uri?: string;
+}
+
+export interface PageState {
+  requestId?: string;
+  locale?: Locale;
+  client?: ClientLink;
+  // Where "try again" goes after a rejected form (for instance the interaction page the form came from).
+  retryUrl?: string;
+}
+
+export function pageState(ctx: { state: unknown }): PageState {
+  return ctx.state as PageState;
+}
+
+interface ClientLike {
+  clientId: string;
+  clientName?: unknown;
+  clientUri?: unknown;
+  initiateLoginUri?: unknown;
+}
+
+function webUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// initiate_login_uri is where the client itself starts a fresh sign-in, the best "start again" target;
+// client_uri (its home page) is the next best.
+export function clientLink(client: ClientLike): ClientLink {
+  const name = typeof client.clientName === 'string' && client.clientName.trim() ? client.clientName : client.clientId;
+  const uri = webUrl(client.initiateLoginUri) ?? webUrl(client.clientUri);
+  return uri ? { name, uri } : { name };
+}
+
+export { webUrl };

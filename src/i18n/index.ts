@@ -1,0 +1,74 @@
+// Page language: the OIDC ui_locales parameter wins (the relying party knows its user's language), then the
+// browser's Accept-Language, then English.
+import { da } from './messages/da.ts';
+import { de } from './messages/de.ts';
+import { en, type Catalog, type MessageKey } from './messages/en.ts';
+import { pl } from './messages/pl.ts';
+
+export type { MessageKey };
+
+export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;
+export type Locale = (typeof SUPPORTED_LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+
+const catalogs: Record<Locale, Catalog> = { en, de, da, pl };
+
+// Bounds the work a hostile header can cause; real lists are a handful of tags.
+const MAX_TAGS = 20;
+
+export function isLocale(value: string): value is Locale {
+  return (SUPPORTED_LOCALES as readonly string[]).includes(value);
+}
+
+// "de-AT" and "de_AT" fall back to "de": a regional variant is better served by its language than by English.
+function match(tag: string): Locale | undefined {
+  const lower = tag.trim().toLowerCase();
+  if (isLocale(lower)) return lower;
+  const primary = lower.split(/[-_]/)[0] ?? '';
+  return isLocale(primary) ? primary : undefined;
+}
+
+function fromUiLocales(value: unknown): Locale | undefined {
+  if (typeof value !== 'string') return undefined;
+  for (const tag of value.split(' ').slice(0, MAX_TAGS)) {
+    const locale = match(tag);
+    if (locale) return locale;
+  }
+  return undefined;
+}
+
+function fromAcceptLanguage(header: string | undefined): Locale | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .split(',')
+    .slice(0, MAX_TAGS)
+    .map((part, index) => {
+      const [tag = '', ...params] = part.split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      const weight = q === undefined ? 1 : Number(q.slice(2));
+      return { tag, weight: Number.isFinite(weight) ? weight : 0, index };
+    })
+    .filter((e) => e.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.index - b.index);
+  for (const { tag } of ranked) {
+    const locale = match(tag);
+    if (locale) return locale;
+  }
+  return undefined;
+}
+
+export function pickLocale(uiLocales: unknown, acceptLanguage?: string): Locale {
+  return fromUiLocales(uiLocales) ?? fromAcceptLanguage(acceptLanguage) ?? DEFAULT_LOCALE;
+}
+
+export type Translate = (key: MessageKey, vars?: Record<string, string>) => string;
+
+export function translator(locale: Locale): Translate {
+  const catalog = catalogs[locale];
+  // Values are inserted as plain text; escaping is the template's job, at output.
+  return (key, vars) => catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => vars?.[name] ?? whole);
+}
+
+export function hasMessage(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
+}

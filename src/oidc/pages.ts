@@ -1,0 +1,148 @@
+// oidc-provider's own screens (logout, device flow, errors) rendered with our layout and catalogs instead of its
+// English placeholders. The `form` strings oidc-provider hands over are its own markup carrying its own xsrf
+// token; they are embedded as they are and our buttons submit them by form id.
+import ejs from 'ejs';
+import type { Client, ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/index.ts';
+import { pickLocale, translator, type Locale, type MessageKey, type Translate } from '../i18n/index.ts';
+import { isDatabaseUnavailable } from '../http/db-errors.ts';
+import { isSessionNotFound } from '../http/errors.ts';
+import { allowFormAction } from '../http/security-headers.ts';
+import { clientLink, pageState } from '../http/state.ts';
+import { renderPage } from '../http/views.ts';
+import type { Logger } from '../log.ts';
+
+const RETRY_AFTER_SECONDS = '5';
+
+// Device-flow re-render errors, by the class name oidc-provider gives them.
+const USER_CODE_ERRORS: Record<string, MessageKey> = {
+  NoCodeError: 'device.input.error.missing',
+  NotFoundError: 'device.input.error.notFound',
+  ExpiredError: 'device.input.error.expired',
+  AlreadyUsedError: 'device.input.error.used',
+  AbortedError: 'device.input.error.aborted',
+};
+
+function paramsOf(ctx: KoaContextWithOIDC): Record<string, unknown> | undefined {
+  try {
+    return ctx.oidc.params as Record<string, unknown> | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function localeOf(ctx: KoaContextWithOIDC): Locale {
+  return pickLocale(paramsOf(ctx)?.ui_locales, ctx.get('accept-language'));
+}
+
+function clientOf(ctx: KoaContextWithOIDC): Client | undefined {
+  try {
+    return ctx.oidc.client;
+  } catch {
+    return undefined;
+  }
+}
+
+// The provider's user-code input has an English placeholder, no accessible name and an inline onfocus handler
+// (which our CSP blocks anyway). Patch those three; if its markup ever changes, the form still works unpatched.
+export function localiseUserCodeForm(form: string, t: Translate): string {
+  const placeholder = ejs.escapeXML(t('device.input.placeholder'));
+  const label = ejs.escapeXML(t('device.input.label'));
+  return form
+    .replace(/\s+onfocus="[^"]*"/, '')
+    .replace('placeholder="Enter code"', `placeholder="${placeholder}" aria-label="${label}"`);
+}
+
+export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Logger }) {
+  const host = new URL(deps.config.issuer).host;
+
+  return {
+    async logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
+      const client = clientOf(ctx);
+      // The confirmation POST ends in a redirect to the (already validated) post_logout_redirect_uri.
+      allowFormAction(ctx, paramsOf(ctx)?.post_logout_redirect_uri);
+      renderPage(ctx, 'logout', {
+        locale: localeOf(ctx),
+        data: { form, host, client: client ? clientLink(client) : null },
+      });
+    },
+
+    async postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+      const client = clientOf(ctx);
+      renderPage(ctx, 'logged-out', { locale: localeOf(ctx), data: { client: client ? clientLink(client) : null } });
+    },
+
+    async userCodeInputSource(ctx: KoaContextWithOIDC, form: string, _out?: ErrorOut, err?: Error): Promise<void> {
+      const locale = localeOf(ctx);
+      let error: MessageKey | null = null;
+      let status = ctx.status;
+      if (err) {
+        if (isDatabaseUnavailable(err)) {
+          error = 'unavailable.lead';
+          status = 503;
+          ctx.set('Retry-After', RETRY_AFTER_SECONDS);
+        } else {
+          error = USER_CODE_ERRORS[err.name] ?? 'device.input.error.other';
+        }
+      }
+      renderPage(ctx, 'device-input', {
+        locale,
+        status,
+        data: { form: localiseUserCodeForm(form, translator(locale)), error },
+      });
+    },
+
+    async userCodeConfirmSource(
+      ctx: KoaContextWithOIDC,
+      form: string,
+      client: Client,
+      _deviceInfo: unknown,
+      userCode: string,
+    ): Promise<void> {
+      renderPage(ctx, 'device-confirm', {
+        locale: localeOf(ctx),
+        data: { form, client: clientLink(client), userCode },
+      });
+    },
+
+    async successSource(ctx: KoaContextWithOIDC): Promise<void> {
+      const client = clientOf(ctx);
+      renderPage(ctx, 'device-success', { locale: localeOf(ctx), data: { client: client ? clientLink(client) : null } });
+    },
+
+    // Errors of the provider's own endpoints when the browser asked for HTML. `out` is already the safe public
+    // view of the error (oidc-provider replaces anything not meant for users by server_error).
+    async renderError(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void> {
+      const locale = localeOf(ctx);
+      const state = pageState(ctx);
+      const requestId = state.requestId ?? null;
+      const client = clientOf(ctx);
+
+      if (isSessionNotFound(error)) {
+        renderPage(ctx, 'expired', { locale, status: ctx.status, data: { client: client ? clientLink(client) : null } });
+        return;
+      }
+      if (isDatabaseUnavailable(error)) {
+        deps.logger.warn({ requestId, err: { name: error.name, message: error.message } }, 'database unavailable');
+        ctx.set('Retry-After', RETRY_AFTER_SECONDS);
+        renderPage(ctx, 'unavailable', { locale, status: 503, data: { requestId } });
+        return;
+      }
+      const unexpected = out.error === 'server_error';
+      if (unexpected) deps.logger.error({ requestId, err: error }, 'provider request failed');
+      renderPage(ctx, 'error', {
+        locale,
+        status: ctx.status,
+        data: {
+          message: unexpected ? 'error.server' : 'error.lead',
+          detail: unexpected ? null : (out.error_description ?? null),
+          code: out.error,
+          requestId,
+          retryUrl: null,
+        },
+      });
+    },
+  };
+}
+
+export type ProviderPageHooks = ReturnType<typeof providerPages>;
