@@ -1,0 +1,66 @@
+import { notFound } from '../../errors.ts';
+import { list, noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
+import { command } from '../command.ts';
+
+export const clientsCreate = command({
+  usage:
+    'clients create --client-id ID [--client-secret S | --public] [--redirect-uri URI]... --grant-type T...\n' +
+    '        [--scope "a b"] [--token-endpoint-auth-method M] [--post-logout-redirect-uri URI]...\n' +
+    '        [--response-type T]... [--client-name NAME]',
+  options: {
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' },
+    public: { type: 'boolean' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'grant-type': { type: 'string', multiple: true },
+    'response-type': { type: 'string', multiple: true },
+    scope: { type: 'string' },
+    'token-endpoint-auth-method': { type: 'string' },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'client-name': { type: 'string' },
+  },
+  parse(values, positionals) {
+    noPositionals(positionals);
+    if (values.public === true && values['client-secret'] !== undefined) {
+      throw new UsageError('give either --client-secret or --public, not both');
+    }
+    const grantTypes = list(values, 'grant-type');
+    if (grantTypes.length === 0) throw new UsageError('--grant-type is required (repeat it for several)');
+    const responseTypes = list(values, 'response-type');
+    return {
+      clientId: requiredString(values, 'client-id'),
+      clientSecret: optionalString(values, 'client-secret'),
+      public: values.public === true,
+      redirectUris: list(values, 'redirect-uri'),
+      postLogoutRedirectUris: list(values, 'post-logout-redirect-uri'),
+      grantTypes,
+      ...(responseTypes.length > 0 && { responseTypes }),
+      scope: optionalString(values, 'scope'),
+      tokenEndpointAuthMethod: optionalString(values, 'token-endpoint-auth-method'),
+      clientName: optionalString(values, 'client-name'),
+    };
+  },
+  execute: (services, input) => services.clients.create(input),
+});
+
+export const clientsList = command({
+  usage: 'clients list',
+  options: {},
+  parse: (_values, positionals) => noPositionals(positionals),
+  execute: (services) => services.clients.list(),
+});
+
+export const clientsDelete = command({
+  usage: 'clients delete ID',
+  options: {},
+  parse(_values, positionals) {
+    const [id, extra] = positionals;
+    if (!id) throw new UsageError('give the id of the client to delete: ciam clients delete ID');
+    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+    return id;
+  },
+  async execute(services, id) {
+    if (!(await services.clients.delete(id))) throw notFound(`No client with id "${id}"`);
+    return { deleted: id };
+  },
+});

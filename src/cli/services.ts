@@ -1,0 +1,21 @@
+// What the CLI commands need from the composition root (src/app.ts Services satisfies this structurally), kept
+// narrow so that each command can be tested with services built directly.
+import type Provider from 'oidc-provider';
+import type { Config } from '../config/index.ts';
+import type { ClientService } from '../services/clients.ts';
+import type { KeyStore } from '../services/keys.ts';
+import type { UserService } from '../services/users.ts';
+
+export interface CliServices {
+  config: Pick<Config, 'ttl' | 'resources'>;
+  clients: ClientService;
+  users: UserService;
+  keys: KeyStore;
+  provider(): Provider;
+}
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): Promise<string>;
+}

@@ -1,0 +1,198 @@
+// The CLI's commands in-process, on services built directly against the test database: every argument check and
+// every command's JSON answer. (main.test.ts runs the real executable end to end.)
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import Provider from 'oidc-provider';
+import { createMongoAdapter } from '../../../adapters/mongodb.ts';
+import { loadConfig } from '../../../src/config/index.ts';
+import { userModel } from '../../../src/db/models/user.ts';
+import { runCli } from '../../../src/cli/run.ts';
+import type { CliServices } from '../../../src/cli/services.ts';
+import { createAuditLog } from '../../../src/services/audit.ts';
+import { createClientService } from '../../../src/services/clients.ts';
+import { createCipher } from '../../../src/services/crypto.ts';
+import { createKeyStore } from '../../../src/services/keys.ts';
+import { createUserService } from '../../../src/services/users.ts';
+import { dropAndClose, openTestConnection } from '../../support/db.ts';
+
+let conn: Connection;
+let services: CliServices;
+let opened = 0;
+let closed = 0;
+
+const config = loadConfig({
+  NODE_ENV: 'test',
+  COOKIE_KEYS: randomBytes(32).toString('hex'),
+  DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  ACCESS_TOKEN_TTL: '600',
+  ID_TOKEN_TTL: '900',
+  RESOURCES: JSON.stringify({ 'https://api.example.com': { scope: 'api:read', accessTokenTTL: 7200 } }),
+});
+
+beforeAll(async () => {
+  conn = await openTestConnection();
+  const cipher = createCipher(config.dataEncryptionKey);
+  const audit = createAuditLog(conn);
+  const adapter = createMongoAdapter({ db: conn.db!, cipher });
+  const provider = new Provider('http://127.0.0.1', {
+    adapter: adapter.Adapter,
+    features: { clientCredentials: { enabled: true }, registration: { enabled: true, initialAccessToken: true } },
+  });
+  services = {
+    config,
+    users: createUserService({ users: userModel(conn), audit }),
+    keys: createKeyStore({ conn, cipher, audit, algs: ['ES256'] }),
+    clients: createClientService({ Adapter: adapter.Adapter, collection: adapter.collection, validate: (m) => provider.Client.validate(m), audit }),
+    provider: () => provider,
+  };
+  await services.keys.ensureKeys();
+});
+afterAll(() => dropAndClose(conn));
+
+async function cli(argv: string[], stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(
+    argv,
+    async () => {
+      opened++;
+      return { ...services, close: async () => void closed++ };
+    },
+    { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), readStdin: async () => stdin },
+  );
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
+}
+
+describe('ciam usage errors (exit 2, nothing opened)', () => {
+  const cases: [string[], RegExp][] = [
+    [['frob'], /unknown command "frob"/],
+    [['clients'], /"clients" needs a subcommand: clients create, clients list, clients delete/],
+    [['clients', 'frob'], /unknown command "clients frob"/],
+    [['clients', 'create', '--grant-type', 'client_credentials'], /--client-id is required/],
+    [['clients', 'create', '--client-id', 'a'], /--grant-type is required/],
+    [['clients', 'create', '--client-id', 'a', '--grant-type', 'x', '--frob'], /Unknown option '--frob'/],
+    [['clients', 'create', '--client-id', 'a', '--grant-type', 'x', '--public', '--client-secret', 's'], /either --client-secret or --public/],
+    [['clients', 'create', '--client-id'], /--client-id <value>' argument missing/],
+    [['clients', 'delete'], /give the id of the client to delete/],
+    [['clients', 'list', 'extra'], /unexpected argument "extra"/],
+    [['users', 'create', '--password', 'x'], /--email is required/],
+    [['users', 'create', '--email', 'a@example.com'], /--password \(or --password-stdin\) is required/],
+    [['keys', 'rotate', '--retain-seconds', 'soon'], /--retain-seconds must be a whole number of seconds, got "soon"/],
+    [['keys', 'rotate', '--retain-seconds', '-5'], /--retain-seconds/],
+    [['iat', 'create', '--expires-in', '0'], /--expires-in must be at least 1 second/],
+  ];
+  it.each(cases)('%j', async (argv, message) => {
+    const before = opened;
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/Run "ciam help" for usage/);
+    expect(opened).toBe(before);
+  });
+
+  it('prints usage for help (exit 0) and for no arguments (exit 2)', async () => {
+    const help = await cli(['help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/ciam clients create --client-id ID/);
+    expect(help.stdout).toMatch(/ciam iat create/);
+    expect((await cli([])).code).toBe(2);
+    const one = await cli(['keys', 'rotate', '--help']);
+    expect([one.code, one.stdout]).toEqual([0, expect.stringMatching(/^Usage: ciam keys rotate/)]);
+  });
+});
+
+describe('ciam clients', () => {
+  it('creates a confidential client and prints its generated secret once', async () => {
+    const r = await cli(['clients', 'create', '--client-id', 'web', '--redirect-uri', 'https://app.example.com/cb', '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--scope', 'openid offline_access', '--post-logout-redirect-uri', 'https://app.example.com/bye']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({
+      clientId: 'web',
+      public: false,
+      redirectUris: ['https://app.example.com/cb'],
+      postLogoutRedirectUris: ['https://app.example.com/bye'],
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: 'openid offline_access',
+      clientSecret: expect.stringMatching(/^[\w-]{43}$/),
+    });
+  });
+
+  it('creates a public client and a client_credentials partner with a chosen secret and auth method', async () => {
+    const spa = await cli(['clients', 'create', '--client-id', 'spa', '--public', '--redirect-uri', 'http://127.0.0.1:8080/cb', '--grant-type', 'authorization_code']);
+    expect(spa.json()).toMatchObject({ public: true, tokenEndpointAuthMethod: 'none' });
+    expect(spa.json()).not.toHaveProperty('clientSecret');
+    const secret = randomBytes(32).toString('hex');
+    const partner = await cli(['clients', 'create', '--client-id', 'partner', '--client-secret', secret, '--grant-type', 'client_credentials', '--token-endpoint-auth-method', 'client_secret_post']);
+    expect(partner.json()).toMatchObject({ clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_post', redirectUris: [] });
+  });
+
+  it('refuses a duplicate id (exit 1) and an invalid URI (exit 2) with clear messages', async () => {
+    const dup = await cli(['clients', 'create', '--client-id', 'web', '--redirect-uri', 'https://x.example/cb', '--grant-type', 'authorization_code']);
+    expect([dup.code, dup.stderr]).toEqual([1, 'ciam: A client with id "web" already exists\n']);
+    const bad = await cli(['clients', 'create', '--client-id', 'bad', '--redirect-uri', 'app/cb', '--grant-type', 'authorization_code']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/redirectUris\.0: each redirect URI must be an absolute URI/);
+  });
+
+  it('lists clients without secrets and deletes one', async () => {
+    const listed = await cli(['clients', 'list']);
+    expect((JSON.parse(listed.stdout) as { clientId: string }[]).map((c) => c.clientId)).toEqual(['partner', 'spa', 'web']);
+    expect(listed.stdout).not.toMatch(/secret"/i);
+    expect((await cli(['clients', 'delete', 'spa'])).json()).toEqual({ deleted: 'spa' });
+    const again = await cli(['clients', 'delete', 'spa']);
+    expect([again.code, again.stderr]).toEqual([1, 'ciam: No client with id "spa"\n']);
+  });
+});
+
+describe('ciam users', () => {
+  it('creates a user and prints it without the hash', async () => {
+    const r = await cli(['users', 'create', '--email', 'Ada@Example.com', '--password', 'correct horse battery', '--name', 'Ada', '--email-verified']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ email: 'ada@example.com', name: 'Ada', email_verified: true, disabled: false });
+    expect(r.stdout).not.toMatch(/passwordHash|argon2/);
+  });
+
+  it('takes the password from stdin when asked', async () => {
+    const r = await cli(['users', 'create', '--email', 'grace@example.com', '--password-stdin'], 'from stdin 123\n');
+    expect(r.code).toBe(0);
+    await expect(services.users.authenticate('grace@example.com', 'from stdin 123', {})).resolves.toEqual({ accountId: r.json().id });
+  });
+
+  it('refuses a duplicate e-mail in any case and a weak password', async () => {
+    const dup = await cli(['users', 'create', '--email', 'ADA@example.com', '--password', 'another password']);
+    expect([dup.code, dup.stderr]).toEqual([1, 'ciam: An account with this e-mail address already exists\n']);
+    const weak = await cli(['users', 'create', '--email', 'new@example.com', '--password', 'short']);
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toMatch(/password: must be at least 8 characters/);
+  });
+});
+
+describe('ciam keys and iat', () => {
+  it('lists keys and rotates them, retaining the old key for the longest signed-token lifetime by default', async () => {
+    const before = (await cli(['keys', 'list'])).json() as unknown as { kid: string; state: string }[];
+    expect(before.map((k) => k.state)).toEqual(['current', 'next']);
+    const rotated = await cli(['keys', 'rotate']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.json()).toMatchObject({ activated: [before[1]!.kid], retired: [before[0]!.kid] });
+    const retired = ((await cli(['keys', 'list'])).json() as unknown as { state: string; retiredAt: string; removeAfter: string }[]).find((k) => k.state === 'retired')!;
+    // 7200 s: the resource's access token TTL beats ACCESS_TOKEN_TTL (600) and ID_TOKEN_TTL (900).
+    expect(Date.parse(retired.removeAfter) - Date.parse(retired.retiredAt)).toBe(7200_000);
+
+    await cli(['keys', 'rotate', '--retain-seconds', '60']);
+    const latest = ((await cli(['keys', 'list'])).json() as unknown as { kid: string; state: string; retiredAt: string; removeAfter: string }[]).find((k) => k.kid === before[1]!.kid)!;
+    expect(Date.parse(latest.removeAfter) - Date.parse(latest.retiredAt)).toBe(60_000);
+  });
+
+  it('creates an initial access token that the provider can find', async () => {
+    const r = await cli(['iat', 'create', '--expires-in', '600']);
+    expect(r.code).toBe(0);
+    const { initialAccessToken, expiresIn } = r.json() as { initialAccessToken: string; expiresIn: number };
+    expect(expiresIn).toBe(600);
+    const found = await services.provider().InitialAccessToken.find(initialAccessToken);
+    expect(found?.remainingTTL).toBeGreaterThan(590);
+  });
+
+  it('closes the services after every command that opened them', () => {
+    expect(closed).toBe(opened);
+  });
+});
