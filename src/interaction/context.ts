@@ -1,0 +1,69 @@
+// Loading an interaction for a request: oidc-provider's details, the client it is for and the page language.
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { pickLocale, type Locale } from '../i18n/index.ts';
+import { clientLink, pageState, webUrl } from '../http/state.ts';
+
+export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export interface ClientView {
+  id: string;
+  name: string;
+  uri?: string;
+  policyUri?: string;
+  tosUri?: string;
+}
+
+export interface LoadedInteraction {
+  uid: string;
+  details: InteractionDetails;
+  client: ClientView;
+  locale: Locale;
+  actions: { login: string; confirm: string; abort: string };
+}
+
+export function interactionPath(uid: string): string {
+  return `/interaction/${encodeURIComponent(uid)}`;
+}
+
+export async function loadInteraction(ctx: Context, provider: Provider): Promise<LoadedInteraction> {
+  const details = await provider.interactionDetails(ctx.req, ctx.res);
+  // The cookie names the interaction; the URL must name the same one, or a stale tab would act on another flow.
+  if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction does not match the page');
+
+  const clientId = String(details.params.client_id);
+  const client = await provider.Client.find(clientId);
+  // A client deleted mid-flow cannot receive the result: nothing to do but start again.
+  if (!client) throw new errors.SessionNotFound('client of the interaction no longer exists');
+
+  const link = clientLink(client);
+  const locale = pickLocale(details.params.ui_locales, ctx.get('accept-language'));
+  const state = pageState(ctx);
+  state.locale = locale;
+  state.client = link;
+
+  const base = interactionPath(details.uid);
+  return {
+    uid: details.uid,
+    details,
+    client: {
+      id: client.clientId,
+      ...link,
+      ...(webUrl(client.policyUri) ? { policyUri: webUrl(client.policyUri) } : {}),
+      ...(webUrl(client.tosUri) ? { tosUri: webUrl(client.tosUri) } : {}),
+    },
+    locale,
+    actions: { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` },
+  };
+}
+
+// After the interaction is gone from the cookie's point of view (lost cookie, other browser) the stored record
+// may still name its client; the "start again" page can then link back to it.
+export async function clientOfInteraction(provider: Provider, uid: string): Promise<ReturnType<typeof clientLink> | undefined> {
+  const interaction = await provider.Interaction.find(uid);
+  const clientId = interaction?.params.client_id;
+  if (typeof clientId !== 'string') return undefined;
+  const client = await provider.Client.find(clientId);
+  return client ? clientLink(client) : undefined;
+}
