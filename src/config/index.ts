@@ -66,8 +66,8 @@ const schema = z.object({
 
   DEMO: bool.optional(),
   DEMO_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).default('demo-app'),
-  DEMO_REDIRECT_URI: z.url().default('https://oidcdebugger.com/debug'),
   DEMO_USER_EMAIL: z.email().default('demo@example.com'),
+  DEMO_USER_PASSWORD: z.string().min(8).max(256).optional(),
 
   ACCESS_TOKEN_TTL: seconds.default(3600),
   ID_TOKEN_TTL: seconds.default(3600),
@@ -102,7 +102,7 @@ export interface Config {
   database: { uri?: string; embeddedDir: string; embeddedPort: number };
   cookieKeys: string[];
   dataEncryptionKey: Buffer;
-  demo: { enabled: boolean; clientId: string; redirectUri: string; userEmail: string };
+  demo: { enabled: boolean; clientId: string; userEmail: string; userPassword: string };
   ttl: {
     accessToken: number;
     idToken: number;
@@ -131,19 +131,23 @@ export class ConfigError extends Error {
 interface DevSecrets {
   cookieKeys: string[];
   dataEncryptionKey: string;
+  demoPassword?: string;
 }
 
 // Outside production, secrets that are not configured are generated once and kept in a local file, so that the
 // quick start needs no setup and a restart keeps sessions and encrypted keys readable. Production must configure them.
-function devSecrets(file: string): DevSecrets {
+function devSecrets(file: string): Required<DevSecrets> {
   const path = resolve(file);
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
-  const secrets: DevSecrets = {
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    dataEncryptionKey: randomBytes(32).toString('base64'),
+  const existing: Partial<DevSecrets> = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as DevSecrets) : {};
+  const secrets: Required<DevSecrets> = {
+    cookieKeys: existing.cookieKeys ?? [randomBytes(32).toString('base64url')],
+    dataEncryptionKey: existing.dataEncryptionKey ?? randomBytes(32).toString('base64'),
+    demoPassword: existing.demoPassword ?? randomBytes(9).toString('base64url'),
   };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(existing).length !== Object.keys(secrets).length) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
 
@@ -157,16 +161,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   const e = parsed.data;
 
+  const demoEnabled = e.DEMO ?? e.NODE_ENV === 'development';
   let cookie = e.COOKIE_KEYS;
   let dek = e.DATA_ENCRYPTION_KEY;
-  if (!cookie || !dek) {
+  let demoPassword = e.DEMO_USER_PASSWORD;
+  if (!cookie || !dek || (demoEnabled && !demoPassword)) {
     if (e.NODE_ENV === 'production') {
-      const missing = [!cookie && 'COOKIE_KEYS', !dek && 'DATA_ENCRYPTION_KEY'].filter(Boolean);
+      const missing = [
+        !cookie && 'COOKIE_KEYS',
+        !dek && 'DATA_ENCRYPTION_KEY',
+        demoEnabled && !demoPassword && 'DEMO_USER_PASSWORD',
+      ].filter(Boolean);
       throw new ConfigError(missing.map((m) => `${m}: required when NODE_ENV=production`));
     }
     const dev = devSecrets(e.DEV_SECRETS_FILE);
     cookie ??= dev.cookieKeys;
     dek ??= Buffer.from(dev.dataEncryptionKey, 'base64');
+    demoPassword ??= dev.demoPassword;
   }
 
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -182,10 +193,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     cookieKeys: cookie,
     dataEncryptionKey: dek,
     demo: {
-      enabled: e.DEMO ?? e.NODE_ENV === 'development',
+      enabled: demoEnabled,
       clientId: e.DEMO_CLIENT_ID,
-      redirectUri: e.DEMO_REDIRECT_URI,
       userEmail: e.DEMO_USER_EMAIL,
+      userPassword: demoPassword ?? '',
     },
     ttl: {
       accessToken: e.ACCESS_TOKEN_TTL,

@@ -1,0 +1,154 @@
+// Composition root: configuration → database → repositories and services → provider → Koa app.
+// Dependencies are passed by hand; the server (main.ts), the operator CLI, the tests and the benchmark all build
+// exactly the same graph here.
+import type Router from '@koa/router';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import { createMongoAdapter } from '../adapters/mongodb.ts';
+import type { Config } from './config/index.ts';
+import { openDatabase, type Database } from './db/connection.ts';
+import { ensureModelIndexes } from './db/models/indexes.ts';
+import { userModel } from './db/models/user.ts';
+import { createLogger, type Logger } from './log.ts';
+import { attachAuditListeners } from './oidc/events.ts';
+import { createProvider } from './oidc/provider.ts';
+import { providerPages } from './oidc/pages.ts';
+import { healthRouter } from './ops/health.ts';
+import { requestLogger } from './ops/request-logger.ts';
+import { errorHandler } from './http/errors.ts';
+import { requestId } from './http/request-id.ts';
+import { noStore, securityHeaders } from './http/security-headers.ts';
+import { interactionRouter } from './interaction/routes.ts';
+import { createAuditLog, type AuditLog } from './services/audit.ts';
+import { createClientService } from './services/clients.ts';
+import { createCipher } from './services/crypto.ts';
+import { createKeyStore } from './services/keys.ts';
+import { createUserService } from './services/users.ts';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  audit: AuditLog;
+  users: ReturnType<typeof createUserService>;
+  keys: ReturnType<typeof createKeyStore>;
+  adapter: ReturnType<typeof createMongoAdapter>;
+  clients: ReturnType<typeof createClientService>;
+  /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
+  provider(): Provider;
+  /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
+  reloadKeys(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config, opts: { logger?: Logger; db?: Database } = {}): Promise<Services> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = opts.db ?? (await openDatabase(config));
+  const nativeDb = db.connection.db;
+  if (!nativeDb) throw new Error('database connection is not open');
+
+  const cipher = createCipher(config.dataEncryptionKey);
+  const audit = createAuditLog(db.connection, logger);
+  await ensureModelIndexes(db.connection);
+  const users = createUserService({ users: userModel(db.connection), audit, logger });
+  const keys = createKeyStore({ conn: db.connection, cipher, audit });
+  const adapter = createMongoAdapter({ db: nativeDb, cipher, logger });
+  const { ttl } = await adapter.ensureIndexes();
+  await keys.ensureKeys();
+
+  const pages = providerPages({ config, logger });
+  const build = async () => {
+    const provider = createProvider({
+      config,
+      Adapter: adapter.Adapter,
+      jwks: await keys.providerJwks(),
+      findAccount: (ctx, sub) => users.findAccount(ctx, sub),
+      pages,
+    });
+    attachAuditListeners(provider, { audit, logger });
+    return provider;
+  };
+
+  let provider = await build();
+  let fingerprint = await keys.fingerprint();
+
+  const clients = createClientService({
+    Adapter: adapter.Adapter,
+    collection: adapter.collection,
+    validate: async (metadata) => {
+      await provider.Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
+    },
+    audit,
+  });
+
+  // Without TTL indexes (FerretDB), expired rows are filtered on read and removed by this sweeper.
+  const stopSweeper = ttl ? () => {} : adapter.startSweeper(config.sweepIntervalSeconds);
+
+  return {
+    config,
+    logger,
+    db,
+    audit,
+    users,
+    keys,
+    adapter,
+    clients,
+    provider: () => provider,
+    async reloadKeys() {
+      const next = await keys.fingerprint();
+      if (next === fingerprint) return false;
+      provider = await build();
+      fingerprint = next;
+      logger.info({ event: 'keys.reloaded' }, 'signing keys changed: provider rebuilt');
+      return true;
+    },
+    async close() {
+      stopSweeper();
+      await db.close();
+    },
+  };
+}
+
+export function createApp(services: Services, extraRouters: Router[] = []): Koa {
+  const { config, logger } = services;
+  const app = new Koa();
+  app.keys = config.cookieKeys;
+  app.proxy = config.trustProxy;
+  // Errors are rendered by errorHandler; Koa's default handler would print stack traces to stderr.
+  app.silent = true;
+
+  app.use(requestId());
+  app.use(requestLogger(logger));
+  app.use(errorHandler({ logger }));
+  app.use(securityHeaders(config));
+
+  const health = healthRouter(services.db);
+  app.use(health.routes());
+
+  const interactions = interactionRouter({
+    provider: () => services.provider(),
+    users: services.users,
+    audit: services.audit,
+    config,
+    logger,
+  });
+  app.use(noStore());
+  app.use(interactions.routes());
+  app.use(interactions.allowedMethods());
+  for (const router of extraRouters) app.use(router.routes() as Koa.Middleware);
+
+  // The provider serves everything else (discovery, authorization, token, …). It is looked up per request because
+  // a key rotation replaces it; mount() composes its middleware once per provider instance.
+  const mounted = new WeakMap<Provider, Koa.Middleware>();
+  app.use((ctx, next) => {
+    const current = services.provider();
+    let middleware = mounted.get(current);
+    if (!middleware) {
+      middleware = mount(current as unknown as Koa) as Koa.Middleware;
+      mounted.set(current, middleware);
+    }
+    return middleware(ctx, next);
+  });
+  return app;
+}

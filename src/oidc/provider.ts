@@ -1,0 +1,150 @@
+// All of node-oidc-provider's configuration in one place: which features run, how long artifacts live, how accounts
+// and claims are found, how resource servers are described, and which pages render the provider's own screens.
+import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/index.ts';
+import { SCOPE_CLAIMS } from '../services/claims.ts';
+
+
+export type ProviderPages = Pick<Configuration, 'renderError'> & {
+  logoutSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource'];
+  postLogoutSuccessSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['postLogoutSuccessSource'];
+  userCodeInputSource: NonNullable<NonNullable<Configuration['features']>['deviceFlow']>['userCodeInputSource'];
+  userCodeConfirmSource: NonNullable<NonNullable<Configuration['features']>['deviceFlow']>['userCodeConfirmSource'];
+  successSource: NonNullable<NonNullable<Configuration['features']>['deviceFlow']>['successSource'];
+};
+
+export interface ProviderDeps {
+  config: Config;
+  // oidc-provider constructs its adapter with `new Adapter(modelName)`. Omitted only by the benchmark's baseline,
+  // which measures the same configuration on oidc-provider's in-memory adapter.
+  Adapter?: NonNullable<Configuration['adapter']>;
+  jwks: JWKS;
+  findAccount: FindAccount;
+  pages?: Partial<ProviderPages>;
+  /** Clients from configuration rather than the adapter (the benchmark's baseline only). */
+  staticClients?: Configuration['clients'];
+}
+
+// A refresh token is rotated on every use, so a stolen one is useful once at most, and the reuse of a rotated one is
+// detected by the adapter's `consumed` flag, which makes oidc-provider revoke the whole grant.
+const rotateRefreshToken = () => true;
+
+export function buildConfiguration({ config, Adapter, jwks, findAccount, pages = {}, staticClients }: ProviderDeps): Configuration {
+  const resourceServer = (indicator: string) => {
+    const rs = config.resources[indicator];
+    if (!rs) throw new errors.InvalidTarget(`unknown resource: ${indicator}`);
+    return {
+      scope: rs.scope,
+      audience: rs.audience ?? indicator,
+      accessTokenTTL: rs.accessTokenTTL ?? config.ttl.accessToken,
+      accessTokenFormat: rs.accessTokenFormat,
+      ...(rs.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'ES256' as const } } } : {}),
+    };
+  };
+
+  return {
+    ...(Adapter ? { adapter: Adapter } : {}),
+    ...(staticClients ? { clients: staticClients } : {}),
+    jwks,
+    findAccount,
+    cookies: {
+      keys: config.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    // Resource servers' scopes are listed too, so that clients may be registered with them (e.g. orders:read).
+    scopes: [
+      ...new Set([
+        'openid',
+        'offline_access',
+        ...Object.keys(SCOPE_CLAIMS),
+        ...Object.values(config.resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean)),
+      ]),
+    ],
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    acrValues: ['urn:ciam:acr:pwd'],
+    responseTypes: ['code', 'none'],
+    pkce: {
+      // Public clients cannot keep a secret: without PKCE their codes would be usable by whoever intercepts them.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    // Browser-based (public) clients may call the token and userinfo endpoints from their own origins only.
+    clientBasedCORS: (ctx, origin, client) => {
+      if (origin === 'null') return false;
+      if (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') {
+        return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+      }
+      return false;
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    rotateRefreshToken,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials,
+      DeviceCode: config.ttl.deviceCode,
+      IdToken: config.ttl.idToken,
+      Interaction: config.ttl.interaction,
+      RefreshToken: config.ttl.refreshToken,
+      Session: config.ttl.session,
+      Grant: config.ttl.refreshToken,
+      BackchannelAuthenticationRequest: config.ttl.deviceCode,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      dPoP: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        ...(pages.logoutSource ? { logoutSource: pages.logoutSource } : {}),
+        ...(pages.postLogoutSuccessSource ? { postLogoutSuccessSource: pages.postLogoutSuccessSource } : {}),
+      },
+      deviceFlow: {
+        enabled: true,
+        ...(pages.userCodeInputSource ? { userCodeInputSource: pages.userCodeInputSource } : {}),
+        ...(pages.userCodeConfirmSource ? { userCodeConfirmSource: pages.userCodeConfirmSource } : {}),
+        ...(pages.successSource ? { successSource: pages.successSource } : {}),
+      },
+      // Dynamic registration is open only to holders of an initial access token (issued by `ciam iat create`).
+      registration: { enabled: true, initialAccessToken: true },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => resourceServer(indicator),
+      },
+    },
+    ...(pages.renderError ? { renderError: pages.renderError } : {}),
+  };
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
+  // Behind a TLS-offloading proxy, trust X-Forwarded-* so discovery advertises https URLs and secure cookies work.
+  provider.proxy = deps.config.trustProxy;
+  return provider;
+}
+
+/** The request context oidc-provider is handling right now (for audit metadata in model events). */
+export function currentContext(): KoaContextWithOIDC | undefined {
+  try {
+    return Provider.ctx;
+  } catch {
+    return undefined;
+  }
+}
