@@ -107,6 +107,30 @@ describe('device flow pages', () => {
   });
 });
 
+describe('form_post response mode', () => {
+  it("lets the provider's auto-submit page post to the client and run its one hashed script", async () => {
+    const b = await signedIn();
+    const params = new URLSearchParams({
+      client_id: CLIENT.id, response_type: 'code', scope: 'openid', redirect_uri: CLIENT.redirectUri,
+      response_mode: 'form_post', code_challenge: pkce().challenge, code_challenge_method: 'S256',
+    });
+    const res = await b.request(`/auth?${params}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`action="${CLIENT.redirectUri}"`);
+    const csp = String(res.headers.get('content-security-policy'));
+    expect(csp).toMatch(/form-action 'self' https:\/\/shop\.example(;|$)/);
+    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+  });
+});
+
+describe('unknown paths', () => {
+  it('get a 404 page', async () => {
+    const res = await browser(h.url).request('/no/such/page');
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('The page you are looking for does not exist.');
+  });
+});
+
 describe('provider error pages', () => {
   it('render in our layout with the public error code, never a stack', async () => {
     const res = await browser(h.url).request(`/auth?client_id=unknown-client&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(CLIENT.redirectUri)}`);
