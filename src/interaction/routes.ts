@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
+import { AppError } from '../errors.ts';
 import { csrf } from '../http/csrf.ts';
 import { isSessionNotFound } from '../http/errors.ts';
 import { formBody } from '../http/form-body.ts';
@@ -14,7 +15,6 @@ import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
 import { clientOfInteraction, interactionPath, loadInteraction } from './context.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
-import { AppError } from '../errors.ts';
 
 export interface InteractionDeps {
   provider: () => Provider;
