@@ -16,6 +16,7 @@ import { createProvider } from './oidc/provider.ts';
 import { providerPages } from './oidc/pages.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/request-logger.ts';
+import { assets } from './http/assets.ts';
 import { errorHandler } from './http/errors.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
@@ -122,6 +123,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.use(requestLogger(logger));
   app.use(errorHandler({ logger }));
   app.use(securityHeaders(config));
+  app.use(assets());
 
   const health = healthRouter(services.db);
   app.use(health.routes());

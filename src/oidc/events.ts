@@ -87,8 +87,4 @@ export function attachAuditListeners(provider: Provider, deps: { audit: AuditLog
   provider.on('backchannel.error', (ctx: unknown, err: Error, client: { clientId: string }) => {
     logger.warn({ err: err.message, clientId: client.clientId }, 'back-channel logout delivery failed');
   });
-  provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
-    const log = (ctx?.state?.log as Logger | undefined) ?? logger;
-    log.error({ err }, 'provider server error');
-  });
 }

@@ -2,6 +2,8 @@
 // and claims are found, how resource servers are described, and which pages render the provider's own screens.
 import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.ts';
+import { SUPPORTED_LOCALES } from '../i18n/index.ts';
+import { PASSWORD_ACR } from '../interaction/login.ts';
 import { SCOPE_CLAIMS } from '../services/claims.ts';
 
 
@@ -62,7 +64,8 @@ export function buildConfiguration({ config, Adapter, jwks, findAccount, pages =
       ]),
     ],
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
-    acrValues: ['urn:ciam:acr:pwd'],
+    acrValues: [PASSWORD_ACR],
+    discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     responseTypes: ['code', 'none'],
     pkce: {
       // Public clients cannot keep a secret: without PKCE their codes would be usable by whoever intercepts them.
