@@ -23,6 +23,9 @@ func main() {
 	addr := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", ".data/ferretdb", "folder holding the SQLite databases")
 	level := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	// WAL with synchronous=NORMAL survives a crash of any process; only an OS crash or power loss can drop the last
+	// commits. FULL fsyncs on every commit, which made each token-endpoint write wait on the disk.
+	sync := flag.String("synchronous", "normal", "SQLite synchronous pragma: normal or full")
 	flag.Parse()
 
 	abs, err := filepath.Abs(*dir)
@@ -31,6 +34,10 @@ func main() {
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		log.Fatal(err)
+	}
+
+	if *sync != "normal" && *sync != "full" {
+		log.Fatalf("-synchronous must be normal or full, not %q", *sync)
 	}
 
 	var lvl slog.Level
@@ -44,7 +51,7 @@ func main() {
 		Logger:    logger,
 		Listener:  ferretdb.ListenerConfig{TCP: *addr},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *sync + ")",
 	})
 	if err != nil {
 		log.Fatal(err)
