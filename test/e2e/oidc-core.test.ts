@@ -1,0 +1,230 @@
+// Discovery, JWKS and the authorization code flow with PKCE through the hosted login and consent pages, driven by
+// openid-client as a real relying party would, including the request parameters that change what the user sees.
+import * as oidc from 'openid-client';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { Browser, findForm, textOf, type Page } from '../support/http.ts';
+import { serverTest, startServer, type TestServer } from '../support/server.ts';
+import {
+  authRequest,
+  createClient,
+  createUser,
+  REDIRECT_URI,
+  rp,
+  signIn,
+  jwks,
+  walk,
+  type TestClient,
+  type TestUser,
+} from './flows.ts';
+
+let server: TestServer;
+let user: TestUser;
+let web: TestClient;
+let config: oidc.Configuration;
+const it = serverTest(() => server);
+
+beforeAll(async () => {
+  server = await startServer();
+  [user, web] = await Promise.all([
+    createUser(server),
+    createClient(server, { scope: 'openid profile email offline_access' }),
+  ]);
+  config = await rp(server, web);
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('discovery and keys', () => {
+  it('publishes metadata for every feature the provider offers', async () => {
+    const m = config.serverMetadata();
+    expect(m.issuer).toBe(server.issuer);
+    for (const endpoint of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'userinfo_endpoint',
+      'jwks_uri',
+      'introspection_endpoint',
+      'revocation_endpoint',
+      'end_session_endpoint',
+      'pushed_authorization_request_endpoint',
+      'device_authorization_endpoint',
+      'registration_endpoint',
+    ] as const) {
+      expect(m[endpoint]).toMatch(new RegExp(`^${server.issuer}/`));
+    }
+    expect(m.code_challenge_methods_supported).toEqual(['S256']);
+    expect(m.grant_types_supported).toEqual(
+      expect.arrayContaining([
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:device_code',
+      ]),
+    );
+    expect(m.dpop_signing_alg_values_supported?.length).toBeGreaterThan(0);
+    expect(m.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['ES256', 'RS256']));
+    expect(m.claims_parameter_supported).toBe(true);
+    expect(m.backchannel_logout_supported).toBe(true);
+    expect(m.response_types_supported).toContain('code');
+    expect(m.scopes_supported).toEqual(expect.arrayContaining(['openid', 'offline_access', 'email', 'profile']));
+  });
+
+  it('publishes ES256 and RS256 public keys with unique kids and no private parts', async () => {
+    const res = await fetch(config.serverMetadata().jwks_uri as string);
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: Record<string, unknown>[] };
+    const algs = new Set(keys.map((k) => k.alg));
+    expect([...algs]).toEqual(expect.arrayContaining(['ES256', 'RS256']));
+    const kids = keys.map((k) => k.kid);
+    expect(kids.every((k) => typeof k === 'string' && k.length > 0)).toBe(true);
+    expect(new Set(kids).size).toBe(kids.length);
+    for (const key of keys) {
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key).not.toHaveProperty(secret);
+    }
+  });
+
+  it('answers health and readiness probes', async () => {
+    expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.issuer}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('authorization code with PKCE', () => {
+  it('signs in through the login and consent pages and returns a valid id_token and userinfo', async () => {
+    const browser = new Browser(server.issuer);
+    const req = await authRequest(config);
+    const { redirect, shown, pages } = await walk(browser, req.url, user);
+    expect(shown).toEqual(['login', 'consent']);
+    for (const page of pages) {
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toMatch(/no-store/);
+      expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    }
+    expect(`${redirect.origin}${redirect.pathname}`).toBe(REDIRECT_URI);
+    // Consent speaks plain language about what the client will see, with a way to say no.
+    const consent = textOf(pages[1]?.body ?? '');
+    expect(consent).toMatch(/e-mail/i);
+    expect(consent).not.toMatch(/\bemail_verified\b|\bscope\b/);
+    expect(() => findForm(pages[1] as Page, /\/abort$/)).not.toThrow();
+
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    expect(tokens.token_type).toBe('bearer');
+    expect(tokens.id_token).toBeDefined();
+
+    // openid-client checks the claims; the signature is checked here against the published keys.
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token as string, jwks(config), {
+      issuer: server.issuer,
+      audience: web.clientId,
+    });
+    expect(payload.nonce).toBe(req.nonce);
+    expect(typeof payload.sub).toBe('string');
+    expect(Math.abs((payload.iat as number) - Date.now() / 1000)).toBeLessThan(60);
+    expect(typeof protectedHeader.kid).toBe('string');
+
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, payload.sub as string);
+    expect(info).toMatchObject({ sub: payload.sub, email: user.email, email_verified: true, name: user.name });
+  });
+
+  it('skips login and consent while the session lasts, and prompt=login forces the login page again', async () => {
+    const browser = new Browser(server.issuer);
+    const first = await signIn(config, browser, user);
+
+    const silent = await walk(browser, (await authRequest(config)).url);
+    expect(silent.shown).toEqual([]);
+    expect(silent.redirect.searchParams.get('code')).toBeTruthy();
+
+    const req = await authRequest(config, { prompt: 'login' });
+    const again = await walk(browser, req.url, user);
+    expect(again.shown).toEqual(['login']);
+    const tokens = await oidc.authorizationCodeGrant(config, again.redirect, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    expect(tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+  });
+
+  it('max_age=0 forces a fresh login and the id_token carries the new auth_time', async () => {
+    const browser = new Browser(server.issuer);
+    // A max_age makes the provider state auth_time in the id_token.
+    const first = await signIn(config, browser, user, { max_age: '600' });
+    const firstAuth = first.tokens.claims()?.auth_time as number;
+
+    // auth_time has second resolution: let a second pass so a fresh login is distinguishable from the old one.
+    await new Promise((r) => setTimeout(r, 1_100 - (Date.now() % 1_000)));
+    const req = await authRequest(config, { max_age: '0' });
+    const again = await walk(browser, req.url, user);
+    expect(again.shown).toEqual(['login']);
+    const tokens = await oidc.authorizationCodeGrant(config, again.redirect, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+      maxAge: 0,
+    });
+    expect(tokens.claims()?.auth_time as number).toBeGreaterThan(firstAuth);
+  });
+
+  it('login_hint pre-fills the e-mail field', async () => {
+    const browser = new Browser(server.issuer);
+    const req = await authRequest(config, { login_hint: user.email });
+    const { page } = await browser.navigate(req.url);
+    const { form } = findForm(page, /\/login$/);
+    expect(form.fields.email).toBe(user.email);
+  });
+
+  it('ui_locales=de renders the login page in German', async () => {
+    const browser = new Browser(server.issuer);
+    const english = (await browser.navigate((await authRequest(config)).url)).page;
+    const german = (await browser.navigate((await authRequest(config, { ui_locales: 'de' })).url)).page;
+    expect(german.body).toMatch(/<html[^>]*\blang="de"/);
+    expect(textOf(german.body)).toMatch(/Passwort|Anmelden/);
+    expect(textOf(german.body)).not.toBe(textOf(english.body));
+  });
+
+  it('the claims parameter delivers email in the id_token even without the email scope', async () => {
+    const browser = new Browser(server.issuer);
+    const { tokens } = await signIn(config, browser, user, {
+      scope: 'openid',
+      claims: JSON.stringify({ id_token: { email: { essential: true } } }),
+    });
+    expect(tokens.claims()?.email).toBe(user.email);
+  });
+
+  it('denying consent sends access_denied back to the client', async () => {
+    const browser = new Browser(server.issuer);
+    const req = await authRequest(config, { scope: 'openid email' });
+    const { redirect, shown } = await walk(browser, req.url, user, 'deny');
+    expect(shown).toEqual(['login', 'consent']);
+    expect(redirect.searchParams.get('error')).toBe('access_denied');
+    expect(redirect.searchParams.get('state')).toBe(req.state);
+    expect(redirect.searchParams.get('code')).toBeNull();
+  });
+
+  it('accepts pushed authorization requests (PAR)', async () => {
+    const browser = new Browser(server.issuer);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = await oidc.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+    expect(url.searchParams.get('redirect_uri')).toBeNull();
+    const { redirect } = await walk(browser, url, user);
+    const tokens = await oidc.authorizationCodeGrant(config, redirect, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      idTokenExpected: true,
+    });
+    expect(decodeProtectedHeader(tokens.id_token as string).kid).toBeDefined();
+  });
+});
