@@ -80,6 +80,7 @@ const schema = z.object({
 
   RESOURCES: resources.optional(),
   KEYS_REFRESH_SECONDS: seconds.default(60),
+  ALLOW_PRIVATE_NETWORK_REQUESTS: bool.default(false),
   SWEEP_INTERVAL_SECONDS: seconds.default(300),
 });
 
@@ -115,6 +116,8 @@ export interface Config {
   };
   resources: Record<string, ResourceServer>;
   keysRefreshSeconds: number;
+  /** Let the provider's outgoing requests (back-channel logout, client JWKS) reach loopback and private addresses. */
+  allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
 }
 
@@ -210,6 +213,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     resources: e.RESOURCES ?? {},
     keysRefreshSeconds: e.KEYS_REFRESH_SECONDS,
+    allowPrivateNetworkRequests: e.ALLOW_PRIVATE_NETWORK_REQUESTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
   });
 }

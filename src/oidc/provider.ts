@@ -89,6 +89,11 @@ export function buildConfiguration({ config, Adapter, jwks, findAccount, pages =
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     rotateRefreshToken,
+    // oidc-provider refuses outgoing requests to loopback and private addresses (SSRF protection) by handing fetch a
+    // guarding dispatcher. Deployments whose apps live on a private network, and the tests, opt out explicitly.
+    ...(config.allowPrivateNetworkRequests
+      ? { fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, dispatcher: undefined } as RequestInit) }
+      : {}),
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
       AuthorizationCode: config.ttl.authorizationCode,

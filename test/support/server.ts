@@ -94,6 +94,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     LOG_LEVEL: 'warn',
     RESOURCES: JSON.stringify({ [RESOURCE]: { scope: 'orders:read orders:write' } }),
     KEYS_REFRESH_SECONDS: '1',
+    // The back-channel logout receiver listens on 127.0.0.1, which oidc-provider's SSRF guard refuses by default.
+    ALLOW_PRIVATE_NETWORK_REQUESTS: 'true',
     ...opts.env,
   };
 

@@ -14,6 +14,9 @@ describe('loadConfig', () => {
     expect(c.port).toBe(3000);
     expect(c.issuer).toBe('http://localhost:3000');
     expect(c.demo.enabled).toBe(true);
+    // The SSRF guard on outgoing requests stays on unless an operator turns it off.
+    expect(c.allowPrivateNetworkRequests).toBe(false);
+    expect(loadConfig({ ...secrets, ALLOW_PRIVATE_NETWORK_REQUESTS: 'true' }).allowPrivateNetworkRequests).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
