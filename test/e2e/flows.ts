@@ -44,7 +44,8 @@ export async function createClient(server: TestServer, opts: ClientOptions = {})
   const clientId = unique('client');
   const clientSecret = opts.public ? undefined : randomBytes(24).toString('base64url');
   const args = ['clients', 'create', '--client-id', clientId];
-  if (clientSecret) args.push('--client-secret', clientSecret);
+  // The = form: a random secret may start with '-', which an option parser would take for another option.
+  if (clientSecret) args.push(`--client-secret=${clientSecret}`);
   else args.push('--public');
   for (const uri of opts.redirectUris ?? [REDIRECT_URI]) args.push('--redirect-uri', uri);
   for (const g of opts.grantTypes ?? ['authorization_code', 'refresh_token']) args.push('--grant-type', g);
