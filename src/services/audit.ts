@@ -3,16 +3,8 @@ import type { Connection } from 'mongoose';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
 
-export interface AuditEvent {
-  type: string;
-  outcome: 'success' | 'failure';
-  accountId?: string;
-  clientId?: string;
-  ip?: string;
-  userAgent?: string;
-  reason?: string;
-  details?: Record<string, unknown>;
-}
+/** What callers record: the stored row minus what the store assigns (id and time). */
+export type AuditEvent = Omit<AuditEventRecord, '_id' | 'at'>;
 
 export type StoredAuditEvent = AuditEvent & { id: string; at: Date };
 
