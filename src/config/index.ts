@@ -29,6 +29,8 @@ const resourceServer = z.object({
   audience: z.string().optional(),
   accessTokenTTL: seconds.optional(),
   accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+  // Client ids (the API's own confidential client) allowed to introspect tokens issued for this resource.
+  introspectors: z.array(z.string().min(1)).default([]),
 });
 
 const resources = z
@@ -91,6 +93,7 @@ export interface ResourceServer {
   audience?: string;
   accessTokenTTL?: number;
   accessTokenFormat: 'jwt' | 'opaque';
+  introspectors: string[];
 }
 
 export interface Config {

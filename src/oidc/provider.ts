@@ -110,7 +110,22 @@ export function buildConfiguration({ config, Adapter, jwks, findAccount, pages =
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A client may introspect its own tokens; a resource server may introspect tokens issued for it when the
+        // operator lists its client id in that resource's `introspectors`. Nobody else learns about others' tokens.
+        allowedPolicy: (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          const bound = token as { aud?: unknown; resourceServer?: { audience?: string } };
+          const audience = bound.aud ?? bound.resourceServer?.audience;
+          const audiences = Array.isArray(audience) ? audience : [audience];
+          return Object.entries(config.resources).some(
+            ([indicator, rs]) =>
+              rs.introspectors.includes(client.clientId) &&
+              audiences.some((a) => a === indicator || (rs.audience !== undefined && a === rs.audience)),
+          );
+        },
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       dPoP: { enabled: true },

@@ -32,6 +32,7 @@ export async function createUser(server: TestServer, name = 'Ada Lovelace'): Pro
 }
 
 export interface ClientOptions {
+  clientId?: string;
   public?: boolean;
   grantTypes?: string[];
   redirectUris?: string[];
@@ -41,7 +42,7 @@ export interface ClientOptions {
 }
 
 export async function createClient(server: TestServer, opts: ClientOptions = {}): Promise<TestClient> {
-  const clientId = unique('client');
+  const clientId = opts.clientId ?? unique('client');
   const clientSecret = opts.public ? undefined : randomBytes(24).toString('base64url');
   const args = ['clients', 'create', '--client-id', clientId];
   // The = form: a random secret may start with '-', which an option parser would take for another option.

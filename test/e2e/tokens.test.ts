@@ -27,8 +27,27 @@ const it = serverTest(() => server);
 
 const OFFLINE = { scope: 'openid email offline_access', prompt: 'consent' };
 
+let api: oidc.Configuration;
+let other: oidc.Configuration;
+const API_CLIENT = 'orders-api';
+// JWT access tokens are self-contained (the API verifies them against the JWKS); opaque ones need introspection.
+const OPAQUE_RESOURCE = 'https://opaque.example.test';
+
 beforeAll(async () => {
-  server = await startServer();
+  // The orders API's own client is its resource server's introspector; no other client may introspect others' tokens.
+  server = await startServer({
+    env: {
+      RESOURCES: JSON.stringify({
+        [RESOURCE]: { scope: 'orders:read orders:write' },
+        [OPAQUE_RESOURCE]: { scope: 'orders:read', accessTokenFormat: 'opaque', introspectors: [API_CLIENT] },
+      }),
+    },
+  });
+  const [apiClient, otherClient] = await Promise.all([
+    createClient(server, { clientId: API_CLIENT, grantTypes: ['client_credentials'], redirectUris: [], scope: 'orders:read' }),
+    createClient(server, { scope: 'openid email' }),
+  ]);
+  [api, other] = await Promise.all([rp(server, apiClient), rp(server, otherClient)]);
   const [u, webClient, partnerClient] = await Promise.all([
     createUser(server),
     createClient(server, { scope: 'openid email profile offline_access' }),
@@ -112,6 +131,16 @@ describe('introspection and revocation', () => {
     expect(rt).toMatchObject({ active: true, sub: tokens.claims()?.sub });
 
     expect(await introspect(web, 'not-a-token-we-issued')).toEqual({ active: false });
+  });
+
+  it('only the token\'s own client and the resource\'s listed introspector learn about a token', async () => {
+    const { tokens } = await signIn(web, new Browser(server.issuer), user, OFFLINE);
+    expect((await introspect(other, tokens.access_token)).active).toBe(false);
+    expect((await introspect(api, tokens.access_token)).active).toBe(false);
+
+    const forApi = await oidc.clientCredentialsGrant(partner, { resource: OPAQUE_RESOURCE, scope: 'orders:read' });
+    expect(await introspect(api, forApi.access_token)).toMatchObject({ active: true, client_id: partnerId, aud: OPAQUE_RESOURCE });
+    expect((await introspect(other, forApi.access_token)).active).toBe(false);
   });
 
   it('revoking an access token or a refresh token makes it inactive', async () => {

@@ -50,7 +50,7 @@ describe('loadConfig', () => {
 
   it('parses resource servers', () => {
     const c = loadConfig({ ...secrets, RESOURCES: '{"https://api.example.com":{"scope":"orders:read"}}' });
-    expect(c.resources['https://api.example.com']).toEqual({ scope: 'orders:read', accessTokenFormat: 'jwt' });
+    expect(c.resources['https://api.example.com']).toEqual({ scope: 'orders:read', accessTokenFormat: 'jwt', introspectors: [] });
     expect(() => loadConfig({ ...secrets, RESOURCES: '{"not-a-url":{}}' })).toThrow(/RESOURCES/);
   });
 });
