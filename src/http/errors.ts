@@ -17,7 +17,7 @@ export type Failure =
   | { kind: 'unavailable'; status: 503 }
   | { kind: 'error'; status: number; code: string; message: MessageKey; detail?: string; unexpected?: boolean };
 
-const RETRY_AFTER_SECONDS = '5';
+export const RETRY_AFTER_SECONDS = '5';
 
 // Our own codes that have a translated explanation; other AppErrors show their (English) safe message as detail.
 const APP_MESSAGES: Record<string, MessageKey> = {

@@ -5,14 +5,12 @@ import ejs from 'ejs';
 import type { Client, ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import { pickLocale, translator, type Locale, type MessageKey, type Translate } from '../i18n/index.ts';
-import { isDatabaseUnavailable } from '../http/db-errors.ts';
-import { isSessionNotFound } from '../http/errors.ts';
+import { classify, RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { clientLink, pageState } from '../http/state.ts';
 import { renderPage } from '../http/views.ts';
 import type { Logger } from '../log.ts';
 
-const RETRY_AFTER_SECONDS = '5';
 
 // Device-flow re-render errors, by the class name oidc-provider gives them.
 const USER_CODE_ERRORS: Record<string, MessageKey> = {
@@ -77,7 +75,7 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
       let error: MessageKey | null = null;
       let status = ctx.status;
       if (err) {
-        if (isDatabaseUnavailable(err)) {
+        if (classify(err).kind === 'unavailable') {
           error = 'unavailable.lead';
           status = 503;
           ctx.set('Retry-After', RETRY_AFTER_SECONDS);
@@ -118,11 +116,13 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
       const requestId = state.requestId ?? null;
       const client = clientOf(ctx);
 
-      if (isSessionNotFound(error)) {
+      // The same classification as our own routes' error handler; only the rendering differs (provider context).
+      const failure = classify(error);
+      if (failure.kind === 'expired') {
         renderPage(ctx, 'expired', { locale, status: ctx.status, data: { client: client ? clientLink(client) : null } });
         return;
       }
-      if (isDatabaseUnavailable(error)) {
+      if (failure.kind === 'unavailable') {
         deps.logger.warn({ requestId, err: { name: error.name, message: error.message } }, 'database unavailable');
         ctx.set('Retry-After', RETRY_AFTER_SECONDS);
         renderPage(ctx, 'unavailable', { locale, status: 503, data: { requestId } });
