@@ -50,6 +50,30 @@ const resources = z
     ),
   );
 
+// Profile attributes an operator may require at sign-up or a client may ask for with progressive profiling.
+export const PROFILE_ATTRIBUTES = [
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'name',
+  'picture',
+  'website',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'address',
+] as const;
+export type ProfileAttribute = (typeof PROFILE_ATTRIBUTES)[number];
+
+const attributeList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(PROFILE_ATTRIBUTES, { message: `each attribute must be one of ${PROFILE_ATTRIBUTES.join(', ')}` })));
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -84,6 +108,28 @@ const schema = z.object({
   KEYS_REFRESH_SECONDS: seconds.default(60),
   ALLOW_PRIVATE_NETWORK_REQUESTS: bool.default(false),
   SWEEP_INTERVAL_SECONDS: seconds.default(300),
+
+  // Outgoing mail: an SMTP URL (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset outside production:
+  // messages are written to the log instead of being sent.
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'must start with smtp:// or smtps://' }).optional(),
+  MAIL_FROM: z.string().min(3).default('"Sign-in" <no-reply@localhost>'),
+  PRODUCT_NAME: z.string().min(1).max(80).default('Sign-in'),
+
+  SIGNUP_ENABLED: bool.default(true),
+  SIGNUP_REQUIRED_ATTRIBUTES: attributeList.optional(),
+  TERMS_URL: z.url().optional(),
+  PRIVACY_URL: z.url().optional(),
+
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, { message: 'must be at least 8 (NIST SP 800-63B)' }).max(64).default(8),
+  // Optional k-anonymity breach check (the Pwned Passwords range API shape: GET <url><first 5 hex of SHA-1>).
+  PASSWORD_BREACH_API_URL: z.url().optional(),
+
+  CODE_TTL_SECONDS: seconds.default(600),
+  CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  // Sensitive account-center changes demand a sign-in no older than this.
+  REAUTH_MAX_AGE_SECONDS: seconds.default(300),
+  APP_METADATA_MAX_BYTES: z.coerce.number().int().min(64).max(65536).default(4096),
+  RATE_LIMITS_ENABLED: bool.default(true),
 });
 
 export type Env = z.input<typeof schema>;
@@ -122,6 +168,14 @@ export interface Config {
   /** Let the provider's outgoing requests (back-channel logout, client JWKS) reach loopback and private addresses. */
   allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
+  productName: string;
+  mail: { smtpUrl?: string; from: string };
+  signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
+  password: { minLength: number; breachApiUrl?: string };
+  codes: { ttlSeconds: number; maxAttempts: number };
+  reauthMaxAgeSeconds: number;
+  appMetadataMaxBytes: number;
+  rateLimitsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -186,6 +240,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     demoPassword ??= dev.demoPassword;
   }
 
+  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
+    throw new ConfigError(['SMTP_URL: required when NODE_ENV=production (verification and recovery mail must be delivered)']);
+  }
+
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
 
   return Object.freeze({
@@ -218,5 +276,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     keysRefreshSeconds: e.KEYS_REFRESH_SECONDS,
     allowPrivateNetworkRequests: e.ALLOW_PRIVATE_NETWORK_REQUESTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    productName: e.PRODUCT_NAME,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    signup: {
+      enabled: e.SIGNUP_ENABLED,
+      requiredAttributes: e.SIGNUP_REQUIRED_ATTRIBUTES ?? [],
+      termsUrl: e.TERMS_URL,
+      privacyUrl: e.PRIVACY_URL,
+    },
+    password: { minLength: e.PASSWORD_MIN_LENGTH, breachApiUrl: e.PASSWORD_BREACH_API_URL },
+    codes: { ttlSeconds: e.CODE_TTL_SECONDS, maxAttempts: e.CODE_MAX_ATTEMPTS },
+    reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
+    appMetadataMaxBytes: e.APP_METADATA_MAX_BYTES,
+    rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
   });
 }

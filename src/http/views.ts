@@ -21,12 +21,20 @@ const TITLES = {
   unavailable: 'unavailable.title',
 } as const satisfies Record<string, MessageKey>;
 
-export type ViewName = keyof typeof TITLES;
-export const VIEW_NAMES = Object.keys(TITLES) as ViewName[];
+/** Core pages have their title here; feature pages (e.g. `account/profile`) pass `title` when rendered. */
+export type CoreView = keyof typeof TITLES;
+export type ViewName = CoreView | (string & {});
+export const VIEW_NAMES = Object.keys(TITLES) as CoreView[];
+
+function titleOf(view: ViewName, title: MessageKey | undefined): MessageKey {
+  const key = title ?? (TITLES as Record<string, MessageKey>)[view];
+  if (!key) throw new Error(`view "${view}" has no title: pass one when rendering it`);
+  return key;
+}
 
 const compiled = new Map<string, TemplateFunction>();
 
-function template(relative: string): TemplateFunction {
+export function template(relative: string): TemplateFunction {
   let fn = compiled.get(relative);
   if (!fn) {
     const filename = `${VIEWS_DIR}${relative}.ejs`;
@@ -41,10 +49,16 @@ export interface Page {
   t: Translate;
 }
 
-export function renderView(view: ViewName, locale: Locale, data: Record<string, unknown> = {}): string {
+export function renderView(
+  view: ViewName,
+  locale: Locale,
+  data: Record<string, unknown> = {},
+  title?: MessageKey,
+): string {
   const t = translator(locale);
+  const heading = t(titleOf(view, title));
   const body = template(`pages/${view}`)({ ...data, t, locale });
-  return template('layout')({ lang: locale, title: t(TITLES[view]), body, stylesheet: stylesheetHref() });
+  return template('layout')({ lang: locale, title: heading, body, stylesheet: stylesheetHref() });
 }
 
 export interface HtmlTarget {
@@ -56,9 +70,9 @@ export interface HtmlTarget {
 export function renderPage(
   ctx: HtmlTarget,
   view: ViewName,
-  opts: { locale: Locale; status?: number; data?: Record<string, unknown> },
+  opts: { locale: Locale; status?: number; data?: Record<string, unknown>; title?: MessageKey },
 ): void {
-  const html = renderView(view, opts.locale, opts.data);
+  const html = renderView(view, opts.locale, opts.data, opts.title);
   ctx.status = opts.status ?? 200;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = html;

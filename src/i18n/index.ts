@@ -1,17 +1,34 @@
 // Page language: the OIDC ui_locales parameter wins (the relying party knows its user's language), then the
 // browser's Accept-Language, then English.
+import { accountMessages } from './messages/account.ts';
+import { authMessages } from './messages/auth.ts';
 import { da } from './messages/da.ts';
 import { de } from './messages/de.ts';
-import { en, type Catalog, type MessageKey } from './messages/en.ts';
+import { en } from './messages/en.ts';
+import { mailMessages } from './messages/mail.ts';
 import { pl } from './messages/pl.ts';
+import { securityMessages } from './messages/security.ts';
 
-export type { MessageKey };
+// The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages] as const;
+
+export type MessageKey =
+  | keyof typeof en
+  | keyof typeof authMessages.en
+  | keyof typeof accountMessages.en
+  | keyof typeof mailMessages.en
+  | keyof typeof securityMessages.en;
+type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 
-const catalogs: Record<Locale, Catalog> = { en, de, da, pl };
+function merge(locale: Locale, core: Readonly<Record<string, string>>): Catalog {
+  return Object.assign({}, core, ...bundles.map((b) => b[locale])) as Catalog;
+}
+
+const catalogs: Record<Locale, Catalog> = { en: merge('en', en), de: merge('de', de), da: merge('da', da), pl: merge('pl', pl) };
 
 // Bounds the work a hostile header can cause; real lists are a handful of tags.
 const MAX_TAGS = 20;
@@ -70,5 +87,5 @@ export function translator(locale: Locale): Translate {
 }
 
 export function hasMessage(key: string): key is MessageKey {
-  return Object.hasOwn(en, key);
+  return Object.hasOwn(catalogs.en, key);
 }

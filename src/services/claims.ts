@@ -34,6 +34,11 @@ export function accountClaims(user: User): AccountClaims {
     const value = user[name];
     if (value !== undefined && value !== null && value !== '') claims[name] = value;
   }
+  const primary = user.addresses?.find((a) => a.primary) ?? user.addresses?.[0];
+  if (primary) {
+    const { id: _id, label: _label, primary: _primary, ...address } = primary;
+    claims.address = address;
+  }
   claims.updated_at = Math.floor(user.updatedAt.getTime() / 1000);
   return claims;
 }

@@ -7,7 +7,7 @@ import type { UserClaims } from '../db/models/user.ts';
 const text = (max: number) => z.string().trim().min(1).max(max);
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
 
-const claimsSchema = z.object({
+export const claimsSchema = z.object({
   name: text(200).optional(),
   given_name: text(100).optional(),
   family_name: text(100).optional(),

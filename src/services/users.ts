@@ -1,7 +1,7 @@
 // Accounts: creation, password authentication and the account lookup oidc-provider calls (findAccount).
 import { randomBytes } from 'node:crypto';
 import type { Account } from 'oidc-provider';
-import { conflict } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { normaliseEmail, type User, type UserClaims, type UserModel } from '../db/models/user.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
@@ -27,14 +27,25 @@ export interface LoginMeta {
 export interface UserService {
   create(input: CreateUserInput): Promise<UserView>;
   authenticate(email: string, password: string, meta: LoginMeta): Promise<{ accountId: string } | null>;
+  /**
+   * Creates a customer from a verified sign-up: the password was hashed (and policy-checked) when the sign-up was
+   * submitted, and the e-mail is verified because the customer just entered the code mailed to it. Throws a
+   * conflict when the address got an account in the meantime.
+   */
+  createFromSignup(input: { email: string; passwordHash: string; claims?: UserClaims }): Promise<UserView>;
+  /** Checks an account's current password (account center: change password, delete account). */
+  checkPassword(accountId: string, password: string): Promise<boolean>;
+  /** Replaces the password (hash it, stamp passwordChangedAt) and writes `password.changed` to the audit log. */
+  setPassword(accountId: string, password: string, meta: LoginMeta & { reason: 'reset' | 'change' }): Promise<void>;
   findById(id: string): Promise<UserView | null>;
+  findByEmail(email: string): Promise<UserView | null>;
   findAccount(ctx: unknown, sub: string): Promise<Account | undefined>;
 }
 
 export type { CreateUserInput };
 
 function toView(u: User): UserView {
-  const { _id, passwordHash: _secret, ...rest } = u;
+  const { _id, passwordHash: _secret, passwordChangedAt: _changed, ...rest } = u;
   return { id: _id, ...rest };
 }
 
@@ -101,6 +112,46 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
       if (needsRehash(user.passwordHash)) await rehash(user, password);
       await audit.record({ type: 'login.success', outcome: 'success', accountId: user._id, ...context });
       return { accountId: user._id };
+    },
+
+    async createFromSignup({ email, passwordHash, claims = {} }) {
+      await ensureIndexes();
+      try {
+        const now = new Date();
+        const doc = await users.create({ ...claims, email, email_verified: true, passwordHash, passwordChangedAt: now });
+        const user = doc.toObject<User>();
+        await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'signup' } });
+        return toView(user);
+      } catch (err) {
+        if (isDuplicateKey(err)) throw conflict('An account with this e-mail address already exists');
+        throw err;
+      }
+    },
+
+    async checkPassword(accountId, password) {
+      const user = await users.findById(accountId).lean<User>();
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
+      return Boolean(user && ok && !user.disabled);
+    },
+
+    async setPassword(accountId, password, meta) {
+      const passwordHash = await hashPassword(password);
+      const result = await users.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: new Date() } });
+      if (result.matchedCount === 0) throw notFound('No such account');
+      await audit.record({
+        type: 'password.changed',
+        outcome: 'success',
+        accountId,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        clientId: meta.clientId,
+        reason: meta.reason,
+      });
+    },
+
+    async findByEmail(email) {
+      const user = await users.findOne({ email: normaliseEmail(email) }).lean<User>();
+      return user ? toView(user) : null;
     },
 
     async findById(id) {

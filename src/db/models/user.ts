@@ -32,8 +32,18 @@ export interface UserClaims {
   address?: Address;
 }
 
+/** One of a customer's postal addresses; the `primary` one is released as the OIDC `address` claim. */
+export interface PostalAddress extends Address {
+  id: string;
+  label?: string;
+  primary: boolean;
+}
+
 export interface User extends UserClaims {
   _id: string;
+  addresses?: PostalAddress[];
+  /** When the password last changed (sign-up, reset, change); sessions started before a reset are ended. */
+  passwordChangedAt?: Date;
   email: string;
   email_verified: boolean;
   passwordHash: string;
@@ -48,6 +58,21 @@ export function normaliseEmail(email: string): string {
 
 const addressSchema = new Schema<Address>(
   {
+    formatted: String,
+    street_address: String,
+    locality: String,
+    region: String,
+    postal_code: String,
+    country: String,
+  },
+  { _id: false },
+);
+
+const postalAddressSchema = new Schema<PostalAddress>(
+  {
+    id: { type: String, required: true },
+    label: String,
+    primary: { type: Boolean, default: false },
     formatted: String,
     street_address: String,
     locality: String,
@@ -82,6 +107,8 @@ const userSchema = new Schema<User>(
     phone_number: String,
     phone_number_verified: Boolean,
     address: { type: addressSchema, default: undefined },
+    addresses: { type: [postalAddressSchema], default: undefined },
+    passwordChangedAt: Date,
   },
   { collection: 'users', timestamps: true, versionKey: false },
 );

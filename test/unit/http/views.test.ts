@@ -1,12 +1,12 @@
 import { SUPPORTED_LOCALES, translator } from '../../../src/i18n/index.ts';
-import { renderView, VIEW_NAMES, type ViewName } from '../../../src/http/views.ts';
+import { renderView, VIEW_NAMES, type CoreView } from '../../../src/http/views.ts';
 
 const EVIL = '<script>alert(1)</script>';
 const client = { id: 'shop', name: EVIL, uri: 'https://shop.example/', policyUri: 'https://shop.example/privacy', tosUri: 'https://shop.example/tos' };
 const actions = { login: '/interaction/abc/login', confirm: '/interaction/abc/confirm', abort: '/interaction/abc/abort' };
 const providerForm = '<form id="op.logoutForm" method="post" action="/session/end/confirm"><input type="hidden" name="xsrf" value="x1"/></form>';
 
-const samples: Record<ViewName, Record<string, unknown>> = {
+const samples: Record<CoreView, Record<string, unknown>> = {
   login: { client, actions, csrfToken: 'tok', email: EVIL, error: 'login.error.credentials', errorField: 'credentials', reauthenticate: true },
   consent: {
     client, actions, csrfToken: 'tok',

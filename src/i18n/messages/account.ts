@@ -1,0 +1,8 @@
+import { defineMessages } from '../define.ts';
+
+export const accountMessages = defineMessages({
+  en: {},
+  de: {},
+  da: {},
+  pl: {},
+});
