@@ -66,6 +66,19 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       jwks: await keys.providerJwks(),
       findAccount: (ctx, sub) => users.findAccount(ctx, sub),
       pages,
+      policy: { signupEnabled: config.signup.enabled, accountState: (id) => users.accountState(id) },
+      onFirstPartyConsent: async (ctx, added) => {
+        await audit.record({
+          type: 'consent.granted',
+          outcome: 'success',
+          accountId: ctx.oidc.account?.accountId,
+          clientId: ctx.oidc.client?.clientId,
+          ip: ctx.ip,
+          userAgent: ctx.get('user-agent') || undefined,
+          reason: 'first_party',
+          details: added,
+        });
+      },
     });
     attachAuditListeners(provider, { audit, logger });
     return provider;

@@ -1,10 +1,11 @@
 // All of node-oidc-provider's configuration in one place: which features run, how long artifacts live, how accounts
 // and claims are found, how resource servers are described, and which pages render the provider's own screens.
 import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config/index.ts';
+import { PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
 import { PASSWORD_ACR } from '../interaction/login.ts';
 import { SCOPE_CLAIMS } from '../services/claims.ts';
+import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 
 
 export type ProviderPages = Pick<Configuration, 'renderError'> & {
@@ -25,13 +26,41 @@ export interface ProviderDeps {
   pages?: Partial<ProviderPages>;
   /** Clients from configuration rather than the adapter (the benchmark's baseline only). */
   staticClients?: Configuration['clients'];
+  /** Account lookups for the sign-up / verification / profiling steps; without it only login and consent run. */
+  policy?: PolicyDeps;
+  /** Records the consent a first-party client was given without showing the consent page. */
+  onFirstPartyConsent?: Parameters<typeof firstPartyGrants>[0];
+}
+
+// Settings this product adds to a client's registration; unknown ones are refused by oidc-provider.
+const EXTRA_CLIENT_METADATA = ['first_party', 'require_verified_email', 'required_profile_attributes'] as const;
+
+function validateExtraMetadata(key: string, value: unknown): void {
+  if (value === undefined) return;
+  if (key === 'required_profile_attributes') {
+    const known = PROFILE_ATTRIBUTES as readonly string[];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !known.includes(v))) {
+      throw new errors.InvalidClientMetadata(`${key} must be an array of: ${PROFILE_ATTRIBUTES.join(', ')}`);
+    }
+  } else if (typeof value !== 'boolean') {
+    throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+  }
 }
 
 // A refresh token is rotated on every use, so a stolen one is useful once at most, and the reuse of a rotated one is
 // detected by the adapter's `consumed` flag, which makes oidc-provider revoke the whole grant.
 const rotateRefreshToken = () => true;
 
-export function buildConfiguration({ config, Adapter, jwks, findAccount, pages = {}, staticClients }: ProviderDeps): Configuration {
+export function buildConfiguration({
+  config,
+  Adapter,
+  jwks,
+  findAccount,
+  pages = {},
+  staticClients,
+  policy,
+  onFirstPartyConsent,
+}: ProviderDeps): Configuration {
   const resourceServer = (indicator: string) => {
     const rs = config.resources[indicator];
     if (!rs) throw new errors.InvalidTarget(`unknown resource: ${indicator}`);
@@ -87,7 +116,13 @@ export function buildConfiguration({ config, Adapter, jwks, findAccount, pages =
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      ...(policy ? { policy: buildPolicy(policy) } : {}),
     },
+    extraClientMetadata: {
+      properties: [...EXTRA_CLIENT_METADATA],
+      validator: (_ctx, key, value) => validateExtraMetadata(key, value),
+    },
+    ...(onFirstPartyConsent ? { loadExistingGrant: firstPartyGrants(onFirstPartyConsent) } : {}),
     rotateRefreshToken,
     // oidc-provider refuses outgoing requests to loopback and private addresses (SSRF protection) by handing fetch a
     // guarding dispatcher. Deployments whose apps live on a private network, and the tests, opt out explicitly.

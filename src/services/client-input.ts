@@ -2,6 +2,7 @@
 // strength, public/confidential consistency) and turned into oidc-provider client metadata.
 import { z } from 'zod';
 import type { ClientMetadata } from 'oidc-provider';
+import { PROFILE_ATTRIBUTES } from '../config/index.ts';
 import { badRequest } from '../errors.ts';
 
 const absoluteUri = (what: string) =>
@@ -20,6 +21,15 @@ const schema = z
     scope: z.string().trim().min(1).max(2000).optional(),
     tokenEndpointAuthMethod: z.string().min(1).optional(),
     clientName: z.string().trim().min(1).max(200).optional(),
+    // The operator's own apps: no consent page (consent is still recorded).
+    firstParty: z.boolean().optional(),
+    // Customers with an unverified e-mail verify it inside the sign-in before returning to this client.
+    requireVerifiedEmail: z.boolean().optional(),
+    // Progressive profiling: attributes the sign-in asks for when the customer has not given them yet.
+    requiredProfileAttributes: z
+      .array(z.string())
+      .pipe(z.array(z.enum(PROFILE_ATTRIBUTES, { message: `each attribute must be one of ${PROFILE_ATTRIBUTES.join(", ")}` })))
+      .optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -59,6 +69,9 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     ...(!isPublic && { client_secret: v.clientSecret ?? generatedSecret() }),
     ...(v.scope !== undefined && { scope: v.scope }),
     ...(v.clientName !== undefined && { client_name: v.clientName }),
+    ...(v.firstParty !== undefined && { first_party: v.firstParty }),
+    ...(v.requireVerifiedEmail !== undefined && { require_verified_email: v.requireVerifiedEmail }),
+    ...(v.requiredProfileAttributes?.length && { required_profile_attributes: [...new Set(v.requiredProfileAttributes)] }),
   };
   return { metadata, isPublic };
 }

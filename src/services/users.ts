@@ -1,6 +1,8 @@
 // Accounts: creation, password authentication and the account lookup oidc-provider calls (findAccount).
 import { randomBytes } from 'node:crypto';
 import type { Account } from 'oidc-provider';
+import type { ProfileAttribute } from '../config/index.ts';
+import type { AccountState } from '../oidc/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { normaliseEmail, type User, type UserClaims, type UserModel } from '../db/models/user.ts';
 import type { Logger } from '../log.ts';
@@ -39,6 +41,8 @@ export interface UserService {
   setPassword(accountId: string, password: string, meta: LoginMeta & { reason: 'reset' | 'change' }): Promise<void>;
   findById(id: string): Promise<UserView | null>;
   findByEmail(email: string): Promise<UserView | null>;
+  /** What the sign-in steps need: is the e-mail verified, which wanted attributes are missing. */
+  accountState(accountId: string): Promise<AccountState | undefined>;
   findAccount(ctx: unknown, sub: string): Promise<Account | undefined>;
 }
 
@@ -47,6 +51,12 @@ export type { CreateUserInput };
 function toView(u: User): UserView {
   const { _id, passwordHash: _secret, passwordChangedAt: _changed, ...rest } = u;
   return { id: _id, ...rest };
+}
+
+export function hasAttribute(user: User, attribute: ProfileAttribute): boolean {
+  if (attribute === 'address') return Boolean(user.addresses?.length) || Boolean(user.address && Object.keys(user.address).length);
+  const value = user[attribute];
+  return value !== undefined && value !== null && value !== '';
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -152,6 +162,12 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
     async findByEmail(email) {
       const user = await users.findOne({ email: normaliseEmail(email) }).lean<User>();
       return user ? toView(user) : null;
+    },
+
+    async accountState(accountId) {
+      const user = await users.findById(accountId).lean<User>();
+      if (!user || user.disabled) return undefined;
+      return { emailVerified: user.email_verified, missing: (wanted) => wanted.filter((a) => !hasAttribute(user, a)) };
     },
 
     async findById(id) {

@@ -18,6 +18,9 @@ export const clientsCreate = command({
     'token-endpoint-auth-method': { type: 'string' },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
     'client-name': { type: 'string' },
+    'first-party': { type: 'boolean' },
+    'require-verified-email': { type: 'boolean' },
+    'require-attribute': { type: 'string', multiple: true },
   },
   parse(values, positionals) {
     noPositionals(positionals);
@@ -38,6 +41,9 @@ export const clientsCreate = command({
       scope: optionalString(values, 'scope'),
       tokenEndpointAuthMethod: optionalString(values, 'token-endpoint-auth-method'),
       clientName: optionalString(values, 'client-name'),
+      ...(values['first-party'] === true && { firstParty: true }),
+      ...(values['require-verified-email'] === true && { requireVerifiedEmail: true }),
+      ...(list(values, 'require-attribute').length > 0 && { requiredProfileAttributes: list(values, 'require-attribute') }),
     };
   },
   execute: (services, input) => services.clients.create(input),

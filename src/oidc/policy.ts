@@ -1,0 +1,117 @@
+// Which pages a sign-in passes through, in order: sign-up (when the client sends prompt=create), login, e-mail
+// verification (when the client requires a verified address), progressive profiling (attributes the client needs and
+// the customer has not given yet), consent. oidc-provider re-runs every check after each step, so a customer only
+// sees the steps still missing, and an existing session skips straight to what it lacks.
+import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { ProfileAttribute } from '../config/index.ts';
+
+const { base, Check, Prompt } = interactionPolicy;
+
+export const CREATE_PROMPT = 'create';
+export const VERIFY_EMAIL_PROMPT = 'verify_email';
+export const PROFILE_PROMPT = 'profile';
+
+/** What the policy needs to know about an account; undefined when it does not exist (anymore). */
+export interface AccountState {
+  emailVerified: boolean;
+  /** The subset of `wanted` the account has no value for. */
+  missing(wanted: readonly ProfileAttribute[]): ProfileAttribute[];
+}
+
+export interface PolicyDeps {
+  signupEnabled: boolean;
+  accountState(accountId: string): Promise<AccountState | undefined>;
+}
+
+/** Client metadata this product adds to the OIDC registration (extraClientMetadata). */
+export interface ProductClientMetadata {
+  first_party?: boolean;
+  require_verified_email?: boolean;
+  required_profile_attributes?: ProfileAttribute[];
+}
+
+export function productMetadata(client: unknown): ProductClientMetadata {
+  return (client ?? {}) as ProductClientMetadata;
+}
+
+// One lookup per authorization request even though two prompts ask.
+async function stateFor(ctx: KoaContextWithOIDC, deps: PolicyDeps): Promise<AccountState | undefined> {
+  const accountId = ctx.oidc.session?.accountId;
+  if (!accountId) return undefined;
+  const cache = ctx.oidc as unknown as { ciamAccountState?: Promise<AccountState | undefined> };
+  cache.ciamAccountState ??= deps.accountState(accountId);
+  return cache.ciamAccountState;
+}
+
+export function buildPolicy(deps: PolicyDeps): NonNullable<Configuration['interactions']>['policy'] {
+  const policy = base();
+  const loginAt = policy.findIndex((p) => p.name === 'login');
+
+  const verifyEmail = new Prompt(
+    { name: VERIFY_EMAIL_PROMPT, requestable: false },
+    new Check('email_unverified', 'the client requires a verified e-mail address', 'interaction_required', async (ctx) => {
+      if (!productMetadata(ctx.oidc.client).require_verified_email) return Check.NO_NEED_TO_PROMPT;
+      const state = await stateFor(ctx, deps);
+      return state !== undefined && !state.emailVerified ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+
+  const profile = new Prompt(
+    { name: PROFILE_PROMPT, requestable: false },
+    new Check(
+      'profile_incomplete',
+      'the client needs profile attributes the account does not have',
+      'interaction_required',
+      async (ctx) => {
+        const wanted = productMetadata(ctx.oidc.client).required_profile_attributes ?? [];
+        if (wanted.length === 0) return Check.NO_NEED_TO_PROMPT;
+        const state = await stateFor(ctx, deps);
+        return state !== undefined && state.missing(wanted).length > 0 ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+      },
+      async (ctx) => {
+        const wanted = productMetadata(ctx.oidc.client).required_profile_attributes ?? [];
+        const state = await stateFor(ctx, deps);
+        return { missingAttributes: state ? state.missing(wanted) : [] };
+      },
+    ),
+  );
+
+  policy.splice(loginAt + 1, 0, verifyEmail, profile);
+  // Requestable: a client may send prompt=create to open the sign-up page instead of the login page.
+  if (deps.signupEnabled) policy.splice(loginAt, 0, new Prompt({ name: CREATE_PROMPT, requestable: true }));
+  return policy;
+}
+
+/**
+ * First-party clients (the operator's own apps, marked `first_party`) skip the consent page: the grant is created or
+ * extended with exactly what the request asks for, and `onConsent` records it, so consent is still on file.
+ */
+export function firstPartyGrants(
+  onConsent: (ctx: KoaContextWithOIDC, added: { scope: string[]; claims: string[]; resources: Record<string, string[]> }) => Promise<void>,
+): NonNullable<Configuration['loadExistingGrant']> {
+  return async (ctx) => {
+    const { oidc } = ctx;
+    const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(oidc.client!.clientId);
+    const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (!productMetadata(oidc.client).first_party || !oidc.session?.accountId) return existing;
+
+    const grant = existing ?? new oidc.provider.Grant({ accountId: oidc.session.accountId, clientId: oidc.client!.clientId });
+    const scope = [...oidc.requestParamOIDCScopes].filter((s) => !grant.getOIDCScope().split(' ').includes(s));
+    const granted = new Set(grant.getOIDCClaims());
+    const claims = [...oidc.requestParamClaims].filter((c) => !granted.has(c));
+    const resources: Record<string, string[]> = {};
+    for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+      const have = new Set(grant.getResourceScope(indicator).split(' '));
+      const wanted = [...oidc.requestParamScopes].filter((s) => server.scopes.has(s) && !have.has(s));
+      if (wanted.length) resources[indicator] = wanted;
+    }
+    if (existing && !scope.length && !claims.length && !Object.keys(resources).length) return existing;
+
+    if (scope.length) grant.addOIDCScope(scope.join(' '));
+    if (claims.length) grant.addOIDCClaims(claims);
+    for (const [indicator, scopes] of Object.entries(resources)) grant.addResourceScope(indicator, scopes.join(' '));
+    await grant.save();
+    await onConsent(ctx, { scope, claims, resources });
+    return grant;
+  };
+}
