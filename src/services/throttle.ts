@@ -1,0 +1,285 @@
+// Brute-force and abuse throttling for sign-in, sign-up, code verification and recovery, shared by every process
+// through the database (rate-limiter-flexible's RateLimiterMongo: a maintained, widely used limiter whose counters
+// and blocks live in one collection, so a second process or a restart does not reset them).
+//
+// What RateLimiterMongo does on our databases (measured in test/integration/services/rate-limiter-mongo.test.ts):
+// - Its own index creation asks for a TTL index first; FerretDB refuses it (code 238) and, because the unique `key`
+//   index is created after it, that one is never made either. Without it an expired row is not replaced but
+//   duplicated. So its index creation is disabled and ensureIndexes() makes the unique key index itself, plus a TTL
+//   index on `expire` where the server has one, a plain one and sweepExpired() where it does not.
+// - It counts with findOneAndUpdate + $inc. On MongoDB that is atomic. On FerretDB it is not: 20 concurrent
+//   increments of one key stored between 7 and 17 (of 20). Updates of one key are therefore serialised inside this
+//   process (see `serialised`), which makes counting exact for a single process on either database. Across several
+//   processes on FerretDB, increments racing each other in the same instant can still be lost (measured: two
+//   processes × 10 concurrent failures of one key stored 12–20 of 20, 18 typically), so an attacker spreading a burst over N processes gains
+//   at most N-fold attempts during that burst; every later attempt is counted. On MongoDB counting is exact.
+//
+// Known and unknown accounts are treated identically: the limiter is keyed on what the user typed, never on
+// whether it exists. Keys are stored as SHA-256 hashes so that e-mail addresses and IPs are not in the collection.
+import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import type { Connection } from 'mongoose';
+import { RateLimiterMongo, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { Logger } from '../log.ts';
+import type { AuditLog } from './audit.ts';
+
+export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery';
+export interface ThrottleKeys {
+  ip: string;
+  /** Normalised e-mail or account id. */
+  account?: string;
+}
+export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface LimitRule {
+  /** Failures (or attempts) allowed per window; reaching it blocks the next attempt. */
+  points: number;
+  windowSeconds: number;
+  /** Block length once `points` is reached, doubled for each further block (see ThrottleLimits.backoff). Without
+   *  it the block lasts until the window ends. */
+  blockSeconds?: number;
+}
+export interface ActionLimits {
+  ip?: LimitRule;
+  account?: LimitRule;
+}
+export interface ThrottleLimits {
+  login: ActionLimits;
+  signup: ActionLimits;
+  verify: ActionLimits;
+  recovery: ActionLimits;
+  /** The n-th block of a key within `memorySeconds` lasts blockSeconds·2^(n-1), at most `maxSeconds`. */
+  backoff: { maxSeconds: number; memorySeconds: number };
+}
+/** Per action, the rules to replace; a rule given as undefined is switched off. */
+export type ThrottleLimitOverrides = { [K in keyof ThrottleLimits]?: Partial<ThrottleLimits[K]> };
+
+const HOUR = 3600;
+export const DEFAULT_LIMITS: ThrottleLimits = {
+  // Five wrong passwords in a row lock the account for a minute, then 2, 4, … up to an hour; an IP that fails 100
+  // times an hour (credential stuffing across accounts) is stopped for the rest of that hour.
+  login: { account: { points: 5, windowSeconds: HOUR, blockSeconds: 60 }, ip: { points: 100, windowSeconds: HOUR } },
+  // Each sign-up sends mail: a per-address limit keeps the form from being used to flood someone's inbox.
+  signup: { ip: { points: 10, windowSeconds: HOUR }, account: { points: 3, windowSeconds: 900 } },
+  // Wrong codes; every code also dies after its own few attempts (one-time-codes).
+  verify: { ip: { points: 10, windowSeconds: 900 }, account: { points: 10, windowSeconds: 900 } },
+  recovery: { account: { points: 3, windowSeconds: 900 }, ip: { points: 20, windowSeconds: HOUR } },
+  backoff: { maxSeconds: HOUR, memorySeconds: 24 * HOUR },
+};
+
+// Actions that count failures: a success ends the run of consecutive failures. Sign-up and recovery count
+// attempts (each sends mail), which a success does not undo.
+const RESET_ON_SUCCESS: ReadonlySet<ThrottleAction> = new Set(['login', 'verify']);
+const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery'];
+const SCOPES = ['ip', 'account'] as const;
+type Scope = (typeof SCOPES)[number];
+
+export const THROTTLE_COLLECTION = 'rate_limits';
+
+export interface Throttle {
+  /** Before doing the work; consumes nothing. */
+  check(action: ThrottleAction, keys: ThrottleKeys): Promise<ThrottleVerdict>;
+  /** Counts a failure (bad password, wrong code) or, for signup/recovery, an attempt. Returns the verdict for the
+   *  next attempt; audits 'throttle.lockout' when a block starts. */
+  fail(action: ThrottleAction, keys: ThrottleKeys, meta?: { ip?: string; userAgent?: string; accountId?: string }): Promise<ThrottleVerdict>;
+  /** Ends the run of consecutive failures of the account (login, verify). */
+  succeed(action: ThrottleAction, keys: ThrottleKeys): Promise<void>;
+  /** Unique key index, and a TTL index where the server has one. Also run lazily before first use. */
+  ensureIndexes(): Promise<{ ttl: boolean }>;
+  /** Removes expired rows (needed where there is no TTL index); resolves to how many. */
+  sweepExpired(): Promise<number>;
+}
+
+export interface ThrottleDeps {
+  conn: Connection;
+  audit: Pick<AuditLog, 'record'>;
+  logger: Logger;
+  enabled: boolean;
+  limits?: ThrottleLimitOverrides;
+}
+
+function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLimits {
+  return {
+    login: { ...DEFAULT_LIMITS.login, ...overrides.login },
+    signup: { ...DEFAULT_LIMITS.signup, ...overrides.signup },
+    verify: { ...DEFAULT_LIMITS.verify, ...overrides.verify },
+    recovery: { ...DEFAULT_LIMITS.recovery, ...overrides.recovery },
+    backoff: { ...DEFAULT_LIMITS.backoff, ...overrides.backoff },
+  };
+}
+
+/** The full eight groups of an IPv6 address (zone dropped, embedded IPv4 converted). */
+function ipv6Groups(ip: string): string[] {
+  let s = ip.split('%')[0] ?? '';
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    s = `${s.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = s.split('::');
+  const first = head ? head.split(':') : [];
+  const last = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : Array<string>(8 - first.length - last.length).fill('0');
+  return [...first, ...fill, ...last].map((g) => g.replace(/^0+(?=.)/, ''));
+}
+
+/** What an IP is counted as: IPv4 as is (also when IPv4-mapped), IPv6 by its /64, which one subscriber usually
+ *  holds entirely: counting single IPv6 addresses would give an attacker 2^64 fresh keys. */
+export function ipSubject(ip: string): string {
+  const v = ip.trim().toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v);
+  if (mapped?.[1]) return mapped[1];
+  if (isIPv6(v)) return `${ipv6Groups(v).slice(0, 4).join(':')}::/64`;
+  return v;
+}
+
+const hashKey = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+function errorCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+// One update of a key at a time within this process: FerretDB's findOneAndUpdate + $inc loses concurrent
+// increments (see the header), and the "did this failure start a block?" decision needs the count it produced.
+function serialised() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+
+const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+function combine(waits: number[]): ThrottleVerdict {
+  return waits.length === 0 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(...waits) };
+}
+
+export function createThrottle(deps: ThrottleDeps): Throttle {
+  const { conn, audit, logger, enabled } = deps;
+  const limits = mergeLimits(deps.limits);
+  const store = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterMongo({ storeClient: conn, tableName: THROTTLE_COLLECTION, keyPrefix, points, duration, disableIndexesCreation: true });
+
+  interface Limiter {
+    rule: LimitRule;
+    counter: RateLimiterMongo;
+    lockouts?: RateLimiterMongo;
+  }
+  const limiters = new Map<string, Limiter>();
+  for (const action of ACTIONS) {
+    for (const scope of SCOPES) {
+      const rule = limits[action][scope];
+      if (!rule) continue;
+      limiters.set(`${action}:${scope}`, {
+        rule,
+        counter: store(`${action}:${scope}`, rule.points, rule.windowSeconds),
+        ...(rule.blockSeconds ? { lockouts: store(`${action}:${scope}:lockouts`, Number.MAX_SAFE_INTEGER, limits.backoff.memorySeconds) } : {}),
+      });
+    }
+  }
+
+  const rows = () => conn.collection(THROTTLE_COLLECTION);
+  let indexes: Promise<{ ttl: boolean }> | undefined;
+  async function createIndexes(): Promise<{ ttl: boolean }> {
+    // Exactly one row per key: the limiter replaces an expired row only when an insert collides with it.
+    await rows().createIndex({ key: 1 }, { name: 'key_unique', unique: true });
+    try {
+      await rows().createIndex({ expire: 1 }, { name: 'expire_ttl', expireAfterSeconds: 0 });
+      return { ttl: true };
+    } catch (err) {
+      // 238 NotImplemented: FerretDB. 85/86: the plain index made while on FerretDB is already there.
+      if (![238, 85, 86].includes(errorCode(err) ?? 0)) throw err;
+      await rows().createIndex({ expire: 1 }, { name: 'expire_1' });
+      return { ttl: false };
+    }
+  }
+  function ensureIndexes(): Promise<{ ttl: boolean }> {
+    indexes ??= createIndexes().catch((err: unknown) => {
+      indexes = undefined;
+      throw err;
+    });
+    return indexes;
+  }
+
+  const applicable = (action: ThrottleAction, keys: ThrottleKeys) =>
+    SCOPES.flatMap((scope: Scope) => {
+      const limiter = limiters.get(`${action}:${scope}`);
+      const subject = scope === 'ip' ? ipSubject(keys.ip) : keys.account?.trim().toLowerCase();
+      return limiter && subject ? [{ scope, limiter, key: hashKey(subject) }] : [];
+    });
+
+  const serialise = serialised();
+
+  return {
+    async check(action, keys) {
+      if (!enabled) return { allowed: true };
+      await ensureIndexes();
+      const waits: number[] = [];
+      for (const { limiter, key } of applicable(action, keys)) {
+        const res = await limiter.counter.get(key);
+        if (res && res.consumedPoints >= limiter.rule.points) waits.push(secondsOf(res.msBeforeNext));
+      }
+      return combine(waits);
+    },
+
+    async fail(action, keys, meta = {}) {
+      if (!enabled) return { allowed: true };
+      await ensureIndexes();
+      const waits: number[] = [];
+      for (const { scope, limiter, key } of applicable(action, keys)) {
+        const { rule, counter, lockouts } = limiter;
+        const wait = await serialise(`${action}:${scope}:${key}`, async () => {
+          const res: RateLimiterRes = await counter.penalty(key, 1);
+          if (res.consumedPoints < rule.points) return undefined;
+          // Further failures while blocked (a request that passed check() just before the block) extend nothing.
+          if (res.consumedPoints > rule.points) return secondsOf(res.msBeforeNext);
+          let seconds = secondsOf(res.msBeforeNext);
+          if (rule.blockSeconds && lockouts) {
+            const n = (await lockouts.penalty(key, 1)).consumedPoints;
+            seconds = Math.min(rule.blockSeconds * 2 ** Math.min(n - 1, 30), limits.backoff.maxSeconds);
+            await counter.block(key, seconds);
+          }
+          await audit.record({
+            type: 'throttle.lockout',
+            outcome: 'failure',
+            reason: `${action}.${scope}`,
+            accountId: meta.accountId,
+            ip: meta.ip,
+            userAgent: meta.userAgent,
+            details: { action, retryAfterSeconds: seconds },
+          });
+          return seconds;
+        });
+        if (wait !== undefined) waits.push(wait);
+      }
+      return combine(waits);
+    },
+
+    async succeed(action, keys) {
+      if (!enabled || !RESET_ON_SUCCESS.has(action)) return;
+      await ensureIndexes();
+      for (const { scope, limiter, key } of applicable(action, keys)) {
+        if (scope !== 'account') continue;
+        await serialise(`${action}:${scope}:${key}`, async () => {
+          await limiter.counter.delete(key);
+          await limiter.lockouts?.delete(key);
+        });
+      }
+    },
+
+    ensureIndexes,
+
+    async sweepExpired() {
+      const { deletedCount } = await rows().deleteMany({ expire: { $lte: new Date() } });
+      if (deletedCount > 0) logger.debug({ removed: deletedCount }, 'expired rate-limit rows swept');
+      return deletedCount;
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import type { Connection } from 'mongoose';
+import { createLogger } from '../../../src/log.ts';
+import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
+import { createThrottle, THROTTLE_COLLECTION, type ThrottleLimitOverrides } from '../../../src/services/throttle.ts';
+import { dropAndClose, openTestConnection } from '../../support/db.ts';
+
+let conn: Connection;
+let audit: AuditLog;
+const logger = createLogger('silent');
+
+beforeAll(async () => {
+  conn = await openTestConnection();
+  audit = createAuditLog(conn);
+});
+afterAll(() => dropAndClose(conn));
+beforeEach(async () => {
+  await conn.collection(THROTTLE_COLLECTION).deleteMany({});
+  await conn.collection('audit_events').deleteMany({});
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const throttle = (limits?: ThrottleLimitOverrides, enabled = true) => createThrottle({ conn, audit, logger, enabled, limits });
+const rows = () => conn.collection(THROTTLE_COLLECTION);
+const lockouts = async (reason: string) => (await audit.list({ type: 'throttle.lockout' })).filter((e) => e.reason === reason);
+
+describe('throttle', () => {
+  it('locks an account after consecutive failures, doubling the block up to the maximum, and audits each lockout', async () => {
+    const t = throttle({
+      login: { account: { points: 3, windowSeconds: 60, blockSeconds: 1 }, ip: undefined },
+      backoff: { maxSeconds: 2 },
+    });
+    const keys = { ip: '192.0.2.1', account: 'lock@example.com' };
+    expect(await t.fail('login', keys)).toEqual({ allowed: true });
+    expect(await t.fail('login', keys)).toEqual({ allowed: true });
+    expect(await t.check('login', keys)).toEqual({ allowed: true });
+    expect(await t.fail('login', keys, { ip: keys.ip, userAgent: 'UA/1', accountId: 'acc-1' })).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(await t.check('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+
+    const [first] = await lockouts('login.account');
+    expect(first).toMatchObject({
+      outcome: 'failure',
+      accountId: 'acc-1',
+      ip: '192.0.2.1',
+      userAgent: 'UA/1',
+      details: { action: 'login', retryAfterSeconds: 1 },
+    });
+
+    await sleep(1100);
+    expect(await t.check('login', keys)).toEqual({ allowed: true });
+    await t.fail('login', keys);
+    await t.fail('login', keys);
+    expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 2 });
+
+    await sleep(2100);
+    await t.fail('login', keys);
+    await t.fail('login', keys);
+    // Third block: 4 s by doubling, capped at 2.
+    expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    expect((await lockouts('login.account')).map((e) => e.details?.retryAfterSeconds)).toEqual([2, 2, 1]);
+  });
+
+  it('ends the run of failures and forgets earlier lockouts on a successful sign-in', async () => {
+    const t = throttle({ login: { account: { points: 2, windowSeconds: 60, blockSeconds: 1 }, ip: undefined } });
+    const keys = { ip: '192.0.2.2', account: 'reset@example.com' };
+    await t.fail('login', keys);
+    expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    await sleep(1100);
+    await t.fail('login', keys);
+    await t.succeed('login', keys);
+    expect(await t.fail('login', keys)).toEqual({ allowed: true });
+    // Without the success this would be the second lockout (2 s).
+    expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+
+  it('limits failures per IP across accounts, without touching other IPs', async () => {
+    const t = throttle({ login: { ip: { points: 3, windowSeconds: 120 }, account: undefined } });
+    const ip = '198.51.100.7';
+    await t.fail('login', { ip, account: 'a@example.com' });
+    await t.fail('login', { ip, account: 'b@example.com' });
+    const verdict = await t.fail('login', { ip, account: 'c@example.com' });
+    expect(verdict.allowed).toBe(false);
+    expect(!verdict.allowed && verdict.retryAfterSeconds).toBeGreaterThan(110);
+    expect((await t.check('login', { ip, account: 'fresh@example.com' })).allowed).toBe(false);
+    expect(await t.check('login', { ip: '198.51.100.8', account: 'a@example.com' })).toEqual({ allowed: true });
+    expect(await lockouts('login.ip')).toHaveLength(1);
+  });
+
+  it('treats an address without an account exactly like one with an account', async () => {
+    const t = throttle({ login: { account: { points: 2, windowSeconds: 60, blockSeconds: 30 }, ip: undefined } });
+    const run = async (account: string) => [
+      await t.check('login', { ip: '192.0.2.9', account }),
+      await t.fail('login', { ip: '192.0.2.9', account }),
+      await t.fail('login', { ip: '192.0.2.9', account }),
+      await t.check('login', { ip: '192.0.2.9', account }),
+    ];
+    // The throttle never asks whether an account exists: the caller passes what the user typed.
+    expect(await run('known-user@example.com')).toEqual(await run('nobody-here@example.com'));
+  });
+
+  it('counts an account case- and whitespace-insensitively and an IPv6 client by its /64', async () => {
+    const t = throttle({ recovery: { account: { points: 2, windowSeconds: 60 }, ip: { points: 2, windowSeconds: 60 } } });
+    await t.fail('recovery', { ip: '2001:db8:1:2::1', account: 'Case@Example.com' });
+    expect((await t.fail('recovery', { ip: '203.0.113.1', account: ' case@example.com ' })).allowed).toBe(false);
+    expect((await t.fail('recovery', { ip: '2001:db8:1:2:ffff::9', account: 'other@example.com' })).allowed).toBe(false);
+  });
+
+  it('stores hashed keys only: no e-mail address or IP in the collection', async () => {
+    const t = throttle();
+    await t.fail('signup', { ip: '203.0.113.77', account: 'hashed@example.com' });
+    const stored = await rows().find({ key: /^signup:/ }).toArray();
+    expect(stored).toHaveLength(2);
+    expect(JSON.stringify(stored)).not.toMatch(/hashed|example\.com|203\.0\.113/);
+    for (const row of stored) expect(row.key).toMatch(/^signup:(ip|account):[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('counts sign-up and recovery attempts, which a success does not undo', async () => {
+    const t = throttle({ recovery: { account: { points: 3, windowSeconds: 60 }, ip: undefined } });
+    const keys = { ip: '192.0.2.30', account: 'rec@example.com' };
+    await t.fail('recovery', keys);
+    await t.fail('recovery', keys);
+    await t.succeed('recovery', keys);
+    const verdict = await t.fail('recovery', keys);
+    expect(verdict.allowed).toBe(false);
+    expect(!verdict.allowed && verdict.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect((await t.check('recovery', keys)).allowed).toBe(false);
+  });
+
+  it('counts concurrent failures in one process exactly and starts one block', async () => {
+    const t = throttle({ verify: { ip: { points: 15, windowSeconds: 60 }, account: undefined } });
+    const keys = { ip: '192.0.2.40' };
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => t.fail('verify', keys)));
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(14);
+    const stored = await rows().find({ key: /^verify:ip:/ }).toArray();
+    expect(stored.map((r) => r.points)).toEqual([20]);
+    expect(await lockouts('verify.ip')).toHaveLength(1);
+  });
+
+  it('with limits disabled, allows everything and stores nothing', async () => {
+    const t = throttle({ verify: { ip: { points: 1, windowSeconds: 60 } } }, false);
+    const keys = { ip: '192.0.2.50', account: 'off@example.com' };
+    for (let i = 0; i < 5; i++) expect(await t.fail('verify', keys)).toEqual({ allowed: true });
+    expect(await t.check('verify', keys)).toEqual({ allowed: true });
+    expect(await rows().countDocuments({ key: /^verify:/ })).toBe(0);
+  });
+
+  it('keeps one row per key (unique index) and sweeps expired rows where no TTL index exists', async () => {
+    const t = throttle({ signup: { ip: { points: 5, windowSeconds: 1 }, account: undefined } });
+    const { ttl } = await t.ensureIndexes();
+    const names = (await rows().indexes()).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['key_unique', ttl ? 'expire_ttl' : 'expire_1']));
+
+    await t.fail('signup', { ip: '192.0.2.60' });
+    await sleep(1100);
+    await t.fail('signup', { ip: '192.0.2.60' });
+    await t.fail('signup', { ip: '192.0.2.61' });
+    expect(await rows().countDocuments({ key: /^signup:ip:/ })).toBe(2);
+    await sleep(1100);
+    expect(await t.sweepExpired()).toBeGreaterThanOrEqual(2);
+    expect(await rows().countDocuments({ key: /^signup:ip:/ })).toBe(0);
+  });
+});
