@@ -1,0 +1,272 @@
+// A real browser for the hosted pages: Debian's Chromium driven by playwright-core (`npx playwright install` cannot
+// download here, and CI installs the distribution's package). What the HTTP-level tiny browser (./http.ts) cannot
+// see is checked here: the CSP as Chromium enforces it (form-action on every redirect hop), console errors, layout
+// at phone and desktop widths, and WebAuthn through Chromium's virtual authenticator.
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+
+export type { Browser, Page } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCREENSHOT_DIR = join(root, 'test-artifacts', 'screenshots');
+
+export const PHONE = { width: 390, height: 844 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+export type Viewport = { width: number; height: number };
+
+// Bounded everywhere: a page that never answers fails its test instead of hanging the run.
+const ACTION_TIMEOUT_MS = 10_000;
+const NAVIGATION_TIMEOUT_MS = 15_000;
+
+const ARGS = [
+  '--no-sandbox', // CI runs as root in a container, where Chromium's sandbox cannot start
+  '--disable-gpu',
+  '--disable-background-networking', // no calls home (updates, safe browsing, translate) during tests
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-dev-shm-usage', // containers have a tiny /dev/shm
+];
+
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
+
+/** One per test file (launching costs ~0.3 s); give each test its own page (= its own cookie jar) with newPage. */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath, headless: true, args: ARGS, timeout: 30_000 });
+}
+
+export interface PageProblems {
+  /** console.error and Chromium's own errors (failed loads, refused by CSP), as text with the page URL. */
+  console: string[];
+  /** securitypolicyviolation events: directive and blocked URI. */
+  csp: string[];
+  /** Uncaught exceptions in page scripts. */
+  errors: string[];
+  /** URLs of the documents the tab loaded (Chromium logs a console error for each one answered with 4xx/5xx). */
+  documents: Set<string>;
+}
+
+const problemsByPage = new WeakMap<Page, PageProblems>();
+const FAILED_LOAD = /^Failed to load resource: the server responded with a status of \d+ .* \((.+)\)$/;
+
+// Runs in every document before its own scripts (injected over CDP, so the page's CSP does not apply to it).
+const REPORT_CSP_VIOLATIONS = `
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__reportCspViolation(e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ' on ' + e.documentURI);
+  });
+`;
+
+/**
+ * A page in a fresh browser context (own cookies, English, the given viewport) that records console errors,
+ * CSP violations and uncaught exceptions; read them with problemsOf(page). Close with page.context().close().
+ */
+export async function newPage(
+  browser: Browser,
+  opts: { viewport?: Viewport; locale?: string } = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    locale: opts.locale ?? 'en-US',
+    deviceScaleFactor: 1,
+  });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems: PageProblems = { console: [], csp: [], errors: [], documents: new Set() };
+  problemsByPage.set(page, problems);
+  page.on('request', (req) => {
+    if (req.isNavigationRequest() && req.frame() === page.mainFrame()) problems.documents.add(req.url());
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.console.push(`${msg.text()} (${msg.location().url || page.url()})`);
+  });
+  page.on('pageerror', (err) => problems.errors.push(`${err.message} (${page.url()})`));
+  await page.exposeFunction('__reportCspViolation', (text: string) => problems.csp.push(text));
+  await page.addInitScript(REPORT_CSP_VIOLATIONS);
+  return page;
+}
+
+export function problemsOf(page: Page): PageProblems {
+  const problems = problemsByPage.get(page);
+  if (!problems) throw new Error('problemsOf: the page was not opened with newPage()');
+  return problems;
+}
+
+/**
+ * Everything problemsOf(page) recorded, as one list (empty when the pages behaved). A page's own 4xx/5xx status
+ * is not a problem here (Chromium logs one for every such document; the test asserts the status it expects), a
+ * failed subresource is. `ignore` drops known messages — say why next to it.
+ */
+export function allProblems(page: Page, ignore: RegExp[] = []): string[] {
+  const p = problemsOf(page);
+  const ownStatus = (m: string) => {
+    const url = FAILED_LOAD.exec(m)?.[1];
+    return url !== undefined && p.documents.has(url);
+  };
+  return [
+    ...p.console.filter((m) => !ownStatus(m)).map((m) => `console: ${m}`),
+    ...p.csp.map((m) => `csp: ${m}`),
+    ...p.errors.map((m) => `error: ${m}`),
+  ].filter((m) => !ignore.some((re) => re.test(m)));
+}
+
+/** Full-page PNG at test-artifacts/screenshots/<name>-<width>.png (gitignored; CI can keep the folder). */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const width = page.viewportSize()?.width ?? 0;
+  const path = join(SCREENSHOT_DIR, `${name}-${width}.png`);
+  await page.screenshot({ path, fullPage: true, animations: 'disabled', caret: 'hide' });
+  return path;
+}
+
+/** Screenshots of the current page at phone (390x844) and desktop (1280x800) width; restores the viewport. */
+export async function atWidths(page: Page, name: string): Promise<string[]> {
+  const before = page.viewportSize();
+  const paths: string[] = [];
+  for (const viewport of [PHONE, DESKTOP]) {
+    await page.setViewportSize(viewport);
+    paths.push(await screenshot(page, name));
+  }
+  if (before) await page.setViewportSize(before);
+  return paths;
+}
+
+// Minimal shapes of the DOM used below (the project compiles without lib.dom).
+interface El {
+  tagName: string;
+  id: string;
+  getAttribute(name: string): string | null;
+  closest(selector: string): El | null;
+  textContent: string | null;
+}
+interface Doc {
+  documentElement: El;
+  title: string;
+  querySelectorAll(selector: string): Iterable<El> & { length: number };
+  getElementById(id: string): El | null;
+}
+
+/**
+ * Accessibility smoke check of the current page; returns what is wrong (empty when fine): the document has a
+ * lang and a title, exactly one h1, every form control a label (label[for], a wrapping label, aria-label or
+ * aria-labelledby) and every button an accessible name. Not a substitute for an audit — a tripwire.
+ */
+export async function a11yProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: Doc }).document;
+    const found: string[] = [];
+    if (!doc.documentElement.getAttribute('lang')) found.push('<html> has no lang');
+    if (!doc.title.trim()) found.push('the document has no title');
+    const h1s = doc.querySelectorAll('h1').length;
+    if (h1s !== 1) found.push(`${h1s} <h1> elements (expected one)`);
+    const named = (el: El, attr: string) => (el.getAttribute(attr) ?? '').trim() !== '';
+    const labelled = (el: El) =>
+      named(el, 'aria-label') ||
+      (named(el, 'aria-labelledby') && (el.getAttribute('aria-labelledby') as string).split(/\s+/).every((id) => doc.getElementById(id))) ||
+      (el.id !== '' && [...doc.querySelectorAll('label')].some((l) => l.getAttribute('for') === el.id)) ||
+      el.closest('label') !== null;
+    for (const el of doc.querySelectorAll('input, select, textarea')) {
+      const type = (el.getAttribute('type') ?? '').toLowerCase();
+      if (['hidden', 'submit', 'button', 'reset', 'image'].includes(type)) continue;
+      if (!labelled(el)) found.push(`${el.tagName.toLowerCase()}[name=${el.getAttribute('name') ?? '?'}] has no label`);
+    }
+    for (const el of doc.querySelectorAll('button, input[type=submit]')) {
+      const text = el.tagName === 'BUTTON' ? (el.textContent ?? '').trim() : (el.getAttribute('value') ?? '').trim();
+      if (!text && !named(el, 'aria-label') && !named(el, 'aria-labelledby')) found.push('a button has no accessible name');
+    }
+    return found;
+  });
+}
+
+export interface VirtualAuthenticator {
+  authenticatorId: string;
+  session: CDPSession;
+  /** Credentials the authenticator holds (CDP WebAuthn.getCredentials). */
+  credentials(): Promise<{ credentialId: string; rpId?: string; isResidentCredential: boolean; userHandle?: string }[]>;
+  remove(): Promise<void>;
+}
+
+/**
+ * A platform passkey authenticator (CTAP2, internal transport, resident keys, user verification that always
+ * succeeds) attached to the page's tab, for WebAuthn tests. Chromium refuses IP addresses as relying party ids:
+ * open the pages as http://localhost:PORT (a secure context) with rp.id 'localhost', not http://127.0.0.1.
+ */
+export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await session.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    authenticatorId,
+    session,
+    async credentials() {
+      const { credentials } = await session.send('WebAuthn.getCredentials', { authenticatorId });
+      return credentials;
+    },
+    async remove() {
+      await session.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    },
+  };
+}
+
+export interface RedirectReceiver {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  port: number;
+  /** Every URL the browser was sent to, in order. */
+  hits: URL[];
+  close(): Promise<void>;
+}
+
+/**
+ * A relying party's redirect_uri / post_logout_redirect_uri on 127.0.0.1: answers every GET with a minimal valid
+ * page (lang, title, one h1, no scripts, no favicon request) and records the URL. The test reads the code from
+ * page.url() or hits.
+ */
+export async function startRedirectReceiver(): Promise<RedirectReceiver> {
+  const hits: URL[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    hits.push(url);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Relying party</title>'
+      + '<link rel="icon" href="data:,"></head><body><h1>Back at the relying party</h1></body></html>');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
