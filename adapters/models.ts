@@ -29,6 +29,21 @@ export const GRANT_BOUND = new Set<string>([
   'PreAuthorizedCode',
 ]);
 
+/**
+ * Models whose rows belong to one account (payload.accountId). The adapter copies the account id to a top-level,
+ * indexed field so that the account center can list and end them (sessions, connected apps, tokens) without
+ * scanning payloads.
+ */
+export const ACCOUNT_BOUND = new Set<string>([
+  'Session',
+  'Grant',
+  'AccessToken',
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
+
 /** How oidc-provider names each consumable model in its own "already consumed" errors. */
 export const CONSUMABLE_LABEL: Readonly<Record<string, string>> = {
   AuthorizationCode: 'authorization code',

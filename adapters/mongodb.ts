@@ -9,7 +9,7 @@ import type { Cipher } from '../src/services/crypto.ts';
 import { openClientSecret, sealClientSecret } from './client-secret.ts';
 import { decodeKeys, encodeKeys } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired, type ExpiringRow } from './maintenance.ts';
-import { assertModelName, collectionName, CONSUMABLE_LABEL, GRANT_BOUND, MODELS } from './models.ts';
+import { ACCOUNT_BOUND, assertModelName, collectionName, CONSUMABLE_LABEL, GRANT_BOUND, MODELS } from './models.ts';
 
 export interface MongoAdapterOptions {
   db: Db;
@@ -24,6 +24,15 @@ export interface MongoAdapterOptions {
 
 export interface StoredDocument {
   _id: string;
+  payload: AdapterPayload;
+  expiresAt?: Date;
+  /** payload.accountId, copied for the models in ACCOUNT_BOUND: indexed, so rows can be found per account. */
+  accountId?: string;
+}
+
+/** A live row of an account, decoded as oidc-provider stored it. */
+export interface AccountRow {
+  id: string;
   payload: AdapterPayload;
   expiresAt?: Date;
 }
@@ -48,6 +57,10 @@ export interface MongoAdapter {
   sweep(): Promise<number>;
   startSweeper(intervalSeconds: number): () => void;
   collection(model: string): Collection<StoredDocument>;
+  /** Live rows of one account, for the models in ACCOUNT_BOUND (sessions, grants, tokens, codes). */
+  findByAccount(model: string, accountId: string): Promise<AccountRow[]>;
+  /** Deletes every row of one account in an ACCOUNT_BOUND model; resolves with how many went. */
+  deleteByAccount(model: string, accountId: string): Promise<number>;
 }
 
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so this never clashes.
@@ -137,6 +150,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
         expiresIn === undefined
           ? { payload: stored }
           : { payload: stored, expiresAt: new Date(Date.now() + (expiresIn + toleranceSeconds) * 1000) };
+      if (ACCOUNT_BOUND.has(this.model) && typeof payload.accountId === 'string' && payload.accountId) {
+        doc.accountId = payload.accountId;
+      }
       try {
         await this.#rows.replaceOne({ _id: id }, doc, { upsert: true });
       } catch (err) {
@@ -216,9 +232,55 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       if (GRANT_BOUND.has(model)) await rows.createIndex({ 'payload.grantId': 1 });
       if (model === 'Session') await rows.createIndex({ 'payload.uid': 1 });
       if (model === 'DeviceCode') await rows.createIndex({ 'payload.userCode': 1 });
+      if (ACCOUNT_BOUND.has(model)) {
+        await rows.createIndex({ accountId: 1 });
+        await backfillAccountIds(rows);
+      }
     }
     logger?.info(result, result.ttl ? 'adapter indexes ready (a TTL index expires rows)' : 'adapter indexes ready (no TTL index: the sweeper expires rows)');
     return result;
+  }
+
+  /**
+   * Rows written before the top-level accountId existed carry it only in the payload; without it a password change
+   * or "sign out everywhere" would miss them. One pass at start-up (plain per-row updates: FerretDB has no pipeline
+   * updates); afterwards the query finds nothing.
+   */
+  async function backfillAccountIds(rows: Collection<StoredDocument>): Promise<number> {
+    const stale = rows.find(
+      { accountId: { $exists: false }, 'payload.accountId': { $type: 'string' } },
+      { projection: { 'payload.accountId': 1 } },
+    );
+    let updated = 0;
+    for await (const doc of stale) {
+      const accountId = doc.payload?.accountId;
+      if (typeof accountId !== 'string' || !accountId) continue;
+      await rows.updateOne({ _id: doc._id }, { $set: { accountId } });
+      updated += 1;
+    }
+    if (updated > 0) logger?.info({ collection: rows.collectionName, updated }, 'account ids copied to pre-existing rows');
+    return updated;
+  }
+
+  function assertAccountBound(model: string): void {
+    if (!ACCOUNT_BOUND.has(model)) throw new TypeError(`${model} rows do not belong to an account`);
+  }
+
+  async function findByAccount(model: string, accountId: string): Promise<AccountRow[]> {
+    assertAccountBound(model);
+    if (typeof accountId !== 'string' || accountId.length === 0) return [];
+    const docs = await collection(model).find({ accountId, ...notExpired() }).toArray();
+    return docs.map((doc) => ({
+      id: doc._id,
+      payload: decodeKeys(doc.payload),
+      ...(doc.expiresAt ? { expiresAt: doc.expiresAt } : {}),
+    }));
+  }
+
+  async function deleteByAccount(model: string, accountId: string): Promise<number> {
+    assertAccountBound(model);
+    assertId(accountId, 'accountId');
+    return (await collection(model).deleteMany({ accountId })).deletedCount;
   }
 
   const sweep = () => sweepExpired(expiring());
@@ -229,5 +291,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     sweep,
     startSweeper: (intervalSeconds) => startSweeper(sweep, intervalSeconds, logger),
     collection,
+    findByAccount,
+    deleteByAccount,
   };
 }

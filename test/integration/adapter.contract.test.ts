@@ -259,6 +259,57 @@ describe('revokeByGrantId', () => {
   });
 });
 
+describe('rows by account', () => {
+  it('copies payload.accountId to an indexed top-level field for account-bound models only', async () => {
+    const [acc, sess, at, cc] = [id('acc'), id('sess'), id('at'), id('cc')];
+    await new store.Adapter('Session').upsert(sess, { uid: id('uid'), accountId: acc }, 600);
+    await new store.Adapter('AccessToken').upsert(at, { accountId: acc, grantId: 'g' }, 600);
+    await new store.Adapter('ClientCredentials').upsert(cc, { accountId: acc, clientId: 'c' }, 600);
+    expect((await raw('Session', sess))?.accountId).toBe(acc);
+    expect((await raw('AccessToken', at))?.accountId).toBe(acc);
+    // Not an account's row: nothing is copied, and the model cannot be listed by account.
+    expect((await raw('ClientCredentials', cc))?.accountId).toBeUndefined();
+    await expect(store.findByAccount('ClientCredentials', acc)).rejects.toThrow(/do not belong to an account/);
+
+    // A later upsert without the account (a payload that lost it) drops the field as well.
+    await new store.Adapter('AccessToken').upsert(at, { grantId: 'g' }, 600);
+    expect((await raw('AccessToken', at))?.accountId).toBeUndefined();
+  });
+
+  it('findByAccount returns the live rows of that account only, decoded; deleteByAccount removes them', async () => {
+    const [acc, other] = [id('acc'), id('acc')];
+    const grants = new store.Adapter('Grant');
+    const [g1, g2, g3, gExpired] = [id('g'), id('g'), id('g'), id('g')];
+    await grants.upsert(g1, { accountId: acc, clientId: 'shop', resources: { 'https://api.example.com': 'read' } }, 600);
+    await grants.upsert(g2, { accountId: acc, clientId: 'blog' }, 600);
+    await grants.upsert(g3, { accountId: other, clientId: 'shop' }, 600);
+    await grants.upsert(gExpired, { accountId: acc, clientId: 'old' }, -1);
+
+    const rows = await store.findByAccount('Grant', acc);
+    expect(rows.map((r) => r.id).sort()).toEqual([g1, g2].sort());
+    // Keys with dots come back as oidc-provider wrote them.
+    expect(rows.find((r) => r.id === g1)?.payload.resources).toEqual({ 'https://api.example.com': 'read' });
+    expect(rows.every((r) => r.expiresAt instanceof Date)).toBe(true);
+    expect(await store.findByAccount('Grant', '')).toEqual([]);
+
+    expect(await store.deleteByAccount('Grant', acc)).toBe(3);
+    expect(await grants.find(g1)).toBeUndefined();
+    expect(await grants.find(g3)).toEqual({ accountId: other, clientId: 'shop' });
+    await expect(store.deleteByAccount('Grant', '')).rejects.toThrow(/accountId/);
+  });
+
+  it('ensureIndexes copies the account id into rows written before the field existed', async () => {
+    const [acc, sess, plain] = [id('acc'), id('sess'), id('sess')];
+    await store.collection('Session').insertOne({ _id: sess, payload: { uid: id('uid'), accountId: acc } });
+    await store.collection('Session').insertOne({ _id: plain, payload: { uid: id('uid') } });
+    expect(await store.findByAccount('Session', acc)).toEqual([]);
+
+    await store.ensureIndexes();
+    expect((await store.findByAccount('Session', acc)).map((r) => r.id)).toEqual([sess]);
+    expect((await raw('Session', plain))?.accountId).toBeUndefined();
+  });
+});
+
 describe('Client secrets', () => {
   const metadata = (clientId: string, secret: string): AdapterPayload => ({
     client_id: clientId,
@@ -317,6 +368,10 @@ describe('ensureIndexes', () => {
     expect(await keysOf('RefreshToken')).toContain('payload.grantId');
     expect(await keysOf('Session')).toContain('payload.uid');
     expect(await keysOf('DeviceCode')).toContain('payload.userCode');
+    for (const model of ['Session', 'Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode']) {
+      expect(await keysOf(model)).toContain('accountId');
+    }
+    expect(await keysOf('Client')).not.toContain('accountId');
 
     const expiryIndex = (await store.collection('AccessToken').listIndexes().toArray()).find((index) => 'expiresAt' in index.key);
     expect(expiryIndex?.expireAfterSeconds !== undefined).toBe(first.ttl);

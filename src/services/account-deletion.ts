@@ -1,0 +1,42 @@
+// Deleting an account from the account center: everything that lets anyone act as the customer goes first
+// (sessions, grants, tokens, pending codes), then the data apps stored on the profile, then the account record.
+// Each step is idempotent, so a failure part-way leaves an account that can simply be deleted again.
+// (Erasure from every store — audit records pseudonymised, exports — is the GDPR work still to come.)
+import type { AuditLog } from './audit.ts';
+import type { GrantService } from './grants.ts';
+import type { ProfileService } from './profile.ts';
+import type { SessionService } from './sessions.ts';
+
+export interface AccountDeletionDeps {
+  profile: Pick<ProfileService, 'deleteUser'>;
+  sessions: Pick<SessionService, 'revokeAll' | 'forgetAccount'>;
+  grants: Pick<GrantService, 'removeAll'>;
+  codes: { revokeSubject(subject: string): Promise<void> };
+  removeAppMetadata: (accountId: string) => Promise<void>;
+  audit: Pick<AuditLog, 'record'>;
+}
+
+export async function deleteAccount(
+  deps: AccountDeletionDeps,
+  accountId: string,
+  meta: { ip?: string; userAgent?: string } = {},
+): Promise<boolean> {
+  const sessions = await deps.sessions.revokeAll(accountId, { reason: 'account_deleted', ...meta });
+  const rows = await deps.grants.removeAll(accountId);
+  await deps.sessions.forgetAccount(accountId);
+  await deps.codes.revokeSubject(accountId);
+  await deps.removeAppMetadata(accountId);
+  const deleted = await deps.profile.deleteUser(accountId);
+  if (deleted) {
+    await deps.audit.record({
+      type: 'account.deleted',
+      outcome: 'success',
+      accountId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      reason: 'account_center',
+      details: { sessions, grantsAndTokens: rows },
+    });
+  }
+  return deleted;
+}

@@ -1,0 +1,220 @@
+// Connected apps: the grants (consents) an account has given to clients, read and revoked through the adapter's
+// per-account index. Revoking an app destroys its grants with every token, code and device code issued from them
+// and drops the app from the account's browser sessions, so the next sign-in there asks for consent again.
+import type Provider from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
+import type { MongoAdapter } from '../../adapters/mongodb.ts';
+import { GRANT_BOUND } from '../../adapters/models.ts';
+import type { Logger } from '../log.ts';
+import type { AuditLog } from './audit.ts';
+
+export interface ConnectedApp {
+  clientId: string;
+  name: string;
+  uri?: string;
+  logoUri?: string;
+  /** Granted OpenID Connect scopes (openid, profile, email, offline_access, …), rejected ones removed. */
+  scopes: string[];
+  /** Individually granted claims (from a claims request). */
+  claims: string[];
+  /** Resource indicator -> granted scopes. */
+  resources: Record<string, string[]>;
+  grantedAt?: Date;
+}
+
+export interface RevokeMeta {
+  reason?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface GrantService {
+  listForAccount(accountId: string): Promise<ConnectedApp[]>;
+  /** Destroys every grant of this account with this client and what was issued from them. False when there was none. */
+  revoke(accountId: string, clientId: string, meta?: RevokeMeta): Promise<boolean>;
+  /** Every access and refresh token (and unredeemed authorization code) of the account; grants are kept. */
+  revokeTokens(accountId: string): Promise<number>;
+  hasGrant(accountId: string, clientId: string): Promise<boolean>;
+  /** Account deletion: every grant, token and code of the account, whatever client. Sessions are not touched. */
+  removeAll(accountId: string): Promise<number>;
+}
+
+export interface GrantServiceDeps {
+  provider: () => Provider;
+  adapter: Pick<MongoAdapter, 'Adapter' | 'findByAccount' | 'deleteByAccount'>;
+  audit: Pick<AuditLog, 'record'>;
+  logger?: Logger;
+  /** Clients never listed (the account center itself). */
+  hiddenClients?: readonly string[];
+}
+
+/** Destroys one grant and everything issued from it, model by model (as oidc-provider's own revoke does). */
+export async function destroyGrant(adapter: Pick<MongoAdapter, 'Adapter'>, grantId: string): Promise<void> {
+  await Promise.all([
+    ...[...GRANT_BOUND].map((model) => new adapter.Adapter(model).revokeByGrantId(grantId)),
+    new adapter.Adapter('Grant').destroy(grantId),
+  ]);
+}
+
+const words = (value: unknown): string[] => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+const record = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+/** What one grant payload allows, with what the user rejected taken out (as Grant.getOIDCScope() does). */
+export function grantedBy(payload: AdapterPayload): { scopes: string[]; claims: string[]; resources: Record<string, string[]> } {
+  const openid = record(payload.openid);
+  const rejected = record(payload.rejected);
+  const rejectedOpenid = record(rejected.openid);
+  const rejectedScopes = new Set(words(rejectedOpenid.scope).filter((s) => s !== 'openid'));
+  const rejectedClaims = new Set(strings(rejectedOpenid.claims));
+  const rejectedResources = record(rejected.resources);
+
+  const resources: Record<string, string[]> = {};
+  for (const [indicator, scope] of Object.entries(record(payload.resources))) {
+    const refused = new Set(words(rejectedResources[indicator]));
+    const granted = words(scope).filter((s) => !refused.has(s));
+    if (granted.length) resources[indicator] = granted;
+  }
+  return {
+    scopes: words(openid.scope).filter((s) => !rejectedScopes.has(s)),
+    claims: strings(openid.claims).filter((c) => !rejectedClaims.has(c)),
+    resources,
+  };
+}
+
+// Stable, meaningful order for the standard scopes; anything else follows alphabetically.
+const SCOPE_ORDER = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'];
+function sortScopes(scopes: Iterable<string>): string[] {
+  const rank = (s: string) => {
+    const i = SCOPE_ORDER.indexOf(s);
+    return i === -1 ? SCOPE_ORDER.length : i;
+  };
+  return [...new Set(scopes)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function httpsUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const url = URL.parse(value);
+  return url?.protocol === 'https:' ? url.href : undefined;
+}
+
+function webUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const url = URL.parse(value);
+  return url && (url.protocol === 'https:' || url.protocol === 'http:') ? url.href : undefined;
+}
+
+export function createGrantService(deps: GrantServiceDeps): GrantService {
+  const { adapter, audit, logger } = deps;
+  const hidden = new Set(deps.hiddenClients ?? []);
+
+  const grantsOf = async (accountId: string) =>
+    (await adapter.findByAccount('Grant', accountId)).filter((row) => row.payload.accountId === accountId);
+
+  // Drops the client from every browser session of the account: without it the session would still point at the
+  // destroyed grant (harmless: a missing grant means "ask for consent"), and the session list would name the app.
+  async function forgetInSessions(accountId: string, clientId: string): Promise<void> {
+    const Session = deps.provider().Session;
+    for (const row of await adapter.findByAccount('Session', accountId)) {
+      const authorizations = record(row.payload.authorizations);
+      if (!Object.hasOwn(authorizations, clientId)) continue;
+      try {
+        const session = await Session.find(row.id);
+        if (!session?.authorizations?.[clientId]) continue;
+        delete session.authorizations[clientId];
+        await session.persist();
+      } catch (err) {
+        // The grant is gone already, which is what protects the account; the session entry is cosmetic.
+        logger?.warn({ err, accountId, clientId }, 'could not drop a revoked app from a session');
+      }
+    }
+  }
+
+  return {
+    async listForAccount(accountId) {
+      const byClient = new Map<string, { payloads: AdapterPayload[]; iat?: number }>();
+      for (const row of await grantsOf(accountId)) {
+        const clientId = row.payload.clientId;
+        if (typeof clientId !== 'string' || hidden.has(clientId)) continue;
+        const entry = byClient.get(clientId) ?? { payloads: [] };
+        entry.payloads.push(row.payload);
+        const iat = typeof row.payload.iat === 'number' ? row.payload.iat : undefined;
+        if (iat !== undefined && (entry.iat === undefined || iat < entry.iat)) entry.iat = iat;
+        byClient.set(clientId, entry);
+      }
+
+      const apps: ConnectedApp[] = [];
+      for (const [clientId, { payloads, iat }] of byClient) {
+        const client = await deps.provider().Client.find(clientId);
+        // A deleted client cannot use its grants any more; there is nothing to show or revoke.
+        if (!client) continue;
+        const scopes = new Set<string>();
+        const claims = new Set<string>();
+        const resources: Record<string, Set<string>> = {};
+        for (const payload of payloads) {
+          const granted = grantedBy(payload);
+          granted.scopes.forEach((s) => scopes.add(s));
+          granted.claims.forEach((c) => claims.add(c));
+          for (const [indicator, list] of Object.entries(granted.resources)) {
+            const set = (resources[indicator] ??= new Set());
+            list.forEach((s) => set.add(s));
+          }
+        }
+        const name = typeof client.clientName === 'string' && client.clientName.trim() ? client.clientName : clientId;
+        const uri = webUrl(client.clientUri);
+        const logoUri = httpsUrl(client.logoUri);
+        apps.push({
+          clientId,
+          name,
+          ...(uri ? { uri } : {}),
+          ...(logoUri ? { logoUri } : {}),
+          scopes: sortScopes(scopes),
+          claims: [...claims].sort(),
+          resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, [...v].sort()])),
+          ...(iat !== undefined ? { grantedAt: new Date(iat * 1000) } : {}),
+        });
+      }
+      return apps.sort((a, b) => a.name.localeCompare(b.name));
+    },
+
+    async revoke(accountId, clientId, meta = {}) {
+      const grants = (await grantsOf(accountId)).filter((row) => row.payload.clientId === clientId);
+      if (grants.length === 0) return false;
+      for (const grant of grants) await destroyGrant(adapter, grant.id);
+      await forgetInSessions(accountId, clientId);
+      await audit.record({
+        type: 'grant.revoked',
+        outcome: 'success',
+        accountId,
+        clientId,
+        reason: meta.reason ?? 'account_center',
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        details: { grants: grants.length },
+      });
+      return true;
+    },
+
+    async revokeTokens(accountId) {
+      const counts = await Promise.all(
+        ['AccessToken', 'RefreshToken', 'AuthorizationCode'].map((model) => adapter.deleteByAccount(model, accountId)),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    },
+
+    async hasGrant(accountId, clientId) {
+      return (await grantsOf(accountId)).some((row) => row.payload.clientId === clientId);
+    },
+
+    async removeAll(accountId) {
+      const counts = await Promise.all(
+        ['Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest'].map(
+          (model) => adapter.deleteByAccount(model, accountId),
+        ),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    },
+  };
+}
