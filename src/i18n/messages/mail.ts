@@ -1,8 +1,274 @@
+// E-mail copy (views/emails). {productName} and {email} (the recipient) are always available; templates add their
+// own data ({newEmail}, {minutes}). "mail.code.expires.*" are the plural forms of Intl.PluralRules (Polish needs
+// one/few/many; the other languages repeat "other").
 import { defineMessages } from '../define.ts';
 
 export const mailMessages = defineMessages({
-  en: {},
-  de: {},
-  da: {},
-  pl: {},
+  en: {
+    'mail.footer': 'This is an automated message from {productName} to {email}.',
+    'mail.code.expires.one': 'The code expires in {minutes} minute.',
+    'mail.code.expires.few': 'The code expires in {minutes} minutes.',
+    'mail.code.expires.many': 'The code expires in {minutes} minutes.',
+    'mail.code.expires.other': 'The code expires in {minutes} minutes.',
+    'mail.code.secret': 'Never share this code with anyone. {productName} will never ask you for it by phone, e-mail or chat.',
+    'mail.link.instead': 'You can also open this link instead of typing the code:',
+    'mail.link.fallback': 'If the button does not work, copy this link into your browser:',
+
+    'mail.verifyEmail.subject': 'Confirm your e-mail address for {productName}',
+    'mail.verifyEmail.heading': 'Confirm your e-mail address',
+    'mail.verifyEmail.intro': 'To confirm that {email} is your e-mail address, enter this code:',
+    'mail.verifyEmail.button': 'Confirm e-mail address',
+    'mail.verifyEmail.notYou': 'If you did not ask for this, you can ignore this e-mail. Without the code, the address cannot be confirmed.',
+
+    'mail.passwordReset.subject': 'Reset your {productName} password',
+    'mail.passwordReset.heading': 'Reset your password',
+    'mail.passwordReset.intro': 'We received a request to reset the password for {email}. To choose a new password, enter this code:',
+    'mail.passwordReset.button': 'Choose a new password',
+    'mail.passwordReset.notYou':
+      'If you did not ask to reset your password, you can ignore this e-mail. Your password has not been changed, and nobody can change it without this code.',
+
+    'mail.passwordResetUnknown.subject': 'Password reset request for {productName}',
+    'mail.passwordResetUnknown.heading': 'We could not find your account',
+    'mail.passwordResetUnknown.intro':
+      'Someone asked to reset the password for {email}, but there is no {productName} account with this e-mail address.',
+    'mail.passwordResetUnknown.hint':
+      'If it was you, perhaps you signed up with a different address: try again with that one. If you are new here, you can create an account:',
+    'mail.passwordResetUnknown.button': 'Create an account',
+    'mail.passwordResetUnknown.notYou': 'If you did not ask for this, you can ignore this e-mail.',
+
+    'mail.signupExisting.subject': 'You already have a {productName} account',
+    'mail.signupExisting.heading': 'You already have an account',
+    'mail.signupExisting.intro':
+      'Someone tried to create a {productName} account with {email}, but an account with this address already exists.',
+    'mail.signupExisting.signIn': 'If it was you, just sign in:',
+    'mail.signupExisting.signInButton': 'Sign in',
+    'mail.signupExisting.reset': 'Forgot your password? You can choose a new one:',
+    'mail.signupExisting.resetButton': 'Reset password',
+    'mail.signupExisting.notYou': 'If you did not try to sign up, you can ignore this e-mail. Nothing about your account has changed.',
+
+    'mail.passwordChanged.subject': 'Your {productName} password was changed',
+    'mail.passwordChanged.heading': 'Your password was changed',
+    'mail.passwordChanged.intro': 'The password of your {productName} account ({email}) was just changed.',
+    'mail.passwordChanged.ok': 'If you made this change, there is nothing else to do.',
+    'mail.passwordChanged.notYou':
+      'If you did not change your password, someone else may know it. Reset your password straight away to secure your account:',
+    'mail.passwordChanged.button': 'Reset password',
+
+    'mail.emailChangeVerify.subject': 'Confirm your new e-mail address for {productName}',
+    'mail.emailChangeVerify.heading': 'Confirm your new e-mail address',
+    'mail.emailChangeVerify.intro':
+      'You asked to use {email} as the e-mail address of your {productName} account. To confirm the change, enter this code:',
+    'mail.emailChangeVerify.button': 'Confirm new address',
+    'mail.emailChangeVerify.notYou':
+      'If you did not ask for this, you can ignore this e-mail. Without the code, this address will not be added to any account.',
+
+    'mail.emailChanged.subject': 'The e-mail address of your {productName} account was changed',
+    'mail.emailChanged.heading': 'Your e-mail address was changed',
+    'mail.emailChanged.intro': 'The e-mail address of your {productName} account was changed from {email} to {newEmail}.',
+    'mail.emailChanged.next': 'From now on, sign in with {newEmail}. We will send messages about your account to that address only.',
+    'mail.emailChanged.notYou':
+      'If you did not make this change, someone else may have access to your account. Contact {productName} support straight away.',
+  },
+  de: {
+    'mail.footer': 'Dies ist eine automatische Nachricht von {productName} an {email}.',
+    'mail.code.expires.one': 'Der Code ist {minutes} Minute lang gültig.',
+    'mail.code.expires.few': 'Der Code ist {minutes} Minuten lang gültig.',
+    'mail.code.expires.many': 'Der Code ist {minutes} Minuten lang gültig.',
+    'mail.code.expires.other': 'Der Code ist {minutes} Minuten lang gültig.',
+    'mail.code.secret': 'Geben Sie diesen Code niemals weiter. {productName} wird Sie nie per Telefon, E-Mail oder Chat danach fragen.',
+    'mail.link.instead': 'Statt den Code einzugeben, können Sie auch diesen Link öffnen:',
+    'mail.link.fallback': 'Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:',
+
+    'mail.verifyEmail.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {productName}',
+    'mail.verifyEmail.heading': 'Bestätigen Sie Ihre E-Mail-Adresse',
+    'mail.verifyEmail.intro': 'Geben Sie diesen Code ein, um zu bestätigen, dass {email} Ihre E-Mail-Adresse ist:',
+    'mail.verifyEmail.button': 'E-Mail-Adresse bestätigen',
+    'mail.verifyEmail.notYou':
+      'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren. Ohne den Code kann die Adresse nicht bestätigt werden.',
+
+    'mail.passwordReset.subject': 'Passwort für {productName} zurücksetzen',
+    'mail.passwordReset.heading': 'Passwort zurücksetzen',
+    'mail.passwordReset.intro':
+      'Wir haben eine Anfrage erhalten, das Passwort für {email} zurückzusetzen. Geben Sie diesen Code ein, um ein neues Passwort festzulegen:',
+    'mail.passwordReset.button': 'Neues Passwort festlegen',
+    'mail.passwordReset.notYou':
+      'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren. Ihr Passwort bleibt unverändert, und ohne diesen Code kann es niemand ändern.',
+
+    'mail.passwordResetUnknown.subject': 'Anfrage zum Zurücksetzen des Passworts bei {productName}',
+    'mail.passwordResetUnknown.heading': 'Wir haben kein Konto gefunden',
+    'mail.passwordResetUnknown.intro':
+      'Jemand hat angefordert, das Passwort für {email} zurückzusetzen, aber es gibt kein Konto bei {productName} mit dieser E-Mail-Adresse.',
+    'mail.passwordResetUnknown.hint':
+      'Falls Sie das waren, haben Sie sich vielleicht mit einer anderen Adresse registriert – versuchen Sie es mit dieser erneut. Wenn Sie neu hier sind, können Sie ein Konto erstellen:',
+    'mail.passwordResetUnknown.button': 'Konto erstellen',
+    'mail.passwordResetUnknown.notYou': 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren.',
+
+    'mail.signupExisting.subject': 'Sie haben bereits ein Konto bei {productName}',
+    'mail.signupExisting.heading': 'Sie haben bereits ein Konto',
+    'mail.signupExisting.intro':
+      'Jemand hat versucht, mit {email} ein Konto bei {productName} zu erstellen, aber mit dieser Adresse gibt es bereits ein Konto.',
+    'mail.signupExisting.signIn': 'Falls Sie das waren, melden Sie sich einfach an:',
+    'mail.signupExisting.signInButton': 'Anmelden',
+    'mail.signupExisting.reset': 'Passwort vergessen? Sie können ein neues festlegen:',
+    'mail.signupExisting.resetButton': 'Passwort zurücksetzen',
+    'mail.signupExisting.notYou':
+      'Wenn Sie nicht versucht haben, sich zu registrieren, können Sie diese E-Mail ignorieren. An Ihrem Konto wurde nichts geändert.',
+
+    'mail.passwordChanged.subject': 'Ihr Passwort für {productName} wurde geändert',
+    'mail.passwordChanged.heading': 'Ihr Passwort wurde geändert',
+    'mail.passwordChanged.intro': 'Das Passwort Ihres Kontos bei {productName} ({email}) wurde soeben geändert.',
+    'mail.passwordChanged.ok': 'Wenn Sie das selbst waren, müssen Sie nichts weiter tun.',
+    'mail.passwordChanged.notYou':
+      'Wenn Sie Ihr Passwort nicht geändert haben, kennt es möglicherweise jemand anderes. Setzen Sie Ihr Passwort sofort zurück, um Ihr Konto zu schützen:',
+    'mail.passwordChanged.button': 'Passwort zurücksetzen',
+
+    'mail.emailChangeVerify.subject': 'Bestätigen Sie Ihre neue E-Mail-Adresse für {productName}',
+    'mail.emailChangeVerify.heading': 'Bestätigen Sie Ihre neue E-Mail-Adresse',
+    'mail.emailChangeVerify.intro':
+      'Sie möchten {email} als E-Mail-Adresse Ihres Kontos bei {productName} verwenden. Geben Sie diesen Code ein, um die Änderung zu bestätigen:',
+    'mail.emailChangeVerify.button': 'Neue Adresse bestätigen',
+    'mail.emailChangeVerify.notYou':
+      'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren. Ohne den Code wird diese Adresse keinem Konto hinzugefügt.',
+
+    'mail.emailChanged.subject': 'Die E-Mail-Adresse Ihres Kontos bei {productName} wurde geändert',
+    'mail.emailChanged.heading': 'Ihre E-Mail-Adresse wurde geändert',
+    'mail.emailChanged.intro': 'Die E-Mail-Adresse Ihres Kontos bei {productName} wurde von {email} in {newEmail} geändert.',
+    'mail.emailChanged.next': 'Melden Sie sich ab jetzt mit {newEmail} an. Nachrichten zu Ihrem Konto senden wir nur noch an diese Adresse.',
+    'mail.emailChanged.notYou':
+      'Wenn Sie diese Änderung nicht vorgenommen haben, hat möglicherweise jemand anderes Zugriff auf Ihr Konto. Wenden Sie sich sofort an den Support von {productName}.',
+  },
+  da: {
+    'mail.footer': 'Dette er en automatisk besked fra {productName} til {email}.',
+    'mail.code.expires.one': 'Koden udløber om {minutes} minut.',
+    'mail.code.expires.few': 'Koden udløber om {minutes} minutter.',
+    'mail.code.expires.many': 'Koden udløber om {minutes} minutter.',
+    'mail.code.expires.other': 'Koden udløber om {minutes} minutter.',
+    'mail.code.secret': 'Del aldrig denne kode med nogen. {productName} vil aldrig bede dig om den via telefon, e-mail eller chat.',
+    'mail.link.instead': 'Du kan også åbne dette link i stedet for at indtaste koden:',
+    'mail.link.fallback': 'Hvis knappen ikke virker, så kopiér dette link ind i din browser:',
+
+    'mail.verifyEmail.subject': 'Bekræft din e-mailadresse til {productName}',
+    'mail.verifyEmail.heading': 'Bekræft din e-mailadresse',
+    'mail.verifyEmail.intro': 'Indtast denne kode for at bekræfte, at {email} er din e-mailadresse:',
+    'mail.verifyEmail.button': 'Bekræft e-mailadresse',
+    'mail.verifyEmail.notYou': 'Hvis du ikke har bedt om dette, kan du se bort fra denne e-mail. Uden koden kan adressen ikke bekræftes.',
+
+    'mail.passwordReset.subject': 'Nulstil din adgangskode til {productName}',
+    'mail.passwordReset.heading': 'Nulstil din adgangskode',
+    'mail.passwordReset.intro':
+      'Vi har modtaget en anmodning om at nulstille adgangskoden til {email}. Indtast denne kode for at vælge en ny adgangskode:',
+    'mail.passwordReset.button': 'Vælg en ny adgangskode',
+    'mail.passwordReset.notYou':
+      'Hvis du ikke har bedt om at nulstille din adgangskode, kan du se bort fra denne e-mail. Din adgangskode er ikke ændret, og ingen kan ændre den uden denne kode.',
+
+    'mail.passwordResetUnknown.subject': 'Anmodning om nulstilling af adgangskode til {productName}',
+    'mail.passwordResetUnknown.heading': 'Vi kunne ikke finde din konto',
+    'mail.passwordResetUnknown.intro':
+      'Nogen har bedt om at nulstille adgangskoden til {email}, men der findes ingen konto hos {productName} med denne e-mailadresse.',
+    'mail.passwordResetUnknown.hint':
+      'Hvis det var dig, har du måske oprettet dig med en anden adresse – prøv igen med den. Er du ny her, kan du oprette en konto:',
+    'mail.passwordResetUnknown.button': 'Opret en konto',
+    'mail.passwordResetUnknown.notYou': 'Hvis du ikke har bedt om dette, kan du se bort fra denne e-mail.',
+
+    'mail.signupExisting.subject': 'Du har allerede en konto hos {productName}',
+    'mail.signupExisting.heading': 'Du har allerede en konto',
+    'mail.signupExisting.intro':
+      'Nogen har forsøgt at oprette en konto hos {productName} med {email}, men der findes allerede en konto med denne adresse.',
+    'mail.signupExisting.signIn': 'Hvis det var dig, så log bare ind:',
+    'mail.signupExisting.signInButton': 'Log ind',
+    'mail.signupExisting.reset': 'Har du glemt din adgangskode? Du kan vælge en ny:',
+    'mail.signupExisting.resetButton': 'Nulstil adgangskode',
+    'mail.signupExisting.notYou':
+      'Hvis du ikke har forsøgt at oprette en konto, kan du se bort fra denne e-mail. Der er ikke ændret noget på din konto.',
+
+    'mail.passwordChanged.subject': 'Din adgangskode til {productName} er blevet ændret',
+    'mail.passwordChanged.heading': 'Din adgangskode er blevet ændret',
+    'mail.passwordChanged.intro': 'Adgangskoden til din konto hos {productName} ({email}) er lige blevet ændret.',
+    'mail.passwordChanged.ok': 'Hvis det var dig, behøver du ikke gøre mere.',
+    'mail.passwordChanged.notYou':
+      'Hvis du ikke selv har ændret din adgangskode, kender en anden den måske. Nulstil din adgangskode med det samme for at beskytte din konto:',
+    'mail.passwordChanged.button': 'Nulstil adgangskode',
+
+    'mail.emailChangeVerify.subject': 'Bekræft din nye e-mailadresse til {productName}',
+    'mail.emailChangeVerify.heading': 'Bekræft din nye e-mailadresse',
+    'mail.emailChangeVerify.intro':
+      'Du har bedt om at bruge {email} som e-mailadresse til din konto hos {productName}. Indtast denne kode for at bekræfte ændringen:',
+    'mail.emailChangeVerify.button': 'Bekræft ny adresse',
+    'mail.emailChangeVerify.notYou':
+      'Hvis du ikke har bedt om dette, kan du se bort fra denne e-mail. Uden koden bliver adressen ikke tilføjet til nogen konto.',
+
+    'mail.emailChanged.subject': 'E-mailadressen til din konto hos {productName} er blevet ændret',
+    'mail.emailChanged.heading': 'Din e-mailadresse er blevet ændret',
+    'mail.emailChanged.intro': 'E-mailadressen til din konto hos {productName} er blevet ændret fra {email} til {newEmail}.',
+    'mail.emailChanged.next': 'Fremover skal du logge ind med {newEmail}. Vi sender kun beskeder om din konto til den adresse.',
+    'mail.emailChanged.notYou':
+      'Hvis du ikke selv har foretaget ændringen, kan en anden have adgang til din konto. Kontakt supporten hos {productName} med det samme.',
+  },
+  pl: {
+    'mail.footer': 'To automatyczna wiadomość z usługi {productName} wysłana na adres {email}.',
+    'mail.code.expires.one': 'Kod wygaśnie za {minutes} minutę.',
+    'mail.code.expires.few': 'Kod wygaśnie za {minutes} minuty.',
+    'mail.code.expires.many': 'Kod wygaśnie za {minutes} minut.',
+    'mail.code.expires.other': 'Kod wygaśnie za {minutes} minuty.',
+    'mail.code.secret': 'Nigdy nikomu nie podawaj tego kodu. Zespół {productName} nigdy nie poprosi Cię o niego telefonicznie, e-mailem ani na czacie.',
+    'mail.link.instead': 'Zamiast wpisywać kod, możesz też otworzyć ten link:',
+    'mail.link.fallback': 'Jeśli przycisk nie działa, skopiuj ten link do przeglądarki:',
+
+    'mail.verifyEmail.subject': 'Potwierdź adres e-mail w usłudze {productName}',
+    'mail.verifyEmail.heading': 'Potwierdź swój adres e-mail',
+    'mail.verifyEmail.intro': 'Wpisz ten kod, aby potwierdzić, że {email} to Twój adres e-mail:',
+    'mail.verifyEmail.button': 'Potwierdź adres e-mail',
+    'mail.verifyEmail.notYou':
+      'Jeśli ta prośba nie pochodzi od Ciebie, możesz zignorować tę wiadomość. Bez kodu nie da się potwierdzić tego adresu.',
+
+    'mail.passwordReset.subject': 'Zresetuj hasło w usłudze {productName}',
+    'mail.passwordReset.heading': 'Zresetuj hasło',
+    'mail.passwordReset.intro': 'Otrzymaliśmy prośbę o zresetowanie hasła dla adresu {email}. Wpisz ten kod, aby ustawić nowe hasło:',
+    'mail.passwordReset.button': 'Ustaw nowe hasło',
+    'mail.passwordReset.notYou':
+      'Jeśli ta prośba nie pochodzi od Ciebie, możesz zignorować tę wiadomość. Twoje hasło pozostaje bez zmian i nikt nie może go zmienić bez tego kodu.',
+
+    'mail.passwordResetUnknown.subject': 'Prośba o zresetowanie hasła w usłudze {productName}',
+    'mail.passwordResetUnknown.heading': 'Nie znaleźliśmy Twojego konta',
+    'mail.passwordResetUnknown.intro':
+      'Ktoś poprosił o zresetowanie hasła dla adresu {email}, ale w usłudze {productName} nie ma konta z tym adresem e-mail.',
+    'mail.passwordResetUnknown.hint':
+      'Jeśli to Ty, być może konto zostało założone na inny adres – spróbuj ponownie z tamtym adresem. Jeśli nie masz jeszcze konta, możesz je założyć:',
+    'mail.passwordResetUnknown.button': 'Załóż konto',
+    'mail.passwordResetUnknown.notYou': 'Jeśli ta prośba nie pochodzi od Ciebie, możesz zignorować tę wiadomość.',
+
+    'mail.signupExisting.subject': 'Masz już konto w usłudze {productName}',
+    'mail.signupExisting.heading': 'Masz już konto',
+    'mail.signupExisting.intro':
+      'Ktoś próbował założyć konto w usłudze {productName} na adres {email}, ale konto z tym adresem już istnieje.',
+    'mail.signupExisting.signIn': 'Jeśli to Ty, po prostu się zaloguj:',
+    'mail.signupExisting.signInButton': 'Zaloguj się',
+    'mail.signupExisting.reset': 'Nie pamiętasz hasła? Możesz ustawić nowe:',
+    'mail.signupExisting.resetButton': 'Zresetuj hasło',
+    'mail.signupExisting.notYou': 'Jeśli to nie Ty, możesz zignorować tę wiadomość. Na Twoim koncie nic się nie zmieniło.',
+
+    'mail.passwordChanged.subject': 'Hasło w usłudze {productName} zostało zmienione',
+    'mail.passwordChanged.heading': 'Twoje hasło zostało zmienione',
+    'mail.passwordChanged.intro': 'Hasło do Twojego konta w usłudze {productName} ({email}) zostało właśnie zmienione.',
+    'mail.passwordChanged.ok': 'Jeśli to Ty, nie musisz nic więcej robić.',
+    'mail.passwordChanged.notYou':
+      'Jeśli to nie Ty, ktoś inny może znać Twoje hasło. Natychmiast je zresetuj, aby zabezpieczyć swoje konto:',
+    'mail.passwordChanged.button': 'Zresetuj hasło',
+
+    'mail.emailChangeVerify.subject': 'Potwierdź nowy adres e-mail w usłudze {productName}',
+    'mail.emailChangeVerify.heading': 'Potwierdź nowy adres e-mail',
+    'mail.emailChangeVerify.intro':
+      'Chcesz używać adresu {email} jako adresu e-mail swojego konta w usłudze {productName}. Wpisz ten kod, aby potwierdzić zmianę:',
+    'mail.emailChangeVerify.button': 'Potwierdź nowy adres',
+    'mail.emailChangeVerify.notYou':
+      'Jeśli ta prośba nie pochodzi od Ciebie, możesz zignorować tę wiadomość. Bez kodu ten adres nie zostanie dodany do żadnego konta.',
+
+    'mail.emailChanged.subject': 'Adres e-mail Twojego konta w usłudze {productName} został zmieniony',
+    'mail.emailChanged.heading': 'Twój adres e-mail został zmieniony',
+    'mail.emailChanged.intro': 'Adres e-mail Twojego konta w usłudze {productName} został zmieniony z {email} na {newEmail}.',
+    'mail.emailChanged.next':
+      'Od teraz loguj się, używając adresu {newEmail}. Wiadomości dotyczące konta będziemy wysyłać tylko na ten adres.',
+    'mail.emailChanged.notYou':
+      'Jeśli to nie Ty, ktoś inny może mieć dostęp do Twojego konta. Niezwłocznie skontaktuj się z pomocą techniczną usługi {productName}.',
+  },
 });
