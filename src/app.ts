@@ -12,7 +12,7 @@ import { ensureModelIndexes } from './db/models/indexes.ts';
 import { userModel } from './db/models/user.ts';
 import { createLogger, type Logger } from './log.ts';
 import { attachAuditListeners } from './oidc/events.ts';
-import { createProvider } from './oidc/provider.ts';
+import { APP_METADATA_CLAIM, APP_METADATA_SCOPE, createProvider } from './oidc/provider.ts';
 import { providerPages } from './oidc/pages.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/request-logger.ts';
@@ -21,11 +21,21 @@ import { errorHandler } from './http/errors.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interaction/routes.ts';
+// The account center's own client (src/account/client.ts) is not an app the customer connected.
+const ACCOUNT_CLIENT_ID = 'ciam-account';
 import { createAuditLog, type AuditLog } from './services/audit.ts';
 import { createClientService } from './services/clients.ts';
 import { createCipher } from './services/crypto.ts';
 import { createKeyStore } from './services/keys.ts';
 import { createUserService } from './services/users.ts';
+import { createMailer, type Mailer } from './services/mailer.ts';
+import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
+import { createPasswordPolicy, type PasswordPolicy } from './services/password-policy.ts';
+import { createThrottle, type Throttle } from './services/throttle.ts';
+import { attachSessionTracking, createSessionService, type SessionService } from './services/sessions.ts';
+import { createGrantService, type GrantService } from './services/grants.ts';
+import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
+import { appMetadataRouter } from './api/app-metadata.ts';
 
 export interface Services {
   config: Config;
@@ -36,6 +46,13 @@ export interface Services {
   keys: ReturnType<typeof createKeyStore>;
   adapter: ReturnType<typeof createMongoAdapter>;
   clients: ReturnType<typeof createClientService>;
+  mailer: Mailer;
+  codes: OneTimeCodes;
+  throttle: Throttle;
+  passwordPolicy: PasswordPolicy;
+  sessions: SessionService;
+  grants: GrantService;
+  appMetadata: AppMetadata;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
   /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
@@ -57,6 +74,18 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const adapter = createMongoAdapter({ db: nativeDb, cipher, logger });
   const { ttl } = await adapter.ensureIndexes();
   await keys.ensureKeys();
+  const mailer = createMailer({ config, logger });
+  const codes = createOneTimeCodes({
+    conn: db.connection,
+    cipher,
+    key: config.dataEncryptionKey,
+    ttlSeconds: config.codes.ttlSeconds,
+    maxAttempts: config.codes.maxAttempts,
+  });
+  const throttle = createThrottle({ conn: db.connection, audit, logger, enabled: config.rateLimitsEnabled });
+  const appMetadata = createAppMetadata({ conn: db.connection, maxBytes: config.appMetadataMaxBytes, audit });
+  const passwordPolicy = createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger });
+  const [codeIndexes, throttleIndexes] = await Promise.all([codes.ensureIndexes(), throttle.ensureIndexes()]);
 
   const pages = providerPages({ config, logger });
   const build = async () => {
@@ -64,7 +93,21 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       config,
       Adapter: adapter.Adapter,
       jwks: await keys.providerJwks(),
-      findAccount: (ctx, sub) => users.findAccount(ctx, sub),
+      findAccount: async (ctx, sub) => {
+        const account = await users.findAccount(ctx, sub);
+        const clientId = ctx.oidc?.client?.clientId;
+        if (!account || !clientId) return account;
+        return {
+          ...account,
+          // Each app sees only the metadata it stored itself, and only when granted the app_metadata scope.
+          claims: async (use, scope, claims, rejected) => {
+            const base = await account.claims(use, scope, claims, rejected);
+            if (!scope.split(' ').includes(APP_METADATA_SCOPE)) return base;
+            const data = await appMetadata.get(sub, clientId);
+            return data ? { ...base, [APP_METADATA_CLAIM]: data } : base;
+          },
+        };
+      },
       pages,
       policy: { signupEnabled: config.signup.enabled, accountState: (id) => users.accountState(id) },
       onFirstPartyConsent: async (ctx, added) => {
@@ -81,8 +124,12 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       },
     });
     attachAuditListeners(provider, { audit, logger });
+    attachSessionTracking(provider, { sessions, logger });
     return provider;
   };
+  const currentProvider = () => provider;
+  const sessions = createSessionService({ provider: currentProvider, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session });
+  const grants = createGrantService({ provider: currentProvider, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID] });
 
   let provider = await build();
   let fingerprint = await keys.fingerprint();
@@ -96,8 +143,17 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     audit,
   });
 
-  // Without TTL indexes (FerretDB), expired rows are filtered on read and removed by this sweeper.
+  // Without TTL indexes (FerretDB), expired rows are filtered on read and removed by these sweepers.
   const stopSweeper = ttl ? () => {} : adapter.startSweeper(config.sweepIntervalSeconds);
+  const sweeps = [!codeIndexes.ttl && codes.sweepExpired, !throttleIndexes.ttl && throttle.sweepExpired].filter(
+    (sweep): sweep is () => Promise<number> => Boolean(sweep),
+  );
+  const sweepTimer = sweeps.length
+    ? setInterval(() => {
+        for (const sweep of sweeps) sweep().catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
+      }, config.sweepIntervalSeconds * 1000)
+    : undefined;
+  sweepTimer?.unref();
 
   return {
     config,
@@ -108,7 +164,14 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     keys,
     adapter,
     clients,
-    provider: () => provider,
+    mailer,
+    codes,
+    throttle,
+    passwordPolicy,
+    sessions,
+    grants,
+    appMetadata,
+    provider: currentProvider,
     async reloadKeys() {
       const next = await keys.fingerprint();
       if (next === fingerprint) return false;
@@ -119,6 +182,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     },
     async close() {
       stopSweeper();
+      if (sweepTimer) clearInterval(sweepTimer);
+      await mailer.drain();
+      mailer.close();
       await db.close();
     },
   };
@@ -147,10 +213,25 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     audit: services.audit,
     config,
     logger,
+    mailer: services.mailer,
+    codes: services.codes,
+    throttle: services.throttle,
+    passwordPolicy: services.passwordPolicy,
+    endSessions: (accountId, exceptUid) => services.sessions.revokeAll(accountId, { ...(exceptUid ? { exceptUid } : {}), reason: 'password_reset' }),
+    revokeTokens: (accountId) => services.grants.revokeTokens(accountId),
   });
   app.use(noStore());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const api = appMetadataRouter({
+    provider: () => services.provider(),
+    appMetadata: services.appMetadata,
+    hasGrant: (accountId, clientId) => services.grants.hasGrant(accountId, clientId),
+    audit: services.audit,
+    logger,
+  });
+  app.use(api.routes());
+  app.use(api.allowedMethods());
   for (const router of extraRouters) app.use(router.routes() as Koa.Middleware);
 
   // The provider serves everything else (discovery, authorization, token, …). It is looked up per request because

@@ -57,7 +57,7 @@ export function renderView(
 ): string {
   const t = translator(locale);
   const heading = t(titleOf(view, title));
-  const body = template(`pages/${view}`)({ ...data, t, locale });
+  const body = template(`pages/${view}`)({ ...data, t, locale, pageTitle: heading });
   return template('layout')({ lang: locale, title: heading, body, stylesheet: stylesheetHref() });
 }
 

@@ -3,28 +3,30 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import type { MessageKey } from '../i18n/index.ts';
+import { CREATE_PROMPT } from '../oidc/policy.ts';
+import type { Throttle } from '../services/throttle.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { UserService } from '../services/users.ts';
-import type { LoadedInteraction } from './context.ts';
+import { interactionPath, type LoadedInteraction } from './context.ts';
+import {
+  echo,
+  emailField,
+  FORM_ERROR_STATUS,
+  firstProblem,
+  MAX_PASSWORD,
+  requestMeta,
+  THROTTLED_STATUS,
+  throttledError,
+  type FormError,
+} from './forms.ts';
 
 // The Authentication Context Class of a password sign-in. The provider configuration advertises it in
 // acrValues; a session must carry it, or a client asking for it (acr_values) would be sent to log in forever.
 export const PASSWORD_ACR = 'urn:ciam:acr:pwd';
 
-export const MAX_EMAIL = 254;
-export const MAX_PASSWORD = 1024;
-// Form errors and failed logins share one status so that nothing but the text differs between the cases.
-const FORM_ERROR_STATUS = 400;
-
 const loginForm = z.object({
-  email: z
-    .string({ error: 'login.error.emailInvalid' })
-    .trim()
-    .min(1, { error: 'login.error.emailMissing' })
-    .max(MAX_EMAIL, { error: 'login.error.emailTooLong' })
-    .regex(/^[^\s@]+@[^\s@]+$/, { error: 'login.error.emailInvalid' }),
+  email: emailField,
   password: z
     .string({ error: 'login.error.passwordMissing' })
     .min(1, { error: 'login.error.passwordMissing' })
@@ -33,28 +35,24 @@ const loginForm = z.object({
 
 export type LoginInput = z.infer<typeof loginForm>;
 
-export function parseLogin(
-  body: unknown,
-): { ok: true; value: LoginInput } | { ok: false; error: MessageKey; field: 'email' | 'password' } {
+export { MAX_EMAIL, MAX_PASSWORD } from './forms.ts';
+
+export function parseLogin(body: unknown): { ok: true; value: LoginInput } | { ok: false; error: FormError } {
   const parsed = loginForm.safeParse(body ?? {});
   if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  return {
-    ok: false,
-    error: (issue?.message ?? 'login.error.emailInvalid') as MessageKey,
-    field: issue?.path[0] === 'password' ? 'password' : 'email',
-  };
+  const problem = firstProblem(parsed.error, 'login.error.emailInvalid');
+  return { ok: false, error: { ...problem, field: problem.field === 'password' ? 'password' : 'email' } };
 }
 
-// Only a plausible e-mail string is put back into the form; anything else starts empty.
-function echoEmail(value: unknown): string {
-  return typeof value === 'string' && value.length <= MAX_EMAIL ? value.trim() : '';
+export interface LoginPageOptions {
+  signupEnabled: boolean;
 }
 
 export function renderLogin(
   ctx: Context,
   loaded: LoadedInteraction,
-  form: { email: string; error?: MessageKey; errorField?: 'email' | 'password' | 'credentials' } = { email: '' },
+  options: LoginPageOptions,
+  form: { email: string; error?: FormError; status?: number } = { email: '' },
 ): void {
   const { details } = loaded;
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
@@ -62,48 +60,57 @@ export function renderLogin(
   allowFormAction(ctx, details.params.redirect_uri);
   renderPage(ctx, 'login', {
     locale: loaded.locale,
-    status: form.error ? FORM_ERROR_STATUS : 200,
+    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
     data: {
       client: loaded.client,
       actions: loaded.actions,
       csrfToken: ctx.state.csrfToken,
       email: form.email,
       error: form.error ?? null,
-      errorField: form.errorField ?? null,
       reauthenticate,
+      signup: options.signupEnabled ? `${interactionPath(loaded.uid)}/signup` : null,
+      forgot: `${interactionPath(loaded.uid)}/forgot${form.email ? `?email=${encodeURIComponent(form.email)}` : ''}`,
     },
   });
 }
 
 export function loginHint(loaded: LoadedInteraction): string {
-  return echoEmail(loaded.details.params.login_hint);
+  return echo(loaded.details.params.login_hint);
 }
 
 export async function submitLogin(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: { provider: Provider; users: Pick<UserService, 'authenticate'> },
+  deps: { provider: Provider; users: Pick<UserService, 'authenticate'>; throttle: Throttle; options: LoginPageOptions },
 ): Promise<void> {
   const body = ctx.request.body as Record<string, unknown> | undefined;
   const parsed = parseLogin(body);
   if (!parsed.ok) {
-    renderLogin(ctx, loaded, { email: echoEmail(body?.email), error: parsed.error, errorField: parsed.field });
+    renderLogin(ctx, loaded, deps.options, { email: echo(body?.email), error: parsed.error });
     return;
   }
   const { email, password } = parsed.value;
-  const account = await deps.users.authenticate(email, password, {
-    ip: ctx.ip,
-    userAgent: ctx.get('user-agent') || undefined,
-    clientId: loaded.client.id,
-  });
-  if (!account) {
-    renderLogin(ctx, loaded, { email, error: 'login.error.credentials', errorField: 'credentials' });
+  const meta = requestMeta(ctx);
+  // Keyed by the address as typed (normalised), whether or not it has an account: a lockout reveals nothing.
+  const keys = { ip: meta.ip, account: email.toLowerCase() };
+  const gate = await deps.throttle.check('login', keys);
+  if (!gate.allowed) {
+    renderLogin(ctx, loaded, deps.options, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
     return;
   }
+  const account = await deps.users.authenticate(email, password, { ...meta, clientId: loaded.client.id });
+  if (!account) {
+    const verdict = await deps.throttle.fail('login', keys, meta);
+    const error: FormError = verdict.allowed ? { key: 'login.error.credentials', field: 'credentials' } : throttledError(ctx, verdict);
+    renderLogin(ctx, loaded, deps.options, { email, error, ...(verdict.allowed ? {} : { status: THROTTLED_STATUS }) });
+    return;
+  }
+  await deps.throttle.succeed('login', keys);
   const returnTo = await deps.provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId: account.accountId, amr: ['pwd'], acr: PASSWORD_ACR } },
+    // `create` too: a customer sent to sign up (prompt=create) who signs in to an existing account instead.
+    { login: { accountId: account.accountId, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId: account.accountId } },
     { mergeWithLastSubmission: false },
   );
   ctx.status = 303;

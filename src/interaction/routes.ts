@@ -10,18 +10,40 @@ import { isSessionNotFound } from '../http/errors.ts';
 import { formBody } from '../http/form-body.ts';
 import { pageState } from '../http/state.ts';
 import type { Logger } from '../log.ts';
+import { CREATE_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { Mailer } from '../services/mailer.ts';
+import type { OneTimeCodes } from '../services/one-time-codes.ts';
+import type { PasswordPolicy } from '../services/password-policy.ts';
+import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
-import { clientOfInteraction, interactionPath, loadInteraction } from './context.ts';
+import { clientOfInteraction, interactionPath, loadInteraction, type LoadedInteraction } from './context.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
+import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
+import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
+import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 
 export interface InteractionDeps {
   provider: () => Provider;
-  users: Pick<UserService, 'authenticate'>;
+  users: UserService;
   audit: Pick<AuditLog, 'record'>;
-  config: Pick<Config, 'issuer'>;
+  config: Config;
   logger: Logger;
+  mailer: Pick<Mailer, 'queue'>;
+  codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
+  throttle: Throttle;
+  passwordPolicy: PasswordPolicy;
+  /** Ends the account's sessions but one (password reset). */
+  endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
+  /** Revokes every access and refresh token of the account (password reset). */
+  revokeTokens: (accountId: string) => Promise<unknown>;
+}
+
+// Pages reachable from the login page (sign-up, forgot password) are offered while the sign-in still needs a login.
+function beforeLogin(loaded: LoadedInteraction): boolean {
+  const prompt = loaded.details.prompt.name;
+  return prompt === 'login' || prompt === CREATE_PROMPT;
 }
 
 export function interactionRouter(deps: InteractionDeps): Router {
@@ -48,21 +70,110 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
   }
 
+  const loginOptions = { signupEnabled: deps.config.signup.enabled };
+  const flow = () => ({ ...deps, provider: deps.provider() });
+
   router.get('/interaction/:uid', prepare, csrf(), async (ctx) => {
     const loaded = await loadInteraction(ctx, deps.provider());
     const prompt = loaded.details.prompt.name;
-    if (prompt === 'login') return renderLogin(ctx, loaded, { email: loginHint(loaded) });
+    if (prompt === CREATE_PROMPT) return renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
+    if (prompt === 'login') return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
+    if (prompt === VERIFY_EMAIL_PROMPT) return renderVerifyEmail(ctx, loaded, flow());
+    if (prompt === PROFILE_PROMPT) return renderProfileStep(ctx, loaded);
     if (prompt === 'consent') return renderConsent(ctx, loaded);
-    // Only login and consent are configured; another prompt means the provider configuration changed under us.
+    // Another prompt means the provider configuration changed under us.
     throw new AppError(500, 'unsupported_prompt', `No page for the "${prompt}" prompt`);
+  });
+
+  router.get('/interaction/:uid/login', prepare, csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
   });
 
   router.post('/interaction/:uid/login', prepare, formBody(), csrf(), async (ctx) => {
     const provider = deps.provider();
     const loaded = await loadInteraction(ctx, provider);
     // A second submit (other tab, back button) after the login already went through: show the current step.
-    if (loaded.details.prompt.name !== 'login') return seeOther(ctx, interactionPath(loaded.uid));
-    await submitLogin(ctx, loaded, { provider, users: deps.users });
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await submitLogin(ctx, loaded, { provider, users: deps.users, throttle: deps.throttle, options: loginOptions });
+  });
+
+  router.get('/interaction/:uid/signup', prepare, csrf(), async (ctx) => {
+    assertSignupEnabled(deps.config);
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
+  });
+
+  router.post('/interaction/:uid/signup', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await submitSignup(ctx, loaded, flow());
+  });
+
+  router.get('/interaction/:uid/signup/verify', prepare, csrf(), async (ctx) => {
+    assertSignupEnabled(deps.config);
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await renderSignupCode(ctx, loaded, deps);
+  });
+
+  router.post('/interaction/:uid/signup/verify', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await submitSignupCode(ctx, loaded, flow());
+  });
+
+  router.post('/interaction/:uid/signup/resend', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await resendSignupCode(ctx, loaded, flow());
+  });
+
+  router.get('/interaction/:uid/forgot', prepare, csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    renderForgot(ctx, loaded);
+  });
+
+  router.post('/interaction/:uid/forgot', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await submitForgot(ctx, loaded, flow());
+  });
+
+  router.get('/interaction/:uid/reset', prepare, csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await renderReset(ctx, loaded, deps);
+  });
+
+  router.post('/interaction/:uid/reset', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+    await submitReset(ctx, loaded, flow());
+  });
+
+  router.get('/interaction/:uid/verify-email', prepare, csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (loaded.details.prompt.name !== VERIFY_EMAIL_PROMPT) return seeOther(ctx, interactionPath(loaded.uid));
+    await renderVerifyEmail(ctx, loaded, flow());
+  });
+
+  router.post('/interaction/:uid/verify-email', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    await submitVerifyEmail(ctx, loaded, flow());
+  });
+
+  router.post('/interaction/:uid/verify-email/resend', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    await resendVerifyEmail(ctx, loaded, flow());
+  });
+
+  router.post('/interaction/:uid/profile', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    await submitProfileStep(ctx, loaded, flow());
   });
 
   router.post('/interaction/:uid/confirm', prepare, formBody(), csrf(), async (ctx) => {

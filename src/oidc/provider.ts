@@ -6,6 +6,10 @@ import { SUPPORTED_LOCALES } from '../i18n/index.ts';
 import { PASSWORD_ACR } from '../interaction/login.ts';
 import { SCOPE_CLAIMS } from '../services/claims.ts';
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
+import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
+
+export const APP_METADATA_SCOPE = 'app_metadata';
+export const APP_METADATA_CLAIM = 'app_metadata';
 
 
 export type ProviderPages = Pick<Configuration, 'renderError'> & {
@@ -61,8 +65,13 @@ export function buildConfiguration({
   policy,
   onFirstPartyConsent,
 }: ProviderDeps): Configuration {
+  // The provider's own API (per-app metadata) is a resource like any operator-configured one.
+  const resources: Config['resources'] = {
+    [apiAudience(config.issuer)]: { scope: `${READ_SCOPE} ${WRITE_SCOPE}`, accessTokenFormat: 'opaque', introspectors: [] },
+    ...config.resources,
+  };
   const resourceServer = (indicator: string) => {
-    const rs = config.resources[indicator];
+    const rs = resources[indicator];
     if (!rs) throw new errors.InvalidTarget(`unknown resource: ${indicator}`);
     return {
       scope: rs.scope,
@@ -89,10 +98,15 @@ export function buildConfiguration({
         'openid',
         'offline_access',
         ...Object.keys(SCOPE_CLAIMS),
-        ...Object.values(config.resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean)),
+        APP_METADATA_SCOPE,
+        ...Object.values(resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean)),
       ]),
     ],
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    claims: {
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+      // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
+      [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
+    },
     acrValues: [PASSWORD_ACR],
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     responseTypes: ['code', 'none'],
@@ -154,7 +168,7 @@ export function buildConfiguration({
           const bound = token as { aud?: unknown; resourceServer?: { audience?: string } };
           const audience = bound.aud ?? bound.resourceServer?.audience;
           const audiences = Array.isArray(audience) ? audience : [audience];
-          return Object.entries(config.resources).some(
+          return Object.entries(resources).some(
             ([indicator, rs]) =>
               rs.introspectors.includes(client.clientId) &&
               audiences.some((a) => a === indicator || (rs.audience !== undefined && a === rs.audience)),

@@ -5,6 +5,7 @@
 // The common list is the "passwords-common" dictionary of @zxcvbn-ts/language-common (≈49 000 entries, the
 // library zxcvbn's maintained successor ships it; already a dependency, no network). The optional breach check
 // uses the k-anonymity range API of Pwned Passwords: only the first 5 hex digits of the SHA-1 leave the server.
+import { normalizePassword } from './passwords.ts';
 import { createHash } from 'node:crypto';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import type { Logger } from '../log.ts';
@@ -32,10 +33,7 @@ export const MAX_PASSWORD_LENGTH = 1024;
 // The shortest local part worth looking for: "jo" inside a passphrase is a coincidence, not a reuse.
 const MIN_EMAIL_PART = 3;
 
-/** The form passwords are compared and hashed in, so that the same characters typed differently match. */
-export function normalizePassword(password: string): string {
-  return password.normalize('NFKC');
-}
+export { normalizePassword };
 
 let common: ReadonlySet<string> | undefined;
 // Built on first use: the list is only needed where passwords are chosen.

@@ -11,17 +11,33 @@ export interface PasswordParams {
 
 export const PASSWORD_PARAMS: Readonly<PasswordParams> = Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 
-export function hashPassword(password: string, params: PasswordParams = PASSWORD_PARAMS): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id, ...params });
+/**
+ * The form passwords are hashed and compared in (NFKC), so that the same characters typed differently match: macOS
+ * keyboards may send "é" decomposed, others composed. The password policy checks this form too.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
 }
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export function hashPassword(password: string, params: PasswordParams = PASSWORD_PARAMS): Promise<string> {
+  return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...params });
+}
+
+async function verifyExactly(hash: string, password: string): Promise<boolean> {
   try {
     return await argon2.verify(hash, password);
   } catch {
     // A malformed stored hash must read as "wrong password", never as a server error that reveals the account.
     return false;
   }
+}
+
+export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  const normalized = normalizePassword(password);
+  if (await verifyExactly(hash, normalized)) return true;
+  // Hashes made before normalisation hold the password exactly as typed. Only non-normalised input takes this
+  // second hash, and an unknown account's dummy check does the same for the same input, so timing stays level.
+  return normalized !== password && verifyExactly(hash, password);
 }
 
 // PHC string: $argon2id$v=19$m=19456,p=1,t=2$<salt>$<hash> (parameter order varies between implementations).

@@ -1,5 +1,5 @@
 // Accounts: creation, password authentication and the account lookup oidc-provider calls (findAccount).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Account } from 'oidc-provider';
 import type { ProfileAttribute } from '../config/index.ts';
 import type { AccountState } from '../oidc/policy.ts';
@@ -41,6 +41,13 @@ export interface UserService {
   setPassword(accountId: string, password: string, meta: LoginMeta & { reason: 'reset' | 'change' }): Promise<void>;
   findById(id: string): Promise<UserView | null>;
   findByEmail(email: string): Promise<UserView | null>;
+  /** Marks the address verified, provided it is still the account's address (it may have changed meanwhile). */
+  markEmailVerified(accountId: string, email: string): Promise<boolean>;
+  /**
+   * Sets profile claims the sign-in collected (progressive profiling). An `address` becomes the primary postal
+   * address (added to the list). Values must already be validated.
+   */
+  addClaims(accountId: string, claims: UserClaims): Promise<void>;
   /** What the sign-in steps need: is the e-mail verified, which wanted attributes are missing. */
   accountState(accountId: string): Promise<AccountState | undefined>;
   findAccount(ctx: unknown, sub: string): Promise<Account | undefined>;
@@ -128,7 +135,9 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
       await ensureIndexes();
       try {
         const now = new Date();
-        const doc = await users.create({ ...claims, email, email_verified: true, passwordHash, passwordChangedAt: now });
+        const { address, ...rest } = claims;
+        const addresses = address ? [{ id: randomUUID(), primary: true, ...address }] : undefined;
+        const doc = await users.create({ ...rest, ...(addresses && { addresses }), email, email_verified: true, passwordHash, passwordChangedAt: now });
         const user = doc.toObject<User>();
         await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'signup' } });
         return toView(user);
@@ -162,6 +171,25 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
     async findByEmail(email) {
       const user = await users.findOne({ email: normaliseEmail(email) }).lean<User>();
       return user ? toView(user) : null;
+    },
+
+    async markEmailVerified(accountId, email) {
+      const result = await users.updateOne({ _id: accountId, email: normaliseEmail(email) }, { $set: { email_verified: true } });
+      if (result.matchedCount === 0) return false;
+      await audit.record({ type: 'email.verified', outcome: 'success', accountId });
+      return true;
+    },
+
+    async addClaims(accountId, claims) {
+      const { address, ...rest } = claims;
+      const update: Record<string, unknown> = { $set: { ...rest } };
+      if (address) {
+        const user = await users.findById(accountId).lean<User>();
+        const others = (user?.addresses ?? []).map((a) => ({ ...a, primary: false }));
+        update.$set = { ...rest, addresses: [{ id: randomUUID(), primary: true, ...address }, ...others] };
+      }
+      await users.updateOne({ _id: accountId }, update);
+      await audit.record({ type: 'profile.updated', outcome: 'success', accountId, details: { fields: Object.keys(claims) } });
     },
 
     async accountState(accountId) {

@@ -1,13 +1,11 @@
-// The app-metadata API through the real app (createServices + createApp) and real client-credentials tokens from
-// the provider's token endpoint. The resource `${issuer}/api` is configured here through RESOURCES; the router
-// relies only on the token's audience and scopes, whoever configures the resource.
+// The app-metadata API through the real app (createServices + createApp, which mounts it and configures the
+// resource `${issuer}/api`), real client-credentials tokens from the provider's token endpoint and real grants.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { apiAudience, appMetadataRouter, READ_SCOPE, WRITE_SCOPE } from '../../../src/api/app-metadata.ts';
+import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../../../src/api/app-metadata.ts';
 import { createApp, createServices, type Services } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config/index.ts';
-import { createAppMetadata } from '../../../src/services/app-metadata.ts';
 import { testDatabaseUri } from '../../support/db.ts';
 
 const OTHER_RESOURCE = 'https://other-api.example.test';
@@ -17,8 +15,8 @@ let server: Server;
 let issuer: string;
 let services: Services;
 const secrets: Record<string, string> = {};
-// Grants are another service's business: the router only asks this question.
-const grants = new Set(['user-1|shop', 'user-1|crm', 'user-1|reader', 'user-2|crm']);
+// The users who signed in to which app (a grant each); nobody else may be read or written by that app.
+const grants = [['user-1', 'shop'], ['user-1', 'crm'], ['user-1', 'reader'], ['user-2', 'crm']] as const;
 
 beforeAll(async () => {
   server = createServer();
@@ -36,20 +34,16 @@ beforeAll(async () => {
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     APP_METADATA_MAX_BYTES: '256',
     RESOURCES: JSON.stringify({
-      [apiAudience(issuer)]: { scope: BOTH, accessTokenFormat: 'opaque' },
       [OTHER_RESOURCE]: { scope: BOTH, accessTokenFormat: 'opaque' },
     }),
   });
   services = await createServices(config);
-  const appMetadata = createAppMetadata({ conn: services.db.connection, maxBytes: config.appMetadataMaxBytes, audit: services.audit });
-  const router = appMetadataRouter({
-    provider: () => services.provider(),
-    appMetadata,
-    hasGrant: async (accountId, clientId) => grants.has(`${accountId}|${clientId}`),
-    audit: services.audit,
-    logger: services.logger,
-  });
-  server.on('request', createApp(services, [router]).callback());
+  server.on('request', createApp(services).callback());
+  for (const [accountId, clientId] of grants) {
+    const grant = new (services.provider().Grant)({ accountId, clientId });
+    grant.addOIDCScope('openid');
+    await grant.save();
+  }
   for (const [clientId, scope] of [['shop', BOTH], ['crm', BOTH], ['reader', READ_SCOPE]] as const) {
     const created = await services.clients.create({ clientId, grantTypes: ['client_credentials'], scope });
     secrets[clientId] = created.clientSecret!;

@@ -15,7 +15,9 @@ import { interactionRouter } from '../../../src/interaction/routes.ts';
 import { createLogger } from '../../../src/log.ts';
 import { providerPages } from '../../../src/oidc/pages.ts';
 import type { AuditEvent } from '../../../src/services/audit.ts';
-import type { LoginMeta } from '../../../src/services/users.ts';
+import type { Config } from '../../../src/config/index.ts';
+import type { PasswordPolicy } from '../../../src/services/password-policy.ts';
+import type { LoginMeta, UserService } from '../../../src/services/users.ts';
 
 export const CLIENT = {
   id: 'shop',
@@ -110,12 +112,29 @@ export async function startHarness(): Promise<Harness> {
   app.use(securityHeaders({ issuer }));
   app.use(assets());
   app.use(noStore());
+  // Only login and consent run here (the default policy); the self-service pages have their own tests against the
+  // real services (test/integration/interaction/self-service.test.ts).
+  const unused = (name: string) => () => {
+    throw new Error(`${name} is not part of the login/consent harness`);
+  };
   const router = interactionRouter({
     provider: () => provider,
-    users,
+    users: users as unknown as UserService,
     audit: { record: async (e) => void audit.push(e) },
-    config: { issuer },
+    config: { issuer, signup: { enabled: false, requiredAttributes: [] } } as unknown as Config,
     logger,
+    mailer: { queue: unused('mailer') },
+    codes: { issue: unused('codes'), verify: unused('codes'), peek: unused('codes') },
+    throttle: {
+      check: async () => ({ allowed: true }),
+      fail: async () => ({ allowed: true }),
+      succeed: async () => {},
+      ensureIndexes: async () => ({ ttl: false }),
+      sweepExpired: async () => 0,
+    },
+    passwordPolicy: { check: unused('passwordPolicy'), minLength: 8, maxLength: 1024 } as unknown as PasswordPolicy,
+    endSessions: unused('endSessions'),
+    revokeTokens: unused('revokeTokens'),
   });
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -7,7 +7,10 @@ const actions = { login: '/interaction/abc/login', confirm: '/interaction/abc/co
 const providerForm = '<form id="op.logoutForm" method="post" action="/session/end/confirm"><input type="hidden" name="xsrf" value="x1"/></form>';
 
 const samples: Record<CoreView, Record<string, unknown>> = {
-  login: { client, actions, csrfToken: 'tok', email: EVIL, error: 'login.error.credentials', errorField: 'credentials', reauthenticate: true },
+  login: {
+    client, actions, csrfToken: 'tok', email: EVIL, error: { key: 'login.error.credentials', field: 'credentials' }, reauthenticate: true,
+    signup: '/interaction/abc/signup', forgot: '/interaction/abc/forgot',
+  },
   consent: {
     client, actions, csrfToken: 'tok',
     scopes: ['See your e-mail address', EVIL], claims: ['Your full name'], resources: [{ name: EVIL, scopes: ['read'] }],
@@ -21,6 +24,46 @@ const samples: Record<CoreView, Record<string, unknown>> = {
   expired: { client },
   unavailable: { requestId: 'req-123' },
 };
+
+// The self-service pages of the sign-in, titled by their callers.
+const paths = { signup: '/i/signup', login: '/i/login', verify: '/i/v', resend: '/i/r', forgot: '/i/forgot', reset: '/i/reset', abort: '/i/abort' };
+const fields = [
+  { name: 'given_name', label: 'field.given_name', type: 'text', autocomplete: 'given-name', value: EVIL, maxLength: 100 },
+  { name: 'address_region', label: 'field.address.region', type: 'text', autocomplete: 'address-level1', value: '', maxLength: 100, optional: true },
+];
+const selfService = [
+  ['signup', 'signup.title', { client, csrfToken: 'tok', paths, email: EVIL, error: { key: 'field.error.required', field: 'given_name' }, minLength: '8', fields, terms: 'https://x.example/tos', privacy: null }],
+  ['code', 'verify.title', {
+    client, csrfToken: 'tok', lead: { key: 'verify.lead', vars: { email: EVIL } }, ref: 'r1', code: EVIL, error: { key: 'throttle.retry', vars: { seconds: '30' } },
+    notice: 'verify.resent', action: '/i/v', resend: '/i/r', back: { href: '/i/abort', key: 'verifyEmail.cancel', post: true },
+  }],
+  ['forgot', 'forgot.title', { client, csrfToken: 'tok', paths, email: EVIL, error: { key: 'login.error.emailInvalid' } }],
+  ['reset', 'reset.title', { client, csrfToken: 'tok', paths, masked: EVIL, ref: 'r1', code: '', minLength: '8', error: { key: 'reset.error.mismatch', field: 'confirm' } }],
+  ['profile-step', 'profileStep.title', { client, csrfToken: 'tok', fields, error: null, action: '/i/p', abort: '/i/abort' }],
+] as const;
+
+describe('self-service pages', () => {
+  it.each(SUPPORTED_LOCALES.flatMap((locale) => selfService.map(([view, title, data]) => [locale, view, title, data] as const)))(
+    '%s %s renders every message, escapes user-supplied values, labels every input',
+    (locale, view, title, data) => {
+      const t = translator(locale);
+      const html = renderView(view, locale, data as Record<string, unknown>, title);
+      expect(html).toContain(`<title>${t(title)}</title>`);
+      expect(html).not.toContain(EVIL);
+      expect(html).not.toMatch(/<script|style=|\son[a-z]+=/i);
+      expect(html).not.toMatch(/undefined|\{[a-z]+\}/);
+      for (const [, id] of html.matchAll(/<input id="([^"]+)"/g)) expect(html).toContain(`<label for="${id}">`);
+      const forms = html.match(/<form /g)?.length ?? 0;
+      expect(html.match(/name="_csrf" value="tok"/g)?.length ?? 0).toBe(forms);
+    },
+  );
+
+  it('names the field a message is about', () => {
+    const html = renderView('signup', 'en', selfService[0][2] as unknown as Record<string, unknown>, 'signup.title');
+    expect(html).toContain('Fill in “First name”.');
+    expect(html).toMatch(/id="given_name"[^>]*aria-invalid="true"/);
+  });
+});
 
 describe('views', () => {
   it.each(SUPPORTED_LOCALES.flatMap((locale) => VIEW_NAMES.map((view) => [locale, view] as const)))(

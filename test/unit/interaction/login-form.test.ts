@@ -21,10 +21,10 @@ describe('parseLogin', () => {
     [{ email: 'a@b.c', password: ['x', 'y'] }, 'login.error.passwordMissing', 'password'],
     [{ email: 'a@b.c', password: 'p'.repeat(MAX_PASSWORD + 1) }, 'login.error.passwordTooLong', 'password'],
   ])('rejects %j with %s', (body, error, field) => {
-    expect(parseLogin(body)).toEqual({ ok: false, error, field });
+    expect(parseLogin(body)).toEqual({ ok: false, error: { key: error, field } });
   });
 
   it('treats a missing body like an empty form', () => {
-    expect(parseLogin(undefined)).toMatchObject({ ok: false, field: 'email' });
+    expect(parseLogin(undefined)).toMatchObject({ ok: false, error: { field: 'email' } });
   });
 });

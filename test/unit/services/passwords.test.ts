@@ -35,3 +35,15 @@ describe('passwords', () => {
     expect(needsRehash('garbage')).toBe(true);
   });
 });
+
+describe('password normalisation', () => {
+  it('accepts the same characters however they were composed, and still verifies hashes of the raw form', async () => {
+    const composed = 'caf\u00e9 au lait tous les jours';
+    const decomposed = 'cafe\u0301 au lait tous les jours';
+    const hash = await hashPassword(composed);
+    expect(await verifyPassword(hash, decomposed)).toBe(true);
+    expect(await verifyPassword(hash, 'cafe au lait tous les jours')).toBe(false);
+    const legacy = await argon2.hash(decomposed, { type: argon2.argon2id });
+    expect(await verifyPassword(legacy, decomposed)).toBe(true);
+  });
+});

@@ -1,0 +1,63 @@
+// Pieces every self-service form in the sign-in shares: the e-mail field rules, how an error is carried to the
+// template, how a throttled request is answered, and how an address is shown back without spelling it out.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { MessageKey } from '../i18n/index.ts';
+import type { ThrottleVerdict } from '../services/throttle.ts';
+
+export const MAX_EMAIL = 254;
+// In UTF-16 units, as zod and the browser's maxlength count; the password policy allows 1024 code points (emoji
+// take two units each), so the form bound is four times that.
+export const MAX_PASSWORD = 4096;
+// Form errors and failed attempts share one status so that nothing but the text differs between the cases.
+export const FORM_ERROR_STATUS = 400;
+export const THROTTLED_STATUS = 429;
+
+export interface FormError {
+  key: MessageKey;
+  vars?: Record<string, string>;
+  /** Which input the message is about (gets aria-invalid); absent for messages about the whole form. */
+  field?: string;
+}
+
+export const emailField = z
+  .string({ error: 'login.error.emailInvalid' })
+  .trim()
+  .min(1, { error: 'login.error.emailMissing' })
+  .max(MAX_EMAIL, { error: 'login.error.emailTooLong' })
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/, { error: 'login.error.emailInvalid' });
+
+export const codeField = z
+  .string({ error: 'verify.error.missing' })
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, { error: 'verify.error.missing' }));
+
+/** The first problem of a failed zod parse as a form error (message keys are the zod messages). */
+export function firstProblem(error: z.ZodError, fallback: MessageKey): FormError {
+  const issue = error.issues[0];
+  const field = issue?.path[0];
+  return { key: (issue?.message ?? fallback) as MessageKey, ...(typeof field === 'string' ? { field } : {}) };
+}
+
+/** Only a plausible string is put back into a form; anything else starts empty. */
+export function echo(value: unknown, max = MAX_EMAIL): string {
+  return typeof value === 'string' && value.length <= max ? value.trim() : '';
+}
+
+/** "j•••@example.com": enough for the customer to recognise the address, not enough to harvest it from a screen. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '•••';
+  return `${email.slice(0, 1)}•••${email.slice(at)}`;
+}
+
+/** The "too many attempts" error for a blocked request; also sets Retry-After. */
+export function throttledError(ctx: Context, verdict: Extract<ThrottleVerdict, { allowed: false }>): FormError {
+  ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+  return { key: 'throttle.retry', vars: { seconds: String(verdict.retryAfterSeconds) } };
+}
+
+export function requestMeta(ctx: Context): { ip: string; userAgent?: string } {
+  const userAgent = ctx.get('user-agent');
+  return { ip: ctx.ip, ...(userAgent ? { userAgent } : {}) };
+}

@@ -1,0 +1,229 @@
+// "Forgot password" inside the sign-in: an address → a code by mail → code + new password → signed in, with every
+// other session ended and every token of the account revoked.
+//
+// No account enumeration: known and unknown addresses get the same page, status and work (a code row and a queued
+// mail: the reset code to an account's owner, a "there is no account with this address" note to anyone else).
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { Config } from '../config/index.ts';
+import { allowFormAction } from '../http/security-headers.ts';
+import { renderPage } from '../http/views.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { Mailer } from '../services/mailer.ts';
+import type { OneTimeCodes } from '../services/one-time-codes.ts';
+import type { PasswordPolicy } from '../services/password-policy.ts';
+import type { Throttle } from '../services/throttle.ts';
+import type { UserService } from '../services/users.ts';
+import type { LoadedInteraction } from './context.ts';
+import {
+  codeField,
+  echo,
+  emailField,
+  FORM_ERROR_STATUS,
+  firstProblem,
+  maskEmail,
+  MAX_PASSWORD,
+  requestMeta,
+  THROTTLED_STATUS,
+  throttledError,
+  type FormError,
+} from './forms.ts';
+import { PASSWORD_ACR } from './login.ts';
+import { CREATE_PROMPT } from '../oidc/policy.ts';
+
+export interface RecoveryDeps {
+  provider: Provider;
+  config: Pick<Config, 'issuer' | 'codes' | 'signup'>;
+  users: Pick<UserService, 'findByEmail' | 'findById' | 'setPassword'>;
+  mailer: Pick<Mailer, 'queue'>;
+  codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
+  throttle: Throttle;
+  passwordPolicy: PasswordPolicy;
+  audit: Pick<AuditLog, 'record'>;
+  /** Ends every session of the account but the one this sign-in belongs to (oidc-provider resumes into it). */
+  endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
+  /** Revokes every access and refresh token of the account. */
+  revokeTokens: (accountId: string) => Promise<unknown>;
+}
+
+interface ResetPayload {
+  email: string;
+  /** Set when the address has no account: the code exists only so that both cases look the same. */
+  unknown?: boolean;
+}
+
+function paths(loaded: LoadedInteraction) {
+  const base = `/interaction/${encodeURIComponent(loaded.uid)}`;
+  return { forgot: `${base}/forgot`, reset: `${base}/reset`, login: `${base}/login`, signup: `${base}/signup` };
+}
+
+export function renderForgot(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  form: { email?: string; error?: FormError; status?: number } = {},
+): void {
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'forgot', {
+    locale: loaded.locale,
+    title: 'forgot.title',
+    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      paths: paths(loaded),
+      email: form.email ?? (typeof ctx.query.email === 'string' ? echo(ctx.query.email) : ''),
+      error: form.error ?? null,
+    },
+  });
+}
+
+export async function submitForgot(ctx: Context, loaded: LoadedInteraction, deps: RecoveryDeps): Promise<void> {
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const email = echo(body.email);
+  const meta = requestMeta(ctx);
+  const parsed = emailField.safeParse(body.email);
+  if (!parsed.success) return renderForgot(ctx, loaded, { email, error: firstProblem(parsed.error, 'login.error.emailInvalid') });
+  const address = parsed.data.toLowerCase();
+
+  const keys = { ip: meta.ip, account: address };
+  const gate = await deps.throttle.check('recovery', keys);
+  if (!gate.allowed) return renderForgot(ctx, loaded, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
+  await deps.throttle.fail('recovery', keys, meta);
+
+  const user = await deps.users.findByEmail(address);
+  const known = user !== null && !user.disabled;
+  const subject = known ? user.id : address;
+  const payload: ResetPayload = known ? { email: address } : { email: address, unknown: true };
+  const issued = await deps.codes.issue({ purpose: 'password-reset', subject, payload: { ...payload } });
+  const base = `${deps.config.issuer}${paths(loaded).reset}`;
+  if (known) {
+    deps.mailer.queue({
+      to: address,
+      template: 'password-reset',
+      locale: loaded.locale,
+      data: {
+        code: issued.code,
+        link: `${base}?ref=${issued.id}&code=${issued.code}`,
+        minutes: String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60))),
+      },
+    });
+  } else {
+    deps.mailer.queue({
+      to: address,
+      template: 'password-reset-unknown',
+      locale: loaded.locale,
+      data: { signupLink: `${deps.config.issuer}${deps.config.signup.enabled ? paths(loaded).signup : paths(loaded).login}` },
+    });
+  }
+  await deps.audit.record({
+    type: 'password.reset_requested',
+    outcome: known ? 'success' : 'failure',
+    ...(known ? { accountId: user.id } : { reason: 'unknown_account' }),
+    clientId: loaded.client.id,
+    ...meta,
+  });
+  ctx.status = 303;
+  ctx.redirect(`${paths(loaded).reset}?ref=${encodeURIComponent(issued.id)}`);
+}
+
+function refOf(value: unknown): string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
+}
+
+export async function renderReset(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: Pick<RecoveryDeps, 'codes' | 'passwordPolicy'>,
+  form: { ref?: string; code?: string; error?: FormError; status?: number } = {},
+): Promise<void> {
+  const ref = form.ref ?? refOf(ctx.query.ref);
+  const pending = ref ? await deps.codes.peek(ref, 'password-reset') : null;
+  if (!pending && !form.error) {
+    ctx.status = 303;
+    ctx.redirect(paths(loaded).forgot);
+    return;
+  }
+  const email = typeof pending?.payload.email === 'string' ? pending.payload.email : '';
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'reset', {
+    locale: loaded.locale,
+    title: 'reset.title',
+    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      paths: paths(loaded),
+      masked: email ? maskEmail(email) : '',
+      ref,
+      code: form.code ?? (typeof ctx.query.code === 'string' ? echo(ctx.query.code, 12) : ''),
+      minLength: String(deps.passwordPolicy.minLength),
+      error: form.error ?? null,
+    },
+  });
+}
+
+const newPassword = z
+  .string({ error: 'reset.error.passwordMissing' })
+  .min(1, { error: 'reset.error.passwordMissing' })
+  .max(MAX_PASSWORD, { error: 'login.error.passwordTooLong' });
+
+export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps: RecoveryDeps): Promise<void> {
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const ref = refOf(body.ref);
+  const typed = echo(body.code, 12);
+  const meta = requestMeta(ctx);
+  const again = (error: FormError, status?: number) =>
+    renderReset(ctx, loaded, deps, { ref, code: typed, error, ...(status ? { status } : {}) });
+
+  // Counted per account (or address), so that asking for a new code does not buy a fresh set of guesses.
+  const pending = ref ? await deps.codes.peek(ref, 'password-reset') : null;
+  const keys = { ip: meta.ip, account: pending?.subject ?? ref };
+  const gate = await deps.throttle.check('verify', keys);
+  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
+  const code = codeField.safeParse(body.code);
+  if (!code.success) return again({ key: 'verify.error.missing', field: 'code' });
+  const password = newPassword.safeParse(body.password);
+  if (!password.success) return again({ ...firstProblem(password.error, 'reset.error.passwordMissing'), field: 'password' });
+  if (body.confirm !== password.data) return again({ key: 'reset.error.mismatch', field: 'confirm' });
+
+  // The policy is checked before the code is spent, so that a rejected password does not cost the customer the code.
+  const email = typeof pending?.payload.email === 'string' ? pending.payload.email : undefined;
+  const policy = await deps.passwordPolicy.check(password.data, email ? { email } : {});
+  if (!policy.ok) {
+    return again({
+      key: `password.error.${policy.problem}`,
+      vars: { min: String(deps.passwordPolicy.minLength), max: String(deps.passwordPolicy.maxLength) },
+      field: 'password',
+    });
+  }
+
+  const result = await deps.codes.verify({ id: ref, purpose: 'password-reset', code: code.data });
+  const payload = result.ok ? (result.payload as unknown as ResetPayload) : undefined;
+  const account = result.ok && !payload?.unknown ? await deps.users.findById(result.subject) : null;
+  if (!result.ok || !account || account.disabled) {
+    await deps.throttle.fail('verify', keys, meta);
+    return again({ key: `verify.error.${result.ok ? 'invalid' : result.reason}`, field: 'code' });
+  }
+
+  await deps.users.setPassword(account.id, password.data, { ...meta, clientId: loaded.client.id, reason: 'reset' });
+  await deps.endSessions(account.id, loaded.details.session?.uid);
+  await deps.revokeTokens(account.id);
+  deps.mailer.queue({
+    to: account.email,
+    template: 'password-changed',
+    locale: loaded.locale,
+    data: { resetLink: `${deps.config.issuer}${paths(loaded).forgot}` },
+  });
+  await deps.audit.record({ type: 'password.reset', outcome: 'success', accountId: account.id, clientId: loaded.client.id, ...meta });
+
+  // The customer proved the mailbox and chose the password: sign them in and carry on with the app's request.
+  const returnTo = await deps.provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { login: { accountId: account.id, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId: account.id } },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}

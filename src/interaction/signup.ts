@@ -1,0 +1,296 @@
+// Sign-up inside the sign-in: e-mail + password (+ the attributes the operator requires), then a code mailed to the
+// address, then the customer is signed in and the original authorization request continues.
+//
+// No account enumeration: submitting an address that already has an account looks exactly like a new one (same
+// page, same status, the same work: a password hash, a code row, a queued mail). The owner of that address gets a
+// mail saying someone tried to sign up with it, with links to sign in or reset the password; the code page then
+// never accepts anything. The account itself is only created once the code proves the address, so nobody can
+// "pre-register" somebody else's e-mail.
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { PROFILE_ATTRIBUTES, type Config, type ProfileAttribute } from '../config/index.ts';
+import type { UserClaims } from '../db/models/user.ts';
+import { notFound } from '../errors.ts';
+import { allowFormAction } from '../http/security-headers.ts';
+import { renderPage } from '../http/views.ts';
+import type { Logger } from '../log.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { Mailer } from '../services/mailer.ts';
+import type { OneTimeCodes } from '../services/one-time-codes.ts';
+import type { PasswordPolicy } from '../services/password-policy.ts';
+import { hashPassword } from '../services/passwords.ts';
+import type { Throttle } from '../services/throttle.ts';
+import type { UserService } from '../services/users.ts';
+import type { LoadedInteraction } from './context.ts';
+import {
+  codeField,
+  echo,
+  emailField,
+  FORM_ERROR_STATUS,
+  firstProblem,
+  maskEmail,
+  MAX_PASSWORD,
+  requestMeta,
+  THROTTLED_STATUS,
+  throttledError,
+  type FormError,
+} from './forms.ts';
+import { PASSWORD_ACR } from './login.ts';
+import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
+import { CREATE_PROMPT } from '../oidc/policy.ts';
+import type Provider from 'oidc-provider';
+
+export interface SignupDeps {
+  provider: Provider;
+  config: Pick<Config, 'issuer' | 'signup' | 'codes'>;
+  users: Pick<UserService, 'findByEmail' | 'createFromSignup'>;
+  mailer: Pick<Mailer, 'queue'>;
+  codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
+  throttle: Throttle;
+  passwordPolicy: PasswordPolicy;
+  audit: Pick<AuditLog, 'record'>;
+  logger: Logger;
+}
+
+interface SignupPayload {
+  existing?: boolean;
+  passwordHash?: string;
+  claims?: UserClaims;
+}
+
+const passwordField = z
+  .string({ error: 'login.error.passwordMissing' })
+  .min(1, { error: 'login.error.passwordMissing' })
+  .max(MAX_PASSWORD, { error: 'login.error.passwordTooLong' });
+
+const signupForm = z.object({ email: emailField, password: passwordField });
+
+function signupPaths(loaded: LoadedInteraction) {
+  const base = `/interaction/${encodeURIComponent(loaded.uid)}`;
+  return {
+    signup: `${base}/signup`,
+    login: `${base}/login`,
+    verify: `${base}/signup/verify`,
+    resend: `${base}/signup/resend`,
+    forgot: `${base}/forgot`,
+    abort: `${base}/abort`,
+  };
+}
+
+export function assertSignupEnabled(config: Pick<Config, 'signup'>): void {
+  if (!config.signup.enabled) throw notFound('Sign-up is not available');
+}
+
+export function renderSignup(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: Pick<SignupDeps, 'config' | 'passwordPolicy'>,
+  form: { email?: string; values?: AttributeValues; error?: FormError; status?: number } = {},
+): void {
+  const required = deps.config.signup.requiredAttributes;
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'signup', {
+    locale: loaded.locale,
+    title: 'signup.title',
+    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      paths: signupPaths(loaded),
+      email: form.email ?? '',
+      error: form.error ?? null,
+      minLength: String(deps.passwordPolicy.minLength),
+      fields: attributeFields(required, form.values ?? {}),
+      terms: deps.config.signup.termsUrl ?? loaded.client.tosUri ?? null,
+      privacy: deps.config.signup.privacyUrl ?? loaded.client.policyUri ?? null,
+    },
+  });
+}
+
+export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps: SignupDeps): Promise<void> {
+  assertSignupEnabled(deps.config);
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const email = echo(body.email);
+  const attributes = parseAttributes(deps.config.signup.requiredAttributes, body);
+  const again = (error: FormError, status?: number) =>
+    renderSignup(ctx, loaded, deps, { email, values: attributes.values, error, ...(status ? { status } : {}) });
+
+  const meta = requestMeta(ctx);
+  const parsed = signupForm.safeParse(body);
+  if (!parsed.success) return again(firstProblem(parsed.error, 'login.error.emailInvalid'));
+  if (!attributes.ok) return again(attributes.error);
+  const address = parsed.data.email.toLowerCase();
+  // Per address as well as per IP: nobody can flood one mailbox; known and unknown addresses count alike.
+  const keys = { ip: meta.ip, account: address };
+  const gate = await deps.throttle.check('signup', keys);
+  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
+  const policy = await deps.passwordPolicy.check(parsed.data.password, { email: parsed.data.email });
+  if (!policy.ok) {
+    return again({
+      key: `password.error.${policy.problem}`,
+      vars: { min: String(deps.passwordPolicy.minLength), max: String(deps.passwordPolicy.maxLength) },
+      field: 'password',
+    });
+  }
+
+  // Counted per attempt (not per failure): sign-up is where bulk account creation would come from.
+  await deps.throttle.fail('signup', keys, meta);
+  // Hashed in both branches so that the answer takes the same time whether or not the address is known.
+  const passwordHash = await hashPassword(parsed.data.password);
+  const existing = await deps.users.findByEmail(address);
+  const payload: SignupPayload = existing ? { existing: true } : { passwordHash, claims: attributes.claims };
+  const issued = await deps.codes.issue({ purpose: 'signup', subject: address, payload: { ...payload } });
+  const base = `${deps.config.issuer}/interaction/${encodeURIComponent(loaded.uid)}`;
+
+  if (existing) {
+    deps.mailer.queue({
+      to: address,
+      template: 'signup-existing',
+      locale: loaded.locale,
+      data: { signInLink: `${base}/login`, resetLink: `${base}/forgot` },
+    });
+    await deps.audit.record({ type: 'signup.existing_address', outcome: 'failure', accountId: existing.id, clientId: loaded.client.id, ...meta });
+  } else {
+    deps.mailer.queue({
+      to: address,
+      template: 'verify-email',
+      locale: loaded.locale,
+      data: { code: issued.code, link: `${base}/signup/verify?ref=${issued.id}&code=${issued.code}`, minutes: minutes(deps) },
+    });
+    await deps.audit.record({ type: 'signup.started', outcome: 'success', clientId: loaded.client.id, ...meta });
+  }
+  ctx.status = 303;
+  ctx.redirect(`${signupPaths(loaded).verify}?ref=${encodeURIComponent(issued.id)}`);
+}
+
+function minutes(deps: Pick<SignupDeps, 'config'>): string {
+  return String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60)));
+}
+
+function refOf(value: unknown): string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
+}
+
+export async function renderSignupCode(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: Pick<SignupDeps, 'codes' | 'config'>,
+  form: { ref?: string; code?: string; error?: FormError; notice?: 'verify.resent'; status?: number } = {},
+): Promise<void> {
+  const ref = form.ref ?? refOf(ctx.query.ref);
+  const pending = ref ? await deps.codes.peek(ref, 'signup') : null;
+  const paths = signupPaths(loaded);
+  // A dead or unknown reference: the sign-up has to be submitted again (the code expired or was used).
+  if (!pending && !form.error) {
+    ctx.status = 303;
+    ctx.redirect(paths.signup);
+    return;
+  }
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'code', {
+    locale: loaded.locale,
+    title: 'verify.title',
+    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      lead: { key: 'verify.lead', vars: { email: pending ? maskEmail(pending.subject) : '' } },
+      ref,
+      code: form.code ?? (typeof ctx.query.code === 'string' ? echo(ctx.query.code, 12) : ''),
+      error: form.error ?? null,
+      notice: form.notice ?? null,
+      action: paths.verify,
+      resend: paths.resend,
+      back: { href: paths.signup, key: 'verify.changeAddress' },
+    },
+  });
+}
+
+export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, deps: SignupDeps): Promise<void> {
+  assertSignupEnabled(deps.config);
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const ref = refOf(body.ref);
+  const typed = echo(body.code, 12);
+  const again = (error: FormError, status?: number) =>
+    renderSignupCode(ctx, loaded, deps, { ref, code: typed, error, ...(status ? { status } : {}) });
+  const meta = requestMeta(ctx);
+
+  // Counted per address, so that sending a new code does not buy a fresh set of guesses.
+  const pending = ref ? await deps.codes.peek(ref, 'signup') : null;
+  const keys = { ip: meta.ip, account: pending?.subject ?? ref };
+  const gate = await deps.throttle.check('verify', keys);
+  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
+  const code = codeField.safeParse(body.code);
+  if (!code.success) return again({ key: 'verify.error.missing', field: 'code' });
+
+  const result = await deps.codes.verify({ id: ref, purpose: 'signup', code: code.data });
+  const payload = result.ok ? (result.payload as SignupPayload) : undefined;
+  if (!result.ok || !payload?.passwordHash) {
+    await deps.throttle.fail('verify', keys, meta);
+    const reason = result.ok ? 'invalid' : result.reason;
+    return again({ key: `verify.error.${reason}`, field: 'code' });
+  }
+
+  let accountId: string;
+  try {
+    const user = await deps.users.createFromSignup({ email: result.subject, passwordHash: payload.passwordHash, claims: payload.claims ?? {} });
+    accountId = user.id;
+  } catch (err) {
+    // Someone completed a sign-up for this address in the meantime; the customer now owns the address, so telling
+    // them that an account exists reveals nothing they could not learn by signing in.
+    if ((err as { status?: number }).status === 409) return again({ key: 'signup.error.exists' });
+    throw err;
+  }
+  await deps.audit.record({ type: 'login.success', outcome: 'success', accountId, clientId: loaded.client.id, reason: 'signup', ...meta });
+  const returnTo = await deps.provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { login: { accountId, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId } },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, deps: SignupDeps): Promise<void> {
+  assertSignupEnabled(deps.config);
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const ref = refOf(body.ref);
+  const meta = requestMeta(ctx);
+  const pending = ref ? await deps.codes.peek(ref, 'signup') : null;
+  if (!pending) {
+    ctx.status = 303;
+    ctx.redirect(signupPaths(loaded).signup);
+    return;
+  }
+  const gate = await deps.throttle.check('signup', { ip: meta.ip, account: pending.subject });
+  if (!gate.allowed) return renderSignupCode(ctx, loaded, deps, { ref, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
+  await deps.throttle.fail('signup', { ip: meta.ip, account: pending.subject }, meta);
+
+  const payload = pending.payload as SignupPayload;
+  const issued = await deps.codes.issue({ purpose: 'signup', subject: pending.subject, payload: { ...payload } });
+  const base = `${deps.config.issuer}/interaction/${encodeURIComponent(loaded.uid)}`;
+  if (payload.existing) {
+    deps.mailer.queue({
+      to: pending.subject,
+      template: 'signup-existing',
+      locale: loaded.locale,
+      data: { signInLink: `${base}/login`, resetLink: `${base}/forgot` },
+    });
+  } else {
+    deps.mailer.queue({
+      to: pending.subject,
+      template: 'verify-email',
+      locale: loaded.locale,
+      data: { code: issued.code, link: `${base}/signup/verify?ref=${issued.id}&code=${issued.code}`, minutes: minutes(deps) },
+    });
+  }
+  await renderSignupCode(ctx, loaded, deps, { ref: issued.id, notice: 'verify.resent' });
+}
+
+export function isSignupPrompt(loaded: LoadedInteraction): boolean {
+  return loaded.details.prompt.name === CREATE_PROMPT;
+}
+
+export { PROFILE_ATTRIBUTES };
+export type { ProfileAttribute };

@@ -1,0 +1,192 @@
+// The steps between login and consent that a client can demand (see src/oidc/policy.ts): confirm the e-mail
+// address with a mailed code, and give the profile attributes the client needs (progressive profiling).
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { PROFILE_ATTRIBUTES, type Config, type ProfileAttribute } from '../config/index.ts';
+import { allowFormAction } from '../http/security-headers.ts';
+import { renderPage } from '../http/views.ts';
+import { PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { Mailer } from '../services/mailer.ts';
+import type { OneTimeCodes } from '../services/one-time-codes.ts';
+import type { Throttle } from '../services/throttle.ts';
+import type { UserService } from '../services/users.ts';
+import type { LoadedInteraction } from './context.ts';
+import { codeField, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
+import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
+
+export interface StepDeps {
+  provider: Provider;
+  config: Pick<Config, 'issuer' | 'codes'>;
+  users: Pick<UserService, 'findById' | 'markEmailVerified' | 'addClaims'>;
+  mailer: Pick<Mailer, 'queue'>;
+  codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
+  throttle: Throttle;
+  audit: Pick<AuditLog, 'record'>;
+}
+
+// The reference of the code mailed for this interaction, so that reloading the page does not send another mail.
+const VERIFY_COOKIE = 'ciam.verify';
+
+function accountOf(loaded: LoadedInteraction): string {
+  const accountId = loaded.details.session?.accountId;
+  if (!accountId) throw new errors.SessionNotFound('verification step without a signed-in account');
+  return accountId;
+}
+
+function stepPaths(loaded: LoadedInteraction) {
+  const base = `/interaction/${encodeURIComponent(loaded.uid)}`;
+  return { verify: `${base}/verify-email`, resend: `${base}/verify-email/resend`, profile: `${base}/profile`, abort: `${base}/abort` };
+}
+
+async function sendVerification(ctx: Context, loaded: LoadedInteraction, deps: StepDeps, accountId: string, email: string) {
+  const issued = await deps.codes.issue({ purpose: 'verify-email', subject: accountId, payload: { email } });
+  const link = `${deps.config.issuer}${stepPaths(loaded).verify}?ref=${issued.id}&code=${issued.code}`;
+  deps.mailer.queue({
+    to: email,
+    template: 'verify-email',
+    locale: loaded.locale,
+    data: { code: issued.code, link, minutes: String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60))) },
+  });
+  ctx.cookies.set(VERIFY_COOKIE, issued.id, {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    path: `/interaction/${encodeURIComponent(loaded.uid)}`,
+    maxAge: deps.config.codes.ttlSeconds * 1000,
+  });
+  return issued.id;
+}
+
+export async function renderVerifyEmail(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: StepDeps,
+  form: { code?: string; error?: FormError; notice?: 'verify.resent'; status?: number; ref?: string } = {},
+): Promise<void> {
+  const accountId = accountOf(loaded);
+  const user = await deps.users.findById(accountId);
+  if (!user) throw new errors.SessionNotFound('account of the sign-in no longer exists');
+  let ref = form.ref ?? ctx.cookies.get(VERIFY_COOKIE, { signed: true });
+  const live = ref ? await deps.codes.peek(ref, 'verify-email') : null;
+  if (!live || live.subject !== accountId || live.payload.email !== user.email) {
+    // First visit (or the code expired): mail one, counted like a sign-up mail so that reloads cannot flood a mailbox.
+    const keys = { ip: ctx.ip, account: accountId };
+    const gate = await deps.throttle.check('signup', keys);
+    if (!gate.allowed) {
+      form = { ...form, error: throttledError(ctx, gate), status: THROTTLED_STATUS };
+      ref = '';
+    } else {
+      await deps.throttle.fail('signup', keys, requestMeta(ctx));
+      ref = await sendVerification(ctx, loaded, deps, accountId, user.email);
+    }
+  }
+  const paths = stepPaths(loaded);
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'code', {
+    locale: loaded.locale,
+    title: 'verifyEmail.title',
+    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      lead: { key: 'verifyEmail.lead', vars: { email: maskEmail(user.email), client: loaded.client.name } },
+      ref: ref ?? '',
+      code: form.code ?? (typeof ctx.query.code === 'string' ? echo(ctx.query.code, 12) : ''),
+      error: form.error ?? null,
+      notice: form.notice ?? null,
+      action: paths.verify,
+      resend: paths.resend,
+      back: { href: paths.abort, key: 'verifyEmail.cancel', post: true },
+    },
+  });
+}
+
+export async function submitVerifyEmail(ctx: Context, loaded: LoadedInteraction, deps: StepDeps): Promise<void> {
+  if (loaded.details.prompt.name !== VERIFY_EMAIL_PROMPT) return continueInteraction(ctx, loaded);
+  const accountId = accountOf(loaded);
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const ref = typeof body.ref === 'string' ? body.ref.slice(0, 64) : '';
+  const typed = echo(body.code, 12);
+  const meta = requestMeta(ctx);
+  const again = (error: FormError, status?: number) =>
+    renderVerifyEmail(ctx, loaded, deps, { code: typed, error, ref, ...(status ? { status } : {}) });
+
+  const keys = { ip: meta.ip, account: accountId };
+  const gate = await deps.throttle.check('verify', keys);
+  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
+  const code = codeField.safeParse(body.code);
+  if (!code.success) return again({ key: 'verify.error.missing', field: 'code' });
+
+  const result = await deps.codes.verify({ id: ref, purpose: 'verify-email', code: code.data });
+  if (!result.ok || result.subject !== accountId || typeof result.payload.email !== 'string') {
+    await deps.throttle.fail('verify', keys, { ...meta, accountId });
+    return again({ key: `verify.error.${result.ok ? 'invalid' : result.reason}`, field: 'code' });
+  }
+  await deps.throttle.succeed('verify', keys);
+  // false: the address changed since the code was sent; the step then simply asks again for the new address.
+  await deps.users.markEmailVerified(accountId, result.payload.email);
+  ctx.cookies.set(VERIFY_COOKIE, null, { path: `/interaction/${encodeURIComponent(loaded.uid)}` });
+  const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, { [VERIFY_EMAIL_PROMPT]: {} }, { mergeWithLastSubmission: true });
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+export async function resendVerifyEmail(ctx: Context, loaded: LoadedInteraction, deps: StepDeps): Promise<void> {
+  if (loaded.details.prompt.name !== VERIFY_EMAIL_PROMPT) return continueInteraction(ctx, loaded);
+  const accountId = accountOf(loaded);
+  const user = await deps.users.findById(accountId);
+  if (!user) throw new errors.SessionNotFound('account of the sign-in no longer exists');
+  const keys = { ip: ctx.ip, account: accountId };
+  const gate = await deps.throttle.check('signup', keys);
+  if (!gate.allowed) return renderVerifyEmail(ctx, loaded, deps, { error: throttledError(ctx, gate), status: THROTTLED_STATUS });
+  await deps.throttle.fail('signup', keys, requestMeta(ctx));
+  const ref = await sendVerification(ctx, loaded, deps, accountId, user.email);
+  await renderVerifyEmail(ctx, loaded, deps, { notice: 'verify.resent', ref });
+}
+
+function missingAttributes(loaded: LoadedInteraction): ProfileAttribute[] {
+  const raw = loaded.details.prompt.details.missingAttributes;
+  const known = PROFILE_ATTRIBUTES as readonly string[];
+  return Array.isArray(raw) ? raw.filter((a): a is ProfileAttribute => typeof a === 'string' && known.includes(a)) : [];
+}
+
+export function renderProfileStep(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  form: { values?: AttributeValues; error?: FormError } = {},
+): void {
+  const paths = stepPaths(loaded);
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'profile-step', {
+    locale: loaded.locale,
+    title: 'profileStep.title',
+    status: form.error ? FORM_ERROR_STATUS : 200,
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      fields: attributeFields(missingAttributes(loaded), form.values ?? {}),
+      error: form.error ?? null,
+      action: paths.profile,
+      abort: paths.abort,
+    },
+  });
+}
+
+export async function submitProfileStep(ctx: Context, loaded: LoadedInteraction, deps: StepDeps): Promise<void> {
+  if (loaded.details.prompt.name !== PROFILE_PROMPT) return continueInteraction(ctx, loaded);
+  const accountId = accountOf(loaded);
+  const parsed = parseAttributes(missingAttributes(loaded), (ctx.request.body ?? {}) as Record<string, unknown>);
+  if (!parsed.ok) return renderProfileStep(ctx, loaded, { values: parsed.values, error: parsed.error });
+  await deps.users.addClaims(accountId, parsed.claims);
+  const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, { [PROFILE_PROMPT]: {} }, { mergeWithLastSubmission: true });
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+/** A second submit (other tab, back button) after the step is done: show whatever the sign-in needs now. */
+function continueInteraction(ctx: Context, loaded: LoadedInteraction): void {
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${encodeURIComponent(loaded.uid)}`);
+}
