@@ -24,6 +24,12 @@ export function stylesheetHref(): string {
 
 export function assets(): Middleware {
   return async (ctx, next) => {
+    // Browsers ask for it on every page; "no content" keeps their consoles (and the logs) free of 404s.
+    if (ctx.path === '/favicon.ico' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.status = 204;
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      return;
+    }
     if (ctx.path !== STYLESHEET_ROUTE || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     const { body, hash } = stylesheet();
     // Koa judges freshness only for a successful status, so set it before asking.

@@ -73,7 +73,8 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
     async userCodeInputSource(ctx: KoaContextWithOIDC, form: string, _out?: ErrorOut, err?: Error): Promise<void> {
       const locale = localeOf(ctx);
       let error: MessageKey | null = null;
-      let status = ctx.status;
+      // Called before anything set a status: Koa's default would be 404.
+      let status = err ? ctx.status : 200;
       if (err) {
         if (classify(err).kind === 'unavailable') {
           error = 'unavailable.lead';

@@ -61,8 +61,8 @@ export const da: Catalog = {
   'logout.title': 'Log ud?',
   'logout.lead': 'Vil du logge ud af {host}?',
   'logout.client': 'Anmodningen kom fra {client}.',
-  'logout.yes': 'Ja, log mig ud',
-  'logout.no': 'Nej, forbliv logget ind',
+  'logout.yes': 'Log ud af alle apps',
+  'logout.no': 'Log kun ud af denne app',
 
   'loggedOut.title': 'Du er logget ud',
   'loggedOut.lead': 'Du er blevet logget ud.',

@@ -61,8 +61,8 @@ export const de: Catalog = {
   'logout.title': 'Abmelden?',
   'logout.lead': 'Möchten Sie sich von {host} abmelden?',
   'logout.client': 'Die Anfrage kam von {client}.',
-  'logout.yes': 'Ja, abmelden',
-  'logout.no': 'Nein, angemeldet bleiben',
+  'logout.yes': 'Von allen Apps abmelden',
+  'logout.no': 'Nur von dieser App abmelden',
 
   'loggedOut.title': 'Sie sind abgemeldet',
   'loggedOut.lead': 'Sie wurden abgemeldet.',

@@ -60,8 +60,8 @@ export const en = {
   'logout.title': 'Sign out?',
   'logout.lead': 'Do you want to sign out of {host}?',
   'logout.client': 'The request came from {client}.',
-  'logout.yes': 'Yes, sign me out',
-  'logout.no': 'No, stay signed in',
+  'logout.yes': 'Sign out of all apps',
+  'logout.no': 'Sign out of this app only',
 
   'loggedOut.title': 'You are signed out',
   'loggedOut.lead': 'You have been signed out.',

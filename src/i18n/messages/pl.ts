@@ -61,8 +61,8 @@ export const pl: Catalog = {
   'logout.title': 'Wylogować się?',
   'logout.lead': 'Czy chcesz wylogować się z {host}?',
   'logout.client': 'Prośba pochodzi od aplikacji {client}.',
-  'logout.yes': 'Tak, wyloguj mnie',
-  'logout.no': 'Nie, nie wylogowuj mnie',
+  'logout.yes': 'Wyloguj ze wszystkich aplikacji',
+  'logout.no': 'Wyloguj tylko z tej aplikacji',
 
   'loggedOut.title': 'Wylogowano',
   'loggedOut.lead': 'Wylogowano Cię.',

@@ -37,4 +37,17 @@ describe('assets', () => {
       await served.close();
     }
   });
+
+  it('answers the browser favicon request with no content instead of a 404', async () => {
+    const app = new Koa();
+    app.use(assets());
+    const served = await serve(app);
+    try {
+      const res = await fetch(`${served.url}/favicon.ico`);
+      expect(res.status).toBe(204);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=86400');
+    } finally {
+      await served.close();
+    }
+  });
 });
