@@ -124,6 +124,8 @@ function checkProfileField(field: ProfileField, value: string, opts: { region?: 
     case 'birthdate':
       return isPastDate(value) && claimsAccept(field, value) ? { value } : { error: 'account.profile.error.birthdate' };
     case 'phone_number': {
+      // libphonenumber finds a number inside any text; only what people type into a phone field is accepted.
+      if (!/^\+?[\d\s().\-/]+$/.test(value)) return { error: 'account.profile.error.phone' };
       const phone = parsePhoneNumberFromString(value, opts.region);
       if (!phone?.isValid() || !claimsAccept(field, phone.number)) return { error: 'account.profile.error.phone' };
       return { value: phone.number };
@@ -146,9 +148,12 @@ const asBody = (body: unknown): Record<string, unknown> =>
 
 /**
  * The profile form. An empty field removes the value; a field missing from the post leaves it unchanged (so a
- * partial post never wipes the rest of the profile).
+ * partial post never wipes the rest of the profile), and so does the stored value sent back as it is.
  */
-export function parseProfileForm(input: unknown, opts: { region?: CountryCode } = {}): Parsed<ProfileField, ProfileChanges> {
+export function parseProfileForm(
+  input: unknown,
+  opts: { region?: CountryCode; current?: Partial<Record<ProfileField, unknown>> } = {},
+): Parsed<ProfileField, ProfileChanges> {
   const body = asBody(input);
   const values = {} as FormValues<ProfileField>;
   const errors: FieldErrors<ProfileField> = {};
@@ -167,6 +172,9 @@ export function parseProfileForm(input: unknown, opts: { region?: CountryCode } 
       changes[field] = null;
       continue;
     }
+    // A stored value sent back unchanged is not judged again: a value that an older rule or another writer let in
+    // must not block saving the rest of the form.
+    if (opts.current?.[field] === value) continue;
     if (value.length > max) {
       errors[field] = 'account.error.tooLong';
       continue;

@@ -1,0 +1,601 @@
+// The account center (/account): where customers manage their identity themselves — profile, postal addresses,
+// sign-in e-mail, password, browser sessions, connected apps, and deleting the account. Server-rendered, no
+// JavaScript; every form has a CSRF token, is validated field by field (errors shown next to the field, input
+// kept, status 400, nothing stored), and on success redirects (303) to a page with a one-time "saved" notice.
+import Router from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { Config } from '../config/index.ts';
+import type { PostalAddress } from '../db/models/user.ts';
+import { notFound } from '../errors.ts';
+import { csrf } from '../http/csrf.ts';
+import { formBody } from '../http/form-body.ts';
+import { pageState } from '../http/state.ts';
+import { pickLocale, translator, type Locale, type MessageKey } from '../i18n/index.ts';
+import { describeClaim, describeScope } from '../interaction/describe.ts';
+import type { Logger } from '../log.ts';
+import { deleteAccount } from '../services/account-deletion.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { GrantService } from '../services/grants.ts';
+import {
+  ADDRESS_FIELDS,
+  MAX_ADDRESSES,
+  MAX_LENGTH,
+  PROFILE_FIELDS,
+  parseAddressForm,
+  parseProfileForm,
+  regionOf,
+  timeZones,
+  type AddressField,
+  type FieldErrors,
+  type FormValues,
+  type ProfileService,
+} from '../services/profile.ts';
+import type { SessionService } from '../services/sessions.ts';
+import type { UserService } from '../services/users.ts';
+import {
+  clearSessionCookie,
+  completeSignIn,
+  isRecentLogin,
+  readSession,
+  redirectToSignIn,
+  type SignedIn,
+} from './auth.ts';
+import { ACCOUNT_CLIENT_ID } from './client.ts';
+import { allowImages, renderAccountPage, renderPublicPage, setFlash, type Flash, type Section } from './view.ts';
+
+// Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
+// password-policy.ts): only what the account center uses.
+export interface AccountMailer {
+  queue(msg: {
+    to: string;
+    template: 'password-changed' | 'email-change-verify' | 'email-changed';
+    locale: Locale;
+    data?: Record<string, string>;
+  }): void;
+}
+
+export interface AccountCodes {
+  issue(input: { purpose: 'email-change'; subject: string; payload?: Record<string, unknown>; ttlSeconds?: number }): Promise<{
+    id: string;
+    code: string;
+    expiresAt: Date;
+  }>;
+  verify(input: { id: string; purpose: 'email-change'; code: string }): Promise<
+    { ok: true; subject: string; payload: Record<string, unknown> } | { ok: false; reason: 'invalid' | 'expired' | 'exhausted' }
+  >;
+  peek(id: string, purpose: 'email-change'): Promise<{ subject: string; payload: Record<string, unknown>; expiresAt: Date } | null>;
+  revokeSubject(subject: string): Promise<void>;
+}
+
+export interface AccountPasswordPolicy {
+  check(password: string, ctx?: { email?: string }): Promise<{ ok: true } | { ok: false; problem: string }>;
+  minLength: number;
+  maxLength: number;
+}
+
+export interface AccountDeps {
+  provider: () => Provider;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds'>;
+  users: Pick<UserService, 'checkPassword' | 'setPassword'>;
+  profile: ProfileService;
+  sessions: SessionService;
+  grants: GrantService;
+  mailer: AccountMailer;
+  codes: AccountCodes;
+  passwordPolicy: AccountPasswordPolicy;
+  audit: Pick<AuditLog, 'record'>;
+  logger: Logger;
+  removeAppMetadata: (accountId: string) => Promise<void>;
+}
+
+const FORM_ERROR = 400;
+const MAX_EMAIL = 254;
+const MAX_PASSWORD = 1024;
+const MAX_ID = 128;
+const DELETE_WORD = 'DELETE';
+
+type Body = Record<string, unknown>;
+const bodyOf = (ctx: Context): Body => (ctx.request.body ?? {}) as Body;
+const meta = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+const str = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.length <= max ? value : undefined);
+
+function seeOther(ctx: Context, location: string, flash?: Flash): void {
+  if (flash) setFlash(ctx, flash);
+  ctx.status = 303;
+  ctx.redirect(location);
+}
+
+function accountOf(ctx: Context): SignedIn {
+  return ctx.state.account as SignedIn;
+}
+
+const emailSchema = z
+  .string({ error: 'account.error.invalid' })
+  .trim()
+  .min(1, { error: 'account.email.error.missing' })
+  .max(MAX_EMAIL, { error: 'account.error.tooLong' })
+  .pipe(z.email({ error: 'account.email.error.invalid' }));
+
+const codeSchema = z
+  .string({ error: 'account.error.invalid' })
+  .transform((v) => v.replace(/\s+/g, ''))
+  .pipe(z.string().min(1, { error: 'account.code.error.missing' }).regex(/^\d{6}$/, { error: 'account.code.error.format' }));
+
+const issueKey = (error: z.ZodError): MessageKey => (error.issues[0]?.message ?? 'account.error.invalid') as MessageKey;
+
+export function accountRouter(deps: AccountDeps): Router {
+  const { config, logger } = deps;
+  const router = new Router({ prefix: '/account' });
+
+  /**
+   * Pages for a signed-in account only. Without a session: sign in, then come back (to `back` for a form post,
+   * whose input cannot survive the round trip). `recent`: the sign-in must be younger than reauthMaxAgeSeconds.
+   */
+  function signedIn(opts: { back?: string; recent?: boolean } = {}): Middleware {
+    return async (ctx: Context, next: Next) => {
+      pageState(ctx).retryUrl = opts.back ?? ctx.path;
+      const account = await readSession(ctx, { provider: deps.provider, users: deps.profile });
+      const returnTo = opts.back ?? ctx.originalUrl;
+      if (!account) {
+        return redirectToSignIn(ctx, config, { returnTo, locale: pickLocale(undefined, ctx.get('accept-language')) });
+      }
+      if (opts.recent && !isRecentLogin(account, config.reauthMaxAgeSeconds)) {
+        return redirectToSignIn(ctx, config, { returnTo, reauthenticate: true, locale: account.locale });
+      }
+      ctx.state.account = account;
+      await deps.sessions.touch({ uid: account.uid, accountId: account.accountId, ...meta(ctx) });
+      await next();
+    };
+  }
+
+  const get = (path: string, opts: { recent?: boolean }, handler: (ctx: Context, account: SignedIn) => Promise<void> | void) =>
+    router.get(path, csrf(), signedIn(opts), (ctx) => handler(ctx, accountOf(ctx)));
+
+  const post = (
+    path: string,
+    opts: { back: string; recent?: boolean },
+    handler: (ctx: Context, account: SignedIn, body: Body) => Promise<void> | void,
+  ) => router.post(path, formBody(), csrf(), signedIn(opts), (ctx) => handler(ctx, accountOf(ctx), bodyOf(ctx)));
+
+  const render = (
+    ctx: Context,
+    account: SignedIn,
+    view: string,
+    section: Section,
+    title: MessageKey,
+    data: Record<string, unknown> = {},
+    status?: number,
+  ) => renderAccountPage(ctx, config, account, view, { section, title, data, status });
+
+  // --- signing in and out -------------------------------------------------------------------------------------
+
+  router.get('/callback', (ctx) => {
+    const result = completeSignIn(ctx, config);
+    if (result.ok) return seeOther(ctx, result.returnTo);
+    const locale = pickLocale(undefined, ctx.get('accept-language'));
+    pageState(ctx).locale = locale;
+    renderPublicPage(ctx, 'signin-problem', {
+      locale,
+      title: 'account.signin.problem.title',
+      status: result.reason === 'state' ? 400 : 200,
+      data: {
+        message: result.reason === 'state' ? 'account.signin.problem.state' : 'account.signin.problem.cancelled',
+        retry: result.returnTo ?? '/account',
+      },
+    });
+  });
+
+  router.get('/signed-out', (ctx) => {
+    renderPublicPage(ctx, 'signed-out', { locale: pickLocale(undefined, ctx.get('accept-language')), title: 'account.signedOut.title' });
+  });
+
+  router.get('/deleted', (ctx) => {
+    renderPublicPage(ctx, 'deleted', { locale: pickLocale(undefined, ctx.get('accept-language')), title: 'account.deleted.title' });
+  });
+
+  // --- overview -----------------------------------------------------------------------------------------------
+
+  get('/', {}, async (ctx, account) => {
+    const [sessions, apps] = await Promise.all([
+      deps.sessions.listForAccount(account.accountId, account.uid),
+      deps.grants.listForAccount(account.accountId),
+    ]);
+    const { user } = account;
+    const primary = deps.profile.addresses(user)[0] ?? null;
+    allowImages(ctx, [user.picture]);
+    render(ctx, account, 'overview', 'overview', 'account.overview.title', {
+      user: {
+        email: user.email,
+        emailVerified: user.email_verified,
+        name: [user.given_name, user.middle_name, user.family_name].filter(Boolean).join(' ') || user.name || '',
+        nickname: user.nickname ?? '',
+        picture: user.picture ?? '',
+        phone: user.phone_number ?? '',
+        phoneVerified: user.phone_number_verified === true,
+        birthdate: user.birthdate ?? '',
+        locale: user.locale ?? '',
+        zoneinfo: user.zoneinfo ?? '',
+      },
+      primary: primary ? addressLines(primary) : null,
+      sessionsLine: plural(account.locale, 'account.overview.sessions', sessions.length),
+      appsLine: plural(account.locale, 'account.overview.apps', apps.length),
+    });
+  });
+
+  // --- profile ------------------------------------------------------------------------------------------------
+
+  const profileValues = (user: SignedIn['user']) =>
+    Object.fromEntries(PROFILE_FIELDS.map((f) => [f, typeof user[f] === 'string' ? user[f] : ''])) as FormValues<(typeof PROFILE_FIELDS)[number]>;
+
+  const renderProfile = (ctx: Context, account: SignedIn, values: Record<string, string>, errors: Record<string, MessageKey> = {}, status?: number) => {
+    allowImages(ctx, [account.user.picture]);
+    render(
+      ctx,
+      account,
+      'profile',
+      'profile',
+      'account.profile.title',
+      { values, errors, max: MAX_LENGTH, zones: [...timeZones()].sort(), picture: account.user.picture ?? '' },
+      status,
+    );
+  };
+
+  get('/profile', {}, (ctx, account) => renderProfile(ctx, account, profileValues(account.user)));
+
+  post('/profile', { back: '/account/profile' }, async (ctx, account, body) => {
+    const region = regionOf(typeof body.locale === 'string' ? body.locale.trim() : undefined) ?? regionOf(account.user.locale);
+    const parsed = parseProfileForm(body, { region, current: account.user });
+    if (!parsed.ok) return renderProfile(ctx, account, parsed.values, parsed.errors as Record<string, MessageKey>, FORM_ERROR);
+    const changed = await deps.profile.update(account.accountId, parsed.value, meta(ctx));
+    seeOther(ctx, '/account/profile', changed.length ? 'account.flash.saved' : 'account.flash.nothingChanged');
+  });
+
+  // --- postal addresses ---------------------------------------------------------------------------------------
+
+  const addressId = (ctx: Context): string => {
+    const id = str(ctx.params.id, MAX_ID);
+    if (!id) throw notFound('No such address');
+    return id;
+  };
+
+  const emptyAddress = () => Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, ''])) as FormValues<AddressField>;
+
+  const renderAddressForm = (
+    ctx: Context,
+    account: SignedIn,
+    form: { id?: string; values: FormValues<AddressField>; errors?: FieldErrors<AddressField>; formError?: MessageKey },
+    status?: number,
+  ) =>
+    render(
+      ctx,
+      account,
+      'address-form',
+      'addresses',
+      form.id ? 'account.addresses.editTitle' : 'account.addresses.addTitle',
+      {
+        action: form.id ? `/account/addresses/${encodeURIComponent(form.id)}` : '/account/addresses',
+        values: form.values,
+        errors: form.errors ?? {},
+        formError: form.formError ?? null,
+        max: MAX_LENGTH,
+      },
+      status,
+    );
+
+  get('/addresses', {}, (ctx, account) => {
+    const list = deps.profile.addresses(account.user);
+    render(ctx, account, 'addresses', 'addresses', 'account.addresses.title', {
+      addresses: list.map((a) => ({ id: a.id, label: a.label ?? '', primary: a.primary, lines: addressLines(a) })),
+      canAdd: list.length < MAX_ADDRESSES,
+      max: String(MAX_ADDRESSES),
+    });
+  });
+
+  get('/addresses/new', {}, (ctx, account) => renderAddressForm(ctx, account, { values: emptyAddress() }));
+
+  post('/addresses', { back: '/account/addresses/new' }, async (ctx, account, body) => {
+    const parsed = parseAddressForm(body);
+    if (!parsed.ok) return renderAddressForm(ctx, account, { values: parsed.values, errors: parsed.errors }, FORM_ERROR);
+    const result = await deps.profile.addAddress(account.accountId, parsed.value, meta(ctx));
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw notFound('No such account');
+      return renderAddressForm(ctx, account, { values: parsed.values, formError: 'account.addresses.error.limit' }, FORM_ERROR);
+    }
+    seeOther(ctx, '/account/addresses', 'account.flash.addressAdded');
+  });
+
+  get('/addresses/:id', {}, (ctx, account) => {
+    const id = addressId(ctx);
+    const address = deps.profile.addresses(account.user).find((a) => a.id === id);
+    if (!address) throw notFound('No such address');
+    const values = Object.fromEntries(ADDRESS_FIELDS.map((f) => [f, address[f] ?? ''])) as FormValues<AddressField>;
+    renderAddressForm(ctx, account, { id, values });
+  });
+
+  post('/addresses/:id', { back: '/account/addresses' }, async (ctx, account, body) => {
+    const id = addressId(ctx);
+    const parsed = parseAddressForm(body);
+    if (!parsed.ok) return renderAddressForm(ctx, account, { id, values: parsed.values, errors: parsed.errors }, FORM_ERROR);
+    const result = await deps.profile.updateAddress(account.accountId, id, parsed.value, meta(ctx));
+    if (!result.ok) throw notFound('No such address');
+    seeOther(ctx, '/account/addresses', 'account.flash.saved');
+  });
+
+  post('/addresses/:id/remove', { back: '/account/addresses' }, async (ctx, account) => {
+    if (!(await deps.profile.removeAddress(account.accountId, addressId(ctx), meta(ctx)))) throw notFound('No such address');
+    seeOther(ctx, '/account/addresses', 'account.flash.addressRemoved');
+  });
+
+  post('/addresses/:id/primary', { back: '/account/addresses' }, async (ctx, account) => {
+    if (!(await deps.profile.setPrimaryAddress(account.accountId, addressId(ctx), meta(ctx)))) throw notFound('No such address');
+    seeOther(ctx, '/account/addresses', 'account.flash.saved');
+  });
+
+  // --- e-mail -------------------------------------------------------------------------------------------------
+
+  const renderEmail = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey }, status?: number) =>
+    render(
+      ctx,
+      account,
+      'email',
+      'email',
+      'account.email.title',
+      { current: account.user.email, verified: account.user.email_verified, value: form.value, error: form.error ?? null },
+      status,
+    );
+
+  get('/email', { recent: true }, (ctx, account) => renderEmail(ctx, account, { value: '' }));
+
+  post('/email', { back: '/account/email', recent: true }, async (ctx, account, body) => {
+    const echo = str(body.email, MAX_EMAIL * 4) ?? '';
+    const parsed = emailSchema.safeParse(body.email);
+    if (!parsed.success) return renderEmail(ctx, account, { value: echo, error: issueKey(parsed.error) }, FORM_ERROR);
+    const newEmail = parsed.data.toLowerCase();
+    if (newEmail === account.user.email) return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
+    // Whether the address has an account is not revealed here: the code goes out either way, and the change is
+    // refused at confirmation, once the customer has shown the mailbox is theirs.
+    const issued = await deps.codes.issue({ purpose: 'email-change', subject: account.accountId, payload: { newEmail } });
+    const link = `${config.issuer}/account/email/verify?${new URLSearchParams({ id: issued.id, code: issued.code })}`;
+    deps.mailer.queue({ to: newEmail, template: 'email-change-verify', locale: account.locale, data: { code: issued.code, link } });
+    await deps.audit.record({ type: 'email.change_requested', outcome: 'success', accountId: account.accountId, ...meta(ctx) });
+    seeOther(ctx, `/account/email/verify?${new URLSearchParams({ id: issued.id })}`);
+  });
+
+  // The code's pending change, if it is alive and belongs to this account (a code of someone else is "invalid").
+  const pendingChange = async (account: SignedIn, id: string | undefined) => {
+    if (!id) return undefined;
+    const pending = await deps.codes.peek(id, 'email-change');
+    if (!pending || pending.subject !== account.accountId || typeof pending.payload.newEmail !== 'string') return undefined;
+    return { id, newEmail: pending.payload.newEmail };
+  };
+
+  const renderVerify = (
+    ctx: Context,
+    account: SignedIn,
+    form: { id: string; newEmail: string; code: string; error?: MessageKey } | { dead: true; error?: MessageKey },
+    status?: number,
+  ) =>
+    render(
+      ctx,
+      account,
+      'email-verify',
+      'email',
+      'account.email.verify.title',
+      'dead' in form
+        ? { dead: true, error: form.error ?? null, id: '', newEmail: '', code: '' }
+        : { dead: false, error: form.error ?? null, id: form.id, newEmail: form.newEmail, code: form.code },
+      status,
+    );
+
+  get('/email/verify', {}, async (ctx, account) => {
+    const pending = await pendingChange(account, str(ctx.query.id, MAX_ID));
+    if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
+    const code = str(ctx.query.code, 16);
+    renderVerify(ctx, account, { ...pending, code: code && /^\d{6}$/.test(code) ? code : '' });
+  });
+
+  post('/email/verify', { back: '/account/email' }, async (ctx, account, body) => {
+    const pending = await pendingChange(account, str(body.id, MAX_ID));
+    if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
+    const echo = str(body.code, 16) ?? '';
+    const parsed = codeSchema.safeParse(body.code);
+    if (!parsed.success) return renderVerify(ctx, account, { ...pending, code: echo, error: issueKey(parsed.error) }, FORM_ERROR);
+
+    const check = await deps.codes.verify({ id: pending.id, purpose: 'email-change', code: parsed.data });
+    if (!check.ok) {
+      const error: MessageKey = check.reason === 'invalid' ? 'account.code.error.invalid' : check.reason === 'expired' ? 'account.code.error.expired' : 'account.code.error.exhausted';
+      await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: `code_${check.reason}`, ...meta(ctx) });
+      // A wrong code may be tried again; an expired or used-up one cannot.
+      return check.reason === 'invalid'
+        ? renderVerify(ctx, account, { ...pending, code: '', error }, FORM_ERROR)
+        : renderVerify(ctx, account, { dead: true, error }, FORM_ERROR);
+    }
+    const newEmail = String(check.payload.newEmail ?? pending.newEmail);
+    const result = await deps.profile.changeEmail(account.accountId, newEmail, meta(ctx));
+    if (!result.ok) {
+      if (result.reason === 'same') return seeOther(ctx, '/account', 'account.flash.emailChanged');
+      if (result.reason === 'not_found') throw notFound('No such account');
+      await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: 'address_taken', ...meta(ctx) });
+      return renderVerify(ctx, account, { dead: true, error: 'account.email.error.taken' }, FORM_ERROR);
+    }
+    // The old address hears about it: if this was not the customer, that is where they would notice.
+    deps.mailer.queue({ to: result.oldEmail, template: 'email-changed', locale: account.locale, data: { newEmail } });
+    seeOther(ctx, '/account', 'account.flash.emailChanged');
+  });
+
+  // --- password -----------------------------------------------------------------------------------------------
+
+  type PasswordField = 'current_password' | 'new_password' | 'confirm_password';
+  const renderPassword = (ctx: Context, account: SignedIn, errors: Partial<Record<PasswordField, string>> = {}, status?: number) =>
+    render(
+      ctx,
+      account,
+      'password',
+      'password',
+      'account.password.title',
+      { errors, min: String(deps.passwordPolicy.minLength), max: String(deps.passwordPolicy.maxLength) },
+      status,
+    );
+
+  get('/password', { recent: true }, (ctx, account) => renderPassword(ctx, account));
+
+  post('/password', { back: '/account/password', recent: true }, async (ctx, account, body) => {
+    const t = translator(account.locale);
+    const vars = { min: String(deps.passwordPolicy.minLength), max: String(deps.passwordPolicy.maxLength) };
+    const errors: Partial<Record<PasswordField, string>> = {};
+    const read = (field: PasswordField, missing: MessageKey): string | undefined => {
+      const value = body[field];
+      if (typeof value !== 'string') errors[field] = t(value === undefined ? missing : 'account.error.invalid');
+      else if (value === '') errors[field] = t(missing);
+      else if (value.length > MAX_PASSWORD) errors[field] = t('password.error.tooLong', vars);
+      else return value;
+      return undefined;
+    };
+    const current = read('current_password', 'account.password.error.currentMissing');
+    const next = read('new_password', 'account.password.error.newMissing');
+    const confirm = read('confirm_password', 'account.password.error.confirmMissing');
+    if (next !== undefined && confirm !== undefined && next !== confirm) errors.confirm_password = t('account.password.error.mismatch');
+    if (Object.keys(errors).length || current === undefined || next === undefined) return renderPassword(ctx, account, errors, FORM_ERROR);
+
+    if (!(await deps.users.checkPassword(account.accountId, current))) {
+      await deps.audit.record({ type: 'password.change_failed', outcome: 'failure', accountId: account.accountId, reason: 'bad_password', ...meta(ctx) });
+      return renderPassword(ctx, account, { current_password: t('account.password.error.currentWrong') }, FORM_ERROR);
+    }
+    const verdict = await deps.passwordPolicy.check(next, { email: account.user.email });
+    if (!verdict.ok) {
+      return renderPassword(ctx, account, { new_password: t(`password.error.${verdict.problem}` as MessageKey, vars) }, FORM_ERROR);
+    }
+    await deps.users.setPassword(account.accountId, next, { reason: 'change', ...meta(ctx) });
+    // Whoever may have known the old password is signed out everywhere else.
+    await deps.sessions.revokeAll(account.accountId, { exceptUid: account.uid, reason: 'password_changed', ...meta(ctx) });
+    deps.mailer.queue({ to: account.user.email, template: 'password-changed', locale: account.locale, data: {} });
+    seeOther(ctx, '/account', 'account.flash.passwordChanged');
+  });
+
+  // --- sessions -----------------------------------------------------------------------------------------------
+
+  get('/sessions', {}, async (ctx, account) => {
+    const sessions = await deps.sessions.listForAccount(account.accountId, account.uid);
+    render(ctx, account, 'sessions', 'sessions', 'account.sessions.title', {
+      sessions: sessions.map((s) => ({
+        ...s,
+        loginAt: formatTime(s.loginAt, account),
+        lastSeenAt: s.lastSeenAt ? formatTime(s.lastSeenAt, account) : null,
+        ip: s.ip ?? null,
+        browser: s.browser ?? null,
+        os: s.os ?? null,
+        device: s.device ?? null,
+      })),
+      others: sessions.filter((s) => !s.current).length,
+    });
+  });
+
+  const signedOutHere = (ctx: Context) => {
+    clearSessionCookie(ctx, deps.provider());
+    seeOther(ctx, '/account/signed-out');
+  };
+
+  post('/sessions/revoke', { back: '/account/sessions' }, async (ctx, account, body) => {
+    const uid = str(body.uid, MAX_ID);
+    if (!uid || !(await deps.sessions.revoke(account.accountId, uid, meta(ctx)))) throw notFound('No such session');
+    if (uid === account.uid) return signedOutHere(ctx);
+    seeOther(ctx, '/account/sessions', 'account.flash.sessionEnded');
+  });
+
+  post('/sessions/revoke-others', { back: '/account/sessions' }, async (ctx, account) => {
+    await deps.sessions.revokeAll(account.accountId, { exceptUid: account.uid, ...meta(ctx) });
+    seeOther(ctx, '/account/sessions', 'account.flash.sessionsEnded');
+  });
+
+  post('/sessions/revoke-all', { back: '/account/sessions' }, async (ctx, account) => {
+    await deps.sessions.revokeAll(account.accountId, meta(ctx));
+    signedOutHere(ctx);
+  });
+
+  // --- connected apps -----------------------------------------------------------------------------------------
+
+  get('/apps', {}, async (ctx, account) => {
+    const t = translator(account.locale);
+    const apps = await deps.grants.listForAccount(account.accountId);
+    allowImages(ctx, apps.map((a) => a.logoUri));
+    render(ctx, account, 'apps', 'apps', 'account.apps.title', {
+      apps: apps.map((app) => ({
+        clientId: app.clientId,
+        name: app.name,
+        uri: app.uri ?? null,
+        logoUri: app.logoUri ?? null,
+        initial: [...app.name][0]?.toUpperCase() ?? '?',
+        grantedAt: app.grantedAt ? formatDate(app.grantedAt, account) : null,
+        scopes: app.scopes.map((s) => describeScope(t, s)),
+        claims: app.claims.map((c) => describeClaim(t, c)),
+        resources: Object.entries(app.resources).map(([name, scopes]) => ({ name, scopes: scopes.map((scope) => t('scope.other', { scope })) })),
+      })),
+    });
+  });
+
+  post('/apps/revoke', { back: '/account/apps' }, async (ctx, account, body) => {
+    const clientId = str(body.client_id, 256);
+    if (!clientId || clientId === ACCOUNT_CLIENT_ID) throw notFound('No such app');
+    if (!(await deps.grants.revoke(account.accountId, clientId, { reason: 'account_center', ...meta(ctx) }))) throw notFound('No such app');
+    seeOther(ctx, '/account/apps', 'account.flash.appRevoked');
+  });
+
+  // --- delete account -----------------------------------------------------------------------------------------
+
+  const renderDelete = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey }, status?: number) =>
+    render(ctx, account, 'delete', 'delete', 'account.delete.title', { word: DELETE_WORD, value: form.value, error: form.error ?? null }, status);
+
+  get('/delete', { recent: true }, (ctx, account) => renderDelete(ctx, account, { value: '' }));
+
+  post('/delete', { back: '/account/delete', recent: true }, async (ctx, account, body) => {
+    const confirm = body.confirm;
+    const password = body.password;
+    let confirmed = typeof confirm === 'string' && confirm.trim() === DELETE_WORD;
+    // The password is accepted instead of the word (some people find typing it clearer than a magic word).
+    if (!confirmed && typeof password === 'string' && password.length > 0 && password.length <= MAX_PASSWORD) {
+      confirmed = await deps.users.checkPassword(account.accountId, password);
+    }
+    if (!confirmed) {
+      const echo = typeof confirm === 'string' && confirm.length <= 64 ? confirm : '';
+      return renderDelete(ctx, account, { value: echo, error: 'account.delete.error.confirm' }, FORM_ERROR);
+    }
+    await deleteAccount(
+      { profile: deps.profile, sessions: deps.sessions, grants: deps.grants, codes: deps.codes, removeAppMetadata: deps.removeAppMetadata, audit: deps.audit },
+      account.accountId,
+      meta(ctx),
+    );
+    logger.info({ accountId: account.accountId }, 'account deleted from the account center');
+    clearSessionCookie(ctx, deps.provider());
+    seeOther(ctx, '/account/deleted');
+  });
+
+  return router;
+}
+
+/** "1 device" / "3 devices" (and Polish few/many) through Intl.PluralRules and keys <base>.one|few|many|other. */
+function plural(locale: Locale, base: 'account.overview.sessions' | 'account.overview.apps', count: number): string {
+  const category = new Intl.PluralRules(locale).select(count);
+  const form = category === 'one' || category === 'few' || category === 'many' ? category : 'other';
+  return translator(locale)(`${base}.${form}`, { count: String(count) });
+}
+
+function addressLines(a: PostalAddress): string[] {
+  const lines = (a.street_address ?? '').split('\n').filter(Boolean);
+  const town = [a.postal_code, a.locality].filter(Boolean).join(' ');
+  return [...lines, town, a.region ?? '', a.country ?? ''].filter(Boolean);
+}
+
+function formatter(account: SignedIn, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const timeZone = account.user.zoneinfo && timeZones().has(account.user.zoneinfo) ? account.user.zoneinfo : undefined;
+  return new Intl.DateTimeFormat(account.locale, { ...options, ...(timeZone ? { timeZone } : {}) });
+}
+
+function formatTime(date: Date, account: SignedIn): string {
+  return formatter(account, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+function formatDate(date: Date, account: SignedIn): string {
+  return formatter(account, { dateStyle: 'medium' }).format(date);
+}

@@ -1,0 +1,111 @@
+// Rendering account-center pages: the shared frame (navigation, the signed-in account, a one-time "saved"
+// notice), plus the one CSP widening these pages need — showing a profile picture or an app's logo from its
+// https origin.
+import type { Context } from 'koa';
+import type { Config } from '../config/index.ts';
+import type { Locale, MessageKey } from '../i18n/index.ts';
+import { renderPage } from '../http/views.ts';
+import type { SignedIn } from './auth.ts';
+import { ACCOUNT_CLIENT_ID, accountUrls } from './client.ts';
+
+const FLASH_COOKIE = 'account_flash';
+
+// Only these keys may travel in the flash cookie: it is signed, but a closed list keeps it from carrying anything else.
+export const FLASHES = [
+  'account.flash.saved',
+  'account.flash.addressAdded',
+  'account.flash.addressRemoved',
+  'account.flash.emailChanged',
+  'account.flash.passwordChanged',
+  'account.flash.sessionEnded',
+  'account.flash.sessionsEnded',
+  'account.flash.appRevoked',
+  'account.flash.nothingChanged',
+] as const satisfies readonly MessageKey[];
+export type Flash = (typeof FLASHES)[number];
+
+const flashCookie = (ctx: Context) => ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/account', overwrite: true });
+
+export function setFlash(ctx: Context, flash: Flash): void {
+  ctx.cookies.set(FLASH_COOKIE, flash, { ...flashCookie(ctx), maxAge: 60_000 });
+}
+
+function takeFlash(ctx: Context): Flash | undefined {
+  const value = ctx.cookies.get(FLASH_COOKIE, { signed: true });
+  if (!value) return undefined;
+  ctx.cookies.set(FLASH_COOKIE, null, flashCookie(ctx));
+  return (FLASHES as readonly string[]).includes(value) ? (value as Flash) : undefined;
+}
+
+export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'sessions' | 'apps' | 'delete';
+
+export const NAV: readonly { section: Section; href: string; label: MessageKey }[] = [
+  { section: 'overview', href: '/account', label: 'account.nav.overview' },
+  { section: 'profile', href: '/account/profile', label: 'account.nav.profile' },
+  { section: 'addresses', href: '/account/addresses', label: 'account.nav.addresses' },
+  { section: 'email', href: '/account/email', label: 'account.nav.email' },
+  { section: 'password', href: '/account/password', label: 'account.nav.password' },
+  { section: 'sessions', href: '/account/sessions', label: 'account.nav.sessions' },
+  { section: 'apps', href: '/account/apps', label: 'account.nav.apps' },
+  { section: 'delete', href: '/account/delete', label: 'account.nav.delete' },
+];
+
+export function signOutUrl(issuer: string): string {
+  const params = new URLSearchParams({ client_id: ACCOUNT_CLIENT_ID, post_logout_redirect_uri: accountUrls(issuer).signedOut });
+  return `/session/end?${params}`;
+}
+
+export function displayName(user: SignedIn['user']): string {
+  const parts = [user.given_name, user.family_name].filter(Boolean).join(' ');
+  return user.name || parts || user.nickname || user.email;
+}
+
+/** A signed-in page: the frame's data comes along with the page's own. */
+export function renderAccountPage(
+  ctx: Context,
+  config: Pick<Config, 'issuer'>,
+  account: SignedIn,
+  view: string,
+  opts: { section: Section; title: MessageKey; status?: number; data?: Record<string, unknown> },
+): void {
+  renderPage(ctx, `account/${view}`, {
+    locale: account.locale,
+    title: opts.title,
+    status: opts.status,
+    data: {
+      csrfToken: ctx.state.csrfToken,
+      flash: opts.status && opts.status >= 400 ? null : (takeFlash(ctx) ?? null),
+      nav: NAV,
+      section: opts.section,
+      title: opts.title,
+      account: { email: account.user.email, name: displayName(account.user) },
+      signOutUrl: signOutUrl(config.issuer),
+      ...opts.data,
+    },
+  });
+}
+
+/** A page for someone who is not (or no longer) signed in. */
+export function renderPublicPage(ctx: Context, view: string, opts: { locale: Locale; title: MessageKey; status?: number; data?: Record<string, unknown> }): void {
+  renderPage(ctx, `account/${view}`, { locale: opts.locale, title: opts.title, status: opts.status, data: { title: opts.title, ...opts.data } });
+}
+
+const CSP_HEADER = 'Content-Security-Policy';
+
+/** Lets the page show images from these https URLs' origins (and nothing else beyond 'self'). */
+export function allowImages(ctx: Context, urls: (string | undefined)[]): void {
+  const origins = new Set<string>();
+  for (const value of urls) {
+    const url = value ? URL.parse(value) : null;
+    if (url?.protocol === 'https:') origins.add(url.origin);
+  }
+  const csp = ctx.response.get(CSP_HEADER);
+  if (!origins.size || !csp) return;
+  const directives = csp.split(';').map((d) => d.trim()).filter(Boolean);
+  const index = directives.findIndex((d) => d.split(/\s+/)[0] === 'img-src');
+  const current = directives[index];
+  if (current === undefined) return;
+  const present = new Set(current.split(/\s+/));
+  directives[index] = [current, ...[...origins].filter((o) => !present.has(o))].join(' ');
+  ctx.response.set(CSP_HEADER, directives.join('; '));
+}

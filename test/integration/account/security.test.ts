@@ -1,0 +1,250 @@
+// The sensitive changes: sign-in e-mail (confirmed with a code mailed to the new address), password, and deleting
+// the account — each behind a recent sign-in, each audited, each leaving nothing changed when it is refused.
+import { textOf } from '../../support/http.ts';
+import {
+  ageLogin,
+  connectShop,
+  csrfOf,
+  fieldError,
+  open,
+  post,
+  PASSWORD,
+  rawPost,
+  refresh,
+  signIn,
+  startAccountApp,
+  type AccountApp,
+} from './helpers.ts';
+
+let app: AccountApp;
+
+beforeAll(async () => {
+  app = await startAccountApp({ REAUTH_MAX_AGE_SECONDS: '300' });
+});
+afterAll(() => app.close());
+
+const codeFrom = (text: string) => {
+  const match = /\b(\d{6})\b/.exec(text);
+  if (!match?.[1]) throw new Error(`no code in: ${text}`);
+  return match[1];
+};
+const linkFrom = (text: string) => {
+  const match = /(https?:\/\/\S+\/account\/email\/verify\?\S+)/.exec(text);
+  if (!match?.[1]) throw new Error(`no link in: ${text}`);
+  return match[1];
+};
+
+describe('changing the e-mail address', () => {
+  it('mails a code to the new address; entering it changes the address (verified) and tells the old one', async () => {
+    const user = await app.createUser('old@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const since = Date.now();
+    const page = await open(app, b, '/account/email');
+    expect(textOf(page.body)).toContain('old@example.com');
+
+    const res = await post(b, page, /^\/account\/email$/, { email: ' New@Example.com ' });
+    expect(res.status).toBe(303);
+    expect(res.location?.pathname).toBe('/account/email/verify');
+    const verify = (await b.navigate(res.location as URL)).page;
+    expect(textOf(verify.body)).toContain('We have sent a 6-digit code to new@example.com');
+    // Nothing changes until the code is entered.
+    expect((await app.user(user.id))?.email).toBe('old@example.com');
+    expect(await app.audit('email.change_requested', user.id)).toHaveLength(1);
+
+    const mail = await app.smtp.waitFor('new@example.com', { after: since });
+    const code = codeFrom(mail.text);
+    // A wrong code is refused and can be corrected.
+    const wrong = await post(b, verify, /\/account\/email\/verify$/, { code: code === '000000' ? '111111' : '000000' });
+    expect(wrong.status).toBe(400);
+    expect(fieldError(wrong, 'code')).toBe('That code is not correct. Check the e-mail and try again.');
+    const malformed = await post(b, verify, /\/account\/email\/verify$/, { code: '12ab' });
+    expect(fieldError(malformed, 'code')).toBe('The code has 6 digits.');
+
+    const done = await post(b, verify, /\/account\/email\/verify$/, { code });
+    expect(done.status).toBe(303);
+    expect(textOf((await b.navigate(done.location as URL)).page.body)).toContain('Your e-mail address has been changed.');
+    expect(await app.user(user.id)).toMatchObject({ email: 'new@example.com', email_verified: true });
+    const notice = await app.smtp.waitFor('old@example.com', { after: since });
+    expect(notice.text).toContain('new@example.com');
+    expect(await app.audit('email.changed', user.id)).toHaveLength(1);
+    // The code is used up.
+    expect((await post(b, verify, /\/account\/email\/verify$/, { code })).status).toBe(400);
+    // The new address signs in.
+    await signIn(app, app.browser(), 'new@example.com');
+  });
+
+  it('opens the link from the mail on a confirmation page with the code filled in', async () => {
+    const user = await app.createUser('link@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const since = Date.now();
+    await post(b, await open(app, b, '/account/email'), /^\/account\/email$/, { email: 'link-new@example.com' });
+    const mail = await app.smtp.waitFor('link-new@example.com', { after: since });
+    const link = new URL(linkFrom(mail.text));
+    expect(link.origin).toBe(app.url);
+    // Opening the link changes nothing by itself (mail scanners open links too).
+    const page = (await b.navigate(link)).page;
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`value="${codeFrom(mail.text)}"`);
+    expect((await app.user(user.id))?.email).toBe('link@example.com');
+    expect((await post(b, page, /\/account\/email\/verify$/)).status).toBe(303);
+    expect((await app.user(user.id))?.email).toBe('link-new@example.com');
+
+    // Someone else's link is of no use in another account.
+    const other = await app.createUser('other-link@example.com');
+    const c = app.browser();
+    await signIn(app, c, other.email);
+    const since2 = Date.now();
+    await post(b, await open(app, b, '/account/email'), /^\/account\/email$/, { email: 'third@example.com' });
+    const foreign = new URL(linkFrom((await app.smtp.waitFor('third@example.com', { after: since2 })).text));
+    const refused = (await c.navigate(foreign)).page;
+    expect(refused.status).toBe(400);
+    expect(textOf(refused.body)).toContain('This code has expired or has already been used.');
+  });
+
+  it('refuses an address another account has taken by the time the code is entered; nothing changes', async () => {
+    const user = await app.createUser('race@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const since = Date.now();
+    await post(b, await open(app, b, '/account/email'), /^\/account\/email$/, { email: 'wanted@example.com' });
+    const mail = await app.smtp.waitFor('wanted@example.com', { after: since });
+    await app.createUser('wanted@example.com');
+    const verify = await open(app, b, linkFrom(mail.text).replace(app.url, ''));
+    const res = await post(b, verify, /\/account\/email\/verify$/);
+    expect(res.status).toBe(400);
+    expect(textOf(res.body)).toContain('This e-mail address already belongs to another account');
+    expect(await app.user(user.id)).toMatchObject({ email: 'race@example.com' });
+    expect(await app.audit('email.changed', user.id)).toHaveLength(0);
+  });
+
+  it('refuses an empty, malformed, overlong or unchanged address without sending anything', async () => {
+    const user = await app.createUser('same@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const page = await open(app, b, '/account/email');
+    const before = app.smtp.messages.length;
+    const cases: [string, string][] = [
+      ['', 'Enter your new e-mail address.'],
+      ['not-an-address', 'Enter an e-mail address in the form name@example.com.'],
+      [`${'a'.repeat(250)}@example.com`, 'This is too long.'],
+      ['SAME@example.com', 'This is already your e-mail address.'],
+    ];
+    for (const [email, message] of cases) {
+      const res = await post(b, page, /^\/account\/email$/, { email });
+      expect([email, res.status]).toEqual([email, 400]);
+      expect(fieldError(res, 'email')).toBe(message);
+    }
+    const res = await rawPost(b, app, '/account/email', `_csrf=${csrfOf(page)}&email=a%40b.c&email=d%40e.f`);
+    expect(fieldError(res, 'email')).toBe('This value could not be read. Please enter it again.');
+    expect(await app.audit('email.change_requested', user.id)).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(app.smtp.messages.length).toBe(before);
+  });
+
+  it('demands a recent sign-in before a code is sent', async () => {
+    const user = await app.createUser('stale@example.com');
+    const b = app.browser();
+    const page = await signIn(app, b, user.email, '/account/email');
+    await ageLogin(app, user.id, 3600);
+    const res = await post(b, page, /^\/account\/email$/, { email: 'stale-new@example.com' });
+    expect(res.status).toBe(303);
+    expect(res.location?.searchParams.get('prompt')).toBe('login');
+    expect(await app.audit('email.change_requested', user.id)).toHaveLength(0);
+  });
+});
+
+describe('changing the password', () => {
+  it('checks the current password and the policy, then signs out every other session and mails the customer', async () => {
+    const user = await app.createUser('pw@example.com');
+    const here = app.browser();
+    const elsewhere = app.browser();
+    await signIn(app, elsewhere, user.email);
+    const tokens = await connectShop(app, elsewhere, 'openid email');
+    await signIn(app, here, user.email);
+    const page = await open(app, here, '/account/password');
+    const since = Date.now();
+
+    const wrong = await post(here, page, /\/account\/password$/, { current_password: 'wrong one', new_password: 'a fresh long passphrase', confirm_password: 'a fresh long passphrase' });
+    expect(wrong.status).toBe(400);
+    expect(fieldError(wrong, 'current_password')).toBe('Your current password is not correct.');
+    expect(wrong.body).not.toContain('a fresh long passphrase');
+    const mismatch = await post(here, page, /\/account\/password$/, { current_password: PASSWORD, new_password: 'a fresh long passphrase', confirm_password: 'a fresh long passphrase!' });
+    expect(fieldError(mismatch, 'confirm_password')).toBe('The two new passwords do not match.');
+    const short = await post(here, page, /\/account\/password$/, { current_password: PASSWORD, new_password: 'short', confirm_password: 'short' });
+    expect(fieldError(short, 'new_password')).toBe('Use at least 8 characters.');
+    const common = await post(here, page, /\/account\/password$/, { current_password: PASSWORD, new_password: 'password123', confirm_password: 'password123' });
+    expect(fieldError(common, 'new_password')).toContain('too common');
+    const empty = await post(here, page, /\/account\/password$/, { current_password: '', new_password: '', confirm_password: '' });
+    expect(fieldError(empty, 'current_password')).toBe('Enter your current password.');
+    expect(fieldError(empty, 'new_password')).toBe('Enter a new password.');
+    expect(await app.services.users.checkPassword(user.id, PASSWORD)).toBe(true);
+    expect(await app.audit('password.changed', user.id)).toHaveLength(0);
+
+    const ok = await post(here, page, /\/account\/password$/, { current_password: PASSWORD, new_password: 'a fresh long passphrase', confirm_password: 'a fresh long passphrase' });
+    expect(ok.status).toBe(303);
+    expect(await app.services.users.checkPassword(user.id, 'a fresh long passphrase')).toBe(true);
+    expect((await app.audit('password.changed', user.id))[0]).toMatchObject({ outcome: 'success', reason: 'change' });
+    // This browser stays signed in; the other one is signed out, and what it was given without offline access is gone.
+    await open(app, here, '/account');
+    const out = await elsewhere.request(new URL('/account', app.url));
+    expect(out.status).toBe(303);
+    expect(out.location?.pathname).toBe('/auth');
+    expect((await fetch(new URL('/me', app.url), { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+    expect((await app.audit('session.revoked', user.id))[0]).toMatchObject({ reason: 'password_changed' });
+    const mail = await app.smtp.waitFor('pw@example.com', { after: since });
+    expect(mail.subject).toMatch(/password/i);
+  });
+});
+
+describe('deleting the account', () => {
+  it('needs the word DELETE (or the password), then removes the account with its sessions, apps, tokens, codes and app data', async () => {
+    const user = await app.createUser('delete@example.com');
+    const b = app.browser();
+    const other = app.browser();
+    await signIn(app, other, user.email);
+    await signIn(app, b, user.email);
+    const tokens = await connectShop(app, b);
+    await app.appMetadata.set(user.id, 'shop', { tier: 'gold' });
+    const code = await app.services.codes.issue({ purpose: 'email-change', subject: user.id, payload: { newEmail: 'x@example.com' } });
+
+    const page = await open(app, b, '/account/delete');
+    const attempts: Record<string, string>[] = [{ confirm: '' }, { confirm: 'delete' }, { confirm: 'yes' }, { confirm: '', password: 'wrong password' }];
+    for (const values of attempts) {
+      const res = await post(b, page, /\/account\/delete$/, values);
+      expect(res.status).toBe(400);
+      expect(fieldError(res, 'confirm')).toContain('Type DELETE in capital letters');
+    }
+    expect(await app.user(user.id)).not.toBeNull();
+
+    const res = await post(b, page, /\/account\/delete$/, { confirm: 'DELETE' });
+    expect(res.status).toBe(303);
+    expect(res.location?.pathname).toBe('/account/deleted');
+    const done = (await b.navigate(res.location as URL)).page;
+    expect(textOf(done.body)).toContain('Your account has been deleted');
+
+    expect(await app.user(user.id)).toBeNull();
+    for (const model of ['Session', 'Grant', 'AccessToken', 'RefreshToken']) {
+      expect([model, await app.services.adapter.collection(model).countDocuments({ accountId: user.id })]).toEqual([model, 0]);
+    }
+    expect(await app.appMetadata.get(user.id, 'shop')).toBeUndefined();
+    expect(await app.services.codes.peek(code.id, 'email-change')).toBeNull();
+    expect(await app.services.db.connection.collection('session_meta').countDocuments({ accountId: user.id })).toBe(0);
+    expect((await refresh(app, String(tokens.refresh_token))).status).toBe(400);
+    expect((await app.audit('account.deleted', user.id))[0]).toMatchObject({ outcome: 'success', reason: 'account_center' });
+    // Both browsers are signed out.
+    for (const browser of [b, other]) expect((await browser.request(new URL('/account', app.url))).location?.pathname).toBe('/auth');
+    // The address is free again.
+    await app.createUser('delete@example.com');
+  });
+
+  it('accepts the current password instead of the word', async () => {
+    const user = await app.createUser('delete-pw@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const res = await post(b, await open(app, b, '/account/delete'), /\/account\/delete$/, { confirm: '', password: PASSWORD });
+    expect(res.status).toBe(303);
+    expect(await app.user(user.id)).toBeNull();
+  });
+});
