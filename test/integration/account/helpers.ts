@@ -138,13 +138,14 @@ export async function connectShop(
   app: AccountApp,
   b: Browser,
   scope = 'openid profile email offline_access',
+  client: { id: string; redirectUri: string } = SHOP,
 ): Promise<{ access_token: string; refresh_token?: string; id_token?: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const params = new URLSearchParams({
-    client_id: SHOP.id,
+    client_id: client.id,
     response_type: 'code',
     scope,
-    redirect_uri: SHOP.redirectUri,
+    redirect_uri: client.redirectUri,
     state: 'shop-state',
     prompt: 'consent',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
@@ -158,7 +159,7 @@ export async function connectShop(
   const res = await fetch(new URL('/token', app.url), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: SHOP.redirectUri, client_id: SHOP.id, code_verifier: verifier }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, client_id: client.id, code_verifier: verifier }),
   });
   const tokens = (await res.json()) as { access_token: string; refresh_token?: string };
   if (!res.ok) throw new Error(`token exchange failed: ${JSON.stringify(tokens)}`);

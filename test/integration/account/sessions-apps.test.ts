@@ -1,5 +1,8 @@
 // Devices and sessions, and connected apps: what the customer sees, and that ending or revoking really ends what
 // the session or the app could do.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeJwt } from 'jose';
 import { ACCOUNT_CLIENT_ID } from '../../../src/account/client.ts';
 import { findForm, textOf } from '../../support/http.ts';
 import { connectShop, FIREFOX, IPHONE, open, post, rawPost, csrfOf, refresh, signIn, startAccountApp, userinfo, SHOP, type AccountApp } from './helpers.ts';
@@ -7,7 +10,8 @@ import { connectShop, FIREFOX, IPHONE, open, post, rawPost, csrfOf, refresh, sig
 let app: AccountApp;
 
 beforeAll(async () => {
-  app = await startAccountApp();
+  // Back-channel logout goes to a receiver on 127.0.0.1.
+  app = await startAccountApp({ ALLOW_PRIVATE_NETWORK_REQUESTS: 'true' });
 });
 afterAll(() => app.close());
 
@@ -65,6 +69,49 @@ describe('devices and sessions', () => {
     expect(textOf((await desktop.navigate(all.location as URL)).page.body)).toContain('You are signed out');
     expect((await desktop.request(new URL('/account', app.url))).location?.pathname).toBe('/auth');
     expect(await app.services.sessions.listForAccount(user.id)).toEqual([]);
+  });
+
+  it('tells apps registered for back-channel logout when a session is ended from here', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.statusCode = 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const bcl = { id: 'bcl-app', redirectUri: 'https://bcl.example/cb' };
+      await new app.services.adapter.Adapter('Client').upsert(bcl.id, {
+        client_id: bcl.id,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [bcl.redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        scope: 'openid',
+        backchannel_logout_uri: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/logout`,
+        backchannel_logout_session_required: true,
+      });
+      const user = await app.createUser('bcl@example.com');
+      const laptop = app.browser();
+      const here = app.browser(IPHONE);
+      await signIn(app, laptop, user.email);
+      await connectShop(app, laptop, 'openid', bcl);
+      await signIn(app, here, user.email);
+
+      const page = await open(app, here, '/account/sessions');
+      await post(here, page, /revoke-others$/);
+      expect(received).toHaveLength(1);
+      const token = decodeJwt(String(new URLSearchParams(received[0]).get('logout_token')));
+      expect(token).toMatchObject({ aud: bcl.id, iss: app.url, sub: user.id });
+      expect(token.sid).toEqual(expect.any(String));
+      expect(token.events).toHaveProperty(['http://schemas.openid.net/event/backchannel-logout']);
+    } finally {
+      await new Promise((closed) => receiver.close(closed));
+    }
   });
 
   it('signs out through RP-initiated logout and lands on the signed-out page', async () => {
