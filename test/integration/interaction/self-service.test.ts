@@ -295,6 +295,58 @@ describe('steps a client can demand', () => {
   });
 });
 
+describe('timing', () => {
+  // Not a performance target: a security property. Known and unknown addresses must not be told apart by how long
+  // the answer takes. The fastest of alternating runs is compared (load only ever adds time, so minimums are what a
+  // busy CI machine disturbs least), with a tolerance narrower than what a skipped argon2id hash (~25-50 ms) makes.
+  it('answers login, sign-up and recovery for known and unknown addresses in comparable time', async () => {
+    // Limits off here: per-IP counts (every request comes from 127.0.0.1) would otherwise cut the runs short.
+    const main = t;
+    t = await startTestApp({ RATE_LIMITS_ENABLED: 'false' });
+    await t.services.clients.create({ clientId: 'shop', redirectUris: [REDIRECT], grantTypes: ['authorization_code'], clientSecret: 's'.repeat(40) });
+    try {
+    // A fresh known account per attempt, so that no per-address limit kicks in and shortens one side's answers.
+    const knownAccounts = async (n: number) => {
+      const emails = Array.from({ length: n }, () => unique('timing'));
+      for (const email of emails) await t.services.users.create({ email, password: PASSWORD, emailVerified: true });
+      return emails;
+    };
+    const forms: Record<string, (email: string) => Record<string, string>> = {
+      login: (email) => ({ email, password: 'not the password 123' }),
+      signup: (email) => ({ email, password: PASSWORD }),
+      forgot: (email) => ({ email }),
+    };
+    for (const [action, form] of Object.entries(forms)) {
+      const samples: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+      const knowns = await knownAccounts(8);
+      for (let i = 0; i < 8; i++) {
+        for (const kind of ['known', 'unknown'] as const) {
+          const c = browser(t.url);
+          const interaction = await authorize(c);
+          const shown = await page(c, `${interaction}/${action === 'login' ? 'login' : action}`);
+          const email = kind === 'known' ? knowns[i]! : unique('nobody');
+          const started = performance.now();
+          const res = await post(c, `${interaction}/${action}`, { _csrf: shown.csrf, ...form(email) });
+          await res.arrayBuffer();
+          samples[kind].push(performance.now() - started);
+          expect(res.status).toBe(action === 'login' ? 400 : 303);
+        }
+      }
+      const [k, u] = [Math.min(...samples.known), Math.min(...samples.unknown)];
+      expect({ action, known: k, unknown: u, comparable: Math.abs(k - u) < Math.max(15, 0.5 * Math.max(k, u)) }).toEqual({
+        action,
+        known: k,
+        unknown: u,
+        comparable: true,
+      });
+    }
+    } finally {
+      await t.close();
+      t = main;
+    }
+  });
+});
+
 describe('throttling', () => {
   it('locks an address out after repeated failures, the same way whether or not it has an account', async () => {
     const known = unique('locked');
