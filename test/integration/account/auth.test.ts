@@ -1,7 +1,7 @@
 // Getting into the account center: single sign-on through the provider's own session, the state-checked callback,
 // re-authentication for sensitive pages, and what counts as signed out.
 import { STATE_COOKIE } from '../../../src/account/auth.ts';
-import { ACCOUNT_CLIENT_ID } from '../../../src/account/client.ts';
+import { ACCOUNT_CLIENT_ID, accountClientMetadata, ensureAccountClient } from '../../../src/account/client.ts';
 import { findForm, textOf } from '../../support/http.ts';
 import { ageLogin, open, post, signIn, startAccountApp, submitLogin, type AccountApp } from './helpers.ts';
 
@@ -134,6 +134,33 @@ describe('signing in to the account center', () => {
     const back = await stranger.request(new URL(`/account/callback?state=${res.location?.searchParams.get('state')}`, app.url));
     expect(back.location?.pathname).toBe('/account/profile');
     expect((await app.user(user.id))?.name).toBe('Before');
+  });
+});
+
+describe('the ciam-account client', () => {
+  it('is created once and kept up to date with the issuer', async () => {
+    const { services } = app;
+    const deps = { provider: services.provider, Adapter: services.adapter.Adapter, config: services.config };
+    expect(await ensureAccountClient(deps)).toBe('unchanged');
+    const stored = await new services.adapter.Adapter('Client').find(ACCOUNT_CLIENT_ID);
+    expect(stored).toMatchObject({
+      token_endpoint_auth_method: 'none',
+      response_types: ['none'],
+      grant_types: [],
+      redirect_uris: [`${app.url}/account/callback`],
+      post_logout_redirect_uris: [`${app.url}/account/signed-out`],
+      first_party: true,
+    });
+    expect(await ensureAccountClient({ ...deps, config: { issuer: 'https://id.example.com' } })).toBe('updated');
+    expect(await new services.adapter.Adapter('Client').find(ACCOUNT_CLIENT_ID)).toMatchObject(accountClientMetadata('https://id.example.com'));
+    expect(await ensureAccountClient(deps)).toBe('updated');
+    // It cannot get tokens: no grant type, and the token endpoint refuses it.
+    const res = await fetch(new URL('/token', app.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: ACCOUNT_CLIENT_ID }),
+    });
+    expect(res.status).toBe(400);
   });
 });
 

@@ -65,6 +65,11 @@ describe('personal info', () => {
       phone_number: '+49301234567',
       phone_number_verified: false,
     });
+    // The picture is shown: its https origin (and only that) is allowed as an image source on these pages.
+    const overview = await b.request(new URL('/account', app.url));
+    expect(overview.body).toContain('src="https://images.example.com/me.png"');
+    expect(overview.headers.get('content-security-policy')).toMatch(/img-src 'self' https:\/\/images\.example\.com(;|$)/);
+
     const info = await userinfo(app, tokens.access_token);
     expect(info.status).toBe(200);
     expect(info.body).toMatchObject({ sub: user.id, given_name: 'Zoë', zoneinfo: 'Europe/Copenhagen', phone_number: '+49301234567' });
