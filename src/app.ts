@@ -21,8 +21,9 @@ import { errorHandler } from './http/errors.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interaction/routes.ts';
-// The account center's own client (src/account/client.ts) is not an app the customer connected.
-const ACCOUNT_CLIENT_ID = 'ciam-account';
+import { ACCOUNT_CLIENT_ID, ensureAccountClient } from './account/client.ts';
+import { accountRouter } from './account/routes.ts';
+import { createProfileService, type ProfileService } from './services/profile.ts';
 import { createAuditLog, type AuditLog } from './services/audit.ts';
 import { createClientService } from './services/clients.ts';
 import { createCipher } from './services/crypto.ts';
@@ -53,6 +54,7 @@ export interface Services {
   sessions: SessionService;
   grants: GrantService;
   appMetadata: AppMetadata;
+  profile: ProfileService;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
   /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
@@ -132,6 +134,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const grants = createGrantService({ provider: currentProvider, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID] });
 
   let provider = await build();
+  const profile = createProfileService({ users: userModel(db.connection), audit, logger });
+  // The account center signs customers in as a first-party client of this provider (response_type=none).
+  await ensureAccountClient({ provider: () => provider, Adapter: adapter.Adapter, config, logger });
   let fingerprint = await keys.fingerprint();
 
   const clients = createClientService({
@@ -171,6 +176,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     sessions,
     grants,
     appMetadata,
+    profile,
     provider: currentProvider,
     async reloadKeys() {
       const next = await keys.fingerprint();
@@ -232,6 +238,22 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   });
   app.use(api.routes());
   app.use(api.allowedMethods());
+  const account = accountRouter({
+    provider: () => services.provider(),
+    config,
+    users: services.users,
+    profile: services.profile,
+    sessions: services.sessions,
+    grants: services.grants,
+    mailer: services.mailer,
+    codes: services.codes,
+    passwordPolicy: services.passwordPolicy,
+    audit: services.audit,
+    logger,
+    removeAppMetadata: (accountId) => services.appMetadata.remove(accountId),
+  });
+  app.use(account.routes());
+  app.use(account.allowedMethods());
   for (const router of extraRouters) app.use(router.routes() as Koa.Middleware);
 
   // The provider serves everything else (discovery, authorization, token, …). It is looked up per request because

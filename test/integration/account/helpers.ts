@@ -1,12 +1,11 @@
 // The account center inside the real application (test/support/app.ts: real services, real database, mail to an
 // in-process SMTP server), driven by the cookie-keeping browser of test/support/http.ts.
 import { createHash, randomBytes } from 'node:crypto';
-import { ensureAccountClient } from '../../../src/account/client.ts';
-import { accountRouter, type AccountDeps } from '../../../src/account/routes.ts';
+import type { AccountDeps } from '../../../src/account/routes.ts';
 import { userModel, type User } from '../../../src/db/models/user.ts';
 import { createLogger } from '../../../src/log.ts';
-import { createAppMetadata, type AppMetadata } from '../../../src/services/app-metadata.ts';
-import { createProfileService, type ProfileService } from '../../../src/services/profile.ts';
+import type { AppMetadata } from '../../../src/services/app-metadata.ts';
+import type { ProfileService } from '../../../src/services/profile.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { Browser, findForm, forms, textOf, type Page } from '../../support/http.ts';
 
@@ -28,31 +27,24 @@ export const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 export async function startAccountApp(env: Record<string, string> = {}): Promise<AccountApp> {
-  let deps: AccountDeps | undefined;
-  let profile: ProfileService | undefined;
-  let appMetadata: AppMetadata | undefined;
-  const app = await startTestApp(env, (services) => {
-    profile = createProfileService({ users: userModel(services.db.connection), audit: services.audit });
-    appMetadata = createAppMetadata({ conn: services.db.connection, maxBytes: services.config.appMetadataMaxBytes, audit: services.audit });
-    const metadata = appMetadata;
-    deps = {
-      provider: services.provider,
-      config: services.config,
-      users: services.users,
-      profile,
-      sessions: services.sessions,
-      grants: services.grants,
-      mailer: services.mailer,
-      codes: services.codes,
-      passwordPolicy: services.passwordPolicy,
-      audit: services.audit,
-      logger: createLogger('silent'),
-      removeAppMetadata: (accountId) => metadata.remove(accountId),
-    };
-    return [accountRouter(deps)];
-  });
+  // createApp mounts the account center and createServices ensures its client: the app is used as it runs.
+  const app = await startTestApp(env);
   const { services } = app;
-  await ensureAccountClient({ provider: services.provider, Adapter: services.adapter.Adapter, config: services.config });
+  const { profile, appMetadata } = services;
+  const deps: AccountDeps = {
+    provider: services.provider,
+    config: services.config,
+    users: services.users,
+    profile,
+    sessions: services.sessions,
+    grants: services.grants,
+    mailer: services.mailer,
+    codes: services.codes,
+    passwordPolicy: services.passwordPolicy,
+    audit: services.audit,
+    logger: createLogger('silent'),
+    removeAppMetadata: (accountId) => appMetadata.remove(accountId),
+  };
   await services.clients.create({
     clientId: SHOP.id,
     public: true,
@@ -62,7 +54,6 @@ export async function startAccountApp(env: Record<string, string> = {}): Promise
     scope: 'openid profile email phone address offline_access',
   });
   const users = userModel(services.db.connection);
-  if (!deps || !profile || !appMetadata) throw new Error('routers were not built');
   return {
     ...app,
     deps,
