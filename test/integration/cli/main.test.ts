@@ -59,7 +59,11 @@ describe('ciam executable', () => {
       ciam(['users', 'create', '--email', 'cli@example.com', '--password', 'cli-password', '--name', 'Cli']),
       ciam(['keys', 'list']),
     ]);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ clientId: 'cli-app' })]);
+    // The account center's built-in client is listed too: it exists like any other.
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ clientId: 'ciam-account', responseTypes: ['none'] }),
+      expect.objectContaining({ clientId: 'cli-app' }),
+    ]);
     expect(JSON.parse(user.stdout)).toMatchObject({ email: 'cli@example.com', name: 'Cli' });
     const states = (JSON.parse(keys.stdout) as { state: string }[]).map((k) => k.state);
     expect(states.filter((s) => s === 'current').length).toBeGreaterThanOrEqual(2);
