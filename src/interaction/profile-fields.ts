@@ -1,9 +1,10 @@
 // Profile attributes asked for inside the sign-in (required at sign-up by the operator, or needed by a client:
 // progressive profiling): which inputs to show for each attribute, and how their values are checked.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { ProfileAttribute } from '../config/index.ts';
 import type { Address, UserClaims } from '../db/models/user.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import { checkProfileField, PROFILE_FIELDS, type ProfileField } from '../services/profile.ts';
+import { claimsSchema } from '../services/user-input.ts';
 import type { FormError } from './forms.ts';
 
 const MAX_TEXT = 100;
@@ -64,44 +65,35 @@ export function attributeFields(attributes: readonly ProfileAttribute[], values:
   });
 }
 
-let zones: Set<string> | undefined;
-const timeZones = () => (zones ??= new Set(Intl.supportedValuesOf('timeZone')));
+// The sign-in's own wording for each kind of problem (its inputs are plain text fields, not the account center's).
+const STEP_ERRORS: Partial<Record<ProfileField, MessageKey>> = {
+  phone_number: 'field.error.phone',
+  birthdate: 'field.error.birthdate',
+  picture: 'field.error.url',
+  zoneinfo: 'field.error.zoneinfo',
+  locale: 'field.error.locale',
+};
 
-function isPastDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  // Round-trips only for real calendar days (2023-02-30 does not).
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value) && value >= '1900-01-01' && date.getTime() < Date.now();
-}
+const isProfileField = (attribute: string): attribute is ProfileField => (PROFILE_FIELDS as readonly string[]).includes(attribute);
 
-function webUrl(value: string): boolean {
-  const url = URL.parse(value);
-  return url !== null && url.protocol === 'https:';
-}
-
-/** A single attribute's value, checked and normalised; an error key when it is not acceptable. */
+/**
+ * A single attribute's value, checked and normalised by the same rules as the account center's profile form
+ * (src/services/profile.ts); the few attributes that form does not edit get the equivalent rule here.
+ */
 export function checkAttribute(attribute: Exclude<ProfileAttribute, 'address'>, raw: string): { value: string } | { error: MessageKey } {
   const value = raw.trim();
   if (value.length > INPUTS[attribute].maxLength) return { error: 'field.error.tooLong' };
-  switch (attribute) {
-    case 'phone_number': {
-      const phone = parsePhoneNumberFromString(value);
-      return phone?.isValid() ? { value: phone.number } : { error: 'field.error.phone' };
-    }
-    case 'birthdate':
-      return isPastDate(value) ? { value } : { error: 'field.error.birthdate' };
-    case 'picture':
-    case 'website':
-      return webUrl(value) ? { value } : { error: 'field.error.url' };
-    case 'zoneinfo':
-      return timeZones().has(value) ? { value } : { error: 'field.error.zoneinfo' };
-    case 'locale':
-      return /^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(value) ? { value: value.replace('_', '-') } : { error: 'field.error.locale' };
-    default:
-      // Names are free text: any script, any punctuation. Control characters are the only thing refused.
-      // eslint-disable-next-line no-control-regex
-      return /[\u0000-\u001f\u007f]/.test(value) ? { error: 'field.error.invalid' } : { value };
+  if (isProfileField(attribute)) {
+    const checked = checkProfileField(attribute, value, {});
+    return 'error' in checked ? { error: STEP_ERRORS[attribute] ?? 'field.error.invalid' } : checked;
   }
+  if (attribute === 'website') {
+    return URL.parse(value)?.protocol === 'https:' && claimsSchema.shape.website.safeParse(value).success ? { value } : { error: 'field.error.url' };
+  }
+  // preferred_username, gender: free text, like names.
+  return claimsSchema.shape[attribute].safeParse(value).success && !/[\u0000-\u001f\u007f]/.test(value)
+    ? { value }
+    : { error: 'field.error.invalid' };
 }
 
 export type ParsedAttributes =

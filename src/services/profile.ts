@@ -107,7 +107,8 @@ function claimsAccept(field: ProfileField, value: string): boolean {
   return claimsSchema.shape[field].safeParse(value).success;
 }
 
-function checkProfileField(field: ProfileField, value: string, opts: { region?: CountryCode }): { value: string } | { error: MessageKey } {
+/** One profile field's value, checked and normalised (also used by the sign-in's profile step). */
+export function checkProfileField(field: ProfileField, value: string, opts: { region?: CountryCode }): { value: string } | { error: MessageKey } {
   switch (field) {
     case 'picture': {
       const url = URL.parse(value);
