@@ -44,6 +44,11 @@ export function echo(value: unknown, max = MAX_EMAIL): string {
   return typeof value === 'string' && value.length <= max ? value.trim() : '';
 }
 
+/** A code reference (the random id a code page carries), or '' for anything that cannot be one. */
+export function refOf(value: unknown): string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
+}
+
 /** "j•••@example.com": enough for the customer to recognise the address, not enough to harvest it from a screen. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');

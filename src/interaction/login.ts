@@ -106,11 +106,19 @@ export async function submitLogin(
     return;
   }
   await deps.throttle.succeed('login', keys);
-  const returnTo = await deps.provider.interactionResult(
+  await signInAndContinue(ctx, deps.provider, account.accountId);
+}
+
+/**
+ * Ends the login step with a password sign-in of `accountId` and sends the browser on to the rest of the sign-in.
+ * Used by the login form, a completed sign-up and a password reset. `create` is resolved too: a customer sent to sign
+ * up (prompt=create) who signs in to an existing account instead has done what was asked.
+ */
+export async function signInAndContinue(ctx: Context, provider: Provider, accountId: string): Promise<void> {
+  const returnTo = await provider.interactionResult(
     ctx.req,
     ctx.res,
-    // `create` too: a customer sent to sign up (prompt=create) who signs in to an existing account instead.
-    { login: { accountId: account.accountId, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId: account.accountId } },
+    { login: { accountId, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId } },
     { mergeWithLastSubmission: false },
   );
   ctx.status = 303;

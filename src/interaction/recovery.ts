@@ -27,10 +27,10 @@ import {
   requestMeta,
   THROTTLED_STATUS,
   throttledError,
+  refOf,
   type FormError,
 } from './forms.ts';
-import { PASSWORD_ACR } from './login.ts';
-import { CREATE_PROMPT } from '../oidc/policy.ts';
+import { signInAndContinue } from './login.ts';
 
 export interface RecoveryDeps {
   provider: Provider;
@@ -127,10 +127,6 @@ export async function submitForgot(ctx: Context, loaded: LoadedInteraction, deps
   ctx.redirect(`${paths(loaded).reset}?ref=${encodeURIComponent(issued.id)}`);
 }
 
-function refOf(value: unknown): string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
-}
-
 export async function renderReset(
   ctx: Context,
   loaded: LoadedInteraction,
@@ -218,12 +214,5 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
   await deps.audit.record({ type: 'password.reset', outcome: 'success', accountId: account.id, clientId: loaded.client.id, ...meta });
 
   // The customer proved the mailbox and chose the password: sign them in and carry on with the app's request.
-  const returnTo = await deps.provider.interactionResult(
-    ctx.req,
-    ctx.res,
-    { login: { accountId: account.id, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId: account.id } },
-    { mergeWithLastSubmission: false },
-  );
-  ctx.status = 303;
-  ctx.redirect(returnTo);
+  await signInAndContinue(ctx, deps.provider, account.id);
 }

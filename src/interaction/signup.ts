@@ -8,7 +8,7 @@
 // "pre-register" somebody else's e-mail.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { PROFILE_ATTRIBUTES, type Config, type ProfileAttribute } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
 import type { UserClaims } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
 import { allowFormAction } from '../http/security-headers.ts';
@@ -33,11 +33,11 @@ import {
   requestMeta,
   THROTTLED_STATUS,
   throttledError,
+  refOf,
   type FormError,
 } from './forms.ts';
-import { PASSWORD_ACR } from './login.ts';
+import { signInAndContinue } from './login.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
-import { CREATE_PROMPT } from '../oidc/policy.ts';
 import type Provider from 'oidc-provider';
 
 export interface SignupDeps {
@@ -167,10 +167,6 @@ function minutes(deps: Pick<SignupDeps, 'config'>): string {
   return String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60)));
 }
 
-function refOf(value: unknown): string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
-}
-
 export async function renderSignupCode(
   ctx: Context,
   loaded: LoadedInteraction,
@@ -242,14 +238,7 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
     throw err;
   }
   await deps.audit.record({ type: 'login.success', outcome: 'success', accountId, clientId: loaded.client.id, reason: 'signup', ...meta });
-  const returnTo = await deps.provider.interactionResult(
-    ctx.req,
-    ctx.res,
-    { login: { accountId, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId } },
-    { mergeWithLastSubmission: false },
-  );
-  ctx.status = 303;
-  ctx.redirect(returnTo);
+  await signInAndContinue(ctx, deps.provider, accountId);
 }
 
 export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, deps: SignupDeps): Promise<void> {
@@ -287,10 +276,3 @@ export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, 
   }
   await renderSignupCode(ctx, loaded, deps, { ref: issued.id, notice: 'verify.resent' });
 }
-
-export function isSignupPrompt(loaded: LoadedInteraction): boolean {
-  return loaded.details.prompt.name === CREATE_PROMPT;
-}
-
-export { PROFILE_ATTRIBUTES };
-export type { ProfileAttribute };
