@@ -57,9 +57,9 @@ export function startSweeper(sweep: () => Promise<number>, intervalSeconds: numb
     running = true;
     sweep()
       .then((removed) => {
-        if (removed > 0) logger?.debug({ removed }, 'expired adapter rows swept');
+        if (removed > 0) logger?.debug({ removed }, 'expired rows swept');
       })
-      .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'adapter sweep failed; will retry'))
+      .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'sweep of expired rows failed; will retry'))
       .finally(() => {
         running = false;
       });

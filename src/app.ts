@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import { startSweeper } from '../adapters/maintenance.ts';
 import { createMongoAdapter } from '../adapters/mongodb.ts';
 import type { Config } from './config/index.ts';
 import { openDatabase, type Database } from './db/connection.ts';
@@ -150,15 +151,10 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
 
   // Without TTL indexes (FerretDB), expired rows are filtered on read and removed by these sweepers.
   const stopSweeper = ttl ? () => {} : adapter.startSweeper(config.sweepIntervalSeconds);
-  const sweeps = [!codeIndexes.ttl && codes.sweepExpired, !throttleIndexes.ttl && throttle.sweepExpired].filter(
-    (sweep): sweep is () => Promise<number> => Boolean(sweep),
-  );
-  const sweepTimer = sweeps.length
-    ? setInterval(() => {
-        for (const sweep of sweeps) sweep().catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
-      }, config.sweepIntervalSeconds * 1000)
-    : undefined;
-  sweepTimer?.unref();
+  const stopCodeSweeper = codeIndexes.ttl ? () => {} : startSweeper(() => codes.sweepExpired(), config.sweepIntervalSeconds, logger);
+  const stopThrottleSweeper = throttleIndexes.ttl
+    ? () => {}
+    : startSweeper(() => throttle.sweepExpired(), config.sweepIntervalSeconds, logger);
 
   return {
     config,
@@ -188,7 +184,8 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     },
     async close() {
       stopSweeper();
-      if (sweepTimer) clearInterval(sweepTimer);
+      stopCodeSweeper();
+      stopThrottleSweeper();
       await mailer.drain();
       mailer.close();
       await db.close();

@@ -105,7 +105,6 @@ export async function submitForgot(ctx: Context, loaded: LoadedInteraction, deps
       data: {
         code: issued.code,
         link: `${base}?ref=${issued.id}&code=${issued.code}`,
-        minutes: String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60))),
       },
     });
   } else {

@@ -139,32 +139,35 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
   const passwordHash = await hashPassword(parsed.data.password);
   const existing = await deps.users.findByEmail(address);
   const payload: SignupPayload = existing ? { existing: true } : { passwordHash, claims: attributes.claims };
-  const issued = await deps.codes.issue({ purpose: 'signup', subject: address, payload: { ...payload } });
-  const base = `${deps.config.issuer}/interaction/${encodeURIComponent(loaded.uid)}`;
+  const issued = await sendSignupCode(loaded, deps, address, payload);
 
   if (existing) {
-    deps.mailer.queue({
-      to: address,
-      template: 'signup-existing',
-      locale: loaded.locale,
-      data: { signInLink: `${base}/login`, resetLink: `${base}/forgot` },
-    });
     await deps.audit.record({ type: 'signup.existing_address', outcome: 'failure', accountId: existing.id, clientId: loaded.client.id, ...meta });
   } else {
-    deps.mailer.queue({
-      to: address,
-      template: 'verify-email',
-      locale: loaded.locale,
-      data: { code: issued.code, link: `${base}/signup/verify?ref=${issued.id}&code=${issued.code}`, minutes: minutes(deps) },
-    });
     await deps.audit.record({ type: 'signup.started', outcome: 'success', clientId: loaded.client.id, ...meta });
   }
   ctx.status = 303;
   ctx.redirect(`${signupPaths(loaded).verify}?ref=${encodeURIComponent(issued.id)}`);
 }
 
-function minutes(deps: Pick<SignupDeps, 'config'>): string {
-  return String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60)));
+/**
+ * Issues a sign-up code for `address` (revoking any earlier one) and mails it: the code and its link to a new
+ * address, or to an address that already has an account a note with links to sign in or reset the password.
+ */
+async function sendSignupCode(loaded: LoadedInteraction, deps: SignupDeps, address: string, payload: SignupPayload) {
+  const issued = await deps.codes.issue({ purpose: 'signup', subject: address, payload: { ...payload } });
+  const base = `${deps.config.issuer}/interaction/${encodeURIComponent(loaded.uid)}`;
+  deps.mailer.queue(
+    payload.existing
+      ? { to: address, template: 'signup-existing', locale: loaded.locale, data: { signInLink: `${base}/login`, resetLink: `${base}/forgot` } }
+      : {
+          to: address,
+          template: 'verify-email',
+          locale: loaded.locale,
+          data: { code: issued.code, link: `${base}/signup/verify?ref=${issued.id}&code=${issued.code}` },
+        },
+  );
+  return issued;
 }
 
 export async function renderSignupCode(
@@ -256,23 +259,6 @@ export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, 
   if (!gate.allowed) return renderSignupCode(ctx, loaded, deps, { ref, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
   await deps.throttle.fail('signup', { ip: meta.ip, account: pending.subject }, meta);
 
-  const payload = pending.payload as SignupPayload;
-  const issued = await deps.codes.issue({ purpose: 'signup', subject: pending.subject, payload: { ...payload } });
-  const base = `${deps.config.issuer}/interaction/${encodeURIComponent(loaded.uid)}`;
-  if (payload.existing) {
-    deps.mailer.queue({
-      to: pending.subject,
-      template: 'signup-existing',
-      locale: loaded.locale,
-      data: { signInLink: `${base}/login`, resetLink: `${base}/forgot` },
-    });
-  } else {
-    deps.mailer.queue({
-      to: pending.subject,
-      template: 'verify-email',
-      locale: loaded.locale,
-      data: { code: issued.code, link: `${base}/signup/verify?ref=${issued.id}&code=${issued.code}`, minutes: minutes(deps) },
-    });
-  }
+  const issued = await sendSignupCode(loaded, deps, pending.subject, pending.payload as SignupPayload);
   await renderSignupCode(ctx, loaded, deps, { ref: issued.id, notice: 'verify.resent' });
 }

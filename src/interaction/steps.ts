@@ -47,7 +47,7 @@ async function sendVerification(ctx: Context, loaded: LoadedInteraction, deps: S
     to: email,
     template: 'verify-email',
     locale: loaded.locale,
-    data: { code: issued.code, link, minutes: String(Math.max(1, Math.round(deps.config.codes.ttlSeconds / 60))) },
+    data: { code: issued.code, link },
   });
   ctx.cookies.set(VERIFY_COOKIE, issued.id, {
     signed: true,

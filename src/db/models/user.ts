@@ -56,30 +56,19 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-const addressSchema = new Schema<Address>(
-  {
-    formatted: String,
-    street_address: String,
-    locality: String,
-    region: String,
-    postal_code: String,
-    country: String,
-  },
-  { _id: false },
-);
+const addressFields = {
+  formatted: String,
+  street_address: String,
+  locality: String,
+  region: String,
+  postal_code: String,
+  country: String,
+};
+
+const addressSchema = new Schema<Address>(addressFields, { _id: false });
 
 const postalAddressSchema = new Schema<PostalAddress>(
-  {
-    id: { type: String, required: true },
-    label: String,
-    primary: { type: Boolean, default: false },
-    formatted: String,
-    street_address: String,
-    locality: String,
-    region: String,
-    postal_code: String,
-    country: String,
-  },
+  { ...addressFields, id: { type: String, required: true }, label: String, primary: { type: Boolean, default: false } },
   { _id: false },
 );
 

@@ -102,17 +102,9 @@ async function signIn(page: Page): Promise<string> {
   return tokens.id_token as string;
 }
 
-// Chromium asks every origin for /favicon.ico and the provider has none yet (404, logged as a console error).
-// Remove once the provider serves one.
-const KNOWN: RegExp[] = [];
-
-function problems(page: Page): string[] {
-  return allProblems(page, KNOWN);
-}
-
 async function expectCleanPage(page: Page): Promise<void> {
   expect(await a11yProblems(page)).toEqual([]);
-  expect(problems(page)).toEqual([]);
+  expect(allProblems(page)).toEqual([]);
 }
 
 describe('hosted pages in Chromium', () => {
@@ -144,7 +136,7 @@ describe('hosted pages in Chromium', () => {
       expect(payload.nonce).toBe(started.nonce);
       const info = await oidc.fetchUserInfo(config, tokens.access_token, payload.sub as string);
       expect(info).toMatchObject({ email: user.email, name: user.name });
-      expect(problems(page)).toEqual([]);
+      expect(allProblems(page)).toEqual([]);
     } finally {
       await page.context().close();
     }
@@ -218,7 +210,7 @@ describe('hosted pages in Chromium', () => {
       await page.click('button[name=logout]');
       const back = await backAtClient(page);
       expect(`${back.pathname}${back.search}`).toBe('/bye?state=bye');
-      expect(problems(page)).toEqual([]);
+      expect(allProblems(page)).toEqual([]);
     } finally {
       await page.context().close();
     }
@@ -272,7 +264,7 @@ describe('hosted pages in Chromium', () => {
       });
       // The violation event is reported asynchronously.
       for (let i = 0; i < 40 && problemsOf(page).csp.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      expect(problems(page)).toEqual(
+      expect(allProblems(page)).toEqual(
         expect.arrayContaining([expect.stringMatching(/^csp: script-src-elem blocked inline/), expect.stringMatching(/^console: .*Content Security Policy/)]),
       );
     } finally {

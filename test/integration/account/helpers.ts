@@ -1,7 +1,6 @@
 // The account center inside the real application (test/support/app.ts: real services, real database, mail to an
 // in-process SMTP server), driven by the cookie-keeping browser of test/support/http.ts.
 import { createHash, randomBytes } from 'node:crypto';
-import type { AccountDeps } from '../../../src/account/routes.ts';
 import { userModel, type User } from '../../../src/db/models/user.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { AppMetadata } from '../../../src/services/app-metadata.ts';
@@ -10,7 +9,6 @@ import { startTestApp, type TestApp } from '../../support/app.ts';
 import { Browser, findForm, forms, textOf, type Page } from '../../support/http.ts';
 
 export interface AccountApp extends TestApp {
-  deps: AccountDeps;
   profile: ProfileService;
   appMetadata: AppMetadata;
   /** The stored user document, as the database has it. */
@@ -31,20 +29,6 @@ export async function startAccountApp(env: Record<string, string> = {}): Promise
   const app = await startTestApp(env);
   const { services } = app;
   const { profile, appMetadata } = services;
-  const deps: AccountDeps = {
-    provider: services.provider,
-    config: services.config,
-    users: services.users,
-    profile,
-    sessions: services.sessions,
-    grants: services.grants,
-    mailer: services.mailer,
-    codes: services.codes,
-    passwordPolicy: services.passwordPolicy,
-    audit: services.audit,
-    logger: createLogger('silent'),
-    removeAppMetadata: (accountId) => appMetadata.remove(accountId),
-  };
   await services.clients.create({
     clientId: SHOP.id,
     public: true,
@@ -56,7 +40,6 @@ export async function startAccountApp(env: Record<string, string> = {}): Promise
   const users = userModel(services.db.connection);
   return {
     ...app,
-    deps,
     profile,
     appMetadata,
     user: (id) => users.findById(id).lean<User>(),
