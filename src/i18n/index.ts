@@ -1,23 +1,27 @@
 // Page language: the OIDC ui_locales parameter wins (the relying party knows its user's language), then the
 // browser's Accept-Language, then English.
 import { accountMessages } from './messages/account.ts';
+import { accountMfaMessages } from './messages/account-mfa.ts';
 import { authMessages } from './messages/auth.ts';
 import { da } from './messages/da.ts';
 import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
 import { mailMessages } from './messages/mail.ts';
+import { mfaMessages } from './messages/mfa.ts';
 import { pl } from './messages/pl.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
   | keyof typeof authMessages.en
   | keyof typeof accountMessages.en
   | keyof typeof mailMessages.en
-  | keyof typeof securityMessages.en;
+  | keyof typeof securityMessages.en
+  | keyof typeof mfaMessages.en
+  | keyof typeof accountMfaMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;
