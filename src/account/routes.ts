@@ -3,14 +3,12 @@
 // JavaScript; every form has a CSRF token, is validated field by field (errors shown next to the field, input
 // kept, status 400, nothing stored), and on success redirects (303) to a page with a one-time "saved" notice.
 import Router from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
 import type { PostalAddress } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
-import { csrf } from '../http/csrf.ts';
-import { formBody } from '../http/form-body.ts';
 import { pageState } from '../http/state.ts';
 import { pickLocale, translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import { describeClaim, describeScope } from '../interaction/describe.ts';
@@ -34,16 +32,10 @@ import {
 } from '../services/profile.ts';
 import type { SessionService } from '../services/sessions.ts';
 import type { UserService } from '../services/users.ts';
-import {
-  clearSessionCookie,
-  completeSignIn,
-  isRecentLogin,
-  readSession,
-  redirectToSignIn,
-  type SignedIn,
-} from './auth.ts';
+import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { ACCOUNT_CLIENT_ID } from './client.ts';
-import { allowImages, renderAccountPage, renderPublicPage, setFlash, type Flash, type Section } from './view.ts';
+import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
+import { allowImages, formatDate, formatTime, plural, renderPublicPage } from './view.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
 // password-policy.ts): only what the account center uses.
@@ -90,26 +82,10 @@ export interface AccountDeps {
   removeAppMetadata: (accountId: string) => Promise<void>;
 }
 
-const FORM_ERROR = 400;
 const MAX_EMAIL = 254;
 const MAX_PASSWORD = 1024;
 const MAX_ID = 128;
 const DELETE_WORD = 'DELETE';
-
-type Body = Record<string, unknown>;
-const bodyOf = (ctx: Context): Body => (ctx.request.body ?? {}) as Body;
-const meta = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
-const str = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.length <= max ? value : undefined);
-
-function seeOther(ctx: Context, location: string, flash?: Flash): void {
-  if (flash) setFlash(ctx, flash);
-  ctx.status = 303;
-  ctx.redirect(location);
-}
-
-function accountOf(ctx: Context): SignedIn {
-  return ctx.state.account as SignedIn;
-}
 
 const emailSchema = z
   .string({ error: 'account.error.invalid' })
@@ -129,45 +105,7 @@ export function accountRouter(deps: AccountDeps): Router {
   const { config, logger } = deps;
   const router = new Router({ prefix: '/account' });
 
-  /**
-   * Pages for a signed-in account only. Without a session: sign in, then come back (to `back` for a form post,
-   * whose input cannot survive the round trip). `recent`: the sign-in must be younger than reauthMaxAgeSeconds.
-   */
-  function signedIn(opts: { back?: string; recent?: boolean } = {}): Middleware {
-    return async (ctx: Context, next: Next) => {
-      pageState(ctx).retryUrl = opts.back ?? ctx.path;
-      const account = await readSession(ctx, { provider: deps.provider, users: deps.profile });
-      const returnTo = opts.back ?? ctx.originalUrl;
-      if (!account) {
-        return redirectToSignIn(ctx, config, { returnTo, locale: pickLocale(undefined, ctx.get('accept-language')) });
-      }
-      if (opts.recent && !isRecentLogin(account, config.reauthMaxAgeSeconds)) {
-        return redirectToSignIn(ctx, config, { returnTo, reauthenticate: true, locale: account.locale });
-      }
-      ctx.state.account = account;
-      await deps.sessions.touch({ uid: account.uid, accountId: account.accountId, ...meta(ctx) });
-      await next();
-    };
-  }
-
-  const get = (path: string, opts: { recent?: boolean }, handler: (ctx: Context, account: SignedIn) => Promise<void> | void) =>
-    router.get(path, csrf(), signedIn(opts), (ctx) => handler(ctx, accountOf(ctx)));
-
-  const post = (
-    path: string,
-    opts: { back: string; recent?: boolean },
-    handler: (ctx: Context, account: SignedIn, body: Body) => Promise<void> | void,
-  ) => router.post(path, formBody(), csrf(), signedIn(opts), (ctx) => handler(ctx, accountOf(ctx), bodyOf(ctx)));
-
-  const render = (
-    ctx: Context,
-    account: SignedIn,
-    view: string,
-    section: Section,
-    title: MessageKey,
-    data: Record<string, unknown> = {},
-    status?: number,
-  ) => renderAccountPage(ctx, config, account, view, { section, title, data, status });
+  const { get, post, render } = accountPages(router, deps);
 
   // --- signing in and out -------------------------------------------------------------------------------------
 
@@ -574,28 +512,8 @@ export function accountRouter(deps: AccountDeps): Router {
   return router;
 }
 
-/** "1 device" / "3 devices" (and Polish few/many) through Intl.PluralRules and keys <base>.one|few|many|other. */
-function plural(locale: Locale, base: 'account.overview.sessions' | 'account.overview.apps', count: number): string {
-  const category = new Intl.PluralRules(locale).select(count);
-  const form = category === 'one' || category === 'few' || category === 'many' ? category : 'other';
-  return translator(locale)(`${base}.${form}`, { count: String(count) });
-}
-
 function addressLines(a: PostalAddress): string[] {
   const lines = (a.street_address ?? '').split('\n').filter(Boolean);
   const town = [a.postal_code, a.locality].filter(Boolean).join(' ');
   return [...lines, town, a.region ?? '', a.country ?? ''].filter(Boolean);
-}
-
-function formatter(account: SignedIn, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const timeZone = account.user.zoneinfo && timeZones().has(account.user.zoneinfo) ? account.user.zoneinfo : undefined;
-  return new Intl.DateTimeFormat(account.locale, { ...options, ...(timeZone ? { timeZone } : {}) });
-}
-
-function formatTime(date: Date, account: SignedIn): string {
-  return formatter(account, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
-}
-
-function formatDate(date: Date, account: SignedIn): string {
-  return formatter(account, { dateStyle: 'medium' }).format(date);
 }

@@ -3,8 +3,9 @@
 // https origin.
 import type { Context } from 'koa';
 import type { Config } from '../config/index.ts';
-import type { Locale, MessageKey } from '../i18n/index.ts';
+import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import { renderPage } from '../http/views.ts';
+import { timeZones } from '../services/profile.ts';
 import type { SignedIn } from './auth.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls } from './client.ts';
 
@@ -108,4 +109,31 @@ export function allowImages(ctx: Context, urls: (string | undefined)[]): void {
   const present = new Set(current.split(/\s+/));
   directives[index] = [current, ...[...origins].filter((o) => !present.has(o))].join(' ');
   ctx.response.set(CSP_HEADER, directives.join('; '));
+}
+
+// --- dates and counts in the customer's language (and time zone, when the profile names one) ------------------
+
+function formatter(account: SignedIn, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const timeZone = account.user.zoneinfo && timeZones().has(account.user.zoneinfo) ? account.user.zoneinfo : undefined;
+  return new Intl.DateTimeFormat(account.locale, { ...options, ...(timeZone ? { timeZone } : {}) });
+}
+
+export function formatTime(date: Date, account: SignedIn): string {
+  return formatter(account, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+export function formatDate(date: Date, account: SignedIn): string {
+  return formatter(account, { dateStyle: 'medium' }).format(date);
+}
+
+/** Message keys `<base>` that come in the forms <base>.one|few|many|other. */
+export type PluralBase = {
+  [K in MessageKey]: K extends `${infer B}.other` ? (`${B}.one` | `${B}.few` | `${B}.many` extends MessageKey ? B : never) : never;
+}[MessageKey];
+
+/** "1 device" / "3 devices" (and Polish few/many) through Intl.PluralRules; `{count}` in the text is the number. */
+export function plural(locale: Locale, base: PluralBase, count: number): string {
+  const category = new Intl.PluralRules(locale).select(count);
+  const form = category === 'one' || category === 'few' || category === 'many' ? category : 'other';
+  return translator(locale)(`${base}.${form}`, { count: String(count) });
 }
