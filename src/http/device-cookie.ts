@@ -1,0 +1,38 @@
+// The device cookie: a random id that lets the risk engine (src/services/risk.ts) recognise a browser it has seen
+// before, and lets a customer trust that browser for a while.
+// - 128 random bits, signed with the app's keys (app.keys = config.cookieKeys): an id an attacker invents fails.
+// - httpOnly and SameSite=Lax; 400 days, the longest lifetime browsers keep; re-set at every sign-in so an active
+//   browser keeps its id.
+// - Over TLS it is named __Host-ciam_device: the browser then refuses it unless this exact host set it with Secure and
+//   Path=/, so a sibling sub-domain cannot plant an id it knows ("cookie tossing") and later ride on the trust the
+//   customer gives that browser.
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/; // 16 bytes, base64url
+const MAX_AGE_MS = 400 * 86_400_000;
+
+export function deviceCookieName(secure: boolean): string {
+  return secure ? '__Host-ciam_device' : 'ciam_device';
+}
+
+/** The browser's device id, if it sent a valid signed one. Never sets anything. */
+export function deviceIdOf(ctx: Context): string | undefined {
+  const value = ctx.cookies.get(deviceCookieName(ctx.secure), { signed: true });
+  return value && ID_PATTERN.test(value) ? value : undefined;
+}
+
+/** The browser's device id; a new one when it has none. Either way the cookie is (re-)set for another 400 days. */
+export function ensureDeviceId(ctx: Context): string {
+  const id = deviceIdOf(ctx) ?? randomBytes(16).toString('base64url');
+  ctx.cookies.set(deviceCookieName(ctx.secure), id, {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    path: '/',
+    maxAge: MAX_AGE_MS,
+    overwrite: true,
+  });
+  return id;
+}
