@@ -1,0 +1,414 @@
+// Adaptive sign-in: decides, after the password was right, whether this sign-in also needs a second factor.
+//
+// HOW A SIGN-IN IS SCORED
+// Each rule below that matches adds its weight to the score; the customer is asked for a second factor when the
+// score reaches the threshold (default 50). All numbers are operator settings (RiskRules); these are the defaults.
+//
+//   new_device         30  The browser has no device cookie, or one this account has not signed in with during the
+//                          last networkMemoryDays (90). The device cookie is a random id the provider sets for 400
+//                          days (src/http/device-cookie.ts); clearing cookies or a private window makes a new device.
+//   new_network        15  The account has not completed a sign-in from this network (IPv4 /24, IPv6 /48) during the
+//                          last networkMemoryDays (90). Mobile and home networks change: on its own this is weak.
+//   impossible_travel  60  The distance between the place of the account's last completed sign-in and this one,
+//                          divided by the time between them, is above travelKmh (900 km/h, an airliner). Places come
+//                          from the offline geo lookup (src/services/geo.ts) and are rough: both places' accuracy
+//                          radii are subtracted from the distance first, so a country-level guess cannot make a
+//                          drive look like a flight. Off when no geo lookup is configured, and skipped when either
+//                          address has no known place (private networks, unknown ranges).
+//   recent_failures    30  At least failureCount (3) wrong passwords were tried on this account during the last
+//                          failureWindowSeconds (3600), from anywhere: someone may be guessing it. An attempt is on
+//                          the account when it was recorded with the account, or typed the login name the account
+//                          used in a password attempt during the window. A later successful sign-in does not wipe
+//                          them out; they simply age out of the window.
+//   ip_velocity        40  At least ipAccounts (5) different login names (typed e-mail addresses, accounts or not)
+//                          were tried from this address (IPv4 address, IPv6 /64) during the last ipWindowSeconds
+//                          (3600): credential stuffing. Large NATs (offices, mobile carriers) can trip it, which is
+//                          why it does not reach the threshold alone.
+//   breached_password  50  The password the customer just typed is known from a breach (the caller checks it and
+//                          passes the flag). Reaches the threshold alone.
+//
+// So with the defaults: a first sign-in from a new device on a new network (45) is not asked; a new device after
+// three wrong passwords (60), a breached password (50) and impossible travel (60) are; credential stuffing from one
+// address (40) is asked together with any other signal.
+//
+// TRUSTED DEVICES
+// After a second factor, the customer may trust the device for a number of days (trustDevice). A trusted device
+// skips the second factor whatever the score — the device cookie is then itself the second thing the customer has —
+// until the trust expires; the score and its reasons are still computed and audited. "Sign out everywhere" and
+// account deletion forget all devices (forgetDevices / forgetAccount), ending every trust.
+//
+// WHAT IS AUDITED
+// Every assessment writes one audit row 'risk.assessed' (reason = the decision) with details
+// { score, threshold, reasons, decision, signals }: decision is 'mfa', 'allow' or 'trusted_device'; signals holds the
+// counts behind the rules (failures, ipAccounts) and, when places were compared, the travel (km after the accuracy
+// allowance, hours, km/h and the two countries). That is how an operator learns why a customer was asked.
+// Trusting a device writes 'device.trusted'.
+//
+// WHAT IS STORED (src/db/models/risk.ts)
+// No IP address and no device id in clear: addresses and networks are HMACs under a key derived from the data
+// encryption key, places are rounded to 0.1° with the country. Attempts are kept for the longer of the two windows,
+// sign-ins networkMemoryDays, devices networkMemoryDays after last use (or until their trust ends, if later). Expired
+// rows are ignored on read and removed by sweepExpired() where no TTL index exists.
+//
+// Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
+// → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Connection } from 'mongoose';
+import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
+import {
+  knownDeviceModel,
+  loginAttemptModel,
+  signInModel,
+  type CoarseGeo,
+  type KnownDeviceRecord,
+  type SignInRecord,
+} from '../db/models/risk.ts';
+import type { AuditLog } from './audit.ts';
+import type { GeoLookup } from './geo.ts';
+
+export const RISK_REASONS = ['new_device', 'new_network', 'impossible_travel', 'recent_failures', 'ip_velocity', 'breached_password'] as const;
+export type RiskReason = (typeof RISK_REASONS)[number];
+
+export interface RiskRules {
+  /** Score at which a second factor is demanded. */
+  threshold: number;
+  weights: Record<RiskReason, number>;
+  /** Wrong passwords on the account within failureWindowSeconds that make recent_failures. */
+  failureCount: number;
+  failureWindowSeconds: number;
+  /** Distinct login names from one address within ipWindowSeconds that make ip_velocity. */
+  ipAccounts: number;
+  ipWindowSeconds: number;
+  /** Speed between the last completed sign-in's place and this one above which travel is impossible. */
+  travelKmh: number;
+  /** How long a network, a device and a sign-in's place are remembered. */
+  networkMemoryDays: number;
+}
+
+export const DEFAULT_RISK_RULES: Readonly<RiskRules> = Object.freeze({
+  threshold: 50,
+  weights: Object.freeze({
+    new_device: 30,
+    new_network: 15,
+    impossible_travel: 60,
+    recent_failures: 30,
+    ip_velocity: 40,
+    breached_password: 50,
+  }),
+  failureCount: 3,
+  failureWindowSeconds: 3600,
+  ipAccounts: 5,
+  ipWindowSeconds: 3600,
+  travelKmh: 900,
+  networkMemoryDays: 90,
+});
+
+export interface RiskInput {
+  accountId: string;
+  ip: string;
+  deviceId?: string;
+  breachedPassword?: boolean;
+  clientId?: string;
+  userAgent?: string;
+}
+
+export interface RiskAssessment {
+  score: number;
+  threshold: number;
+  reasons: RiskReason[];
+  mfa: boolean;
+  trustedDevice: boolean;
+}
+
+export type RiskDecision = 'mfa' | 'allow' | 'trusted_device';
+
+export interface RiskEngine {
+  /** Scores a sign-in whose first factor just succeeded; a trusted device (trustDevice, not expired) ⇒ mfa false with
+   *  trustedDevice true. Audits 'risk.assessed' with score, threshold, reasons and the decision. */
+  assess(input: RiskInput): Promise<RiskAssessment>;
+  /** Every password attempt (success or failure) by login name (typed e-mail, normalised) with its account when known.
+   *  A failure recorded without its account still counts for it once the account signs in with that login name. */
+  recordAttempt(input: { loginName: string; accountId?: string; ip: string; success: boolean }): Promise<void>;
+  /** A completed sign-in: remembers device, network (IPv4 /24, IPv6 /48, stored as HMAC) and geo location (when known). */
+  recordSignIn(input: { accountId: string; ip: string; deviceId?: string }): Promise<void>;
+  /** Lets this device skip the second factor for `days`; audits device.trusted. */
+  trustDevice(accountId: string, deviceId: string, days: number): Promise<void>;
+  /** Forgets the account's devices, ending every trust ("sign out everywhere"). */
+  forgetDevices(accountId: string): Promise<void>;
+  /** Forgets everything about the account: devices, sign-ins and its password attempts (account deletion). */
+  forgetAccount(accountId: string): Promise<void>;
+  sweepExpired(): Promise<number>;
+  ensureIndexes(): Promise<{ ttl: boolean }>;
+}
+
+export interface RiskEngineDeps {
+  conn: Connection;
+  /** The data encryption key: the HMAC key is derived from it (HKDF, info "risk-signals"). */
+  key: Buffer;
+  /** Without it, impossible_travel is off and no places are stored. */
+  geo?: GeoLookup;
+  rules?: Partial<RiskRules>;
+  audit: Pick<AuditLog, 'record'>;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const DUPLICATE_KEY = 11000;
+const EARTH_RADIUS_KM = 6371;
+
+const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
+/** The defaults overlaid with the operator's settings; throws on a value that would make a rule meaningless. */
+export function resolveRiskRules(rules: Partial<RiskRules> = {}): RiskRules {
+  const resolved: RiskRules = { ...DEFAULT_RISK_RULES, ...rules, weights: { ...DEFAULT_RISK_RULES.weights, ...rules.weights } };
+  const numbers: [string, number][] = [
+    ['threshold', resolved.threshold],
+    ...RISK_REASONS.map((r): [string, number] => [`weights.${r}`, resolved.weights[r]]),
+  ];
+  for (const [name, value] of numbers) {
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`risk rule ${name} must be a number >= 0`);
+  }
+  for (const name of ['failureCount', 'failureWindowSeconds', 'ipAccounts', 'ipWindowSeconds', 'travelKmh', 'networkMemoryDays'] as const) {
+    const value = resolved[name];
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`risk rule ${name} must be a positive number`);
+  }
+  return resolved;
+}
+
+export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
+  const { conn, geo, audit } = deps;
+  const now = deps.now ?? Date.now;
+  const rules = resolveRiskRules(deps.rules);
+  const memoryMs = rules.networkMemoryDays * DAY_MS;
+  const attemptTtlMs = Math.max(rules.failureWindowSeconds, rules.ipWindowSeconds) * 1000;
+
+  const attempts = loginAttemptModel(conn);
+  const signIns = signInModel(conn);
+  const devices = knownDeviceModel(conn);
+
+  const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'risk-signals', 32));
+  // Domain-separated by the first part; \0 cannot occur inside the parts that precede the last one.
+  const mac = (...parts: string[]) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
+  const loginKey = (loginName: string) => mac('login', normaliseLoginName(loginName));
+  const ipKey = (ip: string) => mac('ip', velocityKeyOf(ip));
+  const networkKey = (accountId: string, ip: string) => mac('network', accountId, networkOf(ip));
+  const deviceKey = (accountId: string, deviceId: string) => mac('device', accountId, deviceId);
+
+  const newId = () => randomBytes(16).toString('base64url');
+  const live = (at: number) => ({ expiresAt: { $gt: new Date(at) } });
+
+  function placeOf(ip: string): CoarseGeo | undefined {
+    const point = geo?.lookup(ip);
+    if (!point) return undefined;
+    const place: CoarseGeo = { lat: round1(point.lat), lon: round1(point.lon) };
+    if (point.country) place.country = point.country;
+    if (point.accuracyKm !== undefined) place.accuracyKm = Math.round(point.accuracyKm);
+    return place;
+  }
+
+  // Upserts race on FerretDB (no atomic upsert): the loser of two inserts of one _id sees 11000 and simply retries,
+  // now as an update of the winner's row.
+  async function upsertDevice(_id: string, update: Record<string, unknown>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await devices.updateOne({ _id }, update, { upsert: true });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err) || attempt > 0) throw err;
+      }
+    }
+  }
+
+  async function travelFrom(accountId: string, place: CoarseGeo | undefined, at: number) {
+    if (!place) return undefined;
+    const last = await signIns
+      .findOne({ accountId, geo: { $exists: true }, at: { $gt: new Date(at - memoryMs) }, ...live(at) })
+      .sort({ at: -1 })
+      .lean<SignInRecord>();
+    if (!last?.geo) return undefined;
+    const km = Math.max(0, distanceKm(last.geo, place) - (last.geo.accuracyKm ?? 0) - (place.accuracyKm ?? 0));
+    const hours = Math.max(0, at - last.at.getTime()) / 3_600_000;
+    const kmh = hours > 0 ? km / hours : km > 0 ? Infinity : 0;
+    return { km: Math.round(km), hours: Math.round(hours * 100) / 100, kmh, from: last.geo.country, to: place.country };
+  }
+
+  // A wrong password usually arrives without its account (the sign-in does not look the account up to say "wrong"),
+  // so failures count by account and by the login names this account signed in with during the window.
+  async function recentFailures(accountId: string, at: number): Promise<number> {
+    const window = { at: { $gt: new Date(at - rules.failureWindowSeconds * 1000) }, ...live(at) };
+    const names = await attempts.distinct('loginKey', { accountId, ...window });
+    return attempts.countDocuments({ success: false, ...window, $or: [{ accountId }, { loginKey: { $in: names } }] });
+  }
+
+  return {
+    async assess(input) {
+      const { accountId, ip, deviceId } = input;
+      const at = now();
+      const since = (ms: number) => new Date(at - ms);
+
+      const [device, knownNetwork, failures, names, travel] = await Promise.all([
+        deviceId ? devices.findOne({ _id: deviceKey(accountId, deviceId), ...live(at) }).lean<KnownDeviceRecord>() : null,
+        signIns.exists({ accountId, networkKey: networkKey(accountId, ip), at: { $gt: since(memoryMs) }, ...live(at) }),
+        recentFailures(accountId, at),
+        attempts.distinct('loginKey', { ipKey: ipKey(ip), at: { $gt: since(rules.ipWindowSeconds * 1000) }, ...live(at) }),
+        travelFrom(accountId, placeOf(ip), at),
+      ]);
+
+      const matched: Record<RiskReason, boolean> = {
+        new_device: !device || device.lastSeenAt.getTime() <= at - memoryMs,
+        new_network: !knownNetwork,
+        impossible_travel: travel !== undefined && travel.kmh > rules.travelKmh,
+        recent_failures: failures >= rules.failureCount,
+        ip_velocity: names.length >= rules.ipAccounts,
+        breached_password: input.breachedPassword === true,
+      };
+      const reasons = RISK_REASONS.filter((r) => matched[r]);
+      const score = reasons.reduce((sum, r) => sum + rules.weights[r], 0);
+      const trustedDevice = (device?.trustedUntil?.getTime() ?? 0) > at;
+      const mfa = !trustedDevice && score >= rules.threshold;
+      const decision: RiskDecision = trustedDevice ? 'trusted_device' : mfa ? 'mfa' : 'allow';
+
+      const signals: Record<string, unknown> = { failures, ipAccounts: names.length };
+      if (travel) signals.travel = { ...travel, kmh: Number.isFinite(travel.kmh) ? Math.round(travel.kmh) : null };
+      await audit.record({
+        type: 'risk.assessed',
+        outcome: 'success',
+        accountId,
+        clientId: input.clientId,
+        ip,
+        userAgent: input.userAgent,
+        reason: decision,
+        details: { score, threshold: rules.threshold, reasons, decision, signals },
+      });
+      return { score, threshold: rules.threshold, reasons, mfa, trustedDevice };
+    },
+
+    async recordAttempt({ loginName, accountId, ip, success }) {
+      const at = now();
+      await attempts.create({
+        _id: newId(),
+        ...(accountId ? { accountId } : {}),
+        loginKey: loginKey(loginName),
+        ipKey: ipKey(ip),
+        success,
+        at: new Date(at),
+        expiresAt: new Date(at + attemptTtlMs),
+      });
+    },
+
+    async recordSignIn({ accountId, ip, deviceId }) {
+      const at = now();
+      const place = placeOf(ip);
+      await signIns.create({
+        _id: newId(),
+        accountId,
+        networkKey: networkKey(accountId, ip),
+        ...(place ? { geo: place } : {}),
+        at: new Date(at),
+        expiresAt: new Date(at + memoryMs),
+      });
+      if (deviceId) {
+        await upsertDevice(deviceKey(accountId, deviceId), {
+          $set: { accountId, lastSeenAt: new Date(at) },
+          $setOnInsert: { firstSeenAt: new Date(at) },
+          // A trusted device keeps its row at least until the trust ends.
+          $max: { expiresAt: new Date(at + memoryMs) },
+        });
+      }
+    },
+
+    async trustDevice(accountId, deviceId, days) {
+      if (!Number.isFinite(days) || days <= 0) throw new TypeError('trust period must be a positive number of days');
+      const at = now();
+      const trustedUntil = new Date(at + days * DAY_MS);
+      await upsertDevice(deviceKey(accountId, deviceId), {
+        $set: { accountId, lastSeenAt: new Date(at), trustedUntil },
+        $setOnInsert: { firstSeenAt: new Date(at) },
+        $max: { expiresAt: new Date(Math.max(trustedUntil.getTime(), at + memoryMs)) },
+      });
+      await audit.record({ type: 'device.trusted', outcome: 'success', accountId, details: { days, trustedUntil } });
+    },
+
+    async forgetDevices(accountId) {
+      await devices.deleteMany({ accountId });
+    },
+
+    async forgetAccount(accountId) {
+      await Promise.all([devices.deleteMany({ accountId }), signIns.deleteMany({ accountId }), attempts.deleteMany({ accountId })]);
+    },
+
+    async sweepExpired() {
+      const cutoff = { expiresAt: { $lte: new Date(now()) } };
+      const results = await Promise.all([attempts.deleteMany(cutoff), signIns.deleteMany(cutoff), devices.deleteMany(cutoff)]);
+      return results.reduce((sum, r) => sum + r.deletedCount, 0);
+    },
+
+    async ensureIndexes() {
+      const models = [attempts, signIns, devices];
+      for (const model of models) await model.createIndexes();
+      const db = conn.db;
+      if (!db) throw new Error('database connection is not open');
+      return ensureExpiryIndexes(models.map((m) => db.collection<ExpiringRow>(m.collection.collectionName)));
+    },
+  };
+}
+
+/** Login names as typed: case, surrounding space and Unicode composition do not make another name. */
+function normaliseLoginName(name: string): string {
+  return name.normalize('NFC').trim().toLowerCase();
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Great-circle distance (haversine). */
+export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = (d: number) => (d * Math.PI) / 180;
+  const dLat = rad(b.lat - a.lat);
+  const dLon = rad(b.lon - a.lon);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+type ParsedIp = { v: 4; parts: number[] } | { v: 6; parts: number[] };
+
+/** IPv4 as 4 bytes, IPv6 as 8 hextets; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address. */
+export function parseIp(input: string): ParsedIp | undefined {
+  const ip = input.trim().split('%')[0] ?? '';
+  const version = isIP(ip);
+  if (version === 4) return { v: 4, parts: ip.split('.').map(Number) };
+  if (version !== 6) return undefined;
+  let text = ip.toLowerCase();
+  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [b0, b1, b2, b3] = dotted.slice(2).map(Number) as [number, number, number, number];
+    text = `${dotted[1]}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const hex = (s: string) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
+  const left = hex(head);
+  const right = tail === undefined ? [] : hex(tail);
+  const parts = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  if (parts.slice(0, 5).every((p) => p === 0) && parts[5] === 0xffff) {
+    const [hi = 0, lo = 0] = parts.slice(6);
+    return { v: 4, parts: [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff] };
+  }
+  return { v: 6, parts };
+}
+
+const hextets = (parts: number[], count: number) => parts.slice(0, count).map((p) => p.toString(16)).join(':');
+
+/** The network an address belongs to for "known network": IPv4 /24, IPv6 /48. */
+export function networkOf(ip: string): string {
+  const parsed = parseIp(ip);
+  if (!parsed) return `?${ip}`;
+  return parsed.v === 4 ? `${parsed.parts.slice(0, 3).join('.')}.0/24` : `${hextets(parsed.parts, 3)}::/48`;
+}
+
+/** What counts as "one address" for ip_velocity: the IPv4 address, or the IPv6 /64 (one host usually has a whole /64). */
+export function velocityKeyOf(ip: string): string {
+  const parsed = parseIp(ip);
+  if (!parsed) return `?${ip}`;
+  return parsed.v === 4 ? parsed.parts.join('.') : `${hextets(parsed.parts, 4)}::/64`;
+}
