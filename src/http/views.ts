@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ejs, { type TemplateFunction } from 'ejs';
 import { translator, type Locale, type MessageKey, type Translate } from '../i18n/index.ts';
-import { stylesheetHref } from './assets.ts';
+import { scriptHref, stylesheetHref } from './assets.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -57,7 +57,8 @@ export function renderView(
 ): string {
   const t = translator(locale);
   const heading = t(titleOf(view, title));
-  const body = template(`pages/${view}`)({ ...data, t, locale, pageTitle: heading });
+  // scriptHref: the few pages that need a script (passkeys) include it by its versioned URL.
+  const body = template(`pages/${view}`)({ ...data, t, locale, pageTitle: heading, scriptHref });
   return template('layout')({ lang: locale, title: heading, body, stylesheet: stylesheetHref() });
 }
 
