@@ -18,14 +18,24 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /**
+   * ISSUER (and `url`) is http://localhost:PORT instead of http://127.0.0.1:PORT, still listening on 127.0.0.1 only:
+   * WebAuthn refuses IP addresses as relying party ids, and browsers treat localhost as a secure context.
+   */
+  localhost?: boolean;
+}
+
 export async function startTestApp(
   env: Record<string, string> = {},
   routers: (services: Services) => Router[] = () => [],
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const smtp = await startTestSmtp();
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = options.localhost ? 'localhost' : '127.0.0.1';
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     ISSUER: url,
