@@ -17,13 +17,19 @@ export type MailTemplate =
   | 'password-reset-unknown'
   | 'password-changed'
   | 'email-change-verify'
-  | 'email-changed';
+  | 'email-changed'
+  | 'mfa-code'
+  | 'recovery-code-used'
+  | 'factor-added'
+  | 'factor-removed';
 
 /**
  * data per template: verify-email, password-reset, email-change-verify {code, link, minutes?};
  * signup-existing {signInLink, resetLink}; password-reset-unknown {signupLink}; password-changed {resetLink?};
- * email-changed {newEmail} (sent to the old address). `minutes` defaults to config.codes.ttlSeconds; `resetLink`
- * to `${issuer}/recover`. Every *Link must be an absolute http(s) URL.
+ * email-changed {newEmail} (sent to the old address); mfa-code {code, minutes?}; recovery-code-used {remaining,
+ * securityLink?}; factor-added, factor-removed {factor, securityLink?} (factor: "Authenticator app", "+49 ••• ••12", a
+ * passkey's name). `minutes` defaults to config.codes.ttlSeconds; `resetLink` to `${issuer}/recover`; `securityLink`
+ * to `${issuer}/account/security`. Every *Link must be an absolute http(s) URL.
  */
 export interface MailMessage {
   to: string;
@@ -61,11 +67,26 @@ export const MAIL_TEMPLATES = [
   'password-changed',
   'email-change-verify',
   'email-changed',
+  'mfa-code',
+  'recovery-code-used',
+  'factor-added',
+  'factor-removed',
 ] as const satisfies readonly MailTemplate[];
 
 interface TemplateSpec {
   /** Message key prefix in src/i18n/messages/mail.ts. */
-  keys: 'mail.verifyEmail' | 'mail.signupExisting' | 'mail.passwordReset' | 'mail.passwordResetUnknown' | 'mail.passwordChanged' | 'mail.emailChangeVerify' | 'mail.emailChanged';
+  keys:
+    | 'mail.verifyEmail'
+    | 'mail.signupExisting'
+    | 'mail.passwordReset'
+    | 'mail.passwordResetUnknown'
+    | 'mail.passwordChanged'
+    | 'mail.emailChangeVerify'
+    | 'mail.emailChanged'
+    | 'mail.mfaCode'
+    | 'mail.recoveryCodeUsed'
+    | 'mail.factorAdded'
+    | 'mail.factorRemoved';
   required: readonly string[];
   /** Carries a code: shows its expiry and tags the message with the OTP-Token header. */
   code?: boolean;
@@ -79,6 +100,10 @@ const TEMPLATES: Record<MailTemplate, TemplateSpec> = {
   'password-changed': { keys: 'mail.passwordChanged', required: [] },
   'email-change-verify': { keys: 'mail.emailChangeVerify', required: ['code', 'link'], code: true },
   'email-changed': { keys: 'mail.emailChanged', required: ['newEmail'] },
+  'mfa-code': { keys: 'mail.mfaCode', required: ['code'], code: true },
+  'recovery-code-used': { keys: 'mail.recoveryCodeUsed', required: ['remaining'] },
+  'factor-added': { keys: 'mail.factorAdded', required: ['factor'] },
+  'factor-removed': { keys: 'mail.factorRemoved', required: ['factor'] },
 };
 
 const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));
@@ -117,6 +142,7 @@ function validate(msg: MailMessage): Record<string, string> {
     if (typeof value !== 'string') throw new TypeError(`mail data.${name} must be a string`);
     if (/link$/i.test(name) && !isWebUrl(value)) throw new TypeError(`mail data.${name} must be an absolute http(s) URL`);
     if (name === 'minutes' && !/^[1-9]\d{0,5}$/.test(value)) throw new TypeError('mail data.minutes must be a positive whole number');
+    if (name === 'remaining' && !/^(0|[1-9]\d{0,2})$/.test(value)) throw new TypeError('mail data.remaining must be a whole number');
   }
   return data;
 }
@@ -136,9 +162,12 @@ export function codeMinutes(ttlSeconds: number): number {
   return Math.max(1, Math.floor(ttlSeconds / 60));
 }
 
-function expiryKey(locale: Locale, minutes: number): MessageKey {
-  const form = new Intl.PluralRules(locale).select(minutes);
-  return form === 'one' || form === 'few' || form === 'many' ? `mail.code.expires.${form}` : 'mail.code.expires.other';
+type PluralMessage = 'mail.code.expires' | 'mail.recoveryCodeUsed.remaining';
+
+/** The plural form of `prefix` for `count` (keys <prefix>.one/few/many/other exist in every language). */
+function pluralKey(locale: Locale, prefix: PluralMessage, count: number): MessageKey {
+  const form = new Intl.PluralRules(locale).select(count);
+  return form === 'one' || form === 'few' || form === 'many' ? `${prefix}.${form}` : `${prefix}.other`;
 }
 
 /** Renders a message without sending it (the mailer's own first step; exported for tests and previews). */
@@ -148,6 +177,7 @@ export function renderMail(config: MailerConfig, msg: MailMessage): RenderedMail
   const minutes = data.minutes ?? (config.codes ? String(codeMinutes(config.codes.ttlSeconds)) : undefined);
   const vars: Record<string, string> = {
     resetLink: `${config.issuer}/recover`,
+    securityLink: `${config.issuer}/account/security`,
     ...data,
     productName: config.productName,
     email: msg.to,
@@ -155,8 +185,9 @@ export function renderMail(config: MailerConfig, msg: MailMessage): RenderedMail
   };
   const translate = translator(msg.locale);
   const t = (key: MessageKey, extra?: Record<string, string>) => translate(key, extra ? { ...vars, ...extra } : vars);
-  const expiry = spec.code && minutes !== undefined ? t(expiryKey(msg.locale, Number(minutes))) : '';
-  const it = { t, data: vars, expiry, lang: msg.locale };
+  const expiry = spec.code && minutes !== undefined ? t(pluralKey(msg.locale, 'mail.code.expires', Number(minutes))) : '';
+  const plural = (prefix: PluralMessage, count: string) => t(pluralKey(msg.locale, prefix, Number(count)));
+  const it = { t, plural, data: vars, expiry, lang: msg.locale };
 
   const subject = t(`${spec.keys}.subject`);
   const footer = t('mail.footer');

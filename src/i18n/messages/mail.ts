@@ -1,6 +1,7 @@
 // E-mail copy (views/emails). {productName} and {email} (the recipient) are always available; templates add their
-// own data ({newEmail}, {minutes}). "mail.code.expires.*" are the plural forms of Intl.PluralRules (Polish needs
-// one/few/many; the other languages repeat "other").
+// own data ({newEmail}, {minutes}, {factor}, {remaining}). "mail.code.expires.*" and "*.remaining.*" are the plural
+// forms of Intl.PluralRules (Polish needs one/few/many; the other languages repeat "other").
+// "sms.*" are the text messages (src/auth/factors.ts): short, one segment where the alphabet allows, no links.
 import { defineMessages } from '../define.ts';
 
 export const mailMessages = defineMessages({
@@ -68,6 +69,40 @@ export const mailMessages = defineMessages({
     'mail.emailChanged.next': 'From now on, sign in with {newEmail}. We will send messages about your account to that address only.',
     'mail.emailChanged.notYou':
       'If you did not make this change, someone else may have access to your account. Contact {productName} support straight away.',
+
+    'mail.security.button': 'Review sign-in security',
+
+    'mail.mfaCode.subject': 'Your {productName} security code',
+    'mail.mfaCode.heading': 'Your security code',
+    'mail.mfaCode.intro': 'To confirm that it is you, enter this code in {productName}:',
+    'mail.mfaCode.notYou':
+      'If you did not just sign in or change your sign-in settings, someone else may know your password. Change it straight away.',
+
+    'mail.recoveryCodeUsed.subject': 'A recovery code was used for your {productName} account',
+    'mail.recoveryCodeUsed.heading': 'A recovery code was used',
+    'mail.recoveryCodeUsed.intro':
+      'One of your recovery codes was just used to sign in to your {productName} account ({email}). It cannot be used again.',
+    'mail.recoveryCodeUsed.remaining.one': 'You have {remaining} recovery code left.',
+    'mail.recoveryCodeUsed.remaining.few': 'You have {remaining} recovery codes left.',
+    'mail.recoveryCodeUsed.remaining.many': 'You have {remaining} recovery codes left.',
+    'mail.recoveryCodeUsed.remaining.other': 'You have {remaining} recovery codes left.',
+    'mail.recoveryCodeUsed.none': 'You have no recovery codes left. Create new ones in your sign-in security settings.',
+    'mail.recoveryCodeUsed.notYou':
+      'If this was not you, someone knows your password and has one of your recovery codes. Change your password and create new recovery codes straight away:',
+
+    'mail.factorAdded.subject': 'A sign-in method was added to your {productName} account',
+    'mail.factorAdded.heading': 'New sign-in method added',
+    'mail.factorAdded.intro': '{factor} was added as a way to confirm sign-ins to your {productName} account ({email}).',
+    'mail.factorAdded.notYou':
+      'If you did not add it, someone else may have access to your account. Remove it and change your password straight away:',
+
+    'mail.factorRemoved.subject': 'A sign-in method was removed from your {productName} account',
+    'mail.factorRemoved.heading': 'Sign-in method removed',
+    'mail.factorRemoved.intro': '{factor} can no longer be used to confirm sign-ins to your {productName} account ({email}).',
+    'mail.factorRemoved.notYou':
+      'If you did not remove it, someone else may have access to your account. Change your password and check your sign-in methods straight away:',
+
+    'sms.code': '{code} is your {productName} code. It expires in {minutes} min. Never share it.',
   },
   de: {
     'mail.footer': 'Dies ist eine automatische Nachricht von {productName} an {email}.',
@@ -136,6 +171,41 @@ export const mailMessages = defineMessages({
     'mail.emailChanged.next': 'Melden Sie sich ab jetzt mit {newEmail} an. Nachrichten zu Ihrem Konto senden wir nur noch an diese Adresse.',
     'mail.emailChanged.notYou':
       'Wenn Sie diese Änderung nicht vorgenommen haben, hat möglicherweise jemand anderes Zugriff auf Ihr Konto. Wenden Sie sich sofort an den Support von {productName}.',
+
+    'mail.security.button': 'Anmeldesicherheit prüfen',
+
+    'mail.mfaCode.subject': 'Ihr Sicherheitscode für {productName}',
+    'mail.mfaCode.heading': 'Ihr Sicherheitscode',
+    'mail.mfaCode.intro': 'Geben Sie diesen Code bei {productName} ein, um zu bestätigen, dass Sie es sind:',
+    'mail.mfaCode.notYou':
+      'Wenn Sie sich nicht gerade angemeldet oder Ihre Anmeldeeinstellungen geändert haben, kennt möglicherweise jemand anderes Ihr Passwort. Ändern Sie es sofort.',
+
+    'mail.recoveryCodeUsed.subject': 'Für Ihr Konto bei {productName} wurde ein Wiederherstellungscode verwendet',
+    'mail.recoveryCodeUsed.heading': 'Ein Wiederherstellungscode wurde verwendet',
+    'mail.recoveryCodeUsed.intro':
+      'Mit einem Ihrer Wiederherstellungscodes hat sich soeben jemand bei Ihrem Konto bei {productName} ({email}) angemeldet. Dieser Code ist jetzt verbraucht.',
+    'mail.recoveryCodeUsed.remaining.one': 'Sie haben noch {remaining} Wiederherstellungscode.',
+    'mail.recoveryCodeUsed.remaining.few': 'Sie haben noch {remaining} Wiederherstellungscodes.',
+    'mail.recoveryCodeUsed.remaining.many': 'Sie haben noch {remaining} Wiederherstellungscodes.',
+    'mail.recoveryCodeUsed.remaining.other': 'Sie haben noch {remaining} Wiederherstellungscodes.',
+    'mail.recoveryCodeUsed.none':
+      'Sie haben keine Wiederherstellungscodes mehr. Erstellen Sie neue in Ihren Einstellungen zur Anmeldesicherheit.',
+    'mail.recoveryCodeUsed.notYou':
+      'Wenn Sie das nicht waren, kennt jemand Ihr Passwort und besitzt einen Ihrer Wiederherstellungscodes. Ändern Sie sofort Ihr Passwort und erstellen Sie neue Wiederherstellungscodes:',
+
+    'mail.factorAdded.subject': 'Ihrem Konto bei {productName} wurde eine Anmeldemethode hinzugefügt',
+    'mail.factorAdded.heading': 'Neue Anmeldemethode hinzugefügt',
+    'mail.factorAdded.intro': '{factor} wurde Ihrem Konto bei {productName} ({email}) als Möglichkeit hinzugefügt, Anmeldungen zu bestätigen.',
+    'mail.factorAdded.notYou':
+      'Wenn Sie das nicht waren, hat möglicherweise jemand anderes Zugriff auf Ihr Konto. Entfernen Sie die Methode und ändern Sie sofort Ihr Passwort:',
+
+    'mail.factorRemoved.subject': 'Aus Ihrem Konto bei {productName} wurde eine Anmeldemethode entfernt',
+    'mail.factorRemoved.heading': 'Anmeldemethode entfernt',
+    'mail.factorRemoved.intro': '{factor} kann nicht mehr verwendet werden, um Anmeldungen bei Ihrem Konto bei {productName} ({email}) zu bestätigen.',
+    'mail.factorRemoved.notYou':
+      'Wenn Sie das nicht waren, hat möglicherweise jemand anderes Zugriff auf Ihr Konto. Ändern Sie sofort Ihr Passwort und prüfen Sie Ihre Anmeldemethoden:',
+
+    'sms.code': '{code} ist Ihr Code für {productName}. Gültig für {minutes} Min. Geben Sie ihn niemals weiter.',
   },
   da: {
     'mail.footer': 'Dette er en automatisk besked fra {productName} til {email}.',
@@ -203,6 +273,40 @@ export const mailMessages = defineMessages({
     'mail.emailChanged.next': 'Fremover skal du logge ind med {newEmail}. Vi sender kun beskeder om din konto til den adresse.',
     'mail.emailChanged.notYou':
       'Hvis du ikke selv har foretaget ændringen, kan en anden have adgang til din konto. Kontakt supporten hos {productName} med det samme.',
+
+    'mail.security.button': 'Gennemgå loginsikkerhed',
+
+    'mail.mfaCode.subject': 'Din sikkerhedskode til {productName}',
+    'mail.mfaCode.heading': 'Din sikkerhedskode',
+    'mail.mfaCode.intro': 'Indtast denne kode hos {productName} for at bekræfte, at det er dig:',
+    'mail.mfaCode.notYou':
+      'Hvis du ikke lige har logget ind eller ændret dine loginindstillinger, kender en anden måske din adgangskode. Skift den med det samme.',
+
+    'mail.recoveryCodeUsed.subject': 'Der er brugt en gendannelseskode til din konto hos {productName}',
+    'mail.recoveryCodeUsed.heading': 'Der er brugt en gendannelseskode',
+    'mail.recoveryCodeUsed.intro':
+      'En af dine gendannelseskoder er lige blevet brugt til at logge ind på din konto hos {productName} ({email}). Den kan ikke bruges igen.',
+    'mail.recoveryCodeUsed.remaining.one': 'Du har {remaining} gendannelseskode tilbage.',
+    'mail.recoveryCodeUsed.remaining.few': 'Du har {remaining} gendannelseskoder tilbage.',
+    'mail.recoveryCodeUsed.remaining.many': 'Du har {remaining} gendannelseskoder tilbage.',
+    'mail.recoveryCodeUsed.remaining.other': 'Du har {remaining} gendannelseskoder tilbage.',
+    'mail.recoveryCodeUsed.none': 'Du har ingen gendannelseskoder tilbage. Opret nye i dine indstillinger for loginsikkerhed.',
+    'mail.recoveryCodeUsed.notYou':
+      'Hvis det ikke var dig, kender en anden din adgangskode og har en af dine gendannelseskoder. Skift din adgangskode, og opret nye gendannelseskoder med det samme:',
+
+    'mail.factorAdded.subject': 'Der er tilføjet en loginmetode til din konto hos {productName}',
+    'mail.factorAdded.heading': 'Ny loginmetode tilføjet',
+    'mail.factorAdded.intro': '{factor} er tilføjet som en måde at bekræfte login på din konto hos {productName} ({email}).',
+    'mail.factorAdded.notYou':
+      'Hvis det ikke var dig, kan en anden have adgang til din konto. Fjern metoden, og skift din adgangskode med det samme:',
+
+    'mail.factorRemoved.subject': 'Der er fjernet en loginmetode fra din konto hos {productName}',
+    'mail.factorRemoved.heading': 'Loginmetode fjernet',
+    'mail.factorRemoved.intro': '{factor} kan ikke længere bruges til at bekræfte login på din konto hos {productName} ({email}).',
+    'mail.factorRemoved.notYou':
+      'Hvis det ikke var dig, kan en anden have adgang til din konto. Skift din adgangskode, og kontrollér dine loginmetoder med det samme:',
+
+    'sms.code': '{code} er din kode til {productName}. Den udløber om {minutes} min. Del den aldrig.',
   },
   pl: {
     'mail.footer': 'To automatyczna wiadomość z usługi {productName} wysłana na adres {email}.',
@@ -270,5 +374,40 @@ export const mailMessages = defineMessages({
       'Od teraz loguj się, używając adresu {newEmail}. Wiadomości dotyczące konta będziemy wysyłać tylko na ten adres.',
     'mail.emailChanged.notYou':
       'Jeśli to nie Ty, ktoś inny może mieć dostęp do Twojego konta. Niezwłocznie skontaktuj się z pomocą techniczną usługi {productName}.',
+
+    'mail.security.button': 'Sprawdź bezpieczeństwo logowania',
+
+    'mail.mfaCode.subject': 'Twój kod bezpieczeństwa do usługi {productName}',
+    'mail.mfaCode.heading': 'Twój kod bezpieczeństwa',
+    'mail.mfaCode.intro': 'Wpisz ten kod w usłudze {productName}, aby potwierdzić, że to Ty:',
+    'mail.mfaCode.notYou':
+      'Jeśli to nie Ty właśnie się logujesz lub zmieniasz ustawienia logowania, ktoś inny może znać Twoje hasło. Natychmiast je zmień.',
+
+    'mail.recoveryCodeUsed.subject': 'Użyto kodu zapasowego do Twojego konta w usłudze {productName}',
+    'mail.recoveryCodeUsed.heading': 'Użyto kodu zapasowego',
+    'mail.recoveryCodeUsed.intro':
+      'Jeden z Twoich kodów zapasowych został właśnie użyty do zalogowania się na Twoje konto w usłudze {productName} ({email}). Nie można go użyć ponownie.',
+    'mail.recoveryCodeUsed.remaining.one': 'Został Ci {remaining} kod zapasowy.',
+    'mail.recoveryCodeUsed.remaining.few': 'Zostały Ci {remaining} kody zapasowe.',
+    'mail.recoveryCodeUsed.remaining.many': 'Zostało Ci {remaining} kodów zapasowych.',
+    'mail.recoveryCodeUsed.remaining.other': 'Zostało Ci {remaining} kodu zapasowego.',
+    'mail.recoveryCodeUsed.none': 'Nie masz już kodów zapasowych. Utwórz nowe w ustawieniach bezpieczeństwa logowania.',
+    'mail.recoveryCodeUsed.notYou':
+      'Jeśli to nie Ty, ktoś zna Twoje hasło i ma jeden z Twoich kodów zapasowych. Natychmiast zmień hasło i utwórz nowe kody zapasowe:',
+
+    'mail.factorAdded.subject': 'Do Twojego konta w usłudze {productName} dodano metodę logowania',
+    'mail.factorAdded.heading': 'Dodano nową metodę logowania',
+    'mail.factorAdded.intro': 'Do Twojego konta w usłudze {productName} ({email}) dodano metodę potwierdzania logowania: {factor}.',
+    'mail.factorAdded.notYou':
+      'Jeśli to nie Ty, ktoś inny może mieć dostęp do Twojego konta. Natychmiast usuń tę metodę i zmień hasło:',
+
+    'mail.factorRemoved.subject': 'Z Twojego konta w usłudze {productName} usunięto metodę logowania',
+    'mail.factorRemoved.heading': 'Usunięto metodę logowania',
+    'mail.factorRemoved.intro':
+      'Z Twojego konta w usłudze {productName} ({email}) usunięto metodę potwierdzania logowania: {factor}. Nie można jej już używać.',
+    'mail.factorRemoved.notYou':
+      'Jeśli to nie Ty, ktoś inny może mieć dostęp do Twojego konta. Natychmiast zmień hasło i sprawdź swoje metody logowania:',
+
+    'sms.code': '{code} to Twój kod do usługi {productName}. Wygaśnie za {minutes} min. Nikomu go nie podawaj.',
   },
 });

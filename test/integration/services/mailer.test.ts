@@ -20,6 +20,10 @@ const DATA: Record<MailTemplate, Record<string, string>> = {
   'password-changed': { resetLink: `${base}/recover` },
   'email-change-verify': { code: '007007', link: `${base}/account/email/verify?ref=Ref3&code=007007` },
   'email-changed': { newEmail: 'renamed@example.org' },
+  'mfa-code': { code: '123123' },
+  'recovery-code-used': { remaining: '1', securityLink: `${base}/account/security` },
+  'factor-added': { factor: 'Authenticator app', securityLink: `${base}/account/security` },
+  'factor-removed': { factor: '+49 ••• ••12', securityLink: `${base}/account/security` },
 };
 const LINK_FIELD: Partial<Record<MailTemplate, string>> = {
   'verify-email': 'link',
@@ -28,6 +32,9 @@ const LINK_FIELD: Partial<Record<MailTemplate, string>> = {
   'password-reset-unknown': 'signupLink',
   'password-changed': 'resetLink',
   'email-change-verify': 'link',
+  'recovery-code-used': 'securityLink',
+  'factor-added': 'securityLink',
+  'factor-removed': 'securityLink',
 };
 
 function capture() {

@@ -21,6 +21,10 @@ const SAMPLE_DATA: Record<MailTemplate, Record<string, string>> = {
   'password-changed': {},
   'email-change-verify': { code: '000042', link: LINK },
   'email-changed': { newEmail: 'new.address@example.org' },
+  'mfa-code': { code: '424242' },
+  'recovery-code-used': { remaining: '3' },
+  'factor-added': { factor: 'Authenticator app' },
+  'factor-removed': { factor: '+49 ••• ••12' },
 };
 
 const escapeHtml = (s: string) => s.replaceAll('&', '&amp;');
