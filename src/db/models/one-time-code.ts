@@ -1,6 +1,7 @@
-// One-time codes (e-mail verification, password reset, e-mail change) and the rows that make their use countable.
-// Nothing here is readable on its own: the code is stored as an HMAC, the subject as an HMAC (so the raw collection
-// names no e-mail address), and the subject and payload are sealed with the data encryption key.
+// One-time codes (e-mail verification, password reset, e-mail change, MFA codes by SMS and e-mail) and the rows
+// that make their use countable. Nothing here is readable on its own: the code is stored as an HMAC, the subject as
+// an HMAC (so the raw collection names no e-mail address), and the subject and payload are sealed with the data
+// encryption key.
 //
 // FerretDB's conditional updates are not atomic under concurrency, so "at most N failed guesses" and "used once"
 // are not counters: each attempt inserts a row whose `_id` is `<codeId>:<slot>` (slots 0..maxAttempts-1), and the
@@ -8,7 +9,8 @@
 // exactly one insert per slot wins.
 import { Schema, type Connection, type Model } from 'mongoose';
 
-export const CODE_PURPOSES = ['signup', 'verify-email', 'password-reset', 'email-change'] as const;
+// 'mfa-code': a sign-in challenge sent by SMS or e-mail; 'factor-enroll': proves a new phone or address reaches the customer.
+export const CODE_PURPOSES = ['signup', 'verify-email', 'password-reset', 'email-change', 'mfa-code', 'factor-enroll'] as const;
 export type CodePurpose = (typeof CODE_PURPOSES)[number];
 
 export interface OneTimeCodeRecord {
