@@ -1,7 +1,9 @@
 // Deleting an account from the account center: everything that lets anyone act as the customer goes first
-// (sessions, grants, tokens, pending codes), then the data apps stored on the profile, then the account record.
+// (sessions, grants, tokens, pending codes, second factors), then the data apps stored on the profile, then the
+// account record.
 // Each step is idempotent, so a failure part-way leaves an account that can simply be deleted again.
 // (Erasure from every store — audit records pseudonymised, exports — is the GDPR work still to come.)
+import type { FactorService } from '../auth/factors.ts';
 import type { AuditLog } from './audit.ts';
 import type { GrantService } from './grants.ts';
 import type { ProfileService } from './profile.ts';
@@ -12,6 +14,7 @@ export interface AccountDeletionDeps {
   sessions: Pick<SessionService, 'revokeAll' | 'forgetAccount'>;
   grants: Pick<GrantService, 'removeAll'>;
   codes: { revokeSubject(subject: string): Promise<void> };
+  factors: Pick<FactorService, 'removeAll'>;
   removeAppMetadata: (accountId: string) => Promise<void>;
   audit: Pick<AuditLog, 'record'>;
 }
@@ -25,6 +28,7 @@ export async function deleteAccount(
   const rows = await deps.grants.removeAll(accountId);
   await deps.sessions.forgetAccount(accountId);
   await deps.codes.revokeSubject(accountId);
+  await deps.factors.removeAll(accountId);
   await deps.removeAppMetadata(accountId);
   const deleted = await deps.profile.deleteUser(accountId);
   if (deleted) {
