@@ -175,11 +175,7 @@ export function createTotp(deps: TotpDeps): TotpService {
       if (step === undefined) return { ok: false, reason: 'invalid' };
 
       const { factorId } = pending;
-      // The confirming code is used up: it cannot sign in a second time right after.
-      if (!(await claimStep(factorId, step))) {
-        // The same form posted twice: the first post stored the factor, the second is not an error.
-        return (await factors.exists({ _id: factorId, accountId })) ? { ok: true, factorId } : { ok: false, reason: 'invalid' };
-      }
+      // The factor id travels in the token: of racing posts of one form, exactly one insert stores the factor.
       try {
         await factors.create({
           _id: factorId,
@@ -192,8 +188,11 @@ export function createTotp(deps: TotpDeps): TotpService {
         });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // The same form posted twice: the first post stored the factor, the second is not an error.
         return { ok: true, factorId };
       }
+      // The confirming code is used up: it cannot sign in a second time right after (lastStep refuses it too).
+      await claimStep(factorId, step);
       await audit.record({ type: 'factor.added', outcome: 'success', accountId, details: { factorType: 'totp', factorId } });
       return { ok: true, factorId };
     },
