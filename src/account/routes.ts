@@ -6,6 +6,11 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
+import type { FactorService } from '../auth/factors.ts';
+import type { PasskeyService } from '../auth/passkeys.ts';
+import type { RecoveryCodes } from '../auth/recovery-codes.ts';
+import type { TotpService } from '../auth/totp.ts';
+import type { FactorType } from '../auth/types.ts';
 import type { Config } from '../config/index.ts';
 import type { PostalAddress } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
@@ -35,6 +40,7 @@ import type { UserService } from '../services/users.ts';
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { ACCOUNT_CLIENT_ID } from './client.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
+import { securityRoutes } from './security.ts';
 import { allowImages, formatDate, formatTime, plural, renderPublicPage } from './view.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
@@ -42,7 +48,7 @@ import { allowImages, formatDate, formatTime, plural, renderPublicPage } from '.
 export interface AccountMailer {
   queue(msg: {
     to: string;
-    template: 'password-changed' | 'email-change-verify' | 'email-changed';
+    template: 'password-changed' | 'email-change-verify' | 'email-changed' | 'factor-added' | 'factor-removed';
     locale: Locale;
     data?: Record<string, string>;
   }): void;
@@ -80,6 +86,15 @@ export interface AccountDeps {
   audit: Pick<AuditLog, 'record'>;
   logger: Logger;
   removeAppMetadata: (accountId: string) => Promise<void>;
+  // Sign-in security (security.ts).
+  factors: FactorService;
+  totp: TotpService;
+  passkeys: PasskeyService;
+  recoveryCodes: RecoveryCodes;
+  /** The factor types the operator enabled (config.mfa.factors): only these are offered. */
+  mfaFactors: readonly FactorType[];
+  /** Whether texts can be sent (SmsCourier.enabled): without, phones are not offered even when 'sms' is enabled. */
+  smsEnabled: boolean;
 }
 
 const MAX_EMAIL = 254;
@@ -105,7 +120,8 @@ export function accountRouter(deps: AccountDeps): Router {
   const { config, logger } = deps;
   const router = new Router({ prefix: '/account' });
 
-  const { get, post, render } = accountPages(router, deps);
+  const pages = accountPages(router, deps);
+  const { get, post, render } = pages;
 
   // --- signing in and out -------------------------------------------------------------------------------------
 
@@ -412,6 +428,10 @@ export function accountRouter(deps: AccountDeps): Router {
     seeOther(ctx, '/account', 'account.flash.passwordChanged');
   });
 
+  // --- sign-in security: second factors (security.ts) ----------------------------------------------------------
+
+  securityRoutes(pages, deps);
+
   // --- sessions -----------------------------------------------------------------------------------------------
 
   get('/sessions', {}, async (ctx, account) => {
@@ -500,7 +520,15 @@ export function accountRouter(deps: AccountDeps): Router {
       return renderDelete(ctx, account, { value: echo, error: 'account.delete.error.confirm' }, FORM_ERROR);
     }
     await deleteAccount(
-      { profile: deps.profile, sessions: deps.sessions, grants: deps.grants, codes: deps.codes, removeAppMetadata: deps.removeAppMetadata, audit: deps.audit },
+      {
+        profile: deps.profile,
+        sessions: deps.sessions,
+        grants: deps.grants,
+        codes: deps.codes,
+        factors: deps.factors,
+        removeAppMetadata: deps.removeAppMetadata,
+        audit: deps.audit,
+      },
       account.accountId,
       meta(ctx),
     );

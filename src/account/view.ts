@@ -22,6 +22,9 @@ export const FLASHES = [
   'account.flash.sessionsEnded',
   'account.flash.appRevoked',
   'account.flash.nothingChanged',
+  'account.mfa.flash.added',
+  'account.mfa.flash.removed',
+  'account.mfa.flash.renamed',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 
@@ -38,7 +41,7 @@ function takeFlash(ctx: Context): Flash | undefined {
   return (FLASHES as readonly string[]).includes(value) ? (value as Flash) : undefined;
 }
 
-export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'sessions' | 'apps' | 'delete';
+export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'sessions' | 'apps' | 'delete';
 
 export const NAV: readonly { section: Section; href: string; label: MessageKey }[] = [
   { section: 'overview', href: '/account', label: 'account.nav.overview' },
@@ -46,6 +49,7 @@ export const NAV: readonly { section: Section; href: string; label: MessageKey }
   { section: 'addresses', href: '/account/addresses', label: 'account.nav.addresses' },
   { section: 'email', href: '/account/email', label: 'account.nav.email' },
   { section: 'password', href: '/account/password', label: 'account.nav.password' },
+  { section: 'security', href: '/account/security', label: 'account.mfa.nav' },
   { section: 'sessions', href: '/account/sessions', label: 'account.nav.sessions' },
   { section: 'apps', href: '/account/apps', label: 'account.nav.apps' },
   { section: 'delete', href: '/account/delete', label: 'account.nav.delete' },
