@@ -1,7 +1,18 @@
 // The account center in headless Chromium: every page under the strict CSP (images from an https origin are the
 // one widening), without console errors, with labelled controls, and laid out at phone and desktop width
-// (screenshots in test-artifacts/screenshots/account-*.png).
-import { a11yProblems, allProblems, atWidths, launchBrowser, newPage, type Browser, type Page } from '../../support/browser.ts';
+// (screenshots in test-artifacts/screenshots/account-*.png). Passkeys are created through the page's own script
+// with Chromium's virtual authenticator.
+import { generate } from 'otplib';
+import {
+  a11yProblems,
+  addVirtualAuthenticator,
+  allProblems,
+  atWidths,
+  launchBrowser,
+  newPage,
+  type Browser,
+  type Page,
+} from '../../support/browser.ts';
 import { connectShop, startAccountApp, type AccountApp, PASSWORD } from './helpers.ts';
 
 let app: AccountApp;
@@ -15,12 +26,18 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(`${app.url}/account`);
+async function signIn(page: Page, email: string, on = app): Promise<void> {
+  await page.goto(`${on.url}/account`);
   await page.fill('input[name="email"]', email);
   await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForURL(`${app.url}/account`), page.click('form[action$="/login"] button[type="submit"]')]);
+  await Promise.all([page.waitForURL(`${on.url}/account`), page.click('form[action$="/login"] button[type="submit"]')]);
 }
+
+const noOverflow = (page: Page) =>
+  page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+    return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+  });
 
 describe('account center in a browser', () => {
   it('renders every page cleanly at phone and desktop width', async () => {
@@ -78,11 +95,7 @@ describe('account center in a browser', () => {
       await page.setViewportSize({ width: 390, height: 844 });
       for (const [path] of pages) {
         await page.goto(`${app.url}${path}`);
-        const overflow = await page.evaluate(() => {
-          const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
-          return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
-        });
-        expect([path, overflow]).toEqual([path, 0]);
+        expect([path, await noOverflow(page)]).toEqual([path, 0]);
       }
       expect(allProblems(page)).toEqual([]);
     } finally {
@@ -104,4 +117,78 @@ describe('account center in a browser', () => {
       await page.context().close();
     }
   }, 30_000);
+});
+
+describe('sign-in security in a browser', () => {
+  // WebAuthn needs a host name: this app is reached as http://localhost:PORT (a secure context, RP ID localhost).
+  let local: AccountApp;
+  beforeAll(async () => {
+    local = await startAccountApp({}, { localhost: true });
+  }, 60_000);
+  afterAll(() => local?.close());
+
+  it('adds a passkey through the page’s script and an authenticator app, and renders every page cleanly', async () => {
+    const user = await local.createUser('browser-mfa@example.com', { name: 'Kirsten Sørensen' });
+    const page = await newPage(browser);
+    try {
+      const authenticator = await addVirtualAuthenticator(page);
+      await signIn(page, user.email, local);
+
+      await page.goto(`${local.url}/account/security/passkeys/new`);
+      expect(await a11yProblems(page)).toEqual([]);
+      await atWidths(page, 'account-security-passkey');
+      await page.fill('input[name="name"]', 'Test laptop');
+      await Promise.all([page.waitForURL(`${local.url}/account/security`), page.click('form[data-webauthn="register"] button[type="submit"]')]);
+      expect(await page.locator('.flash').textContent()).toContain('The second step has been added.');
+      const [credential] = await authenticator.credentials();
+      expect(credential).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
+      expect(await local.services.factors.list(user.id)).toEqual([expect.objectContaining({ type: 'passkey', label: 'Test laptop' })]);
+
+      await page.goto(`${local.url}/account/security/totp`);
+      expect(await page.locator('figure.qr svg').count()).toBe(1);
+      const secret = (await page.locator('code.secret').textContent())?.replace(/\s/g, '') ?? '';
+      await atWidths(page, 'account-security-totp');
+      await page.fill('input[name="code"]', '000000');
+      await Promise.all([page.waitForLoadState(), page.click('form[action="/account/security/totp"] button[type="submit"]')]);
+      expect(await page.locator('.field-error').count()).toBe(1);
+      expect(await a11yProblems(page)).toEqual([]);
+      await atWidths(page, 'account-security-totp-error');
+      await page.fill('input[name="code"]', await generate({ secret }));
+      await Promise.all([page.waitForURL(`${local.url}/account/security`), page.click('form[action="/account/security/totp"] button[type="submit"]')]);
+
+      await page.goto(`${local.url}/account/security/recovery`);
+      await Promise.all([page.waitForLoadState(), page.click('form[action="/account/security/recovery"] button[type="submit"]')]);
+      expect(await page.locator('.recovery-codes li').count()).toBe(10);
+      expect(await a11yProblems(page)).toEqual([]);
+      await atWidths(page, 'account-security-recovery-codes');
+
+      const pages: [string, string][] = [
+        ['/account/security', 'account-security'],
+        ['/account/security/phone', 'account-security-phone'],
+        ['/account/security/email', 'account-security-email'],
+        ['/account/security/recovery', 'account-security-recovery'],
+      ];
+      for (const [path, name] of pages) {
+        const res = await page.goto(`${local.url}${path}`);
+        expect([path, res?.status()]).toEqual([path, 200]);
+        expect([path, await a11yProblems(page)]).toEqual([path, []]);
+        await atWidths(page, name);
+      }
+      // The code page, shown after the e-mail code was sent.
+      await page.goto(`${local.url}/account/security/email`);
+      await Promise.all([page.waitForLoadState(), page.click('form[action="/account/security/email"] button[type="submit"]')]);
+      expect(await page.locator('input[name="code"]').count()).toBe(1);
+      expect(await a11yProblems(page)).toEqual([]);
+      await atWidths(page, 'account-security-code');
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const [path] of [...pages, ['/account/security/totp'], ['/account/security/passkeys/new']]) {
+        await page.goto(`${local.url}${path}`);
+        expect([path, await noOverflow(page)]).toEqual([path, 0]);
+      }
+      expect(allProblems(page)).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
 });

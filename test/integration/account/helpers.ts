@@ -5,7 +5,7 @@ import { userModel, type User } from '../../../src/db/models/user.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { AppMetadata } from '../../../src/services/app-metadata.ts';
 import type { ProfileService } from '../../../src/services/profile.ts';
-import { startTestApp, type TestApp } from '../../support/app.ts';
+import { startTestApp, type TestApp, type TestAppOptions } from '../../support/app.ts';
 import { Browser, findForm, forms, textOf, type Page } from '../../support/http.ts';
 
 export interface AccountApp extends TestApp {
@@ -24,9 +24,11 @@ export const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Geck
 export const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
-export async function startAccountApp(env: Record<string, string> = {}): Promise<AccountApp> {
+export async function startAccountApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<AccountApp> {
   // createApp mounts the account center and createServices ensures its client: the app is used as it runs.
-  const app = await startTestApp(env);
+  // The sign-in asks for no second step unless a test says so: these tests sign many accounts in from one address,
+  // which adaptive MFA rightly finds suspicious (test/integration/interaction/mfa*.test.ts is where that is tested).
+  const app = await startTestApp({ MFA_POLICY: 'off', ...env }, () => [], options);
   const { services } = app;
   const { profile, appMetadata } = services;
   await services.clients.create({
