@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { FACTOR_TYPES, type FactorType } from '../auth/types.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -74,6 +75,14 @@ const attributeList = z
   .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
   .pipe(z.array(z.enum(PROFILE_ATTRIBUTES, { message: `each attribute must be one of ${PROFILE_ATTRIBUTES.join(', ')}` })));
 
+export const MFA_POLICIES = ['off', 'adaptive', 'required'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
+
+const factorList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(FACTOR_TYPES, { message: `each factor must be one of ${FACTOR_TYPES.join(', ')}` })).min(1));
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -130,6 +139,23 @@ const schema = z.object({
   REAUTH_MAX_AGE_SECONDS: seconds.default(300),
   APP_METADATA_MAX_BYTES: z.coerce.number().int().min(64).max(65536).default(4096),
   RATE_LIMITS_ENABLED: bool.default(true),
+
+  // Second factors. MFA_POLICY is the default for every client (a client's `mfa_policy` overrides it).
+  MFA_POLICY: z.enum(MFA_POLICIES).default('adaptive'),
+  MFA_FACTORS: factorList.default([...FACTOR_TYPES]),
+  MFA_TRUST_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  RISK_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(50),
+  // Impossible-travel checks load geoip-lite's ~100 MB database; off by default in tests (NODE_ENV=test).
+  RISK_GEOIP: bool.optional(),
+  // SMS through Twilio's Messages API. Without an account SID the SMS factor is not offered (outside production the
+  // text is written to the log instead, so that development works without Twilio).
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' }).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(8).optional(),
+  TWILIO_FROM: z.string().min(3).optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+  TWILIO_API_URL: z.url().optional(),
+  // WebAuthn relying party: the ID is the issuer's host name unless set (a parent domain lets sibling hosts share passkeys).
+  WEBAUTHN_RP_ID: z.string().regex(/^[a-z0-9.-]+$/, { message: 'must be a host name' }).optional(),
 });
 
 export type Env = z.input<typeof schema>;
@@ -176,6 +202,10 @@ export interface Config {
   reauthMaxAgeSeconds: number;
   appMetadataMaxBytes: number;
   rateLimitsEnabled: boolean;
+  mfa: { policy: MfaPolicy; factors: FactorType[]; trustDays: number };
+  risk: { threshold: number; geoip: boolean };
+  twilio: { accountSid?: string; authToken?: string; from?: string; messagingServiceSid?: string; apiUrl?: string };
+  webauthn: { rpId: string; rpName: string; origin: string };
 }
 
 export class ConfigError extends Error {
@@ -246,6 +276,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
 
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
 
+  const twilioProblems = [
+    e.TWILIO_ACCOUNT_SID && !e.TWILIO_AUTH_TOKEN && 'TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID',
+    e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID && 'TWILIO_FROM: required with TWILIO_ACCOUNT_SID (or TWILIO_MESSAGING_SERVICE_SID)',
+  ].filter((p): p is string => typeof p === 'string');
+  if (twilioProblems.length) throw new ConfigError(twilioProblems);
+  const issuerUrl = new URL(issuer);
+  const rpId = e.WEBAUTHN_RP_ID ?? issuerUrl.hostname;
+  if (issuerUrl.hostname !== rpId && !issuerUrl.hostname.endsWith(`.${rpId}`)) {
+    throw new ConfigError([`WEBAUTHN_RP_ID: must be the issuer's host name (${issuerUrl.hostname}) or a parent domain of it`]);
+  }
+
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
@@ -289,5 +330,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appMetadataMaxBytes: e.APP_METADATA_MAX_BYTES,
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
+    mfa: { policy: e.MFA_POLICY, factors: e.MFA_FACTORS, trustDays: e.MFA_TRUST_DAYS },
+    risk: { threshold: e.RISK_THRESHOLD, geoip: e.RISK_GEOIP ?? e.NODE_ENV !== 'test' },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      from: e.TWILIO_FROM,
+      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+      apiUrl: e.TWILIO_API_URL,
+    },
+    webauthn: { rpId, rpName: e.PRODUCT_NAME, origin: issuerUrl.origin },
   });
 }

@@ -1,9 +1,9 @@
 // All of node-oidc-provider's configuration in one place: which features run, how long artifacts live, how accounts
 // and claims are found, how resource servers are described, and which pages render the provider's own screens.
 import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
-import { PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
+import { ACR_VALUES, FACTOR_TYPES } from '../auth/types.ts';
+import { MFA_POLICIES, PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
-import { PASSWORD_ACR } from '../interaction/login.ts';
 import { SCOPE_CLAIMS } from '../services/claims.ts';
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
@@ -37,14 +37,30 @@ export interface ProviderDeps {
 }
 
 // Settings this product adds to a client's registration; unknown ones are refused by oidc-provider.
-const EXTRA_CLIENT_METADATA = ['first_party', 'require_verified_email', 'required_profile_attributes'] as const;
+const EXTRA_CLIENT_METADATA = [
+  'first_party',
+  'require_verified_email',
+  'required_profile_attributes',
+  'mfa_policy',
+  'mfa_factors',
+] as const;
+
+function validateList(key: string, value: unknown, known: readonly string[]): void {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !known.includes(v))) {
+    throw new errors.InvalidClientMetadata(`${key} must be an array of: ${known.join(', ')}`);
+  }
+}
 
 function validateExtraMetadata(key: string, value: unknown): void {
   if (value === undefined) return;
   if (key === 'required_profile_attributes') {
-    const known = PROFILE_ATTRIBUTES as readonly string[];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !known.includes(v))) {
-      throw new errors.InvalidClientMetadata(`${key} must be an array of: ${PROFILE_ATTRIBUTES.join(', ')}`);
+    validateList(key, value, PROFILE_ATTRIBUTES);
+  } else if (key === 'mfa_factors') {
+    validateList(key, value, FACTOR_TYPES);
+    if ((value as unknown[]).length === 0) throw new errors.InvalidClientMetadata(`${key} must name at least one factor`);
+  } else if (key === 'mfa_policy') {
+    if (typeof value !== 'string' || !(MFA_POLICIES as readonly string[]).includes(value)) {
+      throw new errors.InvalidClientMetadata(`${key} must be one of: ${MFA_POLICIES.join(', ')}`);
     }
   } else if (typeof value !== 'boolean') {
     throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
@@ -104,10 +120,13 @@ export function buildConfiguration({
     ],
     claims: {
       ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+      // How and when the customer authenticated, in every id_token: oidc-provider would add them only when the
+      // request asks (acr_values, max_age, the claims parameter), and RPs deciding on step-up need them always.
+      openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'],
       // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
       [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
     },
-    acrValues: [PASSWORD_ACR],
+    acrValues: [...ACR_VALUES],
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     responseTypes: ['code', 'none'],
     pkce: {

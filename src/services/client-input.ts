@@ -2,7 +2,8 @@
 // strength, public/confidential consistency) and turned into oidc-provider client metadata.
 import { z } from 'zod';
 import type { ClientMetadata } from 'oidc-provider';
-import { PROFILE_ATTRIBUTES } from '../config/index.ts';
+import { FACTOR_TYPES } from '../auth/types.ts';
+import { MFA_POLICIES, PROFILE_ATTRIBUTES } from '../config/index.ts';
 import { badRequest } from '../errors.ts';
 
 const absoluteUri = (what: string) =>
@@ -29,6 +30,12 @@ const schema = z
     requiredProfileAttributes: z
       .array(z.string())
       .pipe(z.array(z.enum(PROFILE_ATTRIBUTES, { message: `each attribute must be one of ${PROFILE_ATTRIBUTES.join(", ")}` })))
+      .optional(),
+    // Second factor for this client's sign-ins (else the operator's MFA_POLICY), and which factors it accepts.
+    mfaPolicy: z.enum(MFA_POLICIES, { message: `must be one of ${MFA_POLICIES.join(', ')}` }).optional(),
+    mfaFactors: z
+      .array(z.enum(FACTOR_TYPES, { message: `each factor must be one of ${FACTOR_TYPES.join(', ')}` }))
+      .min(1, { message: 'needs at least one factor' })
       .optional(),
   })
   .strict()
@@ -72,6 +79,8 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     ...(v.firstParty !== undefined && { first_party: v.firstParty }),
     ...(v.requireVerifiedEmail !== undefined && { require_verified_email: v.requireVerifiedEmail }),
     ...(v.requiredProfileAttributes?.length && { required_profile_attributes: [...new Set(v.requiredProfileAttributes)] }),
+    ...(v.mfaPolicy !== undefined && { mfa_policy: v.mfaPolicy }),
+    ...(v.mfaFactors?.length && { mfa_factors: [...new Set(v.mfaFactors)] }),
   };
   return { metadata, isPublic };
 }

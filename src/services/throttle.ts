@@ -23,7 +23,7 @@ import { RateLimiterMongo, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 
-export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery';
+export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery' | 'mfa';
 export interface ThrottleKeys {
   ip: string;
   /** Normalised e-mail or account id. */
@@ -48,6 +48,7 @@ export interface ThrottleLimits {
   signup: ActionLimits;
   verify: ActionLimits;
   recovery: ActionLimits;
+  mfa: ActionLimits;
   /** The n-th block of a key within `memorySeconds` lasts blockSeconds·2^(n-1), at most `maxSeconds`. */
   backoff: { maxSeconds: number; memorySeconds: number };
 }
@@ -64,13 +65,17 @@ export const DEFAULT_LIMITS: ThrottleLimits = {
   // Wrong codes; every code also dies after its own few attempts (one-time-codes).
   verify: { ip: { points: 10, windowSeconds: 900 }, account: { points: 10, windowSeconds: 900 } },
   recovery: { account: { points: 3, windowSeconds: 900 }, ip: { points: 20, windowSeconds: HOUR } },
+  // Wrong second factors (TOTP, recovery, e-mail and SMS codes) per account whose password was right: each sign-in
+  // also has its own small budget (interaction/mfa.ts), this stops a holder of the password from starting over and
+  // over. Ten misses block for 15 minutes, doubling.
+  mfa: { account: { points: 10, windowSeconds: HOUR, blockSeconds: 900 }, ip: { points: 50, windowSeconds: HOUR } },
   backoff: { maxSeconds: HOUR, memorySeconds: 24 * HOUR },
 };
 
 // Actions that count failures: a success ends the run of consecutive failures. Sign-up and recovery count
 // attempts (each sends mail), which a success does not undo.
-const RESET_ON_SUCCESS: ReadonlySet<ThrottleAction> = new Set(['login', 'verify']);
-const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery'];
+const RESET_ON_SUCCESS: ReadonlySet<ThrottleAction> = new Set(['login', 'verify', 'mfa']);
+const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery', 'mfa'];
 const SCOPES = ['ip', 'account'] as const;
 type Scope = (typeof SCOPES)[number];
 
@@ -104,6 +109,7 @@ function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLimits {
     signup: { ...DEFAULT_LIMITS.signup, ...overrides.signup },
     verify: { ...DEFAULT_LIMITS.verify, ...overrides.verify },
     recovery: { ...DEFAULT_LIMITS.recovery, ...overrides.recovery },
+    mfa: { ...DEFAULT_LIMITS.mfa, ...overrides.mfa },
     backoff: { ...DEFAULT_LIMITS.backoff, ...overrides.backoff },
   };
 }

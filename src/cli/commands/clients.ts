@@ -1,12 +1,14 @@
 import { notFound } from '../../errors.ts';
 import { list, noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
+import type { ClientInput } from '../../services/client-input.ts';
 import { command } from '../command.ts';
 
 export const clientsCreate = command({
   usage:
     'clients create --client-id ID [--client-secret S | --public] [--redirect-uri URI]... --grant-type T...\n' +
     '        [--scope "a b"] [--token-endpoint-auth-method M] [--post-logout-redirect-uri URI]...\n' +
-    '        [--response-type T]... [--client-name NAME]',
+    '        [--response-type T]... [--client-name NAME] [--first-party] [--require-verified-email]\n' +
+    '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...',
   options: {
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
@@ -21,6 +23,8 @@ export const clientsCreate = command({
     'first-party': { type: 'boolean' },
     'require-verified-email': { type: 'boolean' },
     'require-attribute': { type: 'string', multiple: true },
+    mfa: { type: 'string' },
+    'mfa-factor': { type: 'string', multiple: true },
   },
   parse(values, positionals) {
     noPositionals(positionals);
@@ -44,6 +48,9 @@ export const clientsCreate = command({
       ...(values['first-party'] === true && { firstParty: true }),
       ...(values['require-verified-email'] === true && { requireVerifiedEmail: true }),
       ...(list(values, 'require-attribute').length > 0 && { requiredProfileAttributes: list(values, 'require-attribute') }),
+      // Checked (with a message naming the allowed values) by the clients service.
+      ...(values.mfa !== undefined && { mfaPolicy: optionalString(values, 'mfa') as ClientInput['mfaPolicy'] }),
+      ...(list(values, 'mfa-factor').length > 0 && { mfaFactors: list(values, 'mfa-factor') as ClientInput['mfaFactors'] }),
     };
   },
   execute: (services, input) => services.clients.create(input),
