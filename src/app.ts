@@ -38,6 +38,15 @@ import { attachSessionTracking, createSessionService, type SessionService } from
 import { createGrantService, type GrantService } from './services/grants.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
+import { createAttemptBudget, type AttemptBudget } from './auth/attempts.ts';
+import { createFactorService, type FactorService } from './auth/factors.ts';
+import { createPasskeys, type PasskeyService } from './auth/passkeys.ts';
+import { createRecoveryCodes, type RecoveryCodes } from './auth/recovery-codes.ts';
+import { createSmsCourier, type SmsCourier } from './auth/sms.ts';
+import { createTotp, type TotpService } from './auth/totp.ts';
+import { createLoginFlows, type LoginFlows } from './interaction/login-flow.ts';
+import { createGeoLookup, type GeoLookup } from './services/geo.ts';
+import { createRiskEngine, type RiskEngine } from './services/risk.ts';
 
 export interface Services {
   config: Config;
@@ -56,6 +65,14 @@ export interface Services {
   grants: GrantService;
   appMetadata: AppMetadata;
   profile: ProfileService;
+  sms: SmsCourier;
+  totp: TotpService;
+  passkeys: PasskeyService;
+  recoveryCodes: RecoveryCodes;
+  factors: FactorService;
+  risk: RiskEngine;
+  attempts: AttemptBudget;
+  flows: LoginFlows;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
   /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
@@ -90,6 +107,36 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const passwordPolicy = createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger });
   const [codeIndexes, throttleIndexes] = await Promise.all([codes.ensureIndexes(), throttle.ensureIndexes()]);
 
+  // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
+  const sms = createSmsCourier({ config: { ...config.twilio, env: config.env }, logger });
+  const totp = createTotp({ conn: db.connection, cipher, issuerName: config.productName, audit });
+  const passkeys = createPasskeys({ conn: db.connection, ...config.webauthn, audit });
+  const recoveryCodes = createRecoveryCodes({ conn: db.connection, key: config.dataEncryptionKey, audit });
+  const factors = createFactorService({
+    conn: db.connection,
+    codes,
+    mailer,
+    sms,
+    passkeys,
+    recoveryCodes,
+    audit,
+    productName: config.productName,
+    cipher,
+    key: config.dataEncryptionKey,
+  });
+  const risk = createRiskEngine({
+    conn: db.connection,
+    key: config.dataEncryptionKey,
+    ...(config.risk.geoip ? { geo: backgroundGeo(logger) } : {}),
+    rules: { threshold: config.risk.threshold },
+    audit,
+  });
+  const attempts = createAttemptBudget({ conn: db.connection });
+  const flows = createLoginFlows({ conn: db.connection });
+  await recoveryCodes.ensureIndexes();
+  const expiring = [totp, passkeys, factors, risk, attempts, flows];
+  const expiringIndexes = await Promise.all(expiring.map((service) => service.ensureIndexes()));
+
   const pages = providerPages({ config, logger });
   const build = async () => {
     const provider = createProvider({
@@ -112,7 +159,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
         };
       },
       pages,
-      policy: { signupEnabled: config.signup.enabled, accountState: (id) => users.accountState(id) },
+      policy: { signupEnabled: config.signup.enabled, mfa: config.mfa, accountState: (id) => users.accountState(id) },
       onFirstPartyConsent: async (ctx, added) => {
         await audit.record({
           type: 'consent.granted',
@@ -155,6 +202,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const stopThrottleSweeper = throttleIndexes.ttl
     ? () => {}
     : startSweeper(() => throttle.sweepExpired(), config.sweepIntervalSeconds, logger);
+  const stopFactorSweepers = expiring
+    .filter((_, i) => !expiringIndexes[i]!.ttl)
+    .map((service) => startSweeper(() => service.sweepExpired(), config.sweepIntervalSeconds, logger));
 
   return {
     config,
@@ -173,6 +223,14 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     grants,
     appMetadata,
     profile,
+    sms,
+    totp,
+    passkeys,
+    recoveryCodes,
+    factors,
+    risk,
+    attempts,
+    flows,
     provider: currentProvider,
     async reloadKeys() {
       const next = await keys.fingerprint();
@@ -186,11 +244,27 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       stopSweeper();
       stopCodeSweeper();
       stopThrottleSweeper();
+      for (const stop of stopFactorSweepers) stop();
       await mailer.drain();
       mailer.close();
       await db.close();
     },
   };
+}
+
+/**
+ * geoip-lite's database takes a moment and ~100 MB to load: the server starts without it, and impossible-travel checks
+ * begin once it is in memory (a lookup before that knows no place, which the risk engine treats as "no signal").
+ */
+function backgroundGeo(logger: Logger): GeoLookup {
+  let ready: GeoLookup | undefined;
+  createGeoLookup().then(
+    (geo) => {
+      ready = geo;
+    },
+    (err: unknown) => logger.error({ err }, 'geo lookup unavailable: impossible-travel checks are off'),
+  );
+  return { lookup: (ip) => ready?.lookup(ip) };
 }
 
 export function createApp(services: Services, extraRouters: Router[] = []): Koa {
@@ -220,6 +294,14 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     codes: services.codes,
     throttle: services.throttle,
     passwordPolicy: services.passwordPolicy,
+    flows: services.flows,
+    factors: services.factors,
+    totp: services.totp,
+    passkeys: services.passkeys,
+    recoveryCodes: services.recoveryCodes,
+    risk: services.risk,
+    attempts: services.attempts,
+    smsEnabled: services.sms.enabled,
     endSessions: (accountId, exceptUid) => services.sessions.revokeAll(accountId, { ...(exceptUid ? { exceptUid } : {}), reason: 'password_reset' }),
     revokeTokens: (accountId) => services.grants.revokeTokens(accountId),
   });
@@ -248,6 +330,12 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     audit: services.audit,
     logger,
     removeAppMetadata: (accountId) => services.appMetadata.remove(accountId),
+    factors: services.factors,
+    totp: services.totp,
+    passkeys: services.passkeys,
+    recoveryCodes: services.recoveryCodes,
+    mfaFactors: config.mfa.factors,
+    smsEnabled: services.sms.enabled,
   });
   app.use(account.routes());
   app.use(account.allowedMethods());

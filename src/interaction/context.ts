@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { pickLocale, type Locale } from '../i18n/index.ts';
 import { clientLink, pageState, webUrl } from '../http/state.ts';
+import { productMetadata, type ProductClientMetadata } from '../oidc/policy.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -21,6 +22,8 @@ export interface LoadedInteraction {
   client: ClientView;
   locale: Locale;
   actions: { login: string; confirm: string; abort: string };
+  /** The client's registration, for this product's settings (first_party, mfa_policy, …: oidc/policy.ts). */
+  metadata: ProductClientMetadata;
 }
 
 export function interactionPath(uid: string): string {
@@ -55,6 +58,7 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
     },
     locale,
     actions: { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` },
+    metadata: productMetadata(client.metadata()),
   };
 }
 

@@ -4,6 +4,10 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { CREATE_PROMPT } from '../oidc/policy.ts';
+import { outcome } from '../auth/requirement.ts';
+import { ensureDeviceId } from '../http/device-cookie.ts';
+import type { RiskEngine } from '../services/risk.ts';
+import type { PasswordPolicy } from '../services/password-policy.ts';
 import type { Throttle } from '../services/throttle.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
@@ -20,10 +24,6 @@ import {
   throttledError,
   type FormError,
 } from './forms.ts';
-
-// The Authentication Context Class of a password sign-in. The provider configuration advertises it in
-// acrValues; a session must carry it, or a client asking for it (acr_values) would be sent to log in forever.
-export const PASSWORD_ACR = 'urn:ciam:acr:pwd';
 
 const loginForm = z.object({
   email: emailField,
@@ -46,15 +46,18 @@ export function parseLogin(body: unknown): { ok: true; value: LoginInput } | { o
 
 export interface LoginPageOptions {
   signupEnabled: boolean;
+  /** "Sign in with a passkey": a fresh WebAuthn challenge for this page (discoverable credentials), when offered. */
+  passkeyOptions?: () => Promise<{ challengeId: string; options: unknown }>;
 }
 
-export function renderLogin(
+export async function renderLogin(
   ctx: Context,
   loaded: LoadedInteraction,
   options: LoginPageOptions,
   form: { email: string; error?: FormError; status?: number } = { email: '' },
-): void {
+): Promise<void> {
   const { details } = loaded;
+  const passkey = options.passkeyOptions ? await options.passkeyOptions() : undefined;
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
   const reauthenticate = !details.prompt.reasons.includes('no_session');
   allowFormAction(ctx, details.params.redirect_uri);
@@ -70,6 +73,7 @@ export function renderLogin(
       reauthenticate,
       signup: options.signupEnabled ? `${interactionPath(loaded.uid)}/signup` : null,
       forgot: `${interactionPath(loaded.uid)}/forgot${form.email ? `?email=${encodeURIComponent(form.email)}` : ''}`,
+      passkey: passkey ? { options: passkey.options, challengeId: passkey.challengeId, action: `${interactionPath(loaded.uid)}/passkey` } : null,
     },
   });
 }
@@ -81,12 +85,20 @@ export function loginHint(loaded: LoadedInteraction): string {
 export async function submitLogin(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: { provider: Provider; users: Pick<UserService, 'authenticate'>; throttle: Throttle; options: LoginPageOptions },
+  deps: {
+    users: Pick<UserService, 'authenticate'>;
+    throttle: Throttle;
+    passwordPolicy: Pick<PasswordPolicy, 'check'>;
+    risk: Pick<RiskEngine, 'recordAttempt'>;
+    options: LoginPageOptions;
+    /** The password was right: decides on a second factor and continues (interaction/mfa.ts afterPassword). */
+    next: (accountId: string, breachedPassword: boolean) => Promise<void>;
+  },
 ): Promise<void> {
   const body = ctx.request.body as Record<string, unknown> | undefined;
   const parsed = parseLogin(body);
   if (!parsed.ok) {
-    renderLogin(ctx, loaded, deps.options, { email: echo(body?.email), error: parsed.error });
+    await renderLogin(ctx, loaded, deps.options, { email: echo(body?.email), error: parsed.error });
     return;
   }
   const { email, password } = parsed.value;
@@ -95,30 +107,42 @@ export async function submitLogin(
   const keys = { ip: meta.ip, account: email.toLowerCase() };
   const gate = await deps.throttle.check('login', keys);
   if (!gate.allowed) {
-    renderLogin(ctx, loaded, deps.options, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
+    await renderLogin(ctx, loaded, deps.options, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
     return;
   }
   const account = await deps.users.authenticate(email, password, { ...meta, clientId: loaded.client.id });
+  await deps.risk.recordAttempt({ loginName: email.toLowerCase(), ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
   if (!account) {
     const verdict = await deps.throttle.fail('login', keys, meta);
     const error: FormError = verdict.allowed ? { key: 'login.error.credentials', field: 'credentials' } : throttledError(ctx, verdict);
-    renderLogin(ctx, loaded, deps.options, { email, error, ...(verdict.allowed ? {} : { status: THROTTLED_STATUS }) });
+    await renderLogin(ctx, loaded, deps.options, { email, error, ...(verdict.allowed ? {} : { status: THROTTLED_STATUS }) });
     return;
   }
   await deps.throttle.succeed('login', keys);
-  await signInAndContinue(ctx, deps.provider, account.accountId);
+  // A password on the common or breached lists is a risk signal: whoever knows it may not be its owner.
+  const verdict = await deps.passwordPolicy.check(password);
+  const breached = !verdict.ok && (verdict.problem === 'common' || verdict.problem === 'breached');
+  await deps.next(account.accountId, breached);
 }
 
 /**
- * Ends the login step with a password sign-in of `accountId` and sends the browser on to the rest of the sign-in.
- * Used by the login form, a completed sign-up and a password reset. `create` is resolved too: a customer sent to sign
- * up (prompt=create) who signs in to an existing account instead has done what was asked.
+ * Ends the login step: `accountId` signed in with `methods` (amr values: ['pwd'] for a password; more after a second
+ * factor, see interaction/mfa.ts), remembered by the risk engine as a sign-in from this device and network, and the
+ * browser sent on to the rest of the sign-in. `create` is resolved too: a customer sent to sign up (prompt=create)
+ * who signs in to an existing account instead has done what was asked.
  */
-export async function signInAndContinue(ctx: Context, provider: Provider, accountId: string): Promise<void> {
-  const returnTo = await provider.interactionResult(
+export async function signInAndContinue(
+  ctx: Context,
+  deps: { provider: Provider; risk: Pick<RiskEngine, 'recordSignIn'> },
+  accountId: string,
+  methods: readonly string[] = ['pwd'],
+): Promise<void> {
+  const { acr, amr } = outcome(methods);
+  await deps.risk.recordSignIn({ accountId, ip: ctx.ip, deviceId: ensureDeviceId(ctx) });
+  const returnTo = await deps.provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId, amr: ['pwd'], acr: PASSWORD_ACR }, [CREATE_PROMPT]: { accountId } },
+    { login: { accountId, amr, acr }, [CREATE_PROMPT]: { accountId } },
     { mergeWithLastSubmission: false },
   );
   ctx.status = 303;

@@ -31,6 +31,7 @@ import {
   type FormError,
 } from './forms.ts';
 import { signInAndContinue } from './login.ts';
+import type { RiskEngine } from '../services/risk.ts';
 
 export interface RecoveryDeps {
   provider: Provider;
@@ -41,6 +42,8 @@ export interface RecoveryDeps {
   throttle: Throttle;
   passwordPolicy: PasswordPolicy;
   audit: Pick<AuditLog, 'record'>;
+  /** Remembers the device and network of the sign-in that follows (risk signals of later sign-ins). */
+  risk: Pick<RiskEngine, 'recordSignIn'>;
   /** Ends every session of the account but the one this sign-in belongs to (oidc-provider resumes into it). */
   endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
   /** Revokes every access and refresh token of the account. */
@@ -213,5 +216,5 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
   await deps.audit.record({ type: 'password.reset', outcome: 'success', accountId: account.id, clientId: loaded.client.id, ...meta });
 
   // The customer proved the mailbox and chose the password: sign them in and carry on with the app's request.
-  await signInAndContinue(ctx, deps.provider, account.id);
+  await signInAndContinue(ctx, deps, account.id);
 }

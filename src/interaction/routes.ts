@@ -10,7 +10,7 @@ import { isSessionNotFound } from '../http/errors.ts';
 import { formBody } from '../http/form-body.ts';
 import { pageState } from '../http/state.ts';
 import type { Logger } from '../log.ts';
-import { CREATE_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
+import { CREATE_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { Mailer } from '../services/mailer.ts';
 import type { OneTimeCodes } from '../services/one-time-codes.ts';
@@ -20,11 +20,25 @@ import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
 import { clientOfInteraction, interactionPath, loadInteraction, type LoadedInteraction } from './context.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
+import {
+  afterPassword,
+  confirmSms,
+  enrollPasskey,
+  enrollSms,
+  enrollTotp,
+  passkeySignIn,
+  renderEnroll,
+  renderMfa,
+  sendMfaCode,
+  verifyMfaCode,
+  verifyMfaPasskey,
+  type MfaDeps,
+} from './mfa.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 
-export interface InteractionDeps {
+export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | 'users' | 'throttle' | 'audit' | 'mailer'> {
   provider: () => Provider;
   users: UserService;
   audit: Pick<AuditLog, 'record'>;
@@ -70,14 +84,21 @@ export function interactionRouter(deps: InteractionDeps): Router {
     }
   }
 
-  const loginOptions = { signupEnabled: deps.config.signup.enabled };
+  const passkeysOffered = deps.config.mfa.factors.includes('passkey');
+  const loginOptions = {
+    signupEnabled: deps.config.signup.enabled,
+    ...(passkeysOffered ? { passkeyOptions: () => deps.passkeys.authenticationOptions() } : {}),
+  };
   const flow = () => ({ ...deps, provider: deps.provider() });
+  // Pages before the second factor are reached with the login prompt still open (a flow exists) or the mfa prompt.
+  const atMfa = (loaded: LoadedInteraction) => loaded.details.prompt.name === MFA_PROMPT || loaded.details.prompt.name === 'login';
 
   router.get('/interaction/:uid', prepare, csrf(), async (ctx) => {
     const loaded = await loadInteraction(ctx, deps.provider());
     const prompt = loaded.details.prompt.name;
     if (prompt === CREATE_PROMPT) return renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
     if (prompt === 'login') return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
+    if (prompt === MFA_PROMPT) return renderMfa(ctx, loaded, flow());
     if (prompt === VERIFY_EMAIL_PROMPT) return renderVerifyEmail(ctx, loaded, flow());
     if (prompt === PROFILE_PROMPT) return renderProfileStep(ctx, loaded);
     if (prompt === 'consent') return renderConsent(ctx, loaded);
@@ -88,7 +109,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   router.get('/interaction/:uid/login', prepare, csrf(), async (ctx) => {
     const loaded = await loadInteraction(ctx, deps.provider());
     if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
+    await renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
   });
 
   router.post('/interaction/:uid/login', prepare, formBody(), csrf(), async (ctx) => {
@@ -96,8 +117,44 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const loaded = await loadInteraction(ctx, provider);
     // A second submit (other tab, back button) after the login already went through: show the current step.
     if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await submitLogin(ctx, loaded, { provider, users: deps.users, throttle: deps.throttle, options: loginOptions });
+    await submitLogin(ctx, loaded, {
+      users: deps.users,
+      throttle: deps.throttle,
+      passwordPolicy: deps.passwordPolicy,
+      risk: deps.risk,
+      options: loginOptions,
+      next: (accountId, breachedPassword) => afterPassword(ctx, loaded, { ...deps, provider }, { accountId, breachedPassword }),
+    });
   });
+
+  router.post('/interaction/:uid/passkey', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!beforeLogin(loaded) || !passkeysOffered) return seeOther(ctx, interactionPath(loaded.uid));
+    await passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
+  });
+
+  // Second factor (and enrollment when the app demands one the customer lacks).
+  const mfaGet = (path: string, handler: (ctx: Context, loaded: LoadedInteraction, deps: MfaDeps) => Promise<void>) =>
+    router.get(`/interaction/:uid/mfa${path}`, prepare, csrf(), async (ctx) => {
+      const loaded = await loadInteraction(ctx, deps.provider());
+      if (!atMfa(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+      await handler(ctx, loaded, flow());
+    });
+  const mfaPost = (path: string, handler: (ctx: Context, loaded: LoadedInteraction, deps: MfaDeps) => Promise<void>) =>
+    router.post(`/interaction/:uid/mfa${path}`, prepare, formBody(), csrf(), async (ctx) => {
+      const loaded = await loadInteraction(ctx, deps.provider());
+      if (!atMfa(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
+      await handler(ctx, loaded, flow());
+    });
+  mfaGet('', (ctx, loaded, d) => renderMfa(ctx, loaded, d));
+  mfaPost('/send', sendMfaCode);
+  mfaPost('/verify', verifyMfaCode);
+  mfaPost('/passkey', verifyMfaPasskey);
+  mfaGet('/enroll', (ctx, loaded, d) => renderEnroll(ctx, loaded, d));
+  mfaPost('/enroll/totp', enrollTotp);
+  mfaPost('/enroll/sms', enrollSms);
+  mfaPost('/enroll/sms/confirm', confirmSms);
+  mfaPost('/enroll/passkey', enrollPasskey);
 
   router.get('/interaction/:uid/signup', prepare, csrf(), async (ctx) => {
     assertSignupEnabled(deps.config);

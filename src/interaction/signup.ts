@@ -37,6 +37,7 @@ import {
   type FormError,
 } from './forms.ts';
 import { signInAndContinue } from './login.ts';
+import type { RiskEngine } from '../services/risk.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
 import type Provider from 'oidc-provider';
 
@@ -49,6 +50,8 @@ export interface SignupDeps {
   throttle: Throttle;
   passwordPolicy: PasswordPolicy;
   audit: Pick<AuditLog, 'record'>;
+  /** Remembers the device and network of the sign-in that follows (risk signals of later sign-ins). */
+  risk: Pick<RiskEngine, 'recordSignIn'>;
   logger: Logger;
 }
 
@@ -241,7 +244,7 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
     throw err;
   }
   await deps.audit.record({ type: 'login.success', outcome: 'success', accountId, clientId: loaded.client.id, reason: 'signup', ...meta });
-  await signInAndContinue(ctx, deps.provider, accountId);
+  await signInAndContinue(ctx, deps, accountId);
 }
 
 export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, deps: SignupDeps): Promise<void> {

@@ -1,15 +1,19 @@
-// Which pages a sign-in passes through, in order: sign-up (when the client sends prompt=create), login, e-mail
+// Which pages a sign-in passes through, in order: sign-up (when the client sends prompt=create), login, a second
+// factor (when the session is weaker than the client or the request demands: step-up, see auth/requirement.ts), e-mail
 // verification (when the client requires a verified address), progressive profiling (attributes the client needs and
 // the customer has not given yet), consent. oidc-provider re-runs every check after each step, so a customer only
 // sees the steps still missing, and an existing session skips straight to what it lacks.
 import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { ProfileAttribute } from '../config/index.ts';
+import { missingLevel, mfaSettings, policyLevel, requestedLevel, type MfaClientMetadata } from '../auth/requirement.ts';
+import type { FactorType } from '../auth/types.ts';
+import type { MfaPolicy, ProfileAttribute } from '../config/index.ts';
 
 const { base, Check, Prompt } = interactionPolicy;
 
 export const CREATE_PROMPT = 'create';
 export const VERIFY_EMAIL_PROMPT = 'verify_email';
 export const PROFILE_PROMPT = 'profile';
+export const MFA_PROMPT = 'mfa';
 
 /** What the policy needs to know about an account; undefined when it does not exist (anymore). */
 export interface AccountState {
@@ -20,11 +24,13 @@ export interface AccountState {
 
 export interface PolicyDeps {
   signupEnabled: boolean;
+  /** The operator's MFA defaults (MFA_POLICY, MFA_FACTORS). */
+  mfa: { policy: MfaPolicy; factors: readonly FactorType[] };
   accountState(accountId: string): Promise<AccountState | undefined>;
 }
 
 /** Client metadata this product adds to the OIDC registration (extraClientMetadata). */
-export interface ProductClientMetadata {
+export interface ProductClientMetadata extends MfaClientMetadata {
   first_party?: boolean;
   require_verified_email?: boolean;
   required_profile_attributes?: ProfileAttribute[];
@@ -76,7 +82,31 @@ export function buildPolicy(deps: PolicyDeps): NonNullable<Configuration['intera
     ),
   );
 
-  policy.splice(loginAt + 1, 0, verifyEmail, profile);
+  // A request for a stronger sign-in than the session has (acr_values, an essential acr claim, a client whose policy
+  // requires MFA) asks for the missing factor only, never for the password again: oidc-provider's own acr checks
+  // would send the customer back to the login page, so they are replaced by this prompt.
+  const login = policy[loginAt]!;
+  login.checks.remove('essential_acrs');
+  login.checks.remove('essential_acr');
+  const needs = (ctx: KoaContextWithOIDC) => {
+    const session = ctx.oidc.session;
+    if (!session?.accountId) return undefined;
+    const settings = mfaSettings(productMetadata(ctx.oidc.client), deps.mfa);
+    const needed = Math.max(requestedLevel(ctx.oidc.params ?? {}, ctx.oidc.claims as Parameters<typeof requestedLevel>[1]), policyLevel(settings));
+    return missingLevel({ acr: session.acr, amr: session.amr }, needed, settings);
+  };
+  const mfa = new Prompt(
+    { name: MFA_PROMPT, requestable: false },
+    new Check(
+      'mfa_required',
+      'a stronger authentication is required',
+      'interaction_required',
+      (ctx) => (needs(ctx) === undefined ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT),
+      (ctx) => ({ level: needs(ctx) }),
+    ),
+  );
+
+  policy.splice(loginAt + 1, 0, mfa, verifyEmail, profile);
   // Requestable: a client may send prompt=create to open the sign-up page instead of the login page.
   if (deps.signupEnabled) policy.splice(loginAt, 0, new Prompt({ name: CREATE_PROMPT, requestable: true }));
   return policy;

@@ -121,7 +121,7 @@ export async function startHarness(): Promise<Harness> {
     provider: () => provider,
     users: users as unknown as UserService,
     audit: { record: async (e) => void audit.push(e) },
-    config: { issuer, signup: { enabled: false, requiredAttributes: [] } } as unknown as Config,
+    config: { issuer, signup: { enabled: false, requiredAttributes: [] }, mfa: { policy: 'off', factors: [], trustDays: 0 } } as unknown as Config,
     logger,
     mailer: { queue: unused('mailer') },
     codes: { issue: unused('codes'), verify: unused('codes'), peek: unused('codes') },
@@ -132,9 +132,23 @@ export async function startHarness(): Promise<Harness> {
       ensureIndexes: async () => ({ ttl: false }),
       sweepExpired: async () => 0,
     },
-    passwordPolicy: { check: unused('passwordPolicy'), minLength: 8, maxLength: 1024 } as unknown as PasswordPolicy,
+    passwordPolicy: { check: async () => ({ ok: true }), minLength: 8, maxLength: 1024 } as unknown as PasswordPolicy,
     endSessions: unused('endSessions'),
     revokeTokens: unused('revokeTokens'),
+    // MFA policy 'off': the risk engine only records; no factor service is reached (test/integration/interaction/mfa.test.ts).
+    risk: {
+      assess: unused('risk.assess'),
+      recordAttempt: async () => {},
+      recordSignIn: async () => {},
+      trustDevice: unused('risk.trustDevice'),
+    },
+    flows: unused('flows') as never,
+    factors: unused('factors') as never,
+    totp: unused('totp') as never,
+    passkeys: unused('passkeys') as never,
+    recoveryCodes: unused('recoveryCodes') as never,
+    attempts: unused('attempts') as never,
+    smsEnabled: false,
   });
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -182,7 +196,8 @@ export interface Client {
   jar: CookieJar;
 }
 
-export function browser(base: string, jar = new CookieJar()): Client {
+/** `headers` go with every request (e.g. X-Forwarded-For, to come from a given address behind TRUST_PROXY). */
+export function browser(base: string, jar = new CookieJar(), headers: Record<string, string> = {}): Client {
   return {
     jar,
     async request(path, init = {}) {
@@ -192,6 +207,7 @@ export function browser(base: string, jar = new CookieJar()): Client {
         redirect: 'manual',
         headers: {
           accept: 'text/html',
+          ...headers,
           ...(jar.cookies.size ? { cookie: jar.header() } : {}),
           ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
           ...init.headers,

@@ -1,5 +1,5 @@
 // Login and consent over real HTTP against a real oidc-provider: the happy path, and every way a form can go wrong.
-import { PASSWORD_ACR } from '../../../src/interaction/login.ts';
+import { ACR } from '../../../src/auth/types.ts';
 import { ALICE, DB_DOWN_EMAIL, browser, CLIENT, csrfTokenOf, locationOf, pkce, startHarness, type Client, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -77,7 +77,7 @@ describe('login and consent pages', () => {
     expect(callback.searchParams.get('code')).toBeTruthy();
     expect(callback.searchParams.get('state')).toBe('st-1');
     const code = await h.provider.AuthorizationCode.find(String(callback.searchParams.get('code')));
-    expect(code).toMatchObject({ accountId: ALICE.accountId, amr: ['pwd'], acr: PASSWORD_ACR });
+    expect(code).toMatchObject({ accountId: ALICE.accountId, amr: ['pwd'], acr: ACR.password });
 
     expect(h.logins.at(-1)).toMatchObject({ email: ALICE.email, meta: { clientId: CLIENT.id, ip: '127.0.0.1' } });
     expect(h.audit.at(-1)).toMatchObject({

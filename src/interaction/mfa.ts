@@ -1,0 +1,600 @@
+// The second step of a sign-in, and step-up of an existing session: prove a second factor (authenticator app,
+// passkey, code by SMS or e-mail, recovery code), or enroll one when the app demands a factor the customer does not
+// have yet. Reached in two ways:
+// - right after the password (the login prompt is still open): when the client's policy requires MFA, the request
+//   asks for a higher acr, or — adaptive policy — the risk engine scores the sign-in above its threshold. The session
+//   is created only once the second factor is proven (see login-flow.ts);
+// - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
+//   missing factor is asked for, never the password again.
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { AttemptBudget } from '../auth/attempts.ts';
+import type { FactorService } from '../auth/factors.ts';
+import type { PasskeyService } from '../auth/passkeys.ts';
+import type { RecoveryCodes } from '../auth/recovery-codes.ts';
+import {
+  factorsFor,
+  LEVEL,
+  mfaSettings,
+  policyLevel,
+  requestedLevel,
+  type MfaSettings,
+} from '../auth/requirement.ts';
+import type { TotpService } from '../auth/totp.ts';
+import { FACTOR_AMR, type FactorType, type FactorView } from '../auth/types.ts';
+import type { Config } from '../config/index.ts';
+import { ensureDeviceId } from '../http/device-cookie.ts';
+import { allowFormAction } from '../http/security-headers.ts';
+import { renderPage } from '../http/views.ts';
+import { translator, type MessageKey } from '../i18n/index.ts';
+import { MFA_PROMPT } from '../oidc/policy.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { Mailer } from '../services/mailer.ts';
+import type { RiskEngine } from '../services/risk.ts';
+import type { Throttle } from '../services/throttle.ts';
+import type { UserService } from '../services/users.ts';
+import { interactionPath, type LoadedInteraction } from './context.ts';
+import { FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
+import type { LoginFlow, LoginFlows } from './login-flow.ts';
+import { signInAndContinue } from './login.ts';
+
+export interface MfaDeps {
+  provider: Provider;
+  config: Pick<Config, 'mfa' | 'codes' | 'ttl'>;
+  users: Pick<UserService, 'findById'>;
+  flows: LoginFlows;
+  factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm'>;
+  totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;
+  passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'registrationOptions' | 'register'>;
+  recoveryCodes: Pick<RecoveryCodes, 'use'>;
+  risk: Pick<RiskEngine, 'assess' | 'recordAttempt' | 'recordSignIn' | 'trustDevice'>;
+  attempts: Pick<AttemptBudget, 'take'>;
+  throttle: Throttle;
+  audit: Pick<AuditLog, 'record'>;
+  mailer: Pick<Mailer, 'queue'>;
+  /** An SMS courier is configured: phones can be enrolled. */
+  smsEnabled: boolean;
+}
+
+/** How a factor is offered on the page: TOTP apps and passkeys as one method each, phones and e-mail one by one. */
+interface Method {
+  id: string;
+  type: FactorType;
+  label: string;
+}
+
+// Strongest and most convenient first: what the page opens with when the customer has several.
+const PRIORITY: readonly FactorType[] = ['passkey', 'totp', 'sms', 'email', 'recovery'];
+const ENROLLABLE: readonly FactorType[] = ['passkey', 'totp', 'sms'];
+const MAX_CODE = 32;
+const MAX_RESPONSE = 16_384;
+
+export function mfaPath(uid: string, rest = ''): string {
+  return `${interactionPath(uid)}/mfa${rest}`;
+}
+
+function settingsOf(loaded: LoadedInteraction, deps: Pick<MfaDeps, 'config'>): MfaSettings {
+  return mfaSettings(loaded.metadata, deps.config.mfa);
+}
+
+function parseClaims(raw: unknown): Parameters<typeof requestedLevel>[1] {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return JSON.parse(raw) as Parameters<typeof requestedLevel>[1];
+  } catch {
+    return undefined;
+  }
+}
+
+function seeOther(ctx: Context, location: string): void {
+  ctx.status = 303;
+  ctx.redirect(location);
+}
+
+const amrOfPasskey = (result: { backedUp: boolean; userVerified: boolean }) => [
+  result.backedUp ? 'swk' : 'hwk',
+  ...(result.userVerified ? ['user'] : []),
+];
+
+/**
+ * The password was right. Decides whether that is enough for this request; if not, keeps the sign-in open in a
+ * login flow and sends the browser to the second-factor page.
+ */
+export async function afterPassword(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: MfaDeps,
+  input: { accountId: string; breachedPassword: boolean },
+): Promise<void> {
+  const settings = settingsOf(loaded, deps);
+  const asked = requestedLevel(loaded.details.params, parseClaims(loaded.details.params.claims));
+  let level = Math.max(asked, policyLevel(settings));
+  const reasons: string[] = [];
+  if (asked > LEVEL.password) reasons.push('acr');
+  if (policyLevel(settings) > LEVEL.password) reasons.push('policy');
+  let offerTrust = false;
+  const meta = requestMeta(ctx);
+  const deviceId = ensureDeviceId(ctx);
+  if (settings.policy === 'adaptive' && level <= LEVEL.password) {
+    const risk = await deps.risk.assess({
+      accountId: input.accountId,
+      ip: meta.ip,
+      deviceId,
+      breachedPassword: input.breachedPassword,
+      clientId: loaded.client.id,
+      ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
+    });
+    if (risk.mfa) {
+      level = LEVEL.mfa;
+      reasons.push(...risk.reasons);
+      offerTrust = deps.config.mfa.trustDays > 0;
+    }
+  }
+  if (level <= LEVEL.password) return signInAndContinue(ctx, deps, input.accountId, ['pwd']);
+
+  await deps.flows.create(
+    { _id: loaded.uid, accountId: input.accountId, methods: ['pwd'], level, reasons, offerTrust },
+    deps.config.ttl.interaction,
+  );
+  await deps.audit.record({
+    type: 'mfa.required',
+    outcome: 'success',
+    accountId: input.accountId,
+    clientId: loaded.client.id,
+    ...meta,
+    details: { level, reasons },
+  });
+  seeOther(ctx, mfaPath(loaded.uid));
+}
+
+/** Ends the login step with everything proven in this sign-in and continues to the app (or the next step). */
+async function complete(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: Pick<MfaDeps, 'provider' | 'flows' | 'risk' | 'config'>,
+  accountId: string,
+  methods: readonly string[],
+  opts: { trust?: boolean } = {},
+): Promise<void> {
+  if (opts.trust) await deps.risk.trustDevice(accountId, ensureDeviceId(ctx), deps.config.mfa.trustDays);
+  await deps.flows.remove(loaded.uid);
+  await signInAndContinue(ctx, deps, accountId, methods);
+}
+
+/** The flow of this interaction: made at the password step, or now from the session for a step-up. */
+async function currentFlow(loaded: LoadedInteraction, deps: MfaDeps): Promise<LoginFlow | undefined> {
+  const existing = await deps.flows.find(loaded.uid);
+  const { prompt, session } = loaded.details;
+  if (prompt.name === 'login') return existing;
+  if (prompt.name !== MFA_PROMPT || !session?.accountId) return undefined;
+  if (existing?.accountId === session.accountId) return existing;
+  const level = Number((prompt.details as { level?: unknown }).level) || LEVEL.mfa;
+  return deps.flows.create(
+    { _id: loaded.uid, accountId: session.accountId, methods: session.amr ?? [], level, reasons: ['step_up'], offerTrust: false },
+    deps.config.ttl.interaction,
+  );
+}
+
+interface Options {
+  /** Methods that satisfy this request. */
+  usable: Method[];
+  /** The customer's other factors: proving one of them lets them enroll one the app accepts. */
+  others: Method[];
+  /** Nothing to prove with: a factor must be enrolled (first one, or after proving another). */
+  enroll: boolean;
+  email?: string;
+}
+
+function methodsOf(views: readonly FactorView[]): Method[] {
+  const methods: Method[] = [];
+  for (const view of views) {
+    if (view.type === 'passkey' || view.type === 'totp' || view.type === 'recovery') {
+      if (!methods.some((m) => m.type === view.type)) methods.push({ id: view.type, type: view.type, label: view.label });
+    } else {
+      methods.push({ id: view.id, type: view.type, label: view.label });
+    }
+  }
+  return methods.sort((a, b) => PRIORITY.indexOf(a.type) - PRIORITY.indexOf(b.type));
+}
+
+async function optionsFor(flow: LoginFlow, settings: MfaSettings, deps: MfaDeps): Promise<Options> {
+  const [views, user] = await Promise.all([deps.factors.list(flow.accountId), deps.users.findById(flow.accountId)]);
+  const allowed = factorsFor(flow.level, settings);
+  const all = methodsOf(views);
+  const usable = all.filter((m) => allowed.includes(m.type));
+  const others = all.filter((m) => !allowed.includes(m.type) && m.type !== 'recovery');
+  const enrolled = views.some((v) => v.type !== 'recovery');
+  if (!usable.some((m) => m.type !== 'recovery') && !enrolled && allowed.includes('email') && user?.email_verified) {
+    // No factor of their own yet: the verified sign-in address is the second factor.
+    usable.unshift({ id: 'email', type: 'email', label: maskEmail(user.email) });
+  }
+  const enroll = usable.length === 0 && (others.length === 0 || flow.verified);
+  return { usable: flow.verified ? [] : usable, others: flow.verified ? [] : others, enroll, ...(user ? { email: user.email } : {}) };
+}
+
+const codeInput = z.string().max(MAX_CODE).transform((v) => v.replace(/[\s-]/g, ''));
+
+function trustWanted(body: Record<string, unknown>, flow: LoginFlow): boolean {
+  return flow.offerTrust && body.trust === 'yes';
+}
+
+interface PageState {
+  method?: string;
+  error?: FormError;
+  status?: number;
+}
+
+/** GET /interaction/:uid/mfa — the page for the current method (the query's `method`, else the best one). */
+export async function renderMfa(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, state: PageState = {}): Promise<void> {
+  const flow = await currentFlow(loaded, deps);
+  if (!flow) return seeOther(ctx, interactionPath(loaded.uid));
+  const settings = settingsOf(loaded, deps);
+  const options = await optionsFor(flow, settings, deps);
+  if (options.enroll) return seeOther(ctx, mfaPath(loaded.uid, '/enroll'));
+  const choices = [...options.usable, ...options.others];
+  const wanted = state.method ?? (typeof ctx.query.method === 'string' ? ctx.query.method : undefined);
+  const current = choices.find((m) => m.id === wanted) ?? choices[0]!;
+
+  let passkey: { options: unknown } | undefined;
+  if (current.type === 'passkey') {
+    const { challengeId, options } = await deps.passkeys.authenticationOptions(flow.accountId);
+    await deps.flows.update(flow._id, { webauthnChallengeId: challengeId });
+    passkey = { options };
+  }
+  const sent = flow.challenge?.factorId === current.id ? flow.challenge : undefined;
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'mfa', {
+    locale: loaded.locale,
+    title: 'mfa.title',
+    status: state.status ?? (state.error ? FORM_ERROR_STATUS : 200),
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      current,
+      choices: choices.filter((m) => m.id !== current.id).map((m) => ({ ...m, href: `${mfaPath(loaded.uid)}?method=${encodeURIComponent(m.id)}` })),
+      // Proving a factor the app does not accept only opens enrollment of one it does.
+      thenEnroll: !options.usable.some((m) => m.id === current.id),
+      stepUp: loaded.details.prompt.name === MFA_PROMPT,
+      sent: sent ? { destination: sent.destination } : null,
+      passkey,
+      trust: flow.offerTrust ? { days: deps.config.mfa.trustDays } : null,
+      error: state.error ?? null,
+      actions: {
+        verify: mfaPath(loaded.uid, '/verify'),
+        send: mfaPath(loaded.uid, '/send'),
+        passkey: mfaPath(loaded.uid, '/passkey'),
+        abort: loaded.actions.abort,
+      },
+    },
+  });
+}
+
+async function resolveMethod(loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, id: unknown): Promise<{ method: Method; acceptable: boolean } | undefined> {
+  if (typeof id !== 'string') return undefined;
+  const options = await optionsFor(flow, settingsOf(loaded, deps), deps);
+  const usable = options.usable.find((m) => m.id === id);
+  if (usable) return { method: usable, acceptable: true };
+  const other = options.others.find((m) => m.id === id);
+  return other ? { method: other, acceptable: false } : undefined;
+}
+
+/** POST /interaction/:uid/mfa/send — sends a code to the chosen phone or e-mail address. */
+export async function sendMfaCode(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const flow = await currentFlow(loaded, deps);
+  if (!flow) return seeOther(ctx, interactionPath(loaded.uid));
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const resolved = await resolveMethod(loaded, deps, flow, body.method);
+  if (!resolved || (resolved.method.type !== 'sms' && resolved.method.type !== 'email')) {
+    return renderMfa(ctx, loaded, deps, { error: { key: 'mfa.error.method' } });
+  }
+  const { method } = resolved;
+  const user = method.id === 'email' ? await deps.users.findById(flow.accountId) : null;
+  const sent = await deps.factors.sendChallenge(flow.accountId, method.id, loaded.locale, user?.email);
+  if (!sent.ok) return renderMfa(ctx, loaded, deps, { method: method.id, error: { key: 'mfa.error.unavailable' } });
+  await deps.flows.update(flow._id, {
+    challenge: { codeId: sent.codeId, factorId: method.id, type: sent.type, destination: sent.destination },
+  });
+  seeOther(ctx, `${mfaPath(loaded.uid)}?method=${encodeURIComponent(method.id)}`);
+}
+
+async function gate(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, methodId: string): Promise<boolean> {
+  const keys = { ip: requestMeta(ctx).ip, account: flow.accountId };
+  const verdict = await deps.throttle.check('mfa', keys);
+  if (!verdict.allowed) {
+    await renderMfa(ctx, loaded, deps, { method: methodId, error: throttledError(ctx, verdict), status: THROTTLED_STATUS });
+    return false;
+  }
+  return true;
+}
+
+async function failed(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, method: Method, key: MessageKey): Promise<void> {
+  const meta = requestMeta(ctx);
+  await deps.audit.record({
+    type: 'mfa.failure',
+    outcome: 'failure',
+    accountId: flow.accountId,
+    clientId: loaded.client.id,
+    ...meta,
+    reason: key,
+    details: { method: method.type },
+  });
+  const verdict = await deps.throttle.fail('mfa', { ip: meta.ip, account: flow.accountId }, { ...meta, accountId: flow.accountId });
+  if (!verdict.allowed) {
+    return renderMfa(ctx, loaded, deps, { method: method.id, error: throttledError(ctx, verdict), status: THROTTLED_STATUS });
+  }
+  await renderMfa(ctx, loaded, deps, { method: method.id, error: { key, field: 'code' } });
+}
+
+/** A factor was proven: finish the sign-in, or — a factor the app does not accept — go on to enroll one it does. */
+async function proven(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: MfaDeps,
+  flow: LoginFlow,
+  resolved: { method: Method; acceptable: boolean },
+  amr: readonly string[],
+  trust: boolean,
+): Promise<void> {
+  const meta = requestMeta(ctx);
+  await deps.throttle.succeed('mfa', { ip: meta.ip, account: flow.accountId });
+  await deps.audit.record({
+    type: 'mfa.success',
+    outcome: 'success',
+    accountId: flow.accountId,
+    clientId: loaded.client.id,
+    ...meta,
+    details: { method: resolved.method.type, stepUp: loaded.details.prompt.name === MFA_PROMPT },
+  });
+  const methods = [...flow.methods, ...amr];
+  if (!resolved.acceptable) {
+    await deps.flows.update(flow._id, { verified: true, methods, challenge: undefined });
+    return seeOther(ctx, mfaPath(loaded.uid, '/enroll'));
+  }
+  await complete(ctx, loaded, deps, flow.accountId, methods, { trust });
+}
+
+/** POST /interaction/:uid/mfa/verify — a code: authenticator app, SMS or e-mail code, or recovery code. */
+export async function verifyMfaCode(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const flow = await currentFlow(loaded, deps);
+  if (!flow) return seeOther(ctx, interactionPath(loaded.uid));
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const resolved = await resolveMethod(loaded, deps, flow, body.method);
+  if (!resolved || resolved.method.type === 'passkey') return renderMfa(ctx, loaded, deps, { error: { key: 'mfa.error.method' } });
+  const { method } = resolved;
+  const parsed = codeInput.safeParse(body.code ?? '');
+  if (!parsed.success || parsed.data === '') {
+    return renderMfa(ctx, loaded, deps, { method: method.id, error: { key: 'mfa.error.missing', field: 'code' } });
+  }
+  if (!(await gate(ctx, loaded, deps, flow, method.id))) return;
+  const code = parsed.data;
+
+  if (method.type === 'sms' || method.type === 'email') {
+    const challenge = flow.challenge?.factorId === method.id ? flow.challenge : undefined;
+    if (!challenge) return renderMfa(ctx, loaded, deps, { method: method.id, error: { key: 'mfa.error.noCode' } });
+    const check = await deps.factors.verifyChallenge(flow.accountId, challenge.codeId, code);
+    if (!check.ok) return failed(ctx, loaded, deps, flow, method, check.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired');
+    await deps.flows.update(flow._id, { challenge: undefined });
+    return proven(ctx, loaded, deps, flow, resolved, [FACTOR_AMR[method.type]], trustWanted(body, flow));
+  }
+
+  // Authenticator apps and recovery codes have no code of their own to count guesses on: each sign-in gets a budget.
+  const budget = await deps.attempts.take(`mfa:${flow._id}`, deps.config.codes.maxAttempts, flow.expiresAt);
+  if (!budget) return failed(ctx, loaded, deps, flow, method, 'mfa.error.exhausted');
+  if (method.type === 'totp') {
+    const check = await deps.totp.verify(flow.accountId, code);
+    if (!check.ok) return failed(ctx, loaded, deps, flow, method, 'mfa.error.code');
+    return proven(ctx, loaded, deps, flow, resolved, [FACTOR_AMR.totp], trustWanted(body, flow));
+  }
+  const check = await deps.recoveryCodes.use(flow.accountId, code);
+  if (!check.ok) return failed(ctx, loaded, deps, flow, method, 'mfa.error.recovery');
+  const user = await deps.users.findById(flow.accountId);
+  if (user) {
+    deps.mailer.queue({ to: user.email, template: 'recovery-code-used', locale: loaded.locale, data: { remaining: String(check.remaining) } });
+  }
+  return proven(ctx, loaded, deps, flow, resolved, [FACTOR_AMR.recovery], trustWanted(body, flow));
+}
+
+function parseResponse(value: unknown): unknown {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RESPONSE) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** POST /interaction/:uid/mfa/passkey — a passkey as the second factor (or the step-up to phishing-resistant). */
+export async function verifyMfaPasskey(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const flow = await currentFlow(loaded, deps);
+  if (!flow) return seeOther(ctx, interactionPath(loaded.uid));
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const resolved = await resolveMethod(loaded, deps, flow, 'passkey');
+  if (!resolved) return renderMfa(ctx, loaded, deps, { error: { key: 'mfa.error.method' } });
+  const response = parseResponse(body.response);
+  const challengeId = flow.webauthnChallengeId;
+  if (!response || !challengeId) return renderMfa(ctx, loaded, deps, { method: 'passkey', error: { key: 'passkey.error.failed' } });
+  if (!(await gate(ctx, loaded, deps, flow, 'passkey'))) return;
+  const result = await deps.passkeys.authenticate(challengeId, response, flow.accountId);
+  if (!result.ok) return failed(ctx, loaded, deps, flow, resolved.method, 'passkey.error.failed');
+  return proven(ctx, loaded, deps, flow, resolved, amrOfPasskey(result), trustWanted(body, flow));
+}
+
+/** POST /interaction/:uid/passkey — "Sign in with a passkey" on the login page: no password, no e-mail typed. */
+export async function passkeySignIn(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  deps: MfaDeps,
+  onFailure: (error: FormError) => void | Promise<void>,
+): Promise<void> {
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const response = parseResponse(body.response);
+  const challengeId = typeof body.challenge === 'string' && body.challenge.length <= 64 ? body.challenge : undefined;
+  const meta = requestMeta(ctx);
+  const result = response && challengeId ? await deps.passkeys.authenticate(challengeId, response) : undefined;
+  const user = result?.ok ? await deps.users.findById(result.accountId) : null;
+  // A passkey alone must prove the person too (user verification): otherwise it is one factor, weaker than a password.
+  if (!result?.ok || !result.userVerified || !user || user.disabled) {
+    await deps.audit.record({
+      type: 'login.failure',
+      outcome: 'failure',
+      ...(result?.ok ? { accountId: result.accountId } : {}),
+      clientId: loaded.client.id,
+      ...meta,
+      reason: !result?.ok ? (result?.reason ?? 'invalid') : !result.userVerified ? 'user_not_verified' : 'account_unavailable',
+      details: { method: 'passkey' },
+    });
+    return onFailure({ key: 'passkey.error.failed' });
+  }
+  await deps.audit.record({
+    type: 'login.success',
+    outcome: 'success',
+    accountId: result.accountId,
+    clientId: loaded.client.id,
+    ...meta,
+    details: { method: 'passkey' },
+  });
+  await complete(ctx, loaded, deps, result.accountId, amrOfPasskey(result));
+}
+
+// --- enrollment inside the sign-in --------------------------------------------------------------------------------
+
+function enrollableTypes(flow: LoginFlow, settings: MfaSettings, deps: MfaDeps): FactorType[] {
+  return ENROLLABLE.filter((t) => factorsFor(flow.level, settings).includes(t) && (t !== 'sms' || deps.smsEnabled));
+}
+
+async function enrollFlow(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<{ flow: LoginFlow; types: FactorType[]; email: string } | undefined> {
+  const flow = await currentFlow(loaded, deps);
+  if (!flow) {
+    seeOther(ctx, interactionPath(loaded.uid));
+    return undefined;
+  }
+  const settings = settingsOf(loaded, deps);
+  const options = await optionsFor(flow, settings, deps);
+  if (!options.enroll) {
+    seeOther(ctx, mfaPath(loaded.uid));
+    return undefined;
+  }
+  return { flow, types: enrollableTypes(flow, settings, deps), email: options.email ?? '' };
+}
+
+interface EnrollState {
+  type?: string;
+  error?: FormError;
+  phone?: string;
+  totp?: { token: string; secret: string; uri: string; qrSvg: string };
+}
+
+/** GET /interaction/:uid/mfa/enroll[?type=totp|sms|passkey] — add the first factor (or one the app accepts). */
+export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, state: EnrollState = {}): Promise<void> {
+  const found = await enrollFlow(ctx, loaded, deps);
+  if (!found) return;
+  const { flow, types, email } = found;
+  const wanted = state.type ?? (typeof ctx.query.type === 'string' ? ctx.query.type : undefined);
+  const type = types.find((t) => t === wanted);
+  let data: Record<string, unknown> = {};
+  if (type === 'totp') {
+    data = { totp: state.totp ?? (await deps.totp.begin({ accountId: flow.accountId, email })) };
+  } else if (type === 'passkey') {
+    const { challengeId, options } = await deps.passkeys.registrationOptions({ accountId: flow.accountId, email });
+    await deps.flows.update(flow._id, { webauthnChallengeId: challengeId });
+    data = { passkey: { options } };
+  } else if (type === 'sms') {
+    const sent = flow.challenge?.factorId === 'enroll' ? flow.challenge : undefined;
+    data = { sms: { phone: state.phone ?? '', sent: sent ? { destination: sent.destination } : null } };
+  }
+  allowFormAction(ctx, loaded.details.params.redirect_uri);
+  renderPage(ctx, 'mfa-enroll', {
+    locale: loaded.locale,
+    title: 'mfa.enroll.title',
+    status: state.error ? FORM_ERROR_STATUS : 200,
+    data: {
+      client: loaded.client,
+      csrfToken: ctx.state.csrfToken,
+      type: type ?? null,
+      types: types.map((t) => ({ type: t, href: `${mfaPath(loaded.uid, '/enroll')}?type=${t}` })),
+      phishingResistant: flow.level >= LEVEL.phishingResistant,
+      error: state.error ?? null,
+      ...data,
+      actions: {
+        totp: mfaPath(loaded.uid, '/enroll/totp'),
+        sms: mfaPath(loaded.uid, '/enroll/sms'),
+        smsConfirm: mfaPath(loaded.uid, '/enroll/sms/confirm'),
+        passkey: mfaPath(loaded.uid, '/enroll/passkey'),
+        back: mfaPath(loaded.uid, '/enroll'),
+        abort: loaded.actions.abort,
+      },
+    },
+  });
+}
+
+async function enrolled(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, email: string, factor: string, amr: readonly string[]): Promise<void> {
+  if (email) deps.mailer.queue({ to: email, template: 'factor-added', locale: loaded.locale, data: { factor } });
+  await complete(ctx, loaded, deps, flow.accountId, [...flow.methods, ...amr]);
+}
+
+/** POST /interaction/:uid/mfa/enroll/totp — confirms the authenticator app with its first code. */
+export async function enrollTotp(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const found = await enrollFlow(ctx, loaded, deps);
+  if (!found) return;
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const token = typeof body.token === 'string' && body.token.length <= 1024 ? body.token : '';
+  const reopened = token ? await deps.totp.reopen(found.flow.accountId, token) : undefined;
+  if (!reopened) return renderEnroll(ctx, loaded, deps, { type: 'totp', error: { key: 'mfa.error.expired' } });
+  const parsed = codeInput.safeParse(body.code ?? '');
+  if (!parsed.success || !/^\d{6}$/.test(parsed.data)) {
+    return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.missing', field: 'code' } });
+  }
+  if (!(await deps.attempts.take(`mfa:${found.flow._id}`, deps.config.codes.maxAttempts, found.flow.expiresAt))) {
+    return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.exhausted' } });
+  }
+  const result = await deps.totp.confirm(found.flow.accountId, token, parsed.data);
+  if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.code', field: 'code' } });
+  await enrolled(ctx, loaded, deps, found.flow, found.email, translator(loaded.locale)('mfa.factor.totp'), [FACTOR_AMR.totp]);
+}
+
+/** POST /interaction/:uid/mfa/enroll/sms — a phone number; a code goes to it. */
+export async function enrollSms(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const found = await enrollFlow(ctx, loaded, deps);
+  if (!found || !found.types.includes('sms')) return found ? renderEnroll(ctx, loaded, deps) : undefined;
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const phone = typeof body.phone === 'string' && body.phone.length <= 32 ? body.phone.trim() : '';
+  if (!phone) return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.phone', field: 'phone' } });
+  const started = await deps.factors.startSms(found.flow.accountId, phone, loaded.locale);
+  if (!started.ok) {
+    const key: MessageKey = started.reason === 'invalid_phone' ? 'mfa.error.phone' : started.reason === 'duplicate' ? 'mfa.error.phoneTaken' : 'mfa.error.unavailable';
+    return renderEnroll(ctx, loaded, deps, { type: 'sms', phone, error: { key, field: 'phone' } });
+  }
+  await deps.flows.update(found.flow._id, { challenge: { codeId: started.codeId, factorId: 'enroll', type: 'sms', destination: started.destination } });
+  seeOther(ctx, `${mfaPath(loaded.uid, '/enroll')}?type=sms`);
+}
+
+/** POST /interaction/:uid/mfa/enroll/sms/confirm — the code that went to the new phone. */
+export async function confirmSms(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const found = await enrollFlow(ctx, loaded, deps);
+  if (!found) return;
+  const challenge = found.flow.challenge?.factorId === 'enroll' ? found.flow.challenge : undefined;
+  if (!challenge) return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.noCode' } });
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const parsed = codeInput.safeParse(body.code ?? '');
+  if (!parsed.success || parsed.data === '') return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.missing', field: 'code' } });
+  const result = await deps.factors.confirm(found.flow.accountId, challenge.codeId, parsed.data);
+  if (!result.ok) {
+    return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: result.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired', field: 'code' } });
+  }
+  await deps.flows.update(found.flow._id, { challenge: undefined });
+  await enrolled(ctx, loaded, deps, found.flow, found.email, result.factor.label, [FACTOR_AMR.sms]);
+}
+
+/** POST /interaction/:uid/mfa/enroll/passkey — the new passkey's attestation; creating it proved the device. */
+export async function enrollPasskey(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
+  const found = await enrollFlow(ctx, loaded, deps);
+  if (!found) return;
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const response = parseResponse(body.response);
+  const challengeId = found.flow.webauthnChallengeId;
+  if (!response || !challengeId) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
+  const result = await deps.passkeys.register(found.flow.accountId, challengeId, response);
+  if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
+  await enrolled(ctx, loaded, deps, found.flow, found.email, result.passkey.name, [result.passkey.backedUp ? 'swk' : 'hwk', 'user']);
+}
