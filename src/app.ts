@@ -330,6 +330,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     audit: services.audit,
     logger,
     removeAppMetadata: (accountId) => services.appMetadata.remove(accountId),
+    risk: services.risk,
+    flows: services.flows,
     factors: services.factors,
     totp: services.totp,
     passkeys: services.passkeys,

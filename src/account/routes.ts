@@ -20,6 +20,8 @@ import { describeClaim, describeScope } from '../interaction/describe.ts';
 import type { Logger } from '../log.ts';
 import { deleteAccount } from '../services/account-deletion.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { RiskEngine } from '../services/risk.ts';
+import type { LoginFlows } from '../interaction/login-flow.ts';
 import type { GrantService } from '../services/grants.ts';
 import {
   ADDRESS_FIELDS,
@@ -86,6 +88,9 @@ export interface AccountDeps {
   audit: Pick<AuditLog, 'record'>;
   logger: Logger;
   removeAppMetadata: (accountId: string) => Promise<void>;
+  /** Trusted browsers end with "sign out everywhere" and a password change; deletion forgets all risk data. */
+  risk: Pick<RiskEngine, 'forgetDevices' | 'forgetAccount'>;
+  flows: Pick<LoginFlows, 'removeForAccount'>;
   // Sign-in security (security.ts).
   factors: FactorService;
   totp: TotpService;
@@ -424,6 +429,7 @@ export function accountRouter(deps: AccountDeps): Router {
     await deps.users.setPassword(account.accountId, next, { reason: 'change', ...meta(ctx) });
     // Whoever may have known the old password is signed out everywhere else.
     await deps.sessions.revokeAll(account.accountId, { exceptUid: account.uid, reason: 'password_changed', ...meta(ctx) });
+    await deps.risk.forgetDevices(account.accountId);
     deps.mailer.queue({ to: account.user.email, template: 'password-changed', locale: account.locale, data: {} });
     seeOther(ctx, '/account', 'account.flash.passwordChanged');
   });
@@ -469,6 +475,7 @@ export function accountRouter(deps: AccountDeps): Router {
 
   post('/sessions/revoke-all', { back: '/account/sessions' }, async (ctx, account) => {
     await deps.sessions.revokeAll(account.accountId, meta(ctx));
+    await deps.risk.forgetDevices(account.accountId);
     signedOutHere(ctx);
   });
 
@@ -526,6 +533,8 @@ export function accountRouter(deps: AccountDeps): Router {
         grants: deps.grants,
         codes: deps.codes,
         factors: deps.factors,
+        risk: deps.risk,
+        flows: deps.flows,
         removeAppMetadata: deps.removeAppMetadata,
         audit: deps.audit,
       },

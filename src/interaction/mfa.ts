@@ -48,7 +48,7 @@ export interface MfaDeps {
   totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;
   passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'registrationOptions' | 'register'>;
   recoveryCodes: Pick<RecoveryCodes, 'use'>;
-  risk: Pick<RiskEngine, 'assess' | 'recordAttempt' | 'recordSignIn' | 'trustDevice'>;
+  risk: Pick<RiskEngine, 'assess' | 'recordAttempt' | 'recordSignIn' | 'trustDevice' | 'forgetDevices'>;
   attempts: Pick<AttemptBudget, 'take'>;
   throttle: Throttle;
   audit: Pick<AuditLog, 'record'>;

@@ -42,8 +42,8 @@ export interface RecoveryDeps {
   throttle: Throttle;
   passwordPolicy: PasswordPolicy;
   audit: Pick<AuditLog, 'record'>;
-  /** Remembers the device and network of the sign-in that follows (risk signals of later sign-ins). */
-  risk: Pick<RiskEngine, 'recordSignIn'>;
+  /** Remembers the device and network of the sign-in that follows; a reset ends trusted browsers. */
+  risk: Pick<RiskEngine, 'recordSignIn' | 'forgetDevices'>;
   /** Ends every session of the account but the one this sign-in belongs to (oidc-provider resumes into it). */
   endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
   /** Revokes every access and refresh token of the account. */
@@ -207,6 +207,8 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
   await deps.users.setPassword(account.id, password.data, { ...meta, clientId: loaded.client.id, reason: 'reset' });
   await deps.endSessions(account.id, loaded.details.session?.uid);
   await deps.revokeTokens(account.id);
+  // Browsers trusted to skip the second factor may be the very ones the reset locks out.
+  await deps.risk.forgetDevices(account.id);
   deps.mailer.queue({
     to: account.email,
     template: 'password-changed',

@@ -1,9 +1,11 @@
 // Deleting an account from the account center: everything that lets anyone act as the customer goes first
-// (sessions, grants, tokens, pending codes, second factors), then the data apps stored on the profile, then the
+// (sessions, grants, tokens, pending codes, second factors, sign-ins waiting for one, trusted devices), then the data apps stored on the profile, then the
 // account record.
 // Each step is idempotent, so a failure part-way leaves an account that can simply be deleted again.
 // (Erasure from every store — audit records pseudonymised, exports — is the GDPR work still to come.)
 import type { FactorService } from '../auth/factors.ts';
+import type { LoginFlows } from '../interaction/login-flow.ts';
+import type { RiskEngine } from './risk.ts';
 import type { AuditLog } from './audit.ts';
 import type { GrantService } from './grants.ts';
 import type { ProfileService } from './profile.ts';
@@ -15,6 +17,10 @@ export interface AccountDeletionDeps {
   grants: Pick<GrantService, 'removeAll'>;
   codes: { revokeSubject(subject: string): Promise<void> };
   factors: Pick<FactorService, 'removeAll'>;
+  /** Known devices, trusted browsers, sign-in history and attempts. */
+  risk: Pick<RiskEngine, 'forgetAccount'>;
+  /** Sign-ins waiting for a second factor. */
+  flows: Pick<LoginFlows, 'removeForAccount'>;
   removeAppMetadata: (accountId: string) => Promise<void>;
   audit: Pick<AuditLog, 'record'>;
 }
@@ -29,6 +35,8 @@ export async function deleteAccount(
   await deps.sessions.forgetAccount(accountId);
   await deps.codes.revokeSubject(accountId);
   await deps.factors.removeAll(accountId);
+  await deps.flows.removeForAccount(accountId);
+  await deps.risk.forgetAccount(accountId);
   await deps.removeAppMetadata(accountId);
   const deleted = await deps.profile.deleteUser(accountId);
   if (deleted) {

@@ -141,6 +141,7 @@ export async function startHarness(): Promise<Harness> {
       recordAttempt: async () => {},
       recordSignIn: async () => {},
       trustDevice: unused('risk.trustDevice'),
+      forgetDevices: unused('risk.forgetDevices'),
     },
     flows: unused('flows') as never,
     factors: unused('factors') as never,
