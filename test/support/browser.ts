@@ -227,6 +227,37 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
   };
 }
 
+/** A credential as CDP's WebAuthn domain gives it out and takes it in (binary fields base64), private key included. */
+export interface VirtualCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  privateKey: string;
+  userHandle?: string;
+  signCount: number;
+  backupEligibility?: boolean;
+  backupState?: boolean;
+  userName?: string;
+  userDisplayName?: string;
+}
+
+/**
+ * Every credential the authenticator holds, private keys and signature counters included (WebAuthn.getCredentials):
+ * to carry a passkey into another browser context, as a synced passkey or the same device in a new window would.
+ * Export again after each use: the counter moves, and the relying party refuses a counter that goes back.
+ */
+export async function exportCredentials(authenticator: VirtualAuthenticator): Promise<VirtualCredential[]> {
+  const { credentials } = await authenticator.session.send('WebAuthn.getCredentials', { authenticatorId: authenticator.authenticatorId });
+  return credentials as VirtualCredential[];
+}
+
+/** Puts credentials exported from another authenticator into this one (WebAuthn.addCredential). */
+export async function importCredentials(authenticator: VirtualAuthenticator, credentials: readonly VirtualCredential[]): Promise<void> {
+  for (const credential of credentials) {
+    await authenticator.session.send('WebAuthn.addCredential', { authenticatorId: authenticator.authenticatorId, credential });
+  }
+}
+
 export interface RedirectReceiver {
   /** http://127.0.0.1:PORT */
   origin: string;
