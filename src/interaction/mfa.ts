@@ -15,6 +15,7 @@ import type { PasskeyService } from '../auth/passkeys.ts';
 import type { RecoveryCodes } from '../auth/recovery-codes.ts';
 import {
   factorsFor,
+  factorsInAmr,
   LEVEL,
   mfaSettings,
   policyLevel,
@@ -203,7 +204,9 @@ async function optionsFor(flow: LoginFlow, settings: MfaSettings, deps: MfaDeps)
   const allowed = factorsFor(flow.level, settings);
   const all = methodsOf(views);
   const usable = all.filter((m) => allowed.includes(m.type));
-  const others = all.filter((m) => !allowed.includes(m.type) && m.type !== 'recovery');
+  // A factor already proven in this sign-in (or by the session being stepped up) proves nothing new.
+  const proven = factorsInAmr(flow.methods);
+  const others = all.filter((m) => !allowed.includes(m.type) && m.type !== 'recovery' && !proven.includes(m.type));
   const enrolled = views.some((v) => v.type !== 'recovery');
   if (!usable.some((m) => m.type !== 'recovery') && !enrolled && allowed.includes('email') && user?.email_verified) {
     // No factor of their own yet: the verified sign-in address is the second factor.
@@ -491,7 +494,8 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
   if (!found) return;
   const { flow, types, email } = found;
   const wanted = state.type ?? (typeof ctx.query.type === 'string' ? ctx.query.type : undefined);
-  const type = types.find((t) => t === wanted);
+  // With one kind on offer there is nothing to choose: open it.
+  const type = types.find((t) => t === wanted) ?? (types.length === 1 ? types[0] : undefined);
   let data: Record<string, unknown> = {};
   if (type === 'totp') {
     data = { totp: state.totp ?? (await deps.totp.begin({ accountId: flow.accountId, email })) };

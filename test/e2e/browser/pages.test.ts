@@ -151,7 +151,7 @@ describe('hosted pages in Chromium', () => {
 
       await fillLogin(page, user.email, 'not the password');
       await page.waitForSelector(LOGIN_FORM);
-      const alert = page.locator('[role=alert]');
+      const alert = page.locator('#form-error');
       expect(await alert.isVisible()).toBe(true);
       expect(await alert.textContent()).toMatch(/incorrect/i);
       expect(await page.getAttribute('input[name=password]', 'aria-invalid')).toBe('true');

@@ -127,7 +127,7 @@ async function expectCleanPage(page: Page): Promise<void> {
 
 /** The form's alert: visible, and its text. */
 async function alertText(page: Page): Promise<string> {
-  const alert = page.locator('[role=alert]');
+  const alert = page.locator('#form-error');
   expect(await alert.isVisible()).toBe(true);
   return (await alert.textContent()) ?? '';
 }

@@ -237,3 +237,22 @@ export function locationOf(res: Response, base: string): URL {
   if (!location) throw new Error(`expected a redirect, got ${res.status}`);
   return new URL(location, base);
 }
+
+/** GET a page: status, markup and the CSRF token of its forms ('' when it has none). */
+export async function readPage(c: Client, path: string): Promise<{ status: number; html: string; csrf: string }> {
+  const res = await c.request(path);
+  const html = await res.text();
+  return { status: res.status, html, csrf: /name="_csrf"/.test(html) ? csrfTokenOf(html) : '' };
+}
+
+/** Follows redirects inside the provider until it leaves for the client or lands on one of our pages. */
+export async function followRedirects(c: Client, res: Response, base: string): Promise<URL> {
+  let current = res;
+  for (let hops = 0; hops < 10; hops++) {
+    const next = locationOf(current, base);
+    if (next.origin !== base || next.pathname.startsWith('/interaction/')) return next;
+    current = await c.request(next.pathname + next.search);
+    if (current.status !== 302 && current.status !== 303) return next;
+  }
+  throw new Error('redirect loop');
+}

@@ -2,7 +2,7 @@
 // application (real provider, database, throttle, password policy, codes and mail to an in-process SMTP server).
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { codeFrom } from '../../support/smtp.ts';
-import { browser, csrfTokenOf, locationOf, pkce, type Client } from './harness.ts';
+import { browser, followRedirects, locationOf, pkce, readPage, type Client } from './harness.ts';
 
 const REDIRECT = 'https://shop.example/cb';
 const PASSWORD = 'maple syrup on tuesday mornings';
@@ -40,27 +40,13 @@ async function authorize(c: Client, clientId = 'shop', extra: Record<string, str
   return locationOf(res, t.url).pathname;
 }
 
-async function page(c: Client, path: string): Promise<{ status: number; html: string; csrf: string }> {
-  const res = await c.request(path);
-  const html = await res.text();
-  return { status: res.status, html, csrf: /name="_csrf"/.test(html) ? csrfTokenOf(html) : '' };
-}
+const page = readPage;
 
 async function post(c: Client, path: string, form: Record<string, string>): Promise<Response> {
   return c.request(path, { form });
 }
 
-/** Follows redirects inside the provider until it leaves for the client or lands on one of our pages. */
-async function follow(c: Client, res: Response): Promise<URL> {
-  let current = res;
-  for (let hops = 0; hops < 10; hops++) {
-    const next = locationOf(current, t.url);
-    if (next.origin !== t.url || next.pathname.startsWith('/interaction/')) return next;
-    current = await c.request(next.pathname + next.search);
-    if (current.status !== 302 && current.status !== 303) return next;
-  }
-  throw new Error('redirect loop');
-}
+const follow = (c: Client, res: Response) => followRedirects(c, res, t.url);
 
 async function signUp(c: Client, email: string, interaction: string) {
   const form = await page(c, `${interaction}/signup`);
