@@ -24,7 +24,12 @@ export function deviceIdOf(ctx: Context): string | undefined {
 
 /** The browser's device id; a new one when it has none. Either way the cookie is (re-)set for another 400 days. */
 export function ensureDeviceId(ctx: Context): string {
+  // Asked more than once per request (risk assessment, then the completed sign-in): a browser that came without a
+  // cookie must get one id, not a new one per call.
+  const state = ctx.state as { deviceId?: string };
+  if (state.deviceId) return state.deviceId;
   const id = deviceIdOf(ctx) ?? randomBytes(16).toString('base64url');
+  state.deviceId = id;
   ctx.cookies.set(deviceCookieName(ctx.secure), id, {
     signed: true,
     httpOnly: true,
