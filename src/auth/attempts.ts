@@ -13,6 +13,7 @@
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import { attemptModel, type AttemptRecord } from '../db/models/factor.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface AttemptBudget {
   /** Claims one of `max` slots for `key` (unique-_id inserts `${key}:${n}`); false when all are taken. */
@@ -31,14 +32,11 @@ export interface AttemptBudgetDeps {
   now?: () => number;
 }
 
-const DUPLICATE_KEY = 11000;
 export const SWEEP_GRACE_MS = 10 * 60_000;
 const MAX_KEY_LENGTH = 512;
 // Each lost race means another caller won a claim: with `max` small, a handful of rounds settles any burst. A caller
 // that keeps losing is refused (fails closed) rather than spinning.
 const MAX_ROUNDS = 64;
-
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 export function createAttemptBudget(deps: AttemptBudgetDeps): AttemptBudget {
   const { conn } = deps;

@@ -23,6 +23,8 @@ import type { PasskeyService, PasskeyView } from './passkeys.ts';
 import type { RecoveryCodes } from './recovery-codes.ts';
 import { maskPhone, normalisePhone, type SmsCourier } from './sms.ts';
 import type { FactorView } from './types.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { maskEmail } from '../services/mask.ts';
 
 type CodeFactor = 'sms' | 'email';
 type CodeFailure = { ok: false; reason: 'invalid' | 'expired' | 'exhausted' };
@@ -87,18 +89,10 @@ export const ACCOUNT_EMAIL_FACTOR = 'email';
 const RECOVERY_ID = 'recovery';
 const RECOVERY_LABEL = 'Recovery codes';
 const MAX_ID_LENGTH = 256;
-const DUPLICATE_KEY = 11000;
 const DEFAULT_SEND_LIMIT = { max: 10, windowSeconds: 3600 };
 const DEFAULT_TTL: Record<CodeFactor, number> = { sms: 300, email: 600 };
 
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 const isId = (id: unknown): id is string => typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH;
-
-/** "jane.doe@example.com" → "j•••@example.com". */
-export function maskEmailAddress(email: string): string {
-  const at = email.lastIndexOf('@');
-  return at <= 0 ? '•••' : `${email.slice(0, 1)}•••${email.slice(at)}`;
-}
 
 function isEmail(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value);
@@ -233,7 +227,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
       // Not counted against the send budget: the address is the account's own, reached only from a recent sign-in.
       const sent = await deliver(accountId, 'factor-enroll', { type: 'email', destination: email }, email, locale, false);
       if (!sent) throw new Error('unreachable: an uncounted e-mail is always sent');
-      return { ok: true, codeId: sent.id, destination: maskEmailAddress(email) };
+      return { ok: true, codeId: sent.id, destination: maskEmail(email) };
     },
 
     async confirm(accountId, codeId, code) {
@@ -245,7 +239,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
         _id: factorIdOf(accountId, type, destination),
         accountId,
         type,
-        label: type === 'sms' ? maskPhone(destination) : maskEmailAddress(destination),
+        label: type === 'sms' ? maskPhone(destination) : maskEmail(destination),
         sealed: cipher.encrypt(destination),
         createdAt: new Date(now()),
       };
@@ -266,7 +260,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
       if (factorId === ACCOUNT_EMAIL_FACTOR) {
         if (!isEmail(fallbackEmail)) return { ok: false, reason: 'unknown_factor' };
         const sent = await deliver(accountId, 'mfa-code', { type: 'email', factorId }, fallbackEmail, locale);
-        return sent ? { ok: true, codeId: sent.id, destination: maskEmailAddress(fallbackEmail), type: 'email' } : { ok: false, reason: 'unavailable' };
+        return sent ? { ok: true, codeId: sent.id, destination: maskEmail(fallbackEmail), type: 'email' } : { ok: false, reason: 'unavailable' };
       }
       const row = await factors.findOne({ _id: factorId, accountId }).lean<FactorRecord>();
       if (!row || (row.type !== 'sms' && row.type !== 'email')) return { ok: false, reason: 'unknown_factor' };

@@ -33,6 +33,7 @@ import {
   type WebAuthnChallengeRecord,
 } from '../db/models/passkey.ts';
 import type { AuditLog } from '../services/audit.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON };
 
@@ -99,12 +100,10 @@ const MAX_ID_LENGTH = 64;
 const MAX_RESPONSE_CHARS = 64 * 1024;
 // Credential ids are at most 1023 bytes (WebAuthn L3), 1364 characters in base64url.
 const MAX_CREDENTIAL_ID = 1364;
-const DUPLICATE_KEY = 11000;
 // EdDSA, ES256, RS256: what passkey authenticators use. Pinned rather than the library's default, which adds
 // ML-DSA-44 when Node's WebCrypto has it — an experimental API (it warns at run time) no authenticator needs yet.
 const ALGORITHMS = [-8, -7, -257];
 
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 const isBase64Url = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && /^[A-Za-z0-9_-]+$/.test(v);
 
 /** Trimmed, control characters and runs of spaces collapsed, at most MAX_PASSKEY_NAME characters; '' when nothing is left. */

@@ -17,6 +17,7 @@ import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenanc
 import { factorModel, usedStepModel, type FactorRecord } from '../db/models/factor.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { Cipher } from '../services/crypto.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface TotpEnrollment {
   /** Cipher-sealed {accountId, email, factorId, secret, exp}: the form carries it back to confirm(). */
@@ -65,10 +66,7 @@ const DEFAULT_NAME = 'Authenticator app';
 const MAX_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 1024;
 const CODE_PATTERN = /^\d{6}$/;
-const DUPLICATE_KEY = 11000;
 const TOKEN_PURPOSE = 'totp-enroll';
-
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 interface PendingEnrollment {
   purpose: typeof TOKEN_PURPOSE;

@@ -49,12 +49,7 @@ export function refOf(value: unknown): string {
   return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : '';
 }
 
-/** "j•••@example.com": enough for the customer to recognise the address, not enough to harvest it from a screen. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at <= 0) return '•••';
-  return `${email.slice(0, 1)}•••${email.slice(at)}`;
-}
+export { maskEmail } from '../services/mask.ts';
 
 /** The "too many attempts" error for a blocked request; also sets Retry-After. */
 export function throttledError(ctx: Context, verdict: Extract<ThrottleVerdict, { allowed: false }>): FormError {

@@ -69,7 +69,6 @@ interface Method {
 const PRIORITY: readonly FactorType[] = ['passkey', 'totp', 'sms', 'email', 'recovery'];
 const ENROLLABLE: readonly FactorType[] = ['passkey', 'totp', 'sms'];
 const MAX_CODE = 32;
-const MAX_RESPONSE = 16_384;
 
 export function mfaPath(uid: string, rest = ''): string {
   return `${interactionPath(uid)}/mfa${rest}`;
@@ -398,15 +397,6 @@ export async function verifyMfaCode(ctx: Context, loaded: LoadedInteraction, dep
   return proven(ctx, loaded, deps, flow, resolved, [FACTOR_AMR.recovery], trustWanted(body, flow));
 }
 
-function parseResponse(value: unknown): unknown {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_RESPONSE) return undefined;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** POST /interaction/:uid/mfa/passkey — a passkey as the second factor (or the step-up to phishing-resistant). */
 export async function verifyMfaPasskey(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
   const flow = await currentFlow(loaded, deps);
@@ -414,11 +404,11 @@ export async function verifyMfaPasskey(ctx: Context, loaded: LoadedInteraction, 
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const resolved = await resolveMethod(loaded, deps, flow, 'passkey');
   if (!resolved) return renderMfa(ctx, loaded, deps, { error: { key: 'mfa.error.method' } });
-  const response = parseResponse(body.response);
   const challengeId = flow.webauthnChallengeId;
-  if (!response || !challengeId) return renderMfa(ctx, loaded, deps, { method: 'passkey', error: { key: 'passkey.error.failed' } });
+  if (!challengeId) return renderMfa(ctx, loaded, deps, { method: 'passkey', error: { key: 'passkey.error.failed' } });
   if (!(await gate(ctx, loaded, deps, flow, 'passkey'))) return;
-  const result = await deps.passkeys.authenticate(challengeId, response, flow.accountId);
+  // The passkey service parses and bounds the browser's JSON itself.
+  const result = await deps.passkeys.authenticate(challengeId, body.response, flow.accountId);
   if (!result.ok) return failed(ctx, loaded, deps, flow, resolved.method, 'passkey.error.failed');
   return proven(ctx, loaded, deps, flow, resolved, amrOfPasskey(result), trustWanted(body, flow));
 }
@@ -431,10 +421,9 @@ export async function passkeySignIn(
   onFailure: (error: FormError) => void | Promise<void>,
 ): Promise<void> {
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const response = parseResponse(body.response);
   const challengeId = typeof body.challenge === 'string' && body.challenge.length <= 64 ? body.challenge : undefined;
   const meta = requestMeta(ctx);
-  const result = response && challengeId ? await deps.passkeys.authenticate(challengeId, response) : undefined;
+  const result = challengeId ? await deps.passkeys.authenticate(challengeId, body.response) : undefined;
   const user = result?.ok ? await deps.users.findById(result.accountId) : null;
   // A passkey alone must prove the person too (user verification): otherwise it is one factor, weaker than a password.
   if (!result?.ok || !result.userVerified || !user || user.disabled) {
@@ -595,10 +584,9 @@ export async function enrollPasskey(ctx: Context, loaded: LoadedInteraction, dep
   const found = await enrollFlow(ctx, loaded, deps);
   if (!found) return;
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const response = parseResponse(body.response);
   const challengeId = found.flow.webauthnChallengeId;
-  if (!response || !challengeId) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
-  const result = await deps.passkeys.register(found.flow.accountId, challengeId, response);
+  if (!challengeId) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
+  const result = await deps.passkeys.register(found.flow.accountId, challengeId, body.response);
   if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
   await enrolled(ctx, loaded, deps, found.flow, found.email, result.passkey.name, [result.passkey.backedUp ? 'swk' : 'hwk', 'user']);
 }

@@ -20,6 +20,7 @@ import {
   type OneTimeCodeRecord,
 } from '../db/models/one-time-code.ts';
 import type { Cipher } from './crypto.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export type { CodePurpose };
 
@@ -62,14 +63,11 @@ export interface OneTimeCodesDeps {
   now?: () => number;
 }
 
-const DUPLICATE_KEY = 11000;
 const CODE_DIGITS = 6;
 const CODE_PATTERN = /^\d{6}$/;
 // 144 bits: unguessable, and a multiple of 3 bytes so that base64url needs no padding.
 const ID_BYTES = 18;
 const MAX_ID_LENGTH = 64;
-
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 interface Sealed {
   id: string;

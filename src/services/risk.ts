@@ -66,6 +66,7 @@ import {
 } from '../db/models/risk.ts';
 import type { AuditLog } from './audit.ts';
 import type { GeoLookup } from './geo.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export const RISK_REASONS = ['new_device', 'new_network', 'impossible_travel', 'recent_failures', 'ip_velocity', 'breached_password'] as const;
 export type RiskReason = (typeof RISK_REASONS)[number];
@@ -155,10 +156,7 @@ export interface RiskEngineDeps {
 }
 
 const DAY_MS = 86_400_000;
-const DUPLICATE_KEY = 11000;
 const EARTH_RADIUS_KM = 6371;
-
-const isDuplicateKey = (err: unknown) => (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 
 /** The defaults overlaid with the operator's settings; throws on a value that would make a rule meaningless. */
 export function resolveRiskRules(rules: Partial<RiskRules> = {}): RiskRules {

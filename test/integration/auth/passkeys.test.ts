@@ -2,125 +2,17 @@
 // ES256 key pair, attestation 'none', authenticator data and client data assembled byte by byte as a browser and
 // a platform authenticator would (CBOR through @simplewebauthn's own encoder). No browser; the browser glue has
 // its own test (test/e2e/browser/passkey-glue.test.ts).
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { isoCBOR } from '@simplewebauthn/server/helpers';
+import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { CHALLENGE_TTL_MS, cleanPasskeyName, createPasskeys, type PasskeyService } from '../../../src/auth/passkeys.ts';
 import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';
+import { AT, BE, BS, SoftPasskey, UP, UV } from '../../support/soft-passkey.ts';
 
 const RP_ID = 'id.example.test';
 const ORIGIN = `https://${RP_ID}`;
-
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
-const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
 
-// Authenticator data flags (WebAuthn §6.1).
-const UP = 0x01;
-const UV = 0x04;
-const BE = 0x08;
-const BS = 0x10;
-const AT = 0x40;
-
-interface Ceremony {
-  challenge: string;
-  origin?: string;
-  rpId?: string;
-  flags?: number;
-  type?: string;
-}
-
-/** One credential on a software authenticator: what a platform authenticator with a resident key does. */
-class SoftPasskey {
-  readonly id = randomBytes(16);
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
-  counter = 0;
-  readonly userHandle: string;
-
-  constructor(accountId: string) {
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
-    this.userHandle = b64url(accountId);
-  }
-
-  get credentialId(): string {
-    return b64url(this.id);
-  }
-
-  private coseKey(): Uint8Array {
-    const jwk = this.publicKey.export({ format: 'jwk' });
-    // kty EC2 (2), alg ES256 (-7), crv P-256 (1), x, y.
-    return isoCBOR.encode(new Map<number, number | Uint8Array>([
-      [1, 2],
-      [3, -7],
-      [-1, 1],
-      [-2, Buffer.from(jwk.x as string, 'base64url')],
-      [-3, Buffer.from(jwk.y as string, 'base64url')],
-    ]));
-  }
-
-  private authData(rpId: string, flags: number, attested: boolean): Buffer {
-    const count = Buffer.alloc(4);
-    count.writeUInt32BE(this.counter);
-    const parts = [sha256(rpId), Buffer.from([flags]), count];
-    if (attested) {
-      const len = Buffer.alloc(2);
-      len.writeUInt16BE(this.id.length);
-      parts.push(Buffer.alloc(16) /* aaguid: zeros, as with attestation 'none' */, len, this.id, Buffer.from(this.coseKey()));
-    }
-    return Buffer.concat(parts);
-  }
-
-  private clientData(type: string, c: Ceremony): Buffer {
-    return Buffer.from(JSON.stringify({ type: c.type ?? type, challenge: c.challenge, origin: c.origin ?? ORIGIN, crossOrigin: false }));
-  }
-
-  /** What startRegistration() hands the page. */
-  create(c: Ceremony) {
-    const authData = this.authData(c.rpId ?? RP_ID, c.flags ?? UP | UV | AT, true);
-    const attestationObject = isoCBOR.encode(new Map<string, string | Uint8Array | Map<string, string>>([
-      ['fmt', 'none'],
-      ['attStmt', new Map<string, string>()],
-      ['authData', authData],
-    ]));
-    return {
-      id: this.credentialId,
-      rawId: this.credentialId,
-      type: 'public-key',
-      authenticatorAttachment: 'platform',
-      clientExtensionResults: {},
-      response: {
-        clientDataJSON: b64url(this.clientData('webauthn.create', c)),
-        attestationObject: b64url(attestationObject),
-        transports: ['internal', 'hybrid'],
-      },
-    };
-  }
-
-  /** What startAuthentication() hands the page; each use counts up unless `counter` says otherwise. */
-  get(c: Ceremony & { counter?: number; userHandle?: string | null }) {
-    this.counter = c.counter ?? this.counter + 1;
-    const authData = this.authData(c.rpId ?? RP_ID, c.flags ?? UP | UV, false);
-    const clientDataJSON = this.clientData('webauthn.get', c);
-    const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), this.privateKey);
-    const userHandle = c.userHandle === undefined ? this.userHandle : c.userHandle;
-    return {
-      id: this.credentialId,
-      rawId: this.credentialId,
-      type: 'public-key',
-      authenticatorAttachment: 'platform',
-      clientExtensionResults: {},
-      response: {
-        clientDataJSON: b64url(clientDataJSON),
-        authenticatorData: b64url(authData),
-        signature: b64url(signature),
-        ...(userHandle === null ? {} : { userHandle }),
-      },
-    };
-  }
-}
 
 let conn: Connection;
 let audit: AuditLog;
@@ -129,7 +21,7 @@ let clock = Date.now();
 
 const account = () => `acct_${randomBytes(6).toString('hex')}`;
 
-async function enroll(accountId: string, name?: string, key = new SoftPasskey(accountId)) {
+async function enroll(accountId: string, name?: string, key = new SoftPasskey(accountId, ORIGIN)) {
   const { challengeId, options } = await passkeys.registrationOptions({ accountId, email: `${accountId}@example.test` });
   const result = await passkeys.register(accountId, challengeId, key.create({ challenge: options.challenge }), name);
   if (!result.ok) throw new Error(`enrollment failed: ${result.reason}`);
@@ -183,7 +75,7 @@ describe('registration', () => {
 
   it('names a passkey "Passkey" unless given a name; records a synced (backed up) passkey as such', async () => {
     const accountId = account();
-    const key = new SoftPasskey(accountId);
+    const key = new SoftPasskey(accountId, ORIGIN);
     const { challengeId, options } = await passkeys.registrationOptions({ accountId, email: 'b@example.test' });
     const result = await passkeys.register(accountId, challengeId, JSON.stringify(key.create({ challenge: options.challenge, flags: UP | UV | BE | BS | AT })));
     expect(result).toMatchObject({ ok: true, passkey: { name: 'Passkey', backedUp: true } });
@@ -203,7 +95,7 @@ describe('registration', () => {
     ];
     for (const c of cases) {
       const { challengeId, options } = await passkeys.registrationOptions({ accountId, email: 'c@example.test' });
-      const result = await passkeys.register(accountId, challengeId, new SoftPasskey(accountId).create({ challenge: options.challenge, ...c }));
+      const result = await passkeys.register(accountId, challengeId, new SoftPasskey(accountId, ORIGIN).create({ challenge: options.challenge, ...c }));
       expect([c, result]).toEqual([c, { ok: false, reason: 'invalid' }]);
     }
     expect(await passkeys.list(accountId)).toEqual([]);
@@ -212,7 +104,7 @@ describe('registration', () => {
 
   it('uses a challenge once, for its own account only, and not after five minutes', async () => {
     const accountId = account();
-    const key = new SoftPasskey(accountId);
+    const key = new SoftPasskey(accountId, ORIGIN);
     const { challengeId, options } = await passkeys.registrationOptions({ accountId, email: 'd@example.test' });
     const response = key.create({ challenge: options.challenge });
 
@@ -316,7 +208,7 @@ describe('authentication', () => {
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'expired')).toBe(true);
 
     const reg = await passkeys.registrationOptions({ accountId, email: 'i@example.test' });
-    const created = new SoftPasskey(accountId).create({ challenge: reg.options.challenge });
+    const created = new SoftPasskey(accountId, ORIGIN).create({ challenge: reg.options.challenge });
     const registered = await Promise.all(Array.from({ length: 6 }, () => passkeys.register(accountId, reg.challengeId, created)));
     expect(registered.filter((r) => r.ok)).toHaveLength(1);
     expect(await passkeys.list(accountId)).toHaveLength(2);
@@ -334,7 +226,7 @@ describe('authentication', () => {
   it('refuses a signature by another key for the credential id', async () => {
     const accountId = account();
     const { key } = await enroll(accountId);
-    const impostor = new SoftPasskey(accountId);
+    const impostor = new SoftPasskey(accountId, ORIGIN);
     Object.defineProperty(impostor, 'id', { value: key.id });
     const { challengeId, options } = await passkeys.authenticationOptions();
     expect(await passkeys.authenticate(challengeId, impostor.get({ challenge: options.challenge }))).toEqual({ ok: false, reason: 'invalid' });
@@ -374,7 +266,7 @@ describe('authentication', () => {
 
   it('an unregistered credential is unknown', async () => {
     const { challengeId, options } = await passkeys.authenticationOptions();
-    expect(await passkeys.authenticate(challengeId, new SoftPasskey(account()).get({ challenge: options.challenge }))).toEqual({ ok: false, reason: 'unknown_credential' });
+    expect(await passkeys.authenticate(challengeId, new SoftPasskey(account(), ORIGIN).get({ challenge: options.challenge }))).toEqual({ ok: false, reason: 'unknown_credential' });
   });
 
   it('stores the signature counter and refuses one that does not grow (a cloned authenticator)', async () => {
