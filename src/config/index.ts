@@ -51,6 +51,64 @@ const resources = z
     ),
   );
 
+function jsonValue(what: string) {
+  return z.string().transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      return z.NEVER;
+    }
+  });
+}
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a short lower-case slug (a-z, 0-9, _ and -)' });
+// Per-locale values: { "en": "...", "de": "..." }. Pages pick the customer's locale, then English, then the first.
+const localeKey = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, { message: 'keys must be locales such as en or de' });
+const localized = <T extends z.ZodType>(inner: T) =>
+  z.record(localeKey, inner).refine((v) => Object.keys(v).length > 0, { message: 'needs at least one locale' });
+
+// Versioned legal documents (terms of service, privacy policy, …). Several entries may share an id with different
+// versions: the one in force is the latest whose `effective` time has passed, so a new version can be announced ahead.
+const legalDocument = z
+  .object({
+    id: slug,
+    version: z.string().min(1).max(40),
+    effective: z.coerce.date({ message: 'must be a date or date-time (ISO 8601)' }),
+    title: localized(z.string().min(1).max(120)).optional(),
+    url: localized(z.url()).optional(),
+    text: localized(z.string().min(1).max(200_000)).optional(),
+    // What changed since the previous version, shown (or linked) when customers are asked to accept this one.
+    changes: localized(z.string().min(1).max(4000)).optional(),
+    changesUrl: localized(z.url()).optional(),
+    // Applies only to sign-ins to these clients (e.g. a partner's own terms); absent: to every client.
+    clients: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((d) => d.url !== undefined || d.text !== undefined, { message: 'each document needs a url or a text' });
+export type LegalDocumentConfig = z.output<typeof legalDocument>;
+
+const legalDocuments = jsonValue('a JSON array of documents')
+  .pipe(z.array(legalDocument))
+  .refine((docs) => new Set(docs.map((d) => `${d.id}@${d.version}`)).size === docs.length, {
+    message: 'each (id, version) may appear once',
+  });
+
+// Communication preferences: topics (newsletter, offers, …), each over the channels the operator can reach people on.
+export const CHANNELS = ['email', 'sms', 'push', 'post', 'phone'] as const;
+export type Channel = (typeof CHANNELS)[number];
+const topic = z.object({
+  id: slug,
+  title: localized(z.string().min(1).max(120)),
+  description: localized(z.string().min(1).max(1000)).optional(),
+  channels: z.array(z.enum(CHANNELS, { message: `each channel must be one of ${CHANNELS.join(', ')}` })).min(1),
+  // Offered (unticked) on the sign-up page as well as in the account center.
+  signup: z.boolean().default(false),
+});
+export type TopicConfig = z.output<typeof topic>;
+const topics = jsonValue('a JSON array of topics')
+  .pipe(z.array(topic))
+  .refine((list) => new Set(list.map((t) => t.id)).size === list.length, { message: 'each topic id may appear once' });
+
 // Profile attributes an operator may require at sign-up or a client may ask for with progressive profiling.
 export const PROFILE_ATTRIBUTES = [
   'given_name',
@@ -128,6 +186,12 @@ const schema = z.object({
   SIGNUP_REQUIRED_ATTRIBUTES: attributeList.optional(),
   TERMS_URL: z.url().optional(),
   PRIVACY_URL: z.url().optional(),
+  // Versioned legal documents as JSON, inline or in a file (see README "Consent, preferences and privacy").
+  LEGAL_DOCUMENTS: legalDocuments.optional(),
+  LEGAL_DOCUMENTS_FILE: z.string().min(1).optional(),
+  COMMUNICATION_TOPICS: topics.optional(),
+  // Days an erased account stays disabled (and the erasure cancellable) before everything is removed; 0: at once.
+  ERASURE_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(0),
 
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, { message: 'must be at least 8 (NIST SP 800-63B)' }).max(64).default(8),
   // Optional k-anonymity breach check (the Pwned Passwords range API shape: GET <url><first 5 hex of SHA-1>).
@@ -198,6 +262,10 @@ export interface Config {
   mail: { smtpUrl?: string; from: string };
   signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
   password: { minLength: number; breachApiUrl?: string };
+  /** Versioned legal documents; TERMS_URL / PRIVACY_URL alone become version "1" of `terms` / `privacy`. */
+  legal: { documents: LegalDocumentConfig[] };
+  preferences: { topics: TopicConfig[] };
+  erasure: { graceDays: number };
   codes: { ttlSeconds: number; maxAttempts: number };
   reauthMaxAgeSeconds: number;
   appMetadataMaxBytes: number;
@@ -247,7 +315,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     // Name the variable itself (not COOKIE_KEYS.0): that is what the operator has to change.
-    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? '(environment)')}: ${i.message}`));
+    throw new ConfigError(parsed.error.issues.map((i) => `${variableOf(i.path)}: ${i.message}`));
   }
   const e = parsed.data;
 
@@ -326,6 +394,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       privacyUrl: e.PRIVACY_URL,
     },
     password: { minLength: e.PASSWORD_MIN_LENGTH, breachApiUrl: e.PASSWORD_BREACH_API_URL },
+    legal: { documents: legalDocumentsOf(e) },
+    preferences: { topics: e.COMMUNICATION_TOPICS ?? [] },
+    erasure: { graceDays: e.ERASURE_GRACE_DAYS },
     codes: { ttlSeconds: e.CODE_TTL_SECONDS, maxAttempts: e.CODE_MAX_ATTEMPTS },
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appMetadataMaxBytes: e.APP_METADATA_MAX_BYTES,
@@ -341,4 +412,38 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     webauthn: { rpId, rpName: e.PRODUCT_NAME, origin: issuerUrl.origin },
   });
+}
+
+type ParsedEnv = z.output<typeof schema>;
+
+// JSON-valued variables also name the entry and field (LEGAL_DOCUMENTS.0.version); the others the variable alone.
+const JSON_VARIABLES = new Set(['LEGAL_DOCUMENTS', 'COMMUNICATION_TOPICS', 'RESOURCES']);
+function variableOf(path: readonly PropertyKey[]): string {
+  const [name, ...rest] = path.map(String);
+  if (name === undefined) return '(environment)';
+  return JSON_VARIABLES.has(name) && rest.length ? [name, ...rest].join('.') : name;
+}
+
+/** LEGAL_DOCUMENTS, else LEGAL_DOCUMENTS_FILE, else TERMS_URL / PRIVACY_URL as version "1" in force since ever. */
+function legalDocumentsOf(e: ParsedEnv): LegalDocumentConfig[] {
+  if (e.LEGAL_DOCUMENTS && e.LEGAL_DOCUMENTS_FILE) throw new ConfigError(['LEGAL_DOCUMENTS: give either it or LEGAL_DOCUMENTS_FILE, not both']);
+  if (e.LEGAL_DOCUMENTS) return e.LEGAL_DOCUMENTS;
+  if (e.LEGAL_DOCUMENTS_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(e.LEGAL_DOCUMENTS_FILE), 'utf8');
+    } catch (err) {
+      throw new ConfigError([`LEGAL_DOCUMENTS_FILE: cannot read ${e.LEGAL_DOCUMENTS_FILE} (${(err as Error).message})`]);
+    }
+    const parsed = legalDocuments.safeParse(text);
+    if (!parsed.success) {
+      throw new ConfigError(parsed.error.issues.map((i) => `LEGAL_DOCUMENTS_FILE: ${[...i.path].join('.') || '(root)'}: ${i.message}`));
+    }
+    return parsed.data;
+  }
+  const since = new Date(0);
+  return [
+    ...(e.TERMS_URL ? [{ id: 'terms', version: '1', effective: since, url: { en: e.TERMS_URL } }] : []),
+    ...(e.PRIVACY_URL ? [{ id: 'privacy', version: '1', effective: since, url: { en: e.PRIVACY_URL } }] : []),
+  ];
 }
