@@ -20,6 +20,8 @@ export interface AttemptBudget {
   take(key: string, max: number, expiresAt: Date): Promise<boolean>;
   /** Deletes rows that stopped counting more than SWEEP_GRACE_MS ago; returns how many went. */
   sweepExpired(): Promise<number>;
+  /** Erasure: every row of `key` (whose key names an account). Resets the budget, so only for keys no one uses again. */
+  forget(key: string): Promise<number>;
   /** The key index and the expiresAt index (TTL where the server accepts one). Run once at start. */
   ensureIndexes(): Promise<{ ttl: boolean }>;
 }
@@ -66,6 +68,11 @@ export function createAttemptBudget(deps: AttemptBudgetDeps): AttemptBudget {
 
     async sweepExpired() {
       const { deletedCount } = await rows.deleteMany({ expiresAt: { $lte: new Date(now()) } });
+      return deletedCount;
+    },
+
+    async forget(key) {
+      const { deletedCount } = await rows.deleteMany({ key });
       return deletedCount;
     },
 

@@ -112,6 +112,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   const ttl = { ...DEFAULT_TTL, ...deps.codeTtlSeconds };
   const factors = factorModel(conn);
   const sends = createAttemptBudget({ conn, collection: 'mfa_code_sends', now });
+  const sendKey = (accountId: string) => `send:${accountId}`;
   const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'mfa-factors', 32));
   const factorIdOf = (accountId: string, type: CodeFactor, destination: string) =>
     createHmac('sha256', macKey).update(`${accountId}\0${type}\0${destination}`).digest('base64url');
@@ -142,7 +143,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   ): Promise<{ id: string } | undefined> {
     const { type } = payload;
     const details = { purpose, factorType: type, ...(payload.factorId ? { factorId: payload.factorId } : {}) };
-    if (counted && !(await sends.take(`send:${accountId}`, sendLimit.max, new Date(now() + sendLimit.windowSeconds * 1000)))) {
+    if (counted && !(await sends.take(sendKey(accountId), sendLimit.max, new Date(now() + sendLimit.windowSeconds * 1000)))) {
       await audit.record({ type: 'mfa.code_sent', outcome: 'failure', accountId, reason: 'send_limit', details });
       return undefined;
     }
@@ -295,6 +296,8 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
         passkeys.removeAll(accountId),
         recoveryCodes.removeAll(accountId),
         codes.revokeSubject(accountId),
+        // The send budget's rows name the account in their key.
+        sends.forget(sendKey(accountId)),
       ]);
     },
 

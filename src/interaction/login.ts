@@ -93,6 +93,8 @@ export async function submitLogin(
     options: LoginPageOptions;
     /** The password was right: decides on a second factor and continues (interaction/mfa.ts afterPassword). */
     next: (accountId: string, breachedPassword: boolean) => Promise<void>;
+    /** The password was right but the account waits for its erasure (interaction/erasure-scheduled.ts). */
+    scheduledErasure?: (scheduled: { accountId: string; dueAt: Date }) => Promise<void>;
   },
 ): Promise<void> {
   const body = ctx.request.body as Record<string, unknown> | undefined;
@@ -110,7 +112,13 @@ export async function submitLogin(
     await renderLogin(ctx, loaded, deps.options, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
     return;
   }
-  const account = await deps.users.authenticate(email, password, { ...meta, clientId: loaded.client.id });
+  const result = await deps.users.authenticate(email, password, { ...meta, clientId: loaded.client.id });
+  if (result && 'scheduledErasure' in result && deps.scheduledErasure) {
+    await deps.throttle.succeed('login', keys);
+    await deps.scheduledErasure(result.scheduledErasure);
+    return;
+  }
+  const account = result && 'accountId' in result ? result : null;
   await deps.risk.recordAttempt({ loginName: email.toLowerCase(), ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
   if (!account) {
     const verdict = await deps.throttle.fail('login', keys, meta);

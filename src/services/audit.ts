@@ -1,4 +1,6 @@
-// The one writer of security events. Append-only by construction: this service can record and list, nothing else.
+// The one writer of security events. Append-only by construction: this service records and lists; the one rewrite it
+// knows is erasure's (pseudonymise), which replaces who a row names and never what happened.
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
@@ -17,6 +19,41 @@ export interface AuditFilter {
 export interface AuditLog {
   record(e: AuditEvent): Promise<void>;
   list(filter?: AuditFilter): Promise<StoredAuditEvent[]>;
+  /** Every event of one account, oldest first (the customer's data export). */
+  forAccount(accountId: string): Promise<StoredAuditEvent[]>;
+  /**
+   * Erasure: every event of the account keeps its type, time, outcome, client and reason, but names `pseudonym`
+   * instead of the account, loses its network address and user agent, and any detail value containing one of
+   * `scrub` (e-mail, phone, name) is replaced. Resolves with how many rows were rewritten.
+   */
+  pseudonymise(accountId: string, opts: { pseudonym: string; scrub: readonly string[] }): Promise<number>;
+}
+
+/** What a scrubbed detail value becomes. */
+export const SCRUBBED = '[erased]';
+
+/**
+ * The pseudonym an erased account's audit rows carry: a keyed HMAC of the account id (HKDF of the data encryption
+ * key, info "audit-pseudonym"). Stable, so an operator can still see that rows belonged to one customer; keyed, so
+ * nobody can test a known account id against it without the key.
+ */
+export function auditPseudonym(key: Buffer, accountId: string): string {
+  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'audit-pseudonym', 32));
+  return `erased:${createHmac('sha256', macKey).update(accountId).digest('base64url').slice(0, 22)}`;
+}
+
+/** Replaces, anywhere in a details value, each string that contains one of `needles` (case-insensitive). */
+export function scrubDetails(value: unknown, needles: readonly string[]): unknown {
+  const lower = needles.filter((n) => n.length >= 3).map((n) => n.toLowerCase());
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return lower.some((n) => v.toLowerCase().includes(n)) ? SCRUBBED : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, item]) => [lower.some((n) => k.toLowerCase().includes(n)) ? SCRUBBED : k, walk(item)]));
+    }
+    return v;
+  };
+  return walk(value);
 }
 
 const MAX_LIST = 1000;
@@ -58,6 +95,27 @@ export function createAuditLog(conn: Connection, logger?: Logger): AuditLog {
       const limit = Math.min(Math.max(1, filter.limit ?? 100), MAX_LIST);
       const rows = await events.find(query).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditEventRecord[]>();
       return rows.map(toView);
+    },
+    async forAccount(accountId) {
+      if (typeof accountId !== 'string' || !accountId) return [];
+      const rows = await events.find({ accountId }).sort({ at: 1, _id: 1 }).lean<AuditEventRecord[]>();
+      return rows.map(toView);
+    },
+    async pseudonymise(accountId, { pseudonym, scrub }) {
+      if (typeof accountId !== 'string' || !accountId) throw new TypeError('accountId must be a non-empty string');
+      // The model refuses updates (append-only for every other caller); erasure writes through the driver, row by row
+      // (FerretDB has no pipeline updates), and only ever towards less information.
+      const raw = events.collection;
+      const needles = [accountId, ...scrub];
+      let rewritten = 0;
+      for await (const row of raw.find({ accountId })) {
+        const set: Record<string, unknown> = { accountId: pseudonym };
+        if (row.details != null) set.details = scrubDetails(row.details, needles);
+        if (typeof row.reason === 'string') set.reason = scrubDetails(row.reason, needles);
+        await raw.updateOne({ _id: row._id }, { $set: set, $unset: { ip: '', userAgent: '' } });
+        rewritten += 1;
+      }
+      return rewritten;
     },
   };
 }

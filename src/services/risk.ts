@@ -137,8 +137,11 @@ export interface RiskEngine {
   trustDevice(accountId: string, deviceId: string, days: number): Promise<void>;
   /** Forgets the account's devices, ending every trust ("sign out everywhere"). */
   forgetDevices(accountId: string): Promise<void>;
-  /** Forgets everything about the account: devices, sign-ins and its password attempts (account deletion). */
-  forgetAccount(accountId: string): Promise<void>;
+  /**
+   * Forgets everything about the account: devices, sign-ins and its password attempts (account deletion), and the
+   * attempts made with `loginNames` that were not tied to it (before it existed, or while it was disabled).
+   */
+  forgetAccount(accountId: string, loginNames?: readonly string[]): Promise<void>;
   sweepExpired(): Promise<number>;
   ensureIndexes(): Promise<{ ttl: boolean }>;
 }
@@ -333,8 +336,9 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       await devices.deleteMany({ accountId });
     },
 
-    async forgetAccount(accountId) {
-      await Promise.all([devices.deleteMany({ accountId }), signIns.deleteMany({ accountId }), attempts.deleteMany({ accountId })]);
+    async forgetAccount(accountId, loginNames = []) {
+      const byName = loginNames.length ? [{ loginKey: { $in: loginNames.map(loginKey) } }] : [];
+      await Promise.all([devices.deleteMany({ accountId }), signIns.deleteMany({ accountId }), attempts.deleteMany({ $or: [{ accountId }, ...byName] })]);
     },
 
     async sweepExpired() {

@@ -89,6 +89,8 @@ export interface Throttle {
   fail(action: ThrottleAction, keys: ThrottleKeys, meta?: { ip?: string; userAgent?: string; accountId?: string }): Promise<ThrottleVerdict>;
   /** Ends the run of consecutive failures of the account (login, verify). */
   succeed(action: ThrottleAction, keys: ThrottleKeys): Promise<void>;
+  /** Erasure: every per-account counter and lockout of these subjects (login name, account id), whatever action. */
+  forget(subjects: readonly string[]): Promise<void>;
   /** Unique key index, and a TTL index where the server has one. Also run lazily before first use. */
   ensureIndexes(): Promise<{ ttl: boolean }>;
   /** Removes expired rows (needed where there is no TTL index); resolves to how many. */
@@ -277,6 +279,21 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
           await limiter.counter.delete(key);
           await limiter.lockouts?.delete(key);
         });
+      }
+    },
+
+    async forget(subjects) {
+      await ensureIndexes();
+      for (const action of ACTIONS) {
+        for (const subject of subjects) {
+          for (const { scope, limiter, key } of applicable(action, { ip: '', account: subject })) {
+            if (scope !== 'account') continue;
+            await serialise(`${action}:${scope}:${key}`, async () => {
+              await limiter.counter.delete(key);
+              await limiter.lockouts?.delete(key);
+            });
+          }
+        }
       }
     },
 

@@ -26,9 +26,15 @@ export interface LoginMeta {
   clientId?: string;
 }
 
+/**
+ * A right password: signed in, or (the account waits for its erasure, src/services/erasure.ts) not signed in but
+ * allowed to learn when the erasure is due and to cancel it. null for everything else.
+ */
+export type AuthenticateResult = { accountId: string } | { scheduledErasure: { accountId: string; dueAt: Date } } | null;
+
 export interface UserService {
   create(input: CreateUserInput): Promise<UserView>;
-  authenticate(email: string, password: string, meta: LoginMeta): Promise<{ accountId: string } | null>;
+  authenticate(email: string, password: string, meta: LoginMeta): Promise<AuthenticateResult>;
   /**
    * Creates a customer from a verified sign-up: the password was hashed (and policy-checked) when the sign-up was
    * submitted, and the e-mail is verified because the customer just entered the code mailed to it. Throws a
@@ -121,6 +127,10 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
       const context = { ip: meta.ip, userAgent: meta.userAgent, clientId: meta.clientId };
 
+      if (user && ok && user.disabled && user.erasure) {
+        await audit.record({ type: 'login.failure', outcome: 'failure', accountId: user._id, reason: 'erasure_scheduled', ...context });
+        return { scheduledErasure: { accountId: user._id, dueAt: user.erasure.dueAt } };
+      }
       if (!user || !ok || user.disabled) {
         const reason = !user ? 'unknown_account' : user.disabled ? 'disabled' : 'bad_password';
         await audit.record({ type: 'login.failure', outcome: 'failure', accountId: user?._id, reason, ...context });

@@ -39,6 +39,15 @@ export interface PostalAddress extends Address {
   primary: boolean;
 }
 
+/** An erasure the customer or operator asked for, waiting out the grace period (src/services/erasure.ts). */
+export interface ScheduledErasure {
+  requestedAt: Date;
+  dueAt: Date;
+  source: string;
+  /** Whether the account was disabled before: cancelling restores exactly that. */
+  wasDisabled: boolean;
+}
+
 export interface User extends UserClaims {
   _id: string;
   addresses?: PostalAddress[];
@@ -48,6 +57,8 @@ export interface User extends UserClaims {
   email_verified: boolean;
   passwordHash: string;
   disabled: boolean;
+  /** Set while the account waits for its erasure: it is disabled meanwhile. */
+  erasure?: ScheduledErasure;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -98,11 +109,19 @@ const userSchema = new Schema<User>(
     address: { type: addressSchema, default: undefined },
     addresses: { type: [postalAddressSchema], default: undefined },
     passwordChangedAt: Date,
+    erasure: {
+      type: new Schema<ScheduledErasure>(
+        { requestedAt: { type: Date, required: true }, dueAt: { type: Date, required: true }, source: { type: String, required: true }, wasDisabled: { type: Boolean, default: false } },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { collection: 'users', timestamps: true, versionKey: false },
 );
 
 userSchema.index({ email: 1 }, { unique: true });
+userSchema.index({ 'erasure.dueAt': 1 });
 
 export type UserDocument = HydratedDocument<User>;
 export type UserModel = Model<User>;

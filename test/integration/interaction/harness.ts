@@ -129,6 +129,7 @@ export async function startHarness(): Promise<Harness> {
       check: async () => ({ allowed: true }),
       fail: async () => ({ allowed: true }),
       succeed: async () => {},
+      forget: async () => {},
       ensureIndexes: async () => ({ ttl: false }),
       sweepExpired: async () => 0,
     },

@@ -1,0 +1,283 @@
+// Erasure (the right to be forgotten), from the account center and the operator CLI.
+//
+// Erasing removes the customer from every store: sessions (apps registered for back-channel logout are told, and so
+// is every other app holding a grant), grants with every token and code, pending interactions, one-time codes
+// (including those addressed to the e-mail), second factors, sign-ins waiting for one, risk data, rate-limit
+// counters keyed by the login name or id, per-app metadata, the per-account stores of the other features (legal
+// acceptances, consent records, communication preferences: anything exposing exportFor/removeAll), and the account
+// record. Audit rows are not deleted — they are the operator's record of what happened — but pseudonymised: they name
+// a keyed HMAC instead of the account and lose address, browser and any detail naming the customer.
+// Each step is idempotent and the account record goes last but one, so a failure part-way leaves an account that can
+// simply be erased again.
+//
+// With a grace period (config.erasure.graceDays > 0) a request disables the account at once (sessions end, apps are
+// told, tokens die) and the erasure happens when it is due (sweepDue, run periodically); until then the customer
+// (at sign-in) or the operator (CLI) can cancel it.
+import type { Connection } from 'mongoose';
+import type Provider from 'oidc-provider';
+import type { MongoAdapter } from '../../adapters/mongodb.ts';
+import type { FactorService } from '../auth/factors.ts';
+import { userModel, type User } from '../db/models/user.ts';
+import { notFound } from '../errors.ts';
+import type { LoginFlows } from '../interaction/login-flow.ts';
+import type { Logger } from '../log.ts';
+import { auditPseudonym, type AuditLog } from './audit.ts';
+import type { GrantService } from './grants.ts';
+import type { RiskEngine } from './risk.ts';
+import type { SessionService } from './sessions.ts';
+import type { Throttle } from './throttle.ts';
+
+/** What every per-account store of a feature exposes for export and erasure (see CONTRACTS). */
+export interface PerAccountStore {
+  /** JSON-safe; never secrets. */
+  exportFor(accountId: string): Promise<unknown>;
+  /** Rows removed; idempotent. */
+  removeAll(accountId: string): Promise<number>;
+}
+
+export type PerAccountStores = Readonly<Record<string, PerAccountStore | undefined>>;
+
+export type ErasureSource = 'account_center' | 'operator' | 'grace_period_ended';
+
+export interface ErasureMeta {
+  source: ErasureSource;
+  ip?: string;
+  userAgent?: string;
+}
+
+export type ErasureOutcome = { status: 'erased'; pseudonym: string; removed: Record<string, number> } | { status: 'scheduled'; dueAt: Date };
+
+export interface ErasureService {
+  readonly graceDays: number;
+  /** Erases at once without a grace period (or with `immediate`), else disables the account and schedules it. */
+  request(accountId: string, meta: ErasureMeta & { immediate?: boolean }): Promise<ErasureOutcome>;
+  /** Erases now, whatever the grace period. Throws not found when there is no such account. */
+  eraseNow(accountId: string, meta: ErasureMeta): Promise<Extract<ErasureOutcome, { status: 'erased' }>>;
+  /** Cancels a scheduled erasure (the account is enabled again); false when none was scheduled. */
+  cancel(accountId: string, meta: { source: 'sign_in' | 'operator'; ip?: string; userAgent?: string }): Promise<boolean>;
+  /** When the account's scheduled erasure is due, if one is. */
+  scheduled(accountId: string): Promise<Date | undefined>;
+  /** Erases every account whose erasure is due; resolves with how many. */
+  sweepDue(): Promise<number>;
+  /** Sign-in of an account scheduled for erasure: remembers, for this interaction, who proved the password. */
+  offerKeep(uid: string, accountId: string, ttlSeconds: number): Promise<void>;
+  /** The account that proved its password in this interaction (offerKeep), once; undefined when none or expired. */
+  takeKeepOffer(uid: string): Promise<string | undefined>;
+  /** The pseudonym the account's audit rows carry once erased. */
+  pseudonym(accountId: string): string;
+}
+
+export interface ErasureDeps {
+  conn: Connection;
+  provider: () => Provider;
+  adapter: Pick<MongoAdapter, 'collection' | 'findByAccount' | 'deleteByAccount'>;
+  sessions: Pick<SessionService, 'revokeAll' | 'forgetAccount'>;
+  grants: Pick<GrantService, 'removeAll' | 'revokeTokens'>;
+  codes: { revokeSubject(subject: string): Promise<void> };
+  factors: Pick<FactorService, 'removeAll'>;
+  risk: Pick<RiskEngine, 'forgetAccount'>;
+  flows: Pick<LoginFlows, 'removeForAccount'>;
+  throttle: Pick<Throttle, 'forget'>;
+  appMetadata: { remove(accountId: string): Promise<void> };
+  /** The per-account stores of other features, looked up at erasure time (legal, consents, preferences, ...). */
+  stores: () => PerAccountStores;
+  audit: Pick<AuditLog, 'record' | 'pseudonymise'>;
+  /** The data encryption key: the audit pseudonym's HMAC key is derived from it. */
+  key: Buffer;
+  graceDays: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+export const KEEP_OFFERS_COLLECTION = 'erasure_keep_offers';
+
+interface KeepOffer {
+  _id: string;
+  accountId: string;
+  expiresAt: Date;
+}
+
+// oidc-provider's Client has this method; its type definitions do not list it.
+interface BackchannelClient {
+  backchannelLogoutUri?: string;
+  backchannelLogout(sub: string, sid: string): Promise<void>;
+}
+
+/** Short-lived provider rows that can name the account or its address anywhere in their payload. */
+const TRANSIENT_MODELS = ['Interaction', 'PushedAuthorizationRequest'] as const;
+
+/** The values that identify the customer in free text: scrubbed from audit details. */
+function identifiers(user: User): string[] {
+  const values = [user.email, user.phone_number, user.name, user.given_name, user.family_name, user.middle_name, user.nickname, user.preferred_username];
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.trim().length > 0).map((v) => v.trim()))];
+}
+
+export function createErasure(deps: ErasureDeps): ErasureService {
+  const { adapter, audit, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const users = userModel(deps.conn);
+  const offers = deps.conn.collection<KeepOffer>(KEEP_OFFERS_COLLECTION);
+  const pseudonym = (accountId: string) => auditPseudonym(deps.key, accountId);
+
+  /**
+   * Ends every session (sessions.revokeAll tells the apps signed in there) and tells the other apps holding a grant
+   * too: an app with only a refresh token has no session to hear about.
+   */
+  async function signOutEverywhere(accountId: string, reason: string, meta: ErasureMeta): Promise<number> {
+    const told = new Set<string>();
+    for (const row of await adapter.findByAccount('Session', accountId)) {
+      const authorizations = row.payload.authorizations;
+      if (authorizations && typeof authorizations === 'object') Object.keys(authorizations).forEach((c) => told.add(c));
+    }
+    const holders = new Set<string>();
+    for (const row of await adapter.findByAccount('Grant', accountId)) {
+      if (typeof row.payload.clientId === 'string' && !told.has(row.payload.clientId)) holders.add(row.payload.clientId);
+    }
+    const ended = await deps.sessions.revokeAll(accountId, { reason, ip: meta.ip, userAgent: meta.userAgent });
+    await Promise.all(
+      [...holders].map(async (clientId) => {
+        try {
+          const client = (await deps.provider().Client.find(clientId)) as BackchannelClient | undefined;
+          if (client?.backchannelLogoutUri) await client.backchannelLogout(accountId, '');
+        } catch (err) {
+          logger?.warn({ err: (err as Error).message, clientId }, 'back-channel logout delivery failed');
+        }
+      }),
+    );
+    return ended;
+  }
+
+  /** Deletes rows of short-lived provider models whose payload names the account or one of its identifiers. */
+  async function removeTransient(needles: string[]): Promise<number> {
+    let removed = 0;
+    for (const model of TRANSIENT_MODELS) {
+      const rows = adapter.collection(model);
+      for await (const doc of rows.find({}, { projection: { payload: 1 } })) {
+        const text = JSON.stringify(doc.payload ?? {}).toLowerCase();
+        if (needles.some((n) => text.includes(n.toLowerCase()))) {
+          removed += (await rows.deleteOne({ _id: doc._id })).deletedCount;
+        }
+      }
+    }
+    return removed;
+  }
+
+  async function eraseNow(accountId: string, meta: ErasureMeta): Promise<Extract<ErasureOutcome, { status: 'erased' }>> {
+    const user = typeof accountId === 'string' && accountId ? await users.findById(accountId).lean<User>() : null;
+    if (!user) throw notFound('No such account');
+    const names = identifiers(user);
+    const removed: Record<string, number> = {};
+
+    removed.sessions = await signOutEverywhere(accountId, 'account_erased', meta);
+    removed.sessions += await adapter.deleteByAccount('Session', accountId);
+    removed.grantsAndTokens = await deps.grants.removeAll(accountId);
+    await deps.sessions.forgetAccount(accountId);
+    removed.pending = await removeTransient([accountId, user.email]);
+    await deps.codes.revokeSubject(accountId);
+    await deps.codes.revokeSubject(user.email);
+    await deps.factors.removeAll(accountId);
+    await deps.flows.removeForAccount(accountId);
+    await deps.risk.forgetAccount(accountId, [user.email]);
+    await deps.throttle.forget([user.email, accountId]);
+    await deps.appMetadata.remove(accountId);
+    for (const [name, store] of Object.entries(deps.stores())) {
+      if (store) removed[name] = await store.removeAll(accountId);
+    }
+    await offers.deleteMany({ accountId });
+
+    // After the steps that audit (sessions ended, metadata deleted): their rows are pseudonymised too. The account
+    // record goes after that, so that a failure here can be retried with everything the scrub needs.
+    const alias = pseudonym(accountId);
+    removed.auditRowsPseudonymised = await audit.pseudonymise(accountId, { pseudonym: alias, scrub: names });
+    await users.deleteOne({ _id: accountId });
+    await audit.record({ type: 'account.deleted', outcome: 'success', accountId: alias, reason: meta.source, details: { ...removed } });
+    logger?.info({ event: 'account.erased', source: meta.source }, 'account erased');
+    return { status: 'erased', pseudonym: alias, removed };
+  }
+
+  async function schedule(accountId: string, meta: ErasureMeta): Promise<ErasureOutcome> {
+    const user = typeof accountId === 'string' && accountId ? await users.findById(accountId).lean<User>() : null;
+    if (!user) throw notFound('No such account');
+    if (user.erasure) return { status: 'scheduled', dueAt: user.erasure.dueAt };
+    const requestedAt = new Date(now());
+    const dueAt = new Date(requestedAt.getTime() + deps.graceDays * DAY_MS);
+    await users.updateOne(
+      { _id: accountId, erasure: { $exists: false } },
+      { $set: { disabled: true, erasure: { requestedAt, dueAt, source: meta.source, wasDisabled: user.disabled === true } } },
+    );
+    // Disabled at once: no session, no token, no sign-in waiting for a second factor.
+    const sessions = await signOutEverywhere(accountId, 'erasure_scheduled', meta);
+    const tokens = await deps.grants.revokeTokens(accountId);
+    await deps.flows.removeForAccount(accountId);
+    await audit.record({
+      type: 'account.erasure_scheduled',
+      outcome: 'success',
+      accountId,
+      reason: meta.source,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      details: { dueAt: dueAt.toISOString(), sessions, tokens },
+    });
+    return { status: 'scheduled', dueAt };
+  }
+
+  return {
+    graceDays: deps.graceDays,
+    pseudonym,
+    eraseNow,
+
+    async request(accountId, meta) {
+      const { immediate, ...rest } = meta;
+      return immediate || deps.graceDays <= 0 ? eraseNow(accountId, rest) : schedule(accountId, rest);
+    },
+
+    async cancel(accountId, meta) {
+      const user = typeof accountId === 'string' && accountId ? await users.findById(accountId).lean<User>() : null;
+      if (!user?.erasure) return false;
+      const result = await users.updateOne(
+        { _id: accountId, 'erasure.dueAt': user.erasure.dueAt },
+        { $set: { disabled: user.erasure.wasDisabled === true }, $unset: { erasure: '' } },
+      );
+      if (result.modifiedCount === 0) return false;
+      await audit.record({ type: 'account.erasure_cancelled', outcome: 'success', accountId, reason: meta.source, ip: meta.ip, userAgent: meta.userAgent });
+      return true;
+    },
+
+    async scheduled(accountId) {
+      const user = await users.findById(accountId, { erasure: 1 }).lean<Pick<User, 'erasure'>>();
+      return user?.erasure?.dueAt;
+    },
+
+    async sweepDue() {
+      const due = await users.find({ 'erasure.dueAt': { $lte: new Date(now()) } }, { _id: 1 }).lean<{ _id: string }[]>();
+      let erased = 0;
+      for (const { _id } of due) {
+        try {
+          await eraseNow(_id, { source: 'grace_period_ended' });
+          erased += 1;
+        } catch (err) {
+          // Retried at the next sweep; each step is idempotent.
+          logger?.error({ err: (err as Error).message }, 'scheduled erasure failed; will retry');
+        }
+      }
+      await offers.deleteMany({ expiresAt: { $lte: new Date(now()) } });
+      return erased;
+    },
+
+    async offerKeep(uid, accountId, ttlSeconds) {
+      const offer: KeepOffer = { _id: uid, accountId, expiresAt: new Date(now() + ttlSeconds * 1000) };
+      await offers.replaceOne({ _id: uid }, offer, { upsert: true });
+    },
+
+    async takeKeepOffer(uid) {
+      if (typeof uid !== 'string' || !uid) return undefined;
+      const offer = await offers.findOne({ _id: uid });
+      if (!offer) return undefined;
+      // Deleting by _id is the one winner of two racing submits.
+      const { deletedCount } = await offers.deleteOne({ _id: uid });
+      if (deletedCount !== 1 || offer.expiresAt.getTime() <= now()) return undefined;
+      return offer.accountId;
+    },
+  };
+}
