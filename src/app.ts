@@ -37,6 +37,7 @@ import { createThrottle, type Throttle } from './services/throttle.ts';
 import { attachSessionTracking, createSessionService, type SessionService } from './services/sessions.ts';
 import { createGrantService, type GrantService } from './services/grants.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
+import { createPreferences, preferencesClaim, type PreferenceService } from './services/preferences.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
 import { createAttemptBudget, type AttemptBudget } from './auth/attempts.ts';
 import { createFactorService, type FactorService } from './auth/factors.ts';
@@ -64,6 +65,7 @@ export interface Services {
   sessions: SessionService;
   grants: GrantService;
   appMetadata: AppMetadata;
+  preferences: PreferenceService;
   profile: ProfileService;
   sms: SmsCourier;
   totp: TotpService;
@@ -104,6 +106,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   });
   const throttle = createThrottle({ conn: db.connection, audit, logger, enabled: config.rateLimitsEnabled });
   const appMetadata = createAppMetadata({ conn: db.connection, maxBytes: config.appMetadataMaxBytes, audit });
+  const preferences = createPreferences({ conn: db.connection, topics: config.preferences.topics, audit });
   const passwordPolicy = createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger });
   const [codeIndexes, throttleIndexes] = await Promise.all([codes.ensureIndexes(), throttle.ensureIndexes()]);
 
@@ -151,7 +154,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
           ...account,
           // Each app sees only the metadata it stored itself, and only when granted the app_metadata scope.
           claims: async (use, scope, claims, rejected) => {
-            const base = await account.claims(use, scope, claims, rejected);
+            const base = { ...(await account.claims(use, scope, claims, rejected)), ...(await preferencesClaim(preferences, sub, scope, rejected)) };
             if (!scope.split(' ').includes(APP_METADATA_SCOPE)) return base;
             const data = await appMetadata.get(sub, clientId);
             return data ? { ...base, [APP_METADATA_CLAIM]: data } : base;
@@ -222,6 +225,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     sessions,
     grants,
     appMetadata,
+    preferences,
     profile,
     sms,
     totp,
@@ -330,6 +334,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     audit: services.audit,
     logger,
     removeAppMetadata: (accountId) => services.appMetadata.remove(accountId),
+    preferences: services.preferences,
     risk: services.risk,
     flows: services.flows,
     factors: services.factors,

@@ -12,7 +12,7 @@ import { pickLocale, type MessageKey } from '../i18n/index.ts';
 import type { ProfileService } from '../services/profile.ts';
 import type { SessionService } from '../services/sessions.ts';
 import { isRecentLogin, readSession, redirectToSignIn, type SignedIn } from './auth.ts';
-import { renderAccountPage, setFlash, type Flash, type Section } from './view.ts';
+import { renderAccountPage, setFlash, type Flash, type NavConfig, type Section } from './view.ts';
 
 /** A rejected form: shown again with its input and the problem, nothing stored. */
 export const FORM_ERROR = 400;
@@ -34,7 +34,7 @@ export function seeOther(ctx: Context, location: string, flash?: Flash): void {
 
 export interface AccountPageDeps {
   provider: () => Provider;
-  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds'>;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds'> & NavConfig;
   profile: Pick<ProfileService, 'get'>;
   sessions: Pick<SessionService, 'touch'>;
 }

@@ -42,6 +42,7 @@ import type { UserService } from '../services/users.ts';
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { ACCOUNT_CLIENT_ID } from './client.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
+import { preferencesRoutes, type PreferencesDeps } from './preferences.ts';
 import { securityRoutes } from './security.ts';
 import { allowImages, formatDate, formatTime, plural, renderPublicPage } from './view.ts';
 
@@ -77,7 +78,7 @@ export interface AccountPasswordPolicy {
 
 export interface AccountDeps {
   provider: () => Provider;
-  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds'>;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'preferences'>;
   users: Pick<UserService, 'checkPassword' | 'setPassword'>;
   profile: ProfileService;
   sessions: SessionService;
@@ -100,6 +101,8 @@ export interface AccountDeps {
   mfaFactors: readonly FactorType[];
   /** Whether texts can be sent (SmsCourier.enabled): without, phones are not offered even when 'sms' is enabled. */
   smsEnabled: boolean;
+  /** Communication preferences: topics × channels and their history (preferences.ts). */
+  preferences: PreferencesDeps['preferences'];
 }
 
 const MAX_EMAIL = 254;
@@ -437,6 +440,10 @@ export function accountRouter(deps: AccountDeps): Router {
   // --- sign-in security: second factors (security.ts) ----------------------------------------------------------
 
   securityRoutes(pages, deps);
+
+  // --- communication preferences (preferences.ts) ------------------------------------------------------------
+
+  preferencesRoutes(pages, deps);
 
   // --- sessions -----------------------------------------------------------------------------------------------
 

@@ -41,9 +41,12 @@ function takeFlash(ctx: Context): Flash | undefined {
   return (FLASHES as readonly string[]).includes(value) ? (value as Flash) : undefined;
 }
 
-export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'sessions' | 'apps' | 'delete';
+export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'sessions' | 'apps' | 'preferences' | 'delete';
 
-export const NAV: readonly { section: Section; href: string; label: MessageKey }[] = [
+/** What decides whether an optional section is offered (a feature the operator configured). */
+export type NavConfig = Partial<Pick<Config, 'preferences'>>;
+
+export const NAV: readonly { section: Section; href: string; label: MessageKey; shown?: (config: NavConfig) => boolean }[] = [
   { section: 'overview', href: '/account', label: 'account.nav.overview' },
   { section: 'profile', href: '/account/profile', label: 'account.nav.profile' },
   { section: 'addresses', href: '/account/addresses', label: 'account.nav.addresses' },
@@ -52,6 +55,7 @@ export const NAV: readonly { section: Section; href: string; label: MessageKey }
   { section: 'security', href: '/account/security', label: 'account.mfa.nav' },
   { section: 'sessions', href: '/account/sessions', label: 'account.nav.sessions' },
   { section: 'apps', href: '/account/apps', label: 'account.nav.apps' },
+  { section: 'preferences', href: '/account/preferences', label: 'account.preferences.nav', shown: (c) => (c.preferences?.topics.length ?? 0) > 0 },
   { section: 'delete', href: '/account/delete', label: 'account.nav.delete' },
 ];
 
@@ -68,7 +72,7 @@ export function displayName(user: SignedIn['user']): string {
 /** A signed-in page: the frame's data comes along with the page's own. */
 export function renderAccountPage(
   ctx: Context,
-  config: Pick<Config, 'issuer'>,
+  config: Pick<Config, 'issuer'> & NavConfig,
   account: SignedIn,
   view: string,
   opts: { section: Section; title: MessageKey; status?: number; data?: Record<string, unknown> },
@@ -80,7 +84,7 @@ export function renderAccountPage(
     data: {
       csrfToken: ctx.state.csrfToken,
       flash: opts.status && opts.status >= 400 ? null : (takeFlash(ctx) ?? null),
-      nav: NAV,
+      nav: NAV.filter((item) => !item.shown || item.shown(config)),
       section: opts.section,
       title: opts.title,
       account: { email: account.user.email, name: displayName(account.user) },

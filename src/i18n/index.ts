@@ -9,10 +9,11 @@ import { en } from './messages/en.ts';
 import { mailMessages } from './messages/mail.ts';
 import { mfaMessages } from './messages/mfa.ts';
 import { pl } from './messages/pl.ts';
+import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, preferencesMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -21,7 +22,8 @@ export type MessageKey =
   | keyof typeof mailMessages.en
   | keyof typeof securityMessages.en
   | keyof typeof mfaMessages.en
-  | keyof typeof accountMfaMessages.en;
+  | keyof typeof accountMfaMessages.en
+  | keyof typeof preferencesMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;

@@ -125,6 +125,7 @@ export function buildConfiguration({
       openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'],
       // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
       [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
+      preferences: ['communication_preferences'], // the customer's topic × channel choices (services/preferences.ts, app.ts)
     },
     acrValues: [...ACR_VALUES],
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },

@@ -2,11 +2,12 @@
 // code relies on for correctness, such as the unique e-mail, are created here, once, at start.
 import type { Connection } from 'mongoose';
 import { auditEventModel } from './audit-event.ts';
+import { preferenceChangeModel } from './preference.ts';
 import { keyRingModel } from './signing-key.ts';
 import { userModel } from './user.ts';
 
 export async function ensureModelIndexes(conn: Connection): Promise<void> {
-  for (const model of [userModel(conn), auditEventModel(conn), keyRingModel(conn)]) {
+  for (const model of [userModel(conn), auditEventModel(conn), keyRingModel(conn), preferenceChangeModel(conn)]) {
     await model.createIndexes();
   }
 }
