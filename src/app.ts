@@ -38,6 +38,9 @@ import { attachSessionTracking, createSessionService, type SessionService } from
 import { createGrantService, type GrantService } from './services/grants.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
 import { createPreferences, preferencesClaim, type PreferenceService } from './services/preferences.ts';
+import { createLegal, type LegalService } from './services/legal.ts';
+import { createConsentService, type ConsentService } from './services/consents.ts';
+import { legalPublicRouter } from './legal/public.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
 import { createAttemptBudget, type AttemptBudget } from './auth/attempts.ts';
 import { createFactorService, type FactorService } from './auth/factors.ts';
@@ -48,6 +51,8 @@ import { createTotp, type TotpService } from './auth/totp.ts';
 import { createLoginFlows, type LoginFlows } from './interaction/login-flow.ts';
 import { createGeoLookup, type GeoLookup } from './services/geo.ts';
 import { createRiskEngine, type RiskEngine } from './services/risk.ts';
+import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
+import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
 
 export interface Services {
   config: Config;
@@ -66,6 +71,10 @@ export interface Services {
   grants: GrantService;
   appMetadata: AppMetadata;
   preferences: PreferenceService;
+  /** Versioned legal documents and the customers' acceptances. */
+  legal: LegalService;
+  /** Consent records: what each app was granted and what was withheld, with their history. */
+  consents: ConsentService;
   profile: ProfileService;
   sms: SmsCourier;
   totp: TotpService;
@@ -75,6 +84,9 @@ export interface Services {
   risk: RiskEngine;
   attempts: AttemptBudget;
   flows: LoginFlows;
+  /** GDPR erasure (with its grace period) and export. */
+  erasure: ErasureService;
+  privacyExport: PrivacyExport;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
   /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
@@ -107,6 +119,8 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const throttle = createThrottle({ conn: db.connection, audit, logger, enabled: config.rateLimitsEnabled });
   const appMetadata = createAppMetadata({ conn: db.connection, maxBytes: config.appMetadataMaxBytes, audit });
   const preferences = createPreferences({ conn: db.connection, topics: config.preferences.topics, audit });
+  const legal = createLegal({ conn: db.connection, documents: config.legal.documents, audit });
+  const consents = createConsentService({ conn: db.connection, audit });
   const passwordPolicy = createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger });
   const [codeIndexes, throttleIndexes] = await Promise.all([codes.ensureIndexes(), throttle.ensureIndexes()]);
 
@@ -162,17 +176,28 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
         };
       },
       pages,
-      policy: { signupEnabled: config.signup.enabled, mfa: config.mfa, accountState: (id) => users.accountState(id) },
+      policy: {
+        signupEnabled: config.signup.enabled,
+        mfa: config.mfa,
+        accountState: (id) => users.accountState(id),
+        // Without configured documents the `legal` step is left out of the sign-in altogether.
+        ...(legal.documents.length ? { legalPending: async (accountId: string, clientId: string) => (await legal.pending(accountId, clientId)).length > 0 } : {}),
+      },
+      // First-party apps skip the consent page; what they were given is still recorded.
       onFirstPartyConsent: async (ctx, added) => {
-        await audit.record({
-          type: 'consent.granted',
-          outcome: 'success',
-          accountId: ctx.oidc.account?.accountId,
-          clientId: ctx.oidc.client?.clientId,
+        const accountId = ctx.oidc.session?.accountId;
+        const clientId = ctx.oidc.client?.clientId;
+        if (!accountId || !clientId) return;
+        await consents.record({
+          accountId,
+          clientId,
+          grantId: added.grantId,
+          action: 'granted',
+          source: 'first_party',
+          granted: { scopes: added.scope, claims: added.claims, resources: added.resources },
+          withheld: { scopes: [], claims: [] },
           ip: ctx.ip,
           userAgent: ctx.get('user-agent') || undefined,
-          reason: 'first_party',
-          details: added,
         });
       },
     });
@@ -186,6 +211,27 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
 
   let provider = await build();
   const profile = createProfileService({ users: userModel(db.connection), audit, logger });
+  // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
+  const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents });
+  const erasure = createErasure({
+    conn: db.connection,
+    provider: currentProvider,
+    adapter,
+    sessions,
+    grants,
+    codes,
+    factors,
+    risk,
+    flows,
+    throttle,
+    appMetadata: { remove: (accountId) => appMetadata.remove(accountId) },
+    stores: perAccountStores,
+    audit,
+    key: config.dataEncryptionKey,
+    graceDays: config.erasure.graceDays,
+    logger,
+  });
+  const privacyExport = createPrivacyExport({ users, appMetadata, grants, sessions, factors, audit, stores: perAccountStores });
   // The account center signs customers in as a first-party client of this provider (response_type=none).
   await ensureAccountClient({ provider: () => provider, Adapter: adapter.Adapter, config, logger });
   let fingerprint = await keys.fingerprint();
@@ -205,6 +251,8 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const stopThrottleSweeper = throttleIndexes.ttl
     ? () => {}
     : startSweeper(() => throttle.sweepExpired(), config.sweepIntervalSeconds, logger);
+  // Erasures whose grace period has ended (none are scheduled without one).
+  const stopErasureSweeper = startSweeper(() => erasure.sweepDue(), config.sweepIntervalSeconds, logger);
   const stopFactorSweepers = expiring
     .filter((_, i) => !expiringIndexes[i]!.ttl)
     .map((service) => startSweeper(() => service.sweepExpired(), config.sweepIntervalSeconds, logger));
@@ -226,6 +274,8 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     grants,
     appMetadata,
     preferences,
+    legal,
+    consents,
     profile,
     sms,
     totp,
@@ -235,6 +285,8 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     risk,
     attempts,
     flows,
+    erasure,
+    privacyExport,
     provider: currentProvider,
     async reloadKeys() {
       const next = await keys.fingerprint();
@@ -249,6 +301,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       stopCodeSweeper();
       stopThrottleSweeper();
       for (const stop of stopFactorSweepers) stop();
+      stopErasureSweeper();
       await mailer.drain();
       mailer.close();
       await db.close();
@@ -308,6 +361,9 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     smsEnabled: services.sms.enabled,
     endSessions: (accountId, exceptUid) => services.sessions.revokeAll(accountId, { ...(exceptUid ? { exceptUid } : {}), reason: 'password_reset' }),
     revokeTokens: (accountId) => services.grants.revokeTokens(accountId),
+    erasure: services.erasure,
+    legal: services.legal,
+    consents: services.consents,
   });
   app.use(noStore());
   app.use(interactions.routes());
@@ -343,9 +399,16 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     recoveryCodes: services.recoveryCodes,
     mfaFactors: config.mfa.factors,
     smsEnabled: services.sms.enabled,
+    legal: services.legal,
+    erasure: services.erasure,
+    privacyExport: services.privacyExport,
   });
   app.use(account.routes());
   app.use(account.allowedMethods());
+  // Legal documents given as text, readable by anyone (before signing up, too).
+  const legalPages = legalPublicRouter({ legal: services.legal });
+  app.use(legalPages.routes());
+  app.use(legalPages.allowedMethods());
   for (const router of extraRouters) app.use(router.routes() as Koa.Middleware);
 
   // The provider serves everything else (discovery, authorization, token, …). It is looked up per request because

@@ -18,11 +18,13 @@ import { pageState } from '../http/state.ts';
 import { pickLocale, translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import { describeClaim, describeScope } from '../interaction/describe.ts';
 import type { Logger } from '../log.ts';
-import { deleteAccount } from '../services/account-deletion.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { ErasureService } from '../services/erasure.ts';
+import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { LoginFlows } from '../interaction/login-flow.ts';
 import type { GrantService } from '../services/grants.ts';
+import type { LegalService } from '../services/legal.ts';
 import {
   ADDRESS_FIELDS,
   MAX_ADDRESSES,
@@ -42,6 +44,8 @@ import type { UserService } from '../services/users.ts';
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { ACCOUNT_CLIENT_ID } from './client.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
+import { privacyRoutes } from './privacy.ts';
+import { legalRoutes } from './legal.ts';
 import { preferencesRoutes, type PreferencesDeps } from './preferences.ts';
 import { securityRoutes } from './security.ts';
 import { allowImages, formatDate, formatTime, plural, renderPublicPage } from './view.ts';
@@ -101,6 +105,11 @@ export interface AccountDeps {
   mfaFactors: readonly FactorType[];
   /** Whether texts can be sent (SmsCourier.enabled): without, phones are not offered even when 'sms' is enabled. */
   smsEnabled: boolean;
+  /** Your data: export and erasure (privacy.ts). */
+  erasure: Pick<ErasureService, 'request' | 'graceDays'>;
+  privacyExport: PrivacyExport;
+  /** Terms and policies: documents in force and the customer's acceptances (legal.ts). */
+  legal: LegalService;
   /** Communication preferences: topics × channels and their history (preferences.ts). */
   preferences: PreferencesDeps['preferences'];
 }
@@ -108,7 +117,6 @@ export interface AccountDeps {
 const MAX_EMAIL = 254;
 const MAX_PASSWORD = 1024;
 const MAX_ID = 128;
-const DELETE_WORD = 'DELETE';
 
 const emailSchema = z
   .string({ error: 'account.error.invalid' })
@@ -441,6 +449,10 @@ export function accountRouter(deps: AccountDeps): Router {
 
   securityRoutes(pages, deps);
 
+  // --- terms and policies (legal.ts) ----------------------------------------------------------------------------
+
+  legalRoutes(pages, deps);
+
   // --- communication preferences (preferences.ts) ------------------------------------------------------------
 
   preferencesRoutes(pages, deps);
@@ -514,44 +526,9 @@ export function accountRouter(deps: AccountDeps): Router {
     seeOther(ctx, '/account/apps', 'account.flash.appRevoked');
   });
 
-  // --- delete account -----------------------------------------------------------------------------------------
+  // --- your data: export and deleting the account (privacy.ts) -------------------------------------------------
 
-  const renderDelete = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey }, status?: number) =>
-    render(ctx, account, 'delete', 'delete', 'account.delete.title', { word: DELETE_WORD, value: form.value, error: form.error ?? null }, status);
-
-  get('/delete', { recent: true }, (ctx, account) => renderDelete(ctx, account, { value: '' }));
-
-  post('/delete', { back: '/account/delete', recent: true }, async (ctx, account, body) => {
-    const confirm = body.confirm;
-    const password = body.password;
-    let confirmed = typeof confirm === 'string' && confirm.trim() === DELETE_WORD;
-    // The password is accepted instead of the word (some people find typing it clearer than a magic word).
-    if (!confirmed && typeof password === 'string' && password.length > 0 && password.length <= MAX_PASSWORD) {
-      confirmed = await deps.users.checkPassword(account.accountId, password);
-    }
-    if (!confirmed) {
-      const echo = typeof confirm === 'string' && confirm.length <= 64 ? confirm : '';
-      return renderDelete(ctx, account, { value: echo, error: 'account.delete.error.confirm' }, FORM_ERROR);
-    }
-    await deleteAccount(
-      {
-        profile: deps.profile,
-        sessions: deps.sessions,
-        grants: deps.grants,
-        codes: deps.codes,
-        factors: deps.factors,
-        risk: deps.risk,
-        flows: deps.flows,
-        removeAppMetadata: deps.removeAppMetadata,
-        audit: deps.audit,
-      },
-      account.accountId,
-      meta(ctx),
-    );
-    logger.info({ accountId: account.accountId }, 'account deleted from the account center');
-    clearSessionCookie(ctx, deps.provider());
-    seeOther(ctx, '/account/deleted');
-  });
+  privacyRoutes(router, pages, deps);
 
   return router;
 }

@@ -3,17 +3,20 @@
 import { accountMessages } from './messages/account.ts';
 import { accountMfaMessages } from './messages/account-mfa.ts';
 import { authMessages } from './messages/auth.ts';
+import { consentMessages } from './messages/consent.ts';
 import { da } from './messages/da.ts';
 import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
+import { legalMessages } from './messages/legal.ts';
 import { mailMessages } from './messages/mail.ts';
 import { mfaMessages } from './messages/mfa.ts';
 import { pl } from './messages/pl.ts';
+import { privacyMessages } from './messages/privacy.ts';
 import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, preferencesMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -23,7 +26,10 @@ export type MessageKey =
   | keyof typeof securityMessages.en
   | keyof typeof mfaMessages.en
   | keyof typeof accountMfaMessages.en
-  | keyof typeof preferencesMessages.en;
+  | keyof typeof legalMessages.en
+  | keyof typeof preferencesMessages.en
+  | keyof typeof privacyMessages.en
+  | keyof typeof consentMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;

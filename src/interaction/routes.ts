@@ -10,16 +10,20 @@ import { isSessionNotFound } from '../http/errors.ts';
 import { formBody } from '../http/form-body.ts';
 import { pageState } from '../http/state.ts';
 import type { Logger } from '../log.ts';
-import { CREATE_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
+import { CREATE_PROMPT, LEGAL_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { ConsentService } from '../services/consents.ts';
 import type { Mailer } from '../services/mailer.ts';
 import type { OneTimeCodes } from '../services/one-time-codes.ts';
 import type { PasswordPolicy } from '../services/password-policy.ts';
 import type { Throttle } from '../services/throttle.ts';
+import type { LegalService } from '../services/legal.ts';
 import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
 import { clientOfInteraction, interactionPath, loadInteraction, type LoadedInteraction } from './context.ts';
+import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
+import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
 import {
   afterPassword,
   confirmSms,
@@ -52,6 +56,12 @@ export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | '
   endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
   /** Revokes every access and refresh token of the account (password reset). */
   revokeTokens: (accountId: string) => Promise<unknown>;
+  /** Accounts waiting for their erasure: the sign-in offers to keep them. Without it they sign in like disabled ones. */
+  erasure?: ScheduledErasureDeps['erasure'];
+  /** Legal documents: accepted at sign-up and in the `legal` step; absent when the policy has no such step. */
+  legal?: LegalService;
+  /** Consent records (what was granted and withheld on the consent page); without it consent is only audited. */
+  consents?: Pick<ConsentService, 'record'>;
 }
 
 // Pages reachable from the login page (sign-up, forgot password) are offered while the sign-in still needs a login.
@@ -90,6 +100,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     ...(passkeysOffered ? { passkeyOptions: () => deps.passkeys.authenticationOptions() } : {}),
   };
   const flow = () => ({ ...deps, provider: deps.provider() });
+  const legalStep = () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) });
   // Pages before the second factor are reached with the login prompt still open (a flow exists) or the mfa prompt.
   const atMfa = (loaded: LoadedInteraction) => loaded.details.prompt.name === MFA_PROMPT || loaded.details.prompt.name === 'login';
 
@@ -99,6 +110,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
     if (prompt === CREATE_PROMPT) return renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
     if (prompt === 'login') return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
     if (prompt === MFA_PROMPT) return renderMfa(ctx, loaded, flow());
+    if (prompt === LEGAL_PROMPT) return renderLegal(ctx, loaded, legalStep());
     if (prompt === VERIFY_EMAIL_PROMPT) return renderVerifyEmail(ctx, loaded, flow());
     if (prompt === PROFILE_PROMPT) return renderProfileStep(ctx, loaded);
     if (prompt === 'consent') return renderConsent(ctx, loaded);
@@ -124,6 +136,18 @@ export function interactionRouter(deps: InteractionDeps): Router {
       risk: deps.risk,
       options: loginOptions,
       next: (accountId, breachedPassword) => afterPassword(ctx, loaded, { ...deps, provider }, { accountId, breachedPassword }),
+      ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
+    });
+  });
+
+  router.post('/interaction/:uid/keep-account', prepare, formBody(), csrf(), async (ctx) => {
+    const provider = deps.provider();
+    const loaded = await loadInteraction(ctx, provider);
+    if (!beforeLogin(loaded) || !deps.erasure) return seeOther(ctx, interactionPath(loaded.uid));
+    await keepAccount(ctx, loaded, {
+      erasure: deps.erasure,
+      config: deps.config,
+      next: (accountId) => afterPassword(ctx, loaded, { ...deps, provider }, { accountId, breachedPassword: false }),
     });
   });
 
@@ -233,11 +257,23 @@ export function interactionRouter(deps: InteractionDeps): Router {
     await submitProfileStep(ctx, loaded, flow());
   });
 
+  router.post('/interaction/:uid/legal', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!deps.legal) return seeOther(ctx, interactionPath(loaded.uid));
+    await acceptLegal(ctx, loaded, legalStep());
+  });
+
+  router.post('/interaction/:uid/legal/decline', prepare, formBody(), csrf(), async (ctx) => {
+    const loaded = await loadInteraction(ctx, deps.provider());
+    if (!deps.legal) return seeOther(ctx, interactionPath(loaded.uid));
+    await declineLegal(ctx, loaded, legalStep());
+  });
+
   router.post('/interaction/:uid/confirm', prepare, formBody(), csrf(), async (ctx) => {
     const provider = deps.provider();
     const loaded = await loadInteraction(ctx, provider);
     if (loaded.details.prompt.name !== 'consent') return seeOther(ctx, interactionPath(loaded.uid));
-    await confirmConsent(ctx, loaded, { provider, audit: deps.audit });
+    await confirmConsent(ctx, loaded, { provider, audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) });
   });
 
   router.post('/interaction/:uid/abort', prepare, formBody(), csrf(), async (ctx) => {

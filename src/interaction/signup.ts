@@ -39,6 +39,7 @@ import {
 import { signInAndContinue } from './login.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
+import { readSignupAcceptance, recordSignupAcceptance, signupLegalView, type SignupAcceptance, type SignupLegal } from './legal.ts';
 import type Provider from 'oidc-provider';
 
 export interface SignupDeps {
@@ -53,12 +54,16 @@ export interface SignupDeps {
   /** Remembers the device and network of the sign-in that follows (risk signals of later sign-ins). */
   risk: Pick<RiskEngine, 'recordSignIn'>;
   logger: Logger;
+  /** Legal documents to accept (services/legal.ts); absent or none configured: the app's own links are shown. */
+  legal?: SignupLegal;
 }
 
 interface SignupPayload {
   existing?: boolean;
   passwordHash?: string;
   claims?: UserClaims;
+  /** The documents accepted on the form, recorded once the account exists. */
+  legal?: SignupAcceptance;
 }
 
 const passwordField = z
@@ -87,10 +92,11 @@ export function assertSignupEnabled(config: Pick<Config, 'signup'>): void {
 export function renderSignup(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: Pick<SignupDeps, 'config' | 'passwordPolicy'>,
-  form: { email?: string; values?: AttributeValues; error?: FormError; status?: number } = {},
+  deps: Pick<SignupDeps, 'config' | 'passwordPolicy' | 'legal'>,
+  form: { email?: string; values?: AttributeValues; error?: FormError; status?: number; legalAccepted?: boolean } = {},
 ): void {
   const required = deps.config.signup.requiredAttributes;
+  const legal = signupLegalView(deps.legal, loaded, form.legalAccepted === true);
   allowFormAction(ctx, loaded.details.params.redirect_uri);
   renderPage(ctx, 'signup', {
     locale: loaded.locale,
@@ -104,8 +110,11 @@ export function renderSignup(
       error: form.error ?? null,
       minLength: String(deps.passwordPolicy.minLength),
       fields: attributeFields(required, form.values ?? {}),
-      terms: deps.config.signup.termsUrl ?? loaded.client.tosUri ?? null,
-      privacy: deps.config.signup.privacyUrl ?? loaded.client.policyUri ?? null,
+      // Configured documents (TERMS_URL / PRIVACY_URL among them) are accepted with a checkbox; without any, the
+      // app's own terms and policy are linked.
+      legal,
+      terms: legal ? null : (loaded.client.tosUri ?? null),
+      privacy: legal ? null : (loaded.client.policyUri ?? null),
     },
   });
 }
@@ -115,13 +124,20 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const email = echo(body.email);
   const attributes = parseAttributes(deps.config.signup.requiredAttributes, body);
+  const legalAccepted = body.accept_legal === 'yes';
   const again = (error: FormError, status?: number) =>
-    renderSignup(ctx, loaded, deps, { email, values: attributes.values, error, ...(status ? { status } : {}) });
+    renderSignup(ctx, loaded, deps, { email, values: attributes.values, error, legalAccepted, ...(status ? { status } : {}) });
 
   const meta = requestMeta(ctx);
   const parsed = signupForm.safeParse(body);
   if (!parsed.success) return again(firstProblem(parsed.error, 'login.error.emailInvalid'));
   if (!attributes.ok) return again(attributes.error);
+  const legal = readSignupAcceptance(ctx, deps.legal, loaded, body);
+  if (!legal.ok) {
+    // Versions changed under the form: the new ones are shown unticked.
+    const changed = legal.error.key === 'legal.error.changed';
+    return renderSignup(ctx, loaded, deps, { email, values: attributes.values, error: legal.error, legalAccepted: legalAccepted && !changed });
+  }
   const address = parsed.data.email.toLowerCase();
   // Per address as well as per IP: nobody can flood one mailbox; known and unknown addresses count alike.
   const keys = { ip: meta.ip, account: address };
@@ -141,7 +157,9 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
   // Hashed in both branches so that the answer takes the same time whether or not the address is known.
   const passwordHash = await hashPassword(parsed.data.password);
   const existing = await deps.users.findByEmail(address);
-  const payload: SignupPayload = existing ? { existing: true } : { passwordHash, claims: attributes.claims };
+  const payload: SignupPayload = existing
+    ? { existing: true }
+    : { passwordHash, claims: attributes.claims, ...(legal.acceptance ? { legal: legal.acceptance } : {}) };
   const issued = await sendSignupCode(loaded, deps, address, payload);
 
   if (existing) {
@@ -243,6 +261,7 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
     if ((err as { status?: number }).status === 409) return again({ key: 'signup.error.exists' });
     throw err;
   }
+  await recordSignupAcceptance(deps.legal, accountId, loaded.client.id, payload.legal);
   await deps.audit.record({ type: 'login.success', outcome: 'success', accountId, clientId: loaded.client.id, reason: 'signup', ...meta });
   await signInAndContinue(ctx, deps, accountId);
 }

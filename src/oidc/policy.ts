@@ -1,6 +1,6 @@
 // Which pages a sign-in passes through, in order: sign-up (when the client sends prompt=create), login, a second
-// factor (when the session is weaker than the client or the request demands: step-up, see auth/requirement.ts), e-mail
-// verification (when the client requires a verified address), progressive profiling (attributes the client needs and
+// factor (when the session is weaker than the client or the request demands: step-up, see auth/requirement.ts), the
+// legal documents in force the customer has not accepted yet (services/legal.ts), e-mail verification (when the client requires a verified address), progressive profiling (attributes the client needs and
 // the customer has not given yet), consent. oidc-provider re-runs every check after each step, so a customer only
 // sees the steps still missing, and an existing session skips straight to what it lacks.
 import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -14,6 +14,7 @@ export const CREATE_PROMPT = 'create';
 export const VERIFY_EMAIL_PROMPT = 'verify_email';
 export const PROFILE_PROMPT = 'profile';
 export const MFA_PROMPT = 'mfa';
+export const LEGAL_PROMPT = 'legal';
 
 /** What the policy needs to know about an account; undefined when it does not exist (anymore). */
 export interface AccountState {
@@ -27,6 +28,9 @@ export interface PolicyDeps {
   /** The operator's MFA defaults (MFA_POLICY, MFA_FACTORS). */
   mfa: { policy: MfaPolicy; factors: readonly FactorType[] };
   accountState(accountId: string): Promise<AccountState | undefined>;
+  /** Whether the account has legal documents in force for the client it has not accepted (services/legal.ts);
+   *  absent: no documents are configured and the `legal` prompt is left out. */
+  legalPending?(accountId: string, clientId: string): Promise<boolean>;
 }
 
 /** Client metadata this product adds to the OIDC registration (extraClientMetadata). */
@@ -34,6 +38,10 @@ export interface ProductClientMetadata extends MfaClientMetadata {
   first_party?: boolean;
   require_verified_email?: boolean;
   required_profile_attributes?: ProfileAttribute[];
+  /** OpenID Connect scopes (besides openid) the customer may withhold from this client. */
+  optional_scopes?: string[];
+  /** Claims the customer may withhold from this client. */
+  optional_claims?: string[];
 }
 
 export function productMetadata(client: unknown): ProductClientMetadata {
@@ -106,7 +114,24 @@ export function buildPolicy(deps: PolicyDeps): NonNullable<Configuration['intera
     ),
   );
 
-  policy.splice(loginAt + 1, 0, mfa, verifyEmail, profile);
+  // A new version of the terms (or a document the app's sign-ins need) is accepted once the customer is known and
+  // strongly enough authenticated, before anything else is asked or shared with the app.
+  const legalPending = deps.legalPending;
+  const legal = legalPending
+    ? [
+        new Prompt(
+          { name: LEGAL_PROMPT, requestable: false },
+          new Check('legal_pending', 'the customer has not accepted the legal documents in force', 'interaction_required', async (ctx) => {
+            const accountId = ctx.oidc.session?.accountId;
+            const clientId = ctx.oidc.client?.clientId;
+            if (!accountId || !clientId) return Check.NO_NEED_TO_PROMPT;
+            return (await legalPending(accountId, clientId)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+          }),
+        ),
+      ]
+    : [];
+
+  policy.splice(loginAt + 1, 0, mfa, ...legal, verifyEmail, profile);
   // Requestable: a client may send prompt=create to open the sign-up page instead of the login page.
   if (deps.signupEnabled) policy.splice(loginAt, 0, new Prompt({ name: CREATE_PROMPT, requestable: true }));
   return policy;
@@ -114,10 +139,14 @@ export function buildPolicy(deps: PolicyDeps): NonNullable<Configuration['intera
 
 /**
  * First-party clients (the operator's own apps, marked `first_party`) skip the consent page: the grant is created or
- * extended with exactly what the request asks for, and `onConsent` records it, so consent is still on file.
+ * extended with exactly what the request asks for, and `onConsent` records it, so consent is still on file. What the
+ * customer withheld from the app later (account center) stays withheld: only items never encountered are added.
  */
 export function firstPartyGrants(
-  onConsent: (ctx: KoaContextWithOIDC, added: { scope: string[]; claims: string[]; resources: Record<string, string[]> }) => Promise<void>,
+  onConsent: (
+    ctx: KoaContextWithOIDC,
+    added: { scope: string[]; claims: string[]; resources: Record<string, string[]>; grantId: string },
+  ) => Promise<void>,
 ): NonNullable<Configuration['loadExistingGrant']> {
   return async (ctx) => {
     const { oidc } = ctx;
@@ -126,12 +155,13 @@ export function firstPartyGrants(
     if (!productMetadata(oidc.client).first_party || !oidc.session?.accountId) return existing;
 
     const grant = existing ?? new oidc.provider.Grant({ accountId: oidc.session.accountId, clientId: oidc.client!.clientId });
-    const scope = [...oidc.requestParamOIDCScopes].filter((s) => !grant.getOIDCScope().split(' ').includes(s));
-    const granted = new Set(grant.getOIDCClaims());
-    const claims = [...oidc.requestParamClaims].filter((c) => !granted.has(c));
+    const scopes = new Set(grant.getOIDCScopeEncountered().split(' '));
+    const scope = [...oidc.requestParamOIDCScopes].filter((s) => !scopes.has(s));
+    const seen = new Set(grant.getOIDCClaimsEncountered());
+    const claims = [...oidc.requestParamClaims].filter((c) => !seen.has(c));
     const resources: Record<string, string[]> = {};
     for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
-      const have = new Set(grant.getResourceScope(indicator).split(' '));
+      const have = new Set(grant.getResourceScopeEncountered(indicator).split(' '));
       const wanted = [...oidc.requestParamScopes].filter((s) => server.scopes.has(s) && !have.has(s));
       if (wanted.length) resources[indicator] = wanted;
     }
@@ -140,8 +170,8 @@ export function firstPartyGrants(
     if (scope.length) grant.addOIDCScope(scope.join(' '));
     if (claims.length) grant.addOIDCClaims(claims);
     for (const [indicator, scopes] of Object.entries(resources)) grant.addResourceScope(indicator, scopes.join(' '));
-    await grant.save();
-    await onConsent(ctx, { scope, claims, resources });
+    const savedId = await grant.save();
+    await onConsent(ctx, { scope, claims, resources, grantId: savedId });
     return grant;
   };
 }

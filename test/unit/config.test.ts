@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
@@ -52,5 +52,113 @@ describe('loadConfig', () => {
     const c = loadConfig({ ...secrets, RESOURCES: '{"https://api.example.com":{"scope":"orders:read"}}' });
     expect(c.resources['https://api.example.com']).toEqual({ scope: 'orders:read', accessTokenFormat: 'jwt', introspectors: [] });
     expect(() => loadConfig({ ...secrets, RESOURCES: '{"not-a-url":{}}' })).toThrow(/RESOURCES/);
+  });
+});
+
+describe('legal documents (LEGAL_DOCUMENTS, LEGAL_DOCUMENTS_FILE, TERMS_URL / PRIVACY_URL)', () => {
+  const env = { ...secrets, NODE_ENV: 'test' };
+  const problemsOf = (vars: Record<string, string>): string[] => {
+    try {
+      loadConfig({ ...env, ...vars });
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  };
+  const terms2 = {
+    id: 'terms',
+    version: '2024-06',
+    effective: '2024-06-01T00:00:00Z',
+    title: { en: 'Terms', de: 'Bedingungen' },
+    text: { en: 'Be kind.' },
+    changes: { en: 'Refunds explained.' },
+    changesUrl: { en: 'https://example.com/changes' },
+  };
+
+  it('parses versions with effective dates, per-locale values and per-client scope', () => {
+    const docs = [
+      { id: 'terms', version: '1', effective: '2020-01-01', url: { en: 'https://example.com/terms', de: 'https://example.com/de/terms' } },
+      terms2,
+      { id: 'partner_terms', version: 'a', effective: '2021-03-04T05:06:07+02:00', text: { pl: 'Tylko dla partnera.' }, clients: ['partner'] },
+    ];
+    const { legal } = loadConfig({ ...env, LEGAL_DOCUMENTS: JSON.stringify(docs) });
+    expect(legal.documents).toEqual([
+      { id: 'terms', version: '1', effective: new Date('2020-01-01T00:00:00Z'), url: { en: 'https://example.com/terms', de: 'https://example.com/de/terms' } },
+      { ...terms2, effective: new Date('2024-06-01T00:00:00Z') },
+      { id: 'partner_terms', version: 'a', effective: new Date('2021-03-04T03:06:07Z'), text: { pl: 'Tylko dla partnera.' }, clients: ['partner'] },
+    ]);
+    expect(loadConfig({ ...env, LEGAL_DOCUMENTS: '[]' }).legal.documents).toEqual([]);
+  });
+
+  it('names the entry and field that is wrong, all at once', () => {
+    expect(problemsOf({ LEGAL_DOCUMENTS: '[{"id":' })).toEqual(['LEGAL_DOCUMENTS: must be a JSON array of documents']);
+    expect(problemsOf({ LEGAL_DOCUMENTS: '{"id":"terms"}' })).toEqual([expect.stringMatching(/^LEGAL_DOCUMENTS: .*expected array/)]);
+    expect(problemsOf({ LEGAL_DOCUMENTS: '[{"id":"terms","version":"1","effective":"2024-01-01"}]' })).toEqual([
+      'LEGAL_DOCUMENTS.0: each document needs a url or a text',
+    ]);
+    const many = problemsOf({
+      LEGAL_DOCUMENTS: JSON.stringify([
+        terms2,
+        { id: 'Terms!', version: '', effective: 'soon', url: { en: 'not a url' } },
+        { id: 'privacy', version: '1', effective: '2024-01-01', text: {}, clients: [] },
+        { id: 'faq', version: '1', effective: '2024-01-01', url: { english: 'https://example.com' } },
+      ]),
+    });
+    expect(many).toEqual(
+      expect.arrayContaining([
+        'LEGAL_DOCUMENTS.1.id: must be a short lower-case slug (a-z, 0-9, _ and -)',
+        expect.stringMatching(/^LEGAL_DOCUMENTS\.1\.version: /),
+        'LEGAL_DOCUMENTS.1.effective: must be a date or date-time (ISO 8601)',
+        expect.stringMatching(/^LEGAL_DOCUMENTS\.1\.url\.en: /),
+        'LEGAL_DOCUMENTS.2.text: needs at least one locale',
+        expect.stringMatching(/^LEGAL_DOCUMENTS\.2\.clients: /),
+        expect.stringMatching(/^LEGAL_DOCUMENTS\.3\.url\.english: /),
+      ]),
+    );
+    expect(many.some((p) => p.startsWith('LEGAL_DOCUMENTS.0'))).toBe(false);
+  });
+
+  it('refuses the same version of a document twice, and both the variable and its file', () => {
+    const twice = [terms2, { ...terms2, effective: '2025-01-01' }];
+    expect(problemsOf({ LEGAL_DOCUMENTS: JSON.stringify(twice) })).toEqual(['LEGAL_DOCUMENTS: each (id, version) may appear once']);
+    // Another version of the same document, or the same version of another one, is fine.
+    expect(loadConfig({ ...env, LEGAL_DOCUMENTS: JSON.stringify([terms2, { ...terms2, version: '2025' }, { ...terms2, id: 'privacy' }]) }).legal.documents).toHaveLength(3);
+    expect(problemsOf({ LEGAL_DOCUMENTS: '[]', LEGAL_DOCUMENTS_FILE: '/nonexistent.json' })).toEqual([
+      'LEGAL_DOCUMENTS: give either it or LEGAL_DOCUMENTS_FILE, not both',
+    ]);
+  });
+
+  it('reads LEGAL_DOCUMENTS_FILE, and says which file and which entry is wrong', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ciam-legal-'));
+    const good = join(dir, 'legal.json');
+    writeFileSync(good, JSON.stringify([terms2]));
+    expect(loadConfig({ ...env, LEGAL_DOCUMENTS_FILE: good }).legal.documents).toEqual([{ ...terms2, effective: new Date('2024-06-01T00:00:00Z') }]);
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([terms2, { id: 'privacy', version: '1', effective: 'never', text: { en: 'x' } }]));
+    expect(problemsOf({ LEGAL_DOCUMENTS_FILE: bad })).toEqual(['LEGAL_DOCUMENTS_FILE: 1.effective: must be a date or date-time (ISO 8601)']);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '[{');
+    expect(problemsOf({ LEGAL_DOCUMENTS_FILE: broken })).toEqual(['LEGAL_DOCUMENTS_FILE: (root): must be a JSON array of documents']);
+    expect(problemsOf({ LEGAL_DOCUMENTS_FILE: join(dir, 'missing.json') })).toEqual([
+      expect.stringMatching(/^LEGAL_DOCUMENTS_FILE: cannot read .*missing\.json \(ENOENT/),
+    ]);
+  });
+
+  it('turns TERMS_URL and PRIVACY_URL alone into version 1 of terms and privacy, in force since ever', () => {
+    const both = loadConfig({ ...env, TERMS_URL: 'https://example.com/terms', PRIVACY_URL: 'https://example.com/privacy' });
+    expect(both.legal.documents).toEqual([
+      { id: 'terms', version: '1', effective: new Date(0), url: { en: 'https://example.com/terms' } },
+      { id: 'privacy', version: '1', effective: new Date(0), url: { en: 'https://example.com/privacy' } },
+    ]);
+    expect(both.signup).toMatchObject({ termsUrl: 'https://example.com/terms', privacyUrl: 'https://example.com/privacy' });
+    expect(loadConfig({ ...env, PRIVACY_URL: 'https://example.com/privacy' }).legal.documents.map((d) => d.id)).toEqual(['privacy']);
+    expect(loadConfig({ ...env }).legal.documents).toEqual([]);
+    // Configured documents win: the single URLs are not added as further documents.
+    expect(loadConfig({ ...env, TERMS_URL: 'https://example.com/terms', LEGAL_DOCUMENTS: JSON.stringify([terms2]) }).legal.documents.map((d) => `${d.id}@${d.version}`)).toEqual([
+      'terms@2024-06',
+    ]);
+    expect(problemsOf({ TERMS_URL: 'terms.html' })).toEqual([expect.stringMatching(/^TERMS_URL: /)]);
   });
 });
