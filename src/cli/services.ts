@@ -3,6 +3,8 @@
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import type { ClientService } from '../services/clients.ts';
+import type { ErasureService } from '../services/erasure.ts';
+import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { KeyStore } from '../services/keys.ts';
 import type { UserService } from '../services/users.ts';
 
@@ -11,6 +13,8 @@ export interface CliServices {
   clients: ClientService;
   users: UserService;
   keys: KeyStore;
+  erasure: Pick<ErasureService, 'request' | 'cancel'>;
+  privacyExport: PrivacyExport;
   provider(): Provider;
 }
 

@@ -1,5 +1,7 @@
-import { noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
+import { conflict, notFound } from '../../errors.ts';
+import { noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
 import { command } from '../command.ts';
+import type { CliServices } from '../services.ts';
 
 export const usersCreate = command({
   usage: 'users create --email E (--password P | --password-stdin) [--name N] [--email-verified]',
@@ -23,4 +25,58 @@ export const usersCreate = command({
     return { email, password, name: optionalString(values, 'name'), emailVerified: values['email-verified'] === true };
   },
   execute: (services, input) => services.users.create(input),
+});
+
+// --- a customer's data: export and erasure (GDPR) -------------------------------------------------------------
+
+type Who = { id: string } | { email: string };
+
+const whoOptions = { id: { type: 'string' }, email: { type: 'string' } } as const;
+
+function who(values: Values, positionals: string[]): Who {
+  noPositionals(positionals);
+  const id = optionalString(values, 'id');
+  const email = optionalString(values, 'email');
+  if (id !== undefined && email !== undefined) throw new UsageError('give either --id or --email, not both');
+  if (id) return { id };
+  if (email) return { email };
+  throw new UsageError('name the customer with --id ID or --email E');
+}
+
+async function accountIdOf(services: CliServices, customer: Who): Promise<string> {
+  if ('id' in customer) return customer.id;
+  const user = await services.users.findByEmail(customer.email);
+  if (!user) throw notFound('No account has this e-mail address');
+  return user.id;
+}
+
+export const usersExport = command({
+  usage: 'users export (--id ID | --email E)   (everything held on the customer, as one JSON document)',
+  options: whoOptions,
+  parse: who,
+  execute: async (services, customer) => services.privacyExport.build(await accountIdOf(services, customer), { source: 'operator' }),
+});
+
+export const usersErase = command({
+  usage: 'users erase (--id ID | --email E) [--now]   (after the grace period, ERASURE_GRACE_DAYS; --now: at once)',
+  options: { ...whoOptions, now: { type: 'boolean' } },
+  parse: (values, positionals) => ({ customer: who(values, positionals), immediate: values.now === true }),
+  async execute(services, { customer, immediate }) {
+    const accountId = await accountIdOf(services, customer);
+    const outcome = await services.erasure.request(accountId, { source: 'operator', immediate });
+    return outcome.status === 'scheduled'
+      ? { accountId, status: 'scheduled', dueAt: outcome.dueAt.toISOString() }
+      : { accountId, status: 'erased', pseudonym: outcome.pseudonym, removed: outcome.removed };
+  },
+});
+
+export const usersCancelErasure = command({
+  usage: 'users cancel-erasure (--id ID | --email E)',
+  options: whoOptions,
+  parse: who,
+  async execute(services, customer) {
+    const accountId = await accountIdOf(services, customer);
+    if (!(await services.erasure.cancel(accountId, { source: 'operator' }))) throw conflict('No erasure is scheduled for this account');
+    return { accountId, status: 'active' };
+  },
 });

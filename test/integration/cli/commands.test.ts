@@ -44,10 +44,17 @@ beforeAll(async () => {
     keys: createKeyStore({ conn, cipher, audit, algs: ['ES256'] }),
     clients: createClientService({ Adapter: adapter.Adapter, collection: adapter.collection, validate: (m) => provider.Client.validate(m), audit }),
     provider: () => provider,
+    // Export and erasure run against the whole application: test/integration/privacy/cli.test.ts.
+    erasure: { request: notHere, cancel: notHere },
+    privacyExport: { build: notHere },
   };
   await services.keys.ensureKeys();
 });
 afterAll(() => dropAndClose(conn));
+
+function notHere(): never {
+  throw new Error('not part of this test');
+}
 
 async function cli(argv: string[], stdin = '') {
   let stdout = '';
