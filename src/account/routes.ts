@@ -82,7 +82,7 @@ export interface AccountPasswordPolicy {
 
 export interface AccountDeps {
   provider: () => Provider;
-  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'preferences'>;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'preferences' | 'legal'>;
   users: Pick<UserService, 'checkPassword' | 'setPassword'>;
   profile: ProfileService;
   sessions: SessionService;

@@ -44,7 +44,7 @@ function takeFlash(ctx: Context): Flash | undefined {
 export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'sessions' | 'apps' | 'preferences' | 'legal' | 'privacy' | 'delete';
 
 /** What decides whether an optional section is offered (a feature the operator configured). */
-export type NavConfig = Partial<Pick<Config, 'preferences'>>;
+export type NavConfig = Partial<Pick<Config, 'preferences' | 'legal'>>;
 
 export const NAV: readonly { section: Section; href: string; label: MessageKey; shown?: (config: NavConfig) => boolean }[] = [
   { section: 'overview', href: '/account', label: 'account.nav.overview' },
@@ -56,7 +56,7 @@ export const NAV: readonly { section: Section; href: string; label: MessageKey; 
   { section: 'sessions', href: '/account/sessions', label: 'account.nav.sessions' },
   { section: 'apps', href: '/account/apps', label: 'account.nav.apps' },
   { section: 'preferences', href: '/account/preferences', label: 'account.preferences.nav', shown: (c) => (c.preferences?.topics.length ?? 0) > 0 },
-  { section: 'legal', href: '/account/legal', label: 'legal.account.nav' },
+  { section: 'legal', href: '/account/legal', label: 'legal.account.nav', shown: (c) => (c.legal?.documents.length ?? 0) > 0 },
   { section: 'privacy', href: '/account/privacy', label: 'privacy.nav' },
   { section: 'delete', href: '/account/delete', label: 'account.nav.delete' },
 ];

@@ -336,3 +336,43 @@ describe('public pages', () => {
     expect((await fetch(new URL('/legal/nothing', app.url))).status).toBe(404);
   });
 });
+
+describe('without documents configured', () => {
+  let bare: AccountApp;
+  beforeAll(async () => {
+    bare = await startAccountApp();
+    // Registered with the app's own terms (tos_uri), which the operator CLI does not set: straight into the store.
+    await new bare.services.adapter.Adapter('Client').upsert(WEB.id, {
+      client_id: WEB.id,
+      client_secret: WEB.secret,
+      client_name: WEB.name,
+      redirect_uris: [WEB.redirectUri],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      scope: 'openid email',
+      first_party: true,
+      tos_uri: 'https://web.example/tos',
+    });
+  });
+  afterAll(async () => {
+    await bare.close();
+  });
+
+  it('changes nothing: no checkbox at sign-up (the app’s own terms linked), no step in the sign-in, no section, no pages', async () => {
+    const b = bare.browser();
+    const params = new URLSearchParams({ client_id: WEB.id, response_type: 'code', scope: 'openid', redirect_uri: WEB.redirectUri, state: 's' });
+    const signup = await b.navigate(new URL(`/auth?${params}&prompt=create`, bare.url));
+    expect(signup.page.body).not.toContain('accept_legal');
+    expect(signup.page.body).toContain('href="https://web.example/tos"');
+
+    const user = await bare.createUser(unique('bare'));
+    const b2 = bare.browser();
+    const signedIn = await login(b2, (await b2.navigate(new URL(`/auth?${params}`, bare.url))).page, user.email);
+    expect(signedIn.redirect?.searchParams.get('code')).toBeTruthy();
+    const account = await b2.navigate(new URL('/account', bare.url));
+    expect(account.page.status).toBe(200);
+    expect(account.page.body).not.toContain('href="/account/legal"');
+    expect((await fetch(new URL('/legal/terms', bare.url))).status).toBe(404);
+    expect(await bare.services.legal.history(user.id)).toEqual([]);
+  });
+});
