@@ -361,6 +361,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     smsEnabled: services.sms.enabled,
     endSessions: (accountId, exceptUid) => services.sessions.revokeAll(accountId, { ...(exceptUid ? { exceptUid } : {}), reason: 'password_reset' }),
     revokeTokens: (accountId) => services.grants.revokeTokens(accountId),
+    preferences: services.preferences,
     erasure: services.erasure,
     legal: services.legal,
     consents: services.consents,

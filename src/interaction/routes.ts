@@ -39,6 +39,7 @@ import {
   type MfaDeps,
 } from './mfa.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
+import type { SignupPreferences } from './signup-preferences.ts';
 import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 
@@ -56,6 +57,8 @@ export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | '
   endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
   /** Revokes every access and refresh token of the account (password reset). */
   revokeTokens: (accountId: string) => Promise<unknown>;
+  /** Communication topics offered at sign-up; absent: none are. */
+  preferences?: SignupPreferences;
   /** Accounts waiting for their erasure: the sign-in offers to keep them. Without it they sign in like disabled ones. */
   erasure?: ScheduledErasureDeps['erasure'];
   /** Legal documents: accepted at sign-up and in the `legal` step; absent when the policy has no such step. */

@@ -39,6 +39,7 @@ import {
 import { signInAndContinue } from './login.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
+import { readSignupPreferences, recordSignupPreferences, signupPreferencesView, type SignupOptIn, type SignupPreferences } from './signup-preferences.ts';
 import { readSignupAcceptance, recordSignupAcceptance, signupLegalView, type SignupAcceptance, type SignupLegal } from './legal.ts';
 import type Provider from 'oidc-provider';
 
@@ -53,6 +54,8 @@ export interface SignupDeps {
   audit: Pick<AuditLog, 'record'>;
   /** Remembers the device and network of the sign-in that follows (risk signals of later sign-ins). */
   risk: Pick<RiskEngine, 'recordSignIn'>;
+  /** Communication topics offered at sign-up (services/preferences.ts); absent or none marked: nothing is asked. */
+  preferences?: SignupPreferences;
   logger: Logger;
   /** Legal documents to accept (services/legal.ts); absent or none configured: the app's own links are shown. */
   legal?: SignupLegal;
@@ -62,6 +65,8 @@ interface SignupPayload {
   existing?: boolean;
   passwordHash?: string;
   claims?: UserClaims;
+  /** Communication opt-ins ticked on the form, stored once the account exists. */
+  preferences?: SignupOptIn[];
   /** The documents accepted on the form, recorded once the account exists. */
   legal?: SignupAcceptance;
 }
@@ -92,7 +97,7 @@ export function assertSignupEnabled(config: Pick<Config, 'signup'>): void {
 export function renderSignup(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: Pick<SignupDeps, 'config' | 'passwordPolicy' | 'legal'>,
+  deps: Pick<SignupDeps, 'config' | 'passwordPolicy' | 'preferences' | 'legal'>,
   form: { email?: string; values?: AttributeValues; error?: FormError; status?: number; legalAccepted?: boolean } = {},
 ): void {
   const required = deps.config.signup.requiredAttributes;
@@ -110,6 +115,7 @@ export function renderSignup(
       error: form.error ?? null,
       minLength: String(deps.passwordPolicy.minLength),
       fields: attributeFields(required, form.values ?? {}),
+      preferences: signupPreferencesView(deps.preferences, loaded.locale, ctx),
       // Configured documents (TERMS_URL / PRIVACY_URL among them) are accepted with a checkbox; without any, the
       // app's own terms and policy are linked.
       legal,
@@ -132,6 +138,8 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
   const parsed = signupForm.safeParse(body);
   if (!parsed.success) return again(firstProblem(parsed.error, 'login.error.emailInvalid'));
   if (!attributes.ok) return again(attributes.error);
+  const optIns = readSignupPreferences(deps.preferences, body);
+  if (!optIns.ok) return again(optIns.error);
   const legal = readSignupAcceptance(ctx, deps.legal, loaded, body);
   if (!legal.ok) {
     // Versions changed under the form: the new ones are shown unticked.
@@ -160,6 +168,7 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
   const payload: SignupPayload = existing
     ? { existing: true }
     : { passwordHash, claims: attributes.claims, ...(legal.acceptance ? { legal: legal.acceptance } : {}) };
+  if (!existing && optIns.optIns.length) payload.preferences = optIns.optIns;
   const issued = await sendSignupCode(loaded, deps, address, payload);
 
   if (existing) {
@@ -262,6 +271,7 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
     throw err;
   }
   await recordSignupAcceptance(deps.legal, accountId, loaded.client.id, payload.legal);
+  await recordSignupPreferences(deps.preferences, accountId, payload.preferences, { clientId: loaded.client.id, ...meta });
   await deps.audit.record({ type: 'login.success', outcome: 'success', accountId, clientId: loaded.client.id, reason: 'signup', ...meta });
   await signInAndContinue(ctx, deps, accountId);
 }
