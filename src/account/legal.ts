@@ -16,6 +16,8 @@ export interface LegalPageDeps {
 async function clientNames(provider: Provider, ids: Iterable<string>): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const id of new Set(ids)) {
+    // Display only: a client deleted since (undefined) or whose stored registration no longer validates (throws) is
+    // shown by its id rather than failing the customer's page.
     const client = await provider.Client.find(id).catch(() => undefined);
     const name = client?.clientName;
     names.set(id, typeof name === 'string' && name.trim() ? name : id);
