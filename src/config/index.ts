@@ -64,9 +64,12 @@ function jsonValue(what: string) {
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a short lower-case slug (a-z, 0-9, _ and -)' });
 // Per-locale values: { "en": "...", "de": "..." }. Pages pick the customer's locale, then English, then the first.
-const localeKey = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, { message: 'keys must be locales such as en or de' });
+const LOCALE_KEY = /^[a-z]{2}(-[A-Z]{2})?$/;
 const localized = <T extends z.ZodType>(inner: T) =>
-  z.record(localeKey, inner).refine((v) => Object.keys(v).length > 0, { message: 'needs at least one locale' });
+  z
+    .record(z.string(), inner)
+    .refine((v) => Object.keys(v).length > 0, { message: 'needs at least one locale' })
+    .refine((v) => Object.keys(v).every((k) => LOCALE_KEY.test(k)), { message: 'keys must be locales such as en or de' });
 
 // Versioned legal documents (terms of service, privacy policy, …). Several entries may share an id with different
 // versions: the one in force is the latest whose `effective` time has passed, so a new version can be announced ahead.
