@@ -1,23 +1,52 @@
-// The consent prompt: show what the client asks for in plain language; on "allow" record it in the Grant
-// oidc-provider will issue tokens from. An existing grant (earlier consent by this user to this client) is
-// extended rather than replaced, and only a newly created grant's id is handed back, as oidc-provider expects.
+// The consent prompt: show what the client asks for in plain language, required items as a list and optional ones
+// (the client's `optional_scopes` / `optional_claims`) as unticked checkboxes, since silence or a pre-ticked box is
+// not consent (GDPR recital 32). On "allow" the decision goes into the Grant oidc-provider issues tokens from —
+// granted items added, withheld ones rejected, so they are neither released nor asked again — and into the consent
+// records. An existing grant is extended rather than replaced, and only a newly created grant's id is handed back.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { translator } from '../i18n/index.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
+import { claimsOfScope } from '../oidc/provider.ts';
 import type { AuditLog } from '../services/audit.ts';
+import { applyToGrant, decide, unknownChoices, type Choice, type ConsentItem } from '../services/consent-choices.ts';
+import type { ConsentService } from '../services/consents.ts';
 import type { LoadedInteraction } from './context.ts';
-import { describeConsent, missingFromPrompt } from './describe.ts';
+import { consentItems, describeConsent, describeItem, missingFromPrompt } from './describe.ts';
+import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
 
-export function renderConsent(ctx: Context, loaded: LoadedInteraction): void {
+const MAX_CHOICES = 100;
+const MAX_NAME = 100;
+
+export function renderConsent(
+  ctx: Context,
+  loaded: LoadedInteraction,
+  form: { chosen?: Choice; error?: FormError } = {},
+): void {
   const { details } = loaded;
-  const request = describeConsent(translator(loaded.locale), details.prompt.details);
+  const t = translator(loaded.locale);
+  const request = describeConsent(t, details.prompt.details);
+  const items = consentItems(details.prompt.details, loaded.metadata);
+  const views = items.map((item, i) => ({ ...describeItem(t, item, i), optional: item.optional }));
+  const chosen = form.chosen ?? { scopes: new Set<string>(), claims: new Set<string>() };
   allowFormAction(ctx, details.params.redirect_uri);
   renderPage(ctx, 'consent', {
     locale: loaded.locale,
-    data: { client: loaded.client, actions: loaded.actions, csrfToken: ctx.state.csrfToken, ...request },
+    status: form.error ? FORM_ERROR_STATUS : 200,
+    data: {
+      client: loaded.client,
+      actions: loaded.actions,
+      csrfToken: ctx.state.csrfToken,
+      error: form.error ?? null,
+      scopes: views.filter((v) => v.kind === 'scope' && !v.optional).map((v) => v.label),
+      claims: views.filter((v) => v.kind === 'claim' && !v.optional).map((v) => v.label),
+      optional: views
+        .filter((v) => v.optional)
+        .map((v) => ({ ...v, checked: (v.kind === 'scope' ? chosen.scopes : chosen.claims).has(v.name) })),
+      resources: request.resources,
+    },
   });
 }
 
@@ -25,35 +54,65 @@ export function auditMeta(ctx: Context) {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
 }
 
+/** The ticked optional items of a posted form; undefined when the form is malformed (not strings, too many). */
+export function readChoice(body: Record<string, unknown>): Choice | undefined {
+  const read = (value: unknown): string[] | undefined => {
+    if (value === undefined) return [];
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length > MAX_CHOICES || list.some((v) => typeof v !== 'string' || v.length === 0 || v.length > MAX_NAME)) return undefined;
+    return list as string[];
+  };
+  const scopes = read(body.scope);
+  const claims = read(body.claim);
+  return scopes && claims ? { scopes: new Set(scopes), claims: new Set(claims) } : undefined;
+}
+
 export async function confirmConsent(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: { provider: Provider; audit: Pick<AuditLog, 'record'> },
+  deps: { provider: Provider; audit: Pick<AuditLog, 'record'>; consents?: Pick<ConsentService, 'record'> },
 ): Promise<void> {
   const { details, client } = loaded;
   const accountId = details.session?.accountId;
   // Consent always follows a login; without an account the interaction is not in a state we can finish.
   if (!accountId) throw new errors.SessionNotFound('consent without a signed-in account');
 
+  const items: ConsentItem[] = consentItems(details.prompt.details, loaded.metadata);
+  const choice = readChoice((ctx.request.body ?? {}) as Record<string, unknown>);
+  if (!choice || unknownChoices(items, choice).length) {
+    const offered = choice ?? { scopes: new Set<string>(), claims: new Set<string>() };
+    return renderConsent(ctx, loaded, { chosen: offered, error: { key: 'consent.error.choice' } });
+  }
+
+  const missing = missingFromPrompt(details.prompt.details);
+  const decision = decide(missing.scope, missing.claims, items, choice, claimsOfScope, missing.resources);
   const existing = details.grantId ? await deps.provider.Grant.find(details.grantId) : undefined;
   // The grant may have expired since the interaction started; a fresh one then takes its place.
   const grant = existing ?? new deps.provider.Grant({ accountId, clientId: client.id });
-  const missing = missingFromPrompt(details.prompt.details);
-  if (missing.scope.length) grant.addOIDCScope(missing.scope.join(' '));
-  if (missing.claims.length) grant.addOIDCClaims(missing.claims);
-  for (const [indicator, scopes] of Object.entries(missing.resources)) {
-    grant.addResourceScope(indicator, scopes.join(' '));
-  }
+  applyToGrant(grant as unknown as Parameters<typeof applyToGrant>[0], decision);
   const grantId = await grant.save();
 
-  await deps.audit.record({
-    type: 'consent.granted',
-    outcome: 'success',
-    accountId,
-    clientId: client.id,
-    ...auditMeta(ctx),
-    details: { scope: missing.scope, claims: missing.claims, resources: missing.resources },
-  });
+  if (deps.consents) {
+    await deps.consents.record({
+      accountId,
+      clientId: client.id,
+      grantId,
+      action: 'granted',
+      source: 'consent_page',
+      granted: decision.granted,
+      withheld: decision.withheld,
+      ...auditMeta(ctx),
+    });
+  } else {
+    await deps.audit.record({
+      type: 'consent.granted',
+      outcome: 'success',
+      accountId,
+      clientId: client.id,
+      ...auditMeta(ctx),
+      details: { scope: decision.granted.scopes, claims: decision.granted.claims, withheld: decision.withheld },
+    });
+  }
 
   const returnTo = await deps.provider.interactionResult(
     ctx.req,

@@ -1,5 +1,8 @@
-// Plain-language lines for what a client asks for, from oidc-provider's consent prompt details.
+// Plain-language lines for what a client asks for, from oidc-provider's consent prompt details, each item marked
+// required or optional by the client's registration (services/consent-choices.ts has the rules).
 import { hasMessage, type Translate } from '../i18n/index.ts';
+import { claimsOfScope } from '../oidc/provider.ts';
+import { itemsFor, optionalItems, type ConsentItem } from '../services/consent-choices.ts';
 
 export interface ConsentRequest {
   scopes: string[];
@@ -46,5 +49,28 @@ export function describeConsent(t: Translate, details: Record<string, unknown>):
       // A resource server's scopes are its own vocabulary: "email" there is not the OpenID Connect scope.
       scopes: scopes.map((scope) => t('scope.other', { scope })),
     })),
+  };
+}
+
+/** What the consent page offers: the missing items, each required or optional for this client. */
+export function consentItems(details: Record<string, unknown>, metadata: { optional_scopes?: unknown; optional_claims?: unknown }): ConsentItem[] {
+  const missing = missingFromPrompt(details);
+  return itemsFor(missing.scope, missing.claims, optionalItems(metadata), claimsOfScope);
+}
+
+export interface ItemView {
+  kind: ConsentItem['kind'];
+  name: string;
+  label: string;
+  /** The checkbox's id: unique on the page, safe in HTML. */
+  id: string;
+}
+
+export function describeItem(t: Translate, item: Pick<ConsentItem, 'kind' | 'name'>, index: number): ItemView {
+  return {
+    kind: item.kind,
+    name: item.name,
+    label: item.kind === 'scope' ? describeScope(t, item.name) : describeClaim(t, item.name),
+    id: `${item.kind}-${index}`,
   };
 }

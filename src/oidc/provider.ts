@@ -1,6 +1,7 @@
 // All of node-oidc-provider's configuration in one place: which features run, how long artifacts live, how accounts
 // and claims are found, how resource servers are described, and which pages render the provider's own screens.
 import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
+import { identityClaimsForToken, honourRejectedClaims } from './token-claims.ts';
 import { ACR_VALUES, FACTOR_TYPES } from '../auth/types.ts';
 import { MFA_POLICIES, PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
@@ -10,6 +11,25 @@ import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
 
 export const APP_METADATA_SCOPE = 'app_metadata';
 export const APP_METADATA_CLAIM = 'app_metadata';
+
+/** Which claims each scope releases (oidc-provider's `claims` setting); the consent rules read the same table. */
+export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
+  ...SCOPE_CLAIMS,
+  // How and when the customer authenticated, in every id_token: oidc-provider would add them only when the
+  // request asks (acr_values, max_age, the claims parameter), and RPs deciding on step-up need them always.
+  openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'],
+  // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
+  [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
+  preferences: ['communication_preferences'], // the customer's topic × channel choices (services/preferences.ts, app.ts)
+};
+
+export const claimsOfScope = (scope: string): readonly string[] => (Object.hasOwn(CLAIMS_BY_SCOPE, scope) ? CLAIMS_BY_SCOPE[scope]! : []);
+
+/** Scopes a client may let the customer withhold (client metadata `optional_scopes`): every OIDC scope but openid. */
+export const WITHHOLDABLE_SCOPES = (): string[] => [...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid'), 'offline_access'];
+/** Claims a client may let the customer withhold (`optional_claims`): every released claim but the protocol ones. */
+export const WITHHOLDABLE_CLAIMS = (): string[] =>
+  [...new Set(Object.values(CLAIMS_BY_SCOPE).flat())].filter((c) => !['sub', 'sid', 'acr', 'amr', 'auth_time', 'iss'].includes(c));
 
 
 export type ProviderPages = Pick<Configuration, 'renderError'> & {
@@ -43,6 +63,9 @@ const EXTRA_CLIENT_METADATA = [
   'required_profile_attributes',
   'mfa_policy',
   'mfa_factors',
+  // Per-item consent: what the customer may withhold from this client on the consent page and in the account center.
+  'optional_scopes',
+  'optional_claims',
 ] as const;
 
 function validateList(key: string, value: unknown, known: readonly string[]): void {
@@ -55,6 +78,10 @@ function validateExtraMetadata(key: string, value: unknown): void {
   if (value === undefined) return;
   if (key === 'required_profile_attributes') {
     validateList(key, value, PROFILE_ATTRIBUTES);
+  } else if (key === 'optional_scopes') {
+    validateList(key, value, WITHHOLDABLE_SCOPES());
+  } else if (key === 'optional_claims') {
+    validateList(key, value, WITHHOLDABLE_CLAIMS());
   } else if (key === 'mfa_factors') {
     validateList(key, value, FACTOR_TYPES);
     if ((value as unknown[]).length === 0) throw new errors.InvalidClientMetadata(`${key} must name at least one factor`);
@@ -86,6 +113,7 @@ export function buildConfiguration({
     [apiAudience(config.issuer)]: { scope: `${READ_SCOPE} ${WRITE_SCOPE}`, accessTokenFormat: 'opaque', introspectors: [] },
     ...config.resources,
   };
+  const honouring = honourRejectedClaims(findAccount);
   const resourceServer = (indicator: string) => {
     const rs = resources[indicator];
     if (!rs) throw new errors.InvalidTarget(`unknown resource: ${indicator}`);
@@ -102,7 +130,11 @@ export function buildConfiguration({
     ...(Adapter ? { adapter: Adapter } : {}),
     ...(staticClients ? { clients: staticClients } : {}),
     jwks,
-    findAccount,
+    // What the customer withheld from a client never leaves findAccount, whatever the request asks for.
+    findAccount: honouring,
+    // Access tokens carry the identity claims of their granted scopes minus what the customer withheld: JWT access
+    // tokens in their payload, opaque ones in the introspection response (see token-claims.ts).
+    extraTokenClaims: (ctx, token) => identityClaimsForToken(ctx, token, claimsOfScope, honouring),
     cookies: {
       keys: config.cookieKeys,
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
@@ -118,15 +150,8 @@ export function buildConfiguration({
         ...Object.values(resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean)),
       ]),
     ],
-    claims: {
-      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
-      // How and when the customer authenticated, in every id_token: oidc-provider would add them only when the
-      // request asks (acr_values, max_age, the claims parameter), and RPs deciding on step-up need them always.
-      openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'],
-      // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
-      [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
-      preferences: ['communication_preferences'], // the customer's topic × channel choices (services/preferences.ts, app.ts)
-    },
+    // The table lives in CLAIMS_BY_SCOPE above (add a scope's claims there).
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     acrValues: [...ACR_VALUES],
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     responseTypes: ['code', 'none'],

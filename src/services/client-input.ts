@@ -37,6 +37,10 @@ const schema = z
       .array(z.enum(FACTOR_TYPES, { message: `each factor must be one of ${FACTOR_TYPES.join(', ')}` }))
       .min(1, { message: 'needs at least one factor' })
       .optional(),
+    // Per-item consent: scopes and claims the customer may withhold from this client (checked against the provider's
+    // claims table by its client metadata validator).
+    optionalScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, { message: 'each scope must be a scope token' })).optional(),
+    optionalClaims: z.array(z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, { message: 'each claim must be a claim name' })).optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -81,6 +85,8 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     ...(v.requiredProfileAttributes?.length && { required_profile_attributes: [...new Set(v.requiredProfileAttributes)] }),
     ...(v.mfaPolicy !== undefined && { mfa_policy: v.mfaPolicy }),
     ...(v.mfaFactors?.length && { mfa_factors: [...new Set(v.mfaFactors)] }),
+    ...(v.optionalScopes?.length && { optional_scopes: [...new Set(v.optionalScopes)] }),
+    ...(v.optionalClaims?.length && { optional_claims: [...new Set(v.optionalClaims)] }),
   };
   return { metadata, isPublic };
 }

@@ -1,12 +1,27 @@
-// Connected apps: the grants (consents) an account has given to clients, read and revoked through the adapter's
-// per-account index. Revoking an app destroys its grants with every token, code and device code issued from them
-// and drops the app from the account's browser sessions, so the next sign-in there asks for consent again.
+// Connected apps: the grants (consents) an account has given to clients, read, changed and revoked through the
+// adapter's per-account index. Changing an app's optional items rewrites the granted and rejected parts of its grants
+// (services/consent-choices.ts), which oidc-provider reads at every token, id_token and userinfo answer. Revoking an
+// app destroys its grants with every token, code and device code issued from them, drops the app from the account's
+// browser sessions (so the next sign-in there asks for consent again) and tells the app by back-channel logout.
 import type Provider from 'oidc-provider';
 import type { AdapterPayload } from 'oidc-provider';
 import type { MongoAdapter } from '../../adapters/mongodb.ts';
 import { GRANT_BOUND } from '../../adapters/models.ts';
 import type { Logger } from '../log.ts';
+import { claimsOfScope } from '../oidc/provider.ts';
 import type { AuditLog } from './audit.ts';
+import {
+  decide,
+  encountered,
+  itemsFor,
+  optionalItems,
+  replaceOnGrant,
+  unknownChoices,
+  type Choice,
+  type ConsentItem,
+  type Decision,
+  type GrantLike,
+} from './consent-choices.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -22,6 +37,24 @@ export interface ConnectedApp {
   grantedAt?: Date;
 }
 
+/** One item an app was asked about, as the account center shows it. */
+export interface AppItem extends ConsentItem {
+  /** True when the app may have it now (false: the customer withheld it). */
+  shared: boolean;
+}
+
+export interface AppConsent {
+  clientId: string;
+  name: string;
+  items: AppItem[];
+  resources: Record<string, string[]>;
+  grantIds: string[];
+}
+
+export type ChangeResult =
+  | { ok: true; changed: boolean; decision: Decision; grantIds: string[] }
+  | { ok: false; reason: 'not_found' | 'unknown_choice' };
+
 export interface RevokeMeta {
   reason?: string;
   ip?: string;
@@ -35,6 +68,13 @@ export interface GrantService {
   /** Every access and refresh token (and unredeemed authorization code) of the account; grants are kept. */
   revokeTokens(accountId: string): Promise<number>;
   hasGrant(accountId: string, clientId: string): Promise<boolean>;
+  /** What the app was asked for, each item required or optional and shared or withheld; undefined without a grant. */
+  consentOf(accountId: string, clientId: string): Promise<AppConsent | undefined>;
+  /**
+   * Keeps exactly the optional items in `choice` (required ones always) on every grant of the app: narrowing applies
+   * to the next token, widening re-allows what was withheld. An item not on offer refuses the whole change.
+   */
+  changeOptional(accountId: string, clientId: string, choice: Choice): Promise<ChangeResult>;
   /** Account deletion: every grant, token and code of the account, whatever client. Sessions are not touched. */
   removeAll(accountId: string): Promise<number>;
 }
@@ -54,6 +94,12 @@ export async function destroyGrant(adapter: Pick<MongoAdapter, 'Adapter'>, grant
     ...[...GRANT_BOUND].map((model) => new adapter.Adapter(model).revokeByGrantId(grantId)),
     new adapter.Adapter('Grant').destroy(grantId),
   ]);
+}
+
+// oidc-provider's Client has this method; its type definitions do not list it.
+interface BackchannelClient {
+  backchannelLogoutUri?: string;
+  backchannelLogout(sub: string, sid: string): Promise<void>;
 }
 
 const words = (value: unknown): string[] => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
@@ -115,11 +161,15 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
 
   // Drops the client from every browser session of the account: without it the session would still point at the
   // destroyed grant (harmless: a missing grant means "ask for consent"), and the session list would name the app.
-  async function forgetInSessions(accountId: string, clientId: string): Promise<void> {
+  // Answers the app's session ids there, for the back-channel logout.
+  async function forgetInSessions(accountId: string, clientId: string): Promise<string[]> {
     const Session = deps.provider().Session;
+    const sids: string[] = [];
     for (const row of await adapter.findByAccount('Session', accountId)) {
       const authorizations = record(row.payload.authorizations);
       if (!Object.hasOwn(authorizations, clientId)) continue;
+      const sid = record(authorizations[clientId]).sid;
+      if (typeof sid === 'string') sids.push(sid);
       try {
         const session = await Session.find(row.id);
         if (!session?.authorizations?.[clientId]) continue;
@@ -130,7 +180,53 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
         logger?.warn({ err, accountId, clientId }, 'could not drop a revoked app from a session');
       }
     }
+    return sids;
   }
+
+  // The app learns at once that the customer's sign-in with it has ended (OIDC Back-Channel Logout): one logout
+  // token per browser session it was signed in through, or one without a session when it held only a refresh token.
+  async function backchannelLogout(accountId: string, clientId: string, sids: string[]): Promise<number> {
+    const client = (await deps.provider().Client.find(clientId)) as unknown as BackchannelClient | undefined;
+    if (!client?.backchannelLogoutUri) return 0;
+    let sent = 0;
+    for (const sid of sids.length ? sids : ['']) {
+      try {
+        await client.backchannelLogout(accountId, sid);
+        sent += 1;
+      } catch (err) {
+        // The grant and tokens are gone already, which is what protects the account; the app missed the notice.
+        logger?.warn({ err: (err as Error).message, clientId }, 'back-channel logout delivery failed');
+      }
+    }
+    return sent;
+  }
+
+  type LoadedGrant = GrantLike & { jti: string; save(): Promise<string> };
+  const loadGrants = async (accountId: string, clientId: string): Promise<LoadedGrant[]> => {
+    const rows = (await grantsOf(accountId)).filter((row) => row.payload.clientId === clientId);
+    const loaded = await Promise.all(rows.map((row) => deps.provider().Grant.find(row.id)));
+    return loaded.filter((g): g is NonNullable<typeof g> => Boolean(g)) as unknown as LoadedGrant[];
+  };
+
+  const optionalFor = async (clientId: string) => {
+    const client = await deps.provider().Client.find(clientId);
+    return client ? { client, optional: optionalItems(client.metadata() as Record<string, unknown>) } : undefined;
+  };
+
+  const itemsOf = (grant: GrantLike, optional: ReturnType<typeof optionalItems>) => {
+    const seen = encountered(grant);
+    return { seen, items: itemsFor(seen.scopes, seen.claims, optional, claimsOfScope) };
+  };
+  const sharedIn = (grant: GrantLike, item: ConsentItem): boolean => {
+    const scopes = new Set(words(grant.getOIDCScope()));
+    if (item.kind === 'scope') return scopes.has(item.name);
+    if (grant.getRejectedOIDCClaims().includes(item.name)) return false;
+    return grant.getOIDCClaims().includes(item.name) || [...scopes].some((s) => claimsOfScope(s).includes(item.name));
+  };
+  const sameDecision = (a: Decision, b: Decision) => {
+    const key = (d: Decision) => JSON.stringify([d.granted.scopes, d.granted.claims, d.withheld.scopes, d.withheld.claims].map((l) => [...l].sort()));
+    return key(a) === key(b);
+  };
 
   return {
     async listForAccount(accountId) {
@@ -183,7 +279,8 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
       const grants = (await grantsOf(accountId)).filter((row) => row.payload.clientId === clientId);
       if (grants.length === 0) return false;
       for (const grant of grants) await destroyGrant(adapter, grant.id);
-      await forgetInSessions(accountId, clientId);
+      const sids = await forgetInSessions(accountId, clientId);
+      const notified = await backchannelLogout(accountId, clientId, sids);
       await audit.record({
         type: 'grant.revoked',
         outcome: 'success',
@@ -192,9 +289,70 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
         reason: meta.reason ?? 'account_center',
         ip: meta.ip,
         userAgent: meta.userAgent,
-        details: { grants: grants.length },
+        details: { grants: grants.length, backchannelLogouts: notified },
       });
       return true;
+    },
+
+    async consentOf(accountId, clientId) {
+      if (hidden.has(clientId)) return undefined;
+      const found = await optionalFor(clientId);
+      const grants = await loadGrants(accountId, clientId);
+      if (!found || grants.length === 0) return undefined;
+      const byKey = new Map<string, AppItem>();
+      const resources: Record<string, Set<string>> = {};
+      for (const grant of grants) {
+        for (const item of itemsOf(grant, found.optional).items) {
+          const key = `${item.kind}:${item.name}`;
+          const shared = sharedIn(grant, item);
+          const known = byKey.get(key);
+          byKey.set(key, { ...item, shared: shared || (known?.shared ?? false) });
+        }
+        for (const [indicator, list] of Object.entries(grantedBy(grant as unknown as AdapterPayload).resources)) {
+          const set = (resources[indicator] ??= new Set());
+          list.forEach((s) => set.add(s));
+        }
+      }
+      const name = typeof found.client.clientName === 'string' && found.client.clientName.trim() ? found.client.clientName : clientId;
+      const scopeRank = (s: string) => (SCOPE_ORDER.includes(s) ? SCOPE_ORDER.indexOf(s) : SCOPE_ORDER.length);
+      const items = [...byKey.values()].sort(
+        (a, b) => Number(a.kind === 'claim') - Number(b.kind === 'claim') || scopeRank(a.name) - scopeRank(b.name) || a.name.localeCompare(b.name),
+      );
+      return {
+        clientId,
+        name,
+        items,
+        resources: Object.fromEntries(Object.entries(resources).map(([k, v]) => [k, [...v].sort()])),
+        grantIds: grants.map((g) => g.jti),
+      };
+    },
+
+    async changeOptional(accountId, clientId, choice) {
+      if (hidden.has(clientId)) return { ok: false, reason: 'not_found' };
+      const found = await optionalFor(clientId);
+      const grants = await loadGrants(accountId, clientId);
+      if (!found || grants.length === 0) return { ok: false, reason: 'not_found' };
+      // Every choice must be an optional item of at least one grant; otherwise nothing is changed.
+      const offered = grants.flatMap((g) => itemsOf(g, found.optional).items);
+      if (unknownChoices(offered, choice).length) return { ok: false, reason: 'unknown_choice' };
+
+      let changed = false;
+      let last: Decision | undefined;
+      for (const grant of grants) {
+        const { seen, items } = itemsOf(grant, found.optional);
+        const current: Choice = {
+          scopes: new Set(items.filter((i) => i.kind === 'scope' && sharedIn(grant, i)).map((i) => i.name)),
+          claims: new Set(items.filter((i) => i.kind === 'claim' && sharedIn(grant, i)).map((i) => i.name)),
+        };
+        const before = decide(seen.scopes, seen.claims, items, current, claimsOfScope);
+        const after = decide(seen.scopes, seen.claims, items, choice, claimsOfScope);
+        last = after;
+        if (sameDecision(before, after)) continue;
+        replaceOnGrant(grant, after);
+        await grant.save();
+        changed = true;
+      }
+      return { ok: true, changed, decision: last!, grantIds: grants.map((g) => g.jti) };
     },
 
     async revokeTokens(accountId) {

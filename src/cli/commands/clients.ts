@@ -8,7 +8,8 @@ export const clientsCreate = command({
     'clients create --client-id ID [--client-secret S | --public] [--redirect-uri URI]... --grant-type T...\n' +
     '        [--scope "a b"] [--token-endpoint-auth-method M] [--post-logout-redirect-uri URI]...\n' +
     '        [--response-type T]... [--client-name NAME] [--first-party] [--require-verified-email]\n' +
-    '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...',
+    '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...\n' +
+    '        [--optional-scope SCOPE]... [--optional-claim CLAIM]...',
   options: {
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
@@ -25,6 +26,9 @@ export const clientsCreate = command({
     'require-attribute': { type: 'string', multiple: true },
     mfa: { type: 'string' },
     'mfa-factor': { type: 'string', multiple: true },
+    // What the customer may withhold from this client on the consent page and in the account center.
+    'optional-scope': { type: 'string', multiple: true },
+    'optional-claim': { type: 'string', multiple: true },
   },
   parse(values, positionals) {
     noPositionals(positionals);
@@ -51,6 +55,8 @@ export const clientsCreate = command({
       // Checked (with a message naming the allowed values) by the clients service.
       ...(values.mfa !== undefined && { mfaPolicy: optionalString(values, 'mfa') as ClientInput['mfaPolicy'] }),
       ...(list(values, 'mfa-factor').length > 0 && { mfaFactors: list(values, 'mfa-factor') as ClientInput['mfaFactors'] }),
+      ...(list(values, 'optional-scope').length > 0 && { optionalScopes: list(values, 'optional-scope') }),
+      ...(list(values, 'optional-claim').length > 0 && { optionalClaims: list(values, 'optional-claim') }),
     };
   },
   execute: (services, input) => services.clients.create(input),
