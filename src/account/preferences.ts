@@ -7,7 +7,7 @@
 // - Without configured topics the page says there is nothing to choose, and the navigation does not offer it.
 import type { Context } from 'koa';
 import { CHANNELS, type Channel, type TopicConfig } from '../config/index.ts';
-import { translator, type Locale, type MessageKey, type Translate } from '../i18n/index.ts';
+import { translator, type Locale, type Translate } from '../i18n/index.ts';
 import { localizedText, type PreferenceChange, type PreferenceChoice, type PreferenceMatrix, type PreferenceService } from '../services/preferences.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, meta, seeOther, type AccountPages, type Body } from './pages.ts';
@@ -24,10 +24,14 @@ export const HISTORY_SHOWN = 50;
 const MAX_VALUES = 500;
 const MAX_VALUE = 100;
 
-const pairValue = (topic: string, channel: string) => `${topic}:${channel}`;
+/** How a (topic, channel) pair is named in forms: `newsletter:email`. */
+export const pairValue = (topic: string, channel: string) => `${topic}:${channel}`;
 
-/** The repeated form field as a list of strings, or undefined when it is anything else. */
-function values(field: unknown): string[] | undefined {
+/** Every (topic, channel) pair of these topics, as forms name them. */
+export const offeredPairs = (topics: readonly TopicConfig[]) => new Set(topics.flatMap((t) => t.channels.map((c) => pairValue(t.id, c))));
+
+/** A repeated form field (checkboxes) as a list of strings; undefined when it is anything else or oversized. */
+export function checkboxValues(field: unknown): string[] | undefined {
   if (field === undefined) return [];
   const list = Array.isArray(field) ? field : [field];
   if (list.length > MAX_VALUES || !list.every((v): v is string => typeof v === 'string' && v.length <= MAX_VALUE)) return undefined;
@@ -35,19 +39,18 @@ function values(field: unknown): string[] | undefined {
 }
 
 /** The choices a post makes, or undefined when it names anything that is not configured (or not shown). */
-export function readChoices(body: Body, topics: readonly TopicConfig[]): { choices: PreferenceChoice[]; ticked: Set<string> } | undefined {
-  const shown = values(body.shown);
-  const optIn = values(body.optin);
+export function readChoices(body: Body, topics: readonly TopicConfig[]): PreferenceChoice[] | undefined {
+  const shown = checkboxValues(body.shown);
+  const optIn = checkboxValues(body.optin);
   if (!shown || !optIn) return undefined;
-  const offered = new Set(topics.flatMap((t) => t.channels.map((c) => pairValue(t.id, c))));
+  const offered = offeredPairs(topics);
   const shownSet = new Set(shown);
   const ticked = new Set(optIn);
   if (![...shownSet].every((v) => offered.has(v)) || ![...ticked].every((v) => shownSet.has(v))) return undefined;
-  const choices = [...shownSet].map((value) => {
+  return [...shownSet].map((value) => {
     const [topic = '', channel = ''] = value.split(':');
     return { topic, channel, optIn: ticked.has(value) };
   });
-  return { choices, ticked };
 }
 
 const channelName = (t: Translate, channel: Channel) => t(`preferences.channel.${channel}`);
@@ -119,13 +122,14 @@ export function preferencesRoutes(pages: AccountPages, deps: PreferencesDeps): v
   get('/preferences', {}, (ctx, account) => renderPage(ctx, account));
 
   post('/preferences', { back: BASE }, async (ctx, account, body) => {
-    const read = readChoices(body, topics);
-    if (!read) {
+    const choices = readChoices(body, topics);
+    if (!choices) {
       // The ticks as posted, for the pairs that exist: the customer sees what they sent and what is wrong.
-      const kept = new Set((values(body.optin) ?? []).filter((v) => topics.some((t) => t.channels.some((c) => pairValue(t.id, c) === v))));
+      const offered = offeredPairs(topics);
+      const kept = new Set((checkboxValues(body.optin) ?? []).filter((v) => offered.has(v)));
       return renderPage(ctx, account, kept);
     }
-    const changed = await deps.preferences.set(account.accountId, read.choices, { source: 'account_center', ...meta(ctx) });
+    const changed = await deps.preferences.set(account.accountId, choices, { source: 'account_center', ...meta(ctx) });
     seeOther(ctx, BASE, changed > 0 ? 'account.flash.saved' : 'account.flash.nothingChanged');
   });
 }

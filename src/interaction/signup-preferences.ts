@@ -4,7 +4,7 @@
 // a customer who never chose has anyway.
 import type { Context } from 'koa';
 import type { Locale } from '../i18n/index.ts';
-import { topicViews } from '../account/preferences.ts';
+import { checkboxValues, offeredPairs as pairsOf, pairValue, topicViews } from '../account/preferences.ts';
 import type { PreferenceService } from '../services/preferences.ts';
 import type { FormError } from './forms.ts';
 
@@ -17,26 +17,17 @@ export interface SignupOptIn {
 }
 
 const FIELD = 'optin';
-// Every offered pair fits many times over; more is not a form of ours.
-const MAX_VALUES = 100;
-const MAX_VALUE = 100;
 
 const offeredTopics = (prefs: SignupPreferences | undefined) => prefs?.topics.filter((t) => t.signup) ?? [];
-
-function posted(field: unknown): string[] | undefined {
-  if (field === undefined) return [];
-  const list = Array.isArray(field) ? field : [field];
-  if (list.length > MAX_VALUES || !list.every((v): v is string => typeof v === 'string' && v.length <= MAX_VALUE)) return undefined;
-  return list;
-}
+const offeredPairs = (prefs: SignupPreferences | undefined) => pairsOf(offeredTopics(prefs));
 
 /** The fieldset's data, or null when nothing is offered at sign-up. A re-shown form keeps what was ticked. */
 export function signupPreferencesView(prefs: SignupPreferences | undefined, locale: Locale, ctx: Context) {
   const topics = offeredTopics(prefs);
   if (!topics.length) return null;
   const body = ctx.method === 'POST' ? ((ctx.request.body ?? {}) as Record<string, unknown>) : {};
-  const ticked = new Set(posted(body[FIELD]) ?? []);
-  return { field: FIELD, topics: topicViews(topics, locale, (topic, channel) => ticked.has(`${topic}:${channel}`)) };
+  const ticked = new Set(checkboxValues(body[FIELD]) ?? []);
+  return { field: FIELD, topics: topicViews(topics, locale, (topic, channel) => ticked.has(pairValue(topic, channel))) };
 }
 
 /** The opt-ins of a sign-up post, or the problem when it names a pair not offered at sign-up. */
@@ -44,8 +35,8 @@ export function readSignupPreferences(
   prefs: SignupPreferences | undefined,
   body: Record<string, unknown>,
 ): { ok: true; optIns: SignupOptIn[] } | { ok: false; error: FormError } {
-  const values = posted(body[FIELD]);
-  const offered = new Set(offeredTopics(prefs).flatMap((t) => t.channels.map((c) => `${t.id}:${c}`)));
+  const values = checkboxValues(body[FIELD]);
+  const offered = offeredPairs(prefs);
   if (!values || !values.every((v) => offered.has(v))) return { ok: false, error: { key: 'signup.preferences.error.invalid' } };
   const optIns = [...new Set(values)].map((v) => {
     const [topic = '', channel = ''] = v.split(':');
@@ -63,7 +54,7 @@ export async function recordSignupPreferences(
 ): Promise<void> {
   if (!prefs || !optIns?.length) return;
   // Offered when the form was sent; a topic the operator removed since is dropped rather than failing the sign-up.
-  const offered = new Set(offeredTopics(prefs).flatMap((t) => t.channels.map((c) => `${t.id}:${c}`)));
-  const choices = optIns.filter((o) => offered.has(`${o.topic}:${o.channel}`)).map((o) => ({ ...o, optIn: true }));
+  const offered = offeredPairs(prefs);
+  const choices = optIns.filter((o) => offered.has(pairValue(o.topic, o.channel))).map((o) => ({ ...o, optIn: true }));
   if (choices.length) await prefs.set(accountId, choices, { source: 'signup', ...meta });
 }
