@@ -403,6 +403,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     legal: services.legal,
     erasure: services.erasure,
     privacyExport: services.privacyExport,
+    consents: services.consents,
   });
   app.use(account.routes());
   app.use(account.allowedMethods());

@@ -16,7 +16,6 @@ import type { PostalAddress } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
 import { pageState } from '../http/state.ts';
 import { pickLocale, translator, type Locale, type MessageKey } from '../i18n/index.ts';
-import { describeClaim, describeScope } from '../interaction/describe.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { ErasureService } from '../services/erasure.ts';
@@ -24,6 +23,7 @@ import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { LoginFlows } from '../interaction/login-flow.ts';
 import type { GrantService } from '../services/grants.ts';
+import type { ConsentService } from '../services/consents.ts';
 import type { LegalService } from '../services/legal.ts';
 import {
   ADDRESS_FIELDS,
@@ -42,13 +42,13 @@ import {
 import type { SessionService } from '../services/sessions.ts';
 import type { UserService } from '../services/users.ts';
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
-import { ACCOUNT_CLIENT_ID } from './client.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
 import { privacyRoutes } from './privacy.ts';
 import { legalRoutes } from './legal.ts';
 import { preferencesRoutes, type PreferencesDeps } from './preferences.ts';
 import { securityRoutes } from './security.ts';
-import { allowImages, formatDate, formatTime, plural, renderPublicPage } from './view.ts';
+import { appsRoutes } from './apps.ts';
+import { allowImages, formatTime, plural, renderPublicPage } from './view.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
 // password-policy.ts): only what the account center uses.
@@ -112,6 +112,8 @@ export interface AccountDeps {
   legal: LegalService;
   /** Communication preferences: topics × channels and their history (preferences.ts). */
   preferences: PreferencesDeps['preferences'];
+  /** Consent records: per-app history and the record of each change made here (apps.ts). */
+  consents?: ConsentService;
 }
 
 const MAX_EMAIL = 254;
@@ -498,33 +500,9 @@ export function accountRouter(deps: AccountDeps): Router {
     signedOutHere(ctx);
   });
 
-  // --- connected apps -----------------------------------------------------------------------------------------
+  // --- connected apps: what each app sees, changing optional items, withdrawing consent (apps.ts) ------------
 
-  get('/apps', {}, async (ctx, account) => {
-    const t = translator(account.locale);
-    const apps = await deps.grants.listForAccount(account.accountId);
-    allowImages(ctx, apps.map((a) => a.logoUri));
-    render(ctx, account, 'apps', 'apps', 'account.apps.title', {
-      apps: apps.map((app) => ({
-        clientId: app.clientId,
-        name: app.name,
-        uri: app.uri ?? null,
-        logoUri: app.logoUri ?? null,
-        initial: [...app.name][0]?.toUpperCase() ?? '?',
-        grantedAt: app.grantedAt ? formatDate(app.grantedAt, account) : null,
-        scopes: app.scopes.map((s) => describeScope(t, s)),
-        claims: app.claims.map((c) => describeClaim(t, c)),
-        resources: Object.entries(app.resources).map(([name, scopes]) => ({ name, scopes: scopes.map((scope) => t('scope.other', { scope })) })),
-      })),
-    });
-  });
-
-  post('/apps/revoke', { back: '/account/apps' }, async (ctx, account, body) => {
-    const clientId = str(body.client_id, 256);
-    if (!clientId || clientId === ACCOUNT_CLIENT_ID) throw notFound('No such app');
-    if (!(await deps.grants.revoke(account.accountId, clientId, { reason: 'account_center', ...meta(ctx) }))) throw notFound('No such app');
-    seeOther(ctx, '/account/apps', 'account.flash.appRevoked');
-  });
+  appsRoutes(pages, deps);
 
   // --- your data: export and deleting the account (privacy.ts) -------------------------------------------------
 

@@ -25,6 +25,7 @@ export const FLASHES = [
   'account.mfa.flash.added',
   'account.mfa.flash.removed',
   'account.mfa.flash.renamed',
+  'consent.flash.changed',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 
