@@ -5,6 +5,7 @@
 import type { Connection } from 'mongoose';
 import { consentRecordModel, type ConsentRecordRow } from '../db/models/consent-record.ts';
 import type { AuditLog } from './audit.ts';
+import type { PerAccountStore } from './per-account-store.ts';
 
 export type ConsentAction = ConsentRecordRow['action'];
 export type ConsentSource = ConsentRecordRow['source'];
@@ -33,29 +34,14 @@ export interface ConsentInput {
   userAgent?: string;
 }
 
-export interface ConsentRecord {
-  id: string;
-  accountId: string;
-  clientId: string;
-  grantId?: string;
-  action: ConsentAction;
-  source: ConsentSource;
-  granted: ConsentGranted;
-  withheld: ConsentWithheld;
-  ip?: string;
-  userAgent?: string;
-  at: Date;
-}
+/** A stored decision: what was recorded, with its id and time. */
+export type ConsentRecord = ConsentInput & { id: string; at: Date };
 
-export interface ConsentService {
+export interface ConsentService extends PerAccountStore {
   /** Stores the decision and audits it as consent.granted | consent.changed | consent.withdrawn. */
   record(input: ConsentInput): Promise<void>;
   /** Newest first; one app's only when clientId is given. */
   history(accountId: string, clientId?: string): Promise<ConsentRecord[]>;
-  /** The account's consent history, JSON-safe. */
-  exportFor(accountId: string): Promise<unknown>;
-  /** Rows removed; idempotent. */
-  removeAll(accountId: string): Promise<number>;
 }
 
 export interface ConsentServiceDeps {

@@ -25,17 +25,10 @@ import { auditPseudonym, type AuditLog } from './audit.ts';
 import type { GrantService } from './grants.ts';
 import type { RiskEngine } from './risk.ts';
 import type { SessionService } from './sessions.ts';
+import type { PerAccountStores } from './per-account-store.ts';
 import type { Throttle } from './throttle.ts';
 
-/** What every per-account store of a feature exposes for export and erasure (see CONTRACTS). */
-export interface PerAccountStore {
-  /** JSON-safe; never secrets. */
-  exportFor(accountId: string): Promise<unknown>;
-  /** Rows removed; idempotent. */
-  removeAll(accountId: string): Promise<number>;
-}
-
-export type PerAccountStores = Readonly<Record<string, PerAccountStore | undefined>>;
+export type { PerAccountStore, PerAccountStores } from './per-account-store.ts';
 
 export type ErasureSource = 'account_center' | 'operator' | 'grace_period_ended';
 

@@ -15,6 +15,7 @@ import {
 } from '../db/models/legal-acceptance.ts';
 import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import type { AuditLog } from './audit.ts';
+import type { PerAccountStore } from './per-account-store.ts';
 
 /** A localised value as shown: the text and the language it is actually in (for the page's lang attribute). */
 export interface Localized {
@@ -63,7 +64,7 @@ export interface AcceptMeta {
   at?: Date;
 }
 
-export interface LegalService {
+export interface LegalService extends PerAccountStore {
   /** Every configured version (past, in force and announced), in configuration order. */
   readonly documents: readonly LegalDocument[];
   /** The version in force of each document applying to the client (every client's documents when omitted: none
@@ -81,8 +82,6 @@ export interface LegalService {
   decline(accountId: string, docs: readonly DocumentRef[], meta: Omit<AcceptMeta, 'source' | 'at'>): Promise<void>;
   /** Every acceptance ever, newest first. */
   history(accountId: string): Promise<Acceptance[]>;
-  exportFor(accountId: string): Promise<unknown>;
-  removeAll(accountId: string): Promise<number>;
 }
 
 export interface LegalDeps {

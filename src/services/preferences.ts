@@ -9,6 +9,7 @@ import { preferenceChangeModel, type PreferenceChangeRecord } from '../db/models
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { badRequest } from '../errors.ts';
 import type { AuditLog } from './audit.ts';
+import type { PerAccountStore } from './per-account-store.ts';
 
 export const PREFERENCES_SCOPE = 'preferences';
 export const PREFERENCES_CLAIM = 'communication_preferences';
@@ -40,7 +41,7 @@ export interface PreferenceChange {
   clientId?: string;
 }
 
-export interface PreferenceService {
+export interface PreferenceService extends PerAccountStore {
   /** The operator's topics (config.preferences.topics); empty: the feature is off. */
   topics: readonly TopicConfig[];
   /** Every configured topic × channel, false where the customer never opted in. */
@@ -55,8 +56,6 @@ export interface PreferenceService {
   history(accountId: string): Promise<PreferenceChange[]>;
   /** The claim's value: the current choices, or undefined when no topics are configured. */
   claim(accountId: string): Promise<PreferenceMatrix | undefined>;
-  exportFor(accountId: string): Promise<unknown>;
-  removeAll(accountId: string): Promise<number>;
 }
 
 export interface PreferenceDeps {
