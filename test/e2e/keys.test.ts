@@ -82,7 +82,13 @@ describe('signing key rotation', () => {
     expect(before.has(newKid)).toBe(true);
     expect(rotated.activated).toContain(newKid);
 
-    const after = await publishedKids();
+    // Rings rotate one algorithm after the other: a reload between the two writes publishes the second ring's new
+    // key at the next reload, so wait for every created key (the deadline above still bounds the wait).
+    let after = await publishedKids();
+    while (!rotated.created.every((kid) => after.has(kid)) && Date.now() <= deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = await publishedKids();
+    }
     expect(after.has(oldKid)).toBe(true);
     expect(after.has(oldIdKid)).toBe(true);
     for (const kid of rotated.created) expect(after.has(kid)).toBe(true);
