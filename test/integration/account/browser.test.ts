@@ -19,7 +19,16 @@ let app: AccountApp;
 let browser: Browser;
 
 beforeAll(async () => {
-  [app, browser] = await Promise.all([startAccountApp(), launchBrowser()]);
+  // Topics and an announced (not yet in force) document give the preference and legal pages content without adding
+  // a step to the sign-in.
+  const env = {
+    COMMUNICATION_TOPICS: JSON.stringify([
+      { id: 'newsletter', title: { en: 'Newsletter' }, description: { en: 'News once a month' }, channels: ['email', 'post'] },
+      { id: 'offers', title: { en: 'Offers' }, channels: ['email', 'sms', 'push'] },
+    ]),
+    LEGAL_DOCUMENTS: JSON.stringify([{ id: 'terms', version: '2099-01', effective: '2099-01-01', text: { en: 'Future terms.' } }]),
+  };
+  [app, browser] = await Promise.all([startAccountApp(env), launchBrowser()]);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -67,6 +76,10 @@ describe('account center in a browser', () => {
         ['/account/password', 'account-password'],
         ['/account/sessions', 'account-sessions'],
         ['/account/apps', 'account-apps'],
+        ['/account/apps/shop', 'account-app'],
+        ['/account/preferences', 'account-preferences'],
+        ['/account/legal', 'account-legal'],
+        ['/account/privacy', 'account-privacy'],
         ['/account/delete', 'account-delete'],
       ];
       for (const [path, name] of pages) {
