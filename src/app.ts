@@ -53,6 +53,7 @@ import { createGeoLookup, type GeoLookup } from './services/geo.ts';
 import { createRiskEngine, type RiskEngine } from './services/risk.ts';
 import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
 import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
+import { requestMeta } from './http/request-meta.ts';
 
 export interface Services {
   config: Config;
@@ -196,8 +197,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
           source: 'first_party',
           granted: { scopes: added.scope, claims: added.claims, resources: added.resources },
           withheld: { scopes: [], claims: [] },
-          ip: ctx.ip,
-          userAgent: ctx.get('user-agent') || undefined,
+          ...requestMeta(ctx),
         });
       },
     });

@@ -13,6 +13,7 @@ import type { ProfileService } from '../services/profile.ts';
 import type { SessionService } from '../services/sessions.ts';
 import { isRecentLogin, readSession, redirectToSignIn, type SignedIn } from './auth.ts';
 import { renderAccountPage, setFlash, type Flash, type NavConfig, type Section } from './view.ts';
+import { requestMeta } from '../http/request-meta.ts';
 
 /** A rejected form: shown again with its input and the problem, nothing stored. */
 export const FORM_ERROR = 400;
@@ -21,7 +22,7 @@ export type Body = Record<string, unknown>;
 const bodyOf = (ctx: Context): Body => (ctx.request.body ?? {}) as Body;
 
 /** Who made a change, for the audit log. */
-export const meta = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined });
+export const meta = requestMeta;
 
 /** A string form value of at most `max` characters, else undefined (absent, repeated, or oversized). */
 export const str = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.length <= max ? value : undefined);

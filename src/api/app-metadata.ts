@@ -17,6 +17,7 @@ import { classify, RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import type { Logger } from '../log.ts';
 import type { AppMetadata } from '../services/app-metadata.ts';
 import type { AuditLog } from '../services/audit.ts';
+import { requestMeta } from '../http/request-meta.ts';
 
 export const API_PREFIX = '/api/v1';
 export const READ_SCOPE = 'app_metadata:read';
@@ -145,7 +146,7 @@ export function appMetadataRouter(deps: AppMetadataApiDeps): Router {
     async (ctx: Context, next: Next) => {
       const caller = await authenticate(ctx);
       const sub = ctx.params.sub ?? '';
-      const meta = { clientId: caller.clientId, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
+      const meta = { clientId: caller.clientId, ...requestMeta(ctx) };
       if (!caller.scopes.has(scope)) {
         await audit.record({ type: 'app_metadata.denied', outcome: 'failure', ...meta, reason: 'insufficient_scope', details: { scope } });
         throw new ApiError(

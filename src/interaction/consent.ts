@@ -16,6 +16,7 @@ import type { ConsentService } from '../services/consents.ts';
 import type { LoadedInteraction } from './context.ts';
 import { consentItems, describeConsent, describeItem, missingFromPrompt } from './describe.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
+import { requestMeta } from '../http/request-meta.ts';
 
 const MAX_CHOICES = 100;
 const MAX_NAME = 100;
@@ -48,10 +49,6 @@ export function renderConsent(
       resources: request.resources,
     },
   });
-}
-
-export function auditMeta(ctx: Context) {
-  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
 }
 
 /** The ticked optional items of a posted form; undefined when the form is malformed (not strings, too many). */
@@ -101,7 +98,7 @@ export async function confirmConsent(
       source: 'consent_page',
       granted: decision.granted,
       withheld: decision.withheld,
-      ...auditMeta(ctx),
+      ...requestMeta(ctx),
     });
   } else {
     await deps.audit.record({
@@ -109,7 +106,7 @@ export async function confirmConsent(
       outcome: 'success',
       accountId,
       clientId: client.id,
-      ...auditMeta(ctx),
+      ...requestMeta(ctx),
       details: { scope: decision.granted.scopes, claims: decision.granted.claims, withheld: decision.withheld },
     });
   }
@@ -138,7 +135,7 @@ export async function abortInteraction(
       outcome: 'failure',
       accountId: details.session?.accountId,
       clientId: client.id,
-      ...auditMeta(ctx),
+      ...requestMeta(ctx),
       details: { scope: missingFromPrompt(details.prompt.details).scope },
     });
   }

@@ -57,7 +57,4 @@ export function throttledError(ctx: Context, verdict: Extract<ThrottleVerdict, {
   return { key: 'throttle.retry', vars: { seconds: String(verdict.retryAfterSeconds) } };
 }
 
-export function requestMeta(ctx: Context): { ip: string; userAgent?: string } {
-  const userAgent = ctx.get('user-agent');
-  return { ip: ctx.ip, ...(userAgent ? { userAgent } : {}) };
-}
+export { requestMeta } from '../http/request-meta.ts';

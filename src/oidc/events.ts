@@ -3,11 +3,12 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../log.ts';
 import type { AuditEvent, AuditLog } from '../services/audit.ts';
+import { requestMeta as requestMetaOf } from '../http/request-meta.ts';
 import { currentContext } from './provider.ts';
 
 function requestMeta(ctx: KoaContextWithOIDC | undefined): Pick<AuditEvent, 'ip' | 'userAgent'> {
   if (!ctx) return {};
-  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined };
+  return requestMetaOf(ctx);
 }
 
 interface TokenLike {

@@ -11,6 +11,7 @@ import type { AccountRow, MongoAdapter } from '../../adapters/mongodb.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { destroyGrant } from './grants.ts';
+import { requestMeta } from '../http/request-meta.ts';
 
 export interface SessionView {
   uid: string;
@@ -214,7 +215,7 @@ export function attachSessionTracking(provider: Provider, deps: { sessions: Pick
     const accountId = session?.accountId;
     if (!session?.uid || !accountId) return;
     deps.sessions
-      .touch({ uid: session.uid, accountId, ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined })
+      .touch({ uid: session.uid, accountId, ...requestMeta(ctx) })
       .catch((err: unknown) => deps.logger?.warn({ err: (err as Error).message }, 'session tracking failed'));
   };
   provider.on('authorization.success', note);
