@@ -63,3 +63,58 @@ export function assertModelName(model: unknown): asserts model is string {
     throw new TypeError(`invalid oidc-provider model name: ${JSON.stringify(model)}`);
   }
 }
+
+/**
+ * Models whose id is a bearer credential (a token, a code, a cookie value): stored under a keyed hash of the id,
+ * never by value, and without the id in the payload, so that a copy of the database holds nothing that works at an
+ * endpoint.
+ */
+export const HASHED = new Set<string>([
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'PushedAuthorizationRequest',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+/**
+ * Models whose rows are written once under a fresh id: saved with a plain insert (one cheap command) instead of an
+ * upsert; a second save of the same id (rare) falls back to a replace.
+ */
+export const WRITE_ONCE = new Set<string>([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'PushedAuthorizationRequest',
+  'ReplayDetection',
+  'PreAuthorizedCode',
+]);
+
+/**
+ * A type marker at the start of the opaque tokens a client may present to introspection and revocation, where
+ * oidc-provider looks the value up in every token model at once. `~` never occurs in oidc-provider's own ids (nanoid's
+ * alphabet), so a value with another model's marker is known not to be this model's without asking the database.
+ * The markers also let secret scanners recognise leaked tokens.
+ */
+export const TOKEN_PREFIX: Readonly<Record<string, string>> = {
+  AccessToken: 'at~',
+  ClientCredentials: 'cc~',
+  RefreshToken: 'rt~',
+};
+
+/** True when `id` cannot be a token of `model`: it carries another model's marker. */
+export function hasForeignPrefix(model: string, id: string): boolean {
+  const tilde = id.indexOf('~');
+  if (tilde === -1) return false;
+  const own = TOKEN_PREFIX[model];
+  return own === undefined ? Object.values(TOKEN_PREFIX).some((p) => id.startsWith(p)) : !id.startsWith(own);
+}

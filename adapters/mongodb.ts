@@ -1,25 +1,45 @@
 // node-oidc-provider's storage on MongoDB and on FerretDB (which lacks TTL indexes, transactions and, on its
-// SQLite backend, isolation between a conditional update's read and its write). One collection per model,
-// documents { _id: id, payload, expiresAt? }. Expiry is enforced on every read, so correctness never depends
-// on a TTL monitor; the TTL index (or the sweeper where it is refused) only reclaims space.
+// SQLite backend, isolation between a conditional update's read and its write, and pushes down no filter but a
+// bare `_id`). One collection per model, documents { _id, payload, expiresAt? }. Expiry is enforced on every read,
+// so correctness never depends on a TTL monitor; the TTL index (or the sweeper where it is refused) reclaims space.
+//
+// Every read on a request's path is a lookup by `_id`: credentials by the keyed hash of their value (stored-id.ts),
+// sessions by uid through a copy keyed by uid, device flows by a user-code lookup row. Nothing stored works as a
+// credential: see payload-codec.ts.
 import type { Collection, Db } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Logger } from '../src/log.ts';
 import type { Cipher } from '../src/services/crypto.ts';
-import { openClientSecret, sealClientSecret } from './client-secret.ts';
-import { decodeKeys, encodeKeys } from './key-codec.ts';
+import { decodeKeys } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired, type ExpiringRow } from './maintenance.ts';
-import { ACCOUNT_BOUND, assertModelName, collectionName, CONSUMABLE_LABEL, GRANT_BOUND, MODELS } from './models.ts';
+import {
+  ACCOUNT_BOUND,
+  assertModelName,
+  collectionName,
+  CONSUMABLE_LABEL,
+  GRANT_BOUND,
+  HASHED,
+  hasForeignPrefix,
+  MODELS,
+  WRITE_ONCE,
+} from './models.ts';
+import { createPayloadCodec } from './payload-codec.ts';
+import { createRecentRows } from './recent-rows.ts';
+import { createStoredIds, isLegacyId } from './stored-id.ts';
 
 export interface MongoAdapterOptions {
   db: Db;
   cipher: Cipher;
+  /** The key stored ids are derived from (the data-encryption key; a sub-key is derived for this purpose). */
+  key: Buffer;
   logger?: Logger;
   /**
    * Seconds a row outlives its expiresIn, so that oidc-provider can still load a just-expired code or token and
    * answer "expired" rather than "not found". Pass the provider's clockTolerance. Default 15 (oidc-provider's).
    */
   clockToleranceSeconds?: number;
+  /** Seconds a client's registration is served from memory (0: read every time). Default 0. */
+  clientCacheSeconds?: number;
 }
 
 export interface StoredDocument {
@@ -28,16 +48,18 @@ export interface StoredDocument {
   expiresAt?: Date;
   /** payload.accountId, copied for the models in ACCOUNT_BOUND: indexed, so rows can be found per account. */
   accountId?: string;
+  /** On a device flow's user-code lookup row: the device code, encrypted. */
+  code?: string;
 }
 
-/** A live row of an account, decoded as oidc-provider stored it. */
+/** A live row of an account, decoded as oidc-provider stored it. `id` is the row's stored id (see destroyStored). */
 export interface AccountRow {
   id: string;
   payload: AdapterPayload;
   expiresAt?: Date;
 }
 
-/** Proof that one consume call won: `_id` is `<model>:<id>`, unique, so only one insert can succeed. */
+/** Proof that one consume call won: `_id` is `<model>:<stored id>`, unique, so only one insert can succeed. */
 interface ConsumptionClaim {
   _id: string;
   expiresAt?: Date;
@@ -61,17 +83,30 @@ export interface MongoAdapter {
   findByAccount(model: string, accountId: string): Promise<AccountRow[]>;
   /** Deletes every row of one account in an ACCOUNT_BOUND model; resolves with how many went. */
   deleteByAccount(model: string, accountId: string): Promise<number>;
+  /** Deletes one row by the id it is stored under (an AccountRow's id), with what belongs to it. */
+  destroyStored(model: string, storedId: string): Promise<void>;
+  /** Drops a client from this process's cache, after a change made around the adapter. */
+  forgetClient(clientId: string): void;
 }
 
-// Underscores cannot occur in a model's collection name (model names are alphanumeric), so this never clashes.
+// Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
 const CLAIMS_COLLECTION = 'oidc__consumed';
+const SESSION_UIDS_COLLECTION = 'oidc__session_uid';
+const META_COLLECTION = 'oidc__meta';
+const HASHED_IDS_MIGRATION = 'hashed-ids-v1';
 const DUPLICATE_KEY = 11000;
+/**
+ * No row lives longer than this, whatever expiresIn says: a date past year 275760 is invalid in JavaScript and BSON
+ * (a replay-detection row for an assertion with exp 1e13 would never count as seen), and the embedded store compares
+ * dates as 13-digit numbers. Client assertions living longer than CLIENT_ASSERTION_MAX_LIFETIME are refused anyway.
+ */
+export const MAX_ROW_LIFETIME_SECONDS = 10 * 366 * 24 * 3600;
 
 function notExpired(now = new Date()) {
   return { $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] };
 }
 
-function isLive(doc: StoredDocument | null): doc is StoredDocument {
+function isLive<T extends { expiresAt?: Date }>(doc: T | null): doc is T {
   return doc !== null && (doc.expiresAt === undefined || doc.expiresAt.getTime() > Date.now());
 }
 
@@ -83,15 +118,42 @@ function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
 
+async function insertOrReplace<T extends { _id: string }>(rows: Collection<T>, doc: T, insertFirst: boolean): Promise<void> {
+  const { _id, ...rest } = doc;
+  if (insertFirst) {
+    try {
+      await rows.insertOne(doc as Parameters<Collection<T>['insertOne']>[0]);
+      return;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+  const replace = () => rows.replaceOne({ _id } as Parameters<Collection<T>['replaceOne']>[0], rest as never, { upsert: true });
+  try {
+    await replace();
+  } catch (err) {
+    // Two upserts of a new id can both try the insert; the loser retries as a plain replace.
+    if (!isDuplicateKey(err)) throw err;
+    await replace();
+  }
+}
+
 export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const { db, cipher, logger } = opts;
   const toleranceSeconds = opts.clockToleranceSeconds ?? 15;
   if (!Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
     throw new TypeError('clockToleranceSeconds must be a non-negative number');
   }
+  const ids = createStoredIds(opts.key);
+  const codec = createPayloadCodec(cipher);
   // Models oidc-provider asks for beyond the known list get indexes and sweeps too.
   const models = new Set<string>(MODELS);
   const claims = db.collection<ConsumptionClaim>(CLAIMS_COLLECTION);
+  const sessionUids = db.collection<StoredDocument>(SESSION_UIDS_COLLECTION);
+  // What find just read of a consumable row, so that consume need not read it again.
+  const recent = createRecentRows();
+  const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
+  const clients = new Map<string, { payload: AdapterPayload; until: number }>();
 
   function collection(model: string): Collection<StoredDocument> {
     assertModelName(model);
@@ -99,16 +161,22 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   }
 
   const expiring = () =>
-    [...[...models].map(collectionName), CLAIMS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
+    [...[...models].map(collectionName), CLAIMS_COLLECTION, SESSION_UIDS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
+
+  function expiryOf(expiresIn: number | undefined): Date | undefined {
+    if (expiresIn === undefined) return undefined;
+    const seconds = Math.min(Math.max(expiresIn, 0) + toleranceSeconds, MAX_ROW_LIFETIME_SECONDS);
+    return new Date(Date.now() + seconds * 1000);
+  }
 
   /**
    * Conditional updates are not atomic on FerretDB (concurrent findOneAndUpdate calls with the same filter all
    * "win"), but a unique _id is enforced by the storage engine on both servers: the one insert that succeeds
    * is the one consumer.
    */
-  async function claimConsumption(model: string, doc: StoredDocument): Promise<boolean> {
-    const claim: ConsumptionClaim = { _id: `${model}:${doc._id}` };
-    if (doc.expiresAt) claim.expiresAt = doc.expiresAt;
+  async function claimConsumption(model: string, storedId: string, expiresAt: Date | undefined): Promise<boolean> {
+    const claim: ConsumptionClaim = { _id: `${model}:${storedId}` };
+    if (expiresAt) claim.expiresAt = expiresAt;
     try {
       await claims.insertOne(claim);
       return true;
@@ -130,6 +198,38 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     ]);
   }
 
+  /** Deletes a stored row; a session takes its uid copy along, which is found through the row itself. */
+  async function destroyStored(model: string, storedId: string): Promise<void> {
+    assertId(storedId);
+    const rows = collection(model);
+    if (model !== 'Session') {
+      await rows.deleteOne({ _id: storedId });
+      return;
+    }
+    const row = await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } });
+    const uid = row?.payload?.uid;
+    await Promise.all([rows.deleteOne({ _id: storedId }), typeof uid === 'string' ? sessionUids.deleteOne({ _id: uid }) : undefined]);
+  }
+
+  /** The rows that make up one save: the row itself, plus a session's uid copy or a device flow's user-code row. */
+  function documentsOf(model: string, id: string, payload: AdapterPayload, expiresAt: Date | undefined) {
+    const stored = codec.toStored(model, payload);
+    const doc: StoredDocument = { _id: ids.of(model, id), payload: stored };
+    if (expiresAt) doc.expiresAt = expiresAt;
+    if (ACCOUNT_BOUND.has(model) && typeof payload.accountId === 'string' && payload.accountId) doc.accountId = payload.accountId;
+    const extra: { rows: Collection<StoredDocument>; doc: StoredDocument }[] = [];
+    if (model === 'Session' && typeof payload.uid === 'string' && payload.uid) {
+      // The copy carries the session id (encrypted): whoever finds a session by uid may save it again under its id.
+      extra.push({ rows: sessionUids, doc: { ...doc, _id: payload.uid, payload: { ...stored, jti: codec.seal(id) } } });
+    }
+    if (model === 'DeviceCode' && typeof payload.userCode === 'string' && payload.userCode) {
+      const pointer: StoredDocument = { _id: ids.ofUserCode(payload.userCode), payload: {}, code: codec.seal(id) };
+      if (expiresAt) pointer.expiresAt = expiresAt;
+      extra.push({ rows: collection(model), doc: pointer });
+    }
+    return { doc, extra };
+  }
+
   class MongoDbAdapter implements OidcAdapter {
     readonly model: string;
     readonly #rows: Collection<StoredDocument>;
@@ -145,36 +245,36 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       assertId(id);
       if (payload === null || typeof payload !== 'object') throw new TypeError('adapter payload must be an object');
       if (expiresIn !== undefined && !Number.isFinite(expiresIn)) throw new TypeError('expiresIn must be a finite number of seconds');
-      const stored = encodeKeys(this.model === 'Client' ? sealClientSecret(cipher, payload) : payload);
-      const doc: Omit<StoredDocument, '_id'> =
-        expiresIn === undefined
-          ? { payload: stored }
-          : { payload: stored, expiresAt: new Date(Date.now() + (expiresIn + toleranceSeconds) * 1000) };
-      if (ACCOUNT_BOUND.has(this.model) && typeof payload.accountId === 'string' && payload.accountId) {
-        doc.accountId = payload.accountId;
-      }
-      try {
-        await this.#rows.replaceOne({ _id: id }, doc, { upsert: true });
-      } catch (err) {
-        // Two upserts of a new id can both try the insert; the loser retries as a plain replace.
-        if (!isDuplicateKey(err)) throw err;
-        await this.#rows.replaceOne({ _id: id }, doc, { upsert: true });
-      }
+      const { doc, extra } = documentsOf(this.model, id, payload, expiryOf(expiresIn));
+      if (this.model === 'Client') clients.delete(id);
+      await Promise.all([
+        insertOrReplace(this.#rows, doc, WRITE_ONCE.has(this.model)),
+        ...extra.map((e) => insertOrReplace(e.rows, e.doc, false)),
+      ]);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      if (typeof id !== 'string' || id.length === 0) return undefined;
-      return this.#open(await this.#rows.findOne({ _id: id }));
+      if (typeof id !== 'string' || id.length === 0 || hasForeignPrefix(this.model, id)) return undefined;
+      if (this.model === 'Client') return this.#findClient(id);
+      const doc = await this.#rows.findOne({ _id: ids.of(this.model, id) });
+      if (isLive(doc) && CONSUMABLE_LABEL[this.model] && doc.payload.consumed === undefined) {
+        recent.remember(this.model, doc._id, { grantId: doc.payload.grantId, expiresAt: doc.expiresAt });
+      }
+      return this.#open(doc, id);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      if (typeof uid !== 'string' || uid.length === 0) return undefined;
-      return this.#open(await this.#rows.findOne({ 'payload.uid': uid, ...notExpired() }));
+      if (typeof uid !== 'string' || uid.length === 0 || this.model !== 'Session') return undefined;
+      const copy = await sessionUids.findOne({ _id: uid });
+      const id = isLive(copy) ? codec.open(copy.payload.jti) : undefined;
+      return id ? this.#open(copy, id) : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       if (typeof userCode !== 'string' || userCode.length === 0) return undefined;
-      return this.#open(await this.#rows.findOne({ 'payload.userCode': userCode, ...notExpired() }));
+      const pointer = await this.#rows.findOne({ _id: ids.ofUserCode(userCode) });
+      const id = isLive(pointer) ? codec.open(pointer.code) : undefined;
+      return id ? this.find(id) : undefined;
     }
 
     /**
@@ -185,15 +285,20 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     async consume(id: string): Promise<void> {
       assertId(id);
       const label = CONSUMABLE_LABEL[this.model] ?? this.model;
-      const current = await this.#rows.findOne({ _id: id });
-      if (!isLive(current)) throw this.#consumeError(`${label} not found or expired`);
+      const storedId = ids.of(this.model, id);
+      let row = recent.take(this.model, storedId);
+      if (!row) {
+        const current = await this.#rows.findOne({ _id: storedId });
+        if (!isLive(current)) throw this.#consumeError(`${label} not found or expired`);
+        row = { grantId: current.payload.grantId, expiresAt: current.expiresAt, consumed: current.payload.consumed !== undefined };
+      }
 
-      if (current.payload.consumed === undefined && (await claimConsumption(this.model, current))) {
-        await this.#rows.updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) } });
+      if (!row.consumed && (await claimConsumption(this.model, storedId, row.expiresAt))) {
+        await this.#rows.updateOne({ _id: storedId }, { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) } });
         return;
       }
 
-      const grantId = current.payload.grantId;
+      const { grantId } = row;
       if (GRANT_BOUND.has(this.model) && typeof grantId === 'string') {
         logger?.warn({ model: this.model, grantId }, 'concurrent reuse of a consumable detected: grant revoked');
         await revokeGrant(grantId);
@@ -203,7 +308,8 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
     async destroy(id: string): Promise<void> {
       assertId(id);
-      await this.#rows.deleteOne({ _id: id });
+      if (this.model === 'Client') clients.delete(id);
+      await destroyStored(this.model, ids.of(this.model, id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
@@ -211,10 +317,20 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       await this.#rows.deleteMany({ 'payload.grantId': grantId });
     }
 
-    #open(doc: StoredDocument | null): AdapterPayload | undefined {
+    async #findClient(id: string): Promise<AdapterPayload | undefined> {
+      const cached = clients.get(id);
+      if (cached && cached.until > Date.now()) return structuredClone(cached.payload);
+      const payload = this.#open(await this.#rows.findOne({ _id: id }), id);
+      if (payload && clientCacheMs > 0) {
+        if (clients.size >= 10_000) clients.delete(clients.keys().next().value!);
+        clients.set(id, { payload: structuredClone(payload), until: Date.now() + clientCacheMs });
+      }
+      return payload;
+    }
+
+    #open(doc: StoredDocument | null, id: string): AdapterPayload | undefined {
       if (!isLive(doc)) return undefined;
-      const payload = decodeKeys(doc.payload);
-      return this.model === 'Client' ? openClientSecret(cipher, payload, doc._id) : payload;
+      return codec.fromStored(this.model, doc.payload, id);
     }
 
     #consumeError(detail: string): Error {
@@ -227,16 +343,16 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
   async function ensureIndexes(): Promise<{ ttl: boolean }> {
     const result = await ensureExpiryIndexes(expiring());
+    await sessionUids.createIndex({ accountId: 1 });
     for (const model of models) {
       const rows = collection(model);
       if (GRANT_BOUND.has(model)) await rows.createIndex({ 'payload.grantId': 1 });
-      if (model === 'Session') await rows.createIndex({ 'payload.uid': 1 });
-      if (model === 'DeviceCode') await rows.createIndex({ 'payload.userCode': 1 });
       if (ACCOUNT_BOUND.has(model)) {
         await rows.createIndex({ accountId: 1 });
         await backfillAccountIds(rows);
       }
     }
+    await migrateToStoredIds();
     logger?.info(result, result.ttl ? 'adapter indexes ready (a TTL index expires rows)' : 'adapter indexes ready (no TTL index: the sweeper expires rows)');
     return result;
   }
@@ -262,6 +378,41 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     return updated;
   }
 
+  /**
+   * Rows written before credentials were stored under a keyed hash hold them by value. One pass (recorded, so later
+   * starts skip it) moves each live one to its hashed id, so customers stay signed in and tokens keep working, and
+   * deletes the copy by value; interactions get their session id encrypted.
+   */
+  async function migrateToStoredIds(): Promise<void> {
+    const meta = db.collection<{ _id: string; at?: Date }>(META_COLLECTION);
+    if (await meta.findOne({ _id: HASHED_IDS_MIGRATION })) return;
+    let moved = 0;
+    for (const model of [...HASHED, 'Interaction']) {
+      const rows = collection(model);
+      for await (const old of rows.find({})) {
+        if (model === 'Interaction') {
+          const cookie = (old.payload?.session as { cookie?: unknown } | undefined)?.cookie;
+          if (typeof cookie !== 'string' || cookie.startsWith('v1.')) continue;
+        } else if (!isLegacyId(model, old._id)) {
+          continue;
+        }
+        if (isLive(old)) {
+          const payload = decodeKeys(old.payload);
+          const { doc, extra } = documentsOf(model, old._id, payload, old.expiresAt);
+          await Promise.all([insertOrReplace(rows, doc, true), ...extra.map((e) => insertOrReplace(e.rows, e.doc, false))]);
+        }
+        if (model !== 'Interaction') await rows.deleteOne({ _id: old._id });
+        moved += 1;
+      }
+    }
+    try {
+      await meta.insertOne({ _id: HASHED_IDS_MIGRATION, at: new Date() });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    if (moved > 0) logger?.info({ moved }, 'credentials stored by value moved to keyed-hash ids');
+  }
+
   function assertAccountBound(model: string): void {
     if (!ACCOUNT_BOUND.has(model)) throw new TypeError(`${model} rows do not belong to an account`);
   }
@@ -280,6 +431,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   async function deleteByAccount(model: string, accountId: string): Promise<number> {
     assertAccountBound(model);
     assertId(accountId, 'accountId');
+    if (model === 'Session') await sessionUids.deleteMany({ accountId });
     return (await collection(model).deleteMany({ accountId })).deletedCount;
   }
 
@@ -293,5 +445,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     collection,
     findByAccount,
     deleteByAccount,
+    destroyStored,
+    forgetClient: (clientId) => clients.delete(clientId),
   };
 }

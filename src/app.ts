@@ -106,7 +106,13 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   await ensureModelIndexes(db.connection);
   const users = createUserService({ users: userModel(db.connection), audit, logger });
   const keys = createKeyStore({ conn: db.connection, cipher, audit });
-  const adapter = createMongoAdapter({ db: nativeDb, cipher, logger });
+  const adapter = createMongoAdapter({
+    db: nativeDb,
+    cipher,
+    key: config.dataEncryptionKey,
+    logger,
+    clientCacheSeconds: config.clientCacheSeconds,
+  });
   const { ttl } = await adapter.ensureIndexes();
   await keys.ensureKeys();
   const mailer = createMailer({ config, logger });

@@ -178,6 +178,13 @@ const schema = z.object({
   KEYS_REFRESH_SECONDS: seconds.default(60),
   ALLOW_PRIVATE_NETWORK_REQUESTS: bool.default(false),
   SWEEP_INTERVAL_SECONDS: seconds.default(300),
+  // How long a process may serve a client's registration from memory before reading it again (0: never cached). A
+  // deleted client or a rotated secret stops working in every process within this bound; at once in the one that
+  // made the change.
+  CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  // The longest a client_assertion JWT (private_key_jwt, client_secret_jwt) may be valid for: its replay-detection
+  // row has to outlive it, so longer-lived assertions are refused.
+  CLIENT_ASSERTION_MAX_LIFETIME: z.coerce.number().int().min(10).max(86_400).default(600),
 
   // Outgoing mail: an SMTP URL (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset outside production:
   // messages are written to the log instead of being sent.
@@ -261,6 +268,8 @@ export interface Config {
   /** Let the provider's outgoing requests (back-channel logout, client JWKS) reach loopback and private addresses. */
   allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
+  clientCacheSeconds: number;
+  clientAssertionMaxLifetime: number;
   productName: string;
   mail: { smtpUrl?: string; from: string };
   signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
@@ -388,6 +397,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     keysRefreshSeconds: e.KEYS_REFRESH_SECONDS,
     allowPrivateNetworkRequests: e.ALLOW_PRIVATE_NETWORK_REQUESTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    clientCacheSeconds: e.CLIENT_CACHE_SECONDS,
+    clientAssertionMaxLifetime: e.CLIENT_ASSERTION_MAX_LIFETIME,
     productName: e.PRODUCT_NAME,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     signup: {

@@ -2,6 +2,7 @@
 // and claims are found, how resource servers are described, and which pages render the provider's own screens.
 import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
 import { identityClaimsForToken, honourRejectedClaims } from './token-claims.ts';
+import { markTokenIds } from './token-ids.ts';
 import { ACR_VALUES, FACTOR_TYPES } from '../auth/types.ts';
 import { MFA_POLICIES, PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
@@ -183,6 +184,14 @@ export function buildConfiguration({
     },
     ...(onFirstPartyConsent ? { loadExistingGrant: firstPartyGrants(onFirstPartyConsent) } : {}),
     rotateRefreshToken,
+    // A client assertion's replay-detection row must outlive the assertion: one valid for longer than configured
+    // would have to be remembered (nearly) forever, so it is refused.
+    assertJwtClientAuthClaimsAndHeader: (_ctx, claims) => {
+      const lifetime = typeof claims.exp === 'number' ? claims.exp - Math.floor(Date.now() / 1000) : Infinity;
+      if (!(lifetime <= config.clientAssertionMaxLifetime)) {
+        throw new errors.InvalidClientAuth(`client_assertion must expire within ${config.clientAssertionMaxLifetime} seconds`);
+      }
+    },
     // oidc-provider refuses outgoing requests to loopback and private addresses (SSRF protection) by handing fetch a
     // guarding dispatcher. Deployments whose apps live on a private network, and the tests, opt out explicitly.
     ...(config.allowPrivateNetworkRequests
@@ -254,6 +263,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
   // Behind a TLS-offloading proxy, trust X-Forwarded-* so discovery advertises https URLs and secure cookies work.
   provider.proxy = deps.config.trustProxy;
+  markTokenIds(provider);
   return provider;
 }
 

@@ -102,6 +102,8 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
 
     async delete(id) {
       const { deletedCount } = await rows().deleteOne({ _id: id, ...live() });
+      // Through the adapter too, so that this process stops serving the client from its cache at once.
+      await new deps.Adapter('Client').destroy(id);
       if (deletedCount === 1) await audit.record({ type: 'client.deleted', outcome: 'success', clientId: id });
       return deletedCount === 1;
     },

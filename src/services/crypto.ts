@@ -1,6 +1,6 @@
 // Encryption of secrets at rest (private signing keys, client secrets): AES-256-GCM with a key from configuration.
 // The output is self-describing ("v1.<iv>.<tag>.<ciphertext>", base64url) so that the format can evolve.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface Cipher {
   encrypt(plaintext: string): string;
@@ -30,4 +30,13 @@ export function createCipher(key: Buffer): Cipher {
 
 export function isEncrypted(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(`${PREFIX}.`) && value.split('.').length === 4;
+}
+
+/**
+ * A keyed hash (HMAC-SHA256, base64url) under a sub-key of `key` derived for one purpose (HKDF), so that values
+ * hashed for one feature never match another's and the configured key itself is never used directly.
+ */
+export function createKeyedHash(key: Buffer, purpose: string): (...parts: string[]) => string {
+  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
+  return (...parts) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
 }

@@ -171,7 +171,8 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
       const sid = record(authorizations[clientId]).sid;
       if (typeof sid === 'string') sids.push(sid);
       try {
-        const session = await Session.find(row.id);
+        // Rows are stored under a hash of the session id; the uid finds the session with its id.
+        const session = typeof row.payload.uid === 'string' ? await Session.findByUid(row.payload.uid) : undefined;
         if (!session?.authorizations?.[clientId]) continue;
         delete session.authorizations[clientId];
         await session.persist();

@@ -44,7 +44,7 @@ export interface SessionService {
 
 export interface SessionServiceDeps {
   provider: () => Provider;
-  adapter: Pick<MongoAdapter, 'Adapter' | 'findByAccount'>;
+  adapter: Pick<MongoAdapter, 'Adapter' | 'findByAccount' | 'destroyStored'>;
   db: Db;
   audit: Pick<AuditLog, 'record'>;
   logger?: Logger;
@@ -116,11 +116,10 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   }
 
   async function end(row: AccountRow, accountId: string, meta: SessionMeta): Promise<boolean> {
-    const Session = new adapter.Adapter('Session');
     const uid = String(row.payload.uid);
     const authorizations = (row.payload.authorizations ?? {}) as Record<string, Authorization>;
     // The row goes first: from here on no request can use the session, whatever happens below.
-    await Session.destroy(row.id);
+    await adapter.destroyStored('Session', row.id);
     await Promise.all(
       Object.entries(authorizations).map(async ([clientId, auth]) => {
         if (typeof auth?.grantId === 'string' && !auth.persistsLogout) await destroyGrant(adapter, auth.grantId);

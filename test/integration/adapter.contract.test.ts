@@ -6,6 +6,7 @@ import type { Db } from 'mongodb';
 import type { AdapterPayload } from 'oidc-provider';
 import { createMongoAdapter, type MongoAdapter } from '../../adapters/mongodb.ts';
 import { MODELS } from '../../adapters/models.ts';
+import { createStoredIds } from '../../adapters/stored-id.ts';
 import { createCipher, isEncrypted } from '../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../support/db.ts';
 
@@ -15,14 +16,16 @@ let store: MongoAdapter;
 const key = randomBytes(32);
 
 const id = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex')}`;
-const raw = (model: string, _id: string) => store.collection(model).findOne({ _id });
+const storedIds = createStoredIds(key);
+// The row as stored: credentials live under a keyed hash of their id.
+const raw = (model: string, _id: string) => store.collection(model).findOne({ _id: storedIds.of(model, _id) });
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 beforeAll(async () => {
   conn = await openTestConnection();
   if (!conn.db) throw new Error('no database handle');
   db = conn.db;
-  store = createMongoAdapter({ db, cipher: createCipher(key), clockToleranceSeconds: 0 });
+  store = createMongoAdapter({ db, cipher: createCipher(key), key, clockToleranceSeconds: 0 });
   await store.ensureIndexes();
 });
 
@@ -58,7 +61,7 @@ describe('upsert / find / destroy', () => {
     await adapter.upsert(jti, { uid: 'u1', accountId: 'a1', loginTs: 1 }, 60);
     expect((await raw('Session', jti))?.expiresAt).toBeInstanceOf(Date);
     await adapter.upsert(jti, { uid: 'u1', loginTs: 2 });
-    expect(await adapter.find(jti)).toEqual({ uid: 'u1', loginTs: 2 });
+    expect(await adapter.find(jti)).toEqual({ jti, uid: 'u1', loginTs: 2 });
     expect(await raw('Session', jti)).not.toHaveProperty('expiresAt');
   });
 
@@ -112,11 +115,11 @@ describe('expiry', () => {
   });
 
   it('keeps rows for expiresIn plus the configured clock tolerance', async () => {
-    const tolerant = createMongoAdapter({ db, cipher: createCipher(key), clockToleranceSeconds: 30 });
+    const tolerant = createMongoAdapter({ db, cipher: createCipher(key), key, clockToleranceSeconds: 30 });
     const adapter = new tolerant.Adapter('AuthorizationCode');
     const jti = id('code');
     await adapter.upsert(jti, { grantId: 'g' }, 0);
-    expect(await adapter.find(jti)).toEqual({ grantId: 'g' });
+    expect(await adapter.find(jti)).toEqual({ jti, grantId: 'g' });
     const expiresAt = (await raw('AuthorizationCode', jti))?.expiresAt?.getTime() ?? 0;
     expect(expiresAt - Date.now()).toBeGreaterThan(25_000);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(30_000);
@@ -153,7 +156,8 @@ describe('lookups', () => {
     const [jti, uid] = [id('sess'), id('uid')];
     await adapter.upsert(jti, { uid, accountId: 'acc-1' }, 600);
     await adapter.upsert(id('sess'), { uid: id('other') }, 600);
-    expect(await adapter.findByUid(uid)).toEqual({ uid, accountId: 'acc-1' });
+    // The id comes back with the payload: whoever finds a session by uid may save it again under its id.
+    expect(await adapter.findByUid(uid)).toEqual({ jti, uid, accountId: 'acc-1' });
     expect(await adapter.findByUid('nope')).toBeUndefined();
   });
 
@@ -161,7 +165,7 @@ describe('lookups', () => {
     const adapter = new store.Adapter('DeviceCode');
     const [jti, userCode] = [id('dc'), 'BCDF-GHJK'];
     await adapter.upsert(jti, { userCode, grantId: 'g', clientId: 'tv' }, 600);
-    expect(await adapter.findByUserCode(userCode)).toEqual({ userCode, grantId: 'g', clientId: 'tv' });
+    expect(await adapter.findByUserCode(userCode)).toEqual({ jti, userCode, grantId: 'g', clientId: 'tv' });
     expect(await adapter.findByUserCode('ZZZZ-ZZZZ')).toBeUndefined();
   });
 });
@@ -251,8 +255,8 @@ describe('revokeByGrantId', () => {
     await tokens.revokeByGrantId(g1);
     expect(await tokens.find(at1a)).toBeUndefined();
     expect(await tokens.find(at1b)).toBeUndefined();
-    expect(await tokens.find(at2)).toEqual({ grantId: g2 });
-    expect(await refresh.find(rt1)).toEqual({ grantId: g1 });
+    expect(await tokens.find(at2)).toEqual({ jti: at2, grantId: g2 });
+    expect(await refresh.find(rt1)).toEqual({ jti: rt1, grantId: g1 });
 
     await refresh.revokeByGrantId(g1);
     expect(await refresh.find(rt1)).toBeUndefined();
@@ -348,7 +352,7 @@ describe('Client secrets', () => {
   it('fails with a clear message, and without the secret, when the encryption key changed', async () => {
     const clientId = id('client');
     await new store.Adapter('Client').upsert(clientId, metadata(clientId, 'the-secret'));
-    const rekeyed = createMongoAdapter({ db, cipher: createCipher(randomBytes(32)) });
+    const rekeyed = createMongoAdapter({ db, cipher: createCipher(randomBytes(32)), key });
     const failure = new rekeyed.Adapter('Client').find(clientId);
     await expect(failure).rejects.toThrow(/cannot be decrypted .*DATA_ENCRYPTION_KEY/);
     await expect(failure).rejects.not.toThrow(/the-secret/);
@@ -366,8 +370,7 @@ describe('ensureIndexes', () => {
     for (const model of MODELS) expect(await keysOf(model)).toContain('expiresAt');
     expect(await keysOf('AccessToken')).toContain('payload.grantId');
     expect(await keysOf('RefreshToken')).toContain('payload.grantId');
-    expect(await keysOf('Session')).toContain('payload.uid');
-    expect(await keysOf('DeviceCode')).toContain('payload.userCode');
+    // Sessions by uid and device codes by user code are found through rows keyed by `_id`: no secondary index.
     for (const model of ['Session', 'Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode']) {
       expect(await keysOf(model)).toContain('accountId');
     }

@@ -25,7 +25,7 @@ let base: string;
 beforeAll(async () => {
   conn = await openTestConnection();
   if (!conn.db) throw new Error('no database handle');
-  store = createMongoAdapter({ db: conn.db, cipher: createCipher(randomBytes(32)) });
+  store = createMongoAdapter({ db: conn.db, cipher: createCipher(randomBytes(32)), key: randomBytes(32) });
   await store.ensureIndexes();
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });

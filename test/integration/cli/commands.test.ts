@@ -33,7 +33,7 @@ beforeAll(async () => {
   conn = await openTestConnection();
   const cipher = createCipher(config.dataEncryptionKey);
   const audit = createAuditLog(conn);
-  const adapter = createMongoAdapter({ db: conn.db!, cipher });
+  const adapter = createMongoAdapter({ db: conn.db!, cipher, key: config.dataEncryptionKey });
   const provider = new Provider('http://127.0.0.1', {
     adapter: adapter.Adapter,
     features: { clientCredentials: { enabled: true }, registration: { enabled: true, initialAccessToken: true } },

@@ -15,7 +15,7 @@ let adapter: ReturnType<typeof createMongoAdapter>;
 beforeAll(async () => {
   conn = await openTestConnection();
   audit = createAuditLog(conn);
-  adapter = createMongoAdapter({ db: conn.db!, cipher: createCipher(randomBytes(32)) });
+  adapter = createMongoAdapter({ db: conn.db!, cipher: createCipher(randomBytes(32)), key: randomBytes(32) });
   const provider = new Provider('http://127.0.0.1', {
     adapter: adapter.Adapter,
     features: { clientCredentials: { enabled: true }, deviceFlow: { enabled: true } },

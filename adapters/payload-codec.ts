@@ -1,0 +1,57 @@
+// What a row's payload looks like at rest. Nothing in it may work as a credential: the id of a hashed model is
+// dropped (it is the presented value, given back on read), client secrets and the session id an interaction refers to
+// are encrypted, and keys MongoDB would refuse are escaped.
+import type { AdapterPayload } from 'oidc-provider';
+import { isEncrypted, type Cipher } from '../src/services/crypto.ts';
+import { openClientSecret, sealClientSecret } from './client-secret.ts';
+import { decodeKeys, encodeKeys } from './key-codec.ts';
+import { HASHED } from './models.ts';
+
+export interface PayloadCodec {
+  toStored(model: string, payload: AdapterPayload): AdapterPayload;
+  /** `id` is the value the row was looked up by: the id oidc-provider knows it under. */
+  fromStored(model: string, stored: AdapterPayload, id: string): AdapterPayload;
+  seal(value: string): string;
+  open(value: unknown): string | undefined;
+}
+
+export function createPayloadCodec(cipher: Cipher): PayloadCodec {
+  const open = (value: unknown) => {
+    if (!isEncrypted(value)) return typeof value === 'string' ? value : undefined;
+    try {
+      return cipher.decrypt(value);
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    seal: (value) => cipher.encrypt(value),
+    open,
+    toStored(model, payload) {
+      let out = payload;
+      if (HASHED.has(model) && 'jti' in out) {
+        const { jti: _dropped, ...rest } = out;
+        out = rest;
+      }
+      if (model === 'Client') out = sealClientSecret(cipher, out);
+      const session = out.session as { cookie?: unknown } | undefined;
+      if (model === 'Interaction' && typeof session?.cookie === 'string' && !isEncrypted(session.cookie)) {
+        out = { ...out, session: { ...session, cookie: cipher.encrypt(session.cookie) } };
+      }
+      return encodeKeys(out);
+    },
+    fromStored(model, stored, id) {
+      let out = decodeKeys(stored);
+      if (HASHED.has(model)) out = { ...out, jti: id };
+      if (model === 'Client') out = openClientSecret(cipher, out, id);
+      const session = out.session as { cookie?: unknown } | undefined;
+      if (model === 'Interaction' && session && isEncrypted(session.cookie)) {
+        const { cookie, ...rest } = session;
+        const opened = open(cookie);
+        out = { ...out, session: opened ? { ...rest, cookie: opened } : rest };
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// How the adapter stores and reaches rows: credentials only under a keyed hash, every request-path read a lookup by
+// `_id`, as few commands as the protocol allows (counted with the driver's command monitoring), bounded expiry, a
+// short-lived client cache, and rows written by value before all this moved on first start.
+import { randomBytes } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import type { CommandStartedEvent, Db } from 'mongodb';
+import { createMongoAdapter, MAX_ROW_LIFETIME_SECONDS, type MongoAdapter } from '../../adapters/mongodb.ts';
+import { HASHED } from '../../adapters/models.ts';
+import { createStoredIds } from '../../adapters/stored-id.ts';
+import { createCipher } from '../../src/services/crypto.ts';
+import { testDatabaseUri } from '../support/db.ts';
+
+const key = randomBytes(32);
+const cipher = createCipher(key);
+const storedIds = createStoredIds(key);
+const id = (prefix: string) => `${prefix}${randomBytes(16).toString('base64url')}`;
+const IGNORED = new Set(['hello', 'isMaster', 'ping', 'endSessions', 'saslStart', 'saslContinue', 'buildInfo']);
+
+let conn: Connection;
+let db: Db;
+let store: MongoAdapter;
+let commands: CommandStartedEvent[] = [];
+
+async function open(): Promise<Connection> {
+  const c = mongoose.createConnection(testDatabaseUri(), { serverSelectionTimeoutMS: 5_000, autoIndex: false, monitorCommands: true });
+  await c.asPromise();
+  return c;
+}
+
+/** The commands `fn` sends, by name and collection. */
+async function counted(fn: () => Promise<unknown>): Promise<string[]> {
+  commands = [];
+  await fn();
+  return commands.map((c) => `${c.commandName} ${String(c.command[c.commandName])}`);
+}
+
+beforeAll(async () => {
+  conn = await open();
+  db = conn.db!;
+  conn.getClient().on('commandStarted', (event: CommandStartedEvent) => {
+    if (!IGNORED.has(event.commandName)) commands.push(event);
+  });
+  store = createMongoAdapter({ db, cipher, key, clientCacheSeconds: 60 });
+  await store.ensureIndexes();
+});
+
+afterAll(async () => {
+  await conn.dropDatabase().catch(() => {});
+  await conn.close();
+});
+
+describe('credentials at rest', () => {
+  it.each([...HASHED])('%s is stored under a keyed hash, with neither the id nor anything else that works as it', async (model) => {
+    const adapter = new store.Adapter(model);
+    const value = id(model === 'AccessToken' ? 'at~' : '');
+    await adapter.upsert(value, { jti: value, kind: model, uid: id('u'), userCode: 'WXYZ-BCDF', accountId: 'acc' }, 600);
+    const rows = await store.collection(model).find({}).toArray();
+    expect(JSON.stringify(rows)).not.toContain(value);
+    expect(await store.collection(model).findOne({ _id: value })).toBeNull();
+    expect((await adapter.find(value))?.jti).toBe(value);
+    // A stored id presented as a credential is just an unknown value.
+    expect(await adapter.find(storedIds.of(model, value))).toBeUndefined();
+  });
+
+  it("encrypts the session id an interaction refers to, and gives it back on read", async () => {
+    const interactions = new store.Adapter('Interaction');
+    const [uid, cookie] = [id('i'), id('s')];
+    await interactions.upsert(uid, { jti: uid, session: { uid: id('u'), accountId: 'acc', cookie } }, 600);
+    expect(JSON.stringify(await store.collection('Interaction').findOne({ _id: uid }))).not.toContain(cookie);
+    expect((await interactions.find(uid))?.session).toMatchObject({ cookie });
+  });
+});
+
+describe('commands per operation', () => {
+  it('finds a session by uid with one read by _id, and destroying it removes the uid copy too', async () => {
+    const sessions = new store.Adapter('Session');
+    const [jti, uid] = [id(''), id('')];
+    await sessions.upsert(jti, { jti, uid, accountId: 'acc' }, 600);
+    let found: unknown;
+    const reads = await counted(async () => {
+      found = await sessions.findByUid(uid);
+    });
+    expect(reads).toEqual(['find oidc__session_uid']);
+    expect(commands[0]!.command.filter).toEqual({ _id: uid });
+    expect(found).toEqual({ jti, uid, accountId: 'acc' });
+    await sessions.destroy(jti);
+    expect(await sessions.findByUid(uid)).toBeUndefined();
+  });
+
+  it('consumes a row it has just found without reading it again: one claim insert and one update', async () => {
+    const codes = new store.Adapter('AuthorizationCode');
+    const code = id('');
+    await codes.upsert(code, { jti: code, grantId: id('g') }, 60);
+    expect(await counted(() => codes.find(code))).toEqual(['find oidc_authorizationcode']);
+    expect(await counted(() => codes.consume(code))).toEqual(['insert oidc__consumed', 'update oidc_authorizationcode']);
+    expect((await codes.find(code))?.consumed).toEqual(expect.any(Number));
+  });
+
+  it('inserts fresh tokens with one insert, and never asks the database for a value marked as another kind', async () => {
+    const access = new store.Adapter('AccessToken');
+    const value = id('at~');
+    expect(await counted(() => access.upsert(value, { jti: value }, 60))).toEqual(['insert oidc_accesstoken']);
+    const others = ['ClientCredentials', 'RefreshToken', 'AuthorizationCode'].map((m) => new store.Adapter(m));
+    expect(await counted(() => Promise.all(others.map((a) => a.find(value))))).toEqual([]);
+    expect(await counted(() => access.find(value))).toEqual(['find oidc_accesstoken']);
+  });
+
+  it('serves a client from memory after one read; a change through this process is seen at once', async () => {
+    const clients = new store.Adapter('Client');
+    const clientId = id('c');
+    await clients.upsert(clientId, { client_id: clientId, client_secret: 'one' });
+    expect(await counted(() => clients.find(clientId))).toHaveLength(1);
+    expect(await counted(() => clients.find(clientId))).toEqual([]);
+    await clients.upsert(clientId, { client_id: clientId, client_secret: 'two' });
+    expect((await clients.find(clientId))?.client_secret).toBe('two');
+    await clients.destroy(clientId);
+    expect(await clients.find(clientId)).toBeUndefined();
+  });
+
+  it('a client deleted by another process stops working here within the cache bound', async () => {
+    const elsewhere = createMongoAdapter({ db, cipher, key });
+    const here = createMongoAdapter({ db, cipher, key, clientCacheSeconds: 1 });
+    const clientId = id('c');
+    await new elsewhere.Adapter('Client').upsert(clientId, { client_id: clientId });
+    expect(await new here.Adapter('Client').find(clientId)).toBeDefined();
+    await new elsewhere.Adapter('Client').destroy(clientId);
+    const deadline = Date.now() + 15_000;
+    while ((await new here.Adapter('Client').find(clientId)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await new here.Adapter('Client').find(clientId)).toBeUndefined();
+  });
+});
+
+describe('expiry', () => {
+  it('clamps an expiry too far away to a date that stays valid and comparable', async () => {
+    const replay = new store.Adapter('ReplayDetection');
+    const rowId = id('r');
+    await replay.upsert(rowId, { iss: 'client' }, 1e13);
+    const expiresAt = (await store.collection('ReplayDetection').findOne({ _id: rowId }))?.expiresAt;
+    expect(expiresAt).toBeInstanceOf(Date);
+    expect(Number.isNaN(expiresAt!.getTime())).toBe(false);
+    expect(expiresAt!.getTime()).toBeLessThanOrEqual(Date.now() + MAX_ROW_LIFETIME_SECONDS * 1000);
+    expect(await replay.find(rowId)).toEqual({ iss: 'client' });
+  });
+});
+
+describe('rows written by value before ids were hashed', () => {
+  it('move to their hashed ids on the first start, keep working, and leave no copy by value', async () => {
+    const legacy = await open();
+    try {
+      const ldb = legacy.db!;
+      const [rt, sid, uid, uc, dc, iid] = [id(''), id(''), id(''), 'QWRT-PLKM', id(''), id('')];
+      const soon = new Date(Date.now() + 600_000);
+      await ldb.collection('oidc_refreshtoken').insertOne({ _id: rt as never, payload: { jti: rt, grantId: 'g', accountId: 'a' }, expiresAt: soon, accountId: 'a' });
+      await ldb.collection('oidc_session').insertOne({ _id: sid as never, payload: { jti: sid, uid, accountId: 'a' }, expiresAt: soon, accountId: 'a' });
+      await ldb.collection('oidc_devicecode').insertOne({ _id: dc as never, payload: { jti: dc, userCode: uc }, expiresAt: soon });
+      await ldb.collection('oidc_interaction').insertOne({ _id: iid as never, payload: { jti: iid, session: { uid, cookie: sid } }, expiresAt: soon });
+
+      const upgraded = createMongoAdapter({ db: ldb, cipher, key });
+      await upgraded.ensureIndexes();
+
+      expect((await new upgraded.Adapter('RefreshToken').find(rt))?.grantId).toBe('g');
+      expect((await new upgraded.Adapter('Session').find(sid))?.uid).toBe(uid);
+      expect((await new upgraded.Adapter('Session').findByUid(uid))?.jti).toBe(sid);
+      expect((await new upgraded.Adapter('DeviceCode').findByUserCode(uc))?.jti).toBe(dc);
+      expect((await new upgraded.Adapter('Interaction').find(iid))?.session).toMatchObject({ cookie: sid });
+      const dump = JSON.stringify(
+        await Promise.all(['oidc_refreshtoken', 'oidc_session', 'oidc__session_uid', 'oidc_devicecode', 'oidc_interaction'].map((c) => ldb.collection(c).find({}).toArray())),
+      );
+      for (const secret of [rt, sid, dc]) expect(dump).not.toContain(secret);
+    } finally {
+      await legacy.dropDatabase().catch(() => {});
+      await legacy.close();
+    }
+  });
+});
