@@ -9,7 +9,7 @@
 import type { Collection, Db } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Logger } from '../src/log.ts';
-import type { Cipher } from '../src/services/crypto.ts';
+import { isEncrypted, type Cipher } from '../src/services/crypto.ts';
 import { decodeKeys } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired, type ExpiringRow } from './maintenance.ts';
 import {
@@ -391,8 +391,8 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       const rows = collection(model);
       for await (const old of rows.find({})) {
         if (model === 'Interaction') {
-          const cookie = (old.payload?.session as { cookie?: unknown } | undefined)?.cookie;
-          if (typeof cookie !== 'string' || cookie.startsWith('v1.')) continue;
+          const named = [(old.payload?.session as { cookie?: unknown } | undefined)?.cookie, old.payload?.parJti];
+          if (!named.some((value) => typeof value === 'string' && !isEncrypted(value))) continue;
         } else if (!isLegacyId(model, old._id)) {
           continue;
         }

@@ -15,6 +15,26 @@ export interface PayloadCodec {
   open(value: unknown): string | undefined;
 }
 
+/**
+ * An interaction names two credentials of other models: the session it belongs to (`session.cookie`, the session id)
+ * and the pushed request it came from (`parJti`). `map` seals or opens each; one that cannot be opened is dropped.
+ */
+function mapInteractionCredentials(payload: AdapterPayload, map: (value: string) => string | undefined): AdapterPayload {
+  const out: AdapterPayload = { ...payload };
+  if (typeof out.parJti === 'string') {
+    const parJti = map(out.parJti);
+    if (parJti) out.parJti = parJti;
+    else delete out.parJti;
+  }
+  const session = out.session as { cookie?: unknown } | undefined;
+  if (session && typeof session.cookie === 'string') {
+    const { cookie, ...rest } = session;
+    const mapped = map(cookie);
+    out.session = mapped ? { ...rest, cookie: mapped } : rest;
+  }
+  return out;
+}
+
 export function createPayloadCodec(cipher: Cipher): PayloadCodec {
   const open = (value: unknown) => {
     if (!isEncrypted(value)) return typeof value === 'string' ? value : undefined;
@@ -35,22 +55,14 @@ export function createPayloadCodec(cipher: Cipher): PayloadCodec {
         out = rest;
       }
       if (model === 'Client') out = sealClientSecret(cipher, out);
-      const session = out.session as { cookie?: unknown } | undefined;
-      if (model === 'Interaction' && typeof session?.cookie === 'string' && !isEncrypted(session.cookie)) {
-        out = { ...out, session: { ...session, cookie: cipher.encrypt(session.cookie) } };
-      }
+      if (model === 'Interaction') out = mapInteractionCredentials(out, (v) => (isEncrypted(v) ? v : cipher.encrypt(v)));
       return encodeKeys(out);
     },
     fromStored(model, stored, id) {
       let out = decodeKeys(stored);
       if (HASHED.has(model)) out = { ...out, jti: id };
       if (model === 'Client') out = openClientSecret(cipher, out, id);
-      const session = out.session as { cookie?: unknown } | undefined;
-      if (model === 'Interaction' && session && isEncrypted(session.cookie)) {
-        const { cookie, ...rest } = session;
-        const opened = open(cookie);
-        out = { ...out, session: opened ? { ...rest, cookie: opened } : rest };
-      }
+      if (model === 'Interaction') out = mapInteractionCredentials(out, open);
       return out;
     },
   };
