@@ -19,6 +19,7 @@ import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/request-logger.ts';
 import { assets } from './http/assets.ts';
 import { errorHandler } from './http/errors.ts';
+import { databaseGate } from './http/database-gate.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interaction/routes.ts';
@@ -97,7 +98,7 @@ export interface Services {
 
 export async function createServices(config: Config, opts: { logger?: Logger; db?: Database } = {}): Promise<Services> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = opts.db ?? (await openDatabase(config));
+  const db = opts.db ?? (await openDatabase(config, logger));
   const nativeDb = db.connection.db;
   if (!nativeDb) throw new Error('database connection is not open');
 
@@ -208,6 +209,8 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       },
     });
     attachAuditListeners(provider, { audit, logger });
+    // An adapter call that could not reach the database closes the gate at once (src/http/database-gate.ts).
+    provider.on('server_error', (_ctx: unknown, err: unknown) => db.availability.report(err));
     attachSessionTracking(provider, { sessions, logger });
     return provider;
   };
@@ -346,6 +349,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
 
   const health = healthRouter(services.db);
   app.use(health.routes());
+  app.use(databaseGate(services.db.availability));
 
   const interactions = interactionRouter({
     provider: () => services.provider(),

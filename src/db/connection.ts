@@ -1,6 +1,8 @@
 // Opens the one mongoose connection the process uses: MONGODB_URI when set, otherwise the embedded database.
 import mongoose, { type Connection } from 'mongoose';
 import type { Config } from '../config/index.ts';
+import type { Logger } from '../log.ts';
+import { watchAvailability, type Availability } from './availability.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.ts';
 
 export interface Database {
@@ -9,26 +11,52 @@ export interface Database {
   embedded?: EmbeddedDatabase;
   /** True when the server answers a ping: what /readyz reports. */
   ping(): Promise<boolean>;
+  /** What the driver's monitoring says right now: the gate in front of every request reads it. */
+  availability: Availability;
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Pick<Config, 'database'>): Promise<Database> {
+// While the database is away a request may wait this long for a server before it gives up (then 503). The monitor
+// checks the server this often, so an outage is noticed, and the end of one too, within about a second.
+const SERVER_SELECTION_TIMEOUT_MS = 900;
+const HEARTBEAT_MS = 1_000;
+// At start the server may still be coming up (a container starting beside us): keep trying this long.
+const CONNECT_DEADLINE_MS = 30_000;
+
+async function connect(uri: string): Promise<Connection> {
+  const deadline = Date.now() + CONNECT_DEADLINE_MS;
+  for (;;) {
+    const connection = mongoose.createConnection(uri, {
+      serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+      heartbeatFrequencyMS: HEARTBEAT_MS,
+      autoIndex: false,
+      // mongoose would queue a model's commands while disconnected (10 s, then fail): fail now, answer 503.
+      bufferCommands: false,
+    });
+    try {
+      await connection.asPromise();
+      return connection;
+    } catch (err) {
+      await connection.close().catch(() => {});
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export async function openDatabase(config: Pick<Config, 'database'>, logger?: Logger): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.database.uri;
   if (!uri) {
     embedded = await startEmbeddedDatabase({ dir: config.database.embeddedDir, port: config.database.embeddedPort });
     uri = embedded.uri;
   }
-  const connection = mongoose.createConnection(uri, {
-    // Fail requests quickly while the database is away instead of queueing them for 30 s.
-    serverSelectionTimeoutMS: 5_000,
-    autoIndex: false,
-  });
-  await connection.asPromise();
+  const connection = await connect(uri);
   return {
     connection,
     uri,
     embedded,
+    availability: watchAvailability(connection.getClient(), logger),
     async ping() {
       try {
         const db = connection.db;

@@ -111,7 +111,8 @@ function log(logger: Logger, ctx: Context, failure: Failure, err: unknown): void
   const requestId = pageState(ctx).requestId;
   const where = { requestId, method: ctx.method, path: ctx.path, status: failure.status };
   if (failure.kind === 'unavailable') {
-    logger.warn({ ...where, err: { name: (err as Error).name, message: (err as Error).message } }, 'database unavailable');
+    // The outage itself is logged once, when it starts (src/db/availability.ts).
+    logger.debug({ ...where, err: { name: (err as Error).name, message: (err as Error).message } }, 'database unavailable');
   } else if (failure.status >= 500) {
     logger.error({ ...where, err }, 'request failed');
   } else if (failure.status === 404) {

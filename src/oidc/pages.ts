@@ -124,7 +124,7 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
         return;
       }
       if (failure.kind === 'unavailable') {
-        deps.logger.warn({ requestId, err: { name: error.name, message: error.message } }, 'database unavailable');
+        deps.logger.debug({ requestId, err: { name: error.name, message: error.message } }, 'database unavailable');
         ctx.set('Retry-After', RETRY_AFTER_SECONDS);
         renderPage(ctx, 'unavailable', { locale, status: 503, data: { requestId } });
         return;
