@@ -22,7 +22,7 @@ beforeAll(async () => {
   webClient = await createClient(server, { scope: 'openid email offline_access' });
   web = await rp(server, webClient);
   deviceClient = await createClient(server, { grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'], redirectUris: [], scope: 'openid' });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -13,7 +13,7 @@ const it = serverTest(() => server);
 beforeAll(async () => {
   server = await startServer({ env: { CLIENT_ASSERTION_MAX_LIFETIME: '120' } });
   client = await createClient(server, { grantTypes: ['client_credentials'], redirectUris: [], scope: 'orders:read', authMethod: 'client_secret_jwt' });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await server?.stop();
