@@ -13,5 +13,6 @@ export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ciam-test-db-'));
   const db = await startEmbeddedDatabase({ dir, port: 0, reuse: false });
   process.env.TEST_MONGODB_URI = db.uri;
+  process.env.TEST_EMBEDDED_DB_DIR = dir; // tests of the embedded store's SQL read its SQLite files
   (globalThis as { __CIAM_TEST_DB__?: typeof db }).__CIAM_TEST_DB__ = db;
 }
