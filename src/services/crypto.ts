@@ -1,6 +1,6 @@
 // Encryption of secrets at rest (private signing keys, client secrets): AES-256-GCM with a key from configuration.
 // The output is self-describing ("v1.<iv>.<tag>.<ciphertext>", base64url) so that the format can evolve.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface Cipher {
   encrypt(plaintext: string): string;
@@ -30,4 +30,12 @@ export function createCipher(key: Buffer): Cipher {
 
 export function isEncrypted(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(`${PREFIX}.`) && value.split('.').length === 4;
+}
+
+/**
+ * The key of one use of the data encryption key (HKDF-SHA256 with the use's name as info): HMACs and signatures of
+ * one use say nothing about another's, and none reveals the key itself.
+ */
+export function subKey(key: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
 }

@@ -52,7 +52,7 @@
 //
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
@@ -65,6 +65,7 @@ import {
   type SignInRecord,
 } from '../db/models/risk.ts';
 import type { AuditLog } from './audit.ts';
+import { subKey } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
@@ -189,7 +190,7 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const signIns = signInModel(conn);
   const devices = knownDeviceModel(conn);
 
-  const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'risk-signals', 32));
+  const macKey = subKey(deps.key, 'risk-signals');
   // Domain-separated by the first part; \0 cannot occur inside the parts that precede the last one.
   const mac = (...parts: string[]) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
   const loginKey = (loginName: string) => mac('login', normaliseLoginName(loginName));
