@@ -128,7 +128,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
   const sms = createSmsCourier({ config: { ...config.twilio, env: config.env }, logger });
   const totp = createTotp({ conn: db.connection, cipher, issuerName: config.productName, audit });
-  const passkeys = createPasskeys({ conn: db.connection, ...config.webauthn, audit });
+  const passkeys = createPasskeys({ conn: db.connection, ...config.webauthn, audit, key: config.dataEncryptionKey });
   const recoveryCodes = createRecoveryCodes({ conn: db.connection, key: config.dataEncryptionKey, audit });
   const factors = createFactorService({
     conn: db.connection,
