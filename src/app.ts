@@ -30,6 +30,7 @@ import { createClientService } from './services/clients.ts';
 import { createCipher } from './services/crypto.ts';
 import { createKeyStore } from './services/keys.ts';
 import { createUserService } from './services/users.ts';
+import { createEmailLookup } from './services/user-emails.ts';
 import { createMailer, type Mailer } from './services/mailer.ts';
 import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
 import { createPasswordPolicy, type PasswordPolicy } from './services/password-policy.ts';
@@ -104,7 +105,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const cipher = createCipher(config.dataEncryptionKey);
   const audit = createAuditLog(db.connection, logger);
   await ensureModelIndexes(db.connection);
-  const users = createUserService({ users: userModel(db.connection), audit, logger });
+  const emails = createEmailLookup({ conn: db.connection, logger });
+  await emails.backfill();
+  const users = createUserService({ users: userModel(db.connection), emails, audit, logger });
   const keys = createKeyStore({ conn: db.connection, cipher, audit });
   const adapter = createMongoAdapter({ db: nativeDb, cipher, logger });
   const { ttl } = await adapter.ensureIndexes();
@@ -210,7 +213,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const grants = createGrantService({ provider: currentProvider, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID] });
 
   let provider = await build();
-  const profile = createProfileService({ users: userModel(db.connection), audit, logger });
+  const profile = createProfileService({ users: userModel(db.connection), emails, audit, logger });
   // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
   const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents });
   const erasure = createErasure({
@@ -224,6 +227,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     risk,
     flows,
     throttle,
+    emails,
     appMetadata: { remove: (accountId) => appMetadata.remove(accountId) },
     stores: perAccountStores,
     audit,
