@@ -31,6 +31,7 @@ import { createClientService } from './services/clients.ts';
 import { createCipher } from './services/crypto.ts';
 import { createKeyStore } from './services/keys.ts';
 import { createUserService } from './services/users.ts';
+import { createEmailLookup } from './services/user-emails.ts';
 import { createMailer, type Mailer } from './services/mailer.ts';
 import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
 import { createPasswordPolicy, type PasswordPolicy } from './services/password-policy.ts';
@@ -105,7 +106,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const cipher = createCipher(config.dataEncryptionKey);
   const audit = createAuditLog(db.connection, logger);
   await ensureModelIndexes(db.connection);
-  const users = createUserService({ users: userModel(db.connection), audit, logger });
+  const emails = createEmailLookup({ conn: db.connection, logger });
+  await emails.backfill();
+  const users = createUserService({ users: userModel(db.connection), emails, audit, logger });
   const keys = createKeyStore({ conn: db.connection, cipher, audit });
   const adapter = createMongoAdapter({
     db: nativeDb,
@@ -135,7 +138,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
   const sms = createSmsCourier({ config: { ...config.twilio, env: config.env }, logger });
   const totp = createTotp({ conn: db.connection, cipher, issuerName: config.productName, audit });
-  const passkeys = createPasskeys({ conn: db.connection, ...config.webauthn, audit });
+  const passkeys = createPasskeys({ conn: db.connection, ...config.webauthn, audit, key: config.dataEncryptionKey });
   const recoveryCodes = createRecoveryCodes({ conn: db.connection, key: config.dataEncryptionKey, audit });
   const factors = createFactorService({
     conn: db.connection,
@@ -219,7 +222,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const grants = createGrantService({ provider: currentProvider, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID] });
 
   let provider = await build();
-  const profile = createProfileService({ users: userModel(db.connection), audit, logger });
+  const profile = createProfileService({ users: userModel(db.connection), emails, audit, logger });
   // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
   const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents });
   const erasure = createErasure({
@@ -233,6 +236,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     risk,
     flows,
     throttle,
+    emails,
     appMetadata: { remove: (accountId) => appMetadata.remove(accountId) },
     stores: perAccountStores,
     audit,

@@ -1,15 +1,19 @@
 // Exact attempt budgets ("at most 5 guesses per sign-in"), across processes, on MongoDB and on FerretDB alike.
 //
 // A counter cannot do this on FerretDB: its conditional updates and $inc are not atomic under concurrency. Here every
-// claim is a row inserted with `_id` `<key>:<n>`, n counting up from 0, and a caller may only insert n = (highest n
-// it saw) + 1, and only while fewer than `max` of the rows it saw are still counting (`until` in the future). Two
-// callers that saw the same rows try the same `_id`: the storage engine lets exactly one insert win. A caller that
-// saw stale rows tries an `_id` that exists by now and loses too. So every winner saw every row there was, and since
-// rows only ever stop counting (never start again), at most `max` claims count at any moment.
+// claim is a row inserted with `_id` `<key>:<n>`, n counting up from 0, and the storage engine lets exactly one insert
+// of an `_id` win. Claim n may be inserted only once claim n - max has stopped counting (`until` in the past, or the
+// row gone): claims are made in order and a later claim never stops counting before an earlier one (its `until` is
+// the same or later), so when claim n - max no longer counts, at most max - 1 of the claims before n still do. Two
+// callers racing for n insert the same `_id`: one wins, the other moves on to n + 1 and checks again.
 //
-// The one thing that could break this is deleting the newest row while a caller still holds a view with it: the
-// next caller would then re-use its n. Rows are therefore deleted (sweep, or TTL index on MongoDB) only
-// SWEEP_GRACE_MS after they stopped counting: a caller would have to stall that long between reading and inserting.
+// Every read is by `_id` (the one filter the embedded database serves from an index): where to start is kept in a
+// head row `<key>:head` (the highest n claimed, best effort: it may lag behind, never run ahead, and a lagging head
+// only costs a lost insert or two), the check reads row `<key>:<n - max>`.
+//
+// The one thing that could break this is deleting rows while a lagging head still points below them: a caller could
+// then re-use an n. Rows are therefore deleted (sweep, or TTL index on MongoDB) only SWEEP_GRACE_MS after they
+// stopped counting, and the head row lives as long as the newest claim.
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import { attemptModel, type AttemptRecord } from '../db/models/factor.ts';
@@ -51,17 +55,27 @@ export function createAttemptBudget(deps: AttemptBudgetDeps): AttemptBudget {
       if (!Number.isInteger(max) || max < 1) throw new TypeError('attempt budget must be a positive integer');
       if (!(expiresAt instanceof Date) || !(expiresAt.getTime() > now())) throw new TypeError('attempt expiry must be a future date');
 
-      for (let round = 0; round < MAX_ROUNDS; round++) {
-        const seen = await rows.find({ key }, { n: 1, until: 1 }).lean<Pick<AttemptRecord, 'n' | 'until'>[]>();
-        const t = now();
-        if (seen.filter((r) => r.until.getTime() > t).length >= max) return false;
-        const n = seen.reduce((highest, r) => Math.max(highest, r.n), -1) + 1;
+      const head = `${key}:head`;
+      const start = await rows.findById(head).lean<Pick<AttemptRecord, 'n'>>();
+      let n = start ? start.n + 1 : 0;
+      for (let round = 0; round < MAX_ROUNDS; round++, n++) {
+        if (n >= max) {
+          const oldest = await rows.findById(`${key}:${n - max}`).lean<Pick<AttemptRecord, 'until'>>();
+          if (oldest && oldest.until.getTime() > now()) return false;
+        }
+        const row = { key, n, until: expiresAt, expiresAt: new Date(expiresAt.getTime() + SWEEP_GRACE_MS) };
         try {
-          await rows.create({ _id: `${key}:${n}`, key, n, until: expiresAt, expiresAt: new Date(expiresAt.getTime() + SWEEP_GRACE_MS) });
-          return true;
+          await rows.create({ _id: `${key}:${n}`, ...row });
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
+          continue;
         }
+        // Best effort: a racing caller may set a lower n last (FerretDB's $max is not atomic); the next caller then
+        // starts lower and moves up past the rows that exist.
+        await rows.updateOne({ _id: head }, { $set: { key, until: expiresAt }, $max: { n, expiresAt: row.expiresAt } }, { upsert: true }).catch((err: unknown) => {
+          if (!isDuplicateKey(err)) throw err;
+        });
+        return true;
       }
       return false;
     },

@@ -10,12 +10,12 @@
 // - Sending costs money (SMS) and can annoy (e-mail): each account may have at most sendLimit.max codes sent per
 //   sendLimit.windowSeconds, counted exactly (an AttemptBudget); beyond that, sending answers 'unavailable'. Codes to
 //   a new address of one's own (startEmail) are not counted: that needs a recent sign-in and reaches only oneself.
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { factorModel, type FactorRecord } from '../db/models/factor.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
-import type { Cipher } from '../services/crypto.ts';
+import { subKey, type Cipher } from '../services/crypto.ts';
 import { codeMinutes, type Mailer } from '../services/mailer.ts';
 import type { CodePurpose, OneTimeCodes } from '../services/one-time-codes.ts';
 import { createAttemptBudget } from './attempts.ts';
@@ -113,7 +113,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   const factors = factorModel(conn);
   const sends = createAttemptBudget({ conn, collection: 'mfa_code_sends', now });
   const sendKey = (accountId: string) => `send:${accountId}`;
-  const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'mfa-factors', 32));
+  const macKey = subKey(deps.key, 'mfa-factors');
   const factorIdOf = (accountId: string, type: CodeFactor, destination: string) =>
     createHmac('sha256', macKey).update(`${accountId}\0${type}\0${destination}`).digest('base64url');
 
@@ -131,6 +131,12 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
     createdAt: p.createdAt,
     ...(p.lastUsedAt ? { lastUsedAt: p.lastUsedAt } : {}),
   });
+
+  /** The account's factor of this id: read by `_id` alone (the filter the embedded database serves from an index). */
+  async function ownFactor(accountId: string, id: string): Promise<FactorRecord | undefined> {
+    const row = await factors.findById(id).lean<FactorRecord>();
+    return row && row.accountId === accountId ? row : undefined;
+  }
 
   /** Issues a code and delivers it; undefined when the send budget is spent or the SMS could not be sent. */
   async function deliver(
@@ -199,9 +205,9 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
         await recoveryCodes.removeAll(accountId);
         removed = { id, type: 'recovery', label: RECOVERY_LABEL, createdAt: createdAt ?? new Date(now()), remaining };
       } else {
-        const row = await factors.findOne({ _id: id, accountId }).lean<FactorRecord>();
+        const row = await ownFactor(accountId, id);
         if (row) {
-          const { deletedCount } = await factors.deleteOne({ _id: id, accountId });
+          const { deletedCount } = await factors.deleteOne({ _id: id });
           if (deletedCount !== 1) return undefined;
           removed = view(row);
         } else {
@@ -218,7 +224,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
       const e164 = normalisePhone(phone);
       if (!e164) return { ok: false, reason: 'invalid_phone' };
       if (!sms.enabled) return { ok: false, reason: 'unavailable' };
-      if (await factors.exists({ _id: factorIdOf(accountId, 'sms', e164), accountId })) return { ok: false, reason: 'duplicate' };
+      if (await ownFactor(accountId, factorIdOf(accountId, 'sms', e164))) return { ok: false, reason: 'duplicate' };
       const sent = await deliver(accountId, 'factor-enroll', { type: 'sms', destination: e164 }, e164, locale);
       return sent ? { ok: true, codeId: sent.id, destination: maskPhone(e164) } : { ok: false, reason: 'unavailable' };
     },
@@ -249,7 +255,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         // Enrolled already (a racing confirmation, or the same address twice): one factor, and not news to audit.
-        const existing = await factors.findOne({ _id: record._id, accountId }).lean<FactorRecord>();
+        const existing = await ownFactor(accountId, record._id);
         return existing ? { ok: true, factor: view(existing) } : { ok: false, reason: 'invalid' };
       }
       await audit.record({ type: 'factor.added', outcome: 'success', accountId, details: { factorType: type, factorId: record._id } });
@@ -263,7 +269,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
         const sent = await deliver(accountId, 'mfa-code', { type: 'email', factorId }, fallbackEmail, locale);
         return sent ? { ok: true, codeId: sent.id, destination: maskEmail(fallbackEmail), type: 'email' } : { ok: false, reason: 'unavailable' };
       }
-      const row = await factors.findOne({ _id: factorId, accountId }).lean<FactorRecord>();
+      const row = await ownFactor(accountId, factorId);
       if (!row || (row.type !== 'sms' && row.type !== 'email')) return { ok: false, reason: 'unknown_factor' };
       const type = row.type;
       if (type === 'sms' && !sms.enabled) return { ok: false, reason: 'unavailable' };
@@ -283,8 +289,9 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
       const { type, factorId } = checked.payload;
       if ((type !== 'sms' && type !== 'email') || typeof factorId !== 'string') return { ok: false, reason: 'invalid' };
       if (factorId !== ACCOUNT_EMAIL_FACTOR) {
-        // The factor may have been removed since the code was sent: then the code proves nothing any more.
-        const { matchedCount } = await factors.updateOne({ _id: factorId, accountId }, { $set: { lastUsedAt: new Date(now()) } });
+        // The factor may have been removed since the code was sent: then the code proves nothing any more. The id came
+        // from this account's own code, and sms/email factor ids are HMACs of the account: `_id` alone is enough.
+        const { matchedCount } = await factors.updateOne({ _id: factorId }, { $set: { lastUsedAt: new Date(now()) } });
         if (matchedCount !== 1) return { ok: false, reason: 'invalid' };
       }
       return { ok: true, type, factorId };

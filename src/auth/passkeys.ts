@@ -4,6 +4,9 @@
 // - Every ceremony starts with options whose challenge is stored under a random id (the page carries the id back);
 //   the answer is checked against that one challenge, which is consumed first (deleteOne, deletedCount === 1), so a
 //   challenge is good for one verification only — failed or not — and a replayed answer finds nothing.
+// - Except on the login page ("Sign in with a passkey"), which is viewed far more often than used: its challenge is
+//   signed instead of stored (signed-challenge.ts, bound to the interaction), so rendering the page writes nothing.
+//   Using it inserts the challenge's hash under a unique `_id` first, so it too is good for one verification only.
 // - Registration demands a resident key and user verification (a passkey, not a bare security-key factor);
 //   attestation 'none': this service trusts no authenticator model more than another.
 // - Passwordless sign-in demands user verification (the passkey is the only factor then); as a second factor after
@@ -27,6 +30,7 @@ import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
   passkeyModel,
+  usedChallengeModel,
   webAuthnChallengeModel,
   type ChallengeKind,
   type PasskeyRecord,
@@ -34,6 +38,7 @@ import {
 } from '../db/models/passkey.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { challengeKey, createSignedChallenges } from './signed-challenge.ts';
 
 export type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON };
 
@@ -67,6 +72,13 @@ export interface PasskeyService {
    * an account) ⇒ the credential must belong to it. Updates counter, lastUsedAt and the backup flag.
    */
   authenticate(challengeId: string, response: unknown, accountId?: string): Promise<AuthenticateResult>;
+  /**
+   * "Sign in with a passkey" on the login page of interaction `uid`: discoverable, user verification required, and
+   * nothing stored — `challenge` (base64url, as in the options) is signed and is what the page sends back.
+   */
+  signInOptions(uid: string): Promise<{ challenge: string; options: PublicKeyCredentialRequestOptionsJSON }>;
+  /** Verifies an answer to signInOptions(uid); the challenge is spent by the first call, whatever its outcome. */
+  signIn(uid: string, challenge: unknown, response: unknown): Promise<AuthenticateResult>;
   list(accountId: string): Promise<PasskeyView[]>;
   /** False when the passkey is not the account's or the name is empty once trimmed. */
   rename(accountId: string, id: string, name: string): Promise<boolean>;
@@ -86,6 +98,8 @@ export interface PasskeyDeps {
   /** The issuer's origin: the only page origin whose ceremonies count. */
   origin: string;
   audit: Pick<AuditLog, 'record'>;
+  /** The data encryption key: the login page's challenges are signed with a key derived from it. */
+  key: Buffer;
   now?: () => number;
 }
 
@@ -147,6 +161,8 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
   const now = deps.now ?? Date.now;
   const passkeys = passkeyModel(conn);
   const challenges = webAuthnChallengeModel(conn);
+  const used = usedChallengeModel(conn);
+  const signed = createSignedChallenges({ key: deps.key, now });
 
   async function storeChallenge(row: Omit<WebAuthnChallengeRecord, '_id' | 'expiresAt'>): Promise<string> {
     const _id = randomBytes(ID_BYTES).toString('base64url');
@@ -163,6 +179,83 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
     const { deletedCount } = await challenges.deleteOne({ _id: id });
     if (deletedCount !== 1) return undefined;
     return row.expiresAt.getTime() > now() ? row : undefined;
+  }
+
+  /** Records a signed challenge as used; false when it was already (a replay, or two racing posts: one wins). */
+  async function spend(challenge: string, expiresAt: Date): Promise<boolean> {
+    try {
+      await used.create({ _id: challengeKey(challenge), expiresAt });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Checks an assertion against the challenge it answers; `owner` given ⇒ the credential must be that account's. */
+  async function verifyAssertion(
+    row: Pick<WebAuthnChallengeRecord, 'challenge' | 'userVerification'>,
+    input: unknown,
+    owner: string | undefined,
+  ): Promise<AuthenticateResult> {
+    const response = parseResponse(input);
+    if (!response) {
+      await failure(owner, 'passkey.authentication', 'invalid_response');
+      return { ok: false, reason: 'invalid' };
+    }
+    const stored = await passkeys.findOne({ _id: response.id as string }).lean<PasskeyRecord>();
+    if (!stored || (owner !== undefined && stored.accountId !== owner)) {
+      await failure(owner, 'passkey.authentication', 'unknown_credential');
+      return { ok: false, reason: 'unknown_credential' };
+    }
+    // A discoverable assertion names its user: it must be the credential's owner.
+    const userHandle = (response.response as Record<string, unknown>).userHandle;
+    if (userHandle !== undefined && userHandle !== null && userHandle !== '' &&
+      (typeof userHandle !== 'string' || Buffer.from(userHandle, 'base64url').toString('utf8') !== stored.accountId)) {
+      await failure(stored.accountId, 'passkey.authentication', 'user_handle_mismatch', { credentialId: stored._id });
+      return { ok: false, reason: 'invalid' };
+    }
+    let info;
+    try {
+      const verified = await verifyAuthenticationResponse({
+        response: response as unknown as AuthenticationResponseJSON,
+        expectedChallenge: row.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpId,
+        credential: { id: stored._id, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: stored.counter, transports: stored.transports },
+        requireUserVerification: row.userVerification === 'required',
+      });
+      if (!verified.verified) throw new Error('not verified');
+      info = verified.authenticationInfo;
+    } catch (err) {
+      // A counter that did not grow means a cloned authenticator (or a replayed assertion): say so in the log.
+      const message = (err as Error).message;
+      const reason = /counter/i.test(message) ? 'counter_not_increased' : 'invalid_response';
+      await failure(stored.accountId, 'passkey.authentication', reason, { credentialId: stored._id, error: message.slice(0, 200) });
+      return { ok: false, reason: 'invalid' };
+    }
+    const usedAt = new Date(now());
+    // Keyed by `_id` alone (the only filter the embedded database serves from an index); the counter check is made on
+    // the row as it was before this update: of two assertions with the same counter (a clone) only the first to move
+    // it passes (atomic on MongoDB; FerretDB does not make this update atomic — the single-use challenge still holds).
+    const before = await passkeys
+      .findOneAndUpdate(
+        { _id: stored._id },
+        { $set: { lastUsedAt: usedAt, backedUp: info.credentialBackedUp }, $max: { counter: info.newCounter } },
+        { returnDocument: 'before' },
+      )
+      .lean<Pick<PasskeyRecord, 'counter' | 'accountId'>>();
+    if (!before || before.accountId !== stored.accountId || (info.newCounter > 0 && before.counter >= info.newCounter)) {
+      await failure(stored.accountId, 'passkey.authentication', 'counter_not_increased', { credentialId: stored._id });
+      return { ok: false, reason: 'invalid' };
+    }
+    await audit.record({
+      type: 'passkey.authentication',
+      outcome: 'success',
+      accountId: stored.accountId,
+      details: { credentialId: stored._id, userVerified: info.userVerified, backedUp: info.credentialBackedUp, discoverable: owner === undefined },
+    });
+    return { ok: true, accountId: stored.accountId, credentialId: stored._id, userVerified: info.userVerified, backedUp: info.credentialBackedUp };
   }
 
   const credentialsOf = (accountId: string) =>
@@ -258,62 +351,22 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
         await failure(accountId, 'passkey.authentication', 'challenge_expired');
         return { ok: false, reason: 'expired' };
       }
-      const owner = accountId ?? row.accountId;
-      const response = parseResponse(input);
-      if (!response) {
-        await failure(owner, 'passkey.authentication', 'invalid_response');
-        return { ok: false, reason: 'invalid' };
+      return verifyAssertion(row, input, accountId ?? row.accountId);
+    },
+
+    async signInOptions(uid) {
+      const { challenge } = signed.issue(uid, CHALLENGE_TTL_MS);
+      const options = await generateAuthenticationOptions({ rpID: rpId, allowCredentials: [], userVerification: 'required', timeout: CHALLENGE_TTL_MS, challenge });
+      return { challenge: options.challenge, options };
+    },
+
+    async signIn(uid, challenge, input) {
+      const expiresAt = signed.open(uid, challenge);
+      if (!expiresAt || !(await spend(challenge as string, expiresAt))) {
+        await failure(undefined, 'passkey.authentication', 'challenge_expired');
+        return { ok: false, reason: 'expired' };
       }
-      const stored = await passkeys.findOne({ _id: response.id as string }).lean<PasskeyRecord>();
-      if (!stored || (owner !== undefined && stored.accountId !== owner)) {
-        await failure(owner, 'passkey.authentication', 'unknown_credential');
-        return { ok: false, reason: 'unknown_credential' };
-      }
-      // A discoverable assertion names its user: it must be the credential's owner.
-      const userHandle = (response.response as Record<string, unknown>).userHandle;
-      if (userHandle !== undefined && userHandle !== null && userHandle !== '' &&
-        (typeof userHandle !== 'string' || Buffer.from(userHandle, 'base64url').toString('utf8') !== stored.accountId)) {
-        await failure(stored.accountId, 'passkey.authentication', 'user_handle_mismatch', { credentialId: stored._id });
-        return { ok: false, reason: 'invalid' };
-      }
-      let info;
-      try {
-        const verified = await verifyAuthenticationResponse({
-          response: response as unknown as AuthenticationResponseJSON,
-          expectedChallenge: row.challenge,
-          expectedOrigin: origin,
-          expectedRPID: rpId,
-          credential: { id: stored._id, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter: stored.counter, transports: stored.transports },
-          requireUserVerification: row.userVerification === 'required',
-        });
-        if (!verified.verified) throw new Error('not verified');
-        info = verified.authenticationInfo;
-      } catch (err) {
-        // A counter that did not grow means a cloned authenticator (or a replayed assertion): say so in the log.
-        const message = (err as Error).message;
-        const reason = /counter/i.test(message) ? 'counter_not_increased' : 'invalid_response';
-        await failure(stored.accountId, 'passkey.authentication', reason, { credentialId: stored._id, error: message.slice(0, 200) });
-        return { ok: false, reason: 'invalid' };
-      }
-      const usedAt = new Date(now());
-      // Conditional on the counter still being below the new one: of two assertions with the same counter (a clone)
-      // only one moves it (on MongoDB; FerretDB does not make this update atomic — the single-use challenge still holds).
-      const counterGuard = info.newCounter > 0 ? { counter: { $lt: info.newCounter } } : {};
-      const { matchedCount } = await passkeys.updateOne(
-        { _id: stored._id, accountId: stored.accountId, ...counterGuard },
-        { $set: { counter: info.newCounter, lastUsedAt: usedAt, backedUp: info.credentialBackedUp } },
-      );
-      if (matchedCount !== 1) {
-        await failure(stored.accountId, 'passkey.authentication', 'counter_not_increased', { credentialId: stored._id });
-        return { ok: false, reason: 'invalid' };
-      }
-      await audit.record({
-        type: 'passkey.authentication',
-        outcome: 'success',
-        accountId: stored.accountId,
-        details: { credentialId: stored._id, userVerified: info.userVerified, backedUp: info.credentialBackedUp, discoverable: owner === undefined },
-      });
-      return { ok: true, accountId: stored.accountId, credentialId: stored._id, userVerified: info.userVerified, backedUp: info.credentialBackedUp };
+      return verifyAssertion({ challenge: challenge as string, userVerification: 'required' }, input, undefined);
     },
 
     async list(accountId) {
@@ -342,8 +395,9 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
     },
 
     async sweepExpired() {
-      const { deletedCount } = await challenges.deleteMany({ expiresAt: { $lte: new Date(now()) } });
-      return deletedCount;
+      const cutoff = { expiresAt: { $lte: new Date(now()) } };
+      const [a, b] = await Promise.all([challenges.deleteMany(cutoff), used.deleteMany(cutoff)]);
+      return a.deletedCount + b.deletedCount;
     },
 
     async ensureIndexes() {
@@ -351,7 +405,7 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
       await challenges.createIndexes();
       const db = conn.db;
       if (!db) throw new Error('database connection is not open');
-      return ensureExpiryIndexes([db.collection<ExpiringRow>(challenges.collection.collectionName)]);
+      return ensureExpiryIndexes([challenges, used].map((m) => db.collection<ExpiringRow>(m.collection.collectionName)));
     },
   };
 }

@@ -9,10 +9,11 @@
 // - Generating a set replaces the previous one; until the old rows are gone, a row of an older set is refused
 //   anyway (the newest set of an account is the only one that counts, checked on every use).
 // Guess limits are the caller's (an AttemptBudget per sign-in).
-import { createHmac, hkdfSync, randomBytes, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { recoveryCodeModel, type RecoveryCodeRecord } from '../db/models/factor.ts';
 import type { AuditLog } from '../services/audit.ts';
+import { subKey } from '../services/crypto.ts';
 
 export interface RecoveryCodes {
   /** Replaces any old set; audits recovery_codes.generated. Returns the codes, formatted "xxxx-xxxx-xx". */
@@ -74,7 +75,7 @@ const olderThan = ({ accountId, batch, createdAt }: Ordered) => ({
 export function createRecoveryCodes(deps: RecoveryCodesDeps): RecoveryCodes {
   const { conn, audit } = deps;
   const now = deps.now ?? Date.now;
-  const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'recovery-codes', 32));
+  const macKey = subKey(deps.key, 'recovery-codes');
   const rows = recoveryCodeModel(conn);
   const idOf = (accountId: string, code: string) => createHmac('sha256', macKey).update(`${accountId}\0${code}`).digest('base64url');
 

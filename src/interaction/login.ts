@@ -46,8 +46,11 @@ export function parseLogin(body: unknown): { ok: true; value: LoginInput } | { o
 
 export interface LoginPageOptions {
   signupEnabled: boolean;
-  /** "Sign in with a passkey": a fresh WebAuthn challenge for this page (discoverable credentials), when offered. */
-  passkeyOptions?: () => Promise<{ challengeId: string; options: unknown }>;
+  /**
+   * "Sign in with a passkey": a fresh WebAuthn challenge for this page of interaction `uid` (discoverable
+   * credentials), when offered. Signed, not stored: rendering the page writes nothing.
+   */
+  passkeyOptions?: (uid: string) => Promise<{ challenge: string; options: unknown }>;
 }
 
 export async function renderLogin(
@@ -57,7 +60,7 @@ export async function renderLogin(
   form: { email: string; error?: FormError; status?: number } = { email: '' },
 ): Promise<void> {
   const { details } = loaded;
-  const passkey = options.passkeyOptions ? await options.passkeyOptions() : undefined;
+  const passkey = options.passkeyOptions ? await options.passkeyOptions(loaded.uid) : undefined;
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
   const reauthenticate = !details.prompt.reasons.includes('no_session');
   allowFormAction(ctx, details.params.redirect_uri);
@@ -73,7 +76,7 @@ export async function renderLogin(
       reauthenticate,
       signup: options.signupEnabled ? `${interactionPath(loaded.uid)}/signup` : null,
       forgot: `${interactionPath(loaded.uid)}/forgot${form.email ? `?email=${encodeURIComponent(form.email)}` : ''}`,
-      passkey: passkey ? { options: passkey.options, challengeId: passkey.challengeId, action: `${interactionPath(loaded.uid)}/passkey` } : null,
+      passkey: passkey ? { options: passkey.options, challengeId: passkey.challenge, action: `${interactionPath(loaded.uid)}/passkey` } : null,
     },
   });
 }

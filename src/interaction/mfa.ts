@@ -47,7 +47,7 @@ export interface MfaDeps {
   flows: LoginFlows;
   factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm'>;
   totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;
-  passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'registrationOptions' | 'register'>;
+  passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'signInOptions' | 'signIn' | 'registrationOptions' | 'register'>;
   recoveryCodes: Pick<RecoveryCodes, 'use'>;
   risk: Pick<RiskEngine, 'assess' | 'recordAttempt' | 'recordSignIn' | 'trustDevice' | 'forgetDevices'>;
   attempts: Pick<AttemptBudget, 'take'>;
@@ -421,9 +421,10 @@ export async function passkeySignIn(
   onFailure: (error: FormError) => void | Promise<void>,
 ): Promise<void> {
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const challengeId = typeof body.challenge === 'string' && body.challenge.length <= 64 ? body.challenge : undefined;
   const meta = requestMeta(ctx);
-  const result = challengeId ? await deps.passkeys.authenticate(challengeId, body.response) : undefined;
+  // The page's challenge is signed for this interaction (no row was stored when it was rendered); the passkey
+  // service checks it, bounds it and spends it.
+  const result = typeof body.challenge === 'string' ? await deps.passkeys.signIn(loaded.uid, body.challenge, body.response) : undefined;
   const user = result?.ok ? await deps.users.findById(result.accountId) : null;
   // A passkey alone must prove the person too (user verification): otherwise it is one factor, weaker than a password.
   if (!result?.ok || !result.userVerified || !user || user.disabled) {

@@ -100,7 +100,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   const passkeysOffered = deps.config.mfa.factors.includes('passkey');
   const loginOptions = {
     signupEnabled: deps.config.signup.enabled,
-    ...(passkeysOffered ? { passkeyOptions: () => deps.passkeys.authenticationOptions() } : {}),
+    ...(passkeysOffered ? { passkeyOptions: (uid: string) => deps.passkeys.signInOptions(uid) } : {}),
   };
   const flow = () => ({ ...deps, provider: deps.provider() });
   const legalStep = () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) });

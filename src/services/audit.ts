@@ -1,6 +1,7 @@
 // The one writer of security events. Append-only by construction: this service records and lists; the one rewrite it
 // knows is erasure's (pseudonymise), which replaces who a row names and never what happened.
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { subKey } from './crypto.ts';
 import type { Connection } from 'mongoose';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
@@ -38,7 +39,7 @@ export const SCRUBBED = '[erased]';
  * nobody can test a known account id against it without the key.
  */
 export function auditPseudonym(key: Buffer, accountId: string): string {
-  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'audit-pseudonym', 32));
+  const macKey = subKey(key, 'audit-pseudonym');
   return `erased:${createHmac('sha256', macKey).update(accountId).digest('base64url').slice(0, 22)}`;
 }
 

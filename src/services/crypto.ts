@@ -33,10 +33,15 @@ export function isEncrypted(value: unknown): value is string {
 }
 
 /**
- * A keyed hash (HMAC-SHA256, base64url) under a sub-key of `key` derived for one purpose (HKDF), so that values
- * hashed for one feature never match another's and the configured key itself is never used directly.
+ * The key of one use of the data encryption key (HKDF-SHA256 with the use's name as info): HMACs and signatures of
+ * one use say nothing about another's, and none reveals the key itself.
  */
+export function subKey(key: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
+}
+
+/** A keyed hash (HMAC-SHA256, base64url) of the parts, joined by NUL, under the sub-key of one purpose. */
 export function createKeyedHash(key: Buffer, purpose: string): (...parts: string[]) => string {
-  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
+  const macKey = subKey(key, purpose);
   return (...parts) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
 }

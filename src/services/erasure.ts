@@ -27,6 +27,7 @@ import type { RiskEngine } from './risk.ts';
 import type { SessionService } from './sessions.ts';
 import type { PerAccountStores } from './per-account-store.ts';
 import type { Throttle } from './throttle.ts';
+import type { EmailLookup } from './user-emails.ts';
 
 export type { PerAccountStore, PerAccountStores } from './per-account-store.ts';
 
@@ -71,6 +72,8 @@ export interface ErasureDeps {
   risk: Pick<RiskEngine, 'forgetAccount'>;
   flows: Pick<LoginFlows, 'removeForAccount'>;
   throttle: Pick<Throttle, 'forget'>;
+  /** The e-mail → account lookup: the address's row goes with the account. */
+  emails: Pick<EmailLookup, 'release'>;
   appMetadata: { remove(accountId: string): Promise<void> };
   /** The per-account stores of other features, looked up at erasure time (legal, consents, preferences, ...). */
   stores: () => PerAccountStores;
@@ -184,6 +187,8 @@ export function createErasure(deps: ErasureDeps): ErasureService {
     const alias = pseudonym(accountId);
     removed.auditRowsPseudonymised = await audit.pseudonymise(accountId, { pseudonym: alias, scrub: names });
     await users.deleteOne({ _id: accountId });
+    // After the account: until it is gone, the row is what a retried erasure (or a sign-in) finds it by.
+    await deps.emails.release(user.email, accountId);
     await audit.record({ type: 'account.deleted', outcome: 'success', accountId: alias, reason: meta.source, details: { ...removed } });
     logger?.info({ event: 'account.erased', source: meta.source }, 'account erased');
     return { status: 'erased', pseudonym: alias, removed };

@@ -9,7 +9,7 @@
 //   revoked (re-issued) or swept meanwhile is not accepted either;
 // - only the newest code of a subject and purpose works (re-issue revokes), checked on every read;
 // - expiry is checked on every read; sweepExpired() reclaims the rows where no TTL index can.
-import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
@@ -19,7 +19,7 @@ import {
   type CodePurpose,
   type OneTimeCodeRecord,
 } from '../db/models/one-time-code.ts';
-import type { Cipher } from './crypto.ts';
+import { subKey, type Cipher } from './crypto.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export type { CodePurpose };
@@ -80,7 +80,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
   const now = deps.now ?? Date.now;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('maxAttempts must be a positive integer');
   assertTtl(ttlSeconds);
-  const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'one-time-codes', 32));
+  const macKey = subKey(deps.key, 'one-time-codes');
   const codes = oneTimeCodeModel(conn);
   const attempts = codeAttemptModel(conn);
 

@@ -9,6 +9,7 @@ import type { MessageKey } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { claimsSchema } from './user-input.ts';
+import type { EmailLookup } from './user-emails.ts';
 
 export const PROFILE_FIELDS = [
   'given_name',
@@ -246,8 +247,13 @@ function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 11000;
 }
 
-export function createProfileService(deps: { users: UserModel; audit: Pick<AuditLog, 'record'>; logger?: Logger }): ProfileService {
-  const { users, audit } = deps;
+export function createProfileService(deps: {
+  users: UserModel;
+  emails: Pick<EmailLookup, 'claim' | 'release'>;
+  audit: Pick<AuditLog, 'record'>;
+  logger?: Logger;
+}): ProfileService {
+  const { users, emails, audit } = deps;
   const load = (accountId: string) => users.findById(accountId).lean<User>();
 
   function addresses(user: User): PostalAddress[] {
@@ -369,22 +375,30 @@ export function createProfileService(deps: { users: UserModel; audit: Pick<Audit
       const user = await load(accountId);
       if (!user) return { ok: false, reason: 'not_found' };
       if (user.email === email) return { ok: false, reason: 'same' };
-      const owner = await users.findOne({ email }, { _id: 1 }).lean<Pick<User, '_id'>>();
-      if (owner && owner._id !== accountId) return { ok: false, reason: 'taken' };
+      // The new address is claimed in the e-mail lookup first (a sign-up or another change racing for it loses
+      // there), the old one released only once the account has let go of it: the account is findable throughout.
+      if ((await emails.claim(email, accountId)) === 'taken') return { ok: false, reason: 'taken' };
       try {
-        // The unique e-mail index decides a race with a sign-up or another change to the same address.
+        // The unique e-mail index stays the second guard.
         const result = await users.updateOne({ _id: accountId }, { $set: { email, email_verified: true } });
-        if (result.matchedCount === 0) return { ok: false, reason: 'not_found' };
+        if (result.matchedCount === 0) {
+          await emails.release(email, accountId);
+          return { ok: false, reason: 'not_found' };
+        }
       } catch (err) {
+        await emails.release(email, accountId);
         if (isDuplicateKey(err)) return { ok: false, reason: 'taken' };
         throw err;
       }
+      await emails.release(user.email, accountId);
       await record('email.changed', accountId, meta);
       return { ok: true, oldEmail: user.email };
     },
 
     async deleteUser(accountId) {
+      const user = await load(accountId);
       const { deletedCount } = await users.deleteOne({ _id: accountId });
+      if (user) await emails.release(user.email, accountId);
       return deletedCount === 1;
     },
   };

@@ -46,25 +46,39 @@
 //
 // WHAT IS STORED (src/db/models/risk.ts)
 // No IP address and no device id in clear: addresses and networks are HMACs under a key derived from the data
-// encryption key, places are rounded to 0.1° with the country. Attempts are kept for the longer of the two windows,
-// sign-ins networkMemoryDays, devices networkMemoryDays after last use (or until their trust ends, if later). Expired
-// rows are ignored on read and removed by sweepExpired() where no TTL index exists.
+// encryption key, places are rounded to 0.1° with the country. Every row is keyed by what it is looked up by (the
+// HMAC of a login name, of an address, of an account's network or device; the account for its last place), so an
+// assessment is a handful of reads by `_id` — the one filter the embedded database serves from an index. Failures and
+// login names per address are kept for the longer of the two windows after the last attempt (newest ones, capped),
+// networks and the last place networkMemoryDays, devices networkMemoryDays after last use (or until their trust
+// ends, if later). Expired rows and entries are ignored on read (checked in code) and rows removed by sweepExpired()
+// where no TTL index exists. The collections of the engine before this layout (one row per attempt and per sign-in,
+// found by secondary fields) are dropped at start: known networks and recent failures start empty once, which at
+// most scores each customer's next sign-in new_network.
 //
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
+  ipLoginsModel,
   knownDeviceModel,
-  loginAttemptModel,
-  signInModel,
+  knownNetworkModel,
+  lastPlaceModel,
+  LEGACY_RISK_COLLECTIONS,
+  loginFailuresModel,
   type CoarseGeo,
+  type IpLoginsRecord,
   type KnownDeviceRecord,
-  type SignInRecord,
+  type KnownNetworkRecord,
+  type LastPlaceRecord,
+  type LoginFailuresRecord,
+  type LoginMark,
 } from '../db/models/risk.ts';
 import type { AuditLog } from './audit.ts';
+import { subKey } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
@@ -160,6 +174,8 @@ export interface RiskEngineDeps {
 
 const DAY_MS = 86_400_000;
 const EARTH_RADIUS_KM = 6371;
+// Newest entries kept per row: enough to report counts well past any sensible threshold, bounded against floods.
+const MIN_KEPT = 50;
 
 /** The defaults overlaid with the operator's settings; throws on a value that would make a rule meaningless. */
 export function resolveRiskRules(rules: Partial<RiskRules> = {}): RiskRules {
@@ -185,20 +201,30 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const memoryMs = rules.networkMemoryDays * DAY_MS;
   const attemptTtlMs = Math.max(rules.failureWindowSeconds, rules.ipWindowSeconds) * 1000;
 
-  const attempts = loginAttemptModel(conn);
-  const signIns = signInModel(conn);
+  const failureRows = loginFailuresModel(conn);
+  const ipRows = ipLoginsModel(conn);
+  const networks = knownNetworkModel(conn);
+  const places = lastPlaceModel(conn);
   const devices = knownDeviceModel(conn);
+  const models = [failureRows, ipRows, networks, places, devices] as const;
+  const failuresKept = Math.max(MIN_KEPT, rules.failureCount);
+  const loginsKept = Math.max(MIN_KEPT, rules.ipAccounts * 4);
 
-  const macKey = Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'risk-signals', 32));
+  const macKey = subKey(deps.key, 'risk-signals');
   // Domain-separated by the first part; \0 cannot occur inside the parts that precede the last one.
   const mac = (...parts: string[]) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
   const loginKey = (loginName: string) => mac('login', normaliseLoginName(loginName));
   const ipKey = (ip: string) => mac('ip', velocityKeyOf(ip));
   const networkKey = (accountId: string, ip: string) => mac('network', accountId, networkOf(ip));
   const deviceKey = (accountId: string, deviceId: string) => mac('device', accountId, deviceId);
+  // No HMAC contains ':' (base64url): an account's row cannot collide with a login name's.
+  const accountFailuresKey = (accountId: string) => `acct:${accountId}`;
 
-  const newId = () => randomBytes(16).toString('base64url');
-  const live = (at: number) => ({ expiresAt: { $gt: new Date(at) } });
+  /** The row with this `_id` unless it expired (expiry is checked here: the filter is `_id` alone). */
+  async function live<T extends { expiresAt: Date }>(model: { findById(id: string): { lean<R>(): Promise<R | null> } }, _id: string, at: number): Promise<T | undefined> {
+    const row = await model.findById(_id).lean<T>();
+    return row && row.expiresAt.getTime() > at ? row : undefined;
+  }
 
   function placeOf(ip: string): CoarseGeo | undefined {
     const point = geo?.lookup(ip);
@@ -211,10 +237,10 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
 
   // Upserts race on FerretDB (no atomic upsert): the loser of two inserts of one _id sees 11000 and simply retries,
   // now as an update of the winner's row.
-  async function upsertDevice(_id: string, update: Record<string, unknown>): Promise<void> {
+  async function upsert(model: (typeof models)[number], _id: string, update: Record<string, unknown>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await devices.updateOne({ _id }, update, { upsert: true });
+        await (model as typeof devices).updateOne({ _id }, update, { upsert: true });
         return;
       } catch (err) {
         if (!isDuplicateKey(err) || attempt > 0) throw err;
@@ -222,13 +248,18 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
     }
   }
 
+  /** Appends to a capped list of the row (newest last) and keeps the row at least `keepMs` from `at`. */
+  const push = (model: (typeof models)[number], _id: string, field: string, value: unknown, kept: number, at: number, keepMs: number, set: Record<string, unknown> = {}) =>
+    upsert(model, _id, {
+      $push: { [field]: { $each: [value], $slice: -kept } },
+      $max: { expiresAt: new Date(at + keepMs) },
+      ...(Object.keys(set).length ? { $set: set } : {}),
+    });
+
   async function travelFrom(accountId: string, place: CoarseGeo | undefined, at: number) {
     if (!place) return undefined;
-    const last = await signIns
-      .findOne({ accountId, geo: { $exists: true }, at: { $gt: new Date(at - memoryMs) }, ...live(at) })
-      .sort({ at: -1 })
-      .lean<SignInRecord>();
-    if (!last?.geo) return undefined;
+    const last = await live<LastPlaceRecord>(places, accountId, at);
+    if (!last || last.at.getTime() <= at - memoryMs) return undefined;
     const km = Math.max(0, distanceKm(last.geo, place) - (last.geo.accuracyKm ?? 0) - (place.accuracyKm ?? 0));
     const hours = Math.max(0, at - last.at.getTime()) / 3_600_000;
     const kmh = hours > 0 ? km / hours : km > 0 ? Infinity : 0;
@@ -236,11 +267,22 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   }
 
   // A wrong password usually arrives without its account (the sign-in does not look the account up to say "wrong"),
-  // so failures count by account and by the login names this account signed in with during the window.
+  // so failures count by account and by the login names this account signed in with during the window: the
+  // account's row lists those names, each name's row its failures.
   async function recentFailures(accountId: string, at: number): Promise<number> {
-    const window = { at: { $gt: new Date(at - rules.failureWindowSeconds * 1000) }, ...live(at) };
-    const names = await attempts.distinct('loginKey', { accountId, ...window });
-    return attempts.countDocuments({ success: false, ...window, $or: [{ accountId }, { loginKey: { $in: names } }] });
+    const since = at - rules.failureWindowSeconds * 1000;
+    const within = (d: Date) => d.getTime() > since;
+    const own = await live<LoginFailuresRecord>(failureRows, accountFailuresKey(accountId), at);
+    const names = [...new Set((own?.names ?? []).filter((n) => within(n.at)).map((n) => n.k))];
+    const byName = await Promise.all(names.map((k) => live<LoginFailuresRecord>(failureRows, k, at)));
+    return [own, ...byName].reduce((sum, row) => sum + (row?.failures ?? []).filter(within).length, 0);
+  }
+
+  /** Distinct login names tried from this address within the IP window. */
+  async function namesFrom(ip: string, at: number): Promise<number> {
+    const row = await live<IpLoginsRecord>(ipRows, ipKey(ip), at);
+    const since = at - rules.ipWindowSeconds * 1000;
+    return new Set((row?.logins ?? []).filter((l: LoginMark) => l.at.getTime() > since).map((l) => l.k)).size;
   }
 
   return {
@@ -249,20 +291,20 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       const at = now();
       const since = (ms: number) => new Date(at - ms);
 
-      const [device, knownNetwork, failures, names, travel] = await Promise.all([
-        deviceId ? devices.findOne({ _id: deviceKey(accountId, deviceId), ...live(at) }).lean<KnownDeviceRecord>() : null,
-        signIns.exists({ accountId, networkKey: networkKey(accountId, ip), at: { $gt: since(memoryMs) }, ...live(at) }),
+      const [device, network, failures, names, travel] = await Promise.all([
+        deviceId ? live<KnownDeviceRecord>(devices, deviceKey(accountId, deviceId), at) : undefined,
+        live<KnownNetworkRecord>(networks, networkKey(accountId, ip), at),
         recentFailures(accountId, at),
-        attempts.distinct('loginKey', { ipKey: ipKey(ip), at: { $gt: since(rules.ipWindowSeconds * 1000) }, ...live(at) }),
+        namesFrom(ip, at),
         travelFrom(accountId, placeOf(ip), at),
       ]);
 
       const matched: Record<RiskReason, boolean> = {
         new_device: !device || device.lastSeenAt.getTime() <= at - memoryMs,
-        new_network: !knownNetwork,
+        new_network: !network || network.at.getTime() <= since(memoryMs).getTime(),
         impossible_travel: travel !== undefined && travel.kmh > rules.travelKmh,
         recent_failures: failures >= rules.failureCount,
-        ip_velocity: names.length >= rules.ipAccounts,
+        ip_velocity: names >= rules.ipAccounts,
         breached_password: input.breachedPassword === true,
       };
       const reasons = RISK_REASONS.filter((r) => matched[r]);
@@ -271,7 +313,7 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       const mfa = !trustedDevice && score >= rules.threshold;
       const decision: RiskDecision = trustedDevice ? 'trusted_device' : mfa ? 'mfa' : 'allow';
 
-      const signals: Record<string, unknown> = { failures, ipAccounts: names.length };
+      const signals: Record<string, unknown> = { failures, ipAccounts: names };
       if (travel) signals.travel = { ...travel, kmh: Number.isFinite(travel.kmh) ? Math.round(travel.kmh) : null };
       await audit.record({
         type: 'risk.assessed',
@@ -288,30 +330,30 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
 
     async recordAttempt({ loginName, accountId, ip, success }) {
       const at = now();
-      await attempts.create({
-        _id: newId(),
-        ...(accountId ? { accountId } : {}),
-        loginKey: loginKey(loginName),
-        ipKey: ipKey(ip),
-        success,
-        at: new Date(at),
-        expiresAt: new Date(at + attemptTtlMs),
-      });
+      const when = new Date(at);
+      const name = loginKey(loginName);
+      const writes = [push(ipRows, ipKey(ip), 'logins', { k: name, at: when }, loginsKept, at, attemptTtlMs)];
+      if (!success) {
+        writes.push(
+          accountId
+            ? push(failureRows, accountFailuresKey(accountId), 'failures', when, failuresKept, at, attemptTtlMs, { accountId })
+            : push(failureRows, name, 'failures', when, failuresKept, at, attemptTtlMs),
+        );
+      } else if (accountId) {
+        // This name is the account's now: failures recorded under it (without the account) count for it.
+        writes.push(push(failureRows, accountFailuresKey(accountId), 'names', { k: name, at: when }, failuresKept, at, attemptTtlMs, { accountId }));
+      }
+      await Promise.all(writes);
     },
 
     async recordSignIn({ accountId, ip, deviceId }) {
       const at = now();
       const place = placeOf(ip);
-      await signIns.create({
-        _id: newId(),
-        accountId,
-        networkKey: networkKey(accountId, ip),
-        ...(place ? { geo: place } : {}),
-        at: new Date(at),
-        expiresAt: new Date(at + memoryMs),
-      });
+      const expiresAt = new Date(at + memoryMs);
+      await upsert(networks, networkKey(accountId, ip), { $set: { accountId, at: new Date(at), expiresAt } });
+      if (place) await upsert(places, accountId, { $set: { geo: place, at: new Date(at), expiresAt } });
       if (deviceId) {
-        await upsertDevice(deviceKey(accountId, deviceId), {
+        await upsert(devices, deviceKey(accountId, deviceId), {
           $set: { accountId, lastSeenAt: new Date(at) },
           $setOnInsert: { firstSeenAt: new Date(at) },
           // A trusted device keeps its row at least until the trust ends.
@@ -324,7 +366,7 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       if (!Number.isFinite(days) || days <= 0) throw new TypeError('trust period must be a positive number of days');
       const at = now();
       const trustedUntil = new Date(at + days * DAY_MS);
-      await upsertDevice(deviceKey(accountId, deviceId), {
+      await upsert(devices, deviceKey(accountId, deviceId), {
         $set: { accountId, lastSeenAt: new Date(at), trustedUntil },
         $setOnInsert: { firstSeenAt: new Date(at) },
         $max: { expiresAt: new Date(Math.max(trustedUntil.getTime(), at + memoryMs)) },
@@ -336,22 +378,34 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       await devices.deleteMany({ accountId });
     },
 
+    // Erasure, not a sign-in: secondary filters are fine here. The per-address lists keep their HMACs of the
+    // account's login names until they age out of the IP window (they name no account).
     async forgetAccount(accountId, loginNames = []) {
-      const byName = loginNames.length ? [{ loginKey: { $in: loginNames.map(loginKey) } }] : [];
-      await Promise.all([devices.deleteMany({ accountId }), signIns.deleteMany({ accountId }), attempts.deleteMany({ $or: [{ accountId }, ...byName] })]);
+      await Promise.all([
+        devices.deleteMany({ accountId }),
+        networks.deleteMany({ accountId }),
+        places.deleteOne({ _id: accountId }),
+        failureRows.deleteOne({ _id: accountFailuresKey(accountId) }),
+        ...loginNames.map((n) => failureRows.deleteOne({ _id: loginKey(n) })),
+      ]);
     },
 
     async sweepExpired() {
       const cutoff = { expiresAt: { $lte: new Date(now()) } };
-      const results = await Promise.all([attempts.deleteMany(cutoff), signIns.deleteMany(cutoff), devices.deleteMany(cutoff)]);
+      const results = await Promise.all(models.map((m) => (m as typeof devices).deleteMany(cutoff)));
       return results.reduce((sum, r) => sum + r.deletedCount, 0);
     },
 
     async ensureIndexes() {
-      const models = [attempts, signIns, devices];
-      for (const model of models) await model.createIndexes();
+      for (const model of models) await (model as typeof devices).createIndexes();
       const db = conn.db;
       if (!db) throw new Error('database connection is not open');
+      // The layout before rows were keyed by `_id` (see WHAT IS STORED): gone, once.
+      for (const name of LEGACY_RISK_COLLECTIONS) {
+        await db.dropCollection(name).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== 26) throw err; // 26 NamespaceNotFound: already gone
+        });
+      }
       return ensureExpiryIndexes(models.map((m) => db.collection<ExpiringRow>(m.collection.collectionName)));
     },
   };

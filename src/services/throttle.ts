@@ -1,27 +1,25 @@
 // Brute-force and abuse throttling for sign-in, sign-up, code verification and recovery, shared by every process
-// through the database (rate-limiter-flexible's RateLimiterMongo: a maintained, widely used limiter whose counters
-// and blocks live in one collection, so a second process or a restart does not reset them).
+// through the database: counters and blocks live in one collection (throttle-counters.ts), one row per key with
+// `_id` = the key, so a second process or a restart does not reset them and every lookup is by `_id` alone.
 //
-// What RateLimiterMongo does on our databases (measured in test/integration/services/rate-limiter-mongo.test.ts):
-// - Its own index creation asks for a TTL index first; FerretDB refuses it (code 238) and, because the unique `key`
-//   index is created after it, that one is never made either. Without it an expired row is not replaced but
-//   duplicated. So its index creation is disabled and ensureIndexes() makes the unique key index itself, plus a TTL
-//   index on `expire` where the server has one, a plain one and sweepExpired() where it does not.
-// - It counts with findOneAndUpdate + $inc. On MongoDB that is atomic. On FerretDB it is not: 20 concurrent
-//   increments of one key stored between 7 and 17 (of 20). Updates of one key are therefore serialised inside this
-//   process (see `serialised`), which makes counting exact for a single process on either database. Across several
-//   processes on FerretDB, increments racing each other in the same instant can still be lost (measured: two
-//   processes × 10 concurrent failures of one key stored 12–20 of 20, 18 typically), so an attacker spreading a burst over N processes gains
-//   at most N-fold attempts during that burst; every later attempt is counted. On MongoDB counting is exact.
+// Counting is exact on MongoDB ($inc is atomic there). On FerretDB it is not: concurrent increments of one key can be
+// lost, so updates of one key are serialised inside this process (see `serialised`), which makes counting exact for
+// a single process on either database. Across several processes on FerretDB, increments racing each other in the
+// same instant can still be lost (measured with rate-limiter-flexible's store, which this replaced: two processes ×
+// 10 concurrent failures of one key stored 12–20 of 20), so an attacker spreading a burst over N processes gains at
+// most N-fold attempts during that burst; every later attempt is counted.
+//
+// Rows written by rate-limiter-flexible's store (before the counters were keyed by `_id`) are removed at start:
+// counting restarts empty once, which at worst lifts a running lockout early.
 //
 // Known and unknown accounts are treated identically: the limiter is keyed on what the user typed, never on
 // whether it exists. Keys are stored as SHA-256 hashes so that e-mail addresses and IPs are not in the collection.
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Connection } from 'mongoose';
-import { RateLimiterMongo, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
+import { createCounters, type Counters } from './throttle-counters.ts';
 
 export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery' | 'mfa';
 export interface ThrottleKeys {
@@ -91,7 +89,8 @@ export interface Throttle {
   succeed(action: ThrottleAction, keys: ThrottleKeys): Promise<void>;
   /** Erasure: every per-account counter and lockout of these subjects (login name, account id), whatever action. */
   forget(subjects: readonly string[]): Promise<void>;
-  /** Unique key index, and a TTL index where the server has one. Also run lazily before first use. */
+  /** A TTL index on the expiry where the server has one (a plain one elsewhere); clears rows of the old store. Also
+   *  run lazily before first use. */
   ensureIndexes(): Promise<{ ttl: boolean }>;
   /** Removes expired rows (needed where there is no TTL index); resolves to how many. */
   sweepExpired(): Promise<number>;
@@ -103,6 +102,8 @@ export interface ThrottleDeps {
   logger: Logger;
   enabled: boolean;
   limits?: ThrottleLimitOverrides;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLimits {
@@ -172,32 +173,40 @@ function combine(waits: number[]): ThrottleVerdict {
 export function createThrottle(deps: ThrottleDeps): Throttle {
   const { conn, audit, logger, enabled } = deps;
   const limits = mergeLimits(deps.limits);
-  const store = (keyPrefix: string, points: number, duration: number) =>
-    new RateLimiterMongo({ storeClient: conn, tableName: THROTTLE_COLLECTION, keyPrefix, points, duration, disableIndexesCreation: true });
+  const now = deps.now ?? Date.now;
+  const counters: Counters = createCounters({ conn, collection: THROTTLE_COLLECTION, now });
 
   interface Limiter {
     rule: LimitRule;
-    counter: RateLimiterMongo;
-    lockouts?: RateLimiterMongo;
+    /** Row key prefix of the failure counter; `${prefix}:lockouts` counts the blocks for the backoff. */
+    prefix: string;
   }
   const limiters = new Map<string, Limiter>();
   for (const action of ACTIONS) {
     for (const scope of SCOPES) {
       const rule = limits[action][scope];
-      if (!rule) continue;
-      limiters.set(`${action}:${scope}`, {
-        rule,
-        counter: store(`${action}:${scope}`, rule.points, rule.windowSeconds),
-        ...(rule.blockSeconds ? { lockouts: store(`${action}:${scope}:lockouts`, Number.MAX_SAFE_INTEGER, limits.backoff.memorySeconds) } : {}),
-      });
+      if (rule) limiters.set(`${action}:${scope}`, { rule, prefix: `${action}:${scope}` });
     }
   }
+  const counterKey = (limiter: Limiter, key: string) => `${limiter.prefix}:${key}`;
+  const lockoutKey = (limiter: Limiter, key: string) => `${limiter.prefix}:lockouts:${key}`;
+  const forgetKey = async (limiter: Limiter, key: string) => {
+    await counters.delete(counterKey(limiter, key));
+    if (limiter.rule.blockSeconds) await counters.delete(lockoutKey(limiter, key));
+  };
 
   const rows = () => conn.collection(THROTTLE_COLLECTION);
   let indexes: Promise<{ ttl: boolean }> | undefined;
   async function createIndexes(): Promise<{ ttl: boolean }> {
-    // Exactly one row per key: the limiter replaces an expired row only when an insert collides with it.
-    await rows().createIndex({ key: 1 }, { name: 'key_unique', unique: true });
+    // The old store's rows (ObjectId _id, a `key` field, a unique index on it) go: its index would refuse every
+    // second row of the new format, which has no `key` field.
+    await rows()
+      .dropIndex('key_unique')
+      .catch((err: unknown) => {
+        // 27 IndexNotFound, 26 NamespaceNotFound: nothing to drop.
+        if (![26, 27].includes(errorCode(err) ?? 0)) throw err;
+      });
+    await rows().deleteMany({ key: { $exists: true } });
     try {
       await rows().createIndex({ expire: 1 }, { name: 'expire_ttl', expireAfterSeconds: 0 });
       return { ttl: true };
@@ -231,8 +240,8 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       await ensureIndexes();
       const waits: number[] = [];
       for (const { limiter, key } of applicable(action, keys)) {
-        const res = await limiter.counter.get(key);
-        if (res && res.consumedPoints >= limiter.rule.points) waits.push(secondsOf(res.msBeforeNext));
+        const res = await counters.get(counterKey(limiter, key));
+        if (res && res.points >= limiter.rule.points) waits.push(secondsOf(res.msBeforeNext));
       }
       return combine(waits);
     },
@@ -242,17 +251,18 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       await ensureIndexes();
       const waits: number[] = [];
       for (const { scope, limiter, key } of applicable(action, keys)) {
-        const { rule, counter, lockouts } = limiter;
+        const { rule } = limiter;
         const wait = await serialise(`${action}:${scope}:${key}`, async () => {
-          const res: RateLimiterRes = await counter.penalty(key, 1);
-          if (res.consumedPoints < rule.points) return undefined;
+          const res = await counters.add(counterKey(limiter, key), 1, rule.windowSeconds * 1000);
+          if (res.points < rule.points) return undefined;
           // Further failures while blocked (a request that passed check() just before the block) extend nothing.
-          if (res.consumedPoints > rule.points) return secondsOf(res.msBeforeNext);
+          if (res.points > rule.points) return secondsOf(res.msBeforeNext);
           let seconds = secondsOf(res.msBeforeNext);
-          if (rule.blockSeconds && lockouts) {
-            const n = (await lockouts.penalty(key, 1)).consumedPoints;
+          if (rule.blockSeconds) {
+            const n = (await counters.add(lockoutKey(limiter, key), 1, limits.backoff.memorySeconds * 1000)).points;
             seconds = Math.min(rule.blockSeconds * 2 ** Math.min(n - 1, 30), limits.backoff.maxSeconds);
-            await counter.block(key, seconds);
+            // Past the limit for the block's length: check() refuses until then.
+            await counters.set(counterKey(limiter, key), rule.points + 1, seconds * 1000);
           }
           await audit.record({
             type: 'throttle.lockout',
@@ -275,10 +285,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       await ensureIndexes();
       for (const { scope, limiter, key } of applicable(action, keys)) {
         if (scope !== 'account') continue;
-        await serialise(`${action}:${scope}:${key}`, async () => {
-          await limiter.counter.delete(key);
-          await limiter.lockouts?.delete(key);
-        });
+        await serialise(`${action}:${scope}:${key}`, () => forgetKey(limiter, key));
       }
     },
 
@@ -288,10 +295,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
         for (const subject of subjects) {
           for (const { scope, limiter, key } of applicable(action, { ip: '', account: subject })) {
             if (scope !== 'account') continue;
-            await serialise(`${action}:${scope}:${key}`, async () => {
-              await limiter.counter.delete(key);
-              await limiter.lockouts?.delete(key);
-            });
+            await serialise(`${action}:${scope}:${key}`, () => forgetKey(limiter, key));
           }
         }
       }
@@ -300,7 +304,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
     ensureIndexes,
 
     async sweepExpired() {
-      const { deletedCount } = await rows().deleteMany({ expire: { $lte: new Date() } });
+      const { deletedCount } = await rows().deleteMany({ expire: { $lte: new Date(now()) } });
       if (deletedCount > 0) logger.debug({ removed: deletedCount }, 'expired rate-limit rows swept');
       return deletedCount;
     },

@@ -10,6 +10,7 @@ import type { AuditLog } from './audit.ts';
 import { accountClaims } from './claims.ts';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { parseCreateUser, type CreateUserInput } from './user-input.ts';
+import type { EmailLookup } from './user-emails.ts';
 
 export type UserView = UserClaims & {
   id: string;
@@ -76,8 +77,8 @@ function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
-export function createUserService(deps: { users: UserModel; audit: AuditLog; logger?: Logger }): UserService {
-  const { users, audit, logger } = deps;
+export function createUserService(deps: { users: UserModel; emails: EmailLookup; audit: AuditLog; logger?: Logger }): UserService {
+  const { users, emails, audit, logger } = deps;
 
   // The unique e-mail index is what makes "one account per address" true under concurrent sign-ups; the
   // connection does not auto-create indexes, so make sure it exists before the first write.
@@ -94,9 +95,29 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
   let dummy: Promise<string> | undefined;
   const dummyHash = () => (dummy ??= hashPassword(randomBytes(16).toString('base64url')));
 
+  /**
+   * Inserts the account after claiming its address in the e-mail lookup (the claim is what a concurrent sign-up of
+   * the same address loses); the unique e-mail index on the accounts stays as the second guard.
+   */
+  async function insertAccount(fields: Omit<Partial<User>, '_id'> & { email: string }): Promise<User> {
+    const _id = randomUUID();
+    if ((await emails.claim(fields.email, _id)) === 'taken') throw conflict('An account with this e-mail address already exists');
+    try {
+      const doc = await users.create({ ...fields, _id });
+      return doc.toObject<User>();
+    } catch (err) {
+      await emails.release(fields.email, _id);
+      if (isDuplicateKey(err)) throw conflict('An account with this e-mail address already exists');
+      throw err;
+    }
+  }
+
   async function rehash(user: User, password: string): Promise<void> {
     try {
       const passwordHash = await hashPassword(password);
+      // Conditional on the hash read at sign-in, so that a password changed meanwhile is never replaced by the old
+      // one. The one compound filter left on the sign-in path: it runs once per account after the hashing
+      // parameters change (MongoDB serves it by _id; the embedded database scans).
       await users.updateOne({ _id: user._id, passwordHash: user.passwordHash }, { $set: { passwordHash } });
       await audit.record({ type: 'password.rehashed', outcome: 'success', accountId: user._id });
     } catch (err) {
@@ -110,19 +131,13 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
       const { password, emailVerified, ...claims } = parseCreateUser(input);
       await ensureIndexes();
       const passwordHash = await hashPassword(password);
-      try {
-        const doc = await users.create({ ...claims, email_verified: emailVerified ?? false, passwordHash });
-        const user = doc.toObject<User>();
-        await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id });
-        return toView(user);
-      } catch (err) {
-        if (isDuplicateKey(err)) throw conflict('An account with this e-mail address already exists');
-        throw err;
-      }
+      const user = await insertAccount({ ...claims, email: normaliseEmail(claims.email), email_verified: emailVerified ?? false, passwordHash });
+      await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id });
+      return toView(user);
     },
 
     async authenticate(email, password, meta) {
-      const user = await users.findOne({ email: normaliseEmail(email) }).lean<User>();
+      const user = await emails.find(email);
       // Always run exactly one verification, whatever the account state, so timing reveals nothing.
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
       const context = { ip: meta.ip, userAgent: meta.userAgent, clientId: meta.clientId };
@@ -143,18 +158,18 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
 
     async createFromSignup({ email, passwordHash, claims = {} }) {
       await ensureIndexes();
-      try {
-        const now = new Date();
-        const { address, ...rest } = claims;
-        const addresses = address ? [{ id: randomUUID(), primary: true, ...address }] : undefined;
-        const doc = await users.create({ ...rest, ...(addresses && { addresses }), email, email_verified: true, passwordHash, passwordChangedAt: now });
-        const user = doc.toObject<User>();
-        await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'signup' } });
-        return toView(user);
-      } catch (err) {
-        if (isDuplicateKey(err)) throw conflict('An account with this e-mail address already exists');
-        throw err;
-      }
+      const { address, ...rest } = claims;
+      const addresses = address ? [{ id: randomUUID(), primary: true, ...address }] : undefined;
+      const user = await insertAccount({
+        ...rest,
+        ...(addresses && { addresses }),
+        email: normaliseEmail(email),
+        email_verified: true,
+        passwordHash,
+        passwordChangedAt: new Date(),
+      });
+      await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'signup' } });
+      return toView(user);
     },
 
     async checkPassword(accountId, password) {
@@ -179,12 +194,16 @@ export function createUserService(deps: { users: UserModel; audit: AuditLog; log
     },
 
     async findByEmail(email) {
-      const user = await users.findOne({ email: normaliseEmail(email) }).lean<User>();
+      const user = await emails.find(email);
       return user ? toView(user) : null;
     },
 
     async markEmailVerified(accountId, email) {
-      const result = await users.updateOne({ _id: accountId, email: normaliseEmail(email) }, { $set: { email_verified: true } });
+      // Read, then update by _id alone. Between the two the address can only change through the account center's
+      // confirmed change, which verifies the new address itself: nothing unproven is ever marked verified.
+      const user = await users.findById(accountId, { email: 1 }).lean<Pick<User, 'email'>>();
+      if (!user || user.email !== normaliseEmail(email)) return false;
+      const result = await users.updateOne({ _id: accountId }, { $set: { email_verified: true } });
       if (result.matchedCount === 0) return false;
       await audit.record({ type: 'email.verified', outcome: 'success', accountId });
       return true;

@@ -4,8 +4,9 @@
 // ever being registered twice, to one account or to two. Nothing here is secret — a public key, a counter and
 // flags — so nothing is sealed.
 //
-// A challenge is used once: the one request that deletes its row (deletedCount === 1) may verify against it. Expiry
-// is checked on read; the service's ensureIndexes / sweepExpired reclaim old rows (FerretDB has no TTL indexes).
+// A challenge is used once: the one request that deletes its row (deletedCount === 1) may verify against it; the
+// login page's signed challenges have no row until they are used, then one (its hash) that a replay collides with.
+// Expiry is checked on read; the service's ensureIndexes / sweepExpired reclaim old rows (FerretDB has no TTL indexes).
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export type PasskeyDeviceType = 'singleDevice' | 'multiDevice';
@@ -76,11 +77,27 @@ const challengeSchema = new Schema<WebAuthnChallengeRecord>(
 // For removeAll (account deletion). The expiresAt index (TTL where possible) is made by the service.
 challengeSchema.index({ accountId: 1 });
 
+/** A signed (stateless) challenge that was used: its hash, inserted once, kept until the challenge expires. */
+export interface UsedChallengeRecord {
+  /** SHA-256 of the challenge, base64url. */
+  _id: string;
+  expiresAt: Date;
+}
+
+const usedChallengeSchema = new Schema<UsedChallengeRecord>(
+  { _id: { type: String, required: true }, expiresAt: { type: Date, required: true } },
+  { collection: 'webauthn_used_challenges', versionKey: false },
+);
+
 export type PasskeyModel = Model<PasskeyRecord>;
 export type WebAuthnChallengeModel = Model<WebAuthnChallengeRecord>;
 
 export function passkeyModel(conn: Connection): PasskeyModel {
   return (conn.models.Passkey as PasskeyModel | undefined) ?? conn.model<PasskeyRecord>('Passkey', passkeySchema);
+}
+
+export function usedChallengeModel(conn: Connection): Model<UsedChallengeRecord> {
+  return (conn.models.WebAuthnUsedChallenge as Model<UsedChallengeRecord> | undefined) ?? conn.model<UsedChallengeRecord>('WebAuthnUsedChallenge', usedChallengeSchema);
 }
 
 export function webAuthnChallengeModel(conn: Connection): WebAuthnChallengeModel {

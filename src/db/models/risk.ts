@@ -5,20 +5,6 @@
 // sweepExpired() (or a TTL index where the server has one) reclaims them.
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** One password attempt, successful or not. Kept for the longer of the failure and IP windows. */
-export interface LoginAttemptRecord {
-  _id: string;
-  /** Set when the login name belonged to an account. */
-  accountId?: string;
-  /** HMAC of the normalised login name: distinct names per address, without storing the names. */
-  loginKey: string;
-  /** HMAC of the address (IPv4) or its /64 (IPv6). */
-  ipKey: string;
-  success: boolean;
-  at: Date;
-  expiresAt: Date;
-}
-
 /** Coarse place of a sign-in: about 11 km of rounding on top of the lookup's own accuracy. */
 export interface CoarseGeo {
   lat: number;
@@ -28,13 +14,45 @@ export interface CoarseGeo {
   accuracyKm?: number;
 }
 
-/** One completed sign-in. Kept networkMemoryDays. */
-export interface SignInRecord {
+/** A login name tried (HMAC) and when. */
+export interface LoginMark {
+  k: string;
+  at: Date;
+}
+
+/**
+ * Wrong passwords of one subject: `_id` is the HMAC of a login name (failures recorded without their account), or
+ * `acct:<accountId>` (failures recorded with it, plus the login names the account signed in with, which link the
+ * former to it). Newest last, capped. Kept for the longer of the failure and IP windows after the last write.
+ */
+export interface LoginFailuresRecord {
+  _id: string;
+  accountId?: string;
+  failures: Date[];
+  names?: LoginMark[];
+  expiresAt: Date;
+}
+
+/** The login names tried from one address (IPv4, or IPv6 /64): `_id` is the address's HMAC. Newest last, capped. */
+export interface IpLoginsRecord {
+  _id: string;
+  logins: LoginMark[];
+  expiresAt: Date;
+}
+
+/** A network (IPv4 /24, IPv6 /48) an account completed a sign-in from: `_id` is the HMAC of (account, network). */
+export interface KnownNetworkRecord {
   _id: string;
   accountId: string;
-  /** HMAC of (account, network): IPv4 /24 or IPv6 /48. Per account, so rows of two accounts cannot be joined by network. */
-  networkKey: string;
-  geo?: CoarseGeo;
+  /** The latest sign-in from there. */
+  at: Date;
+  expiresAt: Date;
+}
+
+/** Where the account last completed a sign-in whose place was known: `_id` is the account id. */
+export interface LastPlaceRecord {
+  _id: string;
+  geo: CoarseGeo;
   at: Date;
   expiresAt: Date;
 }
@@ -56,36 +74,54 @@ const coarseGeoSchema = new Schema<CoarseGeo>(
   { _id: false },
 );
 
-const loginAttemptSchema = new Schema<LoginAttemptRecord>(
+const markSchema = new Schema<LoginMark>({ k: { type: String, required: true }, at: { type: Date, required: true } }, { _id: false });
+
+// Every row is found by its `_id` alone (the one filter the embedded database serves from an index). expiresAt
+// indexes (TTL where the server accepts one) come from the service's ensureIndexes: a plain index declared here
+// would block the TTL index of the same key on MongoDB.
+const loginFailuresSchema = new Schema<LoginFailuresRecord>(
   {
     _id: { type: String, required: true },
     accountId: String,
-    loginKey: { type: String, required: true },
-    ipKey: { type: String, required: true },
-    success: { type: Boolean, required: true },
-    at: { type: Date, required: true },
+    failures: { type: [Date], default: [] },
+    names: { type: [markSchema], default: undefined },
     expiresAt: { type: Date, required: true },
   },
-  { collection: 'risk_login_attempts', versionKey: false },
+  { collection: 'risk_login_failures', versionKey: false },
 );
-// expiresAt indexes (TTL where the server accepts one) come from the service's ensureIndexes: a plain index declared
-// here would block the TTL index of the same key on MongoDB.
-loginAttemptSchema.index({ accountId: 1, at: -1 });
-loginAttemptSchema.index({ ipKey: 1, at: -1 });
+// Erasure only.
+loginFailuresSchema.index({ accountId: 1 }, { sparse: true });
 
-const signInSchema = new Schema<SignInRecord>(
+const ipLoginsSchema = new Schema<IpLoginsRecord>(
+  {
+    _id: { type: String, required: true },
+    logins: { type: [markSchema], default: [] },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'risk_ip_logins', versionKey: false },
+);
+
+const knownNetworkSchema = new Schema<KnownNetworkRecord>(
   {
     _id: { type: String, required: true },
     accountId: { type: String, required: true },
-    networkKey: { type: String, required: true },
-    geo: { type: coarseGeoSchema, required: false },
     at: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
   },
-  { collection: 'risk_sign_ins', versionKey: false },
+  { collection: 'risk_networks', versionKey: false },
 );
-signInSchema.index({ accountId: 1, at: -1 });
-signInSchema.index({ accountId: 1, networkKey: 1 });
+// Erasure only.
+knownNetworkSchema.index({ accountId: 1 });
+
+const lastPlaceSchema = new Schema<LastPlaceRecord>(
+  {
+    _id: { type: String, required: true },
+    geo: { type: coarseGeoSchema, required: true },
+    at: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'risk_places', versionKey: false },
+);
 
 const knownDeviceSchema = new Schema<KnownDeviceRecord>(
   {
@@ -100,16 +136,29 @@ const knownDeviceSchema = new Schema<KnownDeviceRecord>(
 );
 knownDeviceSchema.index({ accountId: 1 });
 
-export type LoginAttemptModel = Model<LoginAttemptRecord>;
-export type SignInModel = Model<SignInRecord>;
+export type LoginFailuresModel = Model<LoginFailuresRecord>;
+export type IpLoginsModel = Model<IpLoginsRecord>;
+export type KnownNetworkModel = Model<KnownNetworkRecord>;
+export type LastPlaceModel = Model<LastPlaceRecord>;
 export type KnownDeviceModel = Model<KnownDeviceRecord>;
 
-export function loginAttemptModel(conn: Connection): LoginAttemptModel {
-  return (conn.models.RiskLoginAttempt as LoginAttemptModel | undefined) ?? conn.model<LoginAttemptRecord>('RiskLoginAttempt', loginAttemptSchema);
+/** Collections of the risk engine before its rows were keyed by `_id`: dropped at start (risk_sign_ins, risk_login_attempts). */
+export const LEGACY_RISK_COLLECTIONS = ['risk_login_attempts', 'risk_sign_ins'] as const;
+
+export function loginFailuresModel(conn: Connection): LoginFailuresModel {
+  return (conn.models.RiskLoginFailures as LoginFailuresModel | undefined) ?? conn.model<LoginFailuresRecord>('RiskLoginFailures', loginFailuresSchema);
 }
 
-export function signInModel(conn: Connection): SignInModel {
-  return (conn.models.RiskSignIn as SignInModel | undefined) ?? conn.model<SignInRecord>('RiskSignIn', signInSchema);
+export function ipLoginsModel(conn: Connection): IpLoginsModel {
+  return (conn.models.RiskIpLogins as IpLoginsModel | undefined) ?? conn.model<IpLoginsRecord>('RiskIpLogins', ipLoginsSchema);
+}
+
+export function knownNetworkModel(conn: Connection): KnownNetworkModel {
+  return (conn.models.RiskKnownNetwork as KnownNetworkModel | undefined) ?? conn.model<KnownNetworkRecord>('RiskKnownNetwork', knownNetworkSchema);
+}
+
+export function lastPlaceModel(conn: Connection): LastPlaceModel {
+  return (conn.models.RiskLastPlace as LastPlaceModel | undefined) ?? conn.model<LastPlaceRecord>('RiskLastPlace', lastPlaceSchema);
 }
 
 export function knownDeviceModel(conn: Connection): KnownDeviceModel {

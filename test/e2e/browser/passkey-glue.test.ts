@@ -54,7 +54,7 @@ function ceremony(ctx: Context, mode: 'register' | 'authenticate', options: unkn
 // The test's own pages: what the account center and the login page do, minus everything else.
 function glue(services: Services): Router[] {
   // The same service the app builds, on the app's database, for the issuer http://localhost:PORT.
-  passkeys = createPasskeys({ conn: services.db.connection, rpId: 'localhost', rpName: 'Glue test', origin: new URL(services.config.issuer).origin, audit: services.audit });
+  passkeys = createPasskeys({ conn: services.db.connection, rpId: 'localhost', rpName: 'Glue test', origin: new URL(services.config.issuer).origin, audit: services.audit, key: services.config.dataEncryptionKey });
   const router = new Router({ prefix: '/glue' });
   router.get('/register', csrf(), async (ctx) => {
     const { challengeId, options } = await passkeys.registrationOptions({ accountId: ACCOUNT, email: 'glue@example.test', displayName: 'Glue Tester' });

@@ -72,6 +72,11 @@ describe('changing the e-mail address', () => {
     expect((await post(b, verify, /\/account\/email\/verify$/, { code })).status).toBe(400);
     // The new address signs in.
     await signIn(app, app.browser(), 'new@example.com');
+    // The e-mail lookup followed: the old address finds no one, and is free for a new account.
+    const lookup = app.services.db.connection.collection('user_emails');
+    expect(await lookup.findOne({ _id: 'old@example.com' as never })).toBeNull();
+    expect(await lookup.findOne({ _id: 'new@example.com' as never })).toMatchObject({ userId: user.id });
+    await app.createUser('old@example.com');
   });
 
   it('opens the link from the mail on a confirmation page with the code filled in', async () => {

@@ -12,6 +12,7 @@ import { AT, BE, BS, SoftPasskey, UP, UV } from '../../support/soft-passkey.ts';
 const RP_ID = 'id.example.test';
 const ORIGIN = `https://${RP_ID}`;
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
+const KEY = randomBytes(32);
 
 
 let conn: Connection;
@@ -33,7 +34,7 @@ const auditOf = async (accountId: string) => (await audit.list({ accountId })).m
 beforeAll(async () => {
   conn = await openTestConnection();
   audit = createAuditLog(conn);
-  passkeys = createPasskeys({ conn, rpId: RP_ID, rpName: 'Example ID', origin: ORIGIN, audit, now: () => clock });
+  passkeys = createPasskeys({ conn, rpId: RP_ID, rpName: 'Example ID', origin: ORIGIN, audit, key: KEY, now: () => clock });
   await passkeys.ensureIndexes();
 });
 afterAll(() => dropAndClose(conn));
@@ -158,6 +159,53 @@ describe('authentication', () => {
     expect(await passkeys.list(accountId)).toEqual([expect.objectContaining({ lastUsedAt: new Date(clock) })]);
     const [event] = await audit.list({ accountId, type: 'passkey.authentication' });
     expect(event).toMatchObject({ outcome: 'success', details: { credentialId: key.credentialId, discoverable: true, userVerified: true } });
+  });
+
+  it('login page: the signed challenge stores nothing until used, then works once, for its interaction only', async () => {
+    const accountId = account();
+    const { key } = await enroll(accountId);
+    const before = await conn.collection('webauthn_challenges').countDocuments();
+    const { challenge, options } = await passkeys.signInOptions('uid-1');
+    expect(options).toMatchObject({ rpId: RP_ID, allowCredentials: [], userVerification: 'required', challenge });
+    expect(await conn.collection('webauthn_challenges').countDocuments()).toBe(before);
+
+    const response = key.get({ challenge });
+    // Another interaction's page cannot use it, and a tampered value is no challenge of ours.
+    expect(await passkeys.signIn('uid-2', challenge, response)).toEqual({ ok: false, reason: 'expired' });
+    const tampered = `${challenge.slice(0, 20)}${challenge[20] === 'A' ? 'B' : 'A'}${challenge.slice(21)}`;
+    expect(await passkeys.signIn('uid-1', tampered, key.get({ challenge: tampered }))).toEqual({ ok: false, reason: 'expired' });
+    for (const junk of [undefined, '', { $ne: '' }, 'x'.repeat(500)]) {
+      expect(await passkeys.signIn('uid-1', junk, response)).toEqual({ ok: false, reason: 'expired' });
+    }
+
+    expect(await passkeys.signIn('uid-1', challenge, response)).toEqual({ ok: true, accountId, credentialId: key.credentialId, userVerified: true, backedUp: false });
+    // Replayed (the same answer, or a fresh answer over the same challenge): spent.
+    expect(await passkeys.signIn('uid-1', challenge, response)).toEqual({ ok: false, reason: 'expired' });
+    expect(await passkeys.signIn('uid-1', challenge, key.get({ challenge }))).toEqual({ ok: false, reason: 'expired' });
+    // What was stored is the challenge's hash, not the challenge.
+    const spent = await conn.collection('webauthn_used_challenges').find({}).toArray();
+    expect(spent.map((r) => r._id)).not.toContain(challenge);
+  });
+
+  it('login page: a signed challenge expires, and of racing uses of one exactly one gets to verify', async () => {
+    const accountId = account();
+    const { key } = await enroll(accountId);
+    const late = await passkeys.signInOptions('uid-late');
+    clock += CHALLENGE_TTL_MS + 1;
+    expect(await passkeys.signIn('uid-late', late.challenge, key.get({ challenge: late.challenge }))).toEqual({ ok: false, reason: 'expired' });
+
+    const { challenge } = await passkeys.signInOptions('uid-race');
+    const response = key.get({ challenge });
+    const results = await Promise.all(Array.from({ length: 6 }, () => passkeys.signIn('uid-race', challenge, response)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it('login page: without user verification the passkey is refused, and the challenge is spent all the same', async () => {
+    const accountId = account();
+    const { key } = await enroll(accountId);
+    const { challenge } = await passkeys.signInOptions('uid-uv');
+    expect(await passkeys.signIn('uid-uv', challenge, key.get({ challenge, flags: UP }))).toEqual({ ok: false, reason: 'invalid' });
+    expect(await passkeys.signIn('uid-uv', challenge, key.get({ challenge }))).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('as a second factor: the account\'s credentials are offered and user verification is only preferred', async () => {

@@ -12,6 +12,7 @@ import { createAuditLog } from '../../../src/services/audit.ts';
 import { createClientService } from '../../../src/services/clients.ts';
 import { createCipher } from '../../../src/services/crypto.ts';
 import { createKeyStore } from '../../../src/services/keys.ts';
+import { createEmailLookup } from '../../../src/services/user-emails.ts';
 import { createUserService } from '../../../src/services/users.ts';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
   });
   services = {
     config,
-    users: createUserService({ users: userModel(conn), audit }),
+    users: createUserService({ users: userModel(conn), emails: createEmailLookup({ conn }), audit }),
     keys: createKeyStore({ conn, cipher, audit, algs: ['ES256'] }),
     clients: createClientService({ Adapter: adapter.Adapter, collection: adapter.collection, validate: (m) => provider.Client.validate(m), audit }),
     provider: () => provider,

@@ -1,6 +1,6 @@
 // What rate-limiter-flexible's RateLimiterMongo does on the database the tests run against (embedded FerretDB, or
-// MongoDB when MONGODB_URI is set). src/services/throttle.ts is built on these observations; if one of them stops
-// holding after an upgrade, this file says which.
+// MongoDB when MONGODB_URI is set). src/services/throttle.ts used this store until its counters were keyed by `_id`
+// (src/services/throttle-counters.ts); what it shows about FerretDB's $inc under concurrency still holds for them.
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';

@@ -26,7 +26,9 @@ function freshAddresses() {
 }
 const account = () => `acct-${randomUUID()}`;
 const device = () => randomBytes(16).toString('base64url');
-const RISK_COLLECTIONS = ['risk_login_attempts', 'risk_sign_ins', 'risk_devices'];
+// Rows of these three name their account (for erasure); the dump below reads every risk collection.
+const RISK_COLLECTIONS = ['risk_login_failures', 'risk_networks', 'risk_devices'];
+const ALL_RISK_COLLECTIONS = [...RISK_COLLECTIONS, 'risk_ip_logins', 'risk_places'];
 const usedIps = new Set<string>();
 
 async function fail(accountId: string, loginName: string, ip: string, times = 1) {
@@ -359,7 +361,7 @@ describe('impossible travel with geoip-lite data', () => {
   it('stores only the coarse place of a sign-in', async () => {
     const id = account();
     await make({ geo }).recordSignIn({ accountId: id, ip: BERLIN });
-    const row = await conn.collection('risk_sign_ins').findOne({ accountId: id });
+    const row = await conn.collection('risk_places').findOne({ _id: id as never });
     expect(Object.keys(row?.geo ?? {}).sort()).toEqual(['accuracyKm', 'country', 'lat', 'lon']);
     expect(row?.geo.country).toBe('DE');
     for (const v of [row?.geo.lat, row?.geo.lon]) expect(Math.round(v * 10) / 10).toBe(v);
@@ -375,7 +377,7 @@ describe('storage', () => {
     await risk.trustDevice(id, phone, 7);
     usedIps.add('192.0.2.250');
 
-    const dump = JSON.stringify(await Promise.all(RISK_COLLECTIONS.map((c) => conn.collection(c).find().toArray())));
+    const dump = JSON.stringify(await Promise.all(ALL_RISK_COLLECTIONS.map((c) => conn.collection(c).find().toArray())));
     expect(dump).not.toContain(phone);
     expect(dump.toLowerCase()).not.toContain('secret.name');
     expect(usedIps.size).toBeGreaterThan(20);

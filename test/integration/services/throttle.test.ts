@@ -1,15 +1,17 @@
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { createLogger } from '../../../src/log.ts';
 import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
 import { createThrottle, THROTTLE_COLLECTION, type ThrottleLimitOverrides } from '../../../src/services/throttle.ts';
-import { dropAndClose, openTestConnection } from '../../support/db.ts';
+import { dropAndClose, testDatabaseUri } from '../../support/db.ts';
 
 let conn: Connection;
 let audit: AuditLog;
 const logger = createLogger('silent');
 
 beforeAll(async () => {
-  conn = await openTestConnection();
+  // Command monitoring on: one test checks the filters the throttle sends.
+  conn = mongoose.createConnection(`${testDatabaseUri()}?monitorCommands=true`, { autoIndex: false });
+  await conn.asPromise();
   audit = createAuditLog(conn);
 });
 afterAll(() => dropAndClose(conn));
@@ -18,8 +20,12 @@ beforeEach(async () => {
   await conn.collection('audit_events').deleteMany({});
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const throttle = (limits?: ThrottleLimitOverrides, enabled = true) => createThrottle({ conn, audit, logger, enabled, limits });
+// Time passes by the test's clock: every expiry of the throttle is decided in code, against it.
+let clock = Date.now();
+const sleep = async (ms: number) => {
+  clock += ms;
+};
+const throttle = (limits?: ThrottleLimitOverrides, enabled = true) => createThrottle({ conn, audit, logger, enabled, limits, now: () => clock });
 const rows = () => conn.collection(THROTTLE_COLLECTION);
 const lockouts = async (reason: string) => (await audit.list({ type: 'throttle.lockout' })).filter((e) => e.reason === reason);
 
@@ -107,10 +113,10 @@ describe('throttle', () => {
   it('stores hashed keys only: no e-mail address or IP in the collection', async () => {
     const t = throttle();
     await t.fail('signup', { ip: '203.0.113.77', account: 'hashed@example.com' });
-    const stored = await rows().find({ key: /^signup:/ }).toArray();
+    const stored = await rows().find({ _id: /^signup:/ as never }).toArray();
     expect(stored).toHaveLength(2);
     expect(JSON.stringify(stored)).not.toMatch(/hashed|example\.com|203\.0\.113/);
-    for (const row of stored) expect(row.key).toMatch(/^signup:(ip|account):[A-Za-z0-9_-]{43}$/);
+    for (const row of stored) expect(row._id).toMatch(/^signup:(ip|account):[A-Za-z0-9_-]{43}$/);
   });
 
   it('counts sign-up and recovery attempts, which a success does not undo', async () => {
@@ -130,7 +136,7 @@ describe('throttle', () => {
     const keys = { ip: '192.0.2.40' };
     const verdicts = await Promise.all(Array.from({ length: 20 }, () => t.fail('verify', keys)));
     expect(verdicts.filter((v) => v.allowed)).toHaveLength(14);
-    const stored = await rows().find({ key: /^verify:ip:/ }).toArray();
+    const stored = await rows().find({ _id: /^verify:ip:/ as never }).toArray();
     expect(stored.map((r) => r.points)).toEqual([20]);
     expect(await lockouts('verify.ip')).toHaveLength(1);
   });
@@ -140,22 +146,53 @@ describe('throttle', () => {
     const keys = { ip: '192.0.2.50', account: 'off@example.com' };
     for (let i = 0; i < 5; i++) expect(await t.fail('verify', keys)).toEqual({ allowed: true });
     expect(await t.check('verify', keys)).toEqual({ allowed: true });
-    expect(await rows().countDocuments({ key: /^verify:/ })).toBe(0);
+    expect(await rows().countDocuments({ _id: /^verify:/ as never })).toBe(0);
   });
 
-  it('keeps one row per key (unique index) and sweeps expired rows where no TTL index exists', async () => {
+  it('keeps one row per key (_id = the key) and sweeps expired rows where no TTL index exists', async () => {
     const t = throttle({ signup: { ip: { points: 5, windowSeconds: 1 }, account: undefined } });
     const { ttl } = await t.ensureIndexes();
     const names = (await rows().indexes()).map((i) => i.name);
-    expect(names).toEqual(expect.arrayContaining(['key_unique', ttl ? 'expire_ttl' : 'expire_1']));
+    expect(names).toEqual(expect.arrayContaining([ttl ? 'expire_ttl' : 'expire_1']));
 
     await t.fail('signup', { ip: '192.0.2.60' });
     await sleep(1100);
     await t.fail('signup', { ip: '192.0.2.60' });
     await t.fail('signup', { ip: '192.0.2.61' });
-    expect(await rows().countDocuments({ key: /^signup:ip:/ })).toBe(2);
+    expect(await rows().countDocuments({ _id: /^signup:ip:/ as never })).toBe(2);
+    // The expired row was started over, not duplicated.
+    expect((await rows().find({ _id: /^signup:ip:/ as never }).toArray()).map((r) => r.points)).toEqual([1, 1]);
     await sleep(1100);
     expect(await t.sweepExpired()).toBeGreaterThanOrEqual(2);
-    expect(await rows().countDocuments({ key: /^signup:ip:/ })).toBe(0);
+    expect(await rows().countDocuments({ _id: /^signup:ip:/ as never })).toBe(0);
+  });
+
+  it('reads and writes its rows by _id alone, and clears the rows of the store it replaced at start', async () => {
+    // A row as rate-limiter-flexible wrote it, with its unique index on `key`.
+    await rows().createIndex({ key: 1 }, { name: 'key_unique', unique: true });
+    await rows().insertOne({ key: 'login:ip:old', points: 3, expire: new Date(clock + 60_000) });
+    const t = throttle();
+    await t.ensureIndexes();
+    expect((await rows().indexes()).map((i) => i.name)).not.toContain('key_unique');
+    expect(await rows().countDocuments({ key: { $exists: true } })).toBe(0);
+
+    const filters: unknown[] = [];
+    const client = conn.getClient();
+    const listen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.command[e.commandName] !== THROTTLE_COLLECTION) return;
+      const c = e.command;
+      filters.push(...(c.filter ? [c.filter] : c.query ? [c.query] : []), ...((c.deletes ?? c.updates ?? []) as { q: unknown }[]).map((d) => d.q));
+    };
+    client.on('commandStarted', listen);
+    const keys = { ip: '192.0.2.70', account: 'ids@example.com' };
+    try {
+      await t.check('login', keys);
+      await t.fail('login', keys);
+      await t.succeed('login', keys);
+    } finally {
+      client.off('commandStarted', listen);
+    }
+    expect(filters.length).toBeGreaterThan(0);
+    for (const filter of filters) expect(Object.keys(filter as object)).toEqual(['_id']);
   });
 });

@@ -5,17 +5,21 @@ import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
 import { SCOPE_CLAIMS } from '../../../src/services/claims.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../../../src/services/passwords.ts';
 import { createUserService, type UserService } from '../../../src/services/users.ts';
+import { CLAIM_GRACE_MS, createEmailLookup, type EmailLookup } from '../../../src/services/user-emails.ts';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';
 
 let conn: Connection;
 let audit: AuditLog;
 let users: UserService;
+let emails: EmailLookup;
+let clock = Date.now();
 const meta = { ip: '192.0.2.1', userAgent: 'jest', clientId: 'app' };
 
 beforeAll(async () => {
   conn = await openTestConnection();
   audit = createAuditLog(conn);
-  users = createUserService({ users: userModel(conn), audit });
+  emails = createEmailLookup({ conn, now: () => clock });
+  users = createUserService({ users: userModel(conn), emails, audit });
 });
 afterAll(() => dropAndClose(conn));
 
@@ -164,5 +168,46 @@ describe('users.findAccount and findById', () => {
     await expect(users.findAccount({}, user.id)).resolves.toBeUndefined();
     await expect(users.findById(user.id)).resolves.toMatchObject({ id: user.id, disabled: true });
     await expect(users.findById('no-such-id')).resolves.toBeNull();
+  });
+});
+
+describe('the e-mail lookup (user_emails: _id = normalised address)', () => {
+  const lookupRow = (email: string) => conn.collection('user_emails').findOne({ _id: email as never });
+
+  it('is written with the account, and is how a sign-in finds it', async () => {
+    const user = await users.create({ email: ' Lookup@Example.com', password: 'lookup-password' });
+    expect(await lookupRow('lookup@example.com')).toMatchObject({ userId: user.id });
+    await expect(users.findByEmail('LOOKUP@example.com')).resolves.toMatchObject({ id: user.id });
+    // The account's own field is the truth: a row whose account has another address finds nothing.
+    await conn.collection('users').updateOne({ _id: user.id as never }, { $set: { email: 'elsewhere@example.com' } });
+    await expect(users.authenticate('lookup@example.com', 'lookup-password', meta)).resolves.toBeNull();
+    await conn.collection('users').updateOne({ _id: user.id as never }, { $set: { email: 'lookup@example.com' } });
+    await expect(users.authenticate('lookup@example.com', 'lookup-password', meta)).resolves.toEqual({ accountId: user.id });
+  });
+
+  it('refuses an address whose claim is fresh or live, and takes over one left behind once it is old', async () => {
+    // A claim whose account never came (the process stopped between the two writes).
+    await conn.collection('user_emails').insertOne({ _id: 'orphan@example.com' as never, userId: 'gone', at: new Date(clock) });
+    await expect(users.create({ email: 'orphan@example.com', password: 'orphan-password' })).rejects.toMatchObject({ status: 409 });
+    clock += CLAIM_GRACE_MS + 1;
+    const user = await users.create({ email: 'orphan@example.com', password: 'orphan-password' });
+    expect(await lookupRow('orphan@example.com')).toMatchObject({ userId: user.id });
+    // A live account's address stays taken however old its row is.
+    clock += CLAIM_GRACE_MS + 1;
+    await expect(users.create({ email: 'orphan@example.com', password: 'orphan-password' })).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('backfills accounts written before it existed, once, and later starts skip the pass', async () => {
+    const old = await userModel(conn).create({ email: 'Before@Example.com', passwordHash: await hashPassword('before-password') });
+    await conn.collection('migrations').deleteOne({ _id: 'user_emails.backfill' as never });
+    await expect(users.authenticate('before@example.com', 'before-password', meta)).resolves.toBeNull();
+    expect(await emails.backfill()).toBe(1);
+    await expect(users.authenticate('before@example.com', 'before-password', meta)).resolves.toEqual({ accountId: old._id });
+    // Idempotent, and marked done: a second pass reads nothing.
+    await conn.collection('migrations').deleteOne({ _id: 'user_emails.backfill' as never });
+    expect(await emails.backfill()).toBe(0);
+    await userModel(conn).create({ email: 'after-marker@example.com', passwordHash: 'x' });
+    expect(await emails.backfill()).toBe(0);
+    expect(await lookupRow('after-marker@example.com')).toBeNull();
   });
 });

@@ -1,0 +1,73 @@
+// The throttle's counters: one row per key, `_id` = the key, so every read and write is keyed by `_id` alone (the one
+// filter the embedded database serves from an index; rate-limiter-flexible's store filters on a `key` field and the
+// expiry, which it decodes every row to answer).
+//
+// A counter counts within a window that starts with its first point; a row whose window has ended counts as absent
+// on read and starts over on the next point (expiry is checked here, in code, not in the filter). $inc is atomic on
+// MongoDB and not on FerretDB; src/services/throttle.ts serialises updates of one key within a process.
+import type { Connection } from 'mongoose';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
+
+export interface CounterRow {
+  _id: string;
+  points: number;
+  expire: Date;
+}
+
+export interface CounterState {
+  points: number;
+  msBeforeNext: number;
+}
+
+export interface Counters {
+  /** The counter of a running window; null when there is none (never counted, or its window ended). */
+  get(key: string): Promise<CounterState | null>;
+  /** Adds points, starting a window of `windowMs` when none runs. */
+  add(key: string, points: number, windowMs: number): Promise<CounterState>;
+  /** Sets the counter to `points` for `ms` from now, whatever it was (a block). */
+  set(key: string, points: number, ms: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export function createCounters(deps: { conn: Connection; collection: string; now?: () => number }): Counters {
+  const rows = () => deps.conn.collection<CounterRow>(deps.collection);
+  const now = deps.now ?? Date.now;
+  const state = (row: CounterRow, at: number): CounterState => ({ points: row.points, msBeforeNext: Math.max(row.expire.getTime() - at, 0) });
+
+  async function upsert(key: string, update: Record<string, unknown>): Promise<CounterRow> {
+    // Two first points of one key race to insert it; the loser finds the row there and updates it.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const row = await rows().findOneAndUpdate({ _id: key }, update, { upsert: true, returnDocument: 'after' });
+        if (!row) throw new Error('upsert returned no row');
+        return row;
+      } catch (err) {
+        if (!isDuplicateKey(err) || attempt > 0) throw err;
+      }
+    }
+  }
+
+  return {
+    async get(key) {
+      const row = await rows().findOne({ _id: key });
+      const at = now();
+      return row && row.expire.getTime() > at ? state(row, at) : null;
+    },
+
+    async add(key, points, windowMs) {
+      const at = now();
+      const row = await upsert(key, { $inc: { points }, $setOnInsert: { expire: new Date(at + windowMs) } });
+      if (row.expire.getTime() > at) return state(row, at);
+      // The row's window had ended: this point starts a new one.
+      return state(await upsert(key, { $set: { points, expire: new Date(at + windowMs) } }), at);
+    },
+
+    async set(key, points, ms) {
+      await upsert(key, { $set: { points, expire: new Date(now() + ms) } });
+    },
+
+    async delete(key) {
+      await rows().deleteOne({ _id: key });
+    },
+  };
+}
