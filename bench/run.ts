@@ -7,17 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../src/db/embedded.ts';
-import { hashPassword, PASSWORD_PARAMS, verifyPassword } from '../src/services/passwords.ts';
+import { hashPassword, verifyPassword } from '../src/services/passwords.ts';
 import { startBare } from './bare.ts';
 import { addTally, emptyTally, type Tally } from './commands.ts';
 import { fillTokenCollections, GROWING_COLLECTIONS } from './fill.ts';
-import { basic, fire, newSample, type Shot } from './load.ts';
-import { CODE_EXCHANGE, signIn, signIns, type Customer, type LoginRun } from './login.ts';
+import { basic, figures, fire, newSample, type Shot } from './load.ts';
+import { signIn, signIns, type Customer, type LoginRun } from './login.ts';
 import { childRssMb, processRssMb } from './memory.ts';
 import { mintApiAccessTokens, mintRefreshTokens } from './mint.ts';
 import { startOurs } from './ours.ts';
 import { forSeconds, inRounds, type Measured, type Target } from './phases.ts';
-import { atLeast, atMost, breakdown, num, table, verdict, type Goal } from './report.ts';
+import { atLeast, atMost, num, type Goal } from './report.ts';
+import { summary, type Operation } from './summary.ts';
 import { API_CLIENT, baseEnv, JWT_API, OPAQUE_API, PARTNER, SETTINGS, WEB_APP } from './settings.ts';
 
 const { seconds, connections } = SETTINGS;
@@ -63,14 +64,6 @@ function refresh(stack: Stack, tokens: string[]): Shot {
   };
 }
 
-interface Operation {
-  label: string;
-  unit: string;
-  ours: Measured;
-  bare: Measured;
-  ratioGoal: Goal;
-  commandGoal: Goal;
-}
 
 const rssLog: { phase: string; process: number; database?: number }[] = [];
 function noteRss(phase: string): void {
@@ -108,14 +101,7 @@ async function probeSteps(stack: Stack): Promise<{ steps: Map<string, Tally>; lo
 }
 
 function loginMeasured(run: LoginRun, tally: Tally): Measured {
-  const sorted = [...run.sample.latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-  return {
-    figures: { requests: sorted.length, rps: (sorted.length / run.sample.busyMs) * 1000, p50: at(0.5), p99: at(0.99), errors: run.sample.failures },
-    sample: run.sample,
-    tally,
-    handled: run.sample.latencies.length + run.sample.failures,
-  };
+  return { figures: figures(run.sample), sample: run.sample, tally, handled: run.sample.latencies.length + run.sample.failures };
 }
 
 async function argon2Cost(): Promise<number> {
@@ -173,7 +159,7 @@ async function main(): Promise<void> {
   noteRss('warm-up');
 
   const operations: Operation[] = [];
-  const measure = async (label: string, ratioGoal: Goal, commandGoal: Goal, run: (stack: Stack) => Promise<Measured>, unit = 'req') => {
+  const measure = async (label: string, ratioGoal: Goal, commandGoal: Goal, run: (stack: Stack) => Promise<Measured>, unit: Operation['unit'] = 'req') => {
     log(`${label}`);
     const result = { ours: await run(stacks.ours), bare: await run(stacks.bare) };
     operations.push({ label, unit, ratioGoal, commandGoal, ...result });
@@ -212,7 +198,6 @@ async function main(): Promise<void> {
 
   // Second round on grown collections: tokens are minted now, while minting is cheap, and moved among the rows.
   const refreshOp = operations.find((o) => o.label.startsWith('refresh'))!;
-  const introspectionOp = operations.find((o) => o.label === 'introspection')!;
   let grown: { refresh: Measured; introspection: Measured } | undefined;
   if (SETTINGS.fill > 0) {
     const want = Math.min(SETTINGS.refresh, Math.ceil(refreshOp.ours.figures.rps * seconds * 1.5) + connections * 2);
@@ -237,107 +222,18 @@ async function main(): Promise<void> {
     noteRss('grown round');
   }
 
-  // The tables.
-  const out: string[] = [];
-  out.push('', `ours vs bare oidc-provider (same configuration, never-evicting memory store), ${connections} concurrent, 127.0.0.1`);
-  out.push(
-    table(
-      ['operation', 'stack', 'done', 'per s', 'p50 ms', 'p99 ms', 'errors', 'ours/bare', 'target', ''],
-      operations.flatMap((o) => {
-        const ratio = o.ours.figures.rps / o.bare.figures.rps;
-        const row = (name: string, m: Measured, extra: string[]) => [
-          name === 'ours' ? `${o.label}${o.unit === 'login' ? ' [logins]' : ''}` : '',
-          name,
-          String(m.figures.requests),
-          num(m.figures.rps),
-          num(m.figures.p50),
-          num(m.figures.p99),
-          String(m.figures.errors),
-          ...extra,
-        ];
-        const ratioCells = o.unit === 'login' ? [num(ratio, 2), '', ''] : [num(ratio, 2), o.ratioGoal.text, verdict(o.ratioGoal, ratio)];
-        return [row('ours', o.ours, ratioCells), row('bare', o.bare, ['', '', ''])];
-      }),
-    ),
+  console.log(
+    summary({
+      operations,
+      probe,
+      hopsPerLogin,
+      dbShare,
+      argon2Ms,
+      ...(grown ? { grown } : {}),
+      rss: rssLog,
+      footer: `node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, BENCH_SECONDS=${seconds} BENCH_CONNECTIONS=${connections} BENCH_REFRESH=${SETTINGS.refresh} BENCH_LOGINS=${SETTINGS.logins} BENCH_FILL=${SETTINGS.fill}, ${num((performance.now() - begun) / 1000, 0)} s in all`,
+    }),
   );
-  for (const o of operations) {
-    for (const [name, m] of [['ours', o.ours], ['bare', o.bare]] as const) {
-      if (m.sample.firstFailure) out.push(`  ${o.label}, ${name}: first failure: ${m.sample.firstFailure}`);
-    }
-  }
-
-  out.push('', 'database commands per request, ours (command monitoring; hello/ping/endSessions excluded)');
-  const perRequest = (m: Measured) => m.tally.commands / Math.max(1, m.handled);
-  const exchange = probe.steps.get(CODE_EXCHANGE)?.commands ?? NaN;
-  const commandRows = operations.map((o) => {
-    const value = perRequest(o.ours);
-    return [o.label, num(value, 2), o.commandGoal.text, verdict(o.commandGoal, value), breakdown(o.ours.tally, o.ours.handled)];
-  });
-  const exchangePer = exchange / probe.logins;
-  commandRows.push(['  of which code exchange (probe)', num(exchangePer, 2), '≤ 5', verdict(atMost(5), exchangePer), breakdown(probe.steps.get(CODE_EXCHANGE) ?? emptyTally(), probe.logins)]);
-  out.push(table(['operation', 'cmds/req', 'target', '', 'by command and collection'], commandRows));
-
-  out.push('', `full login, step by step (ours, ${probe.logins} sequential sign-ins, commands per sign-in)`);
-  out.push(
-    table(
-      ['step', 'cmds', 'by command and collection'],
-      [...probe.steps].map(([step, tally]) => [step, num(tally.commands / probe.logins, 2), breakdown(tally, probe.logins)]),
-    ),
-  );
-  const pageCommands = [...probe.steps].filter(([step]) => step !== CODE_EXCHANGE).reduce((n, [, t]) => n + t.commands, 0) / probe.logins;
-  out.push(
-    `page steps: ${num(pageCommands, 2)} commands per sign-in; code exchange: ${num(exchangePer, 2)}`,
-    `HTTP requests per sign-in: ours ${num(hopsPerLogin.ours ?? NaN, 1)}, bare ${num(hopsPerLogin.bare ?? NaN, 1)}`,
-    `database time / request latency during the login phase: ${num(dbShare * 100, 1)}%  (target ≤ 25%)  ${verdict(atMost(0.25), dbShare)}`,
-    `argon2id (m=${PASSWORD_PARAMS.memoryCost} KiB, t=${PASSWORD_PARAMS.timeCost}, p=${PASSWORD_PARAMS.parallelism}, production parameters): ${num(argon2Ms, 1)} ms per verification, one per sign-in on ours; the bare pages check no password`,
-  );
-
-  if (grown) {
-    out.push('', `grown store: ${SETTINGS.fill} more rows in each of ${GROWING_COLLECTIONS.join(', ')} (ours only)`);
-    const grownRow = (label: string, empty: Measured, after: Measured, bareRps: number) => {
-      const ratio = after.figures.rps / empty.figures.rps;
-      return [
-        label,
-        num(empty.figures.rps),
-        num(after.figures.rps),
-        String(after.figures.requests),
-        num(after.figures.p50),
-        num(after.figures.p99),
-        String(after.figures.errors),
-        num(perRequest(after), 2),
-        num(after.figures.rps / bareRps, 2),
-        num(ratio, 2),
-        '≥ 0.90',
-        verdict(atLeast(0.9), ratio),
-      ];
-    };
-    out.push(
-      table(
-        ['operation', 'empty /s', 'grown /s', 'done', 'p50 ms', 'p99 ms', 'errors', 'cmds/req', 'grown/bare', 'grown/empty', 'target', ''],
-        [
-          grownRow('refresh_token (rotation)', refreshOp.ours, grown.refresh, refreshOp.bare.figures.rps),
-          grownRow('introspection', introspectionOp.ours, grown.introspection, introspectionOp.bare.figures.rps),
-        ],
-      ),
-    );
-    for (const [label, m] of [['refresh, grown', grown.refresh], ['introspection, grown', grown.introspection]] as const) {
-      if (m.sample.firstFailure) out.push(`  ${label}: first failure: ${m.sample.firstFailure}`);
-      out.push(`  ${label}: ${breakdown(m.tally, m.handled)}`);
-    }
-  }
-
-  out.push('', 'memory: ours, the bare provider and the load generator share this one process: its RSS bounds ours from above (a PASS holds for ours alone, a MISS may not)');
-  out.push(
-    table(
-      ['after', 'process RSS MB', 'ferretdb RSS MB', 'target', ''],
-      rssLog.map((r) => [r.phase, num(r.process, 0), r.database === undefined ? '—' : num(r.database, 0), '≤ 250 per server', verdict(atMost(250), r.process)]),
-    ),
-  );
-  out.push(
-    '',
-    `node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, BENCH_SECONDS=${seconds} BENCH_CONNECTIONS=${connections} BENCH_REFRESH=${SETTINGS.refresh} BENCH_LOGINS=${SETTINGS.logins} BENCH_FILL=${SETTINGS.fill}, ${num((performance.now() - begun) / 1000, 0)} s in all`,
-  );
-  console.log(out.join('\n'));
 
   await bare.close();
   await ours.close();
