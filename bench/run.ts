@@ -1,176 +1,244 @@
-// npm run bench: throughput and latency of the token endpoint for client_credentials and refresh_token grants,
-// on our stack (MongoDB adapter, embedded FerretDB unless MONGODB_URI is set) and on a bare oidc-provider with the
-// very same configuration but its in-memory adapter, in the same run, so the ratio shows what persistence costs.
-// Bounded: BENCH_SECONDS (default 10) per client_credentials run, BENCH_REFRESH (default 1000) refresh requests.
-import autocannon from 'autocannon';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import type { Server } from 'node:http';
+// npm run bench: ours (the whole application on the embedded store, or on MONGODB_URI) against a bare oidc-provider
+// with the same configuration on a memory store, in one run and one process, for client_credentials (opaque and
+// JWT), introspection, refresh with rotation and a full sign-in through the HTML pages; then the token collections
+// are grown by BENCH_FILL rows each and refresh and introspection are measured again. See the README's
+// "Benchmarks" section for the knobs and for how to read the figures.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Koa from 'koa';
-import mount from 'koa-mount';
-import type Provider from 'oidc-provider';
-import { createApp, createServices } from '../src/app.ts';
-import { loadConfig } from '../src/config/index.ts';
 import { startEmbeddedDatabase } from '../src/db/embedded.ts';
-import { createLogger } from '../src/log.ts';
-import { createProvider } from '../src/oidc/provider.ts';
+import { hashPassword, verifyPassword } from '../src/services/passwords.ts';
+import { startBare } from './bare.ts';
+import { addTally, emptyTally, type Tally } from './commands.ts';
+import { fillTokenCollections, GROWING_COLLECTIONS } from './fill.ts';
+import { basic, figures, fire, newSample, type Shot } from './load.ts';
+import { signIn, signIns, type Customer, type LoginRun } from './login.ts';
+import { childRssMb, processRssMb } from './memory.ts';
+import { mintApiAccessTokens, mintRefreshTokens } from './mint.ts';
+import { startOurs } from './ours.ts';
+import { forSeconds, inRounds, type Measured, type Target } from './phases.ts';
+import { atLeast, atMost, num, type Goal } from './report.ts';
+import { summary, type Operation } from './summary.ts';
+import { API_CLIENT, baseEnv, JWT_API, OPAQUE_API, PARTNER, SETTINGS, WEB_APP } from './settings.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const REFRESH_COUNT = Number(process.env.BENCH_REFRESH ?? 1000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const RESOURCE = 'https://api.bench.test';
-const CLIENT = { id: 'bench-partner', secret: randomBytes(24).toString('base64url') };
-const RP = { id: 'bench-app', secret: randomBytes(24).toString('base64url') };
+const { seconds, connections } = SETTINGS;
+const CUSTOMERS = 20;
+const INTROSPECTION_POOL = 200;
+const PROBE_LOGINS = 3;
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
-interface Figures { rps: number; p50: number; p99: number; errors: number; non2xx: number }
-
-function listen(app: Koa): Promise<{ server: Server; url: string }> {
-  return new Promise((done) => {
-    const server = app.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      done({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}` });
-    });
-  });
+interface Stack {
+  name: 'ours' | 'bare';
+  url: string;
+  target: Target;
+  provider: Parameters<typeof mintRefreshTokens>[0];
+  accountIds: string[];
+  customers: Customer[];
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
-async function run(opts: autocannon.Options): Promise<Figures> {
-  const r = await autocannon({ connections: CONNECTIONS, ...opts });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+function clientCredentials(stack: Stack, resource: string, scope: string): Shot {
+  const body = form({ grant_type: 'client_credentials', resource, scope });
+  return { url: stack.url, path: '/token', headers: { authorization: basic(PARTNER.id, PARTNER.secret) }, body: () => body };
 }
 
-function clientCredentials(url: string): Promise<Figures> {
-  return run({
-    url: `${url}/token`,
-    duration: SECONDS,
-    method: 'POST',
-    headers: { authorization: basic(CLIENT.id, CLIENT.secret), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: RESOURCE, scope: 'orders:read' }).toString(),
-  });
+// The API checks the tokens it receives as a resource server does: as itself, saying what kind of token it holds.
+function introspection(stack: Stack, pool: readonly string[]): Shot {
+  let i = 0;
+  return {
+    url: stack.url,
+    path: '/token/introspection',
+    headers: { authorization: basic(API_CLIENT.id, API_CLIENT.secret) },
+    body: () => form({ token: pool[i++ % pool.length]!, token_type_hint: 'access_token' }),
+    check: (body) => (body.includes('"active":true') ? undefined : `inactive: ${body.slice(0, 200)}`),
+  };
 }
 
-// Every refresh rotates the token, so each request needs a token of its own: they are minted beforehand through the
-// provider's own models (the same path the token endpoint takes when it issues them).
-async function mintRefreshTokens(provider: Provider, accountId: string, count: number): Promise<string[]> {
-  const tokens: string[] = [];
-  const client = await provider.Client.find(RP.id);
-  if (!client) throw new Error(`bench client ${RP.id} not found`);
-  for (let i = 0; i < count; i++) {
-    const grant = new provider.Grant({ accountId, clientId: RP.id });
-    grant.addOIDCScope('openid offline_access');
-    const grantId = await grant.save();
-    const rt = new provider.RefreshToken({
-      accountId,
-      client,
-      grantId,
-      scope: 'openid offline_access',
-      gty: 'authorization_code',
-      authTime: Math.floor(Date.now() / 1000),
-    });
-    tokens.push(await rt.save());
+function refresh(stack: Stack, tokens: string[]): Shot {
+  return {
+    url: stack.url,
+    path: '/token',
+    headers: { authorization: basic(WEB_APP.id, WEB_APP.secret) },
+    body: () => form({ grant_type: 'refresh_token', refresh_token: tokens.shift() ?? 'exhausted' }),
+  };
+}
+
+
+const rssLog: { phase: string; process: number; database?: number }[] = [];
+function noteRss(phase: string): void {
+  const entry = { phase, process: processRssMb(), database: childRssMb('ferretdb') };
+  rssLog.push(entry);
+  log(`  rss after ${phase}: process ${num(entry.process, 0)} MB${entry.database ? `, ferretdb ${num(entry.database, 0)} MB` : ''}`);
+}
+
+async function warmUp(stack: Stack, pool: readonly string[]): Promise<void> {
+  const quiet = newSample();
+  const few = { connections: 2, amount: 20 };
+  await fire(clientCredentials(stack, OPAQUE_API, 'orders:read'), few, quiet);
+  await fire(clientCredentials(stack, JWT_API, 'stock:read'), few, quiet);
+  await fire(introspection(stack, pool), few, quiet);
+  await fire(refresh(stack, await mintRefreshTokens(stack.provider, stack.accountIds, 10)), { connections: 2, amount: 10 }, quiet);
+  for (const customer of stack.customers.slice(0, 2)) await signIn(stack.url, customer, () => {});
+  if (quiet.failures) throw new Error(`warm-up of ${stack.name} failed: ${quiet.firstFailure}`);
+  await stack.target.server.idle(60_000);
+  stack.target.monitor?.take();
+}
+
+/** Sequential sign-ins on ours, the commands of each HTTP request counted apart (nothing else runs meanwhile). */
+async function probeSteps(stack: Stack): Promise<{ steps: Map<string, Tally>; logins: number }> {
+  const monitor = stack.target.monitor!;
+  const steps = new Map<string, Tally>();
+  const add = (step: string, tally: Tally) => steps.set(step, addTally(steps.get(step) ?? emptyTally(), tally));
+  monitor.take();
+  for (let i = 0; i < PROBE_LOGINS; i++) {
+    await signIn(stack.url, stack.customers[i % stack.customers.length]!, (hop) => add(hop.step, monitor.take()));
+    await stack.target.server.idle(60_000);
+    const late = monitor.take();
+    if (late.commands) add('(after the last response)', late);
   }
-  return tokens;
+  return { steps, logins: PROBE_LOGINS };
 }
 
-// oidc-provider's in-memory adapter is an LRU of 1000 entries: minting thousands of refresh tokens up front would
-// evict the baseline's own grants. So both sides run in rounds (mint ROUND tokens, then spend them with CONNECTIONS
-// concurrent requests), timing each request; minting is not counted.
-const ROUND = 120;
+function loginMeasured(run: LoginRun, tally: Tally): Measured {
+  return { figures: figures(run.sample), sample: run.sample, tally, handled: run.sample.latencies.length + run.sample.failures };
+}
 
-async function refresh(url: string, mint: (n: number) => Promise<string[]>): Promise<Figures> {
-  const latencies: number[] = [];
-  let busy = 0;
-  let failures = 0;
-  for (let done = 0; done < REFRESH_COUNT; done += ROUND) {
-    const tokens = await mint(Math.min(ROUND, REFRESH_COUNT - done));
-    const started = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < tokens.length) {
-        const token = tokens[next++] ?? '';
-        const t0 = performance.now();
-        const res = await fetch(`${url}/token`, {
-          method: 'POST',
-          headers: { authorization: basic(RP.id, RP.secret), 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
-        });
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        if (!res.ok) failures++;
-      }
-    };
-    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-    busy += performance.now() - started;
-  }
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: (latencies.length / busy) * 1000, p50: at(0.5), p99: at(0.99), errors: 0, non2xx: failures };
+async function argon2Cost(): Promise<number> {
+  const hash = await hashPassword('bench password');
+  const started = performance.now();
+  for (let i = 0; i < 5; i++) await verifyPassword(hash, 'bench password');
+  return (performance.now() - started) / 5;
 }
 
 async function main(): Promise<void> {
-  const db = process.env.MONGODB_URI
-    ? undefined
-    : await startEmbeddedDatabase({ dir: mkdtempSync(join(tmpdir(), 'ciam-bench-')), port: 0, reuse: false });
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    MONGODB_URI: `${process.env.MONGODB_URI ?? db?.uri}`.replace(/\/[^/]*$/, `/bench_${Date.now()}`),
-    COOKIE_KEYS: randomBytes(32).toString('base64url'),
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    DEMO: 'false',
-    RESOURCES: JSON.stringify({ [RESOURCE]: { scope: 'orders:read orders:write' } }),
+  const begun = performance.now();
+  const dir = process.env.MONGODB_URI ? undefined : mkdtempSync(join(tmpdir(), 'ciam-bench-'));
+  const store = dir ? await startEmbeddedDatabase({ dir, port: 0, reuse: false }) : undefined;
+  // Ctrl-C during a long phase: the database goes and the temporary folder with it.
+  const abandon = () => {
+    void (store?.stop() ?? Promise.resolve()).finally(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
+  process.once('SIGINT', abandon);
+  process.once('SIGTERM', abandon);
+  const env = baseEnv();
+  log(`bench: ${seconds} s per phase, ${connections} connections, ≤ ${SETTINGS.refresh} refreshes, ≤ ${SETTINGS.logins} logins, fill ${SETTINGS.fill}`);
 
-  // Ours: the full application as `npm start` runs it, minus the embedded-database bootstrap (done above).
-  const config = loadConfig({ ...env, ISSUER: 'http://127.0.0.1' });
-  const services = await createServices(config, { logger: createLogger('error') });
-  await services.clients.create({ clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUris: [], grantTypes: ['client_credentials'], scope: 'orders:read orders:write' });
-  await services.clients.create({ clientId: RP.id, clientSecret: RP.secret, redirectUris: ['https://rp.bench.test/cb'], grantTypes: ['authorization_code', 'refresh_token'], scope: 'openid offline_access' });
-  const user = await services.users.create({ email: 'bench@example.test', password: randomBytes(12).toString('base64url') });
-  const ours = await listen(createApp(services));
-
-  // Baseline: oidc-provider with the same configuration on its in-memory adapter, static clients, trivial accounts.
-  const staticClients = [
-    { client_id: CLIENT.id, client_secret: CLIENT.secret, redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: 'orders:read orders:write' },
-    { client_id: RP.id, client_secret: RP.secret, redirect_uris: ['https://rp.bench.test/cb'], grant_types: ['authorization_code', 'refresh_token'], scope: 'openid offline_access' },
-  ];
-  const baseline = createProvider({
-    config,
-    jwks: await services.keys.providerJwks(),
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    staticClients,
-  });
-  const bareApp = new Koa();
-  bareApp.use(mount(baseline as unknown as Koa));
-  const theirs = await listen(bareApp);
-
-  const results: Record<string, { ours: Figures; bare: Figures }> = {};
-  process.stderr.write(`client_credentials: ${SECONDS}s each, ${CONNECTIONS} connections\n`);
-  results.client_credentials = { ours: await clientCredentials(ours.url), bare: await clientCredentials(theirs.url) };
-
-  process.stderr.write(`refresh_token: ${REFRESH_COUNT} requests each, ${CONNECTIONS} concurrent, rounds of ${ROUND}\n`);
-  results.refresh_token = {
-    ours: await refresh(ours.url, (n) => mintRefreshTokens(services.provider(), user.id, n)),
-    bare: await refresh(theirs.url, (n) => mintRefreshTokens(baseline, user.id, n)),
+  const ours = await startOurs(env, process.env.MONGODB_URI ?? store!.uri, CUSTOMERS);
+  const bare = await startBare(env, await ours.services.keys.providerJwks());
+  const stacks: Record<'ours' | 'bare', Stack> = {
+    ours: {
+      name: 'ours',
+      url: ours.server.url,
+      target: { server: ours.server, monitor: ours.monitor },
+      provider: ours.provider(),
+      accountIds: ours.customers.map((c) => c.accountId),
+      customers: ours.customers,
+    },
+    bare: {
+      name: 'bare',
+      url: bare.server.url,
+      target: { server: bare.server },
+      provider: bare.provider,
+      accountIds: ours.customers.map((c) => c.email),
+      customers: ours.customers,
+    },
   };
+  const both = [stacks.ours, stacks.bare];
+  noteRss('start');
 
-  const fmt = (n: number, d = 0) => n.toFixed(d).padStart(9);
-  console.log('\ngrant               stack                  req/s   p50 ms   p99 ms  errors  non-2xx');
-  for (const [grant, { ours: o, bare: b }] of Object.entries(results)) {
-    console.log(`${grant.padEnd(20)}ours (MongoDB)     ${fmt(o.rps)}${fmt(o.p50, 1)}${fmt(o.p99, 1)}${fmt(o.errors)}${fmt(o.non2xx)}`);
-    console.log(`${''.padEnd(20)}bare (in-memory)   ${fmt(b.rps)}${fmt(b.p50, 1)}${fmt(b.p99, 1)}${fmt(b.errors)}${fmt(b.non2xx)}`);
-    console.log(`${''.padEnd(20)}ratio ours/bare    ${fmt(o.rps / b.rps, 2)}${fmt(o.p50 / Math.max(b.p50, 0.001), 2)}${fmt(o.p99 / Math.max(b.p99, 0.001), 2)}`);
+  log('minting introspection pools and warming up');
+  const pools = {
+    ours: await mintApiAccessTokens(stacks.ours.provider, stacks.ours.accountIds, INTROSPECTION_POOL),
+    bare: await mintApiAccessTokens(stacks.bare.provider, stacks.bare.accountIds, INTROSPECTION_POOL),
+  };
+  for (const stack of both) await warmUp(stack, pools[stack.name]);
+  noteRss('warm-up');
+
+  const operations: Operation[] = [];
+  const measure = async (label: string, ratioGoal: Goal, commandGoal: Goal, run: (stack: Stack) => Promise<Measured>, unit: Operation['unit'] = 'req') => {
+    log(`${label}`);
+    const result = { ours: await run(stacks.ours), bare: await run(stacks.bare) };
+    operations.push({ label, unit, ratioGoal, commandGoal, ...result });
+    noteRss(label);
+  };
+  const timed = { seconds, connections };
+  await measure('client_credentials, opaque', atLeast(0.5), atMost(1), (s) => forSeconds(s.target, clientCredentials(s, OPAQUE_API, 'orders:read'), timed));
+  await measure('client_credentials, JWT', atLeast(0.7), atMost(0), (s) => forSeconds(s.target, clientCredentials(s, JWT_API, 'stock:read'), timed));
+  await measure('introspection', atLeast(0.5), atMost(2), (s) =>
+    inRounds(s.target, async () => introspection(s, pools[s.name]), { seconds, max: Number.MAX_SAFE_INTEGER, connections }),
+  );
+  await measure('refresh_token (rotation)', atLeast(0.5), atMost(5), (s) =>
+    inRounds(s.target, async (n) => refresh(s, await mintRefreshTokens(s.provider, s.accountIds, n)), { seconds, max: SETTINGS.refresh, connections }),
+  );
+
+  log('full login: sequential probe of each step on ours');
+  const probe = await probeSteps(stacks.ours);
+  const argon2Ms = await argon2Cost();
+  let dbShare = 0;
+  const hopsPerLogin: Record<string, number> = {};
+  await measure(
+    'full login (pages + code exchange)',
+    atLeast(0),
+    atMost(20),
+    async (s) => {
+      s.target.monitor?.take();
+      const run = await signIns(s.url, s.customers, { connections, max: SETTINGS.logins, seconds });
+      await s.target.server.idle(60_000);
+      const tally = s.target.monitor?.take() ?? emptyTally();
+      if (s.name === 'ours') dbShare = tally.durationMs / run.requestMs;
+      hopsPerLogin[s.name] = run.requests / Math.max(1, run.sample.latencies.length + run.sample.failures);
+      return loginMeasured(run, tally);
+    },
+    'login',
+  );
+
+  // Second round on grown collections: tokens are minted now, while minting is cheap, and moved among the rows.
+  const refreshOp = operations.find((o) => o.label.startsWith('refresh'))!;
+  let grown: { refresh: Measured; introspection: Measured } | undefined;
+  if (SETTINGS.fill > 0) {
+    const want = Math.min(SETTINGS.refresh, Math.ceil(refreshOp.ours.figures.rps * seconds * 1.5) + connections * 2);
+    log(`minting ${want} refresh tokens for the grown round`);
+    const grownTokens = await mintRefreshTokens(stacks.ours.provider, stacks.ours.accountIds, want);
+    log(`filling ${GROWING_COLLECTIONS.join(', ')} with ${SETTINGS.fill} rows each`);
+    await fillTokenCollections(ours.db, SETTINGS.fill, log);
+    noteRss('fill');
+    log('introspection, grown');
+    const grownIntrospection = await inRounds(stacks.ours.target, async () => introspection(stacks.ours, pools.ours), {
+      seconds,
+      max: Number.MAX_SAFE_INTEGER,
+      connections,
+    });
+    log('refresh_token (rotation), grown');
+    const grownRefresh = await inRounds(
+      stacks.ours.target,
+      async (n) => (grownTokens.length ? refresh(stacks.ours, grownTokens.splice(0, n)) : undefined),
+      { seconds, max: SETTINGS.refresh, connections },
+    );
+    grown = { refresh: grownRefresh, introspection: grownIntrospection };
+    noteRss('grown round');
   }
-  console.log(`\n(node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, 127.0.0.1)`);
 
-  ours.server.close();
-  theirs.server.close();
-  await services.db.connection.dropDatabase();
-  await services.close();
-  await db?.stop();
+  console.log(
+    summary({
+      operations,
+      probe,
+      hopsPerLogin,
+      dbShare,
+      argon2Ms,
+      ...(grown ? { grown } : {}),
+      rss: rssLog,
+      footer: `node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, BENCH_SECONDS=${seconds} BENCH_CONNECTIONS=${connections} BENCH_REFRESH=${SETTINGS.refresh} BENCH_LOGINS=${SETTINGS.logins} BENCH_FILL=${SETTINGS.fill}, ${num((performance.now() - begun) / 1000, 0)} s in all`,
+    }),
+  );
+
+  await bare.close();
+  await ours.close();
+  await store?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {

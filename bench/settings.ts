@@ -1,0 +1,61 @@
+// What `npm run bench` measures with, from the environment (see the README's "Benchmarks" section), and the clients,
+// resources and environment both stacks are configured with.
+import { randomBytes } from 'node:crypto';
+
+function knob(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export const SETTINGS = {
+  /** Seconds each measured phase runs for, per stack. */
+  seconds: knob('BENCH_SECONDS', 10, 1),
+  /** At most this many refresh requests per stack and phase. */
+  refresh: knob('BENCH_REFRESH', 1000, 1),
+  /** At most this many full logins per stack. */
+  logins: knob('BENCH_LOGINS', 300, 1),
+  /** Rows put into each token collection before the second round. 0 skips that round. */
+  fill: knob('BENCH_FILL', 100_000, 0),
+  /** Concurrent requests (or concurrent logins). */
+  connections: knob('BENCH_CONNECTIONS', 10, 1),
+};
+
+export const OPAQUE_API = 'https://api.bench.test';
+export const JWT_API = 'https://jwt.bench.test';
+export const REDIRECT_URI = 'https://rp.bench.test/cb';
+/** What the login asks for, as a typical relying party's sign-in does. */
+export const LOGIN_SCOPE = 'openid email profile';
+
+const secret = () => randomBytes(24).toString('base64url');
+
+/** A machine client calling both APIs. */
+export const PARTNER = { id: 'bench-partner', secret: secret(), scope: 'orders:read stock:read' };
+/** The opaque API's own client, listed in its introspectors. */
+export const API_CLIENT = { id: 'bench-api', secret: secret() };
+/** A web application signing customers in (third party: its customers see the consent page). */
+export const WEB_APP = { id: 'bench-app', secret: secret(), scope: 'openid offline_access email profile orders:read' };
+
+export const RESOURCES = {
+  [OPAQUE_API]: { scope: 'orders:read orders:write', accessTokenFormat: 'opaque', introspectors: [API_CLIENT.id] },
+  [JWT_API]: { scope: 'stock:read', accessTokenFormat: 'jwt' },
+};
+
+/** The environment both stacks are configured from (each adds its own ISSUER and database). */
+export function baseEnv(): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    COOKIE_KEYS: randomBytes(32).toString('base64url'),
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DEMO: 'false',
+    RESOURCES: JSON.stringify(RESOURCES),
+    // The expiry sweeper would land in whichever phase it happens to fall; it is not on the request path.
+    SWEEP_INTERVAL_SECONDS: '86400',
+    // Behind a load balancer, as in production: each customer's sign-ins come from that customer's own address
+    // (X-Forwarded-For), not all from 127.0.0.1, which the risk engine would rightly take for credential stuffing.
+    TRUST_PROXY: 'true',
+  };
+}

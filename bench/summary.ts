@@ -1,0 +1,129 @@
+// The benchmark's printed results: every figure beside its target (issue 11) with PASS or MISS.
+import type { Tally } from './commands.ts';
+import { emptyTally } from './commands.ts';
+import { GROWING_COLLECTIONS } from './fill.ts';
+import type { Figures } from './load.ts';
+import { CODE_EXCHANGE } from './login.ts';
+import type { Measured } from './phases.ts';
+import { atLeast, atMost, breakdown, num, table, verdict, type Goal } from './report.ts';
+import { PASSWORD_PARAMS } from '../src/services/passwords.ts';
+import { SETTINGS } from './settings.ts';
+
+export interface Operation {
+  label: string;
+  unit: 'req' | 'login';
+  ours: Measured;
+  bare: Measured;
+  ratioGoal: Goal;
+  commandGoal: Goal;
+}
+
+export interface Results {
+  operations: Operation[];
+  /** Sequential sign-ins on ours, commands per HTTP step. */
+  probe: { steps: Map<string, Tally>; logins: number };
+  hopsPerLogin: Record<string, number>;
+  /** Ours, login phase: database time ÷ request latency. */
+  dbShare: number;
+  argon2Ms: number;
+  grown?: { refresh: Measured; introspection: Measured };
+  rss: { phase: string; process: number; database?: number }[];
+  footer: string;
+}
+
+const figureCells = (f: Figures) => [String(f.requests), num(f.rps), num(f.p50), num(f.p99), String(f.errors)];
+const perRequest = (m: Measured) => m.tally.commands / Math.max(1, m.handled);
+
+export function summary(r: Results): string {
+  const { operations, probe, hopsPerLogin, dbShare, argon2Ms, grown } = r;
+  const refreshOp = operations.find((o) => o.label.startsWith('refresh'));
+  const introspectionOp = operations.find((o) => o.label === 'introspection');
+  const out: string[] = [];
+  out.push('', `ours vs bare oidc-provider (same configuration, never-evicting memory store), ${SETTINGS.connections} concurrent, 127.0.0.1`);
+  out.push(
+    table(
+      ['operation', 'stack', 'done', 'per s', 'p50 ms', 'p99 ms', 'errors', 'ours/bare', 'target', ''],
+      operations.flatMap((o) => {
+        const ratio = o.ours.figures.rps / o.bare.figures.rps;
+        const row = (name: string, m: Measured, extra: string[]) => [
+          name === 'ours' ? `${o.label}${o.unit === 'login' ? ' [logins]' : ''}` : '',
+          name,
+          ...figureCells(m.figures),
+          ...extra,
+        ];
+        const ratioCells = o.unit === 'login' ? [num(ratio, 2), '', ''] : [num(ratio, 2), o.ratioGoal.text, verdict(o.ratioGoal, ratio)];
+        return [row('ours', o.ours, ratioCells), row('bare', o.bare, ['', '', ''])];
+      }),
+    ),
+  );
+  for (const o of operations) {
+    for (const [name, m] of [['ours', o.ours], ['bare', o.bare]] as const) {
+      if (m.sample.firstFailure) out.push(`  ${o.label}, ${name}: first failure: ${m.sample.firstFailure}`);
+    }
+  }
+
+  out.push('', 'database commands per request, ours (command monitoring; hello/ping/endSessions excluded)');
+  const exchange = probe.steps.get(CODE_EXCHANGE)?.commands ?? NaN;
+  const commandRows = operations.map((o) => {
+    const value = perRequest(o.ours);
+    return [o.label, num(value, 2), o.commandGoal.text, verdict(o.commandGoal, value), breakdown(o.ours.tally, o.ours.handled)];
+  });
+  const exchangePer = exchange / probe.logins;
+  commandRows.push(['  of which code exchange (probe)', num(exchangePer, 2), '≤ 5', verdict(atMost(5), exchangePer), breakdown(probe.steps.get(CODE_EXCHANGE) ?? emptyTally(), probe.logins)]);
+  out.push(table(['operation', 'cmds/req', 'target', '', 'by command and collection'], commandRows));
+
+  out.push('', `full login, step by step (ours, ${probe.logins} sequential sign-ins, commands per sign-in)`);
+  out.push(
+    table(
+      ['step', 'cmds', 'by command and collection'],
+      [...probe.steps].map(([step, tally]) => [step, num(tally.commands / probe.logins, 2), breakdown(tally, probe.logins)]),
+    ),
+  );
+  const pageCommands = [...probe.steps].filter(([step]) => step !== CODE_EXCHANGE).reduce((n, [, t]) => n + t.commands, 0) / probe.logins;
+  out.push(
+    `page steps: ${num(pageCommands, 2)} commands per sign-in; code exchange: ${num(exchangePer, 2)}`,
+    `HTTP requests per sign-in: ours ${num(hopsPerLogin.ours ?? NaN, 1)}, bare ${num(hopsPerLogin.bare ?? NaN, 1)}`,
+    `database time / request latency during the login phase: ${num(dbShare * 100, 1)}%  (target ≤ 25%)  ${verdict(atMost(0.25), dbShare)}`,
+    `argon2id (m=${PASSWORD_PARAMS.memoryCost} KiB, t=${PASSWORD_PARAMS.timeCost}, p=${PASSWORD_PARAMS.parallelism}, production parameters): ${num(argon2Ms, 1)} ms per verification, one per sign-in on ours; the bare pages check no password`,
+  );
+
+  if (grown && refreshOp && introspectionOp) {
+    out.push('', `grown store: ${SETTINGS.fill} more rows in each of ${GROWING_COLLECTIONS.join(', ')} (ours only)`);
+    const grownRow = (label: string, empty: Measured, after: Measured, bareRps: number) => {
+      const ratio = after.figures.rps / empty.figures.rps;
+      return [
+        label,
+        num(empty.figures.rps),
+        ...figureCells(after.figures),
+        num(perRequest(after), 2),
+        num(after.figures.rps / bareRps, 2),
+        num(ratio, 2),
+        '≥ 0.90',
+        verdict(atLeast(0.9), ratio),
+      ];
+    };
+    out.push(
+      table(
+        ['operation', 'empty /s', 'done', 'grown /s', 'p50 ms', 'p99 ms', 'errors', 'cmds/req', 'grown/bare', 'grown/empty', 'target', ''],
+        [
+          grownRow('refresh_token (rotation)', refreshOp.ours, grown.refresh, refreshOp.bare.figures.rps),
+          grownRow('introspection', introspectionOp.ours, grown.introspection, introspectionOp.bare.figures.rps),
+        ],
+      ),
+    );
+    for (const [label, m] of [['refresh, grown', grown.refresh], ['introspection, grown', grown.introspection]] as const) {
+      if (m.sample.firstFailure) out.push(`  ${label}: first failure: ${m.sample.firstFailure}`);
+      out.push(`  ${label}: ${breakdown(m.tally, m.handled)}`);
+    }
+  }
+
+  out.push('', 'memory: ours, the bare provider and the load generator share this one process: its RSS bounds ours from above (a PASS holds for ours alone, a MISS may not)');
+  out.push(
+    table(
+      ['after', 'process RSS MB', 'ferretdb RSS MB', 'target', ''],
+      r.rss.map((r) => [r.phase, num(r.process, 0), r.database === undefined ? '—' : num(r.database, 0), '≤ 250 per server', verdict(atMost(250), r.process)]),
+    ),
+  );
+  out.push('', r.footer);
+  return out.join('\n');
+}
