@@ -154,6 +154,12 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
   const clients = new Map<string, { payload: AdapterPayload; until: number }>();
+  const sessionUidOf = new Map<string, string>();
+  const rememberSessionUid = (storedId: string, uid: string) => {
+    sessionUidOf.delete(storedId);
+    if (sessionUidOf.size >= 10_000) sessionUidOf.delete(sessionUidOf.keys().next().value!);
+    sessionUidOf.set(storedId, uid);
+  };
 
   function collection(model: string): Collection<StoredDocument> {
     assertModelName(model);
@@ -206,8 +212,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       await rows.deleteOne({ _id: storedId });
       return;
     }
-    const row = await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } });
-    const uid = row?.payload?.uid;
+    // A session's uid never changes: known from its save or find in this process, it need not be read again.
+    const uid = sessionUidOf.get(storedId) ?? (await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } }))?.payload?.uid;
+    sessionUidOf.delete(storedId);
     await Promise.all([rows.deleteOne({ _id: storedId }), typeof uid === 'string' ? sessionUids.deleteOne({ _id: uid }) : undefined]);
   }
 
@@ -219,6 +226,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     if (ACCOUNT_BOUND.has(model) && typeof payload.accountId === 'string' && payload.accountId) doc.accountId = payload.accountId;
     const extra: { rows: Collection<StoredDocument>; doc: StoredDocument }[] = [];
     if (model === 'Session' && typeof payload.uid === 'string' && payload.uid) {
+      rememberSessionUid(doc._id, payload.uid);
       // The copy carries the session id (encrypted): whoever finds a session by uid may save it again under its id.
       extra.push({ rows: sessionUids, doc: { ...doc, _id: payload.uid, payload: { ...stored, jti: codec.seal(id) } } });
     }
@@ -257,6 +265,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       if (typeof id !== 'string' || id.length === 0 || hasForeignPrefix(this.model, id)) return undefined;
       if (this.model === 'Client') return this.#findClient(id);
       const doc = await this.#rows.findOne({ _id: ids.of(this.model, id) });
+      if (this.model === 'Session' && isLive(doc) && typeof doc.payload.uid === 'string') rememberSessionUid(doc._id, doc.payload.uid);
       if (isLive(doc) && CONSUMABLE_LABEL[this.model] && doc.payload.consumed === undefined) {
         recent.remember(this.model, doc._id, { grantId: doc.payload.grantId, expiresAt: doc.expiresAt });
       }
