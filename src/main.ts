@@ -4,11 +4,9 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createApp, createServices } from './app.ts';
 import { runPrimary, type WorkerReady } from './cluster-primary.ts';
 import { ConfigError, loadConfig, type Config } from './config/index.ts';
 import { EmbeddedDatabaseConflict } from './db/embedded.ts';
-import { demoRouter, seedDemo } from './demo.ts';
 import { createLogger, type Logger } from './log.ts';
 
 async function main(): Promise<void> {
@@ -44,6 +42,8 @@ function announce(config: Config, ready: WorkerReady): void {
 }
 
 async function runServer(config: Config, logger: Logger): Promise<void> {
+  // Loaded here, not at the top: a cluster's primary serves nothing and should not carry the application in memory.
+  const [{ createApp, createServices }, { demoRouter, seedDemo }] = await Promise.all([import('./app.ts'), import('./demo.ts')]);
   const services = await createServices(config, { logger });
   const app = createApp(services, config.demo.enabled ? [demoRouter(services)] : []);
   // In a cluster the first worker seeds alone (the primary starts the others once it listens); later ones find it all.
