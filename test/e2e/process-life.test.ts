@@ -1,6 +1,7 @@
 // `npm start` as an operator runs it, on an embedded database of its own: signals stop the server and the database,
 // a kill -9 leaves nothing running, the CLI shares the server's database, another folder's database on the port is
 // refused, and WEB_CONCURRENCY=2 serves from two processes that are replaced when they die and stopped together.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -74,18 +75,21 @@ function servingPids(output: string, path: string): Set<number> {
 
 describe('npm start', () => {
   it.each([
-    ['SIGTERM to npm alone', (l: Launched) => process.kill(l.child.pid!, 'SIGTERM')],
-    ['SIGINT to the whole process group, as Ctrl-C in a terminal', (l: Launched) => process.kill(-l.child.pid!, 'SIGINT')],
-  ])('%s stops the server and the database', async (_name, signal) => {
+    ['SIGTERM to npm alone', 'SIGTERM', false, { code: 0, signal: null }],
+    ['SIGINT to the whole process group, as Ctrl-C in a terminal', 'SIGINT', true, { code: 0, signal: null }],
+    // npm gone without a word: the server notices that its parent changed.
+    ['SIGKILL to npm alone', 'SIGKILL', false, { code: null, signal: 'SIGKILL' }],
+  ] as const)('%s stops the server and the database', async (_name, signal, group, exit) => {
     const { dbDir, dbPort, env } = await embeddedEnv();
     const server = npmStart(env({ EMBEDDED_DB_PORT: String(dbPort) }));
     const port = await server.listening();
     const dbPid = databasePid(dbDir);
     expect(await portOpen(dbPort)).toBe(true);
 
-    signal(server);
-    expect(await server.exited).toEqual({ code: 0, signal: null });
-    await expectAllGone([port, dbPort], [dbPid]);
+    const serverPid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.child.pid)], { encoding: 'utf8' }).trim());
+    process.kill(group ? -server.child.pid! : server.child.pid!, signal);
+    expect(await server.exited).toEqual(exit);
+    await expectAllGone([port, dbPort], [serverPid, dbPid]);
   }, 60_000);
 
   it('shares its database with the CLI; after a kill -9 the database exits too, and the next start replaces it', async () => {
