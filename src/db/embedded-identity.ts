@@ -114,6 +114,17 @@ export function servesFolder(found: Probe, dir: string, id: string): boolean {
   );
 }
 
+/** This folder's database on its way out: it proves its identity but has already let go of the folder's lock. */
+export function stoppingFolder(found: Probe, dir: string, id: string): boolean {
+  return (
+    found.pid !== undefined &&
+    lockHolder(dir) === undefined &&
+    found.identity?.pid === found.pid &&
+    found.identity.folderId === id &&
+    found.identity.dir === dir
+  );
+}
+
 /** The operator's view of why the database on the port is not used, and what to do about it. */
 export function refusal(found: Probe, port: number, dir: string): string {
   const where = `127.0.0.1:${port} (EMBEDDED_DB_PORT)`;

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { folderId, lockHolder, probe, refusal, servesFolder, writeIdentity } from './embedded-identity.ts';
+import { folderId, lockHolder, probe, refusal, servesFolder, stoppingFolder, writeIdentity } from './embedded-identity.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FERRETDB_BINARY = join(root, '.bin', 'ferretdb');
@@ -48,17 +48,31 @@ function canConnect(port: number): Promise<boolean> {
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function closes(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (await canConnect(port)) {
+    if (Date.now() > deadline) return false;
+    await pause(100);
+  }
+  return true;
+}
+
 /**
  * The database of this folder on this port, if one runs. Its launcher writes the identity document a moment after
  * the database starts listening: while the folder's lock names the pid on the port, give it that moment.
  */
-async function adoptable(port: number, dir: string, id: string): Promise<{ ours: true; pid: number } | { ours: false; why: string }> {
+async function adoptable(
+  port: number,
+  dir: string,
+  id: string,
+): Promise<{ ours: true; pid: number } | { ours: false; stopping: boolean; why: string }> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     const found = await probe(port);
     if (servesFolder(found, dir, id)) return { ours: true, pid: found.pid! };
+    if (stoppingFolder(found, dir, id)) return { ours: false, stopping: true, why: `the database of ${dir} on 127.0.0.1:${port} is stopping but still listened after 10 s: try again in a moment` };
     const starting = found.pid !== undefined && lockHolder(dir)?.pid === found.pid;
-    if (!starting || Date.now() > deadline) return { ours: false, why: refusal(found, port, dir) };
+    if (!starting || Date.now() > deadline) return { ours: false, stopping: false, why: refusal(found, port, dir) };
     await pause(200);
   }
 }
@@ -88,8 +102,9 @@ export async function startEmbeddedDatabase(opts: {
 
   if (reuse && (await canConnect(opts.port))) {
     const verdict = await adoptable(opts.port, dir, id);
-    if (!verdict.ours) throw new EmbeddedDatabaseConflict(verdict.why);
-    return adopted(uriFor(opts.port), opts.port, verdict.pid);
+    if (verdict.ours) return adopted(uriFor(opts.port), opts.port, verdict.pid);
+    // One whose launcher just died (kill -9) closes within moments: start afresh once it has.
+    if (!verdict.stopping || !(await closes(opts.port, 10_000))) throw new EmbeddedDatabaseConflict(verdict.why);
   }
   if (!existsSync(FERRETDB_BINARY)) {
     throw new Error(`embedded database not built: run "node scripts/ensure-ferretdb.mjs" (needs Go) or set MONGODB_URI`);

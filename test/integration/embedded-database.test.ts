@@ -1,7 +1,7 @@
 // The embedded database's life, at the launcher (src/db/embedded.ts): a database on the port is adopted only when it
 // provably serves the same data folder, anything else there is refused with a message saying what it is, and a
 // database never outlives the process that started it. (test/e2e/process-life.test.ts does the same through npm start.)
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,29 @@ describe('the embedded database', () => {
     expect(refused).toBeInstanceOf(EmbeddedDatabaseConflict);
     expect((refused as Error).message).toContain(`the data folder ${dir} is in use by another embedded database (pid ${holder.pid} on 127.0.0.1:${holder.port})`);
   }, 45_000);
+
+  it("waits for this folder's database while it stops (its lock let go, still listening), then starts afresh", async () => {
+    const dir = folder();
+    const port = await freePort();
+    const old = await startEmbeddedDatabase({ dir, port });
+    const finds = () =>
+      withClient(`mongodb://127.0.0.1:${port}`, async (c) => {
+        const status = await c.db('admin').command({ serverStatus: 1 });
+        return (status.metrics?.commands?.find?.total as number | undefined) ?? 0;
+      });
+    const before = await finds();
+    // What tools/ferretdb/main.go does the moment it begins to stop.
+    writeFileSync(join(dir, 'ferretdb.lock'), '');
+
+    const next = startEmbeddedDatabase({ dir, port });
+    // Once the launcher has looked (its probe reads the identity document), let the old one finish stopping.
+    await waitUntil('the launcher has probed the stopping database', async () => (await finds()) > before);
+    await old.stop();
+    const fresh = await next;
+    running.push(fresh);
+    expect(fresh.owned).toBe(true);
+    expect(fresh.pid).not.toBe(old.pid);
+  });
 
   it('dies with the process that started it, even on kill -9; the next start replaces it and keeps the data', async () => {
     const dir = folder();

@@ -75,6 +75,12 @@ func main() {
 	if *exitWithStdin {
 		ctx = stopWhenStdinCloses(ctx)
 	}
+	// From the moment it starts stopping, the lock file no longer names this process: a launcher that finds it still
+	// listening waits for it to go instead of adopting a database that is about to disappear.
+	go func() {
+		<-ctx.Done()
+		_ = lock.Truncate(0)
+	}()
 
 	fmt.Fprintf(os.Stderr, "ferretdb listening on %s, data in %s\n", *addr, abs)
 	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
