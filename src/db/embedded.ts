@@ -70,7 +70,10 @@ async function adoptable(
   for (;;) {
     const found = await probe(port);
     if (servesFolder(found, dir, id)) return { ours: true, pid: found.pid! };
-    if (stoppingFolder(found, dir, id)) return { ours: false, stopping: true, why: `the database of ${dir} on 127.0.0.1:${port} is stopping but still listened after 10 s: try again in a moment` };
+    if (stoppingFolder(found, dir, id)) {
+      const why = `the database of ${dir} on 127.0.0.1:${port} is stopping but still listened after 10 s: try again in a moment`;
+      return { ours: false, stopping: true, why };
+    }
     const starting = found.pid !== undefined && lockHolder(dir)?.pid === found.pid;
     if (!starting || Date.now() > deadline) return { ours: false, stopping: false, why: refusal(found, port, dir) };
     await pause(200);
@@ -122,6 +125,7 @@ export async function startEmbeddedDatabase(opts: {
   let outcome: 'started' | { adopt: number };
   try {
     outcome = await waitUntilServing({ port, dir, id, child, reuse, timeoutMs: opts.timeoutMs ?? 15_000 });
+    if (outcome === 'started') await writeIdentity(port, { folderId: id, dir, pid: child.pid! });
   } catch (err) {
     process.removeListener('exit', onExit);
     child.kill('SIGKILL');
@@ -133,7 +137,6 @@ export async function startEmbeddedDatabase(opts: {
     child.kill('SIGTERM');
     return adopted(uriFor(port), port, outcome.adopt);
   }
-  await writeIdentity(port, { folderId: id, dir, pid: child.pid! });
 
   return {
     uri: uriFor(port),
