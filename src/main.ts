@@ -1,9 +1,13 @@
 // The server process: configuration → services → app → listen; key reloads; graceful shutdown.
+// With WEB_CONCURRENCY > 1 the process started first is the cluster's primary (./cluster-primary.ts) and runs this
+// same file again in each worker.
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { createApp, createServices } from './app.ts';
-import { ConfigError, loadConfig } from './config/index.ts';
-import { demoRouter, seedDemo } from './demo.ts';
-import { createLogger } from './log.ts';
+import { fileURLToPath } from 'node:url';
+import { runPrimary, type WorkerReady } from './cluster-primary.ts';
+import { ConfigError, loadConfig, type Config } from './config/index.ts';
+import { EmbeddedDatabaseConflict } from './db/embedded.ts';
+import { createLogger, type Logger } from './log.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -18,9 +22,31 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (!config.database.uri) logger.info({ dir: config.database.embeddedDir }, 'MONGODB_URI unset: using the embedded database');
+  if (cluster.isPrimary && config.webConcurrency > 1) {
+    await runPrimary(config, logger, { workerScript: fileURLToPath(import.meta.url), announce: (ready) => announce(config, ready) });
+    return;
+  }
+  // Each worker's lines carry its pid, so that a request can be traced to the process that served it.
+  await runServer(config, cluster.isWorker ? logger.child({ pid: process.pid }) : logger);
+}
 
+/** What `npm start` prints once it serves: tests and scripts read the first line to learn the port when PORT=0. */
+function announce(config: Config, ready: WorkerReady): void {
+  process.stdout.write(`ciam listening on http://${config.host}:${ready.port} (issuer ${config.issuer})\n`);
+  if (ready.demo) {
+    process.stdout.write(
+      `\nTry a login in your browser:\n  ${ready.demo}\n` +
+        `  e-mail:   ${config.demo.userEmail}\n  password: ${config.demo.userPassword}\n\n`,
+    );
+  }
+}
+
+async function runServer(config: Config, logger: Logger): Promise<void> {
+  // Loaded here, not at the top: a cluster's primary serves nothing and should not carry the application in memory.
+  const [{ createApp, createServices }, { demoRouter, seedDemo }] = await Promise.all([import('./app.ts'), import('./demo.ts')]);
   const services = await createServices(config, { logger });
   const app = createApp(services, config.demo.enabled ? [demoRouter(services)] : []);
+  // In a cluster the first worker seeds alone (the primary starts the others once it listens); later ones find it all.
   const demo = config.demo.enabled ? await seedDemo(services) : undefined;
 
   const server: Server = await new Promise((done) => {
@@ -29,14 +55,10 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, host: config.host, port }, 'listening');
-  // Tests and scripts read this line to learn the port when PORT=0.
-  process.stdout.write(`ciam listening on http://${config.host}:${port} (issuer ${config.issuer})\n`);
-  if (demo) {
-    process.stdout.write(
-      `\nTry a login in your browser:\n  ${demo.authorizationUrl}\n` +
-        `  e-mail:   ${config.demo.userEmail}\n  password: ${config.demo.userPassword}\n\n`,
-    );
-  }
+  const ready: WorkerReady = { ciam: 'ready', port, ...(demo && { demo: demo.authorizationUrl }) };
+  // A worker reports to the primary, which announces once for all of them.
+  if (cluster.isWorker) process.send?.(ready);
+  else announce(config, ready);
 
   // Every process polls the key store, so a rotation done by the CLI (or another instance) reaches all of them.
   const keyTimer = setInterval(() => {
@@ -72,6 +94,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`ciam failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // A port taken by someone else's database is the operator's to sort out: the message says how, a stack would not.
+  const detail = err instanceof EmbeddedDatabaseConflict ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`ciam failed to start: ${detail}\n`);
   process.exit(1);
 });

@@ -148,6 +148,8 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Server processes on this machine (node:cluster), sharing the port and the database.
+  WEB_CONCURRENCY: z.coerce.number({ message: 'must be a whole number of processes, 1 to 64' }).int().min(1).max(64).default(1),
   ISSUER: z.url({ message: 'must be an absolute URL such as https://id.example.com' }).optional(),
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -246,6 +248,7 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  webConcurrency: number;
   issuer: string;
   trustProxy: boolean;
   logLevel: string;
@@ -371,6 +374,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    webConcurrency: e.WEB_CONCURRENCY,
     issuer,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
