@@ -215,7 +215,8 @@ async function main(): Promise<void> {
     log('refresh_token (rotation), grown');
     const grownRefresh = await inRounds(
       stacks.ours.target,
-      async (n) => (grownTokens.length ? refresh(stacks.ours, grownTokens.splice(0, n)) : undefined),
+      // A round needs a token per request: stop when the minted ones cannot fill one (a reused token is refused).
+      async (n) => (grownTokens.length >= n ? refresh(stacks.ours, grownTokens.splice(0, n)) : undefined),
       { seconds, max: SETTINGS.refresh, connections },
     );
     grown = { refresh: grownRefresh, introspection: grownIntrospection };
