@@ -43,3 +43,14 @@ export function encodeKeys<T>(value: T): T {
 export function decodeKeys<T>(value: T): T {
   return mapKeys(value, decodeKey) as T;
 }
+
+/**
+ * A deep copy of a stored row (plain objects, arrays, dates and primitives, as the driver returns them), made in the
+ * caller's own realm: structuredClone would build objects of Node's main realm, which a test VM compares as foreign.
+ */
+export function cloneRow<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneRow) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneRow(v)])) as T;
+  return value;
+}

@@ -10,7 +10,7 @@ import type { Collection, Db } from 'mongodb';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Logger } from '../src/log.ts';
 import { isEncrypted, type Cipher } from '../src/services/crypto.ts';
-import { decodeKeys } from './key-codec.ts';
+import { cloneRow, decodeKeys } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired, type ExpiringRow } from './maintenance.ts';
 import {
   ACCOUNT_BOUND,
@@ -153,7 +153,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
-  const clients = new Map<string, { payload: AdapterPayload; until: number }>();
+  const clients = new Map<string, { doc: StoredDocument; until: number }>();
   const sessionUidOf = new Map<string, string>();
   const rememberSessionUid = (storedId: string, uid: string) => {
     sessionUidOf.delete(storedId);
@@ -327,14 +327,16 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     }
 
     async #findClient(id: string): Promise<AdapterPayload | undefined> {
+      // The row is cached as read and decoded on every hit: each caller gets a payload of its own, shaped exactly
+      // as a database read gives it.
       const cached = clients.get(id);
-      if (cached && cached.until > Date.now()) return structuredClone(cached.payload);
-      const payload = this.#open(await this.#rows.findOne({ _id: id }), id);
-      if (payload && clientCacheMs > 0) {
+      if (cached && cached.until > Date.now()) return this.#open(cloneRow(cached.doc), id);
+      const doc = await this.#rows.findOne({ _id: id });
+      if (isLive(doc) && clientCacheMs > 0) {
         if (clients.size >= 10_000) clients.delete(clients.keys().next().value!);
-        clients.set(id, { payload: structuredClone(payload), until: Date.now() + clientCacheMs });
+        clients.set(id, { doc: cloneRow(doc), until: Date.now() + clientCacheMs });
       }
-      return payload;
+      return this.#open(doc, id);
     }
 
     #open(doc: StoredDocument | null, id: string): AdapterPayload | undefined {
