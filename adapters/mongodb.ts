@@ -92,8 +92,9 @@ export interface MongoAdapter {
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
 const CLAIMS_COLLECTION = 'oidc__consumed';
 const SESSION_UIDS_COLLECTION = 'oidc__session_uid';
-const META_COLLECTION = 'oidc__meta';
-const HASHED_IDS_MIGRATION = 'hashed-ids-v1';
+// One-time data migrations are recorded in `migrations`, beside the e-mail lookup's backfill (src/services/user-emails.ts).
+const MIGRATIONS_COLLECTION = 'migrations';
+const HASHED_IDS_MIGRATION = 'oidc.hashed-ids';
 const DUPLICATE_KEY = 11000;
 /**
  * No row lives longer than this, whatever expiresIn says: a date past year 275760 is invalid in JavaScript and BSON
@@ -395,7 +396,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
    * deletes the copy by value; interactions get their session id encrypted.
    */
   async function migrateToStoredIds(): Promise<void> {
-    const meta = db.collection<{ _id: string; at?: Date }>(META_COLLECTION);
+    const meta = db.collection<{ _id: string; at?: Date }>(MIGRATIONS_COLLECTION);
     if (await meta.findOne({ _id: HASHED_IDS_MIGRATION })) return;
     let moved = 0;
     for (const model of [...HASHED, 'Interaction']) {
