@@ -4,6 +4,7 @@
 // longer than the interaction itself.
 import { Schema, type Connection, type Model } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
+import { modelOn } from '../db/models/model-on.ts';
 
 export interface LoginFlow {
   _id: string; // interaction uid
@@ -55,7 +56,7 @@ export interface LoginFlows {
 }
 
 export function createLoginFlows(deps: { conn: Connection; now?: () => number }): LoginFlows {
-  const model: Model<LoginFlow> = (deps.conn.models.LoginFlow as Model<LoginFlow> | undefined) ?? deps.conn.model<LoginFlow>('LoginFlow', schema);
+  const model: Model<LoginFlow> = modelOn<LoginFlow>(deps.conn, 'LoginFlow', schema);
   const now = deps.now ?? Date.now;
   return {
     async create(flow, ttlSeconds) {

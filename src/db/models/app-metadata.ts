@@ -2,6 +2,7 @@
 // and client, so that an app reads and writes only its own. The object is stored as a JSON string: apps choose
 // their keys, and FerretDB refuses field names containing "." or "$".
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export interface AppMetadataRecord {
   _id: Types.ObjectId;
@@ -28,5 +29,5 @@ appMetadataSchema.index({ accountId: 1, clientId: 1 }, { unique: true });
 export type AppMetadataModel = Model<AppMetadataRecord>;
 
 export function appMetadataModel(conn: Connection): AppMetadataModel {
-  return (conn.models.AppMetadata as AppMetadataModel | undefined) ?? conn.model<AppMetadataRecord>('AppMetadata', appMetadataSchema);
+  return modelOn<AppMetadataRecord>(conn, 'AppMetadata', appMetadataSchema);
 }

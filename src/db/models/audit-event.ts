@@ -1,6 +1,7 @@
 // Security events. The collection is append-only: the model refuses updates and deletes, so no code path in this
 // process can rewrite history even by mistake.
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export interface AuditEventRecord {
   _id: Types.ObjectId;
@@ -44,5 +45,5 @@ for (const op of ['updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', '
 export type AuditEventModel = Model<AuditEventRecord>;
 
 export function auditEventModel(conn: Connection): AuditEventModel {
-  return (conn.models.AuditEvent as AuditEventModel | undefined) ?? conn.model<AuditEventRecord>('AuditEvent', auditEventSchema);
+  return modelOn<AuditEventRecord>(conn, 'AuditEvent', auditEventSchema);
 }

@@ -3,6 +3,7 @@
 // force lives on oidc-provider's Grant (granted and rejected scopes/claims). Resource indicators are URLs, and
 // FerretDB refuses field names containing ".", so resources are stored as a list rather than keyed by indicator.
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export const CONSENT_ACTIONS = ['granted', 'changed', 'withdrawn'] as const;
 export const CONSENT_SOURCES = ['consent_page', 'first_party', 'account_center', 'operator'] as const;
@@ -50,5 +51,5 @@ consentRecordSchema.index({ accountId: 1, clientId: 1, at: -1 });
 export type ConsentRecordModel = Model<ConsentRecordRow>;
 
 export function consentRecordModel(conn: Connection): ConsentRecordModel {
-  return (conn.models.ConsentRecord as ConsentRecordModel | undefined) ?? conn.model<ConsentRecordRow>('ConsentRecord', consentRecordSchema);
+  return modelOn<ConsentRecordRow>(conn, 'ConsentRecord', consentRecordSchema);
 }

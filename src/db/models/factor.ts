@@ -7,6 +7,7 @@
 // deletedCount is 1: a TOTP time step used (`<factorId>:<step>`), an attempt slot taken (`<key>:<n>`), a recovery
 // code spent (its row deleted).
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 /** Factor kinds stored here; passkeys have their own collection, recovery codes theirs. */
 export const STORED_FACTOR_TYPES = ['totp', 'sms', 'email'] as const;
@@ -102,22 +103,19 @@ export type RecoveryCodeModel = Model<RecoveryCodeRecord>;
 export type AttemptModel = Model<AttemptRecord>;
 
 export function factorModel(conn: Connection): FactorModel {
-  return (conn.models.MfaFactor as FactorModel | undefined) ?? conn.model<FactorRecord>('MfaFactor', factorSchema);
+  return modelOn<FactorRecord>(conn, 'MfaFactor', factorSchema);
 }
 
 export function usedStepModel(conn: Connection): UsedStepModel {
-  return (conn.models.TotpUsedStep as UsedStepModel | undefined) ?? conn.model<UsedStepRecord>('TotpUsedStep', usedStepSchema);
+  return modelOn<UsedStepRecord>(conn, 'TotpUsedStep', usedStepSchema);
 }
 
 export function recoveryCodeModel(conn: Connection): RecoveryCodeModel {
-  return (conn.models.RecoveryCode as RecoveryCodeModel | undefined) ?? conn.model<RecoveryCodeRecord>('RecoveryCode', recoveryCodeSchema);
+  return modelOn<RecoveryCodeRecord>(conn, 'RecoveryCode', recoveryCodeSchema);
 }
 
 /** Attempt budgets may live in several collections (one per use); each gets its own model. */
 export function attemptModel(conn: Connection, collection: string): AttemptModel {
   const name = `MfaAttempt_${collection}`;
-  return (
-    (conn.models[name] as AttemptModel | undefined) ??
-    conn.model<AttemptRecord>(name, attemptSchema.clone().set('collection', collection).set('versionKey', false))
-  );
+  return modelOn<AttemptRecord>(conn, name, attemptSchema.clone().set('collection', collection).set('versionKey', false));
 }

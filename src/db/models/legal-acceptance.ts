@@ -4,6 +4,7 @@
 // same moment collide on the unique _id instead of leaving two rows (FerretDB has no partial or conditional indexes).
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export const ACCEPTANCE_SOURCES = ['signup', 'login'] as const;
 export type AcceptanceSource = (typeof ACCEPTANCE_SOURCES)[number];
@@ -46,8 +47,5 @@ export function acceptanceId(accountId: string, documentId: string, version: str
 export type LegalAcceptanceModel = Model<LegalAcceptanceRecord>;
 
 export function legalAcceptanceModel(conn: Connection): LegalAcceptanceModel {
-  return (
-    (conn.models.LegalAcceptance as LegalAcceptanceModel | undefined) ??
-    conn.model<LegalAcceptanceRecord>('LegalAcceptance', legalAcceptanceSchema)
-  );
+  return modelOn<LegalAcceptanceRecord>(conn, 'LegalAcceptance', legalAcceptanceSchema);
 }

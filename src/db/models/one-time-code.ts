@@ -8,6 +8,7 @@
 // one successful use inserts `<codeId>:used`. The storage engine enforces a unique `_id` on every server, so
 // exactly one insert per slot wins.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 // 'mfa-code': a sign-in challenge sent by SMS or e-mail; 'factor-enroll': proves a new phone or address reaches the customer.
 export const CODE_PURPOSES = ['signup', 'verify-email', 'password-reset', 'email-change', 'mfa-code', 'factor-enroll'] as const;
@@ -63,9 +64,9 @@ export type OneTimeCodeModel = Model<OneTimeCodeRecord>;
 export type CodeAttemptModel = Model<CodeAttemptRecord>;
 
 export function oneTimeCodeModel(conn: Connection): OneTimeCodeModel {
-  return (conn.models.OneTimeCode as OneTimeCodeModel | undefined) ?? conn.model<OneTimeCodeRecord>('OneTimeCode', oneTimeCodeSchema);
+  return modelOn<OneTimeCodeRecord>(conn, 'OneTimeCode', oneTimeCodeSchema);
 }
 
 export function codeAttemptModel(conn: Connection): CodeAttemptModel {
-  return (conn.models.OneTimeCodeAttempt as CodeAttemptModel | undefined) ?? conn.model<CodeAttemptRecord>('OneTimeCodeAttempt', codeAttemptSchema);
+  return modelOn<CodeAttemptRecord>(conn, 'OneTimeCodeAttempt', codeAttemptSchema);
 }

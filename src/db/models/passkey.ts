@@ -8,6 +8,7 @@
 // login page's signed challenges have no row until they are used, then one (its hash) that a replay collides with.
 // Expiry is checked on read; the service's ensureIndexes / sweepExpired reclaim old rows (FerretDB has no TTL indexes).
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export type PasskeyDeviceType = 'singleDevice' | 'multiDevice';
 
@@ -93,16 +94,13 @@ export type PasskeyModel = Model<PasskeyRecord>;
 export type WebAuthnChallengeModel = Model<WebAuthnChallengeRecord>;
 
 export function passkeyModel(conn: Connection): PasskeyModel {
-  return (conn.models.Passkey as PasskeyModel | undefined) ?? conn.model<PasskeyRecord>('Passkey', passkeySchema);
+  return modelOn<PasskeyRecord>(conn, 'Passkey', passkeySchema);
 }
 
 export function usedChallengeModel(conn: Connection): Model<UsedChallengeRecord> {
-  return (conn.models.WebAuthnUsedChallenge as Model<UsedChallengeRecord> | undefined) ?? conn.model<UsedChallengeRecord>('WebAuthnUsedChallenge', usedChallengeSchema);
+  return modelOn<UsedChallengeRecord>(conn, 'WebAuthnUsedChallenge', usedChallengeSchema);
 }
 
 export function webAuthnChallengeModel(conn: Connection): WebAuthnChallengeModel {
-  return (
-    (conn.models.WebAuthnChallenge as WebAuthnChallengeModel | undefined) ??
-    conn.model<WebAuthnChallengeRecord>('WebAuthnChallenge', challengeSchema)
-  );
+  return modelOn<WebAuthnChallengeRecord>(conn, 'WebAuthnChallenge', challengeSchema);
 }

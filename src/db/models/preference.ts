@@ -7,6 +7,7 @@
 // both read n changes; one inserts change n, the other gets a duplicate key, re-reads and decides again — so the
 // history never holds two rows saying the same thing in a row.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export interface PreferenceChangeRecord {
   /** `${accountId}/${topic}/${channel}/${seq}` */
@@ -47,8 +48,5 @@ preferenceChangeSchema.index({ accountId: 1, at: -1 });
 export type PreferenceChangeModel = Model<PreferenceChangeRecord>;
 
 export function preferenceChangeModel(conn: Connection): PreferenceChangeModel {
-  return (
-    (conn.models.PreferenceChange as PreferenceChangeModel | undefined) ??
-    conn.model<PreferenceChangeRecord>('PreferenceChange', preferenceChangeSchema)
-  );
+  return modelOn<PreferenceChangeRecord>(conn, 'PreferenceChange', preferenceChangeSchema);
 }

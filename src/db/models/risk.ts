@@ -4,6 +4,7 @@
 // country, accuracy radius). Every row carries expiresAt: reads ignore expired rows, and the service's
 // sweepExpired() (or a TTL index where the server has one) reclaims them.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 /** Coarse place of a sign-in: about 11 km of rounding on top of the lookup's own accuracy. */
 export interface CoarseGeo {
@@ -146,21 +147,21 @@ export type KnownDeviceModel = Model<KnownDeviceRecord>;
 export const LEGACY_RISK_COLLECTIONS = ['risk_login_attempts', 'risk_sign_ins'] as const;
 
 export function loginFailuresModel(conn: Connection): LoginFailuresModel {
-  return (conn.models.RiskLoginFailures as LoginFailuresModel | undefined) ?? conn.model<LoginFailuresRecord>('RiskLoginFailures', loginFailuresSchema);
+  return modelOn<LoginFailuresRecord>(conn, 'RiskLoginFailures', loginFailuresSchema);
 }
 
 export function ipLoginsModel(conn: Connection): IpLoginsModel {
-  return (conn.models.RiskIpLogins as IpLoginsModel | undefined) ?? conn.model<IpLoginsRecord>('RiskIpLogins', ipLoginsSchema);
+  return modelOn<IpLoginsRecord>(conn, 'RiskIpLogins', ipLoginsSchema);
 }
 
 export function knownNetworkModel(conn: Connection): KnownNetworkModel {
-  return (conn.models.RiskKnownNetwork as KnownNetworkModel | undefined) ?? conn.model<KnownNetworkRecord>('RiskKnownNetwork', knownNetworkSchema);
+  return modelOn<KnownNetworkRecord>(conn, 'RiskKnownNetwork', knownNetworkSchema);
 }
 
 export function lastPlaceModel(conn: Connection): LastPlaceModel {
-  return (conn.models.RiskLastPlace as LastPlaceModel | undefined) ?? conn.model<LastPlaceRecord>('RiskLastPlace', lastPlaceSchema);
+  return modelOn<LastPlaceRecord>(conn, 'RiskLastPlace', lastPlaceSchema);
 }
 
 export function knownDeviceModel(conn: Connection): KnownDeviceModel {
-  return (conn.models.RiskKnownDevice as KnownDeviceModel | undefined) ?? conn.model<KnownDeviceRecord>('RiskKnownDevice', knownDeviceSchema);
+  return modelOn<KnownDeviceRecord>(conn, 'RiskKnownDevice', knownDeviceSchema);
 }

@@ -5,6 +5,7 @@
 // conditional updates are not atomic under concurrency (several "version: n" updates can all match) and which has
 // no transactions.
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export type KeyState = 'current' | 'next' | 'retired';
 
@@ -58,5 +59,5 @@ export const ringId = (alg: string, version: number) => `${alg}:${version}`;
 export type KeyRingModel = Model<KeyRing>;
 
 export function keyRingModel(conn: Connection): KeyRingModel {
-  return (conn.models.SigningKeyRing as KeyRingModel | undefined) ?? conn.model<KeyRing>('SigningKeyRing', keyRingSchema);
+  return modelOn<KeyRing>(conn, 'SigningKeyRing', keyRingSchema);
 }

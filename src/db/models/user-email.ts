@@ -3,6 +3,7 @@
 // every account there). The account's own `email` field stays the truth: a row that no longer matches it is ignored
 // (src/services/user-emails.ts).
 import { Schema, type Connection, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export interface UserEmailRecord {
   /** The normalised address (db/models/user.ts normaliseEmail). */
@@ -24,5 +25,5 @@ const schema = new Schema<UserEmailRecord>(
 export type UserEmailModel = Model<UserEmailRecord>;
 
 export function userEmailModel(conn: Connection): UserEmailModel {
-  return (conn.models.UserEmail as UserEmailModel | undefined) ?? conn.model<UserEmailRecord>('UserEmail', schema);
+  return modelOn<UserEmailRecord>(conn, 'UserEmail', schema);
 }

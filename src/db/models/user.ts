@@ -2,6 +2,7 @@
 // claim fields carry the standard OIDC names so that findAccount can hand them over unchanged.
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type HydratedDocument, type Model } from 'mongoose';
+import { modelOn } from './model-on.ts';
 
 export interface Address {
   formatted?: string;
@@ -127,5 +128,5 @@ export type UserDocument = HydratedDocument<User>;
 export type UserModel = Model<User>;
 
 export function userModel(conn: Connection): UserModel {
-  return (conn.models.User as UserModel | undefined) ?? conn.model<User>('User', userSchema);
+  return modelOn<User>(conn, 'User', userSchema);
 }
