@@ -26,6 +26,7 @@ import {
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
 import { createStoredIds, isLegacyId } from './stored-id.ts';
+import { isDuplicateKey } from '../src/db/duplicate-key.ts';
 
 export interface MongoAdapterOptions {
   db: Db;
@@ -95,7 +96,6 @@ const SESSION_UIDS_COLLECTION = 'oidc__session_uid';
 // One-time data migrations are recorded in `migrations`, beside the e-mail lookup's backfill (src/services/user-emails.ts).
 const MIGRATIONS_COLLECTION = 'migrations';
 const HASHED_IDS_MIGRATION = 'oidc.hashed-ids';
-const DUPLICATE_KEY = 11000;
 /**
  * No row lives longer than this, whatever expiresIn says: a date past year 275760 is invalid in JavaScript and BSON
  * (a replay-detection row for an assertion with exp 1e13 would never count as seen), and the embedded store compares
@@ -113,10 +113,6 @@ function isLive<T extends { expiresAt?: Date }>(doc: T | null): doc is T {
 
 function assertId(id: unknown, what = 'id'): asserts id is string {
   if (typeof id !== 'string' || id.length === 0) throw new TypeError(`adapter ${what} must be a non-empty string`);
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
 
 async function insertOrReplace<T extends { _id: string }>(rows: Collection<T>, doc: T, insertFirst: boolean): Promise<void> {

@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import { appMetadataModel } from '../db/models/app-metadata.ts';
 import { badRequest } from '../errors.ts';
 import type { AuditLog } from './audit.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface AppMetadataEntry {
   clientId: string;
@@ -62,10 +63,6 @@ export function validateAppMetadata(data: unknown, maxBytes: number): { data: Re
 }
 
 const parse = (json: string) => JSON.parse(json) as Record<string, unknown>;
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 11000;
-}
 
 export function createAppMetadata(deps: AppMetadataDeps): AppMetadata {
   const { maxBytes, audit } = deps;

@@ -6,6 +6,7 @@ import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { badRequest, conflict } from '../errors.ts';
 import type { AuditLog } from './audit.ts';
 import { parseClientInput, type ClientInput } from './client-input.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface ClientView {
   clientId: string;
@@ -52,8 +53,6 @@ function toView(p: AdapterPayload): ClientView {
     ...(typeof p.client_name === 'string' && { clientName: p.client_name }),
   };
 }
-
-const isDuplicateKey = (err: unknown) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 
 export function createClientService(deps: ClientServiceDeps): ClientService {
   const { audit } = deps;

@@ -10,6 +10,7 @@ import { keyRingModel, ringId, type KeyRing, type KeyState, type StoredKey } fro
 import type { AuditLog } from './audit.ts';
 import type { Cipher } from './crypto.ts';
 import { generateSigningKey, SIGNING_ALGS, unsealPrivateJwk, type SigningAlg } from './key-material.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface KeyInfo {
   kid: string;
@@ -46,8 +47,6 @@ export interface KeyStoreDeps {
 
 const STATE_ORDER: Record<KeyState, number> = { current: 0, next: 1, retired: 2 };
 const MAX_ATTEMPTS = 5;
-
-const isDuplicateKey = (err: unknown) => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 
 export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   const { cipher, audit } = deps;

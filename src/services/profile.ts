@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { claimsSchema } from './user-input.ts';
 import type { EmailLookup } from './user-emails.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export const PROFILE_FIELDS = [
   'given_name',
@@ -242,10 +243,6 @@ export interface ProfileService {
 }
 
 const LEGACY_ADDRESS_ID = 'primary';
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 11000;
-}
 
 export function createProfileService(deps: {
   users: UserModel;

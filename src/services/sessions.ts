@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { destroyGrant } from './grants.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface SessionView {
   uid: string;
@@ -193,7 +194,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         await metas.updateOne({ _id: uid }, update, { upsert: true });
       } catch (err) {
         // Two first requests of one session can both try the insert; the loser's data is as good as an update.
-        if ((err as { code?: unknown }).code !== 11000) throw err;
+        if (!isDuplicateKey(err)) throw err;
         await metas.updateOne({ _id: uid }, { $set: set });
       }
     },

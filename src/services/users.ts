@@ -11,6 +11,7 @@ import { accountClaims } from './claims.ts';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { parseCreateUser, type CreateUserInput } from './user-input.ts';
 import type { EmailLookup } from './user-emails.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export type UserView = UserClaims & {
   id: string;
@@ -71,10 +72,6 @@ export function hasAttribute(user: User, attribute: ProfileAttribute): boolean {
   if (attribute === 'address') return Boolean(user.addresses?.length) || Boolean(user.address && Object.keys(user.address).length);
   const value = user[attribute];
   return value !== undefined && value !== null && value !== '';
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
 export function createUserService(deps: { users: UserModel; emails: EmailLookup; audit: AuditLog; logger?: Logger }): UserService {
