@@ -123,6 +123,36 @@ describe('lookups by _id', () => {
   });
 });
 
+describe('lookups by a list of _ids', () => {
+  const coll = 'idx_in';
+  beforeAll(async () => {
+    await rowsOf(coll).insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `r${i}`, i })));
+  });
+
+  onEmbedded('explain of {_id: {$in: [strings]}} reports one search of the _id index', async () => {
+    const plan = await explainFind(coll, { _id: { $in: ['r1', 'r2', 'missing'] } });
+    expect(plan.filterPushdown).toBe(true);
+    expect(plan.queryPlanner?.Plan?.join('\n')).toMatch(/SEARCH \S+ USING INDEX \S+__id_ \(<expr>=\?\)/);
+  });
+
+  it.each<[string, Document, string[]]>([
+    ['strings, some missing', { _id: { $in: ['r1', 'r2', 'missing'] } }, ['r1', 'r2']],
+    ['one id', { _id: { $in: ['r3'] } }, ['r3']],
+    ['with another condition', { _id: { $in: ['r4', 'r5'] }, i: 5 }, ['r5']],
+    ['mixed with a number (not pushed down)', { _id: { $in: ['r6', 7] } }, ['r6']],
+    ['with a regular expression (not pushed down)', { _id: { $in: [/^r1[01]$/] } }, ['r10', 'r11']],
+    ['empty', { _id: { $in: [] } }, []],
+  ])('%s finds what it found before', async (_name, filter, expected) => {
+    expect(ids(await rowsOf(coll).find(filter).toArray())).toEqual(expected);
+  });
+
+  onEmbedded('a list with anything but strings and ObjectIds is not pushed down', async () => {
+    for (const filter of [{ _id: { $in: ['r6', 7] } }, { _id: { $in: [/^r/] } }, { _id: { $nin: ['r1'] } }, { _id: { $in: [] } }]) {
+      expect((await explainFind(coll, filter)).filterPushdown).toBe(false);
+    }
+  });
+});
+
 describe('expiry sweeps', () => {
   const coll = 'idx_expiring';
   const hour = 3_600_000;
