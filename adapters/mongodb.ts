@@ -25,7 +25,7 @@ import {
 } from './models.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
-import { createStoredIds, isLegacyId } from './stored-id.ts';
+import { consumedMarkerOf, createStoredIds, isLegacyId } from './stored-id.ts';
 import { isDuplicateKey } from '../src/db/duplicate-key.ts';
 
 export interface MongoAdapterOptions {
@@ -60,12 +60,6 @@ export interface AccountRow {
   expiresAt?: Date;
 }
 
-/** Proof that one consume call won: `_id` is `<model>:<stored id>`, unique, so only one insert can succeed. */
-interface ConsumptionClaim {
-  _id: string;
-  expiresAt?: Date;
-}
-
 /**
  * oidc-provider's Adapter. consume resolves only for the one caller that consumed the row; every other caller
  * (already consumed, missing or expired) gets a rejection carrying oidc-provider's own error.
@@ -91,7 +85,9 @@ export interface MongoAdapter {
 }
 
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
-const CLAIMS_COLLECTION = 'oidc__consumed';
+// Consumption claims were kept here before they moved beside their rows (consumedMarkerOf): no longer written, swept
+// (or expired by TTL) until empty.
+const LEGACY_CLAIMS_COLLECTION = 'oidc__consumed';
 const SESSION_UIDS_COLLECTION = 'oidc__session_uid';
 // One-time data migrations are recorded in `migrations`, beside the e-mail lookup's backfill (src/services/user-emails.ts).
 const MIGRATIONS_COLLECTION = 'migrations';
@@ -145,7 +141,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const codec = createPayloadCodec(cipher);
   // Models oidc-provider asks for beyond the known list get indexes and sweeps too.
   const models = new Set<string>(MODELS);
-  const claims = db.collection<ConsumptionClaim>(CLAIMS_COLLECTION);
   const sessionUids = db.collection<StoredDocument>(SESSION_UIDS_COLLECTION);
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
@@ -164,7 +159,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   }
 
   const expiring = () =>
-    [...[...models].map(collectionName), CLAIMS_COLLECTION, SESSION_UIDS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
+    [...[...models].map(collectionName), LEGACY_CLAIMS_COLLECTION, SESSION_UIDS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
 
   function expiryOf(expiresIn: number | undefined): Date | undefined {
     if (expiresIn === undefined) return undefined;
@@ -174,19 +169,32 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
   /**
    * Conditional updates are not atomic on FerretDB (concurrent findOneAndUpdate calls with the same filter all
-   * "win"), but a unique _id is enforced by the storage engine on both servers: the one insert that succeeds
-   * is the one consumer.
+   * "win"), but a unique _id is enforced by the storage engine on both servers: the one insert of the row's
+   * consumption marker that succeeds is the one consumer. The marker lives beside the row and expires with it.
    */
-  async function claimConsumption(model: string, storedId: string, expiresAt: Date | undefined): Promise<boolean> {
-    const claim: ConsumptionClaim = { _id: `${model}:${storedId}` };
-    if (expiresAt) claim.expiresAt = expiresAt;
+  async function claimConsumption(rows: Collection<StoredDocument>, storedId: string, expiresAt: Date | undefined): Promise<boolean> {
+    const marker: StoredDocument = { _id: consumedMarkerOf(storedId), payload: { consumed: Math.floor(Date.now() / 1000) } };
+    if (expiresAt) marker.expiresAt = expiresAt;
     try {
-      await claims.insertOne(claim);
+      await rows.insertOne(marker);
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * A consumable row with its consumption marker, in one lookup: `payload.consumed` as oidc-provider expects it,
+   * from the marker (or from the row itself, for rows consumed before markers existed).
+   */
+  async function readConsumable(rows: Collection<StoredDocument>, storedId: string): Promise<StoredDocument | null> {
+    const markerId = consumedMarkerOf(storedId);
+    const found = await rows.find({ _id: { $in: [storedId, markerId] } }).toArray();
+    const doc = found.find((d) => d._id === storedId) ?? null;
+    const marker = found.find((d) => d._id === markerId);
+    if (doc && marker && doc.payload.consumed === undefined) doc.payload.consumed = marker.payload.consumed;
+    return doc;
   }
 
   /**
@@ -261,7 +269,8 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (typeof id !== 'string' || id.length === 0 || hasForeignPrefix(this.model, id)) return undefined;
       if (this.model === 'Client') return this.#findClient(id);
-      const doc = await this.#rows.findOne({ _id: ids.of(this.model, id) });
+      const storedId = ids.of(this.model, id);
+      const doc = CONSUMABLE_LABEL[this.model] ? await readConsumable(this.#rows, storedId) : await this.#rows.findOne({ _id: storedId });
       if (this.model === 'Session' && isLive(doc) && typeof doc.payload.uid === 'string') rememberSessionUid(doc._id, doc.payload.uid);
       if (isLive(doc) && CONSUMABLE_LABEL[this.model] && doc.payload.consumed === undefined) {
         recent.remember(this.model, doc._id, { grantId: doc.payload.grantId, expiresAt: doc.expiresAt });
@@ -294,15 +303,12 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       const storedId = ids.of(this.model, id);
       let row = recent.take(this.model, storedId);
       if (!row) {
-        const current = await this.#rows.findOne({ _id: storedId });
+        const current = await readConsumable(this.#rows, storedId);
         if (!isLive(current)) throw this.#consumeError(`${label} not found or expired`);
         row = { grantId: current.payload.grantId, expiresAt: current.expiresAt, consumed: current.payload.consumed !== undefined };
       }
 
-      if (!row.consumed && (await claimConsumption(this.model, storedId, row.expiresAt))) {
-        await this.#rows.updateOne({ _id: storedId }, { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) } });
-        return;
-      }
+      if (!row.consumed && (await claimConsumption(this.#rows, storedId, row.expiresAt))) return;
 
       const { grantId } = row;
       if (GRANT_BOUND.has(this.model) && typeof grantId === 'string') {

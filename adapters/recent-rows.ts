@@ -1,6 +1,6 @@
 // What the adapter just read of a consumable row (a code, a refresh token), kept briefly so that the consume call
 // oidc-provider makes right after its find needs no second read. Only what consume needs is kept: the grant to revoke
-// on a replay and the expiry for the consumption claim. Bounded in size and age; a miss only costs the read.
+// on a replay and the expiry for the consumption marker. Bounded in size and age; a miss only costs the read.
 export interface RecentRow {
   grantId?: unknown;
   expiresAt?: Date;

@@ -7,6 +7,14 @@ import { HASHED } from './models.ts';
 /** Stored ids of hashed rows start with this; raw ids never contain a dot (nanoid's alphabet), so the two never mix. */
 export const STORED_PREFIX = 'h1.';
 
+/**
+ * A consumable row's consumption marker is stored beside it, under its stored id with this prefix: a unique insert that
+ * exactly one consumer can win, read together with the row in one `_id: {$in}` lookup.
+ */
+export const CONSUMED_PREFIX = 'c.';
+
+export const consumedMarkerOf = (storedId: string): string => `${CONSUMED_PREFIX}${storedId}`;
+
 export interface StoredIds {
   /** The `_id` a row of `model` with this id is stored under. */
   of(model: string, id: string): string;
@@ -24,4 +32,4 @@ export function createStoredIds(key: Buffer): StoredIds {
 
 /** True for an `_id` written before ids were hashed (a row to migrate). */
 export const isLegacyId = (model: string, id: string): boolean =>
-  HASHED.has(model) && !id.startsWith(STORED_PREFIX) && !id.startsWith('uc.');
+  HASHED.has(model) && !id.startsWith(STORED_PREFIX) && !id.startsWith('uc.') && !id.startsWith(CONSUMED_PREFIX);

@@ -88,13 +88,28 @@ describe('commands per operation', () => {
     expect(await sessions.findByUid(uid)).toBeUndefined();
   });
 
-  it('consumes a row it has just found without reading it again: one claim insert and one update', async () => {
+  it('reads a consumable row with its consumption marker in one lookup, and consumes it with one insert', async () => {
     const codes = new store.Adapter('AuthorizationCode');
     const code = id('');
     await codes.upsert(code, { jti: code, grantId: id('g') }, 60);
     expect(await counted(() => codes.find(code))).toEqual(['find oidc_authorizationcode']);
-    expect(await counted(() => codes.consume(code))).toEqual(['insert oidc__consumed', 'update oidc_authorizationcode']);
-    expect((await codes.find(code))?.consumed).toEqual(expect.any(Number));
+    expect(commands[0]!.command.filter).toEqual({ _id: { $in: [storedIds.of('AuthorizationCode', code), `c.${storedIds.of('AuthorizationCode', code)}`] } });
+    // Just found: consumed without reading it again.
+    expect(await counted(() => codes.consume(code))).toEqual(['insert oidc_authorizationcode']);
+    expect(await counted(async () => expect((await codes.find(code))?.consumed).toEqual(expect.any(Number)))).toEqual(['find oidc_authorizationcode']);
+    // Not just found here (another process found it): one read, which shows it consumed, then the replay's revocation.
+    const replay = await counted(() => expect(codes.consume(code)).rejects.toMatchObject({ error: 'invalid_grant' }));
+    expect(replay[0]).toBe('find oidc_authorizationcode');
+    expect(replay.slice(1).every((c) => c.startsWith('delete '))).toBe(true);
+  });
+
+  it('a row consumed before consumption markers existed (payload.consumed) still reads as consumed and cannot be consumed again', async () => {
+    const tokens = new store.Adapter('RefreshToken');
+    const token = id('rt~');
+    await tokens.upsert(token, { jti: token, grantId: id('g') }, 60);
+    await store.collection('RefreshToken').updateOne({ _id: storedIds.of('RefreshToken', token) }, { $set: { 'payload.consumed': 1_700_000_000 } });
+    expect((await tokens.find(token))?.consumed).toBe(1_700_000_000);
+    await expect(tokens.consume(token)).rejects.toMatchObject({ error: 'invalid_grant', error_detail: 'refresh token already consumed' });
   });
 
   it('inserts fresh tokens with one insert, and never asks the database for a value marked as another kind', async () => {
