@@ -108,7 +108,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   await ensureModelIndexes(db.connection);
   const emails = createEmailLookup({ conn: db.connection, logger });
   await emails.backfill();
-  const users = createUserService({ users: userModel(db.connection), emails, audit, logger });
+  const users = createUserService({ users: userModel(db.connection), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds });
   const keys = createKeyStore({ conn: db.connection, cipher, audit });
   const adapter = createMongoAdapter({
     db: nativeDb,

@@ -184,6 +184,10 @@ const schema = z.object({
   // deleted client or a rotated secret stops working in every process within this bound; at once in the one that
   // made the change.
   CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  // How long a process may answer findAccount (token claims, userinfo) and the sign-in policy from an account read it
+  // made (0: never cached). Any account write in the process drops it at once; another process's change shows within
+  // this bound. Disabling an account revokes its grants and sessions, so a stale read issues nothing.
+  ACCOUNT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   // The longest a client_assertion JWT (private_key_jwt, client_secret_jwt) may be valid for: its replay-detection
   // row has to outlive it, so longer-lived assertions are refused.
   CLIENT_ASSERTION_MAX_LIFETIME: z.coerce.number().int().min(10).max(86_400).default(600),
@@ -272,6 +276,7 @@ export interface Config {
   allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
   clientCacheSeconds: number;
+  accountCacheSeconds: number;
   clientAssertionMaxLifetime: number;
   productName: string;
   mail: { smtpUrl?: string; from: string };
@@ -402,6 +407,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowPrivateNetworkRequests: e.ALLOW_PRIVATE_NETWORK_REQUESTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     clientCacheSeconds: e.CLIENT_CACHE_SECONDS,
+    accountCacheSeconds: e.ACCOUNT_CACHE_SECONDS,
     clientAssertionMaxLifetime: e.CLIENT_ASSERTION_MAX_LIFETIME,
     productName: e.PRODUCT_NAME,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },

@@ -1,7 +1,7 @@
 // Which standard claims each scope releases (OIDC Core 5.4). The provider configuration uses this table as its
 // `claims` setting; oidc-provider then filters what findAccount returns by the granted scopes and `claims` request.
 import type { AccountClaims } from 'oidc-provider';
-import type { User } from '../db/models/user.ts';
+import type { AccountRecord } from '../db/models/user.ts';
 
 export const SCOPE_CLAIMS = {
   openid: ['sub'],
@@ -27,7 +27,7 @@ export const SCOPE_CLAIMS = {
 } as const satisfies Record<string, readonly string[]>;
 
 /** Every claim the account has a value for; undefined and empty values are left out rather than sent as null. */
-export function accountClaims(user: User): AccountClaims {
+export function accountClaims(user: AccountRecord): AccountClaims {
   const claims: AccountClaims = { sub: user._id, email: user.email, email_verified: user.email_verified };
   for (const name of [...SCOPE_CLAIMS.profile, ...SCOPE_CLAIMS.phone, ...SCOPE_CLAIMS.address]) {
     if (name === 'updated_at') continue;

@@ -4,7 +4,7 @@ import type { Account } from 'oidc-provider';
 import type { ProfileAttribute } from '../config/index.ts';
 import type { AccountState } from '../oidc/policy.ts';
 import { conflict, notFound } from '../errors.ts';
-import { normaliseEmail, type User, type UserClaims, type UserModel } from '../db/models/user.ts';
+import { normaliseEmail, userWriteCount, type AccountRecord, type User, type UserClaims, type UserModel } from '../db/models/user.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { accountClaims } from './claims.ts';
@@ -68,14 +68,46 @@ function toView(u: User): UserView {
   return { id: _id, ...rest };
 }
 
-export function hasAttribute(user: User, attribute: ProfileAttribute): boolean {
+export function hasAttribute(user: AccountRecord, attribute: ProfileAttribute): boolean {
   if (attribute === 'address') return Boolean(user.addresses?.length) || Boolean(user.address && Object.keys(user.address).length);
   const value = user[attribute];
   return value !== undefined && value !== null && value !== '';
 }
 
-export function createUserService(deps: { users: UserModel; emails: EmailLookup; audit: AuditLog; logger?: Logger }): UserService {
+export interface UserServiceDeps {
+  users: UserModel;
+  emails: EmailLookup;
+  audit: AuditLog;
+  logger?: Logger;
+  /**
+   * Seconds findAccount and accountState may answer from an account read this process made (0: read every time).
+   * Any write to accounts in this process drops the cache at once; a change made by another process shows within
+   * this bound. Disabling an account also ends its sessions and revokes its grants, so no token is issued from a
+   * stale read either way.
+   */
+  accountCacheSeconds?: number;
+}
+
+const ACCOUNT_CACHE_ENTRIES = 10_000;
+
+export function createUserService(deps: UserServiceDeps): UserService {
   const { users, emails, audit, logger } = deps;
+  const accountCacheMs = (deps.accountCacheSeconds ?? 0) * 1000;
+  const recentAccounts = new Map<string, { user: AccountRecord; writes: number; until: number }>();
+
+  /** The account by id for token issuance and the sign-in policy, from this process's recent reads when still good. */
+  async function readAccount(id: string): Promise<AccountRecord | null> {
+    const hit = recentAccounts.get(id);
+    if (hit && hit.writes === userWriteCount() && hit.until > Date.now()) return hit.user;
+    const writes = userWriteCount();
+    const user = await users.findById(id, { passwordHash: 0 }).lean<AccountRecord>();
+    recentAccounts.delete(id);
+    if (user && accountCacheMs > 0) {
+      if (recentAccounts.size >= ACCOUNT_CACHE_ENTRIES) recentAccounts.delete(recentAccounts.keys().next().value!);
+      recentAccounts.set(id, { user, writes, until: Date.now() + accountCacheMs });
+    }
+    return user;
+  }
 
   // The unique e-mail index is what makes "one account per address" true under concurrent sign-ups; the
   // connection does not auto-create indexes, so make sure it exists before the first write.
@@ -219,7 +251,7 @@ export function createUserService(deps: { users: UserModel; emails: EmailLookup;
     },
 
     async accountState(accountId) {
-      const user = await users.findById(accountId).lean<User>();
+      const user = await readAccount(accountId);
       if (!user || user.disabled) return undefined;
       return { emailVerified: user.email_verified, missing: (wanted) => wanted.filter((a) => !hasAttribute(user, a)) };
     },
@@ -230,7 +262,8 @@ export function createUserService(deps: { users: UserModel; emails: EmailLookup;
     },
 
     async findAccount(_ctx, sub) {
-      const user = await users.findById(sub).lean<User>();
+      if (typeof sub !== 'string' || !sub) return undefined;
+      const user = await readAccount(sub);
       // A disabled account gets no new tokens or userinfo, even from a session that is still open.
       if (!user || user.disabled) return undefined;
       return {

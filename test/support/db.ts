@@ -10,8 +10,9 @@ export function testDatabaseUri(name = `t_${randomBytes(6).toString('hex')}`): s
   return url.toString();
 }
 
+// monitorCommands: tests may count the commands a service sends (nothing listens otherwise).
 export async function openTestConnection(name?: string): Promise<Connection> {
-  const conn = mongoose.createConnection(testDatabaseUri(name), { serverSelectionTimeoutMS: 5_000, autoIndex: false });
+  const conn = mongoose.createConnection(testDatabaseUri(name), { serverSelectionTimeoutMS: 5_000, autoIndex: false, monitorCommands: true });
   await conn.asPromise();
   return conn;
 }

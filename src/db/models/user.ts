@@ -64,6 +64,9 @@ export interface User extends UserClaims {
   updatedAt: Date;
 }
 
+/** An account without its password hash: what claims, the sign-in policy and caches work from. */
+export type AccountRecord = Omit<User, 'passwordHash'>;
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
@@ -122,6 +125,25 @@ const userSchema = new Schema<User>(
 );
 
 userSchema.index({ email: 1 }, { unique: true });
+
+// Every write through the User model in this process, counted before and after it runs: a cached account read
+// (src/services/users.ts) is good only while this count is what it was when the read started.
+let writes = 0;
+const counted = () => {
+  writes += 1;
+};
+const WRITES = ['save', 'updateOne', 'updateMany', 'replaceOne', 'findOneAndUpdate', 'findOneAndReplace', 'findOneAndDelete', 'deleteOne', 'deleteMany'] as const;
+for (const op of WRITES) {
+  userSchema.pre(op as 'save', counted);
+  userSchema.post(op as 'save', counted);
+}
+for (const op of ['insertMany', 'bulkWrite'] as const) {
+  userSchema.pre(op as 'insertMany', counted);
+  userSchema.post(op as 'insertMany', counted);
+}
+
+/** How many writes the User model has seen in this process (it only grows). */
+export const userWriteCount = (): number => writes;
 userSchema.index({ 'erasure.dueAt': 1 });
 
 export type UserDocument = HydratedDocument<User>;

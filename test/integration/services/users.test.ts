@@ -171,6 +171,68 @@ describe('users.findAccount and findById', () => {
   });
 });
 
+describe('account reads for tokens and the sign-in policy (ACCOUNT_CACHE_SECONDS)', () => {
+  const reads = () => {
+    const seen: string[] = [];
+    const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName === 'find' && e.command.find === 'users') seen.push(String((e.command.filter as { _id?: unknown })._id));
+    };
+    return { seen, listener };
+  };
+  let cached: UserService;
+  let monitor: ReturnType<typeof reads>;
+  beforeAll(() => {
+    cached = createUserService({ users: userModel(conn), emails, audit, accountCacheSeconds: 60 });
+  });
+  beforeEach(() => {
+    monitor = reads();
+    conn.getClient().on('commandStarted', monitor.listener);
+  });
+  afterEach(() => {
+    conn.getClient().off('commandStarted', monitor.listener);
+  });
+
+  it('answers findAccount and accountState from one read, without the password hash', async () => {
+    const user = await cached.create({ email: 'grace@example.com', password: 'grace-password', name: 'Grace' });
+    monitor.seen.length = 0;
+    const account = await cached.findAccount({}, user.id);
+    expect(await account?.claims('id_token', 'openid profile', {}, [])).toMatchObject({ sub: user.id, name: 'Grace' });
+    expect(await cached.accountState(user.id)).toMatchObject({ emailVerified: false });
+    expect(await cached.findAccount({}, user.id)).toBeDefined();
+    expect(monitor.seen).toEqual([user.id]);
+  });
+
+  it('reads again after any account write in this process: a disabled account is refused at once', async () => {
+    const user = await cached.create({ email: 'heidi@example.com', password: 'heidi-password', name: 'Heidi' });
+    expect(await cached.findAccount({}, user.id)).toBeDefined();
+    await cached.addClaims(user.id, { name: 'Heidi H.' });
+    expect(await (await cached.findAccount({}, user.id))?.claims('id_token', 'openid profile', {}, [])).toMatchObject({ name: 'Heidi H.' });
+    await userModel(conn).updateOne({ _id: user.id }, { $set: { disabled: true } });
+    await expect(cached.findAccount({}, user.id)).resolves.toBeUndefined();
+    await expect(cached.accountState(user.id)).resolves.toBeUndefined();
+  });
+
+  it('a write this process did not make shows once the bound has passed', async () => {
+    const shortLived = createUserService({ users: userModel(conn), emails, audit, accountCacheSeconds: 1 });
+    const user = await shortLived.create({ email: 'ivan@example.com', password: 'ivan-password', name: 'Ivan' });
+    expect(await shortLived.findAccount({}, user.id)).toBeDefined();
+    // Straight to the collection, as another process's write looks from here.
+    await conn.collection('users').updateOne({ _id: user.id as never }, { $set: { name: 'Ivan the Second' } });
+    const nameNow = async () => (await (await shortLived.findAccount({}, user.id))?.claims('id_token', 'openid profile', {}, []))?.name;
+    const deadline = Date.now() + 15_000;
+    while ((await nameNow()) !== 'Ivan the Second' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await nameNow()).toBe('Ivan the Second');
+  });
+
+  it('with the cache off reads every time', async () => {
+    const user = await users.create({ email: 'judy@example.com', password: 'judy-password' });
+    monitor.seen.length = 0;
+    await users.findAccount({}, user.id);
+    await users.findAccount({}, user.id);
+    expect(monitor.seen).toEqual([user.id, user.id]);
+  });
+});
+
 describe('the e-mail lookup (user_emails: _id = normalised address)', () => {
   const lookupRow = (email: string) => conn.collection('user_emails').findOne({ _id: email as never });
 
