@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { hashPassword, verifyPassword } from '../src/services/passwords.ts';
+import { measureAlone } from './alone.ts';
 import { startBare } from './bare.ts';
 import { addTally, emptyTally, type Tally } from './commands.ts';
 import { fillTokenCollections, GROWING_COLLECTIONS } from './fill.ts';
-import { basic, figures, fire, newSample, type Shot } from './load.ts';
+import { figures, fire, newSample } from './load.ts';
+import { clientCredentials, introspection, refresh } from './shots.ts';
 import { signIn, signIns, type Customer, type LoginRun } from './login.ts';
 import { childRssMb, processRssMb } from './memory.ts';
 import { mintApiAccessTokens, mintRefreshTokens } from './mint.ts';
@@ -36,35 +38,6 @@ interface Stack {
   customers: Customer[];
 }
 
-const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-
-function clientCredentials(stack: Stack, resource: string, scope: string): Shot {
-  const body = form({ grant_type: 'client_credentials', resource, scope });
-  return { url: stack.url, path: '/token', headers: { authorization: basic(PARTNER.id, PARTNER.secret) }, body: () => body };
-}
-
-// The API checks the tokens it receives as a resource server does: as itself, saying what kind of token it holds.
-function introspection(stack: Stack, pool: readonly string[]): Shot {
-  let i = 0;
-  return {
-    url: stack.url,
-    path: '/token/introspection',
-    headers: { authorization: basic(API_CLIENT.id, API_CLIENT.secret) },
-    body: () => form({ token: pool[i++ % pool.length]!, token_type_hint: 'access_token' }),
-    check: (body) => (body.includes('"active":true') ? undefined : `inactive: ${body.slice(0, 200)}`),
-  };
-}
-
-function refresh(stack: Stack, tokens: string[]): Shot {
-  return {
-    url: stack.url,
-    path: '/token',
-    headers: { authorization: basic(WEB_APP.id, WEB_APP.secret) },
-    body: () => form({ grant_type: 'refresh_token', refresh_token: tokens.shift() ?? 'exhausted' }),
-  };
-}
-
-
 const rssLog: { phase: string; process: number; database?: number }[] = [];
 function noteRss(phase: string): void {
   const entry = { phase, process: processRssMb(), database: childRssMb('ferretdb') };
@@ -75,10 +48,10 @@ function noteRss(phase: string): void {
 async function warmUp(stack: Stack, pool: readonly string[]): Promise<void> {
   const quiet = newSample();
   const few = { connections: 2, amount: 20 };
-  await fire(clientCredentials(stack, OPAQUE_API, 'orders:read'), few, quiet);
-  await fire(clientCredentials(stack, JWT_API, 'stock:read'), few, quiet);
-  await fire(introspection(stack, pool), few, quiet);
-  await fire(refresh(stack, await mintRefreshTokens(stack.provider, stack.accountIds, 10)), { connections: 2, amount: 10 }, quiet);
+  await fire(clientCredentials(stack.url, OPAQUE_API, 'orders:read'), few, quiet);
+  await fire(clientCredentials(stack.url, JWT_API, 'stock:read'), few, quiet);
+  await fire(introspection(stack.url, pool), few, quiet);
+  await fire(refresh(stack.url, await mintRefreshTokens(stack.provider, stack.accountIds, 10)), { connections: 2, amount: 10 }, quiet);
   for (const customer of stack.customers.slice(0, 2)) await signIn(stack.url, customer, () => {});
   if (quiet.failures) throw new Error(`warm-up of ${stack.name} failed: ${quiet.firstFailure}`);
   await stack.target.server.idle(60_000);
@@ -166,13 +139,13 @@ async function main(): Promise<void> {
     noteRss(label);
   };
   const timed = { seconds, connections };
-  await measure('client_credentials, opaque', atLeast(0.5), atMost(1), (s) => forSeconds(s.target, clientCredentials(s, OPAQUE_API, 'orders:read'), timed));
-  await measure('client_credentials, JWT', atLeast(0.7), atMost(0), (s) => forSeconds(s.target, clientCredentials(s, JWT_API, 'stock:read'), timed));
+  await measure('client_credentials, opaque', atLeast(0.5), atMost(1), (s) => forSeconds(s.target, clientCredentials(s.url, OPAQUE_API, 'orders:read'), timed));
+  await measure('client_credentials, JWT', atLeast(0.7), atMost(0), (s) => forSeconds(s.target, clientCredentials(s.url, JWT_API, 'stock:read'), timed));
   await measure('introspection', atLeast(0.5), atMost(2), (s) =>
-    inRounds(s.target, async () => introspection(s, pools[s.name]), { seconds, max: Number.MAX_SAFE_INTEGER, connections }),
+    inRounds(s.target, async () => introspection(s.url, pools[s.name]), { seconds, max: Number.MAX_SAFE_INTEGER, connections }),
   );
   await measure('refresh_token (rotation)', atLeast(0.5), atMost(5), (s) =>
-    inRounds(s.target, async (n) => refresh(s, await mintRefreshTokens(s.provider, s.accountIds, n)), { seconds, max: SETTINGS.refresh, connections }),
+    inRounds(s.target, async (n) => refresh(s.url, await mintRefreshTokens(s.provider, s.accountIds, n)), { seconds, max: SETTINGS.refresh, connections }),
   );
 
   log('full login: sequential probe of each step on ours');
@@ -207,7 +180,7 @@ async function main(): Promise<void> {
     await fillTokenCollections(ours.db, SETTINGS.fill, log);
     noteRss('fill');
     log('introspection, grown');
-    const grownIntrospection = await inRounds(stacks.ours.target, async () => introspection(stacks.ours, pools.ours), {
+    const grownIntrospection = await inRounds(stacks.ours.target, async () => introspection(stacks.ours.url, pools.ours), {
       seconds,
       max: Number.MAX_SAFE_INTEGER,
       connections,
@@ -216,15 +189,27 @@ async function main(): Promise<void> {
     const grownRefresh = await inRounds(
       stacks.ours.target,
       // A round needs a token per request: stop when the minted ones cannot fill one (a reused token is refused).
-      async (n) => (grownTokens.length >= n ? refresh(stacks.ours, grownTokens.splice(0, n)) : undefined),
+      async (n) => (grownTokens.length >= n ? refresh(stacks.ours.url, grownTokens.splice(0, n)) : undefined),
       { seconds, max: SETTINGS.refresh, connections },
     );
     grown = { refresh: grownRefresh, introspection: grownIntrospection };
     noteRss('grown round');
   }
 
+  log('memory: ours alone in a server process of its own');
+  const alone = await measureAlone({
+    env,
+    serverUri: process.env.MONGODB_URI ?? store!.uri,
+    customers: CUSTOMERS,
+    seconds,
+    connections,
+    refreshTokens: Math.min(SETTINGS.refresh, 500),
+    logins: Math.min(SETTINGS.logins, 100),
+  });
+
   console.log(
     summary({
+      ...(alone ? { alone } : {}),
       operations,
       probe,
       hopsPerLogin,

@@ -1,6 +1,6 @@
 // What `npm run bench` measures with, from the environment (see the README's "Benchmarks" section), and the clients,
 // resources and environment both stacks are configured with.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 function knob(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -29,14 +29,17 @@ export const REDIRECT_URI = 'https://rp.bench.test/cb';
 /** What the login asks for, as a typical relying party's sign-in does. */
 export const LOGIN_SCOPE = 'openid email profile';
 
-const secret = () => randomBytes(24).toString('base64url');
+// One seed per run, inherited by the server process the memory phase starts (bench/alone.ts), so that both sides
+// know the clients' secrets.
+const seed = (process.env.BENCH_SECRET_SEED ??= randomBytes(24).toString('base64url'));
+const secret = (client: string) => createHmac('sha256', seed).update(client).digest('base64url');
 
 /** A machine client calling both APIs. */
-export const PARTNER = { id: 'bench-partner', secret: secret(), scope: 'orders:read stock:read' };
+export const PARTNER = { id: 'bench-partner', secret: secret('bench-partner'), scope: 'orders:read stock:read' };
 /** The opaque API's own client, listed in its introspectors. */
-export const API_CLIENT = { id: 'bench-api', secret: secret() };
+export const API_CLIENT = { id: 'bench-api', secret: secret('bench-api') };
 /** A web application signing customers in (third party: its customers see the consent page). */
-export const WEB_APP = { id: 'bench-app', secret: secret(), scope: 'openid offline_access email profile orders:read' };
+export const WEB_APP = { id: 'bench-app', secret: secret('bench-app'), scope: 'openid offline_access email profile orders:read' };
 
 export const RESOURCES = {
   [OPAQUE_API]: { scope: 'orders:read orders:write', accessTokenFormat: 'opaque', introspectors: [API_CLIENT.id] },

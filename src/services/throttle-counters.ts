@@ -20,13 +20,17 @@ export interface CounterState {
 }
 
 export interface Counters {
-  /** The counter of a running window; null when there is none (never counted, or its window ended). */
-  get(key: string): Promise<CounterState | null>;
+  /**
+   * The counters of running windows among these keys, in one read (`_id: {$in}`); a key never counted, or whose
+   * window ended, is absent.
+   */
+  getMany(keys: readonly string[]): Promise<Map<string, CounterState>>;
   /** Adds points, starting a window of `windowMs` when none runs. */
   add(key: string, points: number, windowMs: number): Promise<CounterState>;
   /** Sets the counter to `points` for `ms` from now, whatever it was (a block). */
   set(key: string, points: number, ms: number): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** Deletes the counters of these keys, in one command. */
+  delete(...keys: string[]): Promise<void>;
 }
 
 export function createCounters(deps: { conn: Connection; collection: string; now?: () => number }): Counters {
@@ -48,10 +52,13 @@ export function createCounters(deps: { conn: Connection; collection: string; now
   }
 
   return {
-    async get(key) {
-      const row = await rows().findOne({ _id: key });
+    async getMany(keys) {
+      const found = new Map<string, CounterState>();
+      if (keys.length === 0) return found;
+      const list = await rows().find({ _id: { $in: [...keys] } }).toArray();
       const at = now();
-      return row && row.expire.getTime() > at ? state(row, at) : null;
+      for (const row of list) if (row.expire.getTime() > at) found.set(row._id, state(row, at));
+      return found;
     },
 
     async add(key, points, windowMs) {
@@ -66,8 +73,9 @@ export function createCounters(deps: { conn: Connection; collection: string; now
       await upsert(key, { $set: { points, expire: new Date(now() + ms) } });
     },
 
-    async delete(key) {
-      await rows().deleteOne({ _id: key });
+    async delete(...keys) {
+      if (keys.length === 1) await rows().deleteOne({ _id: keys[0]! });
+      else if (keys.length > 1) await rows().deleteMany({ _id: { $in: keys } });
     },
   };
 }

@@ -190,10 +190,8 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
   }
   const counterKey = (limiter: Limiter, key: string) => `${limiter.prefix}:${key}`;
   const lockoutKey = (limiter: Limiter, key: string) => `${limiter.prefix}:lockouts:${key}`;
-  const forgetKey = async (limiter: Limiter, key: string) => {
-    await counters.delete(counterKey(limiter, key));
-    if (limiter.rule.blockSeconds) await counters.delete(lockoutKey(limiter, key));
-  };
+  const forgetKey = (limiter: Limiter, key: string) =>
+    limiter.rule.blockSeconds ? counters.delete(counterKey(limiter, key), lockoutKey(limiter, key)) : counters.delete(counterKey(limiter, key));
 
   const rows = () => conn.collection(THROTTLE_COLLECTION);
   let indexes: Promise<{ ttl: boolean }> | undefined;
@@ -239,8 +237,10 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       if (!enabled) return { allowed: true };
       await ensureIndexes();
       const waits: number[] = [];
-      for (const { limiter, key } of applicable(action, keys)) {
-        const res = await counters.get(counterKey(limiter, key));
+      const wanted = applicable(action, keys).map(({ limiter, key }) => ({ limiter, id: counterKey(limiter, key) }));
+      const running = await counters.getMany(wanted.map((w) => w.id));
+      for (const { limiter, id } of wanted) {
+        const res = running.get(id);
         if (res && res.points >= limiter.rule.points) waits.push(secondsOf(res.msBeforeNext));
       }
       return combine(waits);

@@ -1,5 +1,5 @@
 // The database commands of one full sign-in through the pages (login page, password, consent page, code), counted
-// with the driver's command monitoring. On the embedded FerretDB only a bare `{_id: <string>}` filter is served by an
+// with the driver's command monitoring. On the embedded FerretDB only `{_id: <string>}` and `{_id: {$in: [<string>…]}}` are served by an
 // index; anything else decodes every document of the collection, so what runs per request here must be keyed by
 // `_id` alone. And the login page, viewed far more often than it is submitted, writes nothing.
 import { randomBytes } from 'node:crypto';
@@ -69,7 +69,13 @@ function filtersOf(e: CommandStartedEvent): Record<string, unknown>[] {
   return [];
 }
 
-const isBareId = (filter: Record<string, unknown>) => Object.keys(filter).length === 1 && typeof filter._id === 'string';
+/** `{_id: 'x'}`, or `{_id: {$in: ['x', 'y']}}` (the patched embedded store answers both from the _id index). */
+const isBareId = (filter: Record<string, unknown>) => {
+  if (Object.keys(filter).length !== 1) return false;
+  const id = filter._id as { $in?: unknown } | string | undefined;
+  if (typeof id === 'string') return true;
+  return typeof id === 'object' && id !== null && Object.keys(id).length === 1 && Array.isArray(id.$in) && id.$in.every((v) => typeof v === 'string');
+};
 
 function authUrl(): URL {
   const params = new URLSearchParams({
