@@ -1,7 +1,7 @@
 // Memory of ours alone: the other phases share one process among ours, the bare provider and the load generator,
 // so their RSS only bounds ours from above. Here ours runs in a server process of its own (bench/alone-server.ts)
-// on the same database server, takes every kind of request the bench sends, and its RSS is read from /proc: after
-// start, after the load, and the peak (VmHWM) over its life.
+// on the same database server, run as `npm start` runs it (bench/runtime.ts), takes every kind of request the bench
+// sends, and its RSS is read from /proc: after start, after the load, and the peak (VmHWM) over its life.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { AloneReady } from './alone-server.ts';
 import { fire, newSample } from './load.ts';
 import { signIns } from './login.ts';
+import { startRuntime } from './runtime.ts';
 import { JWT_API, OPAQUE_API } from './settings.ts';
 import { clientCredentials, introspection, refresh } from './shots.ts';
 
@@ -42,8 +43,9 @@ export async function measureAlone(input: {
   refreshTokens: number;
   logins: number;
 }): Promise<AloneMemory | undefined> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./alone-server.ts', import.meta.url))], {
-    env: { ...process.env, BENCH_ALONE: JSON.stringify({ env: input.env, serverUri: input.serverUri, customers: input.customers, refreshTokens: input.refreshTokens }) },
+  const runtime = startRuntime();
+  const child = spawn(process.execPath, [...runtime.nodeFlags, fileURLToPath(new URL('./alone-server.ts', import.meta.url))], {
+    env: { ...process.env, ...runtime.env, BENCH_ALONE: JSON.stringify({ env: input.env, serverUri: input.serverUri, customers: input.customers, refreshTokens: input.refreshTokens }) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
