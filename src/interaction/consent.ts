@@ -13,7 +13,7 @@ import { claimsOfScope } from '../oidc/provider.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { applyToGrant, decide, unknownChoices, type Choice, type ConsentItem } from '../services/consent-choices.ts';
 import type { ConsentService } from '../services/consents.ts';
-import type { LoadedInteraction } from './context.ts';
+import { recordResult, type LoadedInteraction } from './context.ts';
 import { consentItems, describeConsent, describeItem, missingFromPrompt } from './describe.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -111,12 +111,7 @@ export async function confirmConsent(
     });
   }
 
-  const returnTo = await deps.provider.interactionResult(
-    ctx.req,
-    ctx.res,
-    { consent: existing ? {} : { grantId } },
-    { mergeWithLastSubmission: true },
-  );
+  const returnTo = await recordResult(ctx, deps.provider, { consent: existing ? {} : { grantId } });
   ctx.status = 303;
   ctx.redirect(returnTo);
 }
@@ -139,13 +134,10 @@ export async function abortInteraction(
       details: { scope: missingFromPrompt(details.prompt.details).scope },
     });
   }
-  const returnTo = await deps.provider.interactionResult(
-    ctx.req,
-    ctx.res,
-    {
-      error: 'access_denied',
-      error_description: consent ? 'End-User denied the consent request' : 'End-User cancelled the sign-in',
-    },
+  const returnTo = await recordResult(
+    ctx,
+    deps.provider,
+    { error: 'access_denied', error_description: consent ? 'End-User denied the consent request' : 'End-User cancelled the sign-in' },
     { mergeWithLastSubmission: false },
   );
   ctx.status = 303;

@@ -1,6 +1,7 @@
 // Loading an interaction for a request: oidc-provider's details, the client it is for and the page language.
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { pickLocale, type Locale } from '../i18n/index.ts';
 import { clientLink, pageState, webUrl } from '../http/state.ts';
@@ -30,10 +31,14 @@ export function interactionPath(uid: string): string {
   return `/interaction/${encodeURIComponent(uid)}`;
 }
 
+// The interaction each request loaded (and oidc-provider checked against the cookie and the session).
+const loadedBy = new WeakMap<Context, InteractionDetails>();
+
 export async function loadInteraction(ctx: Context, provider: Provider): Promise<LoadedInteraction> {
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   // The cookie names the interaction; the URL must name the same one, or a stale tab would act on another flow.
   if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction does not match the page');
+  loadedBy.set(ctx, details);
 
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
@@ -60,6 +65,23 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
     actions: { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` },
     metadata: productMetadata(client.metadata()),
   };
+}
+
+/**
+ * Records a step's outcome on the interaction and answers where the browser goes next. What oidc-provider's
+ * interactionResult does, on the interaction this request has already loaded and checked (loadInteraction) instead
+ * of reading it and its session again. Every step that finishes goes through here.
+ */
+export async function recordResult(
+  ctx: Context,
+  provider: Provider,
+  result: InteractionResults,
+  { mergeWithLastSubmission = true }: { mergeWithLastSubmission?: boolean } = {},
+): Promise<string> {
+  const interaction = loadedBy.get(ctx) ?? (await provider.interactionDetails(ctx.req, ctx.res));
+  interaction.result = mergeWithLastSubmission && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  return interaction.returnTo;
 }
 
 // After the interaction is gone from the cookie's point of view (lost cookie, other browser) the stored record

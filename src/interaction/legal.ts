@@ -16,7 +16,7 @@ import { renderPage } from '../http/views.ts';
 import type { Locale } from '../i18n/index.ts';
 import { LEGAL_PROMPT } from '../oidc/policy.ts';
 import type { Acceptance, DocumentRef, LegalDocument, LegalService } from '../services/legal.ts';
-import type { LoadedInteraction } from './context.ts';
+import { recordResult, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, requestMeta, type FormError } from './forms.ts';
 
 export interface LegalStepDeps {
@@ -127,9 +127,9 @@ export async function declineLegal(ctx: Context, loaded: LoadedInteraction, deps
   await deps.legal.decline(accountId, pending, { clientId: loaded.client.id, ...requestMeta(ctx) });
   // Stored on the interaction; following the page's link resumes the authorization, which then redirects to the
   // app with the error (the app learns nothing else).
-  const returnTo = await deps.provider.interactionResult(
-    ctx.req,
-    ctx.res,
+  const returnTo = await recordResult(
+    ctx,
+    deps.provider,
     { error: 'access_denied', error_description: 'End-User declined the legal documents in force' },
     { mergeWithLastSubmission: false },
   );
@@ -145,7 +145,7 @@ export async function declineLegal(ctx: Context, loaded: LoadedInteraction, deps
 }
 
 async function finish(ctx: Context, provider: Provider): Promise<void> {
-  const returnTo = await provider.interactionResult(ctx.req, ctx.res, { [LEGAL_PROMPT]: {} }, { mergeWithLastSubmission: true });
+  const returnTo = await recordResult(ctx, provider, { [LEGAL_PROMPT]: {} });
   ctx.status = 303;
   ctx.redirect(returnTo);
 }

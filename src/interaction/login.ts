@@ -12,7 +12,7 @@ import type { Throttle } from '../services/throttle.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { UserService } from '../services/users.ts';
-import { interactionPath, type LoadedInteraction } from './context.ts';
+import { interactionPath, recordResult, type LoadedInteraction } from './context.ts';
 import {
   echo,
   emailField,
@@ -150,12 +150,7 @@ export async function signInAndContinue(
 ): Promise<void> {
   const { acr, amr } = outcome(methods);
   await deps.risk.recordSignIn({ accountId, ip: ctx.ip, deviceId: ensureDeviceId(ctx) });
-  const returnTo = await deps.provider.interactionResult(
-    ctx.req,
-    ctx.res,
-    { login: { accountId, amr, acr }, [CREATE_PROMPT]: { accountId } },
-    { mergeWithLastSubmission: false },
-  );
+  const returnTo = await recordResult(ctx, deps.provider, { login: { accountId, amr, acr }, [CREATE_PROMPT]: { accountId } }, { mergeWithLastSubmission: false });
   ctx.status = 303;
   ctx.redirect(returnTo);
 }

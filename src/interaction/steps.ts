@@ -12,7 +12,7 @@ import type { Mailer } from '../services/mailer.ts';
 import type { OneTimeCodes } from '../services/one-time-codes.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
-import type { LoadedInteraction } from './context.ts';
+import { recordResult, type LoadedInteraction } from './context.ts';
 import { codeField, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
 
@@ -128,7 +128,7 @@ export async function submitVerifyEmail(ctx: Context, loaded: LoadedInteraction,
   // false: the address changed since the code was sent; the step then simply asks again for the new address.
   await deps.users.markEmailVerified(accountId, result.payload.email);
   ctx.cookies.set(VERIFY_COOKIE, null, { path: `/interaction/${encodeURIComponent(loaded.uid)}` });
-  const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, { [VERIFY_EMAIL_PROMPT]: {} }, { mergeWithLastSubmission: true });
+  const returnTo = await recordResult(ctx, deps.provider, { [VERIFY_EMAIL_PROMPT]: {} });
   ctx.status = 303;
   ctx.redirect(returnTo);
 }
@@ -180,7 +180,7 @@ export async function submitProfileStep(ctx: Context, loaded: LoadedInteraction,
   const parsed = parseAttributes(missingAttributes(loaded), (ctx.request.body ?? {}) as Record<string, unknown>);
   if (!parsed.ok) return renderProfileStep(ctx, loaded, { values: parsed.values, error: parsed.error });
   await deps.users.addClaims(accountId, parsed.claims);
-  const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, { [PROFILE_PROMPT]: {} }, { mergeWithLastSubmission: true });
+  const returnTo = await recordResult(ctx, deps.provider, { [PROFILE_PROMPT]: {} });
   ctx.status = 303;
   ctx.redirect(returnTo);
 }
