@@ -350,16 +350,19 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       const at = now();
       const place = placeOf(ip);
       const expiresAt = new Date(at + memoryMs);
-      await upsert(networks, networkKey(accountId, ip), { $set: { accountId, at: new Date(at), expiresAt } });
-      if (place) await upsert(places, accountId, { $set: { geo: place, at: new Date(at), expiresAt } });
-      if (deviceId) {
-        await upsert(devices, deviceKey(accountId, deviceId), {
-          $set: { accountId, lastSeenAt: new Date(at) },
-          $setOnInsert: { firstSeenAt: new Date(at) },
-          // A trusted device keeps its row at least until the trust ends.
-          $max: { expiresAt: new Date(at + memoryMs) },
-        });
-      }
+      // Three rows of their own: written side by side.
+      await Promise.all([
+        upsert(networks, networkKey(accountId, ip), { $set: { accountId, at: new Date(at), expiresAt } }),
+        place ? upsert(places, accountId, { $set: { geo: place, at: new Date(at), expiresAt } }) : undefined,
+        deviceId
+          ? upsert(devices, deviceKey(accountId, deviceId), {
+              $set: { accountId, lastSeenAt: new Date(at) },
+              $setOnInsert: { firstSeenAt: new Date(at) },
+              // A trusted device keeps its row at least until the trust ends.
+              $max: { expiresAt: new Date(at + memoryMs) },
+            })
+          : undefined,
+      ]);
     },
 
     async trustDevice(accountId, deviceId, days) {
