@@ -10,10 +10,17 @@ import type { Logger } from '../log.ts';
 export const ACCOUNT_CLIENT_ID = 'ciam-account';
 export const ACCOUNT_CLIENT_NAME = 'Account';
 
+/**
+ * The public way into a password reset, needing no sign-in under way: what every notice mail links to ("not you?
+ * reset your password"), since a link into a sign-in's own pages dies with that sign-in.
+ */
+export const RECOVER_PATH = '/recover';
+
 export function accountUrls(issuer: string) {
   return {
     callback: `${issuer}/account/callback`,
     signedOut: `${issuer}/account/signed-out`,
+    recover: `${issuer}${RECOVER_PATH}`,
   };
 }
 
