@@ -76,7 +76,10 @@ export function summary(r: Results): string {
     return [o.label, num(value, 2), num(warm, 2), o.commandGoal.text, verdict(o.commandGoal, warm), breakdown(o.ours.tally, o.ours.handled)];
   });
   const exchangePer = exchange / probe.logins;
-  commandRows.push(['  of which code exchange (probe)', num(exchangePer, 2), num(exchangePer, 2), '≤ 5', verdict(atMost(5), exchangePer), breakdown(probe.steps.get(CODE_EXCHANGE) ?? emptyTally(), probe.logins)]);
+  // The code exchange reads the account only through findAccount's cache: a read there is a refill too.
+  const exchangeTally = probe.steps.get(CODE_EXCHANGE) ?? emptyTally();
+  const exchangeWarm = exchangePer - (exchangeTally.byKey.get('find users') ?? 0) / probe.logins;
+  commandRows.push(['  of which code exchange (probe)', num(exchangePer, 2), num(exchangeWarm, 2), '≤ 5', verdict(atMost(5), exchangeWarm), breakdown(exchangeTally, probe.logins)]);
   out.push(table(['operation', 'cmds/req', 'warm', 'target', '', 'by command and collection'], commandRows));
 
   out.push('', `full login, step by step (ours, ${probe.logins} sequential sign-ins, commands per sign-in)`);

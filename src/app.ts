@@ -23,7 +23,8 @@ import { databaseGate } from './http/database-gate.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interaction/routes.ts';
-import { ACCOUNT_CLIENT_ID, ensureAccountClient } from './account/client.ts';
+import { ACCOUNT_CLIENT_ID, accountUrls, ensureAccountClient } from './account/client.ts';
+import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
 import { accountRouter } from './account/routes.ts';
 import { createProfileService, type ProfileService } from './services/profile.ts';
 import { createAuditLog, type AuditLog } from './services/audit.ts';
@@ -89,6 +90,8 @@ export interface Services {
   flows: LoginFlows;
   /** GDPR erasure (with its grace period) and export. */
   erasure: ErasureService;
+  /** Password use cases shared by the sign-in, the account center and the CLI (src/usecases/password.ts). */
+  passwords: PasswordUseCases;
   privacyExport: PrivacyExport;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
@@ -270,7 +273,10 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     .filter((_, i) => !expiringIndexes[i]!.ttl)
     .map((service) => startSweeper(() => service.sweepExpired(), config.sweepIntervalSeconds, logger));
 
+  const passwords = createPasswordUseCases({ users, throttle, sessions, grants, risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover });
+
   return {
+    passwords,
     config,
     logger,
     db,
@@ -373,8 +379,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     risk: services.risk,
     attempts: services.attempts,
     smsEnabled: services.sms.enabled,
-    endSessions: (accountId, exceptUid) => services.sessions.revokeAll(accountId, { ...(exceptUid ? { exceptUid } : {}), reason: 'password_reset' }),
-    revokeTokens: (accountId) => services.grants.revokeTokens(accountId),
+    passwords: services.passwords,
     preferences: services.preferences,
     erasure: services.erasure,
     legal: services.legal,
@@ -395,7 +400,6 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   const account = accountRouter({
     provider: () => services.provider(),
     config,
-    users: services.users,
     profile: services.profile,
     sessions: services.sessions,
     grants: services.grants,
@@ -418,6 +422,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     erasure: services.erasure,
     privacyExport: services.privacyExport,
     consents: services.consents,
+    passwords: services.passwords,
+    throttle: services.throttle,
   });
   app.use(account.routes());
   app.use(account.allowedMethods());

@@ -8,7 +8,8 @@ import { pickLocale } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
 import type { ErasureService } from '../services/erasure.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
-import type { UserService } from '../services/users.ts';
+import type { PasswordUseCases } from '../usecases/password.ts';
+import { throttled, THROTTLED_STATUS } from '../http/throttled.ts';
 import { clearSessionCookie, type SignedIn } from './auth.ts';
 import { FORM_ERROR, meta, seeOther, type AccountPages } from './pages.ts';
 import { renderPublicPage } from './view.ts';
@@ -16,7 +17,8 @@ import type Provider from 'oidc-provider';
 
 export interface PrivacyDeps {
   provider: () => Provider;
-  users: Pick<UserService, 'checkPassword'>;
+  /** The password typed instead of the word is checked as every current-password check is (throttled, audited). */
+  passwords: Pick<PasswordUseCases, 'confirmPassword'>;
   erasure: Pick<ErasureService, 'request' | 'graceDays'>;
   privacyExport: PrivacyExport;
   logger: Logger;
@@ -44,14 +46,14 @@ export function privacyRoutes(router: Router, pages: AccountPages, deps: Privacy
 
   // --- delete account -----------------------------------------------------------------------------------------
 
-  const renderDelete = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey }, status?: number) =>
+  const renderDelete = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey; errorVars?: Record<string, string> }, status?: number) =>
     render(
       ctx,
       account,
       'delete',
       'delete',
       'account.delete.title',
-      { word: DELETE_WORD, value: form.value, error: form.error ?? null, graceDays: deps.erasure.graceDays > 0 ? String(deps.erasure.graceDays) : null },
+      { word: DELETE_WORD, value: form.value, error: form.error ?? null, errorVars: form.errorVars ?? {}, graceDays: deps.erasure.graceDays > 0 ? String(deps.erasure.graceDays) : null },
       status,
     );
 
@@ -62,13 +64,17 @@ export function privacyRoutes(router: Router, pages: AccountPages, deps: Privacy
     const password = body.password;
     let confirmed = typeof confirm === 'string' && confirm.trim() === DELETE_WORD;
     // The password is accepted instead of the word (some people find typing it clearer than a magic word).
+    const echo = typeof confirm === 'string' && confirm.length <= 64 ? confirm : '';
     if (!confirmed && typeof password === 'string' && password.length > 0 && password.length <= MAX_PASSWORD) {
-      confirmed = await deps.users.checkPassword(account.accountId, password);
+      const owner = { accountId: account.accountId, email: account.user.email };
+      const check = await deps.passwords.confirmPassword(owner, password, { meta: meta(ctx), failure: { type: 'account.delete_failed', reason: 'bad_password' } });
+      if (!check.ok && check.reason === 'throttled') {
+        const wait = throttled(ctx, check.retryAfterSeconds);
+        return renderDelete(ctx, account, { value: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
+      }
+      confirmed = check.ok;
     }
-    if (!confirmed) {
-      const echo = typeof confirm === 'string' && confirm.length <= 64 ? confirm : '';
-      return renderDelete(ctx, account, { value: echo, error: 'account.delete.error.confirm' }, FORM_ERROR);
-    }
+    if (!confirmed) return renderDelete(ctx, account, { value: echo, error: 'account.delete.error.confirm' }, FORM_ERROR);
     const outcome = await deps.erasure.request(account.accountId, { source: 'account_center', ...meta(ctx) });
     deps.logger.info({ status: outcome.status }, 'account erasure requested from the account center');
     clearSessionCookie(ctx, deps.provider());

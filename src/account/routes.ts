@@ -40,9 +40,11 @@ import {
   type ProfileService,
 } from '../services/profile.ts';
 import type { SessionService } from '../services/sessions.ts';
-import type { UserService } from '../services/users.ts';
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
+import { throttled, THROTTLED_STATUS } from '../http/throttled.ts';
+import type { PasswordUseCases } from '../usecases/password.ts';
+import type { Throttle } from '../services/throttle.ts';
 import { privacyRoutes } from './privacy.ts';
 import { legalRoutes } from './legal.ts';
 import { preferencesRoutes, type PreferencesDeps } from './preferences.ts';
@@ -83,7 +85,6 @@ export interface AccountPasswordPolicy {
 export interface AccountDeps {
   provider: () => Provider;
   config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'preferences' | 'legal'>;
-  users: Pick<UserService, 'checkPassword' | 'setPassword'>;
   profile: ProfileService;
   sessions: SessionService;
   grants: GrantService;
@@ -114,6 +115,10 @@ export interface AccountDeps {
   preferences: PreferencesDeps['preferences'];
   /** Consent records: per-app history and the record of each change made here (apps.ts). */
   consents?: ConsentService;
+  /** Checking the current password and setting a new one, as every entry point does (src/usecases/password.ts). */
+  passwords: PasswordUseCases;
+  /** The sign-in's limits, applied to the same acts here: mail sent to an address ('signup'), codes tried ('verify'). */
+  throttle: Pick<Throttle, 'check' | 'fail' | 'succeed'>;
 }
 
 const MAX_EMAIL = 254;
@@ -307,14 +312,14 @@ export function accountRouter(deps: AccountDeps): Router {
 
   // --- e-mail -------------------------------------------------------------------------------------------------
 
-  const renderEmail = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey }, status?: number) =>
+  const renderEmail = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey; errorVars?: Record<string, string> }, status?: number) =>
     render(
       ctx,
       account,
       'email',
       'email',
       'account.email.title',
-      { current: account.user.email, verified: account.user.email_verified, value: form.value, error: form.error ?? null },
+      { current: account.user.email, verified: account.user.email_verified, value: form.value, error: form.error ?? null, errorVars: form.errorVars ?? {} },
       status,
     );
 
@@ -326,6 +331,15 @@ export function accountRouter(deps: AccountDeps): Router {
     if (!parsed.success) return renderEmail(ctx, account, { value: echo, error: issueKey(parsed.error) }, FORM_ERROR);
     const newEmail = parsed.data.toLowerCase();
     if (newEmail === account.user.email) return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
+    // Each request mails the address: limited as a sign-up's mails are, per address and per client address, so the
+    // form cannot be used to flood someone's inbox.
+    const sends = { ip: meta(ctx).ip, account: newEmail };
+    const gate = await deps.throttle.check('signup', sends);
+    if (!gate.allowed) {
+      const wait = throttled(ctx, gate.retryAfterSeconds);
+      return renderEmail(ctx, account, { value: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
+    }
+    await deps.throttle.fail('signup', sends, { ...meta(ctx), accountId: account.accountId });
     // Whether the address has an account is not revealed here: the code goes out either way, and the change is
     // refused at confirmation, once the customer has shown the mailbox is theirs.
     const issued = await deps.codes.issue({ purpose: 'email-change', subject: account.accountId, payload: { newEmail } });
@@ -346,7 +360,7 @@ export function accountRouter(deps: AccountDeps): Router {
   const renderVerify = (
     ctx: Context,
     account: SignedIn,
-    form: { id: string; newEmail: string; code: string; error?: MessageKey } | { dead: true; error?: MessageKey },
+    form: ({ id: string; newEmail: string; code: string } | { dead: true }) & { error?: MessageKey; errorVars?: Record<string, string> },
     status?: number,
   ) =>
     render(
@@ -355,9 +369,11 @@ export function accountRouter(deps: AccountDeps): Router {
       'email-verify',
       'email',
       'account.email.verify.title',
-      'dead' in form
-        ? { dead: true, error: form.error ?? null, id: '', newEmail: '', code: '' }
-        : { dead: false, error: form.error ?? null, id: form.id, newEmail: form.newEmail, code: form.code },
+      {
+        ...('dead' in form ? { dead: true, id: '', newEmail: '', code: '' } : { dead: false, id: form.id, newEmail: form.newEmail, code: form.code }),
+        error: form.error ?? null,
+        errorVars: form.errorVars ?? {},
+      },
       status,
     );
 
@@ -375,7 +391,16 @@ export function accountRouter(deps: AccountDeps): Router {
     const parsed = codeSchema.safeParse(body.code);
     if (!parsed.success) return renderVerify(ctx, account, { ...pending, code: echo, error: issueKey(parsed.error) }, FORM_ERROR);
 
+    // Wrong codes count as the sign-in's do, per account and per client address.
+    const tries = { ip: meta(ctx).ip, account: account.accountId };
+    const gate = await deps.throttle.check('verify', tries);
+    if (!gate.allowed) {
+      const wait = throttled(ctx, gate.retryAfterSeconds);
+      return renderVerify(ctx, account, { ...pending, code: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
+    }
     const check = await deps.codes.verify({ id: pending.id, purpose: 'email-change', code: parsed.data });
+    if (check.ok) await deps.throttle.succeed('verify', tries);
+    else await deps.throttle.fail('verify', tries, { ...meta(ctx), accountId: account.accountId });
     if (!check.ok) {
       const error: MessageKey = check.reason === 'invalid' ? 'account.code.error.invalid' : check.reason === 'expired' ? 'account.code.error.expired' : 'account.code.error.exhausted';
       await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: `code_${check.reason}`, ...meta(ctx) });
@@ -431,19 +456,18 @@ export function accountRouter(deps: AccountDeps): Router {
     if (next !== undefined && confirm !== undefined && next !== confirm) errors.confirm_password = t('account.password.error.mismatch');
     if (Object.keys(errors).length || current === undefined || next === undefined) return renderPassword(ctx, account, errors, FORM_ERROR);
 
-    if (!(await deps.users.checkPassword(account.accountId, current))) {
-      await deps.audit.record({ type: 'password.change_failed', outcome: 'failure', accountId: account.accountId, reason: 'bad_password', ...meta(ctx) });
-      return renderPassword(ctx, account, { current_password: t('account.password.error.currentWrong') }, FORM_ERROR);
+    const owner = { accountId: account.accountId, email: account.user.email };
+    const check = await deps.passwords.confirmPassword(owner, current, { meta: meta(ctx), failure: { type: 'password.change_failed', reason: 'bad_password' } });
+    if (!check.ok) {
+      if (check.reason === 'wrong') return renderPassword(ctx, account, { current_password: t('account.password.error.currentWrong') }, FORM_ERROR);
+      const wait = throttled(ctx, check.retryAfterSeconds);
+      return renderPassword(ctx, account, { current_password: t(wait.key, wait.vars) }, THROTTLED_STATUS);
     }
     const verdict = await deps.passwordPolicy.check(next, { email: account.user.email });
     if (!verdict.ok) {
       return renderPassword(ctx, account, { new_password: t(`password.error.${verdict.problem}` as MessageKey, vars) }, FORM_ERROR);
     }
-    await deps.users.setPassword(account.accountId, next, { reason: 'change', ...meta(ctx) });
-    // Whoever may have known the old password is signed out everywhere else.
-    await deps.sessions.revokeAll(account.accountId, { exceptUid: account.uid, reason: 'password_changed', ...meta(ctx) });
-    await deps.risk.forgetDevices(account.accountId);
-    deps.mailer.queue({ to: account.user.email, template: 'password-changed', locale: account.locale, data: {} });
+    await deps.passwords.replacePassword(owner, next, { reason: 'change', locale: account.locale, keepSessionUid: account.uid, meta: meta(ctx) });
     seeOther(ctx, '/account', 'account.flash.passwordChanged');
   });
 

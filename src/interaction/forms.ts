@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { MessageKey } from '../i18n/index.ts';
 import type { ThrottleVerdict } from '../services/throttle.ts';
+import { throttled } from '../http/throttled.ts';
 
 export const MAX_EMAIL = 254;
 // In UTF-16 units, as zod and the browser's maxlength count; the password policy allows 1024 code points (emoji
@@ -11,7 +12,7 @@ export const MAX_EMAIL = 254;
 export const MAX_PASSWORD = 4096;
 // Form errors and failed attempts share one status so that nothing but the text differs between the cases.
 export const FORM_ERROR_STATUS = 400;
-export const THROTTLED_STATUS = 429;
+export { THROTTLED_STATUS } from '../http/throttled.ts';
 
 export interface FormError {
   key: MessageKey;
@@ -53,8 +54,7 @@ export { maskEmail } from '../services/mask.ts';
 
 /** The "too many attempts" error for a blocked request; also sets Retry-After. */
 export function throttledError(ctx: Context, verdict: Extract<ThrottleVerdict, { allowed: false }>): FormError {
-  ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-  return { key: 'throttle.retry', vars: { seconds: String(verdict.retryAfterSeconds) } };
+  return throttled(ctx, verdict.retryAfterSeconds);
 }
 
 export { requestMeta } from '../http/request-meta.ts';

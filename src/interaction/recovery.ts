@@ -32,22 +32,21 @@ import {
 } from './forms.ts';
 import { signInAndContinue } from './login.ts';
 import type { RiskEngine } from '../services/risk.ts';
+import type { PasswordUseCases } from '../usecases/password.ts';
 
 export interface RecoveryDeps {
   provider: Provider;
   config: Pick<Config, 'issuer' | 'codes' | 'signup'>;
-  users: Pick<UserService, 'findByEmail' | 'findById' | 'setPassword'>;
+  users: Pick<UserService, 'findByEmail' | 'findById'>;
   mailer: Pick<Mailer, 'queue'>;
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
   passwordPolicy: PasswordPolicy;
   audit: Pick<AuditLog, 'record'>;
-  /** Remembers the device and network of the sign-in that follows; a reset ends trusted browsers. */
-  risk: Pick<RiskEngine, 'recordSignIn' | 'forgetDevices'>;
-  /** Ends every session of the account but the one this sign-in belongs to (oidc-provider resumes into it). */
-  endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
-  /** Revokes every access and refresh token of the account. */
-  revokeTokens: (accountId: string) => Promise<unknown>;
+  /** Remembers the device and network of the sign-in that follows. */
+  risk: Pick<RiskEngine, 'recordSignIn'>;
+  /** The new password and what it ends: every session but the one this sign-in belongs to, tokens, trusted browsers. */
+  passwords: Pick<PasswordUseCases, 'replacePassword'>;
 }
 
 interface ResetPayload {
@@ -204,18 +203,14 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
     return again({ key: `verify.error.${result.ok ? 'invalid' : result.reason}`, field: 'code' });
   }
 
-  await deps.users.setPassword(account.id, password.data, { ...meta, clientId: loaded.client.id, reason: 'reset' });
-  await deps.endSessions(account.id, loaded.details.session?.uid);
-  await deps.revokeTokens(account.id);
-  // Browsers trusted to skip the second factor may be the very ones the reset locks out.
-  await deps.risk.forgetDevices(account.id);
-  deps.mailer.queue({
-    to: account.email,
-    template: 'password-changed',
+  const keepSessionUid = loaded.details.session?.uid;
+  await deps.passwords.replacePassword({ accountId: account.id, email: account.email }, password.data, {
+    reason: 'reset',
     locale: loaded.locale,
-    data: { resetLink: `${deps.config.issuer}${paths(loaded).forgot}` },
+    clientId: loaded.client.id,
+    meta,
+    ...(keepSessionUid ? { keepSessionUid } : {}),
   });
-  await deps.audit.record({ type: 'password.reset', outcome: 'success', accountId: account.id, clientId: loaded.client.id, ...meta });
 
   // The customer proved the mailbox and chose the password: sign them in and carry on with the app's request.
   await signInAndContinue(ctx, deps, account.id);

@@ -40,6 +40,7 @@ import {
 } from './mfa.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import type { SignupPreferences } from './signup-preferences.ts';
+import type { PasswordUseCases } from '../usecases/password.ts';
 import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 
@@ -53,10 +54,8 @@ export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | '
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
   passwordPolicy: PasswordPolicy;
-  /** Ends the account's sessions but one (password reset). */
-  endSessions: (accountId: string, exceptUid?: string) => Promise<unknown>;
-  /** Revokes every access and refresh token of the account (password reset). */
-  revokeTokens: (accountId: string) => Promise<unknown>;
+  /** A reset's new password, and what it ends (src/usecases/password.ts). */
+  passwords: Pick<PasswordUseCases, 'replacePassword'>;
   /** Communication topics offered at sign-up; absent: none are. */
   preferences?: SignupPreferences;
   /** Accounts waiting for their erasure: the sign-in offers to keep them. Without it they sign in like disabled ones. */

@@ -203,6 +203,102 @@ describe('changing the password', () => {
   });
 });
 
+describe('what a new password ends, whether changed or reset (one use case: src/usecases/password.ts)', () => {
+  it('a change also revokes the refresh tokens apps hold (as a reset does), and the notice links to the public reset entry', async () => {
+    const user = await app.createUser('pw-tokens@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const tokens = await connectShop(app, b);
+    expect((await refresh(app, String(tokens.refresh_token))).status).toBe(200);
+    const again = await connectShop(app, b);
+    const since = Date.now();
+    const ok = await post(b, await open(app, b, '/account/password'), /\/account\/password$/, {
+      current_password: PASSWORD,
+      new_password: 'another long passphrase',
+      confirm_password: 'another long passphrase',
+    });
+    expect(ok.status).toBe(303);
+    expect((await refresh(app, String(again.refresh_token))).status).toBe(400);
+    const mail = await app.smtp.waitFor('pw-tokens@example.com', { after: since });
+    expect(mail.text).toContain(`${app.url}/recover`);
+  });
+});
+
+describe('current-password checks are throttled as sign-in attempts are', () => {
+  it('after five wrong current passwords the change is refused with 429 for a while, and the sign-in counts them too', async () => {
+    const user = await app.createUser('pw-guess@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const page = await open(app, b, '/account/password');
+    const guess = (current: string) =>
+      post(b, page, /\/account\/password$/, { current_password: current, new_password: 'a guessed passphrase', confirm_password: 'a guessed passphrase' });
+    for (let i = 0; i < 4; i++) expect((await guess(`wrong ${i}`)).status).toBe(400);
+    const fifth = await guess('wrong 4');
+    expect(fifth.status).toBe(429);
+    expect(fifth.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(fieldError(fifth, 'current_password')).toMatch(/Too many attempts/);
+    // Even the right password waits now: a borrowed session cannot keep guessing.
+    expect((await guess(PASSWORD)).status).toBe(429);
+    expect(await app.services.users.checkPassword(user.id, PASSWORD)).toBe(true);
+    expect(await app.audit('password.change_failed', user.id)).toHaveLength(5);
+    expect((await app.services.throttle.check('login', { ip: '203.0.113.250', account: user.email })).allowed).toBe(false);
+  });
+
+  it('the password typed to delete the account is throttled and audited too', async () => {
+    const user = await app.createUser('delete-guess@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const page = await open(app, b, '/account/delete');
+    for (let i = 0; i < 4; i++) expect((await post(b, page, /\/account\/delete$/, { confirm: '', password: `wrong ${i}` })).status).toBe(400);
+    const blocked = await post(b, page, /\/account\/delete$/, { confirm: '', password: 'wrong 4' });
+    expect(blocked.status).toBe(429);
+    expect(fieldError(blocked, 'confirm')).toMatch(/Too many attempts/);
+    expect((await post(b, page, /\/account\/delete$/, { confirm: '', password: PASSWORD })).status).toBe(429);
+    expect(await app.user(user.id)).not.toBeNull();
+    expect(await app.audit('account.delete_failed', user.id)).toHaveLength(5);
+  });
+});
+
+describe('e-mail changes are throttled as the sign-in’s mails and codes are', () => {
+  it('mails one address at most three times in 15 minutes, then refuses with 429', async () => {
+    const user = await app.createUser('mail-flood@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const page = await open(app, b, '/account/email');
+    for (let i = 0; i < 3; i++) expect((await post(b, page, /^\/account\/email$/, { email: 'victim@example.com' })).status).toBe(303);
+    const fourth = await post(b, page, /^\/account\/email$/, { email: 'victim@example.com' });
+    expect(fourth.status).toBe(429);
+    expect(fieldError(fourth, 'email')).toMatch(/Too many attempts/);
+    expect(await app.audit('email.change_requested', user.id)).toHaveLength(3);
+  });
+
+  it('wrong codes count per account and per address: at most ten, then 429', async () => {
+    const user = await app.createUser('code-guess@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const statuses: number[] = [];
+    // Each code allows a few tries of its own; new codes are asked for until the account's limit is reached.
+    for (let round = 0; round < 4 && !statuses.includes(429); round++) {
+      const issued = await app.services.codes.issue({ purpose: 'email-change', subject: user.id, payload: { newEmail: `new-${round}@example.com` } });
+      const verify = await open(app, b, `/account/email/verify?id=${encodeURIComponent(issued.id)}`);
+      for (let i = 0; i < 3; i++) {
+        const res = await post(b, verify, /\/account\/email\/verify$/, { code: issued.code === '000000' ? '111111' : '000000' });
+        statuses.push(res.status);
+        if (res.status === 429) {
+          expect(fieldError(res, 'code')).toMatch(/Too many attempts/);
+          break;
+        }
+      }
+    }
+    // Ten per account or per client address (other tests here try codes from this address too), whichever comes first.
+    const wrong = statuses.filter((s) => s === 400).length;
+    expect(wrong).toBeGreaterThan(0);
+    expect(wrong).toBeLessThanOrEqual(10);
+    expect(statuses).toEqual([...Array(wrong).fill(400), 429]);
+    expect((await app.user(user.id))?.email).toBe('code-guess@example.com');
+  });
+});
+
 describe('deleting the account', () => {
   it('needs the word DELETE (or the password), then removes the account with its sessions, apps, tokens, codes and app data', async () => {
     const user = await app.createUser('delete@example.com');

@@ -134,8 +134,7 @@ export async function startHarness(): Promise<Harness> {
       sweepExpired: async () => 0,
     },
     passwordPolicy: { check: async () => ({ ok: true }), minLength: 8, maxLength: 1024 } as unknown as PasswordPolicy,
-    endSessions: unused('endSessions'),
-    revokeTokens: unused('revokeTokens'),
+    passwords: { replacePassword: unused('passwords.replacePassword') },
     // MFA policy 'off': the risk engine only records; no factor service is reached (test/integration/interaction/mfa.test.ts).
     risk: {
       assess: unused('risk.assess'),
