@@ -7,7 +7,7 @@ const root = new URL('../../../', import.meta.url);
 it("reads npm start's malloc environment and node flags from package.json", () => {
   const runtime = startRuntime();
   expect(runtime.env).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072' });
-  expect(runtime.nodeFlags).toEqual(['--max-semi-space-size=2']);
+  expect(runtime.nodeFlags).toEqual(['--max-semi-space-size=2', '--max-old-space-size=384']);
 });
 
 it('the Dockerfile runs the server with the same settings', () => {
