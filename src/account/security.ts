@@ -11,14 +11,15 @@
 import type { Context } from 'koa';
 import { cleanPasskeyName, MAX_PASSKEY_NAME } from '../auth/passkeys.ts';
 import type { TotpEnrollment } from '../auth/totp.ts';
-import type { FactorType, FactorView } from '../auth/types.ts';
+import type { FactorType } from '../auth/types.ts';
 import { notFound } from '../errors.ts';
-import { translator, type MessageKey, type Translate } from '../i18n/index.ts';
+import { translator, type MessageKey } from '../i18n/index.ts';
 import { describeUserAgent } from '../services/sessions.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
 import type { AccountDeps } from './routes.ts';
 import { formatDate, formatTime, plural } from './view.ts';
+import { announceFactorChange, factorName, type NamedFactor } from '../usecases/factor-notices.ts';
 
 export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'mailer'>;
 
@@ -52,12 +53,6 @@ function readName(value: unknown, opts: { required: boolean }): { name: string }
   return { name };
 }
 
-/** 'Passkey "Work laptop"', "Text messages to +49 ••• ••12": the factor as the page and the mail name it. */
-function factorName(t: Translate, factor: Pick<FactorView, 'type' | 'label'>): string {
-  const plain = t(`account.mfa.type.${factor.type}`);
-  return factor.type === 'recovery' || !factor.label || factor.label === plain ? plain : t(`account.mfa.factorName.${factor.type}`, { label: factor.label });
-}
-
 /** "JBSWY3DPEHPK3PXP" → "JBSW Y3DP EHPK 3PXP": a key typed by hand is easier to check in groups. */
 const groupsOfFour = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
@@ -70,8 +65,8 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
   };
 
   /** Tells the account's own address: a change someone else made is noticed there. */
-  const announce = (account: SignedIn, template: 'factor-added' | 'factor-removed', factor: Pick<FactorView, 'type' | 'label'>) =>
-    deps.mailer.queue({ to: account.user.email, template, locale: account.locale, data: { factor: factorName(translator(account.locale), factor) } });
+  const announce = (account: SignedIn, template: 'factor-added' | 'factor-removed', factor: NamedFactor) =>
+    announceFactorChange(deps.mailer, { to: account.user.email, locale: account.locale, change: template === 'factor-added' ? 'added' : 'removed', factor });
 
   // --- the list -----------------------------------------------------------------------------------------------
 

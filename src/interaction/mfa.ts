@@ -7,6 +7,7 @@
 // - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
 //   missing factor is asked for, never the password again.
 import type { Context } from 'koa';
+import { announceFactorChange, type NamedFactor } from '../usecases/factor-notices.ts';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AttemptBudget } from '../auth/attempts.ts';
@@ -28,7 +29,7 @@ import type { Config } from '../config/index.ts';
 import { ensureDeviceId } from '../http/device-cookie.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
-import { translator, type MessageKey } from '../i18n/index.ts';
+import type { MessageKey } from '../i18n/index.ts';
 import { MFA_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { Mailer } from '../services/mailer.ts';
@@ -522,8 +523,8 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
   });
 }
 
-async function enrolled(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, email: string, factor: string, amr: readonly string[]): Promise<void> {
-  if (email) deps.mailer.queue({ to: email, template: 'factor-added', locale: loaded.locale, data: { factor } });
+async function enrolled(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, email: string, factor: NamedFactor, amr: readonly string[]): Promise<void> {
+  if (email) announceFactorChange(deps.mailer, { to: email, locale: loaded.locale, change: 'added', factor });
   await complete(ctx, loaded, deps, flow.accountId, [...flow.methods, ...amr]);
 }
 
@@ -544,7 +545,7 @@ export async function enrollTotp(ctx: Context, loaded: LoadedInteraction, deps: 
   }
   const result = await deps.totp.confirm(found.flow.accountId, token, parsed.data);
   if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.code', field: 'code' } });
-  await enrolled(ctx, loaded, deps, found.flow, found.email, translator(loaded.locale)('mfa.factor.totp'), [FACTOR_AMR.totp]);
+  await enrolled(ctx, loaded, deps, found.flow, found.email, { type: 'totp' }, [FACTOR_AMR.totp]);
 }
 
 /** POST /interaction/:uid/mfa/enroll/sms — a phone number; a code goes to it. */
@@ -577,7 +578,7 @@ export async function confirmSms(ctx: Context, loaded: LoadedInteraction, deps: 
     return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: result.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired', field: 'code' } });
   }
   await deps.flows.update(found.flow._id, { challenge: undefined });
-  await enrolled(ctx, loaded, deps, found.flow, found.email, result.factor.label, [FACTOR_AMR.sms]);
+  await enrolled(ctx, loaded, deps, found.flow, found.email, result.factor, [FACTOR_AMR.sms]);
 }
 
 /** POST /interaction/:uid/mfa/enroll/passkey — the new passkey's attestation; creating it proved the device. */
@@ -589,5 +590,5 @@ export async function enrollPasskey(ctx: Context, loaded: LoadedInteraction, dep
   if (!challengeId) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
   const result = await deps.passkeys.register(found.flow.accountId, challengeId, body.response);
   if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
-  await enrolled(ctx, loaded, deps, found.flow, found.email, result.passkey.name, [result.passkey.backedUp ? 'swk' : 'hwk', 'user']);
+  await enrolled(ctx, loaded, deps, found.flow, found.email, { type: 'passkey', label: result.passkey.name }, [result.passkey.backedUp ? 'swk' : 'hwk', 'user']);
 }

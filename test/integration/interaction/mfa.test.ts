@@ -189,6 +189,9 @@ describe('a client that requires MFA', () => {
     expect(confirm.html).toContain('••');
     const ok = await c.request(`${mfaPath}/enroll/sms/confirm`, { form: { _csrf: confirm.csrf, code } });
     expect(await tokens(clientId, await follow(c, ok), verifier)).toMatchObject({ acr: ACR.mfa, amr: ['pwd', 'sms', 'mfa'] });
+    // The account's address hears of it, the factor named as the account center names it (one notice for both).
+    const notice = await t.smtp.waitFor(who.email, { after, subject: /sign-in method was added/ });
+    expect(notice.text).toMatch(/Text messages to \+49 [•\s]+\d{2} was added/);
 
     // The next sign-in sends a code to the enrolled phone.
     const next = fromNewNetwork();
