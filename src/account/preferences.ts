@@ -7,10 +7,11 @@
 // - Without configured topics the page says there is nothing to choose, and the navigation does not offer it.
 import type { Context } from 'koa';
 import { CHANNELS, type Channel, type TopicConfig } from '../config/index.ts';
-import { translator, type Locale, type Translate } from '../i18n/index.ts';
+import { translator } from '../i18n/index.ts';
 import { localizedText, type PreferenceChange, type PreferenceChoice, type PreferenceMatrix, type PreferenceService } from '../services/preferences.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, meta, seeOther, type AccountPages, type Body } from './pages.ts';
+import { channelName, checkboxValues, offeredPairs, pairValue, topicViews } from '../http/preference-form.ts';
 import { formatTime } from './view.ts';
 
 export interface PreferencesDeps {
@@ -20,24 +21,6 @@ export interface PreferencesDeps {
 const BASE = '/account/preferences';
 /** Changes listed on the page; the export has them all. */
 export const HISTORY_SHOWN = 50;
-// Bounds on what a post may carry: every configured pair fits many times over.
-const MAX_VALUES = 500;
-const MAX_VALUE = 100;
-
-/** How a (topic, channel) pair is named in forms: `newsletter:email`. */
-export const pairValue = (topic: string, channel: string) => `${topic}:${channel}`;
-
-/** Every (topic, channel) pair of these topics, as forms name them. */
-export const offeredPairs = (topics: readonly TopicConfig[]) => new Set(topics.flatMap((t) => t.channels.map((c) => pairValue(t.id, c))));
-
-/** A repeated form field (checkboxes) as a list of strings; undefined when it is anything else or oversized. */
-export function checkboxValues(field: unknown): string[] | undefined {
-  if (field === undefined) return [];
-  const list = Array.isArray(field) ? field : [field];
-  if (list.length > MAX_VALUES || !list.every((v): v is string => typeof v === 'string' && v.length <= MAX_VALUE)) return undefined;
-  return list;
-}
-
 /** The choices a post makes, or undefined when it names anything that is not configured (or not shown). */
 export function readChoices(body: Body, topics: readonly TopicConfig[]): PreferenceChoice[] | undefined {
   const shown = checkboxValues(body.shown);
@@ -51,24 +34,6 @@ export function readChoices(body: Body, topics: readonly TopicConfig[]): Prefere
     const [topic = '', channel = ''] = value.split(':');
     return { topic, channel, optIn: ticked.has(value) };
   });
-}
-
-const channelName = (t: Translate, channel: Channel) => t(`preferences.channel.${channel}`);
-
-/** The topics as the page and the sign-up form show them: localized texts, one checkbox per channel. */
-export function topicViews(topics: readonly TopicConfig[], locale: Locale, checked: (topic: string, channel: string) => boolean) {
-  const t = translator(locale);
-  return topics.map((topic) => ({
-    id: topic.id,
-    title: localizedText(topic.title, locale) ?? topic.id,
-    description: localizedText(topic.description, locale) ?? null,
-    channels: topic.channels.map((channel) => ({
-      value: pairValue(topic.id, channel),
-      inputId: `pref-${topic.id}-${channel}`,
-      name: channelName(t, channel),
-      checked: checked(topic.id, channel),
-    })),
-  }));
 }
 
 function historyRows(changes: readonly PreferenceChange[], topics: readonly TopicConfig[], account: SignedIn) {

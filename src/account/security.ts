@@ -17,7 +17,7 @@ import { translator, type MessageKey } from '../i18n/index.ts';
 import { describeUserAgent } from '../services/sessions.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
-import type { AccountDeps } from './routes.ts';
+import type { AccountDeps } from './deps.ts';
 import { formatDate, formatTime, plural } from './view.ts';
 import { announceFactorChange, factorName, type NamedFactor } from '../usecases/factor-notices.ts';
 

@@ -9,7 +9,7 @@ import { errors } from 'oidc-provider';
 import { translator } from '../i18n/index.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
-import { claimsOfScope } from '../oidc/provider.ts';
+import { claimsOfScope } from '../services/claims.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { applyToGrant, decide, unknownChoices, type Choice, type ConsentItem } from '../services/consent-choices.ts';
 import type { ConsentService } from '../services/consents.ts';

@@ -1,7 +1,7 @@
 // Plain-language lines for what a client asks for, from oidc-provider's consent prompt details, each item marked
 // required or optional by the client's registration (services/consent-choices.ts has the rules).
 import { hasMessage, type Translate } from '../i18n/index.ts';
-import { claimsOfScope } from '../oidc/provider.ts';
+import { claimsOfScope } from '../services/claims.ts';
 import { itemsFor, optionalItems, type ConsentItem } from '../services/consent-choices.ts';
 
 export interface ConsentRequest {

@@ -3,7 +3,7 @@
 // have yet. Reached in two ways:
 // - right after the password (the login prompt is still open): when the client's policy requires MFA, the request
 //   asks for a higher acr, or — adaptive policy — the risk engine scores the sign-in above its threshold. The session
-//   is created only once the second factor is proven (see login-flow.ts);
+//   is created only once the second factor is proven (see services/login-flows.ts);
 // - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
 //   missing factor is asked for, never the password again.
 import type { Context } from 'koa';
@@ -38,7 +38,7 @@ import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
-import type { LoginFlow, LoginFlows } from './login-flow.ts';
+import type { LoginFlow, LoginFlows } from '../services/login-flows.ts';
 import { signInAndContinue } from './login.ts';
 
 export interface MfaDeps {

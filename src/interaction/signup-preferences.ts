@@ -4,7 +4,7 @@
 // a customer who never chose has anyway.
 import type { Context } from 'koa';
 import type { Locale } from '../i18n/index.ts';
-import { checkboxValues, offeredPairs as pairsOf, pairValue, topicViews } from '../account/preferences.ts';
+import { checkboxValues, offeredPairs as pairsOf, pairValue, topicViews } from '../http/preference-form.ts';
 import type { PreferenceService } from '../services/preferences.ts';
 import type { FormError } from './forms.ts';
 

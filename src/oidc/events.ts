@@ -1,8 +1,10 @@
-// Turns oidc-provider's events into audit records (security events) and log lines (everything else worth seeing).
+// Turns oidc-provider's events into audit records (security events) and log lines (everything else worth seeing),
+// and keeps the account center's device records current.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../log.ts';
 import type { AuditEvent, AuditLog } from '../services/audit.ts';
+import type { SessionService } from '../services/sessions.ts';
 import { requestMeta as requestMetaOf } from '../http/request-meta.ts';
 import { currentContext } from './provider.ts';
 
@@ -88,4 +90,20 @@ export function attachAuditListeners(provider: Provider, deps: { audit: AuditLog
   provider.on('backchannel.error', (ctx: unknown, err: Error, client: { clientId: string }) => {
     logger.warn({ err: err.message, clientId: client.clientId }, 'back-channel logout delivery failed');
   });
+}
+
+/**
+ * Keeps the device records current: every successful authorization (sign-in, SSO to another app, the account
+ * center's own check) notes the session's device and address. Failures are logged, never fail the sign-in.
+ */
+export function attachSessionTracking(provider: Provider, deps: { sessions: Pick<SessionService, 'touch'>; logger?: Logger }): void {
+  const note = (ctx: KoaContextWithOIDC) => {
+    const session = ctx.oidc?.session;
+    const accountId = session?.accountId;
+    if (!session?.uid || !accountId) return;
+    deps.sessions
+      .touch({ uid: session.uid, accountId, ...requestMetaOf(ctx) })
+      .catch((err: unknown) => deps.logger?.warn({ err: (err as Error).message }, 'session tracking failed'));
+  };
+  provider.on('authorization.success', note);
 }

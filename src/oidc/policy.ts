@@ -7,6 +7,7 @@ import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from '
 import { missingLevel, mfaSettings, policyLevel, requestedLevel, type MfaClientMetadata } from '../auth/requirement.ts';
 import type { FactorType } from '../auth/types.ts';
 import type { MfaPolicy, ProfileAttribute } from '../config/index.ts';
+import type { AccountState } from '../services/users.ts';
 
 const { base, Check, Prompt } = interactionPolicy;
 
@@ -17,12 +18,6 @@ export const MFA_PROMPT = 'mfa';
 export const LEGAL_PROMPT = 'legal';
 
 /** What the policy needs to know about an account; undefined when it does not exist (anymore). */
-export interface AccountState {
-  emailVerified: boolean;
-  /** The subset of `wanted` the account has no value for. */
-  missing(wanted: readonly ProfileAttribute[]): ProfileAttribute[];
-}
-
 export interface PolicyDeps {
   signupEnabled: boolean;
   /** The operator's MFA defaults (MFA_POLICY, MFA_FACTORS). */

@@ -6,32 +6,9 @@ import { markTokenIds } from './token-ids.ts';
 import { ACR_VALUES, FACTOR_TYPES } from '../auth/types.ts';
 import { MFA_POLICIES, PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
-import { SCOPE_CLAIMS } from '../services/claims.ts';
+import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHHOLDABLE_CLAIMS, WITHHOLDABLE_SCOPES } from '../services/claims.ts';
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
-
-export const APP_METADATA_SCOPE = 'app_metadata';
-export const APP_METADATA_CLAIM = 'app_metadata';
-
-/** Which claims each scope releases (oidc-provider's `claims` setting); the consent rules read the same table. */
-export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
-  ...SCOPE_CLAIMS,
-  // How and when the customer authenticated, in every id_token: oidc-provider would add them only when the
-  // request asks (acr_values, max_age, the claims parameter), and RPs deciding on step-up need them always.
-  openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'],
-  // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
-  [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
-  preferences: ['communication_preferences'], // the customer's topic × channel choices (services/preferences.ts, app.ts)
-};
-
-export const claimsOfScope = (scope: string): readonly string[] => (Object.hasOwn(CLAIMS_BY_SCOPE, scope) ? CLAIMS_BY_SCOPE[scope]! : []);
-
-/** Scopes a client may let the customer withhold (client metadata `optional_scopes`): every OIDC scope but openid. */
-export const WITHHOLDABLE_SCOPES = (): string[] => [...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid'), 'offline_access'];
-/** Claims a client may let the customer withhold (`optional_claims`): every released claim but the protocol ones. */
-export const WITHHOLDABLE_CLAIMS = (): string[] =>
-  [...new Set(Object.values(CLAIMS_BY_SCOPE).flat())].filter((c) => !['sub', 'sid', 'acr', 'amr', 'auth_time', 'iss'].includes(c));
-
 
 export type ProviderPages = Pick<Configuration, 'renderError'> & {
   logoutSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource'];
@@ -151,7 +128,7 @@ export function buildConfiguration({
         ...Object.values(resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean)),
       ]),
     ],
-    // The table lives in CLAIMS_BY_SCOPE above (add a scope's claims there).
+    // The table lives in CLAIMS_BY_SCOPE (services/claims.ts; add a scope's claims there).
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     acrValues: [...ACR_VALUES],
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },

@@ -26,6 +26,28 @@ export const SCOPE_CLAIMS = {
   address: ['address'],
 } as const satisfies Record<string, readonly string[]>;
 
+export const APP_METADATA_SCOPE = 'app_metadata';
+export const APP_METADATA_CLAIM = 'app_metadata';
+
+/** Which claims each scope releases (oidc-provider's `claims` setting); the consent rules read the same table. */
+export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
+  ...SCOPE_CLAIMS,
+  // How and when the customer authenticated, in every id_token: oidc-provider would add them only when the
+  // request asks (acr_values, max_age, the claims parameter), and RPs deciding on step-up need them always.
+  openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr', 'auth_time'],
+  // What an app stored on the customer through the metadata API, released to that app only (see app.ts).
+  [APP_METADATA_SCOPE]: [APP_METADATA_CLAIM],
+  preferences: ['communication_preferences'], // the customer's topic × channel choices (services/preferences.ts, app.ts)
+};
+
+export const claimsOfScope = (scope: string): readonly string[] => (Object.hasOwn(CLAIMS_BY_SCOPE, scope) ? CLAIMS_BY_SCOPE[scope]! : []);
+
+/** Scopes a client may let the customer withhold (client metadata `optional_scopes`): every OIDC scope but openid. */
+export const WITHHOLDABLE_SCOPES = (): string[] => [...Object.keys(CLAIMS_BY_SCOPE).filter((s) => s !== 'openid'), 'offline_access'];
+/** Claims a client may let the customer withhold (`optional_claims`): every released claim but the protocol ones. */
+export const WITHHOLDABLE_CLAIMS = (): string[] =>
+  [...new Set(Object.values(CLAIMS_BY_SCOPE).flat())].filter((c) => !['sub', 'sid', 'acr', 'amr', 'auth_time', 'iss'].includes(c));
+
 /** Every claim the account has a value for; undefined and empty values are left out rather than sent as null. */
 export function accountClaims(user: AccountRecord): AccountClaims {
   const claims: AccountClaims = { sub: user._id, email: user.email, email_verified: user.email_verified };

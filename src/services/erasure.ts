@@ -19,7 +19,7 @@ import type { MongoAdapter } from '../../adapters/mongodb.ts';
 import type { FactorService } from '../auth/factors.ts';
 import { userModel, type User } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
-import type { LoginFlows } from '../interaction/login-flow.ts';
+import type { LoginFlows } from './login-flows.ts';
 import type { Logger } from '../log.ts';
 import { auditPseudonym, type AuditLog } from './audit.ts';
 import type { GrantService } from './grants.ts';

@@ -8,7 +8,7 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { MongoAdapter } from '../../adapters/mongodb.ts';
 import { GRANT_BOUND } from '../../adapters/models.ts';
 import type { Logger } from '../log.ts';
-import { claimsOfScope } from '../oidc/provider.ts';
+import { claimsOfScope } from './claims.ts';
 import type { AuditLog } from './audit.ts';
 import {
   decide,

@@ -5,13 +5,11 @@
 // offline_access) are revoked with their tokens, and apps registered for back-channel logout are told.
 import type { Collection, Db } from 'mongodb';
 import type Provider from 'oidc-provider';
-import type { KoaContextWithOIDC } from 'oidc-provider';
 import { UAParser } from 'ua-parser-js';
 import type { AccountRow, MongoAdapter } from '../../adapters/mongodb.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { destroyGrant } from './grants.ts';
-import { requestMeta } from '../http/request-meta.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface SessionView {
@@ -205,18 +203,3 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   };
 }
 
-/**
- * Keeps the device records current: every successful authorization (sign-in, SSO to another app, the account
- * center's own check) notes the session's device and address. Failures are logged, never fail the sign-in.
- */
-export function attachSessionTracking(provider: Provider, deps: { sessions: Pick<SessionService, 'touch'>; logger?: Logger }): void {
-  const note = (ctx: KoaContextWithOIDC) => {
-    const session = ctx.oidc?.session;
-    const accountId = session?.accountId;
-    if (!session?.uid || !accountId) return;
-    deps.sessions
-      .touch({ uid: session.uid, accountId, ...requestMeta(ctx) })
-      .catch((err: unknown) => deps.logger?.warn({ err: (err as Error).message }, 'session tracking failed'));
-  };
-  provider.on('authorization.success', note);
-}

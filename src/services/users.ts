@@ -2,7 +2,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Account } from 'oidc-provider';
 import type { ProfileAttribute } from '../config/index.ts';
-import type { AccountState } from '../oidc/policy.ts';
 import { conflict, notFound } from '../errors.ts';
 import { normaliseEmail, userWriteCount, type AccountRecord, type User, type UserClaims, type UserModel } from '../db/models/user.ts';
 import type { Logger } from '../log.ts';
@@ -12,6 +11,13 @@ import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { parseCreateUser, type CreateUserInput } from './user-input.ts';
 import type { EmailLookup } from './user-emails.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
+
+/** What the sign-in steps need of an account (oidc/policy.ts): is the e-mail verified, which wanted attributes are missing. */
+export interface AccountState {
+  emailVerified: boolean;
+  /** The subset of `wanted` the account has no value for. */
+  missing(wanted: readonly ProfileAttribute[]): ProfileAttribute[];
+}
 
 export type UserView = UserClaims & {
   id: string;

@@ -1,7 +1,7 @@
 // The rules of per-item consent (services/consent-choices.ts) and the consent page that offers them, in every locale.
 import { SUPPORTED_LOCALES, translator } from '../../../src/i18n/index.ts';
 import { renderView } from '../../../src/http/views.ts';
-import { claimsOfScope } from '../../../src/oidc/provider.ts';
+import { claimsOfScope } from '../../../src/services/claims.ts';
 import { decide, itemsFor, optionalItems, unknownChoices } from '../../../src/services/consent-choices.ts';
 
 const optional = optionalItems({ optional_scopes: ['email', 'openid'], optional_claims: ['name', 'sub'] });
