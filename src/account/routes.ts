@@ -25,6 +25,7 @@ import {
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
 import { throttled, THROTTLED_STATUS } from '../http/throttled.ts';
+import { readSixDigitCode } from '../services/code-input.ts';
 import { privacyRoutes } from './privacy.ts';
 import { legalRoutes } from './legal.ts';
 import { preferencesRoutes } from './preferences.ts';
@@ -44,10 +45,12 @@ const emailSchema = z
   .max(MAX_EMAIL, { error: 'account.error.tooLong' })
   .pipe(z.email({ error: 'account.email.error.invalid' }));
 
-const codeSchema = z
-  .string({ error: 'account.error.invalid' })
-  .transform((v) => v.replace(/\s+/g, ''))
-  .pipe(z.string().min(1, { error: 'account.code.error.missing' }).regex(/^\d{6}$/, { error: 'account.code.error.format' }));
+const codeSchema = z.unknown().transform((value, ctx) => {
+  const read = readSixDigitCode(value);
+  if (read.ok) return read.code;
+  ctx.addIssue({ code: 'custom', message: read.problem === 'missing' ? 'account.code.error.missing' : 'account.code.error.format' });
+  return z.NEVER;
+});
 
 const issueKey = (error: z.ZodError): MessageKey => (error.issues[0]?.message ?? 'account.error.invalid') as MessageKey;
 
@@ -293,7 +296,7 @@ export function accountRouter(deps: AccountDeps): Router {
     const pending = await pendingChange(account, str(ctx.query.id, MAX_ID));
     if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
     const code = str(ctx.query.code, 16);
-    renderVerify(ctx, account, { ...pending, code: code && /^\d{6}$/.test(code) ? code : '' });
+    renderVerify(ctx, account, { ...pending, code: readSixDigitCode(code).ok ? code! : '' });
   });
 
   post('/email/verify', { back: '/account/email' }, async (ctx, account, body) => {

@@ -20,6 +20,7 @@ import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
 import type { AccountDeps } from './deps.ts';
 import { formatDate, formatTime, plural } from './view.ts';
 import { announceFactorChange, factorName, type NamedFactor } from '../usecases/factor-notices.ts';
+import { readSixDigitCode } from '../services/code-input.ts';
 
 export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'mailer'>;
 
@@ -37,11 +38,9 @@ type CodeKind = (typeof CODE_KINDS)[number];
 
 /** A six-digit code as typed (spaces and dashes between the digits ignored), or the problem with it. */
 function readCode(value: unknown): { code: string } | { error: MessageKey } {
-  const raw = str(value, 32);
-  if (raw === undefined) return { error: 'account.mfa.code.error.format' };
-  const code = raw.replace(/[\s-]/g, '');
-  if (!code) return { error: 'account.mfa.code.error.missing' };
-  return /^\d{6}$/.test(code) ? { code } : { error: 'account.mfa.code.error.format' };
+  const read = readSixDigitCode(value);
+  if (read.ok) return { code: read.code };
+  return { error: read.problem === 'missing' ? 'account.mfa.code.error.missing' : 'account.mfa.code.error.format' };
 }
 
 /** A name the customer gives a factor (trimmed, control characters collapsed, at most 64 characters), or the problem. */

@@ -10,6 +10,7 @@
 // - A pending enrollment carries its factor id, so confirming it twice stores one factor.
 // Guess limits are the caller's (an AttemptBudget per sign-in): six digits need them.
 import { randomBytes } from 'node:crypto';
+import { readSixDigitCode } from '../services/code-input.ts';
 import type { Connection } from 'mongoose';
 import { generateSecret, generateURI, verify as verifyOtp } from 'otplib';
 import QRCode from 'qrcode';
@@ -65,7 +66,6 @@ const USED_STEP_KEEP_MS = 2 * 60_000;
 const DEFAULT_NAME = 'Authenticator app';
 const MAX_NAME_LENGTH = 64;
 const MAX_TOKEN_LENGTH = 1024;
-const CODE_PATTERN = /^\d{6}$/;
 const TOKEN_PURPOSE = 'totp-enroll';
 
 interface PendingEnrollment {
@@ -78,11 +78,10 @@ interface PendingEnrollment {
   exp: number;
 }
 
-/** What a user may type: spaces and dashes between the digits are ignored. */
+/** What a user may type (services/code-input.ts): spaces and dashes between the digits are ignored. */
 export function normaliseTotpCode(code: unknown): string | undefined {
-  if (typeof code !== 'string' || code.length > 32) return undefined;
-  const digits = code.replace(/[\s-]/g, '');
-  return CODE_PATTERN.test(digits) ? digits : undefined;
+  const read = readSixDigitCode(code);
+  return read.ok ? read.code : undefined;
 }
 
 function cleanName(name: string | undefined): string {

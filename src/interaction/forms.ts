@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { MessageKey } from '../i18n/index.ts';
 import type { ThrottleVerdict } from '../services/throttle.ts';
 import { throttled } from '../http/throttled.ts';
+import { readSixDigitCode } from '../services/code-input.ts';
 
 export const MAX_EMAIL = 254;
 // In UTF-16 units, as zod and the browser's maxlength count; the password policy allows 1024 code points (emoji
@@ -28,10 +29,12 @@ export const emailField = z
   .max(MAX_EMAIL, { error: 'login.error.emailTooLong' })
   .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/, { error: 'login.error.emailInvalid' });
 
-export const codeField = z
-  .string({ error: 'verify.error.missing' })
-  .transform((v) => v.replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(/^\d{6}$/, { error: 'verify.error.missing' }));
+export const codeField = z.unknown().transform((value, ctx) => {
+  const read = readSixDigitCode(value);
+  if (read.ok) return read.code;
+  ctx.addIssue({ code: 'custom', message: 'verify.error.missing' });
+  return z.NEVER;
+});
 
 /** The first problem of a failed zod parse as a form error (message keys are the zod messages). */
 export function firstProblem(error: z.ZodError, fallback: MessageKey): FormError {

@@ -8,6 +8,7 @@
 //   missing factor is asked for, never the password again.
 import type { Context } from 'koa';
 import { announceFactorChange, type NamedFactor } from '../usecases/factor-notices.ts';
+import { readSixDigitCode } from '../services/code-input.ts';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AttemptBudget } from '../auth/attempts.ts';
@@ -216,6 +217,8 @@ async function optionsFor(flow: LoginFlow, settings: MfaSettings, deps: MfaDeps)
   return { usable: flow.verified ? [] : usable, others: flow.verified ? [] : others, enroll, ...(user ? { email: user.email } : {}) };
 }
 
+// The verify step takes any factor's code: six digits (readSixDigitCode's rule) or a recovery code, which has its own
+// format; only the separators both allow are dropped here, the factor checks the rest.
 const codeInput = z.string().max(MAX_CODE).transform((v) => v.replace(/[\s-]/g, ''));
 
 function trustWanted(body: Record<string, unknown>, flow: LoginFlow): boolean {
@@ -536,14 +539,12 @@ export async function enrollTotp(ctx: Context, loaded: LoadedInteraction, deps: 
   const token = typeof body.token === 'string' && body.token.length <= 1024 ? body.token : '';
   const reopened = token ? await deps.totp.reopen(found.flow.accountId, token) : undefined;
   if (!reopened) return renderEnroll(ctx, loaded, deps, { type: 'totp', error: { key: 'mfa.error.expired' } });
-  const parsed = codeInput.safeParse(body.code ?? '');
-  if (!parsed.success || !/^\d{6}$/.test(parsed.data)) {
-    return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.missing', field: 'code' } });
-  }
+  const parsed = readSixDigitCode(body.code);
+  if (!parsed.ok) return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.missing', field: 'code' } });
   if (!(await deps.attempts.take(`mfa:${found.flow._id}`, deps.config.codes.maxAttempts, found.flow.expiresAt))) {
     return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.exhausted' } });
   }
-  const result = await deps.totp.confirm(found.flow.accountId, token, parsed.data);
+  const result = await deps.totp.confirm(found.flow.accountId, token, parsed.code);
   if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.code', field: 'code' } });
   await enrolled(ctx, loaded, deps, found.flow, found.email, { type: 'totp' }, [FACTOR_AMR.totp]);
 }
@@ -571,9 +572,9 @@ export async function confirmSms(ctx: Context, loaded: LoadedInteraction, deps: 
   const challenge = found.flow.challenge?.factorId === 'enroll' ? found.flow.challenge : undefined;
   if (!challenge) return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.noCode' } });
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const parsed = codeInput.safeParse(body.code ?? '');
-  if (!parsed.success || parsed.data === '') return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.missing', field: 'code' } });
-  const result = await deps.factors.confirm(found.flow.accountId, challenge.codeId, parsed.data);
+  const parsed = readSixDigitCode(body.code);
+  if (!parsed.ok) return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.missing', field: 'code' } });
+  const result = await deps.factors.confirm(found.flow.accountId, challenge.codeId, parsed.code);
   if (!result.ok) {
     return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: result.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired', field: 'code' } });
   }

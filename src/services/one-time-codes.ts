@@ -10,6 +10,7 @@
 // - only the newest code of a subject and purpose works (re-issue revokes), checked on every read;
 // - expiry is checked on every read; sweepExpired() reclaims the rows where no TTL index can.
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { CODE_PATTERN } from './code-input.ts';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
@@ -64,7 +65,6 @@ export interface OneTimeCodesDeps {
 }
 
 const CODE_DIGITS = 6;
-const CODE_PATTERN = /^\d{6}$/;
 // 144 bits: unguessable, and a multiple of 3 bytes so that base64url needs no padding.
 const ID_BYTES = 18;
 const MAX_ID_LENGTH = 64;
