@@ -5,7 +5,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { PostalAddress } from '../db/models/user.ts';
+import { normaliseEmail, type PostalAddress } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
 import { pageState } from '../http/state.ts';
 import { pickLocale, translator, type MessageKey } from '../i18n/index.ts';
@@ -244,7 +244,7 @@ export function accountRouter(deps: AccountDeps): Router {
     const echo = str(body.email, MAX_EMAIL * 4) ?? '';
     const parsed = emailSchema.safeParse(body.email);
     if (!parsed.success) return renderEmail(ctx, account, { value: echo, error: issueKey(parsed.error) }, FORM_ERROR);
-    const newEmail = parsed.data.toLowerCase();
+    const newEmail = normaliseEmail(parsed.data);
     if (newEmail === account.user.email) return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
     // Each request mails the address: limited as a sign-up's mails are, per address and per client address, so the
     // form cannot be used to flood someone's inbox.

@@ -24,6 +24,7 @@ import {
   throttledError,
   type FormError,
 } from './forms.ts';
+import { normaliseEmail } from '../db/models/user.ts';
 
 const loginForm = z.object({
   email: emailField,
@@ -109,7 +110,7 @@ export async function submitLogin(
   const { email, password } = parsed.value;
   const meta = requestMeta(ctx);
   // Keyed by the address as typed (normalised), whether or not it has an account: a lockout reveals nothing.
-  const keys = { ip: meta.ip, account: email.toLowerCase() };
+  const keys = { ip: meta.ip, account: normaliseEmail(email) };
   const gate = await deps.throttle.check('login', keys);
   if (!gate.allowed) {
     await renderLogin(ctx, loaded, deps.options, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
@@ -122,7 +123,7 @@ export async function submitLogin(
     return;
   }
   const account = result && 'accountId' in result ? result : null;
-  await deps.risk.recordAttempt({ loginName: email.toLowerCase(), ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
+  await deps.risk.recordAttempt({ loginName: normaliseEmail(email), ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
   if (!account) {
     const verdict = await deps.throttle.fail('login', keys, meta);
     const error: FormError = verdict.allowed ? { key: 'login.error.credentials', field: 'credentials' } : throttledError(ctx, verdict);

@@ -9,7 +9,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Config } from '../config/index.ts';
-import type { UserClaims } from '../db/models/user.ts';
+import { normaliseEmail, type UserClaims } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
@@ -146,7 +146,7 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
     const changed = legal.error.key === 'legal.error.changed';
     return renderSignup(ctx, loaded, deps, { email, values: attributes.values, error: legal.error, legalAccepted: legalAccepted && !changed });
   }
-  const address = parsed.data.email.toLowerCase();
+  const address = normaliseEmail(parsed.data.email);
   // Per address as well as per IP: nobody can flood one mailbox; known and unknown addresses count alike.
   const keys = { ip: meta.ip, account: address };
   const gate = await deps.throttle.check('signup', keys);

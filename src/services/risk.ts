@@ -78,6 +78,7 @@ import {
   type LoginMark,
 } from '../db/models/risk.ts';
 import type { AuditLog } from './audit.ts';
+import { normaliseEmail } from '../db/models/user.ts';
 import { subKey } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
@@ -213,7 +214,8 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const macKey = subKey(deps.key, 'risk-signals');
   // Domain-separated by the first part; \0 cannot occur inside the parts that precede the last one.
   const mac = (...parts: string[]) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
-  const loginKey = (loginName: string) => mac('login', normaliseLoginName(loginName));
+  // Login names as typed, normalised as addresses are (a name is an address, or a typo of one).
+  const loginKey = (loginName: string) => mac('login', normaliseEmail(loginName));
   const ipKey = (ip: string) => mac('ip', velocityKeyOf(ip));
   const networkKey = (accountId: string, ip: string) => mac('network', accountId, networkOf(ip));
   const deviceKey = (accountId: string, deviceId: string) => mac('device', accountId, deviceId);
@@ -412,11 +414,6 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       return ensureExpiryIndexes(models.map((m) => db.collection<ExpiringRow>(m.collection.collectionName)));
     },
   };
-}
-
-/** Login names as typed: case, surrounding space and Unicode composition do not make another name. */
-function normaliseLoginName(name: string): string {
-  return name.normalize('NFC').trim().toLowerCase();
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -14,6 +14,7 @@ import type { RiskEngine } from '../services/risk.ts';
 import type { SessionService } from '../services/sessions.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
+import { normaliseEmail } from '../db/models/user.ts';
 
 export interface PasswordUseCaseDeps {
   users: Pick<UserService, 'checkPassword' | 'setPassword'>;
@@ -54,7 +55,7 @@ export interface PasswordUseCases {
 }
 
 export function createPasswordUseCases(deps: PasswordUseCaseDeps): PasswordUseCases {
-  const keysOf = (account: PasswordAccount, meta: RequestMeta) => ({ ip: meta.ip, account: account.email.toLowerCase() });
+  const keysOf = (account: PasswordAccount, meta: RequestMeta) => ({ ip: meta.ip, account: normaliseEmail(account.email) });
 
   return {
     async confirmPassword(account, password, { meta, failure }) {

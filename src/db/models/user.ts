@@ -67,8 +67,12 @@ export interface User extends UserClaims {
 /** An account without its password hash: what claims, the sign-in policy and caches work from. */
 export type AccountRecord = Omit<User, 'passwordHash'>;
 
+/**
+ * The one way an e-mail address is compared, stored and used as a key (accounts, the e-mail lookup, the sign-in's
+ * throttle and risk keys): case, surrounding space and Unicode composition do not make another address.
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.normalize('NFC').trim().toLowerCase();
 }
 
 const addressFields = {
