@@ -59,7 +59,6 @@
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
 import { createHmac } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
@@ -79,6 +78,7 @@ import {
 } from '../db/models/risk.ts';
 import type { AuditLog } from './audit.ts';
 import { normaliseEmail } from '../db/models/user.ts';
+import { networkOf, subscriberOf } from './ip-prefixes.ts';
 import { subKey } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
@@ -216,7 +216,7 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const mac = (...parts: string[]) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
   // Login names as typed, normalised as addresses are (a name is an address, or a typo of one).
   const loginKey = (loginName: string) => mac('login', normaliseEmail(loginName));
-  const ipKey = (ip: string) => mac('ip', velocityKeyOf(ip));
+  const ipKey = (ip: string) => mac('ip', subscriberOf(ip) ?? `?${ip}`);
   const networkKey = (accountId: string, ip: string) => mac('network', accountId, networkOf(ip));
   const deviceKey = (accountId: string, deviceId: string) => mac('device', accountId, deviceId);
   // No HMAC contains ':' (base64url): an account's row cannot collide with a login name's.
@@ -427,44 +427,3 @@ export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lo
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-type ParsedIp = { v: 4; parts: number[] } | { v: 6; parts: number[] };
-
-/** IPv4 as 4 bytes, IPv6 as 8 hextets; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address. */
-export function parseIp(input: string): ParsedIp | undefined {
-  const ip = input.trim().split('%')[0] ?? '';
-  const version = isIP(ip);
-  if (version === 4) return { v: 4, parts: ip.split('.').map(Number) };
-  if (version !== 6) return undefined;
-  let text = ip.toLowerCase();
-  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (dotted) {
-    const [b0, b1, b2, b3] = dotted.slice(2).map(Number) as [number, number, number, number];
-    text = `${dotted[1]}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const hex = (s: string) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
-  const left = hex(head);
-  const right = tail === undefined ? [] : hex(tail);
-  const parts = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  if (parts.slice(0, 5).every((p) => p === 0) && parts[5] === 0xffff) {
-    const [hi = 0, lo = 0] = parts.slice(6);
-    return { v: 4, parts: [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff] };
-  }
-  return { v: 6, parts };
-}
-
-const hextets = (parts: number[], count: number) => parts.slice(0, count).map((p) => p.toString(16)).join(':');
-
-/** The network an address belongs to for "known network": IPv4 /24, IPv6 /48. */
-export function networkOf(ip: string): string {
-  const parsed = parseIp(ip);
-  if (!parsed) return `?${ip}`;
-  return parsed.v === 4 ? `${parsed.parts.slice(0, 3).join('.')}.0/24` : `${hextets(parsed.parts, 3)}::/48`;
-}
-
-/** What counts as "one address" for ip_velocity: the IPv4 address, or the IPv6 /64 (one host usually has a whole /64). */
-export function velocityKeyOf(ip: string): string {
-  const parsed = parseIp(ip);
-  if (!parsed) return `?${ip}`;
-  return parsed.v === 4 ? parsed.parts.join('.') : `${hextets(parsed.parts, 4)}::/64`;
-}

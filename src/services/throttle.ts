@@ -15,7 +15,7 @@
 // Known and unknown accounts are treated identically: the limiter is keyed on what the user typed, never on
 // whether it exists. Keys are stored as SHA-256 hashes so that e-mail addresses and IPs are not in the collection.
 import { createHash } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { subscriberOf } from './ip-prefixes.ts';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
@@ -117,31 +117,6 @@ function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLimits {
   };
 }
 
-/** The full eight groups of an IPv6 address (zone dropped, embedded IPv4 converted). */
-function ipv6Groups(ip: string): string[] {
-  let s = ip.split('%')[0] ?? '';
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    s = `${s.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = s.split('::');
-  const first = head ? head.split(':') : [];
-  const last = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array<string>(8 - first.length - last.length).fill('0');
-  return [...first, ...fill, ...last].map((g) => g.replace(/^0+(?=.)/, ''));
-}
-
-/** What an IP is counted as: IPv4 as is (also when IPv4-mapped), IPv6 by its /64, which one subscriber usually
- *  holds entirely: counting single IPv6 addresses would give an attacker 2^64 fresh keys. */
-export function ipSubject(ip: string): string {
-  const v = ip.trim().toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v);
-  if (mapped?.[1]) return mapped[1];
-  if (isIPv6(v)) return `${ipv6Groups(v).slice(0, 4).join(':')}::/64`;
-  return v;
-}
-
 const hashKey = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 function errorCode(err: unknown): number | undefined {
@@ -226,7 +201,8 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
   const applicable = (action: ThrottleAction, keys: ThrottleKeys) =>
     SCOPES.flatMap((scope: Scope) => {
       const limiter = limiters.get(`${action}:${scope}`);
-      const subject = scope === 'ip' ? ipSubject(keys.ip) : keys.account?.trim().toLowerCase();
+      // An address counts by its subscriber (IPv6 /64); anything else the proxy passed on counts as itself.
+      const subject = scope === 'ip' ? (subscriberOf(keys.ip) ?? keys.ip.trim().toLowerCase()) : keys.account?.trim().toLowerCase();
       return limiter && subject ? [{ scope, limiter, key: hashKey(subject) }] : [];
     });
 

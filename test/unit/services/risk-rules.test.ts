@@ -1,4 +1,5 @@
-import { DEFAULT_RISK_RULES, distanceKm, networkOf, parseIp, resolveRiskRules, velocityKeyOf } from '../../../src/services/risk.ts';
+import { DEFAULT_RISK_RULES, distanceKm, resolveRiskRules } from '../../../src/services/risk.ts';
+import { networkOf, parseIp, subscriberOf as velocityKeyOf } from '../../../src/services/ip-prefixes.ts';
 
 describe('risk rules', () => {
   it('defaults to the documented numbers', () => {

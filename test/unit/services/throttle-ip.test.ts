@@ -1,4 +1,4 @@
-import { ipSubject } from '../../../src/services/throttle.ts';
+import { subscriberOf as ipSubject } from '../../../src/services/ip-prefixes.ts';
 
 describe('ipSubject', () => {
   it('keeps IPv4 as is, also when IPv4-mapped', () => {
@@ -15,5 +15,11 @@ describe('ipSubject', () => {
     expect(ipSubject('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
     expect(ipSubject('::1')).toBe('0:0:0:0::/64');
     expect(ipSubject('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+  });
+});
+
+describe('what is not an IP address', () => {
+  it('has no subscriber (the throttle counts it as itself, the risk engine under a marked key)', () => {
+    for (const ip of ['', 'not-an-ip', '999.1.1.1', '203.0.113']) expect(ipSubject(ip)).toBeUndefined();
   });
 });
