@@ -28,6 +28,7 @@ import type { SessionService } from './sessions.ts';
 import type { PerAccountStores } from './per-account-store.ts';
 import type { Throttle } from './throttle.ts';
 import type { EmailLookup } from './user-emails.ts';
+import { notifyLogout } from './backchannel-logout.ts';
 
 export type { PerAccountStore, PerAccountStores } from './per-account-store.ts';
 
@@ -94,11 +95,6 @@ interface KeepOffer {
   expiresAt: Date;
 }
 
-// oidc-provider's Client has this method; its type definitions do not list it.
-interface BackchannelClient {
-  backchannelLogoutUri?: string;
-  backchannelLogout(sub: string, sid: string): Promise<void>;
-}
 
 /** Short-lived provider rows that can name the account or its address anywhere in their payload. */
 const TRANSIENT_MODELS = ['Interaction', 'PushedAuthorizationRequest'] as const;
@@ -131,16 +127,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
       if (typeof row.payload.clientId === 'string' && !told.has(row.payload.clientId)) holders.add(row.payload.clientId);
     }
     const ended = await deps.sessions.revokeAll(accountId, { reason, ip: meta.ip, userAgent: meta.userAgent });
-    await Promise.all(
-      [...holders].map(async (clientId) => {
-        try {
-          const client = (await deps.provider().Client.find(clientId)) as BackchannelClient | undefined;
-          if (client?.backchannelLogoutUri) await client.backchannelLogout(accountId, '');
-        } catch (err) {
-          logger?.warn({ err: (err as Error).message, clientId }, 'back-channel logout delivery failed');
-        }
-      }),
-    );
+    await Promise.all([...holders].map((clientId) => notifyLogout(deps.provider(), { accountId, clientId }, logger)));
     return ended;
   }
 

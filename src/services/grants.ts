@@ -22,6 +22,7 @@ import {
   type Decision,
   type GrantLike,
 } from './consent-choices.ts';
+import { notifyLogout } from './backchannel-logout.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -96,11 +97,6 @@ export async function destroyGrant(adapter: Pick<MongoAdapter, 'Adapter'>, grant
   ]);
 }
 
-// oidc-provider's Client has this method; its type definitions do not list it.
-interface BackchannelClient {
-  backchannelLogoutUri?: string;
-  backchannelLogout(sub: string, sid: string): Promise<void>;
-}
 
 const words = (value: unknown): string[] => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
 const strings = (value: unknown): string[] =>
@@ -184,24 +180,6 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
     return sids;
   }
 
-  // The app learns at once that the customer's sign-in with it has ended (OIDC Back-Channel Logout): one logout
-  // token per browser session it was signed in through, or one without a session when it held only a refresh token.
-  async function backchannelLogout(accountId: string, clientId: string, sids: string[]): Promise<number> {
-    const client = (await deps.provider().Client.find(clientId)) as unknown as BackchannelClient | undefined;
-    if (!client?.backchannelLogoutUri) return 0;
-    let sent = 0;
-    for (const sid of sids.length ? sids : ['']) {
-      try {
-        await client.backchannelLogout(accountId, sid);
-        sent += 1;
-      } catch (err) {
-        // The grant and tokens are gone already, which is what protects the account; the app missed the notice.
-        logger?.warn({ err: (err as Error).message, clientId }, 'back-channel logout delivery failed');
-      }
-    }
-    return sent;
-  }
-
   type LoadedGrant = GrantLike & { jti: string; save(): Promise<string> };
   const loadGrants = async (accountId: string, clientId: string): Promise<LoadedGrant[]> => {
     const rows = (await grantsOf(accountId)).filter((row) => row.payload.clientId === clientId);
@@ -281,7 +259,8 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
       if (grants.length === 0) return false;
       for (const grant of grants) await destroyGrant(adapter, grant.id);
       const sids = await forgetInSessions(accountId, clientId);
-      const notified = await backchannelLogout(accountId, clientId, sids);
+      // The app learns at once that the customer's sign-in with it has ended.
+      const notified = await notifyLogout(deps.provider(), { accountId, clientId, sids }, logger);
       await audit.record({
         type: 'grant.revoked',
         outcome: 'success',

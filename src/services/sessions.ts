@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { destroyGrant } from './grants.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { notifyLogout } from './backchannel-logout.ts';
 
 export interface SessionView {
   uid: string;
@@ -66,11 +67,6 @@ export const SESSION_META_COLLECTION = 'session_meta';
 const MAX_USER_AGENT = 512;
 const MAX_IP = 64;
 
-// oidc-provider's Client has this method; its type definitions do not list it.
-interface BackchannelClient {
-  backchannelLogoutUri?: string;
-  backchannelLogout(sub: string, sid: string): Promise<void>;
-}
 
 interface Authorization {
   grantId?: unknown;
@@ -104,16 +100,6 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       (row) => row.payload.accountId === accountId && typeof row.payload.uid === 'string',
     );
 
-  async function backchannelLogout(clientId: string, accountId: string, sid: unknown): Promise<void> {
-    const client = (await deps.provider().Client.find(clientId)) as BackchannelClient | undefined;
-    if (!client?.backchannelLogoutUri) return;
-    try {
-      await client.backchannelLogout(accountId, typeof sid === 'string' ? sid : '');
-    } catch (err) {
-      logger?.warn({ err: (err as Error).message, clientId }, 'back-channel logout delivery failed');
-    }
-  }
-
   async function end(row: AccountRow, accountId: string, meta: SessionMeta): Promise<boolean> {
     const uid = String(row.payload.uid);
     const authorizations = (row.payload.authorizations ?? {}) as Record<string, Authorization>;
@@ -122,7 +108,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     await Promise.all(
       Object.entries(authorizations).map(async ([clientId, auth]) => {
         if (typeof auth?.grantId === 'string' && !auth.persistsLogout) await destroyGrant(adapter, auth.grantId);
-        await backchannelLogout(clientId, accountId, auth?.sid);
+        await notifyLogout(deps.provider(), { accountId, clientId, sids: typeof auth?.sid === 'string' ? [auth.sid] : [] }, logger);
       }),
     );
     await metas.deleteOne({ _id: uid });
