@@ -6,6 +6,7 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { startSweeper } from '../adapters/maintenance.ts';
+import { createExpiry } from './services/expiry.ts';
 import { createMongoAdapter } from '../adapters/mongodb.ts';
 import type { Config } from './config/index.ts';
 import { openDatabase, type Database } from './db/connection.ts';
@@ -121,7 +122,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     logger,
     clientCacheSeconds: config.clientCacheSeconds,
   });
-  const { ttl } = await adapter.ensureIndexes();
+  // Stores whose rows expire: indexed now, swept (where the server has no TTL index) once everything is built.
+  const expiry = createExpiry({ intervalSeconds: config.sweepIntervalSeconds, logger });
+  await expiry.add({ ensureIndexes: () => adapter.ensureIndexes(), sweepExpired: () => adapter.sweep() });
   await keys.ensureKeys();
   const mailer = createMailer({ config, logger });
   const codes = createOneTimeCodes({
@@ -137,7 +140,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const legal = createLegal({ conn: db.connection, documents: config.legal.documents, audit });
   const consents = createConsentService({ conn: db.connection, audit });
   const passwordPolicy = createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger });
-  const [codeIndexes, throttleIndexes] = await Promise.all([codes.ensureIndexes(), throttle.ensureIndexes()]);
+  await expiry.add(codes, throttle);
 
   // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
   const sms = createSmsCourier({ config: { ...config.twilio, env: config.env }, logger });
@@ -166,8 +169,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const attempts = createAttemptBudget({ conn: db.connection });
   const flows = createLoginFlows({ conn: db.connection });
   await recoveryCodes.ensureIndexes();
-  const expiring = [totp, passkeys, factors, risk, attempts, flows];
-  const expiringIndexes = await Promise.all(expiring.map((service) => service.ensureIndexes()));
+  await expiry.add(totp, passkeys, factors, risk, attempts, flows);
 
   const pages = providerPages({ config, logger });
   const build = async () => {
@@ -262,17 +264,9 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     audit,
   });
 
-  // Without TTL indexes (FerretDB), expired rows are filtered on read and removed by these sweepers.
-  const stopSweeper = ttl ? () => {} : adapter.startSweeper(config.sweepIntervalSeconds);
-  const stopCodeSweeper = codeIndexes.ttl ? () => {} : startSweeper(() => codes.sweepExpired(), config.sweepIntervalSeconds, logger);
-  const stopThrottleSweeper = throttleIndexes.ttl
-    ? () => {}
-    : startSweeper(() => throttle.sweepExpired(), config.sweepIntervalSeconds, logger);
+  expiry.start();
   // Erasures whose grace period has ended (none are scheduled without one).
   const stopErasureSweeper = startSweeper(() => erasure.sweepDue(), config.sweepIntervalSeconds, logger);
-  const stopFactorSweepers = expiring
-    .filter((_, i) => !expiringIndexes[i]!.ttl)
-    .map((service) => startSweeper(() => service.sweepExpired(), config.sweepIntervalSeconds, logger));
 
   const passwords = createPasswordUseCases({ users, throttle, sessions, grants, risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover });
 
@@ -317,10 +311,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       return true;
     },
     async close() {
-      stopSweeper();
-      stopCodeSweeper();
-      stopThrottleSweeper();
-      for (const stop of stopFactorSweepers) stop();
+      expiry.stop();
       stopErasureSweeper();
       await mailer.drain();
       mailer.close();
