@@ -10,12 +10,11 @@
 // - Sending costs money (SMS) and can annoy (e-mail): each account may have at most sendLimit.max codes sent per
 //   sendLimit.windowSeconds, counted exactly (an AttemptBudget); beyond that, sending answers 'unavailable'. Codes to
 //   a new address of one's own (startEmail) are not counted: that needs a recent sign-in and reaches only oneself.
-import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { factorModel, type FactorRecord } from '../db/models/factor.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
-import { subKey, type Cipher } from '../services/crypto.ts';
+import { createKeyedHash, type Cipher } from '../services/crypto.ts';
 import { codeMinutes, type Mailer } from '../services/mailer.ts';
 import type { CodePurpose, OneTimeCodes } from '../services/one-time-codes.ts';
 import { createAttemptBudget } from './attempts.ts';
@@ -113,9 +112,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   const factors = factorModel(conn);
   const sends = createAttemptBudget({ conn, collection: 'mfa_code_sends', now });
   const sendKey = (accountId: string) => `send:${accountId}`;
-  const macKey = subKey(deps.key, 'mfa-factors');
-  const factorIdOf = (accountId: string, type: CodeFactor, destination: string) =>
-    createHmac('sha256', macKey).update(`${accountId}\0${type}\0${destination}`).digest('base64url');
+  const factorIdOf: (accountId: string, type: CodeFactor, destination: string) => string = createKeyedHash(deps.key, 'mfa-factors');
 
   const view = (r: FactorRecord): FactorView => ({
     id: r._id,

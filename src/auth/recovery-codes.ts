@@ -9,11 +9,11 @@
 // - Generating a set replaces the previous one; until the old rows are gone, a row of an older set is refused
 //   anyway (the newest set of an account is the only one that counts, checked on every use).
 // Guess limits are the caller's (an AttemptBudget per sign-in).
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { recoveryCodeModel, type RecoveryCodeRecord } from '../db/models/factor.ts';
 import type { AuditLog } from '../services/audit.ts';
-import { subKey } from '../services/crypto.ts';
+import { createKeyedHash } from '../services/crypto.ts';
 
 export interface RecoveryCodes {
   /** Replaces any old set; audits recovery_codes.generated. Returns the codes, formatted "xxxx-xxxx-xx". */
@@ -75,9 +75,8 @@ const olderThan = ({ accountId, batch, createdAt }: Ordered) => ({
 export function createRecoveryCodes(deps: RecoveryCodesDeps): RecoveryCodes {
   const { conn, audit } = deps;
   const now = deps.now ?? Date.now;
-  const macKey = subKey(deps.key, 'recovery-codes');
   const rows = recoveryCodeModel(conn);
-  const idOf = (accountId: string, code: string) => createHmac('sha256', macKey).update(`${accountId}\0${code}`).digest('base64url');
+  const idOf = createKeyedHash(deps.key, 'recovery-codes');
 
   async function status(accountId: string) {
     const newest = await rows.findOne({ accountId }).sort({ createdAt: -1, batch: -1 }).lean<RecoveryCodeRecord>();

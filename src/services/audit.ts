@@ -1,7 +1,6 @@
 // The one writer of security events. Append-only by construction: this service records and lists; the one rewrite it
 // knows is erasure's (pseudonymise), which replaces who a row names and never what happened.
-import { createHmac } from 'node:crypto';
-import { subKey } from './crypto.ts';
+import { createKeyedHash } from './crypto.ts';
 import type { Connection } from 'mongoose';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
@@ -39,8 +38,7 @@ export const SCRUBBED = '[erased]';
  * nobody can test a known account id against it without the key.
  */
 export function auditPseudonym(key: Buffer, accountId: string): string {
-  const macKey = subKey(key, 'audit-pseudonym');
-  return `erased:${createHmac('sha256', macKey).update(accountId).digest('base64url').slice(0, 22)}`;
+  return `erased:${createKeyedHash(key, 'audit-pseudonym')(accountId).slice(0, 22)}`;
 }
 
 /** Replaces, anywhere in a details value, each string that contains one of `needles` (case-insensitive). */

@@ -58,7 +58,6 @@
 //
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
-import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
@@ -79,7 +78,7 @@ import {
 import type { AuditLog } from './audit.ts';
 import { normaliseEmail } from '../db/models/user.ts';
 import { networkOf, subscriberOf } from './ip-prefixes.ts';
-import { subKey } from './crypto.ts';
+import { createKeyedHash } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
@@ -211,9 +210,8 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const failuresKept = Math.max(MIN_KEPT, rules.failureCount);
   const loginsKept = Math.max(MIN_KEPT, rules.ipAccounts * 4);
 
-  const macKey = subKey(deps.key, 'risk-signals');
   // Domain-separated by the first part; \0 cannot occur inside the parts that precede the last one.
-  const mac = (...parts: string[]) => createHmac('sha256', macKey).update(parts.join('\0')).digest('base64url');
+  const mac = createKeyedHash(deps.key, 'risk-signals');
   // Login names as typed, normalised as addresses are (a name is an address, or a typo of one).
   const loginKey = (loginName: string) => mac('login', normaliseEmail(loginName));
   const ipKey = (ip: string) => mac('ip', subscriberOf(ip) ?? `?${ip}`);
