@@ -1,4 +1,5 @@
-// Starts one embedded database for the whole run unless MONGODB_URI points at a server.
+// Starts one embedded database for the whole run unless MONGODB_URI points at a server. Every project that needs a
+// database (jest.config.js) names this setup; the first one to run starts it, the others find it running.
 // Each test file then works in a database of its own (see test/support/db.ts), so files never see each other's rows.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../../src/db/embedded.ts';
 
 export default async function globalSetup(): Promise<void> {
+  if (process.env.TEST_MONGODB_URI) return;
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
     return;
