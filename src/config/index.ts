@@ -329,6 +329,9 @@ function devSecrets(file: string): Required<DevSecrets> {
   return secrets;
 }
 
+/** Every environment variable the configuration reads (the README's table and .env.example describe each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
   // Empty strings count as unset, as they do in most .env tooling.
   const input = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
