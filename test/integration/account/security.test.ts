@@ -144,7 +144,8 @@ describe('changing the e-mail address', () => {
     const res = await rawPost(b, app, '/account/email', `_csrf=${csrfOf(page)}&email=a%40b.c&email=d%40e.f`);
     expect(fieldError(res, 'email')).toBe('This value could not be read. Please enter it again.');
     expect(await app.audit('email.change_requested', user.id)).toHaveLength(0);
-    await new Promise((r) => setTimeout(r, 200));
+    // Whatever was queued has been handed to the SMTP server once the mailer drains.
+    await app.services.mailer.drain();
     expect(app.smtp.messages.length).toBe(before);
   });
 

@@ -119,7 +119,7 @@ describe('sign-up', () => {
     const noCsrf = await b.request(form.action, { method: 'POST', body: new URLSearchParams({ email, password: PASSWORD, accept_legal: 'yes', legal_shown: form.fields.legal_shown! }) });
     expect(noCsrf.status).toBe(403);
     // Nothing went out for the refused forms.
-    await new Promise((r) => setTimeout(r, 200));
+    await app.services.mailer.drain();
     expect(app.smtp.messages.filter((m) => m.to.includes(email))).toHaveLength(0);
 
     const sent = await b.submit(form, { email, password: PASSWORD, accept_legal: 'yes' }, { button });
