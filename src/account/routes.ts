@@ -4,11 +4,10 @@
 // kept, status 400, nothing stored), and on success redirects (303) to a page with a one-time "saved" notice.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
-import { normaliseEmail, type PostalAddress } from '../db/models/user.ts';
+import type { PostalAddress } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
 import { pageState } from '../http/state.ts';
-import { pickLocale, translator, type MessageKey } from '../i18n/index.ts';
+import { pickLocale, type MessageKey } from '../i18n/index.ts';
 import {
   ADDRESS_FIELDS,
   MAX_ADDRESSES,
@@ -24,35 +23,16 @@ import {
 } from '../services/profile.ts';
 import { clearSessionCookie, completeSignIn, type SignedIn } from './auth.ts';
 import { accountPages, FORM_ERROR, meta, seeOther, str } from './pages.ts';
-import { throttled, THROTTLED_STATUS } from '../http/throttled.ts';
-import { readSixDigitCode } from '../services/code-input.ts';
 import { privacyRoutes } from './privacy.ts';
 import { legalRoutes } from './legal.ts';
 import { preferencesRoutes } from './preferences.ts';
 import { securityRoutes } from './security.ts';
 import { appsRoutes } from './apps.ts';
+import { credentialsRoutes } from './credentials.ts';
 import { allowImages, formatTime, plural, renderPublicPage } from './view.ts';
 import type { AccountDeps } from './deps.ts';
 
-const MAX_EMAIL = 254;
-const MAX_PASSWORD = 1024;
 const MAX_ID = 128;
-
-const emailSchema = z
-  .string({ error: 'account.error.invalid' })
-  .trim()
-  .min(1, { error: 'account.email.error.missing' })
-  .max(MAX_EMAIL, { error: 'account.error.tooLong' })
-  .pipe(z.email({ error: 'account.email.error.invalid' }));
-
-const codeSchema = z.unknown().transform((value, ctx) => {
-  const read = readSixDigitCode(value);
-  if (read.ok) return read.code;
-  ctx.addIssue({ code: 'custom', message: read.problem === 'missing' ? 'account.code.error.missing' : 'account.code.error.format' });
-  return z.NEVER;
-});
-
-const issueKey = (error: z.ZodError): MessageKey => (error.issues[0]?.message ?? 'account.error.invalid') as MessageKey;
 
 export function accountRouter(deps: AccountDeps): Router {
   const { config, logger } = deps;
@@ -225,166 +205,9 @@ export function accountRouter(deps: AccountDeps): Router {
     seeOther(ctx, '/account/addresses', 'account.flash.saved');
   });
 
-  // --- e-mail -------------------------------------------------------------------------------------------------
+  // --- e-mail and password (credentials.ts) ------------------------------------------------------------------
 
-  const renderEmail = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey; errorVars?: Record<string, string> }, status?: number) =>
-    render(
-      ctx,
-      account,
-      'email',
-      'email',
-      'account.email.title',
-      { current: account.user.email, verified: account.user.email_verified, value: form.value, error: form.error ?? null, errorVars: form.errorVars ?? {} },
-      status,
-    );
-
-  get('/email', { recent: true }, (ctx, account) => renderEmail(ctx, account, { value: '' }));
-
-  post('/email', { back: '/account/email', recent: true }, async (ctx, account, body) => {
-    const echo = str(body.email, MAX_EMAIL * 4) ?? '';
-    const parsed = emailSchema.safeParse(body.email);
-    if (!parsed.success) return renderEmail(ctx, account, { value: echo, error: issueKey(parsed.error) }, FORM_ERROR);
-    const newEmail = normaliseEmail(parsed.data);
-    if (newEmail === account.user.email) return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
-    // Each request mails the address: limited as a sign-up's mails are, per address and per client address, so the
-    // form cannot be used to flood someone's inbox.
-    const sends = { ip: meta(ctx).ip, account: newEmail };
-    const gate = await deps.throttle.check('signup', sends);
-    if (!gate.allowed) {
-      const wait = throttled(ctx, gate.retryAfterSeconds);
-      return renderEmail(ctx, account, { value: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
-    }
-    await deps.throttle.fail('signup', sends, { ...meta(ctx), accountId: account.accountId });
-    // Whether the address has an account is not revealed here: the code goes out either way, and the change is
-    // refused at confirmation, once the customer has shown the mailbox is theirs.
-    const issued = await deps.codes.issue({ purpose: 'email-change', subject: account.accountId, payload: { newEmail } });
-    const link = `${config.issuer}/account/email/verify?${new URLSearchParams({ id: issued.id, code: issued.code })}`;
-    deps.mailer.queue({ to: newEmail, template: 'email-change-verify', locale: account.locale, data: { code: issued.code, link } });
-    await deps.audit.record({ type: 'email.change_requested', outcome: 'success', accountId: account.accountId, ...meta(ctx) });
-    seeOther(ctx, `/account/email/verify?${new URLSearchParams({ id: issued.id })}`);
-  });
-
-  // The code's pending change, if it is alive and belongs to this account (a code of someone else is "invalid").
-  const pendingChange = async (account: SignedIn, id: string | undefined) => {
-    if (!id) return undefined;
-    const pending = await deps.codes.peek(id, 'email-change');
-    if (!pending || pending.subject !== account.accountId || typeof pending.payload.newEmail !== 'string') return undefined;
-    return { id, newEmail: pending.payload.newEmail };
-  };
-
-  const renderVerify = (
-    ctx: Context,
-    account: SignedIn,
-    form: ({ id: string; newEmail: string; code: string } | { dead: true }) & { error?: MessageKey; errorVars?: Record<string, string> },
-    status?: number,
-  ) =>
-    render(
-      ctx,
-      account,
-      'email-verify',
-      'email',
-      'account.email.verify.title',
-      {
-        ...('dead' in form ? { dead: true, id: '', newEmail: '', code: '' } : { dead: false, id: form.id, newEmail: form.newEmail, code: form.code }),
-        error: form.error ?? null,
-        errorVars: form.errorVars ?? {},
-      },
-      status,
-    );
-
-  get('/email/verify', {}, async (ctx, account) => {
-    const pending = await pendingChange(account, str(ctx.query.id, MAX_ID));
-    if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
-    const code = str(ctx.query.code, 16);
-    renderVerify(ctx, account, { ...pending, code: readSixDigitCode(code).ok ? code! : '' });
-  });
-
-  post('/email/verify', { back: '/account/email' }, async (ctx, account, body) => {
-    const pending = await pendingChange(account, str(body.id, MAX_ID));
-    if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
-    const echo = str(body.code, 16) ?? '';
-    const parsed = codeSchema.safeParse(body.code);
-    if (!parsed.success) return renderVerify(ctx, account, { ...pending, code: echo, error: issueKey(parsed.error) }, FORM_ERROR);
-
-    // Wrong codes count as the sign-in's do, per account and per client address.
-    const tries = { ip: meta(ctx).ip, account: account.accountId };
-    const gate = await deps.throttle.check('verify', tries);
-    if (!gate.allowed) {
-      const wait = throttled(ctx, gate.retryAfterSeconds);
-      return renderVerify(ctx, account, { ...pending, code: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
-    }
-    const check = await deps.codes.verify({ id: pending.id, purpose: 'email-change', code: parsed.data });
-    if (check.ok) await deps.throttle.succeed('verify', tries);
-    else await deps.throttle.fail('verify', tries, { ...meta(ctx), accountId: account.accountId });
-    if (!check.ok) {
-      const error: MessageKey = check.reason === 'invalid' ? 'account.code.error.invalid' : check.reason === 'expired' ? 'account.code.error.expired' : 'account.code.error.exhausted';
-      await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: `code_${check.reason}`, ...meta(ctx) });
-      // A wrong code may be tried again; an expired or used-up one cannot.
-      return check.reason === 'invalid'
-        ? renderVerify(ctx, account, { ...pending, code: '', error }, FORM_ERROR)
-        : renderVerify(ctx, account, { dead: true, error }, FORM_ERROR);
-    }
-    const newEmail = String(check.payload.newEmail ?? pending.newEmail);
-    const result = await deps.profile.changeEmail(account.accountId, newEmail, meta(ctx));
-    if (!result.ok) {
-      if (result.reason === 'same') return seeOther(ctx, '/account', 'account.flash.emailChanged');
-      if (result.reason === 'not_found') throw notFound('No such account');
-      await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: 'address_taken', ...meta(ctx) });
-      return renderVerify(ctx, account, { dead: true, error: 'account.email.error.taken' }, FORM_ERROR);
-    }
-    // The old address hears about it: if this was not the customer, that is where they would notice.
-    deps.mailer.queue({ to: result.oldEmail, template: 'email-changed', locale: account.locale, data: { newEmail } });
-    seeOther(ctx, '/account', 'account.flash.emailChanged');
-  });
-
-  // --- password -----------------------------------------------------------------------------------------------
-
-  type PasswordField = 'current_password' | 'new_password' | 'confirm_password';
-  const renderPassword = (ctx: Context, account: SignedIn, errors: Partial<Record<PasswordField, string>> = {}, status?: number) =>
-    render(
-      ctx,
-      account,
-      'password',
-      'password',
-      'account.password.title',
-      { errors, min: String(deps.passwordPolicy.minLength), max: String(deps.passwordPolicy.maxLength) },
-      status,
-    );
-
-  get('/password', { recent: true }, (ctx, account) => renderPassword(ctx, account));
-
-  post('/password', { back: '/account/password', recent: true }, async (ctx, account, body) => {
-    const t = translator(account.locale);
-    const vars = { min: String(deps.passwordPolicy.minLength), max: String(deps.passwordPolicy.maxLength) };
-    const errors: Partial<Record<PasswordField, string>> = {};
-    const read = (field: PasswordField, missing: MessageKey): string | undefined => {
-      const value = body[field];
-      if (typeof value !== 'string') errors[field] = t(value === undefined ? missing : 'account.error.invalid');
-      else if (value === '') errors[field] = t(missing);
-      else if (value.length > MAX_PASSWORD) errors[field] = t('password.error.tooLong', vars);
-      else return value;
-      return undefined;
-    };
-    const current = read('current_password', 'account.password.error.currentMissing');
-    const next = read('new_password', 'account.password.error.newMissing');
-    const confirm = read('confirm_password', 'account.password.error.confirmMissing');
-    if (next !== undefined && confirm !== undefined && next !== confirm) errors.confirm_password = t('account.password.error.mismatch');
-    if (Object.keys(errors).length || current === undefined || next === undefined) return renderPassword(ctx, account, errors, FORM_ERROR);
-
-    const owner = { accountId: account.accountId, email: account.user.email };
-    const check = await deps.passwords.confirmPassword(owner, current, { meta: meta(ctx), failure: { type: 'password.change_failed', reason: 'bad_password' } });
-    if (!check.ok) {
-      if (check.reason === 'wrong') return renderPassword(ctx, account, { current_password: t('account.password.error.currentWrong') }, FORM_ERROR);
-      const wait = throttled(ctx, check.retryAfterSeconds);
-      return renderPassword(ctx, account, { current_password: t(wait.key, wait.vars) }, THROTTLED_STATUS);
-    }
-    const verdict = await deps.passwordPolicy.check(next, { email: account.user.email });
-    if (!verdict.ok) {
-      return renderPassword(ctx, account, { new_password: t(`password.error.${verdict.problem}` as MessageKey, vars) }, FORM_ERROR);
-    }
-    await deps.passwords.replacePassword(owner, next, { reason: 'change', locale: account.locale, keepSessionUid: account.uid, meta: meta(ctx) });
-    seeOther(ctx, '/account', 'account.flash.passwordChanged');
-  });
+  credentialsRoutes(pages, deps);
 
   // --- sign-in security: second factors (security.ts) ----------------------------------------------------------
 
