@@ -6,10 +6,8 @@
 // Every read on a request's path is a lookup by `_id`: credentials by the keyed hash of their value (stored-id.ts),
 // sessions by uid through a copy keyed by uid, device flows by a user-code lookup row. Nothing stored works as a
 // credential: see payload-codec.ts.
-import type { Collection, Db } from 'mongodb';
-import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { Logger } from '../src/log.ts';
-import { isEncrypted, type Cipher } from '../src/services/crypto.ts';
+import type { Collection } from 'mongodb';
+import { errors, type AdapterPayload } from 'oidc-provider';
 import { cloneRow, decodeKeys } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired, type ExpiringRow } from './maintenance.ts';
 import {
@@ -18,80 +16,22 @@ import {
   collectionName,
   CONSUMABLE_LABEL,
   GRANT_BOUND,
-  HASHED,
   hasForeignPrefix,
   MODELS,
   WRITE_ONCE,
 } from './models.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
-import { consumedMarkerOf, createStoredIds, isLegacyId } from './stored-id.ts';
+import { consumedMarkerOf, createStoredIds } from './stored-id.ts';
+import { backfillAccountIds, migrateToStoredIds } from './migrations.ts';
 import { isDuplicateKey } from '../src/db/duplicate-key.ts';
-
-export interface MongoAdapterOptions {
-  db: Db;
-  cipher: Cipher;
-  /** The key stored ids are derived from (the data-encryption key; a sub-key is derived for this purpose). */
-  key: Buffer;
-  logger?: Logger;
-  /**
-   * Seconds a row outlives its expiresIn, so that oidc-provider can still load a just-expired code or token and
-   * answer "expired" rather than "not found". Pass the provider's clockTolerance. Default 15 (oidc-provider's).
-   */
-  clockToleranceSeconds?: number;
-  /** Seconds a client's registration is served from memory (0: read every time). Default 0. */
-  clientCacheSeconds?: number;
-}
-
-export interface StoredDocument {
-  _id: string;
-  payload: AdapterPayload;
-  expiresAt?: Date;
-  /** payload.accountId, copied for the models in ACCOUNT_BOUND: indexed, so rows can be found per account. */
-  accountId?: string;
-  /** On a device flow's user-code lookup row: the device code, encrypted. */
-  code?: string;
-}
-
-/** A live row of an account, decoded as oidc-provider stored it. `id` is the row's stored id (see destroyStored). */
-export interface AccountRow {
-  id: string;
-  payload: AdapterPayload;
-  expiresAt?: Date;
-}
-
-/**
- * oidc-provider's Adapter. consume resolves only for the one caller that consumed the row; every other caller
- * (already consumed, missing or expired) gets a rejection carrying oidc-provider's own error.
- */
-export interface OidcAdapter extends Adapter {
-  readonly model: string;
-}
-
-export interface MongoAdapter {
-  Adapter: new (model: string) => OidcAdapter;
-  ensureIndexes(): Promise<{ ttl: boolean }>;
-  sweep(): Promise<number>;
-  startSweeper(intervalSeconds: number): () => void;
-  collection(model: string): Collection<StoredDocument>;
-  /** Live rows of one account, for the models in ACCOUNT_BOUND (sessions, grants, tokens, codes). */
-  findByAccount(model: string, accountId: string): Promise<AccountRow[]>;
-  /** Deletes every row of one account in an ACCOUNT_BOUND model; resolves with how many went. */
-  deleteByAccount(model: string, accountId: string): Promise<number>;
-  /** Deletes one row by the id it is stored under (an AccountRow's id), with what belongs to it. */
-  destroyStored(model: string, storedId: string): Promise<void>;
-  /** Drops a client from this process's cache, after a change made around the adapter. */
-  forgetClient(clientId: string): void;
-}
+import type { AccountRow, MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
 
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
 // Consumption claims were kept here before they moved beside their rows (consumedMarkerOf): no longer written, swept
 // (or expired by TTL) until empty.
 const LEGACY_CLAIMS_COLLECTION = 'oidc__consumed';
 const SESSION_UIDS_COLLECTION = 'oidc__session_uid';
-// One-time data migrations are recorded in `migrations`, beside the e-mail lookup's backfill (src/services/user-emails.ts).
-const MIGRATIONS_COLLECTION = 'migrations';
-const HASHED_IDS_MIGRATION = 'oidc.hashed-ids';
 /**
  * No row lives longer than this, whatever expiresIn says: a date past year 275760 is invalid in JavaScript and BSON
  * (a replay-detection row for an assertion with exp 1e13 would never count as seen), and the embedded store compares
@@ -363,68 +303,21 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       if (GRANT_BOUND.has(model)) await rows.createIndex({ 'payload.grantId': 1 });
       if (ACCOUNT_BOUND.has(model)) {
         await rows.createIndex({ accountId: 1 });
-        await backfillAccountIds(rows);
+        await backfillAccountIds(rows, logger);
       }
     }
-    await migrateToStoredIds();
+    await migrateToStoredIds({
+      db,
+      collection,
+      logger,
+      // As a save writes it now: its hashed id, sealed fields and companion rows.
+      rewrite: async (model, id, payload, expiresAt) => {
+        const { doc, extra } = documentsOf(model, id, payload, expiresAt);
+        await Promise.all([insertOrReplace(collection(model), doc, true), ...extra.map((e) => insertOrReplace(e.rows, e.doc, false))]);
+      },
+    });
     logger?.info(result, result.ttl ? 'adapter indexes ready (a TTL index expires rows)' : 'adapter indexes ready (no TTL index: the sweeper expires rows)');
     return result;
-  }
-
-  /**
-   * Rows written before the top-level accountId existed carry it only in the payload; without it a password change
-   * or "sign out everywhere" would miss them. One pass at start-up (plain per-row updates: FerretDB has no pipeline
-   * updates); afterwards the query finds nothing.
-   */
-  async function backfillAccountIds(rows: Collection<StoredDocument>): Promise<number> {
-    const stale = rows.find(
-      { accountId: { $exists: false }, 'payload.accountId': { $type: 'string' } },
-      { projection: { 'payload.accountId': 1 } },
-    );
-    let updated = 0;
-    for await (const doc of stale) {
-      const accountId = doc.payload?.accountId;
-      if (typeof accountId !== 'string' || !accountId) continue;
-      await rows.updateOne({ _id: doc._id }, { $set: { accountId } });
-      updated += 1;
-    }
-    if (updated > 0) logger?.info({ collection: rows.collectionName, updated }, 'account ids copied to pre-existing rows');
-    return updated;
-  }
-
-  /**
-   * Rows written before credentials were stored under a keyed hash hold them by value. One pass (recorded, so later
-   * starts skip it) moves each live one to its hashed id, so customers stay signed in and tokens keep working, and
-   * deletes the copy by value; interactions get their session id encrypted.
-   */
-  async function migrateToStoredIds(): Promise<void> {
-    const meta = db.collection<{ _id: string; at?: Date }>(MIGRATIONS_COLLECTION);
-    if (await meta.findOne({ _id: HASHED_IDS_MIGRATION })) return;
-    let moved = 0;
-    for (const model of [...HASHED, 'Interaction']) {
-      const rows = collection(model);
-      for await (const old of rows.find({})) {
-        if (model === 'Interaction') {
-          const named = [(old.payload?.session as { cookie?: unknown } | undefined)?.cookie, old.payload?.parJti];
-          if (!named.some((value) => typeof value === 'string' && !isEncrypted(value))) continue;
-        } else if (!isLegacyId(model, old._id)) {
-          continue;
-        }
-        if (isLive(old)) {
-          const payload = decodeKeys(old.payload);
-          const { doc, extra } = documentsOf(model, old._id, payload, old.expiresAt);
-          await Promise.all([insertOrReplace(rows, doc, true), ...extra.map((e) => insertOrReplace(e.rows, e.doc, false))]);
-        }
-        if (model !== 'Interaction') await rows.deleteOne({ _id: old._id });
-        moved += 1;
-      }
-    }
-    try {
-      await meta.insertOne({ _id: HASHED_IDS_MIGRATION, at: new Date() });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-    if (moved > 0) logger?.info({ moved }, 'credentials stored by value moved to keyed-hash ids');
   }
 
   function assertAccountBound(model: string): void {

@@ -15,7 +15,7 @@
 // (at sign-in) or the operator (CLI) can cancel it.
 import type { Connection } from 'mongoose';
 import type Provider from 'oidc-provider';
-import type { MongoAdapter } from '../../adapters/mongodb.ts';
+import type { MongoAdapter } from '../../adapters/types.ts';
 import type { FactorService } from '../auth/factors.ts';
 import { userModel, type User } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';

@@ -5,7 +5,7 @@
 // browser sessions (so the next sign-in there asks for consent again) and tells the app by back-channel logout.
 import type Provider from 'oidc-provider';
 import type { AdapterPayload } from 'oidc-provider';
-import type { MongoAdapter } from '../../adapters/mongodb.ts';
+import type { MongoAdapter } from '../../adapters/types.ts';
 import { GRANT_BOUND } from '../../adapters/models.ts';
 import type { Logger } from '../log.ts';
 import { claimsOfScope } from './claims.ts';

@@ -6,7 +6,7 @@
 import type { Collection, Db } from 'mongodb';
 import type Provider from 'oidc-provider';
 import { UAParser } from 'ua-parser-js';
-import type { AccountRow, MongoAdapter } from '../../adapters/mongodb.ts';
+import type { AccountRow, MongoAdapter } from '../../adapters/types.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import { destroyGrant } from './grants.ts';

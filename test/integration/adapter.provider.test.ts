@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Connection } from 'mongoose';
 import Provider from 'oidc-provider';
-import { createMongoAdapter, type MongoAdapter } from '../../adapters/mongodb.ts';
+import { createMongoAdapter } from '../../adapters/mongodb.ts';
+import type { MongoAdapter } from '../../adapters/types.ts';
 import { createCipher } from '../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../support/db.ts';
 

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import type { CommandStartedEvent, Db } from 'mongodb';
-import { createMongoAdapter, MAX_ROW_LIFETIME_SECONDS, type MongoAdapter } from '../../adapters/mongodb.ts';
+import { createMongoAdapter, MAX_ROW_LIFETIME_SECONDS } from '../../adapters/mongodb.ts';
+import type { MongoAdapter } from '../../adapters/types.ts';
 import { HASHED } from '../../adapters/models.ts';
 import { createStoredIds } from '../../adapters/stored-id.ts';
 import { createCipher } from '../../src/services/crypto.ts';

@@ -1,0 +1,62 @@
+// The adapter's shapes: its options, the rows it stores, and what it offers beyond oidc-provider's Adapter interface
+// (adapters/mongodb.ts implements them).
+import type { Collection, Db } from 'mongodb';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Logger } from '../src/log.ts';
+import type { Cipher } from '../src/services/crypto.ts';
+
+export interface MongoAdapterOptions {
+  db: Db;
+  cipher: Cipher;
+  /** The key stored ids are derived from (the data-encryption key; a sub-key is derived for this purpose). */
+  key: Buffer;
+  logger?: Logger;
+  /**
+   * Seconds a row outlives its expiresIn, so that oidc-provider can still load a just-expired code or token and
+   * answer "expired" rather than "not found". Pass the provider's clockTolerance. Default 15 (oidc-provider's).
+   */
+  clockToleranceSeconds?: number;
+  /** Seconds a client's registration is served from memory (0: read every time). Default 0. */
+  clientCacheSeconds?: number;
+}
+
+export interface StoredDocument {
+  _id: string;
+  payload: AdapterPayload;
+  expiresAt?: Date;
+  /** payload.accountId, copied for the models in ACCOUNT_BOUND: indexed, so rows can be found per account. */
+  accountId?: string;
+  /** On a device flow's user-code lookup row: the device code, encrypted. */
+  code?: string;
+}
+
+/** A live row of an account, decoded as oidc-provider stored it. `id` is the row's stored id (see destroyStored). */
+export interface AccountRow {
+  id: string;
+  payload: AdapterPayload;
+  expiresAt?: Date;
+}
+
+/**
+ * oidc-provider's Adapter. consume resolves only for the one caller that consumed the row; every other caller
+ * (already consumed, missing or expired) gets a rejection carrying oidc-provider's own error.
+ */
+export interface OidcAdapter extends Adapter {
+  readonly model: string;
+}
+
+export interface MongoAdapter {
+  Adapter: new (model: string) => OidcAdapter;
+  ensureIndexes(): Promise<{ ttl: boolean }>;
+  sweep(): Promise<number>;
+  startSweeper(intervalSeconds: number): () => void;
+  collection(model: string): Collection<StoredDocument>;
+  /** Live rows of one account, for the models in ACCOUNT_BOUND (sessions, grants, tokens, codes). */
+  findByAccount(model: string, accountId: string): Promise<AccountRow[]>;
+  /** Deletes every row of one account in an ACCOUNT_BOUND model; resolves with how many went. */
+  deleteByAccount(model: string, accountId: string): Promise<number>;
+  /** Deletes one row by the id it is stored under (an AccountRow's id), with what belongs to it. */
+  destroyStored(model: string, storedId: string): Promise<void>;
+  /** Drops a client from this process's cache, after a change made around the adapter. */
+  forgetClient(clientId: string): void;
+}
