@@ -78,46 +78,10 @@ import {
 import type { AuditLog } from './audit.ts';
 import { normaliseEmail } from '../db/models/user.ts';
 import { networkOf, subscriberOf } from './ip-prefixes.ts';
+import { distanceKm, resolveRiskRules, RISK_REASONS, type RiskReason, type RiskRules } from './risk-rules.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
-
-export const RISK_REASONS = ['new_device', 'new_network', 'impossible_travel', 'recent_failures', 'ip_velocity', 'breached_password'] as const;
-export type RiskReason = (typeof RISK_REASONS)[number];
-
-export interface RiskRules {
-  /** Score at which a second factor is demanded. */
-  threshold: number;
-  weights: Record<RiskReason, number>;
-  /** Wrong passwords on the account within failureWindowSeconds that make recent_failures. */
-  failureCount: number;
-  failureWindowSeconds: number;
-  /** Distinct login names from one address within ipWindowSeconds that make ip_velocity. */
-  ipAccounts: number;
-  ipWindowSeconds: number;
-  /** Speed between the last completed sign-in's place and this one above which travel is impossible. */
-  travelKmh: number;
-  /** How long a network, a device and a sign-in's place are remembered. */
-  networkMemoryDays: number;
-}
-
-export const DEFAULT_RISK_RULES: Readonly<RiskRules> = Object.freeze({
-  threshold: 50,
-  weights: Object.freeze({
-    new_device: 30,
-    new_network: 15,
-    impossible_travel: 60,
-    recent_failures: 30,
-    ip_velocity: 40,
-    breached_password: 50,
-  }),
-  failureCount: 3,
-  failureWindowSeconds: 3600,
-  ipAccounts: 5,
-  ipWindowSeconds: 3600,
-  travelKmh: 900,
-  networkMemoryDays: 90,
-});
 
 export interface RiskInput {
   accountId: string;
@@ -173,26 +137,8 @@ export interface RiskEngineDeps {
 }
 
 const DAY_MS = 86_400_000;
-const EARTH_RADIUS_KM = 6371;
 // Newest entries kept per row: enough to report counts well past any sensible threshold, bounded against floods.
 const MIN_KEPT = 50;
-
-/** The defaults overlaid with the operator's settings; throws on a value that would make a rule meaningless. */
-export function resolveRiskRules(rules: Partial<RiskRules> = {}): RiskRules {
-  const resolved: RiskRules = { ...DEFAULT_RISK_RULES, ...rules, weights: { ...DEFAULT_RISK_RULES.weights, ...rules.weights } };
-  const numbers: [string, number][] = [
-    ['threshold', resolved.threshold],
-    ...RISK_REASONS.map((r): [string, number] => [`weights.${r}`, resolved.weights[r]]),
-  ];
-  for (const [name, value] of numbers) {
-    if (!Number.isFinite(value) || value < 0) throw new TypeError(`risk rule ${name} must be a number >= 0`);
-  }
-  for (const name of ['failureCount', 'failureWindowSeconds', 'ipAccounts', 'ipWindowSeconds', 'travelKmh', 'networkMemoryDays'] as const) {
-    const value = resolved[name];
-    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`risk rule ${name} must be a positive number`);
-  }
-  return resolved;
-}
 
 export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const { conn, geo, audit } = deps;
@@ -415,13 +361,4 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-/** Great-circle distance (haversine). */
-export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const rad = (d: number) => (d * Math.PI) / 180;
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
-}
 

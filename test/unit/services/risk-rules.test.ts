@@ -1,4 +1,4 @@
-import { DEFAULT_RISK_RULES, distanceKm, resolveRiskRules } from '../../../src/services/risk.ts';
+import { DEFAULT_RISK_RULES, distanceKm, resolveRiskRules } from '../../../src/services/risk-rules.ts';
 import { networkOf, parseIp, subscriberOf as velocityKeyOf } from '../../../src/services/ip-prefixes.ts';
 
 describe('risk rules', () => {
