@@ -24,20 +24,8 @@ import { clientOfInteraction, interactionPath, loadInteraction, type LoadedInter
 import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
-import {
-  afterPassword,
-  confirmSms,
-  enrollPasskey,
-  enrollSms,
-  enrollTotp,
-  passkeySignIn,
-  renderEnroll,
-  renderMfa,
-  sendMfaCode,
-  verifyMfaCode,
-  verifyMfaPasskey,
-  type MfaDeps,
-} from './mfa.ts';
+import { afterPassword, passkeySignIn, renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey, type MfaDeps } from './mfa.ts';
+import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import type { SignupPreferences } from './signup-preferences.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
