@@ -26,6 +26,7 @@ import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interaction/routes.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls, ensureAccountClient } from './account/client.ts';
+import { recoverRouter } from './account/recover.ts';
 import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
 import { accountRouter } from './account/routes.ts';
 import { createProfileService, type ProfileService } from './services/profile.ts';
@@ -419,6 +420,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   });
   app.use(account.routes());
   app.use(account.allowedMethods());
+  const recover = recoverRouter({ config });
+  app.use(recover.routes());
   // Legal documents given as text, readable by anyone (before signing up, too).
   const legalPages = legalPublicRouter({ legal: services.legal });
   app.use(legalPages.routes());

@@ -10,6 +10,7 @@ import type { User } from '../db/models/user.ts';
 import { pickLocale, type Locale } from '../i18n/index.ts';
 import { pageState } from '../http/state.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls } from './client.ts';
+import { RESET_PASSWORD_SCREEN, SCREEN_HINT } from '../oidc/provider.ts';
 
 export const STATE_COOKIE = 'account_auth';
 // A few sign-ins may be under way at once (several tabs); older ones are dropped.
@@ -83,7 +84,13 @@ const sameState = (a: string, b: string) => timingSafeEqual(digest(a), digest(b)
 export function redirectToSignIn(
   ctx: Context,
   config: Pick<Config, 'issuer'>,
-  opts: { returnTo: string; reauthenticate?: boolean; locale?: Locale },
+  opts: {
+    returnTo: string;
+    reauthenticate?: boolean;
+    locale?: Locale;
+    /** Open the sign-in on its "forgot password" page (screen_hint), with the address filled in when given. */
+    resetPassword?: { email?: string };
+  },
 ): void {
   const returnTo = localAccountPath(opts.returnTo) ?? '/account';
   const state = randomBytes(16).toString('base64url');
@@ -98,6 +105,7 @@ export function redirectToSignIn(
     state,
     ...(opts.reauthenticate ? { prompt: 'login' } : {}),
     ...(opts.locale ? { ui_locales: opts.locale } : {}),
+    ...(opts.resetPassword ? { [SCREEN_HINT]: RESET_PASSWORD_SCREEN, ...(opts.resetPassword.email ? { login_hint: opts.resetPassword.email } : {}) } : {}),
   }).toString();
   ctx.status = 303;
   ctx.redirect(url.toString());

@@ -29,6 +29,7 @@ import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from '
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import type { SignupPreferences } from './signup-preferences.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
+import { RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
 import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 
@@ -98,6 +99,10 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const loaded = await loadInteraction(ctx, deps.provider());
     const prompt = loaded.details.prompt.name;
     if (prompt === CREATE_PROMPT) return renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
+    if (prompt === 'login' && ctx.query.screen === RESET_PASSWORD_SCREEN) {
+      const email = loginHint(loaded);
+      return seeOther(ctx, `${interactionPath(loaded.uid)}/forgot${email ? `?${new URLSearchParams({ email })}` : ''}`);
+    }
     if (prompt === 'login') return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
     if (prompt === MFA_PROMPT) return renderMfa(ctx, loaded, flow());
     if (prompt === LEGAL_PROMPT) return renderLegal(ctx, loaded, legalStep());

@@ -10,6 +10,21 @@ import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHH
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
 
+/** An authorization parameter naming the page the sign-in opens on. */
+export const SCREEN_HINT = 'screen_hint';
+export const RESET_PASSWORD_SCREEN = 'reset_password';
+
+/**
+ * Where the browser goes for an interaction. A login asked to open on the reset page gets `?screen=` for the page to
+ * forward from (interaction/routes.ts): the path itself must stay /interaction/<uid>, which oidc-provider scopes the
+ * interaction cookie to, and which "back to sign in" returns to.
+ */
+function interactionUrl(interaction: { uid: string; prompt: { name: string }; params: Record<string, unknown> }): string {
+  const base = `/interaction/${encodeURIComponent(interaction.uid)}`;
+  const reset = interaction.prompt.name === 'login' && interaction.params[SCREEN_HINT] === RESET_PASSWORD_SCREEN;
+  return reset ? `${base}?${new URLSearchParams({ screen: RESET_PASSWORD_SCREEN })}` : base;
+}
+
 export type ProviderPages = Pick<Configuration, 'renderError'> & {
   logoutSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource'];
   postLogoutSuccessSource: NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['postLogoutSuccessSource'];
@@ -132,6 +147,9 @@ export function buildConfiguration({
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     acrValues: [...ACR_VALUES],
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
+    // screen_hint=reset_password opens the sign-in on its "forgot password" page (the public reset entry, /recover,
+    // uses it; an app may too, as with Auth0's screen_hint).
+    extraParams: [SCREEN_HINT],
     responseTypes: ['code', 'none'],
     pkce: {
       // Public clients cannot keep a secret: without PKCE their codes would be usable by whoever intercepts them.
@@ -152,7 +170,7 @@ export function buildConfiguration({
       return false;
     },
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      url: (_ctx, interaction) => interactionUrl(interaction),
       ...(policy ? { policy: buildPolicy(policy) } : {}),
     },
     extraClientMetadata: {

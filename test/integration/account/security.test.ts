@@ -1,6 +1,6 @@
 // The sensitive changes: sign-in e-mail (confirmed with a code mailed to the new address), password, and deleting
 // the account — each behind a recent sign-in, each audited, each leaving nothing changed when it is refused.
-import { textOf } from '../../support/http.ts';
+import { findForm, textOf } from '../../support/http.ts';
 import {
   ageLogin,
   connectShop,
@@ -222,6 +222,36 @@ describe('what a new password ends, whether changed or reset (one use case: src/
     expect((await refresh(app, String(again.refresh_token))).status).toBe(400);
     const mail = await app.smtp.waitFor('pw-tokens@example.com', { after: since });
     expect(mail.text).toContain(`${app.url}/recover`);
+  });
+});
+
+describe('the public reset entry (/recover) the password notice links to', () => {
+  it('opens the forgot-password page without a sign-in under way, and a reset ends signed in to the account center', async () => {
+    const user = await app.createUser('recover-me@example.com');
+    const b = app.browser();
+    const since = Date.now();
+    const { page: forgot } = await b.navigate(new URL('/recover?email=recover-me%40example.com', app.url));
+    expect(forgot.status).toBe(200);
+    expect(forgot.url.pathname).toMatch(/^\/interaction\/[^/]+\/forgot$/);
+    const { form } = findForm(forgot, /\/forgot$/);
+    expect(form.fields.email).toBe('recover-me@example.com');
+    const sent = await b.submit(form);
+    const code = codeFrom((await app.smtp.waitFor('recover-me@example.com', { after: since, subject: /reset/i })).text);
+    const reset = findForm(sent.page, /\/reset$/);
+    const done = await b.submit(reset.form, { code, password: 'recovered long passphrase', confirm: 'recovered long passphrase' }, { button: reset.button });
+    expect(done.page.status).toBe(200);
+    expect(done.page.url.pathname).toBe('/account');
+    expect(await app.services.users.checkPassword(user.id, 'recovered long passphrase')).toBe(true);
+  });
+
+  it('asks for the reset even in a browser that is signed in (the warning is about someone else)', async () => {
+    const user = await app.createUser('recover-signed-in@example.com');
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const { page } = await b.navigate(new URL('/recover', app.url));
+    expect(page.status).toBe(200);
+    expect(page.url.pathname).toMatch(/^\/interaction\/[^/]+\/forgot$/);
+    expect(findForm(page, /\/forgot$/).form.fields.email).toBe('');
   });
 });
 
