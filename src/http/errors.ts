@@ -84,7 +84,8 @@ export function respondWithFailure(ctx: Context, failure: Failure, err?: unknown
 
   const locale = state.locale ?? pickLocale(ctx.query.ui_locales, ctx.get('accept-language'));
   if (failure.kind === 'expired') {
-    renderPage(ctx, 'expired', { locale, status: failure.status, data: { client: state.client ?? null } });
+    const signedIn = state.signedIn === true;
+    renderPage(ctx, 'expired', { locale, status: failure.status, ...(signedIn ? { title: 'expired.signedIn.title' } : {}), data: { client: state.client ?? null, signedIn } });
   } else if (failure.kind === 'unavailable') {
     renderPage(ctx, 'unavailable', { locale, status: 503, data: { requestId: requestId ?? null } });
   } else {

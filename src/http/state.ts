@@ -13,6 +13,9 @@ export interface PageState {
   client?: ClientLink;
   // Where "try again" goes after a rejected form (for instance the interaction page the form came from).
   retryUrl?: string;
+  // A sign-in page that is gone was reached by a browser that is signed in (Back or reload after finishing): the
+  // "start again" page then says so and leads on instead.
+  signedIn?: boolean;
 }
 
 export function pageState(ctx: { state: unknown }): PageState {

@@ -20,7 +20,7 @@ import type { Throttle } from '../services/throttle.ts';
 import type { LegalService } from '../services/legal.ts';
 import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
-import { clientOfInteraction, interactionPath, loadInteraction, type LoadedInteraction } from './context.ts';
+import { clientOfInteraction, interactionPath, isSignedIn, loadInteraction, type LoadedInteraction } from './context.ts';
 import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
@@ -72,10 +72,14 @@ export function interactionRouter(deps: InteractionDeps): Router {
     try {
       await next();
     } catch (err) {
-      if (isSessionNotFound(err) && !pageState(ctx).client) {
+      if (isSessionNotFound(err)) {
         try {
-          const client = await clientOfInteraction(deps.provider(), uid);
-          if (client) pageState(ctx).client = client;
+          if (!pageState(ctx).client) {
+            const client = await clientOfInteraction(deps.provider(), uid);
+            if (client) pageState(ctx).client = client;
+          }
+          // Back or reload after a finished sign-in: the browser is signed in, and the page should say so.
+          pageState(ctx).signedIn = await isSignedIn(ctx, deps.provider());
         } catch (lookupError) {
           // The start-again page works without the link; the original error is the one to report.
           deps.logger.warn({ err: lookupError, requestId: pageState(ctx).requestId }, 'client lookup for expired interaction failed');

@@ -120,7 +120,9 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
       // The same classification as our own routes' error handler; only the rendering differs (provider context).
       const failure = classify(error);
       if (failure.kind === 'expired') {
-        renderPage(ctx, 'expired', { locale, status: ctx.status, data: { client: client ? clientLink(client) : null } });
+        // Reload of a finished sign-in's return (/auth/<uid>): the browser is signed in, which the page says.
+        const signedIn = typeof ctx.oidc?.session?.accountId === 'string';
+        renderPage(ctx, 'expired', { locale, status: ctx.status, ...(signedIn ? { title: 'expired.signedIn.title' } : {}), data: { client: client ? clientLink(client) : null, signedIn } });
         return;
       }
       if (failure.kind === 'unavailable') {

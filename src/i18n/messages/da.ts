@@ -97,6 +97,10 @@ export const da: Catalog = {
   'expired.lead': 'Denne login-side er udløbet eller allerede brugt. Af hensyn til din sikkerhed virker login-sider kun én gang og kun i begrænset tid.',
   'expired.action': 'Gå tilbage til programmet, og log ind igen.',
   'expired.back': 'Tilbage til {client}',
+  'expired.signedIn.title': 'Du er logget ind',
+  'expired.signedIn.lead': 'Dette login er allerede gennemført: Siden, du vendte tilbage til, virker kun én gang.',
+  'expired.signedIn.action': 'Gå tilbage til programmet, du loggede ind på; der er du logget ind.',
+  'expired.signedIn.account': 'Gå til din konto',
 
   'unavailable.title': 'Midlertidigt utilgængelig',
   'unavailable.lead': 'Vi kan ikke gennemføre din anmodning lige nu, fordi en del af vores tjeneste ikke kan nås.',

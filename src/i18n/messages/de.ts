@@ -97,6 +97,10 @@ export const de: Catalog = {
   'expired.lead': 'Diese Anmeldeseite ist abgelaufen oder wurde bereits verwendet. Zu Ihrer Sicherheit funktionieren Anmeldeseiten nur einmal und nur für begrenzte Zeit.',
   'expired.action': 'Kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',
   'expired.back': 'Zurück zu {client}',
+  'expired.signedIn.title': 'Sie sind angemeldet',
+  'expired.signedIn.lead': 'Diese Anmeldung ist bereits abgeschlossen: Die Seite, zu der Sie zurückgekehrt sind, funktioniert nur einmal.',
+  'expired.signedIn.action': 'Kehren Sie zu der Anwendung zurück, bei der Sie sich angemeldet haben; dort sind Sie angemeldet.',
+  'expired.signedIn.account': 'Zu Ihrem Konto',
 
   'unavailable.title': 'Vorübergehend nicht verfügbar',
   'unavailable.lead': 'Wir können Ihre Anfrage gerade nicht abschließen, weil ein Teil unseres Dienstes nicht erreichbar ist.',

@@ -96,6 +96,10 @@ export const en = {
   'expired.lead': 'This sign-in page has expired or has already been used. For your security, sign-in pages work only once and only for a limited time.',
   'expired.action': 'Go back to the application and sign in again.',
   'expired.back': 'Back to {client}',
+  'expired.signedIn.title': 'You are signed in',
+  'expired.signedIn.lead': 'This sign-in is already complete: the page you came back to works only once.',
+  'expired.signedIn.action': 'Return to the app you were signing in to; you are signed in there.',
+  'expired.signedIn.account': 'Go to your account',
 
   'unavailable.title': 'Temporarily unavailable',
   'unavailable.lead': 'We cannot complete your request right now because part of our service is not reachable.',

@@ -97,6 +97,10 @@ export const pl: Catalog = {
   'expired.lead': 'Ta strona logowania wygasła lub została już użyta. Ze względów bezpieczeństwa strony logowania działają tylko raz i tylko przez ograniczony czas.',
   'expired.action': 'Wróć do aplikacji i zaloguj się ponownie.',
   'expired.back': 'Wróć do aplikacji {client}',
+  'expired.signedIn.title': 'Jesteś zalogowany',
+  'expired.signedIn.lead': 'To logowanie zostało już zakończone: strona, do której wróciłeś, działa tylko raz.',
+  'expired.signedIn.action': 'Wróć do aplikacji, do której się logowałeś; jesteś w niej zalogowany.',
+  'expired.signedIn.account': 'Przejdź do swojego konta',
 
   'unavailable.title': 'Usługa chwilowo niedostępna',
   'unavailable.lead': 'Nie możemy teraz zrealizować Twojej prośby, ponieważ część naszej usługi jest nieosiągalna.',

@@ -192,3 +192,27 @@ describe('re-authentication', () => {
     await open(app, b, '/account/delete');
   });
 });
+
+describe('Back or reload after a finished sign-in', () => {
+  it('says the browser is signed in and leads on, on the finished sign-in page and on its return URL', async () => {
+    const user = await app.createUser('went-back@example.com');
+    const b = app.browser();
+    const { page: login } = await b.navigate(new URL('/account', app.url));
+    expect(login.url.pathname).toMatch(/^\/interaction\/[^/]+$/);
+    const uid = login.url.pathname.split('/')[2]!;
+    await submitLogin(b, login, user.email);
+
+    for (const path of [`/interaction/${uid}`, `/auth/${uid}`]) {
+      const { page } = await b.navigate(new URL(path, app.url));
+      const text = textOf(page.body);
+      expect([path, text]).toEqual([path, expect.stringContaining('You are signed in')]);
+      expect(text).not.toContain('Please start again');
+      expect(page.body).toContain('href="/account"');
+    }
+
+    // A browser that is not signed in still gets the start-again page.
+    const stranger = app.browser();
+    const { page } = await stranger.navigate(new URL(`/interaction/${uid}`, app.url));
+    expect(textOf(page.body)).toContain('Please start again');
+  });
+});
