@@ -137,7 +137,8 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
         locale,
         status: ctx.status,
         data: {
-          message: unexpected ? 'error.server' : 'error.lead',
+          // The technical description is oidc-provider's English, for developers: folded away under the plain words.
+          message: unexpected ? 'error.server' : APP_SETUP_ERRORS.has(out.error) ? 'error.app' : 'error.lead',
           detail: unexpected ? null : (out.error_description ?? null),
           code: out.error,
           requestId,
@@ -147,5 +148,8 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
     },
   };
 }
+
+/** Errors that mean the app is registered wrongly (unknown client, a redirect URI it did not register). */
+const APP_SETUP_ERRORS = new Set(['invalid_client', 'invalid_redirect_uri', 'unauthorized_client']);
 
 export type ProviderPageHooks = ReturnType<typeof providerPages>;

@@ -142,6 +142,22 @@ describe('provider error pages', () => {
     expect(html).not.toMatch(/\bat .+\.js:\d+/);
   });
 
+  it.each([
+    ['an unknown client_id', `/auth?client_id=unknown-client&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(CLIENT.redirectUri)}`, 'invalid_client'],
+    ['an unregistered redirect_uri', `/auth?client_id=${CLIENT.id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`, 'invalid_redirect_uri'],
+  ])('explain %s in the customer’s language, the technical detail folded away for developers', async (_case, path, code) => {
+    const res = await browser(h.url).request(path, { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain('Diese Anwendung ist für die Anmeldung hier nicht eingerichtet.');
+    // oidc-provider's English description stays, folded away, for the developer the customer may tell.
+    const folded = /<details>\s*<summary>Details<\/summary>\s*<p lang="en">([^<]+)<\/p>\s*<\/details>/.exec(html);
+    expect(folded?.[1]).toMatch(/client|redirect_uri/);
+    expect(html.replace(folded?.[0] ?? '', '')).not.toMatch(/redirect_uri did not match|client is invalid|client not found/);
+    expect(html).toContain(code);
+  });
+
   it('do not redirect to an unregistered redirect_uri', async () => {
     const res = await browser(h.url).request(`/auth?client_id=${CLIENT.id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`);
     expect(res.status).toBe(400);
