@@ -7,6 +7,7 @@ import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { startSweeper } from '../adapters/maintenance.ts';
 import { createExpiry } from './services/expiry.ts';
+import { createStrongAuth } from './auth/compose.ts';
 import { createMongoAdapter } from '../adapters/mongodb.ts';
 import type { Config } from './config/index.ts';
 import { openDatabase, type Database } from './db/connection.ts';
@@ -48,15 +49,14 @@ import { createLegal, type LegalService } from './services/legal.ts';
 import { createConsentService, type ConsentService } from './services/consents.ts';
 import { legalPublicRouter } from './legal/public.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
-import { createAttemptBudget, type AttemptBudget } from './auth/attempts.ts';
-import { createFactorService, type FactorService } from './auth/factors.ts';
-import { createPasskeys, type PasskeyService } from './auth/passkeys.ts';
-import { createRecoveryCodes, type RecoveryCodes } from './auth/recovery-codes.ts';
-import { createSmsCourier, type SmsCourier } from './auth/sms.ts';
-import { createTotp, type TotpService } from './auth/totp.ts';
-import { createLoginFlows, type LoginFlows } from './services/login-flows.ts';
-import { createGeoLookup, type GeoLookup } from './services/geo.ts';
-import { createRiskEngine, type RiskEngine } from './services/risk.ts';
+import type { AttemptBudget } from './auth/attempts.ts';
+import type { FactorService } from './auth/factors.ts';
+import type { PasskeyService } from './auth/passkeys.ts';
+import type { RecoveryCodes } from './auth/recovery-codes.ts';
+import type { SmsCourier } from './auth/sms.ts';
+import type { TotpService } from './auth/totp.ts';
+import type { LoginFlows } from './services/login-flows.ts';
+import type { RiskEngine } from './services/risk.ts';
 import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
 import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
 import { requestMeta } from './http/request-meta.ts';
@@ -144,33 +144,16 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   await expiry.add(codes, throttle);
 
   // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
-  const sms = createSmsCourier({ config: { ...config.twilio, env: config.env }, logger });
-  const totp = createTotp({ conn: db.connection, cipher, issuerName: config.productName, audit });
-  const passkeys = createPasskeys({ conn: db.connection, ...config.webauthn, audit, key: config.dataEncryptionKey });
-  const recoveryCodes = createRecoveryCodes({ conn: db.connection, key: config.dataEncryptionKey, audit });
-  const factors = createFactorService({
+  const { sms, totp, passkeys, recoveryCodes, factors, risk, attempts, flows } = await createStrongAuth({
+    config,
     conn: db.connection,
+    cipher,
+    audit,
     codes,
     mailer,
-    sms,
-    passkeys,
-    recoveryCodes,
-    audit,
-    productName: config.productName,
-    cipher,
-    key: config.dataEncryptionKey,
+    logger,
+    expiry,
   });
-  const risk = createRiskEngine({
-    conn: db.connection,
-    key: config.dataEncryptionKey,
-    ...(config.risk.geoip ? { geo: backgroundGeo(logger) } : {}),
-    rules: { threshold: config.risk.threshold },
-    audit,
-  });
-  const attempts = createAttemptBudget({ conn: db.connection });
-  const flows = createLoginFlows({ conn: db.connection });
-  await recoveryCodes.ensureIndexes();
-  await expiry.add(totp, passkeys, factors, risk, attempts, flows);
 
   const pages = providerPages({ config, logger });
   const build = async () => {
@@ -319,21 +302,6 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
       await db.close();
     },
   };
-}
-
-/**
- * geoip-lite's database takes a moment and ~100 MB to load: the server starts without it, and impossible-travel checks
- * begin once it is in memory (a lookup before that knows no place, which the risk engine treats as "no signal").
- */
-function backgroundGeo(logger: Logger): GeoLookup {
-  let ready: GeoLookup | undefined;
-  createGeoLookup().then(
-    (geo) => {
-      ready = geo;
-    },
-    (err: unknown) => logger.error({ err }, 'geo lookup unavailable: impossible-travel checks are off'),
-  );
-  return { lookup: (ip) => ready?.lookup(ip) };
 }
 
 export function createApp(services: Services, extraRouters: Router[] = []): Koa {
