@@ -47,26 +47,26 @@
 // WHAT IS STORED (src/db/models/risk.ts)
 // No IP address and no device id in clear: addresses and networks are HMACs under a key derived from the data
 // encryption key, places are rounded to 0.1° with the country. Every row is keyed by what it is looked up by (the
-// HMAC of a login name, of an address, of an account's network or device; the account for its last place), so an
-// assessment is a handful of reads by `_id` — the one filter the embedded database serves from an index. Failures and
+// HMAC of a login name, of an address, of an account's network or device; the account for its last place), all in one
+// collection (`_id` = `<kind>:<key>`): an assessment is one read by `_id` ($in; a second one only for the login names
+// an account's failures list), and each step writes its rows in one bulk command. Failures and
 // login names per address are kept for the longer of the two windows after the last attempt (newest ones, capped),
 // networks and the last place networkMemoryDays, devices networkMemoryDays after last use (or until their trust
 // ends, if later). Expired rows and entries are ignored on read (checked in code) and rows removed by sweepExpired()
-// where no TTL index exists. The collections of the engine before this layout (one row per attempt and per sign-in,
-// found by secondary fields) are dropped at start: known networks and recent failures start empty once, which at
-// most scores each customer's next sign-in new_network.
+// where no TTL index exists. Rows of the layout with one collection per kind move into the one collection at start;
+// the collections of the layout before that (one row per attempt and per sign-in, found by secondary fields) are
+// dropped.
 //
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
+import type { Db } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
-  ipLoginsModel,
-  knownDeviceModel,
-  knownNetworkModel,
-  lastPlaceModel,
   LEGACY_RISK_COLLECTIONS,
-  loginFailuresModel,
+  PREVIOUS_RISK_COLLECTIONS,
+  RISK_SIGNALS_COLLECTION,
+  signalId,
   type CoarseGeo,
   type IpLoginsRecord,
   type KnownDeviceRecord,
@@ -74,6 +74,8 @@ import {
   type LastPlaceRecord,
   type LoginFailuresRecord,
   type LoginMark,
+  type SignalKind,
+  type SignalRow,
 } from '../db/models/risk.ts';
 import type { AuditLog } from './audit.ts';
 import { normaliseEmail } from '../db/models/user.ts';
@@ -137,6 +139,43 @@ export interface RiskEngineDeps {
 }
 
 const DAY_MS = 86_400_000;
+
+/** One row's upsert, as the bulk write sends it. */
+interface SignalWrite {
+  _id: string;
+  update: Record<string, unknown>;
+}
+
+/** The indexes (in the batch) of the writes that failed only on a duplicate key; undefined for any other failure. */
+function duplicateKeyWrites(err: unknown): number[] | undefined {
+  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: unknown; code?: unknown }[];
+  if (!list.length || !list.every((e) => e.code === 11000 && typeof e.index === 'number')) return undefined;
+  return list.map((e) => e.index as number);
+}
+
+/**
+ * Rows of the earlier layouts: one collection per kind of signal (moved into risk_signals once, then dropped), and
+ * before that rows found by secondary fields (dropped: their signals start empty once). Safe when several processes
+ * start together: a row already moved is left as it is.
+ */
+async function moveEarlierLayouts(db: Db): Promise<void> {
+  const dropped = (err: unknown) => {
+    if ((err as { code?: unknown }).code !== 26) throw err; // 26 NamespaceNotFound: already gone
+  };
+  const signals = db.collection<SignalRow>(RISK_SIGNALS_COLLECTION);
+  for (const [name, kind] of PREVIOUS_RISK_COLLECTIONS) {
+    for await (const row of db.collection<{ _id: string; expiresAt?: Date }>(name).find({})) {
+      try {
+        await signals.insertOne({ ...row, _id: signalId(kind, String(row._id)), kind, expiresAt: row.expiresAt ?? new Date(0) });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    await db.dropCollection(name).catch(dropped);
+  }
+  for (const name of LEGACY_RISK_COLLECTIONS) await db.dropCollection(name).catch(dropped);
+}
 // Newest entries kept per row: enough to report counts well past any sensible threshold, bounded against floods.
 const MIN_KEPT = 50;
 
@@ -147,12 +186,13 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const memoryMs = rules.networkMemoryDays * DAY_MS;
   const attemptTtlMs = Math.max(rules.failureWindowSeconds, rules.ipWindowSeconds) * 1000;
 
-  const failureRows = loginFailuresModel(conn);
-  const ipRows = ipLoginsModel(conn);
-  const networks = knownNetworkModel(conn);
-  const places = lastPlaceModel(conn);
-  const devices = knownDeviceModel(conn);
-  const models = [failureRows, ipRows, networks, places, devices] as const;
+  // Every signal lives in one collection, `_id` = `<kind>:<key>`: an assessment reads all it needs in one lookup by
+  // `_id` ($in), and each sign-in step writes its rows in one bulk command.
+  const table = () => {
+    const db = conn.db;
+    if (!db) throw new Error('database connection is not open');
+    return db.collection<SignalRow>(RISK_SIGNALS_COLLECTION);
+  };
   const failuresKept = Math.max(MIN_KEPT, rules.failureCount);
   const loginsKept = Math.max(MIN_KEPT, rules.ipAccounts * 4);
 
@@ -166,10 +206,11 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   // No HMAC contains ':' (base64url): an account's row cannot collide with a login name's.
   const accountFailuresKey = (accountId: string) => `acct:${accountId}`;
 
-  /** The row with this `_id` unless it expired (expiry is checked here: the filter is `_id` alone). */
-  async function live<T extends { expiresAt: Date }>(model: { findById(id: string): { lean<R>(): Promise<R | null> } }, _id: string, at: number): Promise<T | undefined> {
-    const row = await model.findById(_id).lean<T>();
-    return row && row.expiresAt.getTime() > at ? row : undefined;
+  /** The live rows among these ids (expiry is checked here: the filter is `_id` alone), in one read. */
+  async function readRows(ids: readonly string[], at: number): Promise<Map<string, SignalRow>> {
+    if (!ids.length) return new Map();
+    const list = await table().find({ _id: { $in: [...ids] } }).toArray();
+    return new Map(list.filter((row) => row.expiresAt.getTime() > at).map((row) => [row._id, row]));
   }
 
   function placeOf(ip: string): CoarseGeo | undefined {
@@ -181,31 +222,41 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
     return place;
   }
 
-  // Upserts race on FerretDB (no atomic upsert): the loser of two inserts of one _id sees 11000 and simply retries,
-  // now as an update of the winner's row.
-  async function upsert(model: (typeof models)[number], _id: string, update: Record<string, unknown>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await (model as typeof devices).updateOne({ _id }, update, { upsert: true });
-        return;
-      } catch (err) {
-        if (!isDuplicateKey(err) || attempt > 0) throw err;
-      }
-    }
-  }
+  /** An upsert of one signal row; its kind is set when it is created. */
+  const write = (kind: SignalKind, key: string, update: Record<string, unknown>): SignalWrite => ({
+    _id: signalId(kind, key),
+    update: { ...update, $setOnInsert: { ...((update.$setOnInsert as object | undefined) ?? {}), kind } },
+  });
 
   /** Appends to a capped list of the row (newest last) and keeps the row at least `keepMs` from `at`. */
-  const push = (model: (typeof models)[number], _id: string, field: string, value: unknown, kept: number, at: number, keepMs: number, set: Record<string, unknown> = {}) =>
-    upsert(model, _id, {
+  const push = (kind: SignalKind, key: string, field: string, value: unknown, kept: number, at: number, keepMs: number, set: Record<string, unknown> = {}) =>
+    write(kind, key, {
       $push: { [field]: { $each: [value], $slice: -kept } },
       $max: { expiresAt: new Date(at + keepMs) },
       ...(Object.keys(set).length ? { $set: set } : {}),
     });
 
-  async function travelFrom(accountId: string, place: CoarseGeo | undefined, at: number) {
-    if (!place) return undefined;
-    const last = await live<LastPlaceRecord>(places, accountId, at);
-    if (!last || last.at.getTime() <= at - memoryMs) return undefined;
+  // One command for the rows a step writes. Upserts race on FerretDB (no atomic upsert): a write that lost the insert of
+  // a new _id to another request (11000) is sent again, now as an update of the winner's row.
+  async function writeAll(writes: readonly (SignalWrite | undefined)[]): Promise<void> {
+    let pending = writes.filter((w): w is SignalWrite => w !== undefined);
+    for (let attempt = 0; pending.length; attempt++) {
+      try {
+        await table().bulkWrite(
+          pending.map((w) => ({ updateOne: { filter: { _id: w._id }, update: w.update, upsert: true } })),
+          { ordered: false },
+        );
+        return;
+      } catch (err) {
+        const failed = duplicateKeyWrites(err);
+        if (!failed || attempt > 0) throw err;
+        pending = failed.map((i) => pending[i]!);
+      }
+    }
+  }
+
+  function travelFrom(last: LastPlaceRecord | undefined, place: CoarseGeo | undefined, at: number) {
+    if (!place || !last || last.at.getTime() <= at - memoryMs) return undefined;
     const km = Math.max(0, distanceKm(last.geo, place) - (last.geo.accuracyKm ?? 0) - (place.accuracyKm ?? 0));
     const hours = Math.max(0, at - last.at.getTime()) / 3_600_000;
     const kmh = hours > 0 ? km / hours : km > 0 ? Infinity : 0;
@@ -214,19 +265,17 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
 
   // A wrong password usually arrives without its account (the sign-in does not look the account up to say "wrong"),
   // so failures count by account and by the login names this account signed in with during the window: the
-  // account's row lists those names, each name's row its failures.
-  async function recentFailures(accountId: string, at: number): Promise<number> {
+  // account's row lists those names, each name's row its failures (a second read, only when there are names).
+  async function recentFailures(own: LoginFailuresRecord | undefined, at: number): Promise<number> {
     const since = at - rules.failureWindowSeconds * 1000;
     const within = (d: Date) => d.getTime() > since;
-    const own = await live<LoginFailuresRecord>(failureRows, accountFailuresKey(accountId), at);
     const names = [...new Set((own?.names ?? []).filter((n) => within(n.at)).map((n) => n.k))];
-    const byName = await Promise.all(names.map((k) => live<LoginFailuresRecord>(failureRows, k, at)));
+    const byName = [...(await readRows(names.map((k) => signalId('fail', k)), at)).values()] as unknown as LoginFailuresRecord[];
     return [own, ...byName].reduce((sum, row) => sum + (row?.failures ?? []).filter(within).length, 0);
   }
 
   /** Distinct login names tried from this address within the IP window. */
-  async function namesFrom(ip: string, at: number): Promise<number> {
-    const row = await live<IpLoginsRecord>(ipRows, ipKey(ip), at);
+  function namesFrom(row: IpLoginsRecord | undefined, at: number): number {
     const since = at - rules.ipWindowSeconds * 1000;
     return new Set((row?.logins ?? []).filter((l: LoginMark) => l.at.getTime() > since).map((l) => l.k)).size;
   }
@@ -237,13 +286,21 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       const at = now();
       const since = (ms: number) => new Date(at - ms);
 
-      const [device, network, failures, names, travel] = await Promise.all([
-        deviceId ? live<KnownDeviceRecord>(devices, deviceKey(accountId, deviceId), at) : undefined,
-        live<KnownNetworkRecord>(networks, networkKey(accountId, ip), at),
-        recentFailures(accountId, at),
-        namesFrom(ip, at),
-        travelFrom(accountId, placeOf(ip), at),
-      ]);
+      const place = placeOf(ip);
+      const ids = {
+        device: deviceId ? signalId('dev', deviceKey(accountId, deviceId)) : undefined,
+        network: signalId('net', networkKey(accountId, ip)),
+        failures: signalId('fail', accountFailuresKey(accountId)),
+        ip: signalId('ipl', ipKey(ip)),
+        place: place ? signalId('place', accountId) : undefined,
+      };
+      const found = await readRows(Object.values(ids).filter((id): id is string => id !== undefined), at);
+      const row = <T>(id: string | undefined) => (id ? (found.get(id) as unknown as T | undefined) : undefined);
+      const device = row<KnownDeviceRecord>(ids.device);
+      const network = row<KnownNetworkRecord>(ids.network);
+      const failures = await recentFailures(row<LoginFailuresRecord>(ids.failures), at);
+      const names = namesFrom(row<IpLoginsRecord>(ids.ip), at);
+      const travel = travelFrom(row<LastPlaceRecord>(ids.place), place, at);
 
       const matched: Record<RiskReason, boolean> = {
         new_device: !device || device.lastSeenAt.getTime() <= at - memoryMs,
@@ -278,30 +335,29 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       const at = now();
       const when = new Date(at);
       const name = loginKey(loginName);
-      const writes = [push(ipRows, ipKey(ip), 'logins', { k: name, at: when }, loginsKept, at, attemptTtlMs)];
+      const writes = [push('ipl', ipKey(ip), 'logins', { k: name, at: when }, loginsKept, at, attemptTtlMs)];
       if (!success) {
         writes.push(
           accountId
-            ? push(failureRows, accountFailuresKey(accountId), 'failures', when, failuresKept, at, attemptTtlMs, { accountId })
-            : push(failureRows, name, 'failures', when, failuresKept, at, attemptTtlMs),
+            ? push('fail', accountFailuresKey(accountId), 'failures', when, failuresKept, at, attemptTtlMs, { accountId })
+            : push('fail', name, 'failures', when, failuresKept, at, attemptTtlMs),
         );
       } else if (accountId) {
         // This name is the account's now: failures recorded under it (without the account) count for it.
-        writes.push(push(failureRows, accountFailuresKey(accountId), 'names', { k: name, at: when }, failuresKept, at, attemptTtlMs, { accountId }));
+        writes.push(push('fail', accountFailuresKey(accountId), 'names', { k: name, at: when }, failuresKept, at, attemptTtlMs, { accountId }));
       }
-      await Promise.all(writes);
+      await writeAll(writes);
     },
 
     async recordSignIn({ accountId, ip, deviceId }) {
       const at = now();
       const place = placeOf(ip);
       const expiresAt = new Date(at + memoryMs);
-      // Three rows of their own: written side by side.
-      await Promise.all([
-        upsert(networks, networkKey(accountId, ip), { $set: { accountId, at: new Date(at), expiresAt } }),
-        place ? upsert(places, accountId, { $set: { geo: place, at: new Date(at), expiresAt } }) : undefined,
+      await writeAll([
+        write('net', networkKey(accountId, ip), { $set: { accountId, at: new Date(at), expiresAt } }),
+        place ? write('place', accountId, { $set: { geo: place, at: new Date(at), expiresAt } }) : undefined,
         deviceId
-          ? upsert(devices, deviceKey(accountId, deviceId), {
+          ? write('dev', deviceKey(accountId, deviceId), {
               $set: { accountId, lastSeenAt: new Date(at) },
               $setOnInsert: { firstSeenAt: new Date(at) },
               // A trusted device keeps its row at least until the trust ends.
@@ -315,47 +371,42 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       if (!Number.isFinite(days) || days <= 0) throw new TypeError('trust period must be a positive number of days');
       const at = now();
       const trustedUntil = new Date(at + days * DAY_MS);
-      await upsert(devices, deviceKey(accountId, deviceId), {
-        $set: { accountId, lastSeenAt: new Date(at), trustedUntil },
-        $setOnInsert: { firstSeenAt: new Date(at) },
-        $max: { expiresAt: new Date(Math.max(trustedUntil.getTime(), at + memoryMs)) },
-      });
+      await writeAll([
+        write('dev', deviceKey(accountId, deviceId), {
+          $set: { accountId, lastSeenAt: new Date(at), trustedUntil },
+          $setOnInsert: { firstSeenAt: new Date(at) },
+          $max: { expiresAt: new Date(Math.max(trustedUntil.getTime(), at + memoryMs)) },
+        }),
+      ]);
       await audit.record({ type: 'device.trusted', outcome: 'success', accountId, details: { days, trustedUntil } });
     },
 
     async forgetDevices(accountId) {
-      await devices.deleteMany({ accountId });
+      await table().deleteMany({ kind: 'dev', accountId });
     },
 
     // Erasure, not a sign-in: secondary filters are fine here. The per-address lists keep their HMACs of the
     // account's login names until they age out of the IP window (they name no account).
     async forgetAccount(accountId, loginNames = []) {
       await Promise.all([
-        devices.deleteMany({ accountId }),
-        networks.deleteMany({ accountId }),
-        places.deleteOne({ _id: accountId }),
-        failureRows.deleteOne({ _id: accountFailuresKey(accountId) }),
-        ...loginNames.map((n) => failureRows.deleteOne({ _id: loginKey(n) })),
+        // Devices, networks and the account's own failures row carry the account.
+        table().deleteMany({ accountId }),
+        table().deleteMany({
+          _id: { $in: [signalId('place', accountId), signalId('fail', accountFailuresKey(accountId)), ...loginNames.map((n) => signalId('fail', loginKey(n)))] },
+        }),
       ]);
     },
 
     async sweepExpired() {
-      const cutoff = { expiresAt: { $lte: new Date(now()) } };
-      const results = await Promise.all(models.map((m) => (m as typeof devices).deleteMany(cutoff)));
-      return results.reduce((sum, r) => sum + r.deletedCount, 0);
+      return (await table().deleteMany({ expiresAt: { $lte: new Date(now()) } })).deletedCount;
     },
 
     async ensureIndexes() {
-      for (const model of models) await (model as typeof devices).createIndexes();
       const db = conn.db;
       if (!db) throw new Error('database connection is not open');
-      // The layout before rows were keyed by `_id` (see WHAT IS STORED): gone, once.
-      for (const name of LEGACY_RISK_COLLECTIONS) {
-        await db.dropCollection(name).catch((err: unknown) => {
-          if ((err as { code?: unknown }).code !== 26) throw err; // 26 NamespaceNotFound: already gone
-        });
-      }
-      return ensureExpiryIndexes(models.map((m) => db.collection<ExpiringRow>(m.collection.collectionName)));
+      await table().createIndex({ accountId: 1 }, { sparse: true });
+      await moveEarlierLayouts(db);
+      return ensureExpiryIndexes([db.collection<ExpiringRow>(RISK_SIGNALS_COLLECTION)]);
     },
   };
 }

@@ -2,9 +2,8 @@
 // and addresses are stored as HMACs under a key derived from the data encryption key (so the raw collections cannot
 // be joined against a list of addresses without it), and places only as coarse geo (lat/lon rounded to 0.1°,
 // country, accuracy radius). Every row carries expiresAt: reads ignore expired rows, and the service's
-// sweepExpired() (or a TTL index where the server has one) reclaims them.
-import { Schema, type Connection, type Model } from 'mongoose';
-import { modelOn } from './model-on.ts';
+// sweepExpired() (or a TTL index where the server has one) reclaims them. Rows are written with the driver (bulk
+// upserts), so these are plain record types, not mongoose models.
 
 /** Coarse place of a sign-in: about 11 km of rounding on top of the lookup's own accuracy. */
 export interface CoarseGeo {
@@ -70,98 +69,34 @@ export interface KnownDeviceRecord {
   expiresAt: Date;
 }
 
-const coarseGeoSchema = new Schema<CoarseGeo>(
-  { lat: { type: Number, required: true }, lon: { type: Number, required: true }, country: String, accuracyKm: Number },
-  { _id: false },
-);
+/** The kinds of signal rows, each one of the records above. */
+export type SignalKind = 'fail' | 'ipl' | 'net' | 'place' | 'dev';
 
-const markSchema = new Schema<LoginMark>({ k: { type: String, required: true }, at: { type: Date, required: true } }, { _id: false });
+/**
+ * All signals share one collection, `_id` = `<kind>:<key>` (the key as each record above describes it), so that an
+ * assessment reads every row it needs with one `_id: {$in}` lookup and a sign-in step writes its rows in one bulk
+ * command. `accountId` (devices, networks, an account's failures) is indexed for erasure.
+ */
+export const RISK_SIGNALS_COLLECTION = 'risk_signals';
 
-// Every row is found by its `_id` alone (the one filter the embedded database serves from an index). expiresAt
-// indexes (TTL where the server accepts one) come from the service's ensureIndexes: a plain index declared here
-// would block the TTL index of the same key on MongoDB.
-const loginFailuresSchema = new Schema<LoginFailuresRecord>(
-  {
-    _id: { type: String, required: true },
-    accountId: String,
-    failures: { type: [Date], default: [] },
-    names: { type: [markSchema], default: undefined },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'risk_login_failures', versionKey: false },
-);
-// Erasure only.
-loginFailuresSchema.index({ accountId: 1 }, { sparse: true });
+export interface SignalRow {
+  _id: string;
+  kind: SignalKind;
+  accountId?: string;
+  expiresAt: Date;
+  [field: string]: unknown;
+}
 
-const ipLoginsSchema = new Schema<IpLoginsRecord>(
-  {
-    _id: { type: String, required: true },
-    logins: { type: [markSchema], default: [] },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'risk_ip_logins', versionKey: false },
-);
+export const signalId = (kind: SignalKind, key: string): string => `${kind}:${key}`;
 
-const knownNetworkSchema = new Schema<KnownNetworkRecord>(
-  {
-    _id: { type: String, required: true },
-    accountId: { type: String, required: true },
-    at: { type: Date, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'risk_networks', versionKey: false },
-);
-// Erasure only.
-knownNetworkSchema.index({ accountId: 1 });
+/** Collections of the layout before one collection held every signal: their rows move over once, at start. */
+export const PREVIOUS_RISK_COLLECTIONS: readonly (readonly [string, SignalKind])[] = [
+  ['risk_login_failures', 'fail'],
+  ['risk_ip_logins', 'ipl'],
+  ['risk_networks', 'net'],
+  ['risk_places', 'place'],
+  ['risk_devices', 'dev'],
+];
 
-const lastPlaceSchema = new Schema<LastPlaceRecord>(
-  {
-    _id: { type: String, required: true },
-    geo: { type: coarseGeoSchema, required: true },
-    at: { type: Date, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'risk_places', versionKey: false },
-);
-
-const knownDeviceSchema = new Schema<KnownDeviceRecord>(
-  {
-    _id: { type: String, required: true },
-    accountId: { type: String, required: true },
-    firstSeenAt: { type: Date, required: true },
-    lastSeenAt: { type: Date, required: true },
-    trustedUntil: Date,
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'risk_devices', versionKey: false },
-);
-knownDeviceSchema.index({ accountId: 1 });
-
-export type LoginFailuresModel = Model<LoginFailuresRecord>;
-export type IpLoginsModel = Model<IpLoginsRecord>;
-export type KnownNetworkModel = Model<KnownNetworkRecord>;
-export type LastPlaceModel = Model<LastPlaceRecord>;
-export type KnownDeviceModel = Model<KnownDeviceRecord>;
-
-/** Collections of the risk engine before its rows were keyed by `_id`: dropped at start (risk_sign_ins, risk_login_attempts). */
+/** Collections of the layout before rows were keyed by `_id`: dropped at start. */
 export const LEGACY_RISK_COLLECTIONS = ['risk_login_attempts', 'risk_sign_ins'] as const;
-
-export function loginFailuresModel(conn: Connection): LoginFailuresModel {
-  return modelOn<LoginFailuresRecord>(conn, 'RiskLoginFailures', loginFailuresSchema);
-}
-
-export function ipLoginsModel(conn: Connection): IpLoginsModel {
-  return modelOn<IpLoginsRecord>(conn, 'RiskIpLogins', ipLoginsSchema);
-}
-
-export function knownNetworkModel(conn: Connection): KnownNetworkModel {
-  return modelOn<KnownNetworkRecord>(conn, 'RiskKnownNetwork', knownNetworkSchema);
-}
-
-export function lastPlaceModel(conn: Connection): LastPlaceModel {
-  return modelOn<LastPlaceRecord>(conn, 'RiskLastPlace', lastPlaceSchema);
-}
-
-export function knownDeviceModel(conn: Connection): KnownDeviceModel {
-  return modelOn<KnownDeviceRecord>(conn, 'RiskKnownDevice', knownDeviceSchema);
-}

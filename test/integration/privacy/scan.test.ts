@@ -179,7 +179,7 @@ describe('erasure leaves nothing behind', () => {
     const before = await scan(needles);
     // The scan finds the customer everywhere before the erasure (so it would find a leftover after it).
     const where = new Set(before.hits.map((h) => h.collection));
-    for (const collection of ['users', 'audit_events', 'oidc_session', 'oidc_grant', 'oidc_refreshtoken', 'session_meta', 'mfa_factors', 'passkeys', 'recovery_codes', 'app_metadata', 'rate_limits', 'risk_login_failures', 'risk_networks', 'user_emails', 'mfa_code_sends', 'oidc_interaction', 'consent_records', 'legal_acceptances', 'preference_changes']) {
+    for (const collection of ['users', 'audit_events', 'oidc_session', 'oidc_grant', 'oidc_refreshtoken', 'session_meta', 'mfa_factors', 'passkeys', 'recovery_codes', 'app_metadata', 'rate_limits', 'risk_signals', 'user_emails', 'mfa_code_sends', 'oidc_interaction', 'consent_records', 'legal_acceptances', 'preference_changes']) {
       expect([collection, where.has(collection)]).toEqual([collection, true]);
     }
 

@@ -26,9 +26,10 @@ function freshAddresses() {
 }
 const account = () => `acct-${randomUUID()}`;
 const device = () => randomBytes(16).toString('base64url');
-// Rows of these three name their account (for erasure); the dump below reads every risk collection.
-const RISK_COLLECTIONS = ['risk_login_failures', 'risk_networks', 'risk_devices'];
-const ALL_RISK_COLLECTIONS = [...RISK_COLLECTIONS, 'risk_ip_logins', 'risk_places'];
+// Every signal row lives in risk_signals (`_id` = `<kind>:<key>`); devices, networks and an account's failures name
+// their account (for erasure). The dump below reads them all.
+const signals = () => conn.collection('risk_signals');
+const ALL_RISK_COLLECTIONS = ['risk_signals'];
 const usedIps = new Set<string>();
 
 async function fail(accountId: string, loginName: string, ip: string, times = 1) {
@@ -241,7 +242,7 @@ describe('adaptive sign-in', () => {
     expect((await local.assess({ accountId: id, ip: ip.home, deviceId: phone })).reasons).toEqual([]);
     clock += 2 * DAY;
     expect((await local.assess({ accountId: id, ip: ip.home, deviceId: phone })).reasons).toEqual(['new_device', 'new_network']);
-    const count = () => Promise.all(RISK_COLLECTIONS.map((c) => conn.collection(c).countDocuments({ accountId: id })));
+    const count = () => Promise.all(['fail', 'net', 'dev'].map((kind) => signals().countDocuments({ kind, accountId: id })));
     expect(await count()).toEqual([1, 1, 1]);
     expect(await local.sweepExpired()).toBeGreaterThanOrEqual(3);
     expect(await count()).toEqual([0, 0, 0]);
@@ -266,7 +267,7 @@ describe('adaptive sign-in', () => {
     const tablet = device();
     usedIps.add(ip.home);
     await Promise.all(Array.from({ length: 8 }, () => risk.recordSignIn({ accountId: id, ip: ip.home, deviceId: tablet })));
-    expect(await conn.collection('risk_devices').countDocuments({ accountId: id })).toBe(1);
+    expect(await signals().countDocuments({ kind: 'dev', accountId: id })).toBe(1);
     expect((await risk.assess({ accountId: id, ip: ip.home, deviceId: tablet })).reasons).toEqual([]);
   });
 
@@ -361,7 +362,7 @@ describe('impossible travel with geoip-lite data', () => {
   it('stores only the coarse place of a sign-in', async () => {
     const id = account();
     await make({ geo }).recordSignIn({ accountId: id, ip: BERLIN });
-    const row = await conn.collection('risk_places').findOne({ _id: id as never });
+    const row = await signals().findOne({ _id: `place:${id}` as never });
     expect(Object.keys(row?.geo ?? {}).sort()).toEqual(['accuracyKm', 'country', 'lat', 'lon']);
     expect(row?.geo.country).toBe('DE');
     for (const v of [row?.geo.lat, row?.geo.lon]) expect(Math.round(v * 10) / 10).toBe(v);
@@ -389,5 +390,31 @@ describe('storage', () => {
   it('reports whether the server took TTL indexes (FerretDB does not)', async () => {
     const { ttl } = await risk.ensureIndexes();
     expect(typeof ttl).toBe('boolean');
+  });
+});
+
+describe('rows of the earlier layout (one collection per kind of signal)', () => {
+  it('move into risk_signals once at start, so known devices and networks are still known', async () => {
+    const id = account();
+    const phone = device();
+    const ip = freshAddresses();
+    // The earlier engine's rows, as it wrote them, keyed as this engine keys them.
+    const earlier = make();
+    await earlier.recordSignIn({ accountId: id, ip: ip.home, deviceId: phone });
+    const moved = await conn.collection('risk_signals').find({ $or: [{ accountId: id }, { _id: `place:${id}` as never }] }).toArray();
+    expect(moved.length).toBeGreaterThanOrEqual(2);
+    await conn.collection('risk_signals').deleteMany({ _id: { $in: moved.map((r) => r._id) } });
+    const collectionOf: Record<string, string> = { net: 'risk_networks', dev: 'risk_devices', place: 'risk_places' };
+    for (const row of moved) {
+      const [kind, ...rest] = String(row._id).split(':');
+      const { kind: _kind, ...fields } = row;
+      await conn.collection(collectionOf[kind!]!).insertOne({ ...fields, _id: rest.join(':') as never });
+    }
+    expect((await risk.assess({ accountId: id, ip: ip.home, deviceId: phone })).reasons).toEqual(['new_device', 'new_network']);
+
+    await make().ensureIndexes();
+    expect((await risk.assess({ accountId: id, ip: ip.home, deviceId: phone })).reasons).toEqual([]);
+    const names = (await conn.db!.listCollections().toArray()).map((c) => c.name);
+    expect(names.filter((n) => ['risk_networks', 'risk_devices', 'risk_places', 'risk_login_failures', 'risk_ip_logins'].includes(n))).toEqual([]);
   });
 });
