@@ -5,3 +5,11 @@ const DUPLICATE_KEY = 11000;
 export function isDuplicateKey(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === DUPLICATE_KEY;
 }
+
+/** The indexes (in a bulk write) of the writes that failed only on a duplicate key; undefined for any other failure. */
+export function duplicateKeyWrites(err: unknown): number[] | undefined {
+  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: unknown; code?: unknown }[];
+  if (!list.length || !list.every((e) => e.code === DUPLICATE_KEY && typeof e.index === 'number')) return undefined;
+  return list.map((e) => e.index as number);
+}

@@ -96,7 +96,7 @@ export async function submitLogin(
     risk: Pick<RiskEngine, 'recordAttempt'>;
     options: LoginPageOptions;
     /** The password was right: decides on a second factor and continues (interaction/mfa.ts afterPassword). */
-    next: (accountId: string, breachedPassword: boolean) => Promise<void>;
+    next: (signedIn: { accountId: string; breachedPassword: boolean; loginName: string }) => Promise<void>;
     /** The password was right but the account waits for its erasure (interaction/erasure-scheduled.ts). */
     scheduledErasure?: (scheduled: { accountId: string; dueAt: Date }) => Promise<void>;
   },
@@ -134,7 +134,7 @@ export async function submitLogin(
   // A password on the common or breached lists is a risk signal: whoever knows it may not be its owner.
   const verdict = await deps.passwordPolicy.check(password);
   const breached = !verdict.ok && (verdict.problem === 'common' || verdict.problem === 'breached');
-  await deps.next(account.accountId, breached);
+  await deps.next({ accountId: account.accountId, breachedPassword: breached, loginName: keys.account });
 }
 
 /**

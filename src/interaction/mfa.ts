@@ -105,7 +105,7 @@ export async function afterPassword(
   ctx: Context,
   loaded: LoadedInteraction,
   deps: MfaDeps,
-  input: { accountId: string; breachedPassword: boolean },
+  input: { accountId: string; breachedPassword: boolean; loginName?: string },
 ): Promise<void> {
   const settings = settingsOf(loaded, deps);
   const asked = requestedLevel(loaded.details.params, parseClaims(loaded.details.params.claims));
@@ -122,6 +122,7 @@ export async function afterPassword(
       ip: meta.ip,
       deviceId,
       breachedPassword: input.breachedPassword,
+      ...(input.loginName ? { loginName: input.loginName } : {}),
       clientId: loaded.client.id,
       ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
     });

@@ -134,7 +134,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
       passwordPolicy: deps.passwordPolicy,
       risk: deps.risk,
       options: loginOptions,
-      next: (accountId, breachedPassword) => afterPassword(ctx, loaded, { ...deps, provider }, { accountId, breachedPassword }),
+      next: (signedIn) => afterPassword(ctx, loaded, { ...deps, provider }, signedIn),
       ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
     });
   });

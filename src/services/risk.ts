@@ -83,13 +83,15 @@ import { networkOf, subscriberOf } from './ip-prefixes.ts';
 import { distanceKm, resolveRiskRules, RISK_REASONS, type RiskReason, type RiskRules } from './risk-rules.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
-import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { duplicateKeyWrites, isDuplicateKey } from '../db/duplicate-key.ts';
 
 export interface RiskInput {
   accountId: string;
   ip: string;
   deviceId?: string;
   breachedPassword?: boolean;
+  /** The login name this sign-in typed: its failures are read with the account's rows, in the same command. */
+  loginName?: string;
   clientId?: string;
   userAgent?: string;
 }
@@ -144,14 +146,6 @@ const DAY_MS = 86_400_000;
 interface SignalWrite {
   _id: string;
   update: Record<string, unknown>;
-}
-
-/** The indexes (in the batch) of the writes that failed only on a duplicate key; undefined for any other failure. */
-function duplicateKeyWrites(err: unknown): number[] | undefined {
-  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: unknown; code?: unknown }[];
-  if (!list.length || !list.every((e) => e.code === 11000 && typeof e.index === 'number')) return undefined;
-  return list.map((e) => e.index as number);
 }
 
 /**
@@ -266,11 +260,14 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   // A wrong password usually arrives without its account (the sign-in does not look the account up to say "wrong"),
   // so failures count by account and by the login names this account signed in with during the window: the
   // account's row lists those names, each name's row its failures (a second read, only when there are names).
-  async function recentFailures(own: LoginFailuresRecord | undefined, at: number): Promise<number> {
+  // `read`: rows already read with the account's (usually the name being typed now), so that the second read is
+  // needed only for other names.
+  async function recentFailures(own: LoginFailuresRecord | undefined, at: number, read: ReadonlyMap<string, SignalRow | undefined>): Promise<number> {
     const since = at - rules.failureWindowSeconds * 1000;
     const within = (d: Date) => d.getTime() > since;
-    const names = [...new Set((own?.names ?? []).filter((n) => within(n.at)).map((n) => n.k))];
-    const byName = [...(await readRows(names.map((k) => signalId('fail', k)), at)).values()] as unknown as LoginFailuresRecord[];
+    const ids = [...new Set((own?.names ?? []).filter((n) => within(n.at)).map((n) => signalId('fail', n.k)))];
+    const more = await readRows(ids.filter((id) => !read.has(id)), at);
+    const byName = ids.map((id) => (read.has(id) ? read.get(id) : more.get(id))) as unknown as (LoginFailuresRecord | undefined)[];
     return [own, ...byName].reduce((sum, row) => sum + (row?.failures ?? []).filter(within).length, 0);
   }
 
@@ -293,12 +290,13 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
         failures: signalId('fail', accountFailuresKey(accountId)),
         ip: signalId('ipl', ipKey(ip)),
         place: place ? signalId('place', accountId) : undefined,
+        name: input.loginName ? signalId('fail', loginKey(input.loginName)) : undefined,
       };
       const found = await readRows(Object.values(ids).filter((id): id is string => id !== undefined), at);
       const row = <T>(id: string | undefined) => (id ? (found.get(id) as unknown as T | undefined) : undefined);
       const device = row<KnownDeviceRecord>(ids.device);
       const network = row<KnownNetworkRecord>(ids.network);
-      const failures = await recentFailures(row<LoginFailuresRecord>(ids.failures), at);
+      const failures = await recentFailures(row<LoginFailuresRecord>(ids.failures), at, new Map(ids.name ? [[ids.name, found.get(ids.name)]] : []));
       const names = namesFrom(row<IpLoginsRecord>(ids.ip), at);
       const travel = travelFrom(row<LastPlaceRecord>(ids.place), place, at);
 

@@ -208,16 +208,42 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
 
   const serialise = serialised();
 
+  // Account counters check() has just found empty (no failures, no backoff memory): the success that usually follows
+  // within moments need not send a delete for them. A failure counted by another process in between stays counted
+  // until its window ends, as if it had come just after the success.
+  const foundClear = new Map<string, number>();
+  const CLEAR_FOR_MS = 30_000;
+  function noteClear(id: string, clear: boolean): void {
+    if (!clear) {
+      foundClear.delete(id);
+      return;
+    }
+    if (foundClear.size >= 10_000) foundClear.clear();
+    foundClear.set(id, now() + CLEAR_FOR_MS);
+  }
+  function takeClear(id: string): boolean {
+    const until = foundClear.get(id);
+    foundClear.delete(id);
+    return until !== undefined && until > now();
+  }
+
   return {
     async check(action, keys) {
       if (!enabled) return { allowed: true };
       await ensureIndexes();
       const waits: number[] = [];
-      const wanted = applicable(action, keys).map(({ limiter, key }) => ({ limiter, id: counterKey(limiter, key) }));
-      const running = await counters.getMany(wanted.map((w) => w.id));
-      for (const { limiter, id } of wanted) {
+      const wanted = applicable(action, keys).map(({ scope, limiter, key }) => ({
+        scope,
+        limiter,
+        id: counterKey(limiter, key),
+        // Read along (same command) so that a success can tell whether there is anything to forget.
+        lockouts: scope === 'account' && limiter.rule.blockSeconds ? lockoutKey(limiter, key) : undefined,
+      }));
+      const running = await counters.getMany(wanted.flatMap((w) => (w.lockouts ? [w.id, w.lockouts] : [w.id])));
+      for (const { scope, limiter, id, lockouts } of wanted) {
         const res = running.get(id);
         if (res && res.points >= limiter.rule.points) waits.push(secondsOf(res.msBeforeNext));
+        if (scope === 'account' && RESET_ON_SUCCESS.has(action)) noteClear(id, !res && !(lockouts && running.has(lockouts)));
       }
       return combine(waits);
     },
@@ -228,6 +254,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       const waits: number[] = [];
       for (const { scope, limiter, key } of applicable(action, keys)) {
         const { rule } = limiter;
+        noteClear(counterKey(limiter, key), false);
         const wait = await serialise(`${action}:${scope}:${key}`, async () => {
           const res = await counters.add(counterKey(limiter, key), 1, rule.windowSeconds * 1000);
           if (res.points < rule.points) return undefined;
@@ -260,7 +287,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       if (!enabled || !RESET_ON_SUCCESS.has(action)) return;
       await ensureIndexes();
       for (const { scope, limiter, key } of applicable(action, keys)) {
-        if (scope !== 'account') continue;
+        if (scope !== 'account' || takeClear(counterKey(limiter, key))) continue;
         await serialise(`${action}:${scope}:${key}`, () => forgetKey(limiter, key));
       }
     },

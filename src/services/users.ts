@@ -108,11 +108,16 @@ export function createUserService(deps: UserServiceDeps): UserService {
     const writes = userWriteCount();
     const user = await users.findById(id, { passwordHash: 0 }).lean<AccountRecord>();
     recentAccounts.delete(id);
-    if (user && accountCacheMs > 0) {
-      if (recentAccounts.size >= ACCOUNT_CACHE_ENTRIES) recentAccounts.delete(recentAccounts.keys().next().value!);
-      recentAccounts.set(id, { user, writes, until: Date.now() + accountCacheMs });
-    }
+    if (user) remember(user, writes);
     return user;
+  }
+
+  /** Keeps an account this process has just read, unless an account write happened since `writes` was taken. */
+  function remember(user: AccountRecord, writes: number): void {
+    if (accountCacheMs <= 0 || writes !== userWriteCount()) return;
+    const { passwordHash: _secret, ...record } = user as AccountRecord & { passwordHash?: string };
+    if (recentAccounts.size >= ACCOUNT_CACHE_ENTRIES) recentAccounts.delete(recentAccounts.keys().next().value!);
+    recentAccounts.set(user._id, { user: record, writes, until: Date.now() + accountCacheMs });
   }
 
   // The unique e-mail index is what makes "one account per address" true under concurrent sign-ups; the
@@ -172,6 +177,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
     },
 
     async authenticate(email, password, meta) {
+      const writes = userWriteCount();
       const user = await emails.find(email);
       // Always run exactly one verification, whatever the account state, so timing reveals nothing.
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
@@ -187,6 +193,8 @@ export function createUserService(deps: UserServiceDeps): UserService {
         return null;
       }
       if (needsRehash(user.passwordHash)) await rehash(user, password);
+      // The sign-in goes on to issue tokens for this account within seconds: they need not read it again.
+      remember(user, writes);
       await audit.record({ type: 'login.success', outcome: 'success', accountId: user._id, ...context });
       return { accountId: user._id };
     },

@@ -184,6 +184,37 @@ describe('adaptive sign-in', () => {
     expect((await assessed(id))[0]?.details).toMatchObject({ signals: { failures: 3 } });
   });
 
+  it('reads the failures of the name being typed with the account\'s rows, in one command, and of other names after', async () => {
+    const id = account();
+    const ip = freshAddresses();
+    const phone = device();
+    await signIn(id, ip.home, phone);
+    for (let i = 0; i < 3; i++) await risk.recordAttempt({ loginName: 'bea@example.com', ip: ip.attacker, success: false });
+    await risk.recordAttempt({ loginName: 'bea.work@example.com', ip: ip.attacker, success: false });
+    usedIps.add(ip.attacker);
+    await succeed(id, 'Bea@example.com', ip.home);
+
+    const finds: unknown[] = [];
+    const listen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName === 'find' && e.command.find === 'risk_signals') finds.push(e.command.filter);
+    };
+    conn.getClient().on('commandStarted', listen);
+    try {
+      const result = await risk.assess({ accountId: id, ip: ip.home, deviceId: phone, loginName: 'bea@example.com' });
+      expect(result.reasons).toEqual(['recent_failures']);
+      expect(finds).toHaveLength(1);
+
+      // The account also signed in with another name: its failures are read in a second command and add up.
+      await succeed(id, 'bea.work@example.com', ip.home);
+      finds.length = 0;
+      await risk.assess({ accountId: id, ip: ip.home, deviceId: phone, loginName: 'bea@example.com' });
+      expect(finds).toHaveLength(2);
+      expect((await assessed(id))[0]?.details).toMatchObject({ signals: { failures: 4 } });
+    } finally {
+      conn.getClient().off('commandStarted', listen);
+    }
+  });
+
   it('flags many login names from one address (credential stuffing)', async () => {
     const id = account();
     const ip = freshAddresses();

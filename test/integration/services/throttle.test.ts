@@ -195,4 +195,48 @@ describe('throttle', () => {
     expect(filters.length).toBeGreaterThan(0);
     for (const filter of filters) expect(Object.keys(filter as object)).toEqual(['_id']);
   });
+  it('sends nothing on a success when the check before it found no failures, and still resets after a failure', async () => {
+    const t = throttle({ login: { account: { points: 2, windowSeconds: 60, blockSeconds: 1 }, ip: undefined } });
+    await t.ensureIndexes();
+    const client = conn.getClient();
+    const sent: string[] = [];
+    const listen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.command[e.commandName] === THROTTLE_COLLECTION) sent.push(e.commandName);
+    };
+    client.on('commandStarted', listen);
+    const keys = { ip: '192.0.2.71', account: 'clean@example.com' };
+    try {
+      await t.check('login', keys);
+      await t.succeed('login', keys);
+      expect(sent).toEqual(['find']);
+
+      // A failure after the check: the success must forget it.
+      await t.check('login', keys);
+      await t.fail('login', keys);
+      sent.length = 0;
+      await t.succeed('login', keys);
+      expect(sent).toEqual(['delete']);
+      expect(await t.fail('login', keys)).toEqual({ allowed: true });
+
+      // Failures before the check: found, so forgotten on success.
+      await t.check('login', keys);
+      sent.length = 0;
+      await t.succeed('login', keys);
+      expect(sent).toEqual(['delete']);
+      expect(await t.fail('login', keys)).toEqual({ allowed: true });
+      expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+
+      // A lockout remembered without a running counter (the block has passed) is found too and forgotten.
+      await sleep(1100);
+      await t.check('login', keys);
+      sent.length = 0;
+      await t.succeed('login', keys);
+      expect(sent).toEqual(['delete']);
+      await t.fail('login', keys);
+      // Without the success this would be the second lockout (2 s).
+      expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    } finally {
+      client.off('commandStarted', listen);
+    }
+  });
 });

@@ -202,6 +202,22 @@ describe('account reads for tokens and the sign-in policy (ACCOUNT_CACHE_SECONDS
     expect(monitor.seen).toEqual([user.id]);
   });
 
+  it('a sign-in that has just read the account by e-mail leaves it for the tokens that follow, without its password hash', async () => {
+    const user = await cached.create({ email: 'olga@example.com', password: 'olga-password', name: 'Olga' });
+    await expect(cached.authenticate('olga@example.com', 'olga-password', {})).resolves.toEqual({ accountId: user.id });
+    monitor.seen.length = 0;
+    const account = await cached.findAccount({}, user.id);
+    expect(await account?.claims('id_token', 'openid profile', {}, [])).toMatchObject({ sub: user.id, name: 'Olga' });
+    expect(JSON.stringify(await cached.accountState(user.id))).not.toContain('argon2');
+    expect(monitor.seen).toEqual([]);
+    // A wrong password reads the account too, but leaves nothing behind for anyone.
+    await cached.addClaims(user.id, { name: 'Olga O.' });
+    await expect(cached.authenticate('olga@example.com', 'wrong', {})).resolves.toBeNull();
+    monitor.seen.length = 0;
+    await cached.findAccount({}, user.id);
+    expect(monitor.seen).toEqual([user.id]);
+  });
+
   it('reads again after any account write in this process: a disabled account is refused at once', async () => {
     const user = await cached.create({ email: 'heidi@example.com', password: 'heidi-password', name: 'Heidi' });
     expect(await cached.findAccount({}, user.id)).toBeDefined();
