@@ -80,3 +80,30 @@ export async function migrateToStoredIds<T extends Row>(deps: StoredIdMigration<
   }
   if (moved > 0) deps.logger?.info({ moved }, 'credentials stored by value moved to keyed-hash ids');
 }
+
+/**
+ * Sessions' uid copies were kept in a collection of their own before they moved beside the session rows: each start
+ * moves whatever is there (rows an older process wrote meanwhile too) and drops the collection once empty, so that
+ * customers stay signed in through the upgrade.
+ */
+export async function migrateSessionUidCopies(deps: {
+  from: Collection;
+  to: Collection<Row>;
+  rowOf: (uid: string) => string;
+  logger?: Logger;
+}): Promise<number> {
+  let moved = 0;
+  for await (const old of deps.from.find({}) as AsyncIterable<Row>) {
+    if (isLive(old)) {
+      const { _id: uid, ...rest } = old;
+      await deps.to.replaceOne({ _id: deps.rowOf(uid) }, rest, { upsert: true });
+      moved += 1;
+    }
+    await deps.from.deleteOne({ _id: old._id as never });
+  }
+  await deps.from.drop().catch(() => {
+    // Nothing to drop (new database), or another process dropped it first.
+  });
+  if (moved > 0) deps.logger?.info({ moved }, 'session uid copies moved beside their sessions');
+  return moved;
+}

@@ -4,7 +4,7 @@
 // so correctness never depends on a TTL monitor; the TTL index (or the sweeper where it is refused) reclaims space.
 //
 // Every read on a request's path is a lookup by `_id`: credentials by the keyed hash of their value (stored-id.ts),
-// sessions by uid through a copy keyed by uid, device flows by a user-code lookup row. Nothing stored works as a
+// sessions by uid through a copy keyed by uid beside the row, device flows by a user-code lookup row. Nothing stored works as a
 // credential: see payload-codec.ts.
 import type { Collection } from 'mongodb';
 import { errors, type AdapterPayload } from 'oidc-provider';
@@ -22,16 +22,17 @@ import {
 } from './models.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
-import { consumedMarkerOf, createStoredIds } from './stored-id.ts';
-import { backfillAccountIds, migrateToStoredIds } from './migrations.ts';
-import { isDuplicateKey } from '../src/db/duplicate-key.ts';
+import { consumedMarkerOf, createStoredIds, isCompanionId, SESSION_UID_PREFIX, sessionUidRowOf } from './stored-id.ts';
+import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
+import { duplicateKeyWrites, isDuplicateKey } from '../src/db/duplicate-key.ts';
 import type { AccountRow, MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
 
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
 // Consumption claims were kept here before they moved beside their rows (consumedMarkerOf): no longer written, swept
 // (or expired by TTL) until empty.
 const LEGACY_CLAIMS_COLLECTION = 'oidc__consumed';
-const SESSION_UIDS_COLLECTION = 'oidc__session_uid';
+// Sessions' uid copies were kept here before they moved beside their rows (sessionUidRowOf): moved once at start.
+const LEGACY_SESSION_UIDS_COLLECTION = 'oidc__session_uid';
 /**
  * No row lives longer than this, whatever expiresIn says: a date past year 275760 is invalid in JavaScript and BSON
  * (a replay-detection row for an assertion with exp 1e13 would never count as seen), and the embedded store compares
@@ -51,7 +52,29 @@ function assertId(id: unknown, what = 'id'): asserts id is string {
   if (typeof id !== 'string' || id.length === 0) throw new TypeError(`adapter ${what} must be a non-empty string`);
 }
 
-async function insertOrReplace<T extends { _id: string }>(rows: Collection<T>, doc: T, insertFirst: boolean): Promise<void> {
+/**
+ * Writes a row with its companion rows (same collection) in one command: one upsert each, sent together. Two saves of
+ * a new id can both try the insert; the writes that lost it are sent again, now replacing the winner's row.
+ */
+async function writeRows(rows: Collection<StoredDocument>, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
+  if (docs.length === 1) return insertOrReplace(rows, docs[0]!, insertFirst);
+  let pending = docs;
+  for (let attempt = 0; pending.length; attempt++) {
+    try {
+      await rows.bulkWrite(
+        pending.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } })),
+        { ordered: false },
+      );
+      return;
+    } catch (err) {
+      const failed = duplicateKeyWrites(err);
+      if (!failed || attempt > 0) throw err;
+      pending = failed.map((i) => pending[i]!);
+    }
+  }
+}
+
+export async function insertOrReplace<T extends { _id: string }>(rows: Collection<T>, doc: T, insertFirst: boolean): Promise<void> {
   const { _id, ...rest } = doc;
   if (insertFirst) {
     try {
@@ -81,7 +104,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const codec = createPayloadCodec(cipher);
   // Models oidc-provider asks for beyond the known list get indexes and sweeps too.
   const models = new Set<string>(MODELS);
-  const sessionUids = db.collection<StoredDocument>(SESSION_UIDS_COLLECTION);
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
@@ -99,7 +121,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   }
 
   const expiring = () =>
-    [...[...models].map(collectionName), LEGACY_CLAIMS_COLLECTION, SESSION_UIDS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
+    [...[...models].map(collectionName), LEGACY_CLAIMS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
 
   function expiryOf(expiresIn: number | undefined): Date | undefined {
     if (expiresIn === undefined) return undefined;
@@ -149,7 +171,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     ]);
   }
 
-  /** Deletes a stored row; a session takes its uid copy along, which is found through the row itself. */
+  /** Deletes a stored row; a session takes its uid copy along (one command), the uid found through the row itself. */
   async function destroyStored(model: string, storedId: string): Promise<void> {
     assertId(storedId);
     const rows = collection(model);
@@ -160,27 +182,29 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     // A session's uid never changes: known from its save or find in this process, it need not be read again.
     const uid = sessionUidOf.get(storedId) ?? (await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } }))?.payload?.uid;
     sessionUidOf.delete(storedId);
-    await Promise.all([rows.deleteOne({ _id: storedId }), typeof uid === 'string' ? sessionUids.deleteOne({ _id: uid }) : undefined]);
+    if (typeof uid === 'string' && uid) await rows.deleteMany({ _id: { $in: [storedId, sessionUidRowOf(uid)] } });
+    else await rows.deleteOne({ _id: storedId });
   }
 
-  /** The rows that make up one save: the row itself, plus a session's uid copy or a device flow's user-code row. */
-  function documentsOf(model: string, id: string, payload: AdapterPayload, expiresAt: Date | undefined) {
+  /** The rows that make up one save, all in the model's collection: the row itself, then a session's uid copy or a
+   *  device flow's user-code row. */
+  function documentsOf(model: string, id: string, payload: AdapterPayload, expiresAt: Date | undefined): StoredDocument[] {
     const stored = codec.toStored(model, payload);
     const doc: StoredDocument = { _id: ids.of(model, id), payload: stored };
     if (expiresAt) doc.expiresAt = expiresAt;
     if (ACCOUNT_BOUND.has(model) && typeof payload.accountId === 'string' && payload.accountId) doc.accountId = payload.accountId;
-    const extra: { rows: Collection<StoredDocument>; doc: StoredDocument }[] = [];
+    const docs = [doc];
     if (model === 'Session' && typeof payload.uid === 'string' && payload.uid) {
       rememberSessionUid(doc._id, payload.uid);
       // The copy carries the session id (encrypted): whoever finds a session by uid may save it again under its id.
-      extra.push({ rows: sessionUids, doc: { ...doc, _id: payload.uid, payload: { ...stored, jti: codec.seal(id) } } });
+      docs.push({ ...doc, _id: sessionUidRowOf(payload.uid), payload: { ...stored, jti: codec.seal(id) } });
     }
     if (model === 'DeviceCode' && typeof payload.userCode === 'string' && payload.userCode) {
       const pointer: StoredDocument = { _id: ids.ofUserCode(payload.userCode), payload: {}, code: codec.seal(id) };
       if (expiresAt) pointer.expiresAt = expiresAt;
-      extra.push({ rows: collection(model), doc: pointer });
+      docs.push(pointer);
     }
-    return { doc, extra };
+    return docs;
   }
 
   class MongoDbAdapter implements OidcAdapter {
@@ -198,12 +222,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       assertId(id);
       if (payload === null || typeof payload !== 'object') throw new TypeError('adapter payload must be an object');
       if (expiresIn !== undefined && !Number.isFinite(expiresIn)) throw new TypeError('expiresIn must be a finite number of seconds');
-      const { doc, extra } = documentsOf(this.model, id, payload, expiryOf(expiresIn));
+      const docs = documentsOf(this.model, id, payload, expiryOf(expiresIn));
       if (this.model === 'Client') clients.delete(id);
-      await Promise.all([
-        insertOrReplace(this.#rows, doc, WRITE_ONCE.has(this.model)),
-        ...extra.map((e) => insertOrReplace(e.rows, e.doc, false)),
-      ]);
+      await writeRows(this.#rows, docs, WRITE_ONCE.has(this.model));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -220,7 +241,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       if (typeof uid !== 'string' || uid.length === 0 || this.model !== 'Session') return undefined;
-      const copy = await sessionUids.findOne({ _id: uid });
+      const copy = await this.#rows.findOne({ _id: sessionUidRowOf(uid) });
       const id = isLive(copy) ? codec.open(copy.payload.jti) : undefined;
       return id ? this.#open(copy, id) : undefined;
     }
@@ -297,7 +318,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
   async function ensureIndexes(): Promise<{ ttl: boolean }> {
     const result = await ensureExpiryIndexes(expiring());
-    await sessionUids.createIndex({ accountId: 1 });
     for (const model of models) {
       const rows = collection(model);
       if (GRANT_BOUND.has(model)) await rows.createIndex({ 'payload.grantId': 1 });
@@ -311,11 +331,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       collection,
       logger,
       // As a save writes it now: its hashed id, sealed fields and companion rows.
-      rewrite: async (model, id, payload, expiresAt) => {
-        const { doc, extra } = documentsOf(model, id, payload, expiresAt);
-        await Promise.all([insertOrReplace(collection(model), doc, true), ...extra.map((e) => insertOrReplace(e.rows, e.doc, false))]);
-      },
+      rewrite: (model, id, payload, expiresAt) => writeRows(collection(model), documentsOf(model, id, payload, expiresAt), true),
     });
+    await migrateSessionUidCopies({ from: db.collection(LEGACY_SESSION_UIDS_COLLECTION), to: collection('Session'), rowOf: sessionUidRowOf, logger });
     logger?.info(result, result.ttl ? 'adapter indexes ready (a TTL index expires rows)' : 'adapter indexes ready (no TTL index: the sweeper expires rows)');
     return result;
   }
@@ -328,7 +346,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     assertAccountBound(model);
     if (typeof accountId !== 'string' || accountId.length === 0) return [];
     const docs = await collection(model).find({ accountId, ...notExpired() }).toArray();
-    return docs.map((doc) => ({
+    return docs.filter((doc) => !isCompanionId(doc._id)).map((doc) => ({
       id: doc._id,
       payload: decodeKeys(doc.payload),
       ...(doc.expiresAt ? { expiresAt: doc.expiresAt } : {}),
@@ -338,8 +356,12 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   async function deleteByAccount(model: string, accountId: string): Promise<number> {
     assertAccountBound(model);
     assertId(accountId, 'accountId');
-    if (model === 'Session') await sessionUids.deleteMany({ accountId });
-    return (await collection(model).deleteMany({ accountId })).deletedCount;
+    const rows = collection(model);
+    if (model !== 'Session') return (await rows.deleteMany({ accountId })).deletedCount;
+    // The uid copies go along (they carry the account too); the count is of sessions.
+    const found = await rows.find({ accountId }, { projection: { _id: 1 } }).toArray();
+    const { deletedCount } = await rows.deleteMany({ _id: { $in: found.map((d) => d._id) } });
+    return Math.min(deletedCount, found.filter((d) => !d._id.startsWith(SESSION_UID_PREFIX)).length);
   }
 
   const sweep = () => sweepExpired(expiring());

@@ -15,6 +15,18 @@ export const CONSUMED_PREFIX = 'c.';
 
 export const consumedMarkerOf = (storedId: string): string => `${CONSUMED_PREFIX}${storedId}`;
 
+/**
+ * A session's copy keyed by its uid (how oidc-provider finds a session from an interaction, a code or a token) lives
+ * beside the session row under this prefix, so that a save writes both in one command and an end deletes both in one.
+ */
+export const SESSION_UID_PREFIX = 'uid.';
+
+export const sessionUidRowOf = (uid: string): string => `${SESSION_UID_PREFIX}${uid}`;
+
+/** True for the `_id` of a companion row (a consumption marker, a user-code lookup, a session's uid copy). */
+export const isCompanionId = (id: string): boolean =>
+  id.startsWith(CONSUMED_PREFIX) || id.startsWith('uc.') || id.startsWith(SESSION_UID_PREFIX);
+
 export interface StoredIds {
   /** The `_id` a row of `model` with this id is stored under. */
   of(model: string, id: string): string;
@@ -31,5 +43,4 @@ export function createStoredIds(key: Buffer): StoredIds {
 }
 
 /** True for an `_id` written before ids were hashed (a row to migrate). */
-export const isLegacyId = (model: string, id: string): boolean =>
-  HASHED.has(model) && !id.startsWith(STORED_PREFIX) && !id.startsWith('uc.') && !id.startsWith(CONSUMED_PREFIX);
+export const isLegacyId = (model: string, id: string): boolean => HASHED.has(model) && !id.startsWith(STORED_PREFIX) && !isCompanionId(id);

@@ -73,20 +73,33 @@ describe('credentials at rest', () => {
 });
 
 describe('commands per operation', () => {
-  it('finds a session by uid with one read by _id, and destroying it removes the uid copy too', async () => {
+  it('saves a session with its uid copy in one command, finds it by uid with one read by _id, and ends both in one', async () => {
     const sessions = new store.Adapter('Session');
-    const [jti, uid] = [id(''), id('')];
-    await sessions.upsert(jti, { jti, uid, accountId: 'acc' }, 600);
+    const [jti, uid, acc] = [id(''), id(''), id('acct')];
+    expect(await counted(() => sessions.upsert(jti, { jti, uid, accountId: acc }, 600))).toEqual(['update oidc_session']);
+    // Saved again (every request of a signed-in browser does): still one command.
+    expect(await counted(() => sessions.upsert(jti, { jti, uid, accountId: acc, loginTs: 1 }, 600))).toEqual(['update oidc_session']);
     let found: unknown;
     const reads = await counted(async () => {
       found = await sessions.findByUid(uid);
     });
-    expect(reads).toEqual(['find oidc__session_uid']);
-    expect(commands[0]!.command.filter).toEqual({ _id: uid });
-    expect(found).toEqual({ jti, uid, accountId: 'acc' });
+    expect(reads).toEqual(['find oidc_session']);
+    expect(commands[0]!.command.filter).toEqual({ _id: `uid.${uid}` });
+    expect(found).toEqual({ jti, uid, accountId: acc, loginTs: 1 });
+    expect((await store.findByAccount('Session', acc)).map((r) => r.id)).toEqual([storedIds.of('Session', jti)]);
     // The uid is known from the save: destroying needs no read first (as when a sign-in renews the session id).
-    expect((await counted(() => sessions.destroy(jti))).sort()).toEqual(['delete oidc__session_uid', 'delete oidc_session']);
+    expect(await counted(() => sessions.destroy(jti))).toEqual(['delete oidc_session']);
     expect(await sessions.findByUid(uid)).toBeUndefined();
+    expect(await store.collection('Session').countDocuments({ accountId: acc })).toBe(0);
+  });
+
+  it('ends every session of an account with their uid copies, counting sessions', async () => {
+    const sessions = new store.Adapter('Session');
+    const account = id('acct');
+    const jtis = [id(''), id('')];
+    for (const jti of jtis) await sessions.upsert(jti, { jti, uid: id(''), accountId: account }, 600);
+    expect(await store.deleteByAccount('Session', account)).toBe(2);
+    expect(await store.collection('Session').countDocuments({ accountId: account })).toBe(0);
   });
 
   it('reads a consumable row with its consumption marker in one lookup, and consumes it with one insert', async () => {
@@ -149,6 +162,25 @@ describe('commands per operation', () => {
   });
 });
 
+describe('sessions saved by the version before uid copies moved beside their rows', () => {
+  it('are found by uid after the next start, which moves the copies over and drops their collection', async () => {
+    const sessions = new store.Adapter('Session');
+    const [jti, uid] = [id(''), id('')];
+    await sessions.upsert(jti, { jti, uid, accountId: 'moved' }, 600);
+    // As the earlier version kept it: the copy under the bare uid, in a collection of its own.
+    const copy = await store.collection('Session').findOne({ _id: `uid.${uid}` });
+    const { _id: _ignored, ...rest } = copy!;
+    await db.collection('oidc__session_uid').insertOne({ _id: uid as never, ...rest });
+    await store.collection('Session').deleteOne({ _id: `uid.${uid}` });
+    expect(await sessions.findByUid(uid)).toBeUndefined();
+
+    const next = createMongoAdapter({ db, cipher, key });
+    await next.ensureIndexes();
+    expect(await new next.Adapter('Session').findByUid(uid)).toEqual({ jti, uid, accountId: 'moved' });
+    expect((await db.listCollections({ name: 'oidc__session_uid' }).toArray()).length).toBe(0);
+  });
+});
+
 describe('expiry', () => {
   it('clamps an expiry too far away to a date that stays valid and comparable', async () => {
     const replay = new store.Adapter('ReplayDetection');
@@ -183,7 +215,7 @@ describe('rows written by value before ids were hashed', () => {
       expect((await new upgraded.Adapter('DeviceCode').findByUserCode(uc))?.jti).toBe(dc);
       expect((await new upgraded.Adapter('Interaction').find(iid))?.session).toMatchObject({ cookie: sid });
       const dump = JSON.stringify(
-        await Promise.all(['oidc_refreshtoken', 'oidc_session', 'oidc__session_uid', 'oidc_devicecode', 'oidc_interaction'].map((c) => ldb.collection(c).find({}).toArray())),
+        await Promise.all(['oidc_refreshtoken', 'oidc_session', 'oidc_devicecode', 'oidc_interaction'].map((c) => ldb.collection(c).find({}).toArray())),
       );
       for (const secret of [rt, sid, dc]) expect(dump).not.toContain(secret);
     } finally {
