@@ -1,0 +1,244 @@
+// The environment variables, each described where it is defined: types, defaults, limits and why. The README's
+// configuration table and .env.example are checked against this list (test/unit/config-docs.test.ts).
+import { z } from 'zod';
+import { FACTOR_TYPES } from '../auth/types.ts';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const seconds = z.coerce.number().int().positive();
+
+const cookieKeys = z
+  .string()
+  .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().min(32, { message: 'each key must be at least 32 characters' }))
+      .min(1, { message: 'needs at least one key' }),
+  );
+
+const encryptionKey = z
+  .string()
+  .transform((v) => Buffer.from(v, 'base64'))
+  .refine((b) => b.length === 32, { message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)' });
+
+const resourceServer = z.object({
+  scope: z.string().default(''),
+  audience: z.string().optional(),
+  accessTokenTTL: seconds.optional(),
+  accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+  // Client ids (the API's own confidential client) allowed to introspect tokens issued for this resource.
+  introspectors: z.array(z.string().min(1)).default([]),
+});
+
+const resources = z
+  .string()
+  .transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.url({ message: 'each key must be an absolute URL (the resource indicator)' }),
+      resourceServer,
+    ),
+  );
+
+function jsonValue(what: string) {
+  return z.string().transform((v, ctx) => {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+      return z.NEVER;
+    }
+  });
+}
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a short lower-case slug (a-z, 0-9, _ and -)' });
+// Per-locale values: { "en": "...", "de": "..." }. Pages pick the customer's locale, then English, then the first.
+const LOCALE_KEY = /^[a-z]{2}(-[A-Z]{2})?$/;
+const localized = <T extends z.ZodType>(inner: T) =>
+  z
+    .record(z.string(), inner)
+    .refine((v) => Object.keys(v).length > 0, { message: 'needs at least one locale' })
+    .refine((v) => Object.keys(v).every((k) => LOCALE_KEY.test(k)), { message: 'keys must be locales such as en or de' });
+
+// Versioned legal documents (terms of service, privacy policy, …). Several entries may share an id with different
+// versions: the one in force is the latest whose `effective` time has passed, so a new version can be announced ahead.
+const legalDocument = z
+  .object({
+    id: slug,
+    version: z.string().min(1).max(40),
+    effective: z.coerce.date({ message: 'must be a date or date-time (ISO 8601)' }),
+    title: localized(z.string().min(1).max(120)).optional(),
+    url: localized(z.url()).optional(),
+    text: localized(z.string().min(1).max(200_000)).optional(),
+    // What changed since the previous version, shown (or linked) when customers are asked to accept this one.
+    changes: localized(z.string().min(1).max(4000)).optional(),
+    changesUrl: localized(z.url()).optional(),
+    // Applies only to sign-ins to these clients (e.g. a partner's own terms); absent: to every client.
+    clients: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .refine((d) => d.url !== undefined || d.text !== undefined, { message: 'each document needs a url or a text' });
+export type LegalDocumentConfig = z.output<typeof legalDocument>;
+
+export const legalDocuments = jsonValue('a JSON array of documents')
+  .pipe(z.array(legalDocument))
+  .refine((docs) => new Set(docs.map((d) => `${d.id}@${d.version}`)).size === docs.length, {
+    message: 'each (id, version) may appear once',
+  });
+
+// Communication preferences: topics (newsletter, offers, …), each over the channels the operator can reach people on.
+export const CHANNELS = ['email', 'sms', 'push', 'post', 'phone'] as const;
+export type Channel = (typeof CHANNELS)[number];
+const topic = z.object({
+  id: slug,
+  title: localized(z.string().min(1).max(120)),
+  description: localized(z.string().min(1).max(1000)).optional(),
+  channels: z.array(z.enum(CHANNELS, { message: `each channel must be one of ${CHANNELS.join(', ')}` })).min(1),
+  // Offered (unticked) on the sign-up page as well as in the account center.
+  signup: z.boolean().default(false),
+});
+export type TopicConfig = z.output<typeof topic>;
+const topics = jsonValue('a JSON array of topics')
+  .pipe(z.array(topic))
+  .refine((list) => new Set(list.map((t) => t.id)).size === list.length, { message: 'each topic id may appear once' });
+
+// Profile attributes an operator may require at sign-up or a client may ask for with progressive profiling.
+export const PROFILE_ATTRIBUTES = [
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'name',
+  'picture',
+  'website',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'address',
+] as const;
+export type ProfileAttribute = (typeof PROFILE_ATTRIBUTES)[number];
+
+const attributeList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(PROFILE_ATTRIBUTES, { message: `each attribute must be one of ${PROFILE_ATTRIBUTES.join(', ')}` })));
+
+export const MFA_POLICIES = ['off', 'adaptive', 'required'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
+
+const factorList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(FACTOR_TYPES, { message: `each factor must be one of ${FACTOR_TYPES.join(', ')}` })).min(1));
+
+export const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Server processes on this machine (node:cluster), sharing the port and the database.
+  WEB_CONCURRENCY: z.coerce.number({ message: 'must be a whole number of processes, 1 to 64' }).int().min(1).max(64).default(1),
+  ISSUER: z.url({ message: 'must be an absolute URL such as https://id.example.com' }).optional(),
+  TRUST_PROXY: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, { message: 'must start with mongodb:// or mongodb+srv://' }).optional(),
+  EMBEDDED_DB_DIR: z.string().min(1).default('.data/ferretdb'),
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(27018),
+
+  COOKIE_KEYS: cookieKeys.optional(),
+  DATA_ENCRYPTION_KEY: encryptionKey.optional(),
+  DEV_SECRETS_FILE: z.string().min(1).default('.data/dev-secrets.json'),
+
+  DEMO: bool.optional(),
+  DEMO_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]+$/).default('demo-app'),
+  DEMO_USER_EMAIL: z.email().default('demo@example.com'),
+  DEMO_USER_PASSWORD: z.string().min(8).max(256).optional(),
+
+  ACCESS_TOKEN_TTL: seconds.default(3600),
+  ID_TOKEN_TTL: seconds.default(3600),
+  REFRESH_TOKEN_TTL: seconds.default(14 * 24 * 3600),
+  SESSION_TTL: seconds.default(14 * 24 * 3600),
+  INTERACTION_TTL: seconds.default(3600),
+  AUTHORIZATION_CODE_TTL: seconds.default(60),
+  DEVICE_CODE_TTL: seconds.default(600),
+  CLIENT_CREDENTIALS_TTL: seconds.default(600),
+
+  RESOURCES: resources.optional(),
+  KEYS_REFRESH_SECONDS: seconds.default(60),
+  ALLOW_PRIVATE_NETWORK_REQUESTS: bool.default(false),
+  SWEEP_INTERVAL_SECONDS: seconds.default(300),
+  // How long a process may serve a client's registration from memory before reading it again (0: never cached). A
+  // deleted client or a rotated secret stops working in every process within this bound; at once in the one that
+  // made the change.
+  CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  // How long a process may answer findAccount (token claims, userinfo) and the sign-in policy from an account read it
+  // made (0: never cached). Any account write in the process drops it at once; another process's change shows within
+  // this bound. Disabling an account revokes its grants and sessions, so a stale read issues nothing.
+  ACCOUNT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  // The longest a client_assertion JWT (private_key_jwt, client_secret_jwt) may be valid for: its replay-detection
+  // row has to outlive it, so longer-lived assertions are refused.
+  CLIENT_ASSERTION_MAX_LIFETIME: z.coerce.number().int().min(10).max(86_400).default(600),
+
+  // Outgoing mail: an SMTP URL (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset outside production:
+  // messages are written to the log instead of being sent.
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'must start with smtp:// or smtps://' }).optional(),
+  MAIL_FROM: z.string().min(3).default('"Sign-in" <no-reply@localhost>'),
+  PRODUCT_NAME: z.string().min(1).max(80).default('Sign-in'),
+
+  SIGNUP_ENABLED: bool.default(true),
+  SIGNUP_REQUIRED_ATTRIBUTES: attributeList.optional(),
+  TERMS_URL: z.url().optional(),
+  PRIVACY_URL: z.url().optional(),
+  // Versioned legal documents as JSON, inline or in a file (see README "Consent, preferences and privacy").
+  LEGAL_DOCUMENTS: legalDocuments.optional(),
+  LEGAL_DOCUMENTS_FILE: z.string().min(1).optional(),
+  COMMUNICATION_TOPICS: topics.optional(),
+  // Days an erased account stays disabled (and the erasure cancellable) before everything is removed; 0: at once.
+  ERASURE_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(0),
+
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, { message: 'must be at least 8 (NIST SP 800-63B)' }).max(64).default(8),
+  // Optional k-anonymity breach check (the Pwned Passwords range API shape: GET <url><first 5 hex of SHA-1>).
+  PASSWORD_BREACH_API_URL: z.url().optional(),
+
+  CODE_TTL_SECONDS: seconds.default(600),
+  CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  // Sensitive account-center changes demand a sign-in no older than this.
+  REAUTH_MAX_AGE_SECONDS: seconds.default(300),
+  APP_METADATA_MAX_BYTES: z.coerce.number().int().min(64).max(65536).default(4096),
+  RATE_LIMITS_ENABLED: bool.default(true),
+
+  // Second factors. MFA_POLICY is the default for every client (a client's `mfa_policy` overrides it).
+  MFA_POLICY: z.enum(MFA_POLICIES).default('adaptive'),
+  MFA_FACTORS: factorList.default([...FACTOR_TYPES]),
+  MFA_TRUST_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  RISK_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(50),
+  // Impossible-travel checks load geoip-lite's ~100 MB database; off by default in tests (NODE_ENV=test).
+  RISK_GEOIP: bool.optional(),
+  // SMS through Twilio's Messages API. Without an account SID the SMS factor is not offered (outside production the
+  // text is written to the log instead, so that development works without Twilio).
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' }).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(8).optional(),
+  TWILIO_FROM: z.string().min(3).optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+  TWILIO_API_URL: z.url().optional(),
+  // WebAuthn relying party: the ID is the issuer's host name unless set (a parent domain lets sibling hosts share passkeys).
+  WEBAUTHN_RP_ID: z.string().regex(/^[a-z0-9.-]+$/, { message: 'must be a host name' }).optional(),
+});
+
+export type Env = z.input<typeof schema>;
+
+export type ParsedEnv = z.output<typeof schema>;
+
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
