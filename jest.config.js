@@ -10,6 +10,8 @@ const shared = {
 };
 const withDatabase = {
   ...shared,
+  // Cheap password hashing where hashing is not under test (test/support/hashing.ts).
+  setupFiles: ['<rootDir>/test/support/hashing.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -6,6 +6,7 @@ import Koa from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { startSweeper } from '../adapters/maintenance.ts';
+import { usePasswordParams } from './services/passwords.ts';
 import { createExpiry } from './services/expiry.ts';
 import { createStrongAuth } from './auth/compose.ts';
 import { createMongoAdapter } from '../adapters/mongodb.ts';
@@ -105,6 +106,7 @@ export interface Services {
 
 export async function createServices(config: Config, opts: { logger?: Logger; db?: Database } = {}): Promise<Services> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  usePasswordParams(config.password.hash);
   const db = opts.db ?? (await openDatabase(config, logger));
   const nativeDb = db.connection.db;
   if (!nativeDb) throw new Error('database connection is not open');

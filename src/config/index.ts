@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FactorType } from '../auth/types.ts';
+import { meetsOwaspMinimum, type PasswordParams } from '../services/passwords.ts';
 import {
   legalDocuments,
   schema,
@@ -67,7 +68,7 @@ export interface Config {
   productName: string;
   mail: { smtpUrl?: string; from: string };
   signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
-  password: { minLength: number; breachApiUrl?: string };
+  password: { minLength: number; breachApiUrl?: string; hash: PasswordParams };
   /** Versioned legal documents; TERMS_URL / PRIVACY_URL alone become version "1" of `terms` / `privacy`. */
   legal: { documents: LegalDocumentConfig[] };
   preferences: { topics: TopicConfig[] };
@@ -145,6 +146,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     demoPassword ??= dev.demoPassword;
   }
 
+  if (e.NODE_ENV === 'production' && !meetsOwaspMinimum(e.PASSWORD_HASH_MEMORY_KIB, e.PASSWORD_HASH_PASSES)) {
+    throw new ConfigError([
+      'PASSWORD_HASH_MEMORY_KIB: with PASSWORD_HASH_PASSES, below OWASP\'s minimum for argon2id when NODE_ENV=production (memory × passes ≥ 35840 KiB, memory ≥ 7168 KiB)',
+    ]);
+  }
+
   if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
     throw new ConfigError(['SMTP_URL: required when NODE_ENV=production (verification and recovery mail must be delivered)']);
   }
@@ -204,7 +211,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       termsUrl: e.TERMS_URL,
       privacyUrl: e.PRIVACY_URL,
     },
-    password: { minLength: e.PASSWORD_MIN_LENGTH, breachApiUrl: e.PASSWORD_BREACH_API_URL },
+    password: {
+      minLength: e.PASSWORD_MIN_LENGTH,
+      breachApiUrl: e.PASSWORD_BREACH_API_URL,
+      hash: { memoryCost: e.PASSWORD_HASH_MEMORY_KIB, timeCost: e.PASSWORD_HASH_PASSES, parallelism: 1 },
+    },
     legal: { documents: legalDocumentsOf(e) },
     preferences: { topics: e.COMMUNICATION_TOPICS ?? [] },
     erasure: { graceDays: e.ERASURE_GRACE_DAYS },

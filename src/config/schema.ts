@@ -210,6 +210,12 @@ export const schema = z.object({
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, { message: 'must be at least 8 (NIST SP 800-63B)' }).max(64).default(8),
   // Optional k-anonymity breach check (the Pwned Passwords range API shape: GET <url><first 5 hex of SHA-1>).
   PASSWORD_BREACH_API_URL: z.url().optional(),
+  // argon2id cost of new password hashes: OWASP's parameters by default (19 MiB, 2 passes). Production refuses less
+  // than OWASP's weakest equivalent (memory × passes ≥ 35,840 KiB and memory ≥ 7,168 KiB); lower values are for tests
+  // and small development machines. A hash keeps the parameters it was made with and is redone with these at its
+  // owner's next sign-in.
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(4_194_304).default(19_456),
+  PASSWORD_HASH_PASSES: z.coerce.number().int().min(1).max(20).default(2),
 
   CODE_TTL_SECONDS: seconds.default(600),
   CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),

@@ -1,4 +1,5 @@
-// Password hashing with argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
+// Password hashing with argon2id at the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1) unless
+// configured otherwise.
 // Stored hashes are PHC strings that carry their own parameters, so old hashes keep verifying after the parameters
 // change and are upgraded at the next successful login (needsRehash).
 import argon2 from 'argon2';
@@ -11,6 +12,21 @@ export interface PasswordParams {
 
 export const PASSWORD_PARAMS: Readonly<PasswordParams> = Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 
+/** OWASP's argon2id floor: 46 MiB × 1 pass … 7 MiB × 5 passes, i.e. memory × passes ≥ 35 MiB with at least 7 MiB. */
+export function meetsOwaspMinimum(memoryKib: number, passes: number): boolean {
+  return memoryKib >= 7_168 && memoryKib * passes >= 35_840;
+}
+
+// The parameters new hashes are made with and stored hashes are upgraded to: PASSWORD_PARAMS unless the process's
+// configuration says otherwise (PASSWORD_HASH_MEMORY_KIB, PASSWORD_HASH_PASSES; set once at start, by createServices).
+let current: Readonly<PasswordParams> = PASSWORD_PARAMS;
+
+export function usePasswordParams(params: PasswordParams): void {
+  current = Object.freeze({ ...params });
+}
+
+export const passwordParams = (): Readonly<PasswordParams> => current;
+
 /**
  * The form passwords are hashed and compared in (NFKC), so that the same characters typed differently match: macOS
  * keyboards may send "é" decomposed, others composed. The password policy checks this form too.
@@ -19,7 +35,7 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
-export function hashPassword(password: string, params: PasswordParams = PASSWORD_PARAMS): Promise<string> {
+export function hashPassword(password: string, params: PasswordParams = current): Promise<string> {
   return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...params });
 }
 
@@ -48,7 +64,7 @@ function parsePhc(hash: string): { type: string; version: number; params: Map<st
   return { type, version: Number(version.slice(2)), params: new Map(entries.map(([k, v]) => [k, Number(v)])) };
 }
 
-export function needsRehash(hash: string, params: PasswordParams = PASSWORD_PARAMS): boolean {
+export function needsRehash(hash: string, params: PasswordParams = current): boolean {
   const phc = parsePhc(hash);
   if (!phc) return true;
   return (

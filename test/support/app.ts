@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { testDatabaseUri } from './db.ts';
 import { startTestSmtp, type TestSmtp } from './smtp.ts';
+import { TEST_HASHING } from './hashing.ts';
 
 export interface TestApp {
   url: string;
@@ -45,6 +46,7 @@ export async function startTestApp(
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Sign-in <no-reply@example.test>',
     LOG_LEVEL: 'silent',
+    ...TEST_HASHING,
     ...env,
   });
   const services = await createServices(config, { logger: createLogger('silent') });

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_HASHING } from './hashing.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -45,6 +46,7 @@ export function serverEnv(extra: Record<string, string>): Record<string, string>
     NODE_ENV: 'test',
     DEMO: 'false',
     PORT: '0',
+    ...TEST_HASHING,
     LOG_LEVEL: 'warn',
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 import { freePort } from '../../src/db/embedded.ts';
 import { testDatabaseUri } from './db.ts';
+import { TEST_HASHING } from './hashing.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = join(root, 'node_modules', '.bin', 'node');
@@ -96,6 +97,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     KEYS_REFRESH_SECONDS: '1',
     // The back-channel logout receiver listens on 127.0.0.1, which oidc-provider's SSRF guard refuses by default.
     ALLOW_PRIVATE_NETWORK_REQUESTS: 'true',
+    ...TEST_HASHING,
     ...opts.env,
   };
 

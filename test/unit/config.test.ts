@@ -38,6 +38,18 @@ describe('loadConfig', () => {
       .toThrow(/COOKIE_KEYS: each key must be at least 32 characters/);
   });
 
+  it('hashes passwords at OWASP\'s cost by default, and refuses less than OWASP\'s floor in production only', () => {
+    expect(loadConfig({ ...secrets }).password.hash).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    const production = { ...secrets, NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.test', DEMO: 'false' };
+    expect(loadConfig({ ...production, PASSWORD_HASH_MEMORY_KIB: '47104', PASSWORD_HASH_PASSES: '1' }).password.hash.memoryCost).toBe(47_104);
+    expect(loadConfig({ ...production, PASSWORD_HASH_MEMORY_KIB: '7168', PASSWORD_HASH_PASSES: '5' }).password.hash.timeCost).toBe(5);
+    expect(() => loadConfig({ ...production, PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_PASSES: '1' })).toThrow(/PASSWORD_HASH_MEMORY_KIB: .*OWASP/);
+    expect(() => loadConfig({ ...production, PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_PASSES: '10' })).toThrow(/OWASP/);
+    // Outside production the cheapest legal cost is allowed (the tests use it), nothing below.
+    expect(loadConfig({ ...secrets, NODE_ENV: 'test', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_PASSES: '1' }).password.hash.memoryCost).toBe(1024);
+    expect(() => loadConfig({ ...secrets, PASSWORD_HASH_MEMORY_KIB: '512' })).toThrow(/PASSWORD_HASH_MEMORY_KIB/);
+  });
+
   it('generates development secrets once, privately, and reuses them', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ciam-cfg-')), 'dev.json');
     const a = loadConfig({ DEV_SECRETS_FILE: file });
