@@ -15,6 +15,7 @@
 //   and is checked against the credential's owner.
 // - Response inputs arrive from forms: they are accepted as a JSON string or an object, bounded in size, and any
 //   malformed input is 'invalid', never an exception.
+import type { AuditEventType } from '../services/audit-events.ts';
 import { randomBytes } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -261,7 +262,7 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
   const credentialsOf = (accountId: string) =>
     passkeys.find({ accountId }).sort({ createdAt: 1, _id: 1 }).lean<PasskeyRecord[]>();
 
-  const failure = (accountId: string | undefined, type: string, reason: string, details?: Record<string, unknown>) =>
+  const failure = (accountId: string | undefined, type: AuditEventType, reason: string, details?: Record<string, unknown>) =>
     audit.record({ type, outcome: 'failure', accountId, reason, details });
 
   return {

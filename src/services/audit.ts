@@ -1,17 +1,18 @@
 // The one writer of security events. Append-only by construction: this service records and lists; the one rewrite it
 // knows is erasure's (pseudonymise), which replaces who a row names and never what happened.
+import type { AuditEventType } from './audit-events.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { Connection } from 'mongoose';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
 
-/** What callers record: the stored row minus what the store assigns (id and time). */
-export type AuditEvent = Omit<AuditEventRecord, '_id' | 'at'>;
+/** What callers record: the stored row minus what the store assigns (id and time), of a type in the catalogue. */
+export type AuditEvent = Omit<AuditEventRecord, '_id' | 'at' | 'type'> & { type: AuditEventType };
 
 export type StoredAuditEvent = AuditEvent & { id: string; at: Date };
 
 export interface AuditFilter {
-  type?: string;
+  type?: AuditEventType;
   accountId?: string;
   limit?: number;
 }
@@ -62,7 +63,8 @@ const MAX_FIELD = 512;
 const clip = (v: string | undefined) => (v === undefined ? undefined : v.slice(0, MAX_FIELD));
 
 function toView(r: AuditEventRecord): StoredAuditEvent {
-  const view: StoredAuditEvent = { id: r._id.toHexString(), at: r.at, type: r.type, outcome: r.outcome };
+  // Rows are written through record() only, so their type is in the catalogue.
+  const view: StoredAuditEvent = { id: r._id.toHexString(), at: r.at, type: r.type as AuditEventType, outcome: r.outcome };
   for (const k of ['accountId', 'clientId', 'ip', 'userAgent', 'reason'] as const) {
     if (r[k] != null) view[k] = r[k];
   }

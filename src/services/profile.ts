@@ -2,6 +2,7 @@
 // birth date and phone claims, the postal addresses (one primary, released as the `address` claim) and the
 // confirmed change of the sign-in e-mail. Form parsing lives here too so that every rule (and its message key) is
 // in one place; values are re-checked against claimsSchema, the rules every other writer of claims obeys.
+import type { AuditEventType } from './audit-events.ts';
 import { randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { normaliseEmail, type Address, type PostalAddress, type User, type UserModel } from '../db/models/user.ts';
@@ -269,7 +270,7 @@ export function createProfileService(deps: {
     await users.updateOne({ _id: accountId }, { $set: { addresses: clean }, $unset: { address: 1 } });
   }
 
-  const record = (type: string, accountId: string, meta: ChangeMeta, details?: Record<string, unknown>) =>
+  const record = (type: AuditEventType, accountId: string, meta: ChangeMeta, details?: Record<string, unknown>) =>
     audit.record({ type, outcome: 'success', accountId, ip: meta.ip, userAgent: meta.userAgent, ...(details ? { details } : {}) });
 
   function fromInput(id: string, primary: boolean, input: AddressInput): PostalAddress {

@@ -6,6 +6,7 @@
 // (back-channel logout to the apps), every access and refresh token and unused authorization code (apps must sign
 // the customer in again), and every browser trusted to skip the second factor. Whoever knew the old password may
 // have used it anywhere; the new one should be the only way in. The session the change was made in stays.
+import type { AuditEventType } from '../services/audit-events.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
 import type { AuditLog } from '../services/audit.ts';
@@ -44,7 +45,7 @@ export interface PasswordUseCases {
   confirmPassword(
     account: PasswordAccount,
     password: string,
-    opts: { meta: RequestMeta; /** The audit event a wrong password writes (e.g. password.change_failed). */ failure: { type: string; reason: string } },
+    opts: { meta: RequestMeta; /** The audit event a wrong password writes (e.g. password.change_failed). */ failure: { type: AuditEventType; reason: string } },
   ): Promise<PasswordCheck>;
   /** Sets a new password (already checked against the policy) and ends what the old one opened (see above). */
   replacePassword(

@@ -1,5 +1,6 @@
 // The account center inside the real application (test/support/app.ts: real services, real database, mail to an
 // in-process SMTP server), driven by the cookie-keeping browser of test/support/http.ts.
+import type { AuditEventType } from '../../../src/services/audit-events.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { userModel, type User } from '../../../src/db/models/user.ts';
 import { createLogger } from '../../../src/log.ts';
@@ -15,7 +16,7 @@ export interface AccountApp extends TestApp {
   user(id: string): Promise<User | null>;
   createUser(email: string, extra?: Record<string, unknown>): Promise<{ id: string; email: string; password: string }>;
   browser(userAgent?: string): Browser;
-  audit(type: string, accountId?: string): Promise<{ type: string; outcome: string; reason?: string; clientId?: string; details?: Record<string, unknown> }[]>;
+  audit(type: AuditEventType, accountId?: string): Promise<{ type: string; outcome: string; reason?: string; clientId?: string; details?: Record<string, unknown> }[]>;
 }
 
 export const PASSWORD = 'correct horse battery staple';

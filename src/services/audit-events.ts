@@ -1,0 +1,80 @@
+// The catalogue of audit events: every type the platform records, with what it means. The audit log accepts these
+// types only (a typo is a compile error, a new event is one line here), and the README's table of audit events is
+// checked against this list (test/unit/audit-events.test.ts). Outcome, reason and details are per event.
+
+export const AUDIT_EVENTS = {
+  // Sign-in
+  'login.success': 'a customer signed in: a password, a passkey (details: method), or the end of sign-up',
+  'login.failure': 'a sign-in was refused: unknown_account, bad_password, disabled, erasure_scheduled, or too many wrong second factors',
+  'passkey.authentication': 'a passkey sign-in or second factor failed (invalid_response, unknown_credential, challenge_expired, …)',
+  'mfa.required': 'a sign-in was asked for a second factor; details: the reasons (acr, policy, risk signals)',
+  'mfa.success': 'a second factor was accepted; details: the factor type',
+  'mfa.failure': 'a second factor was wrong; details: the factor type',
+  'mfa.code_sent': 'a one-time code went out by e-mail or SMS (failure: send_limit, delivery_failed); details: purpose, factor type',
+  'risk.assessed': 'the risk engine scored a sign-in; reason: its decision (allow, mfa, trusted_device); details: score and signals',
+  'device.trusted': 'a customer let this browser skip the second factor for some days',
+  'throttle.lockout': 'too many failures blocked an address or an account for a while; reason: action.scope; details: seconds',
+  'recovery_code.used': 'a recovery code was spent as a second factor',
+
+  // Sign-up and accounts
+  'signup.started': 'a sign-up form was sent and its verification code mailed',
+  'signup.existing_address': 'a sign-up named an address that has an account (its owner is mailed; the page says the same as for a new address)',
+  'user.created': 'an account was created (sign-up, CLI or API)',
+  'email.verified': 'an account proved its e-mail address',
+  'profile.updated': 'the customer changed profile claims; details: the fields',
+  'address.added': 'a postal address was added',
+  'address.updated': 'a postal address was changed',
+  'address.removed': 'a postal address was removed',
+  'address.primary_changed': 'another postal address became the primary one',
+  'email.change_requested': 'a new e-mail address was asked for and a code mailed to it',
+  'email.change_failed': 'an e-mail change was refused (wrong password, wrong code, address taken)',
+  'email.changed': 'the e-mail address of an account changed',
+  'preferences.changed': 'communication preferences (topics, channels) changed',
+
+  // Passwords and factors
+  'password.changed': 'the customer changed the password in the account center (other sessions end, tokens are revoked)',
+  'password.change_failed': 'a password change was refused: the current password was wrong',
+  'password.reset_requested': 'a password reset code was asked for (mailed only when the address has an account)',
+  'password.reset': 'a password was reset with a mailed code (sessions end, tokens are revoked)',
+  'password.rehashed': 'a stored password hash was redone with the current hashing cost at sign-in',
+  'factor.added': 'a second factor was enrolled (outcome failure: the enrolment was refused); details: the factor type',
+  'factor.removed': 'a second factor was removed; details: the factor type',
+  'factor.renamed': 'a passkey was renamed',
+  'recovery_codes.generated': 'a new set of recovery codes replaced the old one',
+
+  // Consent, legal, sessions and grants
+  'consent.granted': 'the customer allowed an app scopes and claims; details: what was granted and withheld',
+  'consent.denied': 'the customer refused an app',
+  'consent.changed': 'the customer changed what an app may see, in the account center',
+  'consent.withdrawn': 'the customer withdrew an app\'s access in the account center',
+  'legal.accepted': 'the customer accepted a version of a legal document',
+  'legal.declined': 'the customer declined a legal document (the sign-in stops)',
+  'session.revoked': 'a session ended from the account center, a password change, or sign-out everywhere',
+  'grant.revoked': 'a grant ended: revoked at the revocation endpoint, or by a code or token replay or a logout; details: grant id, route',
+  'token.revoked': 'an app revoked a token at the revocation endpoint',
+  'logout': 'a customer signed out through an app (RP-initiated logout)',
+
+  // Privacy
+  'account.exported': 'the customer downloaded their data',
+  'account.erasure_scheduled': 'account deletion was asked for; the account is disabled until the grace period ends',
+  'account.erasure_cancelled': 'a scheduled deletion was cancelled and the account enabled again',
+  'account.deleted': 'an account was erased: its data removed, its audit rows pseudonymised',
+  'account.delete_failed': 'an account deletion was refused: the password was wrong',
+
+  // Apps, keys and per-app data
+  'client.created': 'an app was registered by an operator (CLI or API)',
+  'client.registered': 'an app registered itself (dynamic client registration)',
+  'client.deleted': 'an app was deleted',
+  'client.authentication_failed': 'an app failed to authenticate at a protocol endpoint',
+  'key.created': 'a signing key was created',
+  'key.rotated': 'the signing keys were rotated',
+  'app_metadata.updated': 'an app wrote its metadata for a customer',
+  'app_metadata.deleted': 'an app deleted its metadata for a customer',
+  'app_metadata.denied': 'an app was refused access to a customer\'s metadata (no grant, or the scope is missing)',
+} as const satisfies Record<string, string>;
+
+export type AuditEventType = keyof typeof AUDIT_EVENTS;
+
+export const AUDIT_EVENT_TYPES = Object.keys(AUDIT_EVENTS) as readonly AuditEventType[];
+
+export const isAuditEventType = (value: string): value is AuditEventType => Object.hasOwn(AUDIT_EVENTS, value);
