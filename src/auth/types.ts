@@ -37,6 +37,12 @@ export function acrLevel(acr: string | undefined): number {
 }
 
 /** RFC 8176 method a factor contributes to `amr`. Passkeys add 'hwk' (device-bound) or 'swk' (synced) plus 'user'. */
+/** The amr values a passkey proves: a synced (swk) or device-bound (hwk) key, and the person when it verified them. */
+export const passkeyAmr = (result: { backedUp: boolean; userVerified: boolean }): string[] => [
+  result.backedUp ? 'swk' : 'hwk',
+  ...(result.userVerified ? ['user'] : []),
+];
+
 export const FACTOR_AMR: Record<Exclude<FactorType, 'passkey'>, string> = {
   totp: 'otp',
   email: 'otp',

@@ -12,7 +12,8 @@ import type { LoginFlow } from '../services/login-flows.ts';
 import { announceFactorChange, type NamedFactor } from '../usecases/factor-notices.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
-import { complete, currentFlow, ENROLLABLE, mfaPath, optionsFor, seeOther, settingsOf, type MfaDeps } from './mfa.ts';
+import { complete, currentFlow, ENROLLABLE, mfaPath, seeOther, settingsOf, type MfaDeps } from './mfa-decide.ts';
+import { optionsFor } from './mfa.ts';
 
 // --- enrollment inside the sign-in --------------------------------------------------------------------------------
 

@@ -1,62 +1,18 @@
 // The second step of a sign-in, and step-up of an existing session: prove a second factor (authenticator app,
-// passkey, code by SMS or e-mail, recovery code), or enroll one when the app demands a factor the customer does not
-// have yet. Reached in two ways:
-// - right after the password (the login prompt is still open): when the client's policy requires MFA, the request
-//   asks for a higher acr, or — adaptive policy — the risk engine scores the sign-in above its threshold. The session
-//   is created only once the second factor is proven (see services/login-flows.ts);
-// - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
-//   missing factor is asked for, never the password again.
+// passkey, code by SMS or e-mail, recovery code). Whether one is needed is decided in mfa-decide.ts; enrolling one
+// the app demands but the customer lacks is mfa-enroll.ts.
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import type { AttemptBudget } from '../auth/attempts.ts';
-import type { FactorService } from '../auth/factors.ts';
-import type { PasskeyService } from '../auth/passkeys.ts';
-import type { RecoveryCodes } from '../auth/recovery-codes.ts';
-import {
-  factorsFor,
-  factorsInAmr,
-  LEVEL,
-  mfaSettings,
-  policyLevel,
-  requestedLevel,
-  type MfaSettings,
-} from '../auth/requirement.ts';
-import type { TotpService } from '../auth/totp.ts';
-import { FACTOR_AMR, type FactorType, type FactorView } from '../auth/types.ts';
-import type { Config } from '../config/index.ts';
-import { ensureDeviceId } from '../http/device-cookie.ts';
+import { factorsFor, factorsInAmr, type MfaSettings } from '../auth/requirement.ts';
+import { FACTOR_AMR, passkeyAmr, type FactorType, type FactorView } from '../auth/types.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { MFA_PROMPT } from '../oidc/policy.ts';
-import type { AuditLog } from '../services/audit.ts';
-import type { Mailer } from '../services/mailer.ts';
-import type { RiskEngine } from '../services/risk.ts';
-import type { Throttle } from '../services/throttle.ts';
-import type { UserService } from '../services/users.ts';
+import type { LoginFlow } from '../services/login-flows.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
-import type { LoginFlow, LoginFlows } from '../services/login-flows.ts';
-import { signInAndContinue } from './login.ts';
-
-export interface MfaDeps {
-  provider: Provider;
-  config: Pick<Config, 'mfa' | 'codes' | 'ttl'>;
-  users: Pick<UserService, 'findById'>;
-  flows: LoginFlows;
-  factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm'>;
-  totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;
-  passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'signInOptions' | 'signIn' | 'registrationOptions' | 'register'>;
-  recoveryCodes: Pick<RecoveryCodes, 'use'>;
-  risk: Pick<RiskEngine, 'assess' | 'recordAttempt' | 'recordSignIn' | 'trustDevice' | 'forgetDevices'>;
-  attempts: Pick<AttemptBudget, 'take'>;
-  throttle: Throttle;
-  audit: Pick<AuditLog, 'record'>;
-  mailer: Pick<Mailer, 'queue'>;
-  /** An SMS courier is configured: phones can be enrolled. */
-  smsEnabled: boolean;
-}
+import { complete, currentFlow, mfaPath, seeOther, settingsOf, type MfaDeps } from './mfa-decide.ts';
 
 /** How a factor is offered on the page: TOTP apps and passkeys as one method each, phones and e-mail one by one. */
 interface Method {
@@ -67,115 +23,7 @@ interface Method {
 
 // Strongest and most convenient first: what the page opens with when the customer has several.
 const PRIORITY: readonly FactorType[] = ['passkey', 'totp', 'sms', 'email', 'recovery'];
-export const ENROLLABLE: readonly FactorType[] = ['passkey', 'totp', 'sms'];
 const MAX_CODE = 32;
-
-export function mfaPath(uid: string, rest = ''): string {
-  return `${interactionPath(uid)}/mfa${rest}`;
-}
-
-export function settingsOf(loaded: LoadedInteraction, deps: Pick<MfaDeps, 'config'>): MfaSettings {
-  return mfaSettings(loaded.metadata, deps.config.mfa);
-}
-
-function parseClaims(raw: unknown): Parameters<typeof requestedLevel>[1] {
-  if (typeof raw !== 'string') return undefined;
-  try {
-    return JSON.parse(raw) as Parameters<typeof requestedLevel>[1];
-  } catch {
-    return undefined;
-  }
-}
-
-export function seeOther(ctx: Context, location: string): void {
-  ctx.status = 303;
-  ctx.redirect(location);
-}
-
-const amrOfPasskey = (result: { backedUp: boolean; userVerified: boolean }) => [
-  result.backedUp ? 'swk' : 'hwk',
-  ...(result.userVerified ? ['user'] : []),
-];
-
-/**
- * The password was right. Decides whether that is enough for this request; if not, keeps the sign-in open in a
- * login flow and sends the browser to the second-factor page.
- */
-export async function afterPassword(
-  ctx: Context,
-  loaded: LoadedInteraction,
-  deps: MfaDeps,
-  input: { accountId: string; breachedPassword: boolean; loginName?: string },
-): Promise<void> {
-  const settings = settingsOf(loaded, deps);
-  const asked = requestedLevel(loaded.details.params, parseClaims(loaded.details.params.claims));
-  let level = Math.max(asked, policyLevel(settings));
-  const reasons: string[] = [];
-  if (asked > LEVEL.password) reasons.push('acr');
-  if (policyLevel(settings) > LEVEL.password) reasons.push('policy');
-  let offerTrust = false;
-  const meta = requestMeta(ctx);
-  const deviceId = ensureDeviceId(ctx);
-  if (settings.policy === 'adaptive' && level <= LEVEL.password) {
-    const risk = await deps.risk.assess({
-      accountId: input.accountId,
-      ip: meta.ip,
-      deviceId,
-      breachedPassword: input.breachedPassword,
-      ...(input.loginName ? { loginName: input.loginName } : {}),
-      clientId: loaded.client.id,
-      ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
-    });
-    if (risk.mfa) {
-      level = LEVEL.mfa;
-      reasons.push(...risk.reasons);
-      offerTrust = deps.config.mfa.trustDays > 0;
-    }
-  }
-  if (level <= LEVEL.password) return signInAndContinue(ctx, deps, input.accountId, ['pwd']);
-
-  await deps.flows.create(
-    { _id: loaded.uid, accountId: input.accountId, methods: ['pwd'], level, reasons, offerTrust },
-    deps.config.ttl.interaction,
-  );
-  await deps.audit.record({
-    type: 'mfa.required',
-    outcome: 'success',
-    accountId: input.accountId,
-    clientId: loaded.client.id,
-    ...meta,
-    details: { level, reasons },
-  });
-  seeOther(ctx, mfaPath(loaded.uid));
-}
-
-/** Ends the login step with everything proven in this sign-in and continues to the app (or the next step). */
-export async function complete(
-  ctx: Context,
-  loaded: LoadedInteraction,
-  deps: Pick<MfaDeps, 'provider' | 'flows' | 'risk' | 'config'>,
-  accountId: string,
-  methods: readonly string[],
-  opts: { trust?: boolean } = {},
-): Promise<void> {
-  if (opts.trust) await deps.risk.trustDevice(accountId, ensureDeviceId(ctx), deps.config.mfa.trustDays);
-  await deps.flows.remove(loaded.uid);
-  await signInAndContinue(ctx, deps, accountId, methods);
-}
-
-/** The flow of this interaction: made at the password step, or now from the session for a step-up. */
-export async function currentFlow(loaded: LoadedInteraction, deps: MfaDeps): Promise<LoginFlow | undefined> {
-  const existing = await deps.flows.find(loaded.uid);
-  const { prompt, session } = loaded.details;
-  if (prompt.name === 'login') return existing;
-  if (prompt.name !== MFA_PROMPT || !session?.accountId) return undefined;
-  if (existing?.accountId === session.accountId) return existing;
-  const level = Number((prompt.details as { level?: unknown }).level) || LEVEL.mfa;
-  return deps.flows.create(
-    { _id: loaded.uid, accountId: session.accountId, methods: session.amr ?? [], level, reasons: ['step_up'], offerTrust: false },
-    deps.config.ttl.interaction,
-  );
-}
 
 interface Options {
   /** Methods that satisfy this request. */
@@ -413,42 +261,5 @@ export async function verifyMfaPasskey(ctx: Context, loaded: LoadedInteraction, 
   // The passkey service parses and bounds the browser's JSON itself.
   const result = await deps.passkeys.authenticate(challengeId, body.response, flow.accountId);
   if (!result.ok) return failed(ctx, loaded, deps, flow, resolved.method, 'passkey.error.failed');
-  return proven(ctx, loaded, deps, flow, resolved, amrOfPasskey(result), trustWanted(body, flow));
-}
-
-/** POST /interaction/:uid/passkey — "Sign in with a passkey" on the login page: no password, no e-mail typed. */
-export async function passkeySignIn(
-  ctx: Context,
-  loaded: LoadedInteraction,
-  deps: MfaDeps,
-  onFailure: (error: FormError) => void | Promise<void>,
-): Promise<void> {
-  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const meta = requestMeta(ctx);
-  // The page's challenge is signed for this interaction (no row was stored when it was rendered); the passkey
-  // service checks it, bounds it and spends it.
-  const result = typeof body.challenge === 'string' ? await deps.passkeys.signIn(loaded.uid, body.challenge, body.response) : undefined;
-  const user = result?.ok ? await deps.users.findById(result.accountId) : null;
-  // A passkey alone must prove the person too (user verification): otherwise it is one factor, weaker than a password.
-  if (!result?.ok || !result.userVerified || !user || user.disabled) {
-    await deps.audit.record({
-      type: 'login.failure',
-      outcome: 'failure',
-      ...(result?.ok ? { accountId: result.accountId } : {}),
-      clientId: loaded.client.id,
-      ...meta,
-      reason: !result?.ok ? (result?.reason ?? 'invalid') : !result.userVerified ? 'user_not_verified' : 'account_unavailable',
-      details: { method: 'passkey' },
-    });
-    return onFailure({ key: 'passkey.error.failed' });
-  }
-  await deps.audit.record({
-    type: 'login.success',
-    outcome: 'success',
-    accountId: result.accountId,
-    clientId: loaded.client.id,
-    ...meta,
-    details: { method: 'passkey' },
-  });
-  await complete(ctx, loaded, deps, result.accountId, amrOfPasskey(result));
+  return proven(ctx, loaded, deps, flow, resolved, passkeyAmr(result), trustWanted(body, flow));
 }

@@ -24,7 +24,9 @@ import { clientOfInteraction, interactionPath, isSignedIn, loadInteraction, type
 import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
-import { afterPassword, passkeySignIn, renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey, type MfaDeps } from './mfa.ts';
+import { afterPassword, type MfaDeps } from './mfa-decide.ts';
+import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
+import { passkeySignIn } from './passkey-login.ts';
 import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import type { SignupPreferences } from './signup-preferences.ts';
