@@ -59,12 +59,10 @@
 //
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
-import type { Db } from 'mongodb';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
-  LEGACY_RISK_COLLECTIONS,
-  PREVIOUS_RISK_COLLECTIONS,
+  moveEarlierLayouts,
   RISK_SIGNALS_COLLECTION,
   signalId,
   type CoarseGeo,
@@ -83,7 +81,7 @@ import { networkOf, subscriberOf } from './ip-prefixes.ts';
 import { distanceKm, resolveRiskRules, RISK_REASONS, type RiskReason, type RiskRules } from './risk-rules.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
-import { duplicateKeyWrites, isDuplicateKey } from '../db/duplicate-key.ts';
+import { duplicateKeyWrites } from '../db/duplicate-key.ts';
 
 export interface RiskInput {
   accountId: string;
@@ -148,28 +146,6 @@ interface SignalWrite {
   update: Record<string, unknown>;
 }
 
-/**
- * Rows of the earlier layouts: one collection per kind of signal (moved into risk_signals once, then dropped), and
- * before that rows found by secondary fields (dropped: their signals start empty once). Safe when several processes
- * start together: a row already moved is left as it is.
- */
-async function moveEarlierLayouts(db: Db): Promise<void> {
-  const dropped = (err: unknown) => {
-    if ((err as { code?: unknown }).code !== 26) throw err; // 26 NamespaceNotFound: already gone
-  };
-  const signals = db.collection<SignalRow>(RISK_SIGNALS_COLLECTION);
-  for (const [name, kind] of PREVIOUS_RISK_COLLECTIONS) {
-    for await (const row of db.collection<{ _id: string; expiresAt?: Date }>(name).find({})) {
-      try {
-        await signals.insertOne({ ...row, _id: signalId(kind, String(row._id)), kind, expiresAt: row.expiresAt ?? new Date(0) });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
-    }
-    await db.dropCollection(name).catch(dropped);
-  }
-  for (const name of LEGACY_RISK_COLLECTIONS) await db.dropCollection(name).catch(dropped);
-}
 // Newest entries kept per row: enough to report counts well past any sensible threshold, bounded against floods.
 const MIN_KEPT = 50;
 

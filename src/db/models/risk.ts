@@ -4,6 +4,8 @@
 // country, accuracy radius). Every row carries expiresAt: reads ignore expired rows, and the service's
 // sweepExpired() (or a TTL index where the server has one) reclaims them. Rows are written with the driver (bulk
 // upserts), so these are plain record types, not mongoose models.
+import type { Db } from 'mongodb';
+import { isDuplicateKey } from '../duplicate-key.ts';
 
 /** Coarse place of a sign-in: about 11 km of rounding on top of the lookup's own accuracy. */
 export interface CoarseGeo {
@@ -100,3 +102,26 @@ export const PREVIOUS_RISK_COLLECTIONS: readonly (readonly [string, SignalKind])
 
 /** Collections of the layout before rows were keyed by `_id`: dropped at start. */
 export const LEGACY_RISK_COLLECTIONS = ['risk_login_attempts', 'risk_sign_ins'] as const;
+
+/**
+ * Rows of the earlier layouts: one collection per kind of signal (moved into risk_signals once, then dropped), and
+ * before that rows found by secondary fields (dropped: their signals start empty once). Safe when several processes
+ * start together: a row already moved is left as it is.
+ */
+export async function moveEarlierLayouts(db: Db): Promise<void> {
+  const dropped = (err: unknown) => {
+    if ((err as { code?: unknown }).code !== 26) throw err; // 26 NamespaceNotFound: already gone
+  };
+  const signals = db.collection<SignalRow>(RISK_SIGNALS_COLLECTION);
+  for (const [name, kind] of PREVIOUS_RISK_COLLECTIONS) {
+    for await (const row of db.collection<{ _id: string; expiresAt?: Date }>(name).find({})) {
+      try {
+        await signals.insertOne({ ...row, _id: signalId(kind, String(row._id)), kind, expiresAt: row.expiresAt ?? new Date(0) });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    await db.dropCollection(name).catch(dropped);
+  }
+  for (const name of LEGACY_RISK_COLLECTIONS) await db.dropCollection(name).catch(dropped);
+}
