@@ -61,6 +61,7 @@ import type { RiskEngine } from './services/risk.ts';
 import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
 import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
 import { requestMeta } from './http/request-meta.ts';
+import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
 
 export interface Services {
   config: Config;
@@ -96,6 +97,8 @@ export interface Services {
   erasure: ErasureService;
   /** Password use cases shared by the sign-in, the account center and the CLI (src/usecases/password.ts). */
   passwords: PasswordUseCases;
+  /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
   privacyExport: PrivacyExport;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
@@ -255,9 +258,11 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const stopErasureSweeper = startSweeper(() => erasure.sweepDue(), config.sweepIntervalSeconds, logger);
 
   const passwords = createPasswordUseCases({ users, throttle, sessions, grants, risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover });
+  const codeChallenges = createCodeChallenges({ codes, throttle });
 
   return {
     passwords,
+    codeChallenges,
     config,
     logger,
     db,
@@ -343,6 +348,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     attempts: services.attempts,
     smsEnabled: services.sms.enabled,
     passwords: services.passwords,
+    codeChallenges: services.codeChallenges,
     preferences: services.preferences,
     erasure: services.erasure,
     legal: services.legal,
@@ -386,6 +392,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     privacyExport: services.privacyExport,
     consents: services.consents,
     passwords: services.passwords,
+    codeChallenges: services.codeChallenges,
     throttle: services.throttle,
   });
   app.use(account.routes());

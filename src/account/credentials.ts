@@ -22,13 +22,6 @@ const emailSchema = z
   .max(MAX_EMAIL, { error: 'account.error.tooLong' })
   .pipe(z.email({ error: 'account.email.error.invalid' }));
 
-const codeSchema = z.unknown().transform((value, ctx) => {
-  const read = readSixDigitCode(value);
-  if (read.ok) return read.code;
-  ctx.addIssue({ code: 'custom', message: read.problem === 'missing' ? 'account.code.error.missing' : 'account.code.error.format' });
-  return z.NEVER;
-});
-
 const issueKey = (error: z.ZodError): MessageKey => (error.issues[0]?.message ?? 'account.error.invalid') as MessageKey;
 const MAX_ID = 128;
 
@@ -114,21 +107,18 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
     const pending = await pendingChange(account, str(body.id, MAX_ID));
     if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
     const echo = str(body.code, 16) ?? '';
-    const parsed = codeSchema.safeParse(body.code);
-    if (!parsed.success) return renderVerify(ctx, account, { ...pending, code: echo, error: issueKey(parsed.error) }, FORM_ERROR);
-
-    // Wrong codes count as the sign-in's do, per account and per client address.
-    const tries = { ip: meta(ctx).ip, account: account.accountId };
-    const gate = await deps.throttle.check('verify', tries);
-    if (!gate.allowed) {
-      const wait = throttled(ctx, gate.retryAfterSeconds);
+    // Wrong codes count as the sign-in's do, per account and per client address (src/usecases/code-challenge.ts).
+    const challenge = await deps.codeChallenges.open({ ref: pending.id, purpose: 'email-change', subject: account.accountId, meta: meta(ctx) });
+    const check = challenge.ok ? await challenge.verify(body.code) : challenge;
+    if (!check.ok && check.reason === 'throttled') {
+      const wait = throttled(ctx, check.retryAfterSeconds);
       return renderVerify(ctx, account, { ...pending, code: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
     }
-    const check = await deps.codes.verify({ id: pending.id, purpose: 'email-change', code: parsed.data });
-    if (check.ok) await deps.throttle.succeed('verify', tries);
-    else await deps.throttle.fail('verify', tries, { ...meta(ctx), accountId: account.accountId });
+    if (!check.ok && (check.reason === 'missing' || check.reason === 'format')) {
+      return renderVerify(ctx, account, { ...pending, code: echo, error: `account.code.error.${check.reason}` }, FORM_ERROR);
+    }
     if (!check.ok) {
-      const error: MessageKey = check.reason === 'invalid' ? 'account.code.error.invalid' : check.reason === 'expired' ? 'account.code.error.expired' : 'account.code.error.exhausted';
+      const error: MessageKey = `account.code.error.${check.reason}`;
       await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: `code_${check.reason}`, ...meta(ctx) });
       // A wrong code may be tried again; an expired or used-up one cannot.
       return check.reason === 'invalid'

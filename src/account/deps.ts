@@ -22,6 +22,7 @@ import type { ConsentService } from '../services/consents.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
+import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
 // password-policy.ts): only what the account center uses.
@@ -88,6 +89,8 @@ export interface AccountDeps {
   consents?: ConsentService;
   /** Checking the current password and setting a new one, as every entry point does (src/usecases/password.ts). */
   passwords: PasswordUseCases;
+  /** Typing a mailed code back (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
   /** The sign-in's limits, applied to the same acts here: mail sent to an address ('signup'), codes tried ('verify'). */
   throttle: Pick<Throttle, 'check' | 'fail' | 'succeed'>;
 }

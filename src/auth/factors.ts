@@ -167,16 +167,11 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
     return { id: issued.id };
   }
 
-  /** The code's payload when it is a live code of this account (peek first: a foreign id must cost nothing). */
+  /** The code's payload when it is a live code of this account (a foreign id costs its owner nothing). */
   async function check(accountId: string, codeId: string, purpose: CodePurpose, code: string): Promise<{ ok: true; payload: CodePayload } | CodeFailure> {
     if (!isId(codeId) || typeof accountId !== 'string') return { ok: false, reason: 'invalid' };
-    const peeked = await codes.peek(codeId, purpose);
-    if (peeked && peeked.subject !== accountId) return { ok: false, reason: 'invalid' };
-    const result = await codes.verify({ id: codeId, purpose, code });
-    if (!result.ok) return result;
-    // A code that was not live when peeked (dead, or unknown) cannot have been verified; this guards the contract.
-    if (result.subject !== accountId) return { ok: false, reason: 'invalid' };
-    return { ok: true, payload: result.payload as unknown as CodePayload };
+    const result = await codes.verify({ id: codeId, purpose, code, subject: accountId });
+    return result.ok ? { ok: true, payload: result.payload as unknown as CodePayload } : result;
   }
 
   return {

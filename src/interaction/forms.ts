@@ -4,8 +4,8 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { MessageKey } from '../i18n/index.ts';
 import type { ThrottleVerdict } from '../services/throttle.ts';
-import { throttled } from '../http/throttled.ts';
-import { readSixDigitCode } from '../services/code-input.ts';
+import { throttled, THROTTLED_STATUS } from '../http/throttled.ts';
+import type { CodeFailure } from '../usecases/code-challenge.ts';
 
 export const MAX_EMAIL = 254;
 // In UTF-16 units, as zod and the browser's maxlength count; the password policy allows 1024 code points (emoji
@@ -29,13 +29,6 @@ export const emailField = z
   .max(MAX_EMAIL, { error: 'login.error.emailTooLong' })
   .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/, { error: 'login.error.emailInvalid' });
 
-export const codeField = z.unknown().transform((value, ctx) => {
-  const read = readSixDigitCode(value);
-  if (read.ok) return read.code;
-  ctx.addIssue({ code: 'custom', message: 'verify.error.missing' });
-  return z.NEVER;
-});
-
 /** The first problem of a failed zod parse as a form error (message keys are the zod messages). */
 export function firstProblem(error: z.ZodError, fallback: MessageKey): FormError {
   const issue = error.issues[0];
@@ -58,6 +51,19 @@ export { maskEmail } from '../services/mask.ts';
 /** The "too many attempts" error for a blocked request; also sets Retry-After. */
 export function throttledError(ctx: Context, verdict: Extract<ThrottleVerdict, { allowed: false }>): FormError {
   return throttled(ctx, verdict.retryAfterSeconds);
+}
+
+/** How a mailed code that did not work reads on the sign-in's pages (src/usecases/code-challenge.ts), and its status. */
+export function codeError(ctx: Context, failure: CodeFailure): { error: FormError; status?: number } {
+  switch (failure.reason) {
+    case 'throttled':
+      return { error: throttled(ctx, failure.retryAfterSeconds), status: THROTTLED_STATUS };
+    case 'missing':
+    case 'format':
+      return { error: { key: 'verify.error.missing', field: 'code' } };
+    default:
+      return { error: { key: `verify.error.${failure.reason}`, field: 'code' } };
+  }
 }
 
 export { requestMeta } from '../http/request-meta.ts';

@@ -17,7 +17,7 @@ import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import type { LoadedInteraction } from './context.ts';
 import {
-  codeField,
+  codeError,
   echo,
   emailField,
   FORM_ERROR_STATUS,
@@ -31,8 +31,10 @@ import {
   type FormError,
 } from './forms.ts';
 import { signInAndContinue } from './login.ts';
+import { readSixDigitCode } from '../services/code-input.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
+import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 export interface RecoveryDeps {
   provider: Provider;
@@ -41,6 +43,8 @@ export interface RecoveryDeps {
   mailer: Pick<Mailer, 'queue'>;
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
+  /** Typing the mailed code back (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
   passwordPolicy: PasswordPolicy;
   audit: Pick<AuditLog, 'record'>;
   /** Remembers the device and network of the sign-in that follows. */
@@ -174,12 +178,14 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
     renderReset(ctx, loaded, deps, { ref, code: typed, error, ...(status ? { status } : {}) });
 
   // Counted per account (or address), so that asking for a new code does not buy a fresh set of guesses.
-  const pending = ref ? await deps.codes.peek(ref, 'password-reset') : null;
-  const keys = { ip: meta.ip, account: pending?.subject ?? ref };
-  const gate = await deps.throttle.check('verify', keys);
-  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
-  const code = codeField.safeParse(body.code);
-  if (!code.success) return again({ key: 'verify.error.missing', field: 'code' });
+  const challenge = await deps.codeChallenges.open({ ref, purpose: 'password-reset', meta });
+  if (!challenge.ok) {
+    const { error, status } = codeError(ctx, challenge);
+    return again(error, status);
+  }
+  const pending = challenge.pending;
+  const typedCode = readSixDigitCode(body.code);
+  if (!typedCode.ok) return again({ key: 'verify.error.missing', field: 'code' });
   const password = newPassword.safeParse(body.password);
   if (!password.success) return again({ ...firstProblem(password.error, 'reset.error.passwordMissing'), field: 'password' });
   if (body.confirm !== password.data) return again({ key: 'reset.error.mismatch', field: 'confirm' });
@@ -195,12 +201,17 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
     });
   }
 
-  const result = await deps.codes.verify({ id: ref, purpose: 'password-reset', code: code.data });
-  const payload = result.ok ? (result.payload as unknown as ResetPayload) : undefined;
-  const account = result.ok && !payload?.unknown ? await deps.users.findById(result.subject) : null;
-  if (!result.ok || !account || account.disabled) {
-    await deps.throttle.fail('verify', keys, meta);
-    return again({ key: `verify.error.${result.ok ? 'invalid' : result.reason}`, field: 'code' });
+  // A code sent for an address without an account (so that the page reveals nothing) verifies, but resets nothing.
+  const found: { account?: NonNullable<Awaited<ReturnType<RecoveryDeps['users']['findById']>>> } = {};
+  const result = await challenge.verify(typedCode.code, async ({ subject, payload }) => {
+    const account = (payload as unknown as ResetPayload).unknown ? null : await deps.users.findById(subject);
+    if (account && !account.disabled) found.account = account;
+    return found.account !== undefined;
+  });
+  const { account } = found;
+  if (!result.ok || !account) {
+    const { error, status } = codeError(ctx, result.ok ? { ok: false, reason: 'invalid' } : result);
+    return again(error, status);
   }
 
   const keepSessionUid = loaded.details.session?.uid;

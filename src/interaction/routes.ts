@@ -34,6 +34,7 @@ import type { PasswordUseCases } from '../usecases/password.ts';
 import { RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
 import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
+import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | 'users' | 'throttle' | 'audit' | 'mailer'> {
   provider: () => Provider;
@@ -47,6 +48,8 @@ export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | '
   passwordPolicy: PasswordPolicy;
   /** A reset's new password, and what it ends (src/usecases/password.ts). */
   passwords: Pick<PasswordUseCases, 'replacePassword'>;
+  /** Typing a mailed code back (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
   /** Communication topics offered at sign-up; absent: none are. */
   preferences?: SignupPreferences;
   /** Accounts waiting for their erasure: the sign-in offers to keep them. Without it they sign in like disabled ones. */

@@ -23,7 +23,7 @@ import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import type { LoadedInteraction } from './context.ts';
 import {
-  codeField,
+  codeError,
   echo,
   emailField,
   FORM_ERROR_STATUS,
@@ -42,6 +42,7 @@ import { attributeFields, parseAttributes, type AttributeValues } from './profil
 import { readSignupPreferences, recordSignupPreferences, signupPreferencesView, type SignupOptIn, type SignupPreferences } from './signup-preferences.ts';
 import { readSignupAcceptance, recordSignupAcceptance, signupLegalView, type SignupAcceptance, type SignupLegal } from './legal.ts';
 import type Provider from 'oidc-provider';
+import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 export interface SignupDeps {
   provider: Provider;
@@ -50,6 +51,8 @@ export interface SignupDeps {
   mailer: Pick<Mailer, 'queue'>;
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
+  /** Typing the mailed code back (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
   passwordPolicy: PasswordPolicy;
   audit: Pick<AuditLog, 'record'>;
   /** Remembers the device and network of the sign-in that follows (risk signals of later sign-ins). */
@@ -245,20 +248,13 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
   const meta = requestMeta(ctx);
 
   // Counted per address, so that sending a new code does not buy a fresh set of guesses.
-  const pending = ref ? await deps.codes.peek(ref, 'signup') : null;
-  const keys = { ip: meta.ip, account: pending?.subject ?? ref };
-  const gate = await deps.throttle.check('verify', keys);
-  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
-  const code = codeField.safeParse(body.code);
-  if (!code.success) return again({ key: 'verify.error.missing', field: 'code' });
-
-  const result = await deps.codes.verify({ id: ref, purpose: 'signup', code: code.data });
-  const payload = result.ok ? (result.payload as SignupPayload) : undefined;
-  if (!result.ok || !payload?.passwordHash) {
-    await deps.throttle.fail('verify', keys, meta);
-    const reason = result.ok ? 'invalid' : result.reason;
-    return again({ key: `verify.error.${reason}`, field: 'code' });
+  const challenge = await deps.codeChallenges.open({ ref, purpose: 'signup', meta });
+  const result = challenge.ok ? await challenge.verify(body.code, ({ payload }) => typeof payload.passwordHash === 'string') : challenge;
+  if (!result.ok) {
+    const { error, status } = codeError(ctx, result);
+    return again(error, status);
   }
+  const payload = result.payload as unknown as SignupPayload & { passwordHash: string };
 
   let accountId: string;
   try {

@@ -13,8 +13,9 @@ import type { OneTimeCodes } from '../services/one-time-codes.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import { recordResult, type LoadedInteraction } from './context.ts';
-import { codeField, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
+import { codeError, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
+import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 export interface StepDeps {
   provider: Provider;
@@ -23,6 +24,8 @@ export interface StepDeps {
   mailer: Pick<Mailer, 'queue'>;
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
+  /** Typing the mailed code back (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
   audit: Pick<AuditLog, 'record'>;
 }
 
@@ -113,20 +116,14 @@ export async function submitVerifyEmail(ctx: Context, loaded: LoadedInteraction,
   const again = (error: FormError, status?: number) =>
     renderVerifyEmail(ctx, loaded, deps, { code: typed, error, ref, ...(status ? { status } : {}) });
 
-  const keys = { ip: meta.ip, account: accountId };
-  const gate = await deps.throttle.check('verify', keys);
-  if (!gate.allowed) return again(throttledError(ctx, gate), THROTTLED_STATUS);
-  const code = codeField.safeParse(body.code);
-  if (!code.success) return again({ key: 'verify.error.missing', field: 'code' });
-
-  const result = await deps.codes.verify({ id: ref, purpose: 'verify-email', code: code.data });
-  if (!result.ok || result.subject !== accountId || typeof result.payload.email !== 'string') {
-    await deps.throttle.fail('verify', keys, { ...meta, accountId });
-    return again({ key: `verify.error.${result.ok ? 'invalid' : result.reason}`, field: 'code' });
+  const challenge = await deps.codeChallenges.open({ ref, purpose: 'verify-email', subject: accountId, meta });
+  const result = challenge.ok ? await challenge.verify(body.code, ({ payload }) => typeof payload.email === 'string') : challenge;
+  if (!result.ok) {
+    const { error, status } = codeError(ctx, result);
+    return again(error, status);
   }
-  await deps.throttle.succeed('verify', keys);
   // false: the address changed since the code was sent; the step then simply asks again for the new address.
-  await deps.users.markEmailVerified(accountId, result.payload.email);
+  await deps.users.markEmailVerified(accountId, String(result.payload.email));
   ctx.cookies.set(VERIFY_COOKIE, null, { path: `/interaction/${encodeURIComponent(loaded.uid)}` });
   const returnTo = await recordResult(ctx, deps.provider, { [VERIFY_EMAIL_PROMPT]: {} });
   ctx.status = 303;

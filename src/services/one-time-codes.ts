@@ -40,9 +40,10 @@ export interface OneTimeCodes {
    * Success consumes the code exactly once. Each compared guess takes one of maxAttempts slots: a wrong guess that
    * got a slot answers 'invalid', any guess after the slots are gone answers 'exhausted' (the code is dead, even
    * for the right digits). Unknown id, wrong purpose, used or revoked code, or input that is not six digits:
-   * 'invalid' (the last uses no slot: it cannot be right).
+   * 'invalid' (the last uses no slot: it cannot be right). With `subject`, a code of anyone else is 'invalid' too, and
+   * uses none of its owner's slots.
    */
-  verify(input: { id: string; purpose: CodePurpose; code: string }): Promise<CodeCheck>;
+  verify(input: { id: string; purpose: CodePurpose; code: string; subject?: string }): Promise<CodeCheck>;
   /** Without consuming anything: subject and payload of a live code (for "we sent a code to j***@example.com"), or null. */
   peek(id: string, purpose: CodePurpose): Promise<{ subject: string; payload: Record<string, unknown>; expiresAt: Date } | null>;
   /** Ends every code of this subject, whatever its purpose. */
@@ -155,10 +156,10 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
       return { id, code, expiresAt };
     },
 
-    async verify({ id, purpose, code }) {
+    async verify({ id, purpose, code, subject }) {
       const guess = typeof code === 'string' ? code.replace(/[\s-]/g, '') : '';
       const doc = await find(id, purpose);
-      if (!doc) return { ok: false, reason: 'invalid' };
+      if (!doc || (subject !== undefined && doc.subjectKey !== subjectKey(subject))) return { ok: false, reason: 'invalid' };
       if (doc.expiresAt.getTime() <= now()) return { ok: false, reason: 'expired' };
       if (!CODE_PATTERN.test(guess)) return { ok: false, reason: 'invalid' };
       if (!(await claimSlot(doc))) return { ok: false, reason: 'exhausted' };

@@ -135,6 +135,7 @@ export async function startHarness(): Promise<Harness> {
     },
     passwordPolicy: { check: async () => ({ ok: true }), minLength: 8, maxLength: 1024 } as unknown as PasswordPolicy,
     passwords: { replacePassword: unused('passwords.replacePassword') },
+    codeChallenges: { open: unused('codeChallenges') },
     // MFA policy 'off': the risk engine only records; no factor service is reached (test/integration/interaction/mfa.test.ts).
     risk: {
       assess: unused('risk.assess'),

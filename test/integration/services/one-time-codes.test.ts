@@ -115,6 +115,15 @@ describe('verify', () => {
     await expect(codes.peek(issued.id, 'password-reset')).resolves.toBeNull();
   });
 
+  it('answers invalid for a code of another subject, without using its owner\'s attempts', async () => {
+    const issued = await codes.issue({ purpose: 'email-change', subject: 'acct-owner', payload: { newEmail: 'o@example.com' } });
+    for (let i = 0; i < MAX_ATTEMPTS + 1; i++) {
+      await expect(codes.verify({ id: issued.id, purpose: 'email-change', code: issued.code, subject: 'acct-intruder' })).resolves.toEqual({ ok: false, reason: 'invalid' });
+    }
+    expect(await conn.collection('one_time_code_attempts').countDocuments({ codeId: issued.id })).toBe(0);
+    await expect(codes.verify({ id: issued.id, purpose: 'email-change', code: issued.code, subject: 'acct-owner' })).resolves.toMatchObject({ ok: true, subject: 'acct-owner' });
+  });
+
   it('still accepts the right code after fewer than maxAttempts failures', async () => {
     const issued = await codes.issue({ purpose: 'email-change', subject: 'acct-3', payload: { newEmail: 'n@example.com' } });
     for (let i = 0; i < MAX_ATTEMPTS - 1; i++) {
