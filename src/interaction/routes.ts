@@ -5,9 +5,7 @@ import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
-import { csrf } from '../http/csrf.ts';
 import { isSessionNotFound } from '../http/errors.ts';
-import { formBody } from '../http/form-body.ts';
 import { pageState } from '../http/state.ts';
 import type { Logger } from '../log.ts';
 import { CREATE_PROMPT, LEGAL_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
@@ -20,11 +18,12 @@ import type { Throttle } from '../services/throttle.ts';
 import type { LegalService } from '../services/legal.ts';
 import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
-import { clientOfInteraction, interactionPath, isSignedIn, loadInteraction, type LoadedInteraction } from './context.ts';
+import { clientOfInteraction, interactionPath, isSignedIn, type LoadedInteraction } from './context.ts';
 import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
 import { loginHint, renderLogin, submitLogin } from './login.ts';
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
-import { afterPassword, type MfaDeps } from './mfa-decide.ts';
+import { afterPassword, seeOther, type MfaDeps } from './mfa-decide.ts';
+import { get, post, registerSteps, stepFor, type Step } from './step.ts';
 import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
 import { passkeySignIn } from './passkey-login.ts';
 import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
@@ -101,195 +100,139 @@ export function interactionRouter(deps: InteractionDeps): Router {
   };
   const flow = () => ({ ...deps, provider: deps.provider() });
   const legalStep = () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) });
-  // Pages before the second factor are reached with the login prompt still open (a flow exists) or the mfa prompt.
-  const atMfa = (loaded: LoadedInteraction) => loaded.details.prompt.name === MFA_PROMPT || loaded.details.prompt.name === 'login';
+  const signupAvailable = { available: () => assertSignupEnabled(deps.config) };
+  const current = (ctx: Context, loaded: LoadedInteraction) => seeOther(ctx, interactionPath(loaded.uid));
+  const prompted = (name: string) => (loaded: LoadedInteraction) => loaded.details.prompt.name === name;
 
-  router.get('/interaction/:uid', prepare, csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    const prompt = loaded.details.prompt.name;
-    if (prompt === CREATE_PROMPT) return renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
-    if (prompt === 'login' && ctx.query.screen === RESET_PASSWORD_SCREEN) {
-      const email = loginHint(loaded);
-      return seeOther(ctx, `${interactionPath(loaded.uid)}/forgot${email ? `?${new URLSearchParams({ email })}` : ''}`);
-    }
-    if (prompt === 'login') return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
-    if (prompt === MFA_PROMPT) return renderMfa(ctx, loaded, flow());
-    if (prompt === LEGAL_PROMPT) return renderLegal(ctx, loaded, legalStep());
-    if (prompt === VERIFY_EMAIL_PROMPT) return renderVerifyEmail(ctx, loaded, flow());
-    if (prompt === PROFILE_PROMPT) return renderProfileStep(ctx, loaded);
-    if (prompt === 'consent') return renderConsent(ctx, loaded);
-    // Another prompt means the provider configuration changed under us.
-    throw new AppError(500, 'unsupported_prompt', `No page for the "${prompt}" prompt`);
-  });
-
-  router.get('/interaction/:uid/login', prepare, csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
-  });
-
-  router.post('/interaction/:uid/login', prepare, formBody(), csrf(), async (ctx) => {
-    const provider = deps.provider();
-    const loaded = await loadInteraction(ctx, provider);
-    // A second submit (other tab, back button) after the login already went through: show the current step.
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await submitLogin(ctx, loaded, {
-      users: deps.users,
-      throttle: deps.throttle,
-      passwordPolicy: deps.passwordPolicy,
-      risk: deps.risk,
-      options: loginOptions,
-      next: (signedIn) => afterPassword(ctx, loaded, { ...deps, provider }, signedIn),
-      ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
-    });
-  });
-
-  router.post('/interaction/:uid/keep-account', prepare, formBody(), csrf(), async (ctx) => {
-    const provider = deps.provider();
-    const loaded = await loadInteraction(ctx, provider);
-    if (!beforeLogin(loaded) || !deps.erasure) return seeOther(ctx, interactionPath(loaded.uid));
-    await keepAccount(ctx, loaded, {
-      erasure: deps.erasure,
-      config: deps.config,
-      next: (accountId) => afterPassword(ctx, loaded, { ...deps, provider }, { accountId, breachedPassword: false }),
-    });
-  });
-
-  router.post('/interaction/:uid/passkey', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded) || !passkeysOffered) return seeOther(ctx, interactionPath(loaded.uid));
-    await passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
-  });
-
-  // Second factor (and enrollment when the app demands one the customer lacks).
-  const mfaGet = (path: string, handler: (ctx: Context, loaded: LoadedInteraction, deps: MfaDeps) => Promise<void>) =>
-    router.get(`/interaction/:uid/mfa${path}`, prepare, csrf(), async (ctx) => {
-      const loaded = await loadInteraction(ctx, deps.provider());
-      if (!atMfa(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-      await handler(ctx, loaded, flow());
-    });
-  const mfaPost = (path: string, handler: (ctx: Context, loaded: LoadedInteraction, deps: MfaDeps) => Promise<void>) =>
-    router.post(`/interaction/:uid/mfa${path}`, prepare, formBody(), csrf(), async (ctx) => {
-      const loaded = await loadInteraction(ctx, deps.provider());
-      if (!atMfa(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-      await handler(ctx, loaded, flow());
-    });
-  mfaGet('', (ctx, loaded, d) => renderMfa(ctx, loaded, d));
-  mfaPost('/send', sendMfaCode);
-  mfaPost('/verify', verifyMfaCode);
-  mfaPost('/passkey', verifyMfaPasskey);
-  mfaGet('/enroll', (ctx, loaded, d) => renderEnroll(ctx, loaded, d));
-  mfaPost('/enroll/totp', enrollTotp);
-  mfaPost('/enroll/sms', enrollSms);
-  mfaPost('/enroll/sms/confirm', confirmSms);
-  mfaPost('/enroll/passkey', enrollPasskey);
-
-  router.get('/interaction/:uid/signup', prepare, csrf(), async (ctx) => {
-    assertSignupEnabled(deps.config);
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    renderSignup(ctx, loaded, deps, { email: loginHint(loaded) });
-  });
-
-  router.post('/interaction/:uid/signup', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await submitSignup(ctx, loaded, flow());
-  });
-
-  router.get('/interaction/:uid/signup/verify', prepare, csrf(), async (ctx) => {
-    assertSignupEnabled(deps.config);
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await renderSignupCode(ctx, loaded, deps);
-  });
-
-  router.post('/interaction/:uid/signup/verify', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await submitSignupCode(ctx, loaded, flow());
-  });
-
-  router.post('/interaction/:uid/signup/resend', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await resendSignupCode(ctx, loaded, flow());
-  });
-
-  router.get('/interaction/:uid/forgot', prepare, csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    renderForgot(ctx, loaded);
-  });
-
-  router.post('/interaction/:uid/forgot', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await submitForgot(ctx, loaded, flow());
-  });
-
-  router.get('/interaction/:uid/reset', prepare, csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await renderReset(ctx, loaded, deps);
-  });
-
-  router.post('/interaction/:uid/reset', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!beforeLogin(loaded)) return seeOther(ctx, interactionPath(loaded.uid));
-    await submitReset(ctx, loaded, flow());
-  });
-
-  router.get('/interaction/:uid/verify-email', prepare, csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (loaded.details.prompt.name !== VERIFY_EMAIL_PROMPT) return seeOther(ctx, interactionPath(loaded.uid));
-    await renderVerifyEmail(ctx, loaded, flow());
-  });
-
-  router.post('/interaction/:uid/verify-email', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    await submitVerifyEmail(ctx, loaded, flow());
-  });
-
-  router.post('/interaction/:uid/verify-email/resend', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    await resendVerifyEmail(ctx, loaded, flow());
-  });
-
-  router.post('/interaction/:uid/profile', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    await submitProfileStep(ctx, loaded, flow());
-  });
-
-  router.post('/interaction/:uid/legal', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!deps.legal) return seeOther(ctx, interactionPath(loaded.uid));
-    await acceptLegal(ctx, loaded, legalStep());
-  });
-
-  router.post('/interaction/:uid/legal/decline', prepare, formBody(), csrf(), async (ctx) => {
-    const loaded = await loadInteraction(ctx, deps.provider());
-    if (!deps.legal) return seeOther(ctx, interactionPath(loaded.uid));
-    await declineLegal(ctx, loaded, legalStep());
-  });
-
-  router.post('/interaction/:uid/confirm', prepare, formBody(), csrf(), async (ctx) => {
-    const provider = deps.provider();
-    const loaded = await loadInteraction(ctx, provider);
-    if (loaded.details.prompt.name !== 'consent') return seeOther(ctx, interactionPath(loaded.uid));
-    await confirmConsent(ctx, loaded, { provider, audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) });
-  });
-
-  router.post('/interaction/:uid/abort', prepare, formBody(), csrf(), async (ctx) => {
-    const provider = deps.provider();
-    const loaded = await loadInteraction(ctx, provider);
-    await abortInteraction(ctx, loaded, { provider, audit: deps.audit });
-  });
+  const steps: Step[] = [
+    {
+      prompt: 'login',
+      render: (ctx, loaded) => {
+        if (ctx.query.screen !== RESET_PASSWORD_SCREEN) return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
+        const email = loginHint(loaded);
+        return seeOther(ctx, `${interactionPath(loaded.uid)}/forgot${email ? `?${new URLSearchParams({ email })}` : ''}`);
+      },
+      at: beforeLogin,
+      pages: [
+        get('/login', (ctx, loaded) => renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) })),
+        post('/login', (ctx, loaded) => {
+          const provider = deps.provider();
+          return submitLogin(ctx, loaded, {
+            users: deps.users,
+            throttle: deps.throttle,
+            passwordPolicy: deps.passwordPolicy,
+            risk: deps.risk,
+            options: loginOptions,
+            next: (signedIn) => afterPassword(ctx, loaded, { ...deps, provider }, signedIn),
+            ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
+          });
+        }),
+        post('/keep-account', (ctx, loaded) => {
+          if (!deps.erasure) return current(ctx, loaded);
+          return keepAccount(ctx, loaded, {
+            erasure: deps.erasure,
+            config: deps.config,
+            next: (accountId) => afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false }),
+          });
+        }),
+        post('/passkey', (ctx, loaded) => {
+          if (!passkeysOffered) return current(ctx, loaded);
+          return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
+        }),
+      ],
+    },
+    {
+      prompt: CREATE_PROMPT,
+      render: (ctx, loaded) => renderSignup(ctx, loaded, deps, { email: loginHint(loaded) }),
+      at: beforeLogin,
+      pages: [
+        get('/signup', (ctx, loaded) => renderSignup(ctx, loaded, deps, { email: loginHint(loaded) }), signupAvailable),
+        post('/signup', (ctx, loaded) => submitSignup(ctx, loaded, flow())),
+        get('/signup/verify', (ctx, loaded) => renderSignupCode(ctx, loaded, deps), signupAvailable),
+        post('/signup/verify', (ctx, loaded) => submitSignupCode(ctx, loaded, flow())),
+        post('/signup/resend', (ctx, loaded) => resendSignupCode(ctx, loaded, flow())),
+      ],
+    },
+    {
+      // Forgot password, reached from the login page while the sign-in still needs a login.
+      at: beforeLogin,
+      pages: [
+        get('/forgot', (ctx, loaded) => renderForgot(ctx, loaded)),
+        post('/forgot', (ctx, loaded) => submitForgot(ctx, loaded, flow())),
+        get('/reset', (ctx, loaded) => renderReset(ctx, loaded, deps)),
+        post('/reset', (ctx, loaded) => submitReset(ctx, loaded, flow())),
+      ],
+    },
+    {
+      // The second factor, and enrollment when the app demands one the customer lacks: reached with the login prompt
+      // still open (a flow exists) or through the mfa prompt (step-up).
+      prompt: MFA_PROMPT,
+      render: (ctx, loaded) => renderMfa(ctx, loaded, flow()),
+      at: (loaded) => prompted(MFA_PROMPT)(loaded) || prompted('login')(loaded),
+      pages: [
+        get('/mfa', (ctx, loaded) => renderMfa(ctx, loaded, flow())),
+        post('/mfa/send', (ctx, loaded) => sendMfaCode(ctx, loaded, flow())),
+        post('/mfa/verify', (ctx, loaded) => verifyMfaCode(ctx, loaded, flow())),
+        post('/mfa/passkey', (ctx, loaded) => verifyMfaPasskey(ctx, loaded, flow())),
+        get('/mfa/enroll', (ctx, loaded) => renderEnroll(ctx, loaded, flow())),
+        post('/mfa/enroll/totp', (ctx, loaded) => enrollTotp(ctx, loaded, flow())),
+        post('/mfa/enroll/sms', (ctx, loaded) => enrollSms(ctx, loaded, flow())),
+        post('/mfa/enroll/sms/confirm', (ctx, loaded) => confirmSms(ctx, loaded, flow())),
+        post('/mfa/enroll/passkey', (ctx, loaded) => enrollPasskey(ctx, loaded, flow())),
+      ],
+    },
+    {
+      prompt: VERIFY_EMAIL_PROMPT,
+      render: (ctx, loaded) => renderVerifyEmail(ctx, loaded, flow()),
+      pages: [
+        get('/verify-email', (ctx, loaded) => renderVerifyEmail(ctx, loaded, flow()), { at: prompted(VERIFY_EMAIL_PROMPT) }),
+        // Submitted after the step was done (another tab): the page itself continues the sign-in.
+        post('/verify-email', (ctx, loaded) => submitVerifyEmail(ctx, loaded, flow())),
+        post('/verify-email/resend', (ctx, loaded) => resendVerifyEmail(ctx, loaded, flow())),
+      ],
+    },
+    {
+      prompt: PROFILE_PROMPT,
+      render: (ctx, loaded) => renderProfileStep(ctx, loaded),
+      pages: [post('/profile', (ctx, loaded) => submitProfileStep(ctx, loaded, flow()))],
+    },
+    {
+      prompt: LEGAL_PROMPT,
+      render: (ctx, loaded) => renderLegal(ctx, loaded, legalStep()),
+      at: () => deps.legal !== undefined,
+      pages: [
+        post('/legal', (ctx, loaded) => acceptLegal(ctx, loaded, legalStep())),
+        post('/legal/decline', (ctx, loaded) => declineLegal(ctx, loaded, legalStep())),
+      ],
+    },
+    {
+      prompt: 'consent',
+      render: (ctx, loaded) => renderConsent(ctx, loaded),
+      pages: [
+        post('/confirm', (ctx, loaded) => confirmConsent(ctx, loaded, { provider: deps.provider(), audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) }), {
+          at: prompted('consent'),
+        }),
+      ],
+    },
+    {
+      // "Cancel" on any page: the app hears access_denied.
+      pages: [post('/abort', (ctx, loaded) => abortInteraction(ctx, loaded, { provider: deps.provider(), audit: deps.audit }))],
+    },
+    {
+      // The sign-in's current page: whichever step answers the open prompt.
+      pages: [
+        get('', (ctx, loaded) => {
+          const prompt = loaded.details.prompt.name;
+          const render = stepFor(steps, prompt);
+          // Another prompt means the provider configuration changed under us.
+          if (!render) throw new AppError(500, 'unsupported_prompt', `No page for the "${prompt}" prompt`);
+          return render(ctx, loaded);
+        }),
+      ],
+    },
+  ];
+  registerSteps(router, steps, { provider: deps.provider, prepare });
 
   return router;
 }
 
-function seeOther(ctx: Context, location: string): void {
-  ctx.status = 303;
-  ctx.redirect(location);
-}
