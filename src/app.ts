@@ -15,10 +15,7 @@ import { openDatabase, type Database } from './db/connection.ts';
 import { ensureModelIndexes } from './db/models/indexes.ts';
 import { userModel } from './db/models/user.ts';
 import { createLogger, type Logger } from './log.ts';
-import { attachAuditListeners, attachSessionTracking } from './oidc/events.ts';
-import { createProvider } from './oidc/provider.ts';
-import { APP_METADATA_CLAIM, APP_METADATA_SCOPE } from './services/claims.ts';
-import { providerPages } from './oidc/pages.ts';
+import { composeProvider } from './oidc/compose.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/request-logger.ts';
 import { assets } from './http/assets.ts';
@@ -45,7 +42,7 @@ import { createThrottle, type Throttle } from './services/throttle.ts';
 import { createSessionService, type SessionService } from './services/sessions.ts';
 import { createGrantService, type GrantService } from './services/grants.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
-import { createPreferences, preferencesClaim, type PreferenceService } from './services/preferences.ts';
+import { createPreferences, type PreferenceService } from './services/preferences.ts';
 import { createLegal, type LegalService } from './services/legal.ts';
 import { createConsentService, type ConsentService } from './services/consents.ts';
 import { legalPublicRouter } from './legal/public.ts';
@@ -60,7 +57,6 @@ import type { LoginFlows } from './services/login-flows.ts';
 import type { RiskEngine } from './services/risk.ts';
 import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
 import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
-import { requestMeta } from './http/request-meta.ts';
 import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
 
 export interface Services {
@@ -160,58 +156,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     expiry,
   });
 
-  const pages = providerPages({ config, logger });
-  const build = async () => {
-    const provider = createProvider({
-      config,
-      Adapter: adapter.Adapter,
-      jwks: await keys.providerJwks(),
-      findAccount: async (ctx, sub) => {
-        const account = await users.findAccount(ctx, sub);
-        const clientId = ctx.oidc?.client?.clientId;
-        if (!account || !clientId) return account;
-        return {
-          ...account,
-          // Each app sees only the metadata it stored itself, and only when granted the app_metadata scope.
-          claims: async (use, scope, claims, rejected) => {
-            const base = { ...(await account.claims(use, scope, claims, rejected)), ...(await preferencesClaim(preferences, sub, scope, rejected)) };
-            if (!scope.split(' ').includes(APP_METADATA_SCOPE)) return base;
-            const data = await appMetadata.get(sub, clientId);
-            return data ? { ...base, [APP_METADATA_CLAIM]: data } : base;
-          },
-        };
-      },
-      pages,
-      policy: {
-        signupEnabled: config.signup.enabled,
-        mfa: config.mfa,
-        accountState: (id) => users.accountState(id),
-        // Without configured documents the `legal` step is left out of the sign-in altogether.
-        ...(legal.documents.length ? { legalPending: async (accountId: string, clientId: string) => (await legal.pending(accountId, clientId)).length > 0 } : {}),
-      },
-      // First-party apps skip the consent page; what they were given is still recorded.
-      onFirstPartyConsent: async (ctx, added) => {
-        const accountId = ctx.oidc.session?.accountId;
-        const clientId = ctx.oidc.client?.clientId;
-        if (!accountId || !clientId) return;
-        await consents.record({
-          accountId,
-          clientId,
-          grantId: added.grantId,
-          action: 'granted',
-          source: 'first_party',
-          granted: { scopes: added.scope, claims: added.claims, resources: added.resources },
-          withheld: { scopes: [], claims: [] },
-          ...requestMeta(ctx),
-        });
-      },
-    });
-    attachAuditListeners(provider, { audit, logger });
-    // An adapter call that could not reach the database closes the gate at once (src/http/database-gate.ts).
-    provider.on('server_error', (_ctx: unknown, err: unknown) => db.availability.report(err));
-    attachSessionTracking(provider, { sessions, logger });
-    return provider;
-  };
+  const build = composeProvider({ config, logger, adapter, keys, users, preferences, appMetadata, legal, consents, audit, availability: db.availability, sessions: () => sessions });
   const currentProvider = () => provider;
   const sessions = createSessionService({ provider: currentProvider, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session });
   const grants = createGrantService({ provider: currentProvider, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID] });
