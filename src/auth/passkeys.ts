@@ -40,6 +40,7 @@ import {
 import type { AuditLog } from '../services/audit.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { challengeKey, createSignedChallenges } from './signed-challenge.ts';
+import { cleanPasskeyName, DEFAULT_PASSKEY_NAME, isBase64Url, parseResponse } from './passkey-input.ts';
 
 export type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON };
 
@@ -106,26 +107,13 @@ export interface PasskeyDeps {
 
 /** Lifetime of a challenge, and the timeout the browser is given. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
-export const DEFAULT_PASSKEY_NAME = 'Passkey';
-export const MAX_PASSKEY_NAME = 64;
 // 144-bit ids, base64url without padding.
 const ID_BYTES = 18;
 const MAX_ID_LENGTH = 64;
-// Real responses are a few kilobytes (an attestation with a certificate chain is the largest); anything bigger is junk.
-const MAX_RESPONSE_CHARS = 64 * 1024;
-// Credential ids are at most 1023 bytes (WebAuthn L3), 1364 characters in base64url.
-const MAX_CREDENTIAL_ID = 1364;
 // EdDSA, ES256, RS256: what passkey authenticators use. Pinned rather than the library's default, which adds
 // ML-DSA-44 when Node's WebCrypto has it — an experimental API (it warns at run time) no authenticator needs yet.
 const ALGORITHMS = [-8, -7, -257];
 
-const isBase64Url = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && /^[A-Za-z0-9_-]+$/.test(v);
-
-/** Trimmed, control characters and runs of spaces collapsed, at most MAX_PASSKEY_NAME characters; '' when nothing is left. */
-export function cleanPasskeyName(name: unknown): string {
-  if (typeof name !== 'string') return '';
-  return [...name.replace(/[\p{Cc}\p{Cf}\s]+/gu, ' ').trim()].slice(0, MAX_PASSKEY_NAME).join('').trim();
-}
 
 function toView(r: PasskeyRecord): PasskeyView {
   const view: PasskeyView = { id: r._id, name: r.name, createdAt: r.createdAt, backedUp: r.backedUp };
@@ -133,29 +121,8 @@ function toView(r: PasskeyRecord): PasskeyView {
   return view;
 }
 
-/** A ceremony's answer from a form (JSON text) or a caller (object): a plain object with a plausible id, or undefined. */
-function parseResponse(input: unknown): Record<string, unknown> | undefined {
-  let value = input;
-  if (typeof value === 'string') {
-    if (value.length === 0 || value.length > MAX_RESPONSE_CHARS) return undefined;
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  } else if (value !== null && typeof value === 'object') {
-    try {
-      if (JSON.stringify(value).length > MAX_RESPONSE_CHARS) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const r = value as Record<string, unknown>;
-  if (!isBase64Url(r.id, MAX_CREDENTIAL_ID) || r.rawId !== r.id || r.type !== 'public-key') return undefined;
-  if (r.response === null || typeof r.response !== 'object' || Array.isArray(r.response)) return undefined;
-  return r;
-}
+
+export { cleanPasskeyName, DEFAULT_PASSKEY_NAME, MAX_PASSKEY_NAME } from './passkey-input.ts';
 
 export function createPasskeys(deps: PasskeyDeps): PasskeyService {
   const { conn, rpId, rpName, origin, audit } = deps;
