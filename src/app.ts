@@ -21,6 +21,7 @@ import { requestLogger } from './ops/request-logger.ts';
 import { assets } from './http/assets.ts';
 import { errorHandler } from './http/errors.ts';
 import { databaseGate } from './http/database-gate.ts';
+import { issuerScheme } from './http/issuer-scheme.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { interactionRouter } from './interaction/routes.ts';
@@ -265,6 +266,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.silent = true;
 
   app.use(requestId());
+  app.use(issuerScheme(config.issuer));
   app.use(requestLogger(logger));
   app.use(errorHandler({ logger }));
   app.use(securityHeaders(config));
