@@ -16,6 +16,7 @@ import { ensureModelIndexes } from './db/models/indexes.ts';
 import { userModel } from './db/models/user.ts';
 import { createLogger, type Logger } from './log.ts';
 import { composeProvider } from './oidc/compose.ts';
+import { providerRequestGuards, unservedMethods } from './oidc/request-guards.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/request-logger.ts';
 import { assets } from './http/assets.ts';
@@ -269,6 +270,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.use(issuerScheme(config.issuer));
   app.use(requestLogger(logger));
   app.use(errorHandler({ logger }));
+  app.use(unservedMethods());
   app.use(securityHeaders(config));
   app.use(assets());
 
@@ -355,6 +357,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   // The provider serves everything else (discovery, authorization, token, …). It is looked up per request because
   // a key rotation replaces it; mount() composes its middleware once per provider instance.
   const mounted = new WeakMap<Provider, Koa.Middleware>();
+  app.use(providerRequestGuards({ provider: () => services.provider(), sessionTtlSeconds: config.ttl.session }));
   app.use((ctx, next) => {
     const current = services.provider();
     let middleware = mounted.get(current);

@@ -84,13 +84,7 @@ export async function recordResult(
   return interaction.returnTo;
 }
 
-/** Whether this browser holds a provider session with a signed-in account (read from the session cookie). */
-export async function isSignedIn(ctx: Context, provider: Provider): Promise<boolean> {
-  const id = ctx.cookies.get(provider.cookieName('session'), { signed: true });
-  if (!id) return false;
-  const session = await provider.Session.find(id);
-  return typeof session?.accountId === 'string' && session.accountId.length > 0;
-}
+export { isSignedIn } from '../oidc/session-state.ts';
 
 // After the interaction is gone from the cookie's point of view (lost cookie, other browser) the stored record
 // may still name its client; the "start again" page can then link back to it.

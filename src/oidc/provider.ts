@@ -128,11 +128,7 @@ export function buildConfiguration({
     // Access tokens carry the identity claims of their granted scopes minus what the customer withheld: JWT access
     // tokens in their payload, opaque ones in the introspection response (see token-claims.ts).
     extraTokenClaims: (ctx, token) => identityClaimsForToken(ctx, token, claimsOfScope, honouring),
-    cookies: {
-      keys: config.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
-    },
+    cookies: { keys: config.cookieKeys, long: { ...PROVIDER_COOKIE }, short: { ...PROVIDER_COOKIE } },
     // Resource servers' scopes are listed too, so that clients may be registered with them (e.g. orders:read).
     scopes: [
       ...new Set([
@@ -253,6 +249,9 @@ export function buildConfiguration({
     ...(pages.renderError ? { renderError: pages.renderError } : {}),
   };
 }
+
+/** oidc-provider's session and interaction cookies (Secure follows the request: src/http/issuer-scheme.ts). */
+export const PROVIDER_COOKIE = { signed: true, httpOnly: true, sameSite: 'lax' } as const;
 
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));

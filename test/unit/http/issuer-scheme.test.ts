@@ -31,7 +31,7 @@ async function get(issuer: string, headers: Record<string, string> = {}) {
 
 describe('request scheme from the issuer', () => {
   it('treats a plain-HTTP request to an https issuer as secure, whatever X-Forwarded-Proto says or omits', async () => {
-    for (const headers of [{}, { 'x-forwarded-proto': 'http' }]) {
+    for (const headers of [{}, { 'x-forwarded-proto': 'http' }] as Record<string, string>[]) {
       const { body, cookies } = await get('https://login.example.test', headers);
       expect(body.secure).toBe(true);
       expect(cookies.find((c) => c.startsWith(`${deviceCookieName(true)}=`))).toMatch(/; secure/i);
