@@ -107,6 +107,10 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
+  const refreshReuseMs = Math.max(0, opts.refreshReuseSeconds ?? 0) * 1000;
+  /** When a refresh token consumed at `consumedAt` (ms) may still be exchanged: within the reuse interval. */
+  const reusable = (model: string, consumedAt: number | undefined): consumedAt is number =>
+    model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
   const clients = new Map<string, { doc: StoredDocument; until: number }>();
   const sessionUidOf = new Map<string, string>();
   const rememberSessionUid = (storedId: string, uid: string) => {
@@ -233,8 +237,13 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       const storedId = ids.of(this.model, id);
       const doc = CONSUMABLE_LABEL[this.model] ? await readConsumable(this.#rows, storedId) : await this.#rows.findOne({ _id: storedId });
       if (this.model === 'Session' && isLive(doc) && typeof doc.payload.uid === 'string') rememberSessionUid(doc._id, doc.payload.uid);
+      // A refresh token rotated moments ago and presented again (a retry): shown as unconsumed, so that oidc-provider
+      // exchanges it again instead of revoking the grant; consume() lets it through once more.
+      const consumedAt = typeof doc?.payload.consumed === 'number' ? doc.payload.consumed * 1000 : undefined;
+      const retry = isLive(doc) && reusable(this.model, consumedAt);
+      if (retry) delete doc.payload.consumed;
       if (isLive(doc) && CONSUMABLE_LABEL[this.model] && doc.payload.consumed === undefined) {
-        recent.remember(this.model, doc._id, { grantId: doc.payload.grantId, expiresAt: doc.expiresAt });
+        recent.remember(this.model, doc._id, { grantId: doc.payload.grantId, expiresAt: doc.expiresAt, ...(retry ? { consumedAt } : {}) });
       }
       return this.#open(doc, id);
     }
@@ -266,10 +275,18 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       if (!row) {
         const current = await readConsumable(this.#rows, storedId);
         if (!isLive(current)) throw this.#consumeError(`${label} not found or expired`);
-        row = { grantId: current.payload.grantId, expiresAt: current.expiresAt, consumed: current.payload.consumed !== undefined };
+        const consumed = current.payload.consumed;
+        row = { grantId: current.payload.grantId, expiresAt: current.expiresAt, consumed: consumed !== undefined, ...(typeof consumed === 'number' ? { consumedAt: consumed * 1000 } : {}) };
       }
+      // Within the refresh-token reuse interval: exchanged again, the first consumption stands.
+      if (reusable(this.model, row.consumedAt)) return;
 
       if (!row.consumed && (await claimConsumption(this.#rows, storedId, row.expiresAt))) return;
+      // Two exchanges of one refresh token at once: the loser is a retry too if the winner's marker is that recent.
+      if (refreshReuseMs > 0 && this.model === 'RefreshToken') {
+        const marker = await this.#rows.findOne({ _id: consumedMarkerOf(storedId) });
+        if (typeof marker?.payload.consumed === 'number' && reusable(this.model, marker.payload.consumed * 1000)) return;
+      }
 
       const { grantId } = row;
       if (GRANT_BOUND.has(this.model) && typeof grantId === 'string') {

@@ -5,6 +5,8 @@ export interface RecentRow {
   grantId?: unknown;
   expiresAt?: Date;
   consumed?: boolean;
+  /** A refresh token consumed this long ago (ms since epoch) that may still be presented (the reuse interval). */
+  consumedAt?: number;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -25,7 +27,7 @@ export function createRecentRows() {
       const row = rows.get(key);
       rows.delete(key);
       if (!row || Date.now() - row.at > MAX_AGE_MS) return undefined;
-      return { grantId: row.grantId, ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}) };
+      return { grantId: row.grantId, ...(row.expiresAt ? { expiresAt: row.expiresAt } : {}), ...(row.consumedAt !== undefined ? { consumedAt: row.consumedAt } : {}) };
     },
   };
 }

@@ -18,6 +18,11 @@ export interface MongoAdapterOptions {
   clockToleranceSeconds?: number;
   /** Seconds a client's registration is served from memory (0: read every time). Default 0. */
   clientCacheSeconds?: number;
+  /**
+   * Seconds after its rotation during which a refresh token may be presented again (a client's network retry, two
+   * tabs) and still be exchanged, for a fresh pair, instead of counting as a replay that revokes the grant. Default 0.
+   */
+  refreshReuseSeconds?: number;
 }
 
 export interface StoredDocument {

@@ -125,6 +125,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
     key: config.dataEncryptionKey,
     logger,
     clientCacheSeconds: config.clientCacheSeconds,
+    refreshReuseSeconds: config.ttl.refreshTokenReuse,
   });
   // Stores whose rows expire: indexed now, swept (where the server has no TTL index) once everything is built.
   const expiry = createExpiry({ intervalSeconds: config.sweepIntervalSeconds, logger });

@@ -51,6 +51,8 @@ export interface Config {
     accessToken: number;
     idToken: number;
     refreshToken: number;
+    /** Refresh-token reuse interval (seconds; 0: none). */
+    refreshTokenReuse: number;
     session: number;
     interaction: number;
     authorizationCode: number;
@@ -190,6 +192,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       accessToken: e.ACCESS_TOKEN_TTL,
       idToken: e.ID_TOKEN_TTL,
       refreshToken: e.REFRESH_TOKEN_TTL,
+      refreshTokenReuse: e.REFRESH_TOKEN_REUSE_SECONDS,
       session: e.SESSION_TTL,
       interaction: e.INTERACTION_TTL,
       authorizationCode: e.AUTHORIZATION_CODE_TTL,

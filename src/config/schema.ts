@@ -168,6 +168,9 @@ export const schema = z.object({
   ACCESS_TOKEN_TTL: seconds.default(3600),
   ID_TOKEN_TTL: seconds.default(3600),
   REFRESH_TOKEN_TTL: seconds.default(14 * 24 * 3600),
+  // Seconds after a refresh token's rotation during which the same token may be presented again (a network retry, two
+  // tabs) and is exchanged for a fresh pair; later, a reuse is a replay and revokes the whole grant. 0: never.
+  REFRESH_TOKEN_REUSE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   SESSION_TTL: seconds.default(14 * 24 * 3600),
   INTERACTION_TTL: seconds.default(3600),
   AUTHORIZATION_CODE_TTL: seconds.default(60),

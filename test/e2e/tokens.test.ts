@@ -37,6 +37,8 @@ beforeAll(async () => {
   // The orders API's own client is its resource server's introspector; no other client may introspect others' tokens.
   server = await startServer({
     env: {
+      // The replay defence itself: no reuse interval (a retry within it is test/integration/refresh-reuse.test.ts).
+      REFRESH_TOKEN_REUSE_SECONDS: '0',
       RESOURCES: JSON.stringify({
         [RESOURCE]: { scope: 'orders:read orders:write' },
         [OPAQUE_RESOURCE]: { scope: 'orders:read', accessTokenFormat: 'opaque', introspectors: [API_CLIENT] },

@@ -1,0 +1,147 @@
+// A refresh token presented again right after its rotation (a client's network retry, two tabs refreshing at once) is
+// exchanged again within the reuse interval instead of revoking the whole grant; later, or with no interval, a reuse
+// is a replay and revokes everything (issue 13). Driven through a real oidc-provider's token endpoint on our adapter.
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { Connection } from 'mongoose';
+import Provider from 'oidc-provider';
+import { createMongoAdapter } from '../../adapters/mongodb.ts';
+import type { MongoAdapter } from '../../adapters/types.ts';
+import { createStoredIds } from '../../adapters/stored-id.ts';
+import { createCipher } from '../../src/services/crypto.ts';
+import { dropAndClose, openTestConnection } from '../support/db.ts';
+
+const clientId = 'reuse-test-client';
+const clientSecret = randomBytes(24).toString('base64url');
+const redirectUri = 'http://127.0.0.1/cb';
+const verifier = randomBytes(32).toString('base64url');
+
+interface Stack {
+  store: MongoAdapter;
+  /** The stored id of a refresh token's consumption marker. */
+  markerOf(rt: string): string;
+  provider: Provider;
+  server: Server;
+  base: string;
+}
+
+let conn: Connection;
+const stacks: Stack[] = [];
+
+beforeAll(async () => {
+  conn = await openTestConnection();
+});
+afterAll(async () => {
+  for (const s of stacks) await new Promise((closed) => s.server.close(closed));
+  await dropAndClose(conn);
+});
+
+async function stack(refreshReuseSeconds: number): Promise<Stack> {
+  const key = randomBytes(32);
+  const store = createMongoAdapter({ db: conn.db!, cipher: createCipher(randomBytes(32)), key, refreshReuseSeconds });
+  const ids = createStoredIds(key);
+  await store.ensureIndexes();
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const provider = new Provider('http://127.0.0.1', {
+    adapter: store.Adapter,
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'k1' }] },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    features: { devInteractions: { enabled: false } },
+    rotateRefreshToken: true,
+    ttl: { Grant: 600, AccessToken: 600, RefreshToken: 3600, IdToken: 600, AuthorizationCode: 60 },
+  });
+  await new store.Adapter('Client').upsert(clientId, {
+    client_id: clientId,
+    client_secret: clientSecret,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+  const server = createServer(provider.callback());
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const s = { store, markerOf: (rt: string) => `c.${ids.of('RefreshToken', rt)}`, provider, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  stacks.push(s);
+  return s;
+}
+
+async function token(s: Stack, params: Record<string, string>): Promise<{ status: number; body: Record<string, string> }> {
+  const res = await fetch(`${s.base}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
+}
+
+/** A signed-in customer's first refresh token, as the code exchange hands it out. */
+async function firstRefreshToken(s: Stack): Promise<{ rt: string; grantId: string }> {
+  const grant = new s.provider.Grant({ accountId: 'user-1', clientId });
+  grant.addOIDCScope('openid offline_access');
+  const grantId = await grant.save();
+  const client = await s.provider.Client.find(clientId);
+  const code = await new s.provider.AuthorizationCode({
+    accountId: 'user-1',
+    client: client!,
+    grantId,
+    redirectUri,
+    scope: 'openid offline_access',
+    codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    codeChallengeMethod: 'S256',
+    gty: 'authorization_code',
+  }).save();
+  const exchanged = await token(s, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+  expect(exchanged.status).toBe(200);
+  return { rt: exchanged.body.refresh_token!, grantId };
+}
+
+const refresh = (s: Stack, rt: string) => token(s, { grant_type: 'refresh_token', refresh_token: rt });
+
+describe('within the reuse interval', () => {
+  it('exchanges a just-rotated refresh token again for a fresh pair, and the grant lives on', async () => {
+    const s = await stack(30);
+    const { rt, grantId } = await firstRefreshToken(s);
+    const first = await refresh(s, rt);
+    expect(first.status).toBe(200);
+    const retry = await refresh(s, rt);
+    expect(retry.status).toBe(200);
+    expect(retry.body.refresh_token).not.toBe(first.body.refresh_token);
+    // Both successors work, and so does what they rotate into.
+    expect((await refresh(s, first.body.refresh_token!)).status).toBe(200);
+    expect((await refresh(s, retry.body.refresh_token!)).status).toBe(200);
+    expect(await s.store.collection('Grant').countDocuments({ _id: grantId })).toBe(1);
+  });
+
+  it('lets two tabs refreshing with the same token at once both through', async () => {
+    const s = await stack(30);
+    const { rt } = await firstRefreshToken(s);
+    const both = await Promise.all([refresh(s, rt), refresh(s, rt)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+  });
+});
+
+describe('without a reuse interval (or after it)', () => {
+  it('a reuse is a replay: refused, and the grant with every token of it revoked', async () => {
+    const s = await stack(0);
+    const { rt, grantId } = await firstRefreshToken(s);
+    const first = await refresh(s, rt);
+    expect(first.status).toBe(200);
+    expect(await refresh(s, rt)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await refresh(s, first.body.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await s.store.collection('Grant').countDocuments({ _id: grantId })).toBe(0);
+  });
+
+  it('a token consumed longer ago than the interval revokes the grant too', async () => {
+    const s = await stack(30);
+    const { rt, grantId } = await firstRefreshToken(s);
+    expect((await refresh(s, rt)).status).toBe(200);
+    // Its consumption marker, moved back past the interval (as if the retry came a minute later).
+    const moved = await s.store.collection('RefreshToken').updateOne({ _id: s.markerOf(rt) }, { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) - 60 } });
+    expect(moved.modifiedCount).toBe(1);
+    expect(await refresh(s, rt)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await s.store.collection('Grant').countDocuments({ _id: grantId })).toBe(0);
+  });
+});
