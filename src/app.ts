@@ -17,6 +17,7 @@ import { userModel } from './db/models/user.ts';
 import { createLogger, type Logger } from './log.ts';
 import { composeProvider } from './oidc/compose.ts';
 import { providerRequestGuards, unservedMethods } from './oidc/request-guards.ts';
+import { postAsGet } from './oidc/post-as-get.ts';
 import { healthRouter } from './ops/health.ts';
 import { requestLogger } from './ops/request-logger.ts';
 import { assets } from './http/assets.ts';
@@ -359,6 +360,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   // a key rotation replaces it; mount() composes its middleware once per provider instance.
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use(providerRequestGuards({ provider: () => services.provider(), sessionTtlSeconds: config.ttl.session }));
+  app.use(postAsGet().routes());
   app.use((ctx, next) => {
     const current = services.provider();
     let middleware = mounted.get(current);

@@ -150,6 +150,28 @@ describe('authorization code with PKCE', () => {
     expect(tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
   });
 
+  it('accepts the authorization request by POST too (OIDC Core 3.1.2.1), with the session of a signed-in browser', async () => {
+    const browser = new Browser(server.issuer);
+    const first = await signIn(config, browser, user);
+    const req = await authRequest(config, { prompt: 'none' });
+    // As a relying party's auto-submitting form sends it: the same parameters, in the body.
+    const posted = await browser.request(new URL(req.url.pathname, req.url), { method: 'POST', body: new URLSearchParams(req.url.search) });
+    expect(posted.status).toBe(303);
+    expect(posted.location?.pathname).toBe(req.url.pathname);
+    expect([...posted.location!.searchParams]).toEqual([...req.url.searchParams]);
+    const { redirect } = await browser.follow(posted);
+    const tokens = await oidc.authorizationCodeGrant(config, redirect!, { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+    expect(tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+
+    // RP-initiated logout by POST goes the same way.
+    const logout = new URLSearchParams({ client_id: String(config.clientMetadata().client_id), id_token_hint: tokens.id_token! });
+    const end = await browser.request(`${server.issuer}/session/end`, { method: 'POST', body: logout });
+    expect(end.status).toBe(303);
+    expect(end.location?.pathname).toBe('/session/end');
+    expect(end.location?.searchParams.get('id_token_hint')).toBe(tokens.id_token);
+    expect((await browser.follow(end)).page.status).toBe(200);
+  });
+
   it('max_age=0 forces a fresh login and the id_token carries the new auth_time', async () => {
     const browser = new Browser(server.issuer);
     // A max_age makes the provider state auth_time in the id_token.
