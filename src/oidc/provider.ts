@@ -222,6 +222,12 @@ export function buildConfiguration({
       },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // UserInfo as a signed JWT for clients registered with userinfo_signed_response_alg (OIDC Core 5.3.2).
+      jwtUserinfo: { enabled: true },
+      // Request objects by value (`request`, OIDC Core 6.1): the parameters in a JWT signed by the client (its secret,
+      // HS256, or its registered keys). oidc-provider 9 takes no unsigned ones (alg none) and fetches none by reference:
+      // request_uri works only for pushed requests (PAR).
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
       dPoP: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       backchannelLogout: { enabled: true },

@@ -1,7 +1,7 @@
 // Discovery, JWKS and the authorization code flow with PKCE through the hosted login and consent pages, driven by
 // openid-client as a real relying party would, including the request parameters that change what the user sees.
 import * as oidc from 'openid-client';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { Browser, findForm, textOf, type Page } from '../support/http.ts';
 import { serverTest, startServer, type TestServer } from '../support/server.ts';
 import {
@@ -69,6 +69,9 @@ describe('discovery and keys', () => {
     expect(m.backchannel_logout_supported).toBe(true);
     expect(m.response_types_supported).toContain('code');
     expect(m.scopes_supported).toEqual(expect.arrayContaining(['openid', 'offline_access', 'email', 'profile']));
+    expect(m.request_parameter_supported).toBe(true);
+    expect(m.request_object_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'ES256']));
+    expect(m.userinfo_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'ES256']));
   });
 
   it('publishes ES256 and RS256 public keys with unique kids and no private parts', async () => {
@@ -170,6 +173,28 @@ describe('authorization code with PKCE', () => {
     expect(end.location?.pathname).toBe('/session/end');
     expect(end.location?.searchParams.get('id_token_hint')).toBe(tokens.id_token);
     expect((await browser.follow(end)).page.status).toBe(200);
+  });
+
+  it('takes the request in a signed request object, state and response_mode included (OIDC Core 6.1)', async () => {
+    const browser = new Browser(server.issuer);
+    await signIn(config, browser, user);
+    const req = await authRequest(config, { prompt: 'none', response_mode: 'query' });
+    const claims = Object.fromEntries(req.url.searchParams);
+    const secret = new TextEncoder().encode(String(config.clientMetadata().client_secret));
+    const requestObject = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(claims.client_id!)
+      .setAudience(server.issuer)
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(secret);
+    const url = new URL(req.url.pathname, req.url);
+    url.search = new URLSearchParams({ client_id: claims.client_id!, response_type: 'code', scope: 'openid', request: requestObject }).toString();
+    const { redirect } = await browser.navigate(url);
+    expect([redirect?.searchParams.get('error'), redirect?.searchParams.get('error_description')]).toEqual([null, null]);
+    expect(redirect?.searchParams.get('state')).toBe(req.state);
+    const tokens = await oidc.authorizationCodeGrant(config, redirect!, { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+    expect(tokens.claims()?.sub).toBeTruthy();
   });
 
   it('max_age=0 forces a fresh login and the id_token carries the new auth_time', async () => {
