@@ -119,7 +119,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const emails = createEmailLookup({ conn: db.connection, logger });
   await emails.backfill();
   const users = createUserService({ users: userModel(db.connection), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds });
-  const keys = createKeyStore({ conn: db.connection, cipher, audit });
+  const keys = createKeyStore({ conn: db.connection, cipher, audit, algs: config.signingAlgs });
   const adapter = createMongoAdapter({
     db: nativeDb,
     cipher,

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FactorType } from '../auth/types.ts';
 import { meetsOwaspMinimum, type PasswordParams } from '../services/passwords.ts';
+import { SIGNING_ALGS, type SigningAlg } from '../services/key-material.ts';
 import {
   legalDocuments,
   schema,
@@ -61,6 +62,8 @@ export interface Config {
   };
   resources: Record<string, ResourceServer>;
   keysRefreshSeconds: number;
+  /** Algorithms signing keys are kept and published for. */
+  signingAlgs: readonly SigningAlg[];
   /** Let the provider's outgoing requests (back-channel logout, client JWKS) reach loopback and private addresses. */
   allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
@@ -201,6 +204,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     resources: e.RESOURCES ?? {},
     keysRefreshSeconds: e.KEYS_REFRESH_SECONDS,
+    signingAlgs: e.SIGNING_ALGS ?? SIGNING_ALGS,
     allowPrivateNetworkRequests: e.ALLOW_PRIVATE_NETWORK_REQUESTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     clientCacheSeconds: e.CLIENT_CACHE_SECONDS,

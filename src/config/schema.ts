@@ -2,6 +2,7 @@
 // configuration table and .env.example are checked against this list (test/unit/config-docs.test.ts).
 import { z } from 'zod';
 import { FACTOR_TYPES } from '../auth/types.ts';
+import { SIGNING_ALGS } from '../services/key-material.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -179,6 +180,17 @@ export const schema = z.object({
 
   RESOURCES: resources.optional(),
   KEYS_REFRESH_SECONDS: seconds.default(60),
+  // The signing algorithms keys are kept and published for (comma-separated). RS256 is required (OIDC's default
+  // id_token algorithm); leaving out EdDSA suits relying parties and test suites that cannot read Ed25519 keys.
+  SIGNING_ALGS: z
+    .string()
+    .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
+    .pipe(
+      z
+        .array(z.enum(SIGNING_ALGS, { message: `each algorithm must be one of ${SIGNING_ALGS.join(', ')}` }))
+        .refine((list) => list.includes('RS256'), { message: 'must include RS256 (the default id_token algorithm)' }),
+    )
+    .optional(),
   ALLOW_PRIVATE_NETWORK_REQUESTS: bool.default(false),
   SWEEP_INTERVAL_SECONDS: seconds.default(300),
   // How long a process may serve a client's registration from memory before reading it again (0: never cached). A

@@ -144,13 +144,11 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
     },
 
     async providerJwks() {
-      const keys = (await liveKeys()).map((k): JWK => {
-        const jwk = unsealPrivateJwk(k, cipher);
-        // Only non-current keys carry key_ops: oidc-provider publishes key_ops in the JWKS, and relying parties that
-        // import JWKs through WebCrypto (jose, openid-client) reject a public key whose key_ops include "sign".
-        // Without key_ops the current key signs and verifies; ["verify"] keeps oidc-provider from signing with it.
-        return k.state === 'current' ? jwk : { ...jwk, key_ops: ['verify'] };
-      });
+      // Current keys first: oidc-provider signs with the first key of an algorithm (its key selection sorts stably), so
+      // a next or retired key is published and verifies, but never signs. No key_ops: they would change as a key moves
+      // from next to current to retired, and relying parties (and the OpenID Foundation's rotation test) expect a
+      // published key to stay byte-for-byte the same for its whole life.
+      const keys = (await liveKeys()).map((k): JWK => unsealPrivateJwk(k, cipher));
       return { keys };
     },
 

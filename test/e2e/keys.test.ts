@@ -34,10 +34,14 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function publishedKids(): Promise<Set<string>> {
+async function publishedKeys(): Promise<Map<string, Record<string, unknown>>> {
   const res = await fetch(web.serverMetadata().jwks_uri as string);
-  const { keys } = (await res.json()) as { keys: { kid: string }[] };
-  return new Set(keys.map((k) => k.kid));
+  const { keys } = (await res.json()) as { keys: (Record<string, unknown> & { kid: string })[] };
+  return new Map(keys.map((k) => [k.kid, k]));
+}
+
+async function publishedKids(): Promise<Set<string>> {
+  return new Set((await publishedKeys()).keys());
 }
 
 async function accessToken(): Promise<string> {
@@ -52,7 +56,8 @@ function asList(out: unknown): KeyInfo[] {
 
 describe('signing key rotation', () => {
   it('signs with a pre-published key after `ciam keys rotate`, and old tokens still verify', async () => {
-    const before = await publishedKids();
+    const jwksBefore = await publishedKeys();
+    const before = new Set(jwksBefore.keys());
     const keysBefore = asList(await server.cli<unknown>(['keys', 'list']));
     expect(keysBefore.map((k) => k.kid).sort()).toEqual([...before].sort());
 
@@ -92,6 +97,9 @@ describe('signing key rotation', () => {
     expect(after.has(oldKid)).toBe(true);
     expect(after.has(oldIdKid)).toBe(true);
     for (const kid of rotated.created) expect(after.has(kid)).toBe(true);
+    // Every key still published is published exactly as before: a key's JWK does not change with its state.
+    const jwksAfter = await publishedKeys();
+    for (const [kid, jwk] of jwksBefore) if (jwksAfter.has(kid)) expect(jwksAfter.get(kid)).toEqual(jwk);
 
     const keySet = jwks(web);
     await jwtVerify(oldAccess, keySet, { issuer: server.issuer, audience: RESOURCE });

@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...secrets, PASSWORD_HASH_MEMORY_KIB: '512' })).toThrow(/PASSWORD_HASH_MEMORY_KIB/);
   });
 
+  it('keeps signing keys for every algorithm by default, or for a set that includes RS256', () => {
+    expect(loadConfig({ ...secrets }).signingAlgs).toEqual(['ES256', 'RS256', 'EdDSA']);
+    expect(loadConfig({ ...secrets, SIGNING_ALGS: 'RS256, ES256,RS256' }).signingAlgs).toEqual(['RS256', 'ES256']);
+    expect(() => loadConfig({ ...secrets, SIGNING_ALGS: 'ES256' })).toThrow(/SIGNING_ALGS: must include RS256/);
+    expect(() => loadConfig({ ...secrets, SIGNING_ALGS: 'RS256,HS256' })).toThrow(/SIGNING_ALGS: each algorithm must be one of/);
+  });
+
   it('generates development secrets once, privately, and reuses them', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ciam-cfg-')), 'dev.json');
     const a = loadConfig({ DEV_SECRETS_FILE: file });
