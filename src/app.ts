@@ -110,6 +110,17 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
   const logger = opts.logger ?? createLogger(config.logLevel);
   usePasswordParams(config.password.hash);
   const db = opts.db ?? (await openDatabase(config, logger));
+  try {
+    return await composeServices(config, logger, db);
+  } catch (err) {
+    // A start that fails half-way (a bad client registration, keys that cannot be read) leaves no connection open
+    // behind it: the process can exit, or report and retry.
+    if (!opts.db) await db.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function composeServices(config: Config, logger: Logger, db: Database): Promise<Services> {
   const nativeDb = db.connection.db;
   if (!nativeDb) throw new Error('database connection is not open');
 

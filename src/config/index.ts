@@ -6,8 +6,10 @@ import type { FactorType } from '../auth/types.ts';
 import { meetsOwaspMinimum, type PasswordParams } from '../services/passwords.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../services/key-material.ts';
 import {
+  DEFAULT_RESPONSE_TYPES,
   legalDocuments,
   schema,
+  type ResponseType,
   type LegalDocumentConfig,
   type MfaPolicy,
   type ParsedEnv,
@@ -62,6 +64,8 @@ export interface Config {
   };
   resources: Record<string, ResourceServer>;
   keysRefreshSeconds: number;
+  /** Response types the authorization endpoint offers (implicit and hybrid ones only when opted in). */
+  responseTypes: readonly ResponseType[];
   /** Algorithms signing keys are kept and published for. */
   signingAlgs: readonly SigningAlg[];
   /** Let the provider's outgoing requests (back-channel logout, client JWKS) reach loopback and private addresses. */
@@ -205,6 +209,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     resources: e.RESOURCES ?? {},
     keysRefreshSeconds: e.KEYS_REFRESH_SECONDS,
     signingAlgs: e.SIGNING_ALGS ?? SIGNING_ALGS,
+    responseTypes: [...new Set([...DEFAULT_RESPONSE_TYPES, ...(e.RESPONSE_TYPES ?? [])])],
     allowPrivateNetworkRequests: e.ALLOW_PRIVATE_NETWORK_REQUESTS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     clientCacheSeconds: e.CLIENT_CACHE_SECONDS,

@@ -135,6 +135,11 @@ const attributeList = z
   .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
   .pipe(z.array(z.enum(PROFILE_ATTRIBUTES, { message: `each attribute must be one of ${PROFILE_ATTRIBUTES.join(', ')}` })));
 
+// What RESPONSE_TYPES may list, each written with its words in alphabetical order (as oidc-provider compares them).
+export const RESPONSE_TYPES = ['code', 'none', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
+export type ResponseType = (typeof RESPONSE_TYPES)[number];
+export const DEFAULT_RESPONSE_TYPES: readonly ResponseType[] = ['code', 'none'];
+
 export const MFA_POLICIES = ['off', 'adaptive', 'required'] as const;
 export type MfaPolicy = (typeof MFA_POLICIES)[number];
 
@@ -180,6 +185,17 @@ export const schema = z.object({
 
   RESOURCES: resources.optional(),
   KEYS_REFRESH_SECONDS: seconds.default(60),
+  // Response types the authorization endpoint offers besides code and none, which are always on (the account center
+  // signs in with none), comma-separated. Only the authorization code flow by default:
+  // implicit and hybrid flows (id_token, "id_token token", "code id_token", …) put tokens in the browser's URL
+  // fragment, where browser history, extensions and referrers can see them, and need the implicit grant. Opt in only
+  // for legacy apps or a certification run (the OpenID Foundation's Dynamic OP profile requires id_token and
+  // "id_token token").
+  RESPONSE_TYPES: z
+    .string()
+    .transform((v) => [...new Set(v.split(',').map((a) => a.trim().split(/\s+/).sort().join(' ')).filter(Boolean))])
+    .pipe(z.array(z.enum(RESPONSE_TYPES, { message: `each response type must be one of ${RESPONSE_TYPES.join(', ')}` })).min(1))
+    .optional(),
   // The signing algorithms keys are kept and published for (comma-separated). RS256 is required (OIDC's default
   // id_token algorithm); leaving out EdDSA suits relying parties and test suites that cannot read Ed25519 keys.
   SIGNING_ALGS: z

@@ -146,7 +146,7 @@ export function buildConfiguration({
     // screen_hint=reset_password opens the sign-in on its "forgot password" page (the public reset entry, /recover,
     // uses it; an app may too, as with Auth0's screen_hint).
     extraParams: [SCREEN_HINT],
-    responseTypes: ['code', 'none'],
+    responseTypes: [...config.responseTypes],
     pkce: {
       // Public clients cannot keep a secret: without PKCE their codes would be usable by whoever intercepts them.
       required: (_ctx, client) => client.clientAuthMethod === 'none',

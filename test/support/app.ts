@@ -35,6 +35,23 @@ export async function startTestApp(
   const smtp = await startTestSmtp();
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await serve(server, smtp, env, routers, options);
+  } catch (err) {
+    // A failed start must not leave the mail server and the listener running: jest would wait for them for ever.
+    server.close();
+    await smtp.close();
+    throw err;
+  }
+}
+
+async function serve(
+  server: ReturnType<typeof createServer>,
+  smtp: Awaited<ReturnType<typeof startTestSmtp>>,
+  env: Record<string, string>,
+  routers: (services: Services) => Router[],
+  options: TestAppOptions,
+): Promise<TestApp> {
   const host = options.localhost ? 'localhost' : '127.0.0.1';
   const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({

@@ -57,6 +57,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...secrets, SIGNING_ALGS: 'RS256,HS256' })).toThrow(/SIGNING_ALGS: each algorithm must be one of/);
   });
 
+  it('offers the code flow (and none) always, implicit and hybrid flows only when listed', () => {
+    expect(loadConfig({ ...secrets }).responseTypes).toEqual(['code', 'none']);
+    expect(loadConfig({ ...secrets, RESPONSE_TYPES: 'token id_token, code  id_token,id_token' }).responseTypes).toEqual([
+      'code',
+      'none',
+      'id_token token',
+      'code id_token',
+      'id_token',
+    ]);
+    expect(() => loadConfig({ ...secrets, RESPONSE_TYPES: 'token' })).toThrow(/RESPONSE_TYPES: each response type must be one of/);
+  });
+
   it('generates development secrets once, privately, and reuses them', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ciam-cfg-')), 'dev.json');
     const a = loadConfig({ DEV_SECRETS_FILE: file });
