@@ -9,6 +9,26 @@ import { badRequest } from '../errors.ts';
 const absoluteUri = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `each ${what} must be an absolute URI such as https://app.example.com/callback` });
 
+/** Registration fields that have an option of their own. */
+const OPTION_FIELDS = new Set([
+  'client_id',
+  'client_secret',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'grant_types',
+  'response_types',
+  'token_endpoint_auth_method',
+  'scope',
+  'client_name',
+  'first_party',
+  'require_verified_email',
+  'required_profile_attributes',
+  'mfa_policy',
+  'mfa_factors',
+  'optional_scopes',
+  'optional_claims',
+]);
+
 const schema = z
   .object({
     // Dots are excluded because oidc-provider keys session data by client id.
@@ -41,6 +61,10 @@ const schema = z
     // claims table by its client metadata validator).
     optionalScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, { message: 'each scope must be a scope token' })).optional(),
     optionalClaims: z.array(z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, { message: 'each claim must be a claim name' })).optional(),
+    // Any other client metadata dynamic registration accepts (backchannel_logout_uri, userinfo_signed_response_alg,
+    // logo_uri, …), in its registration names; checked by oidc-provider like a registration. Fields the options above
+    // set are refused here, so that each has one way in.
+    metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -50,6 +74,9 @@ const schema = z
     }
     if (v.public === true && v.tokenEndpointAuthMethod !== undefined && v.tokenEndpointAuthMethod !== 'none') {
       ctx.addIssue({ code: 'custom', path: ['tokenEndpointAuthMethod'], message: 'a public client authenticates with "none"' });
+    }
+    for (const key of Object.keys(v.metadata ?? {})) {
+      if (OPTION_FIELDS.has(key)) ctx.addIssue({ code: 'custom', path: ['metadata', key], message: 'is set by its own option, not in metadata' });
     }
   });
 
@@ -70,6 +97,7 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
   const isPublic = v.public === true || v.tokenEndpointAuthMethod === 'none';
   const usesAuthorizationEndpoint = v.grantTypes.includes('authorization_code') || v.grantTypes.includes('implicit');
   const metadata: ClientMetadata = {
+    ...v.metadata,
     client_id: v.clientId,
     redirect_uris: v.redirectUris,
     post_logout_redirect_uris: v.postLogoutRedirectUris,

@@ -53,6 +53,16 @@ const createSchema = claimsSchema
 export type CreateUserInput = z.input<typeof createSchema>;
 export type ValidCreateUserInput = z.output<typeof createSchema> & UserClaims;
 
+/** Standard claims of an existing account (CLI, API): the same rules as at creation; at least one claim. */
+export function parseClaims(input: unknown): UserClaims {
+  const parsed = claimsSchema.strict().refine((v) => Object.keys(v).length > 0, { message: 'give at least one claim' }).safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw badRequest(`Invalid claims: ${problems.join('; ')}`, { problems });
+  }
+  return parsed.data as UserClaims;
+}
+
 export function parseCreateUser(input: unknown): ValidCreateUserInput {
   const parsed = createSchema.safeParse(input);
   if (!parsed.success) {

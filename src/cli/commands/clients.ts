@@ -1,5 +1,5 @@
 import { notFound } from '../../errors.ts';
-import { list, noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
+import { jsonObject, list, noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
 import type { ClientInput } from '../../services/client-input.ts';
 import { command } from '../command.ts';
 
@@ -9,7 +9,8 @@ export const clientsCreate = command({
     '        [--scope "a b"] [--token-endpoint-auth-method M] [--post-logout-redirect-uri URI]...\n' +
     '        [--response-type T]... [--client-name NAME] [--first-party] [--require-verified-email]\n' +
     '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...\n' +
-    '        [--optional-scope SCOPE]... [--optional-claim CLAIM]...',
+    '        [--optional-scope SCOPE]... [--optional-claim CLAIM]...\n' +
+    '        [--metadata JSON]   (any other registration field, e.g. {"backchannel_logout_uri":"https://…"})',
   options: {
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
@@ -29,6 +30,7 @@ export const clientsCreate = command({
     // What the customer may withhold from this client on the consent page and in the account center.
     'optional-scope': { type: 'string', multiple: true },
     'optional-claim': { type: 'string', multiple: true },
+    metadata: { type: 'string' },
   },
   parse(values, positionals) {
     noPositionals(positionals);
@@ -38,7 +40,9 @@ export const clientsCreate = command({
     const grantTypes = list(values, 'grant-type');
     if (grantTypes.length === 0) throw new UsageError('--grant-type is required (repeat it for several)');
     const responseTypes = list(values, 'response-type');
+    const metadata = jsonObject(values, 'metadata');
     return {
+      ...(metadata && { metadata }),
       clientId: requiredString(values, 'client-id'),
       clientSecret: optionalString(values, 'client-secret'),
       public: values.public === true,

@@ -2,12 +2,12 @@ import type { Command } from '../command.ts';
 import { clientsCreate, clientsDelete, clientsList } from './clients.ts';
 import { iatCreate } from './iat.ts';
 import { keysList, keysRotate } from './keys.ts';
-import { usersCancelErasure, usersCreate, usersErase, usersExport } from './users.ts';
+import { usersCancelErasure, usersCreate, usersErase, usersExport, usersUpdate } from './users.ts';
 
 /** Every command, by its two words (`ciam clients create ...`). */
 export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>>> = {
   clients: { create: clientsCreate, list: clientsList, delete: clientsDelete },
-  users: { create: usersCreate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure },
+  users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure },
   keys: { list: keysList, rotate: keysRotate },
   iat: { create: iatCreate },
 };

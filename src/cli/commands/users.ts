@@ -1,17 +1,18 @@
 import { conflict, notFound } from '../../errors.ts';
-import { noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
+import { CLAIM_USAGE, claimOptionsConfig, claimsFrom, noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
 import { command } from '../command.ts';
 import type { CliServices } from '../services.ts';
+import { parseClaims } from '../../services/user-input.ts';
 
 export const usersCreate = command({
-  usage: 'users create --email E (--password P | --password-stdin) [--name N] [--email-verified]',
+  usage: `users create --email E (--password P | --password-stdin) [--email-verified]\n        ${CLAIM_USAGE}`,
   options: {
     email: { type: 'string' },
     password: { type: 'string' },
     // A password on the command line is visible in the process list and shell history; stdin is not.
     'password-stdin': { type: 'boolean' },
-    name: { type: 'string' },
     'email-verified': { type: 'boolean' },
+    ...claimOptionsConfig,
   },
   async parse(values, positionals, io) {
     noPositionals(positionals);
@@ -22,7 +23,7 @@ export const usersCreate = command({
       password = (await io.readStdin()).replace(/\r?\n$/, '');
     }
     if (password === undefined) throw new UsageError('--password (or --password-stdin) is required');
-    return { email, password, name: optionalString(values, 'name'), emailVerified: values['email-verified'] === true };
+    return { ...claimsFrom(values), email, password, emailVerified: values['email-verified'] === true };
   },
   execute: (services, input) => services.users.create(input),
 });
@@ -49,6 +50,18 @@ async function accountIdOf(services: CliServices, customer: Who): Promise<string
   if (!user) throw notFound('No account has this e-mail address');
   return user.id;
 }
+
+export const usersUpdate = command({
+  usage: `users update (--id ID | --email E) ${CLAIM_USAGE}   (sets the standard claims given)`,
+  options: { ...whoOptions, ...claimOptionsConfig },
+  parse: (values, positionals) => ({ customer: who(values, positionals), claims: parseClaims(claimsFrom(values)) }),
+  async execute(services, { customer, claims }) {
+    const accountId = await accountIdOf(services, customer);
+    if (!(await services.users.findById(accountId))) throw notFound('No such account');
+    await services.users.addClaims(accountId, claims);
+    return services.users.findById(accountId);
+  },
+});
 
 export const usersExport = command({
   usage: 'users export (--id ID | --email E)   (everything held on the customer, as one JSON document)',

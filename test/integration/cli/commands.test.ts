@@ -175,6 +175,65 @@ describe('ciam users', () => {
   });
 });
 
+describe('every standard claim and every client metadata field (what a certification run needs)', () => {
+  const everyClaim = [
+    '--given-name', 'Ada', '--family-name', 'Lovelace', '--middle-name', 'King', '--nickname', 'Countess',
+    '--preferred-username', 'ada', '--profile', 'https://example.com/ada', '--picture', 'https://example.com/ada.png',
+    '--website', 'https://ada.example.com', '--gender', 'female', '--birthdate', '1815-12-10', '--zoneinfo', 'Europe/London',
+    '--locale', 'en-GB', '--phone-number', '+441234567890', '--phone-number-verified', '--address-street', '12 St James Sq',
+    '--address-locality', 'London', '--address-postal-code', 'SW1Y 4JH', '--address-country', 'GB',
+  ];
+
+  it('creates a user with every standard claim, and updates them by e-mail', async () => {
+    const created = await cli(['users', 'create', '--email', 'certified@example.com', '--password', 'correct horse battery', '--name', 'Ada L', ...everyClaim]);
+    expect(created.code).toBe(0);
+    const id = created.json().id as string;
+    const account = await services.users.findAccount({} as never, id);
+    const claims = await account!.claims('userinfo', 'openid profile email phone address', {}, []);
+    expect(claims).toMatchObject({
+      name: 'Ada L', given_name: 'Ada', family_name: 'Lovelace', middle_name: 'King', nickname: 'Countess', preferred_username: 'ada',
+      profile: 'https://example.com/ada', picture: 'https://example.com/ada.png', website: 'https://ada.example.com', gender: 'female',
+      birthdate: '1815-12-10', zoneinfo: 'Europe/London', locale: 'en-GB', phone_number: '+441234567890', phone_number_verified: true,
+      address: { street_address: '12 St James Sq', locality: 'London', postal_code: 'SW1Y 4JH', country: 'GB' },
+    });
+
+    const updated = await cli(['users', 'update', '--email', 'certified@example.com', '--website', 'https://lovelace.example.com', '--address-locality', 'Marylebone']);
+    expect(updated.code).toBe(0);
+    const after = await (await services.users.findAccount({} as never, id))!.claims('userinfo', 'openid profile address', {}, []);
+    expect(after).toMatchObject({ website: 'https://lovelace.example.com', given_name: 'Ada', address: { locality: 'Marylebone' } });
+  });
+
+  it('refuses a bad claim value, no claim at all, and an unknown account', async () => {
+    const bad = await cli(['users', 'update', '--email', 'certified@example.com', '--website', 'not a url']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/website: must be an http\(s\) URL/);
+    expect((await cli(['users', 'update', '--email', 'certified@example.com'])).stderr).toMatch(/give at least one claim/);
+    const nobody = await cli(['users', 'update', '--email', 'nobody@example.com', '--nickname', 'x']);
+    expect(nobody.code).toBe(1);
+  });
+
+  it('registers any further client metadata (logo, client URI, signing algorithms, back-channel logout…), checked as a registration', async () => {
+    const r = await cli([
+      'clients', 'create', '--client-id', 'certification-rp', '--redirect-uri', 'https://rp.example.com/cb', '--grant-type', 'authorization_code',
+      '--metadata', JSON.stringify({ logo_uri: 'https://rp.example.com/logo.png', client_uri: 'https://rp.example.com', policy_uri: 'https://rp.example.com/privacy' }),
+    ]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const client = await services.provider().Client.find('certification-rp');
+    expect(client?.logoUri).toBe('https://rp.example.com/logo.png');
+    expect(client?.clientUri).toBe('https://rp.example.com');
+    expect(client?.policyUri).toBe('https://rp.example.com/privacy');
+
+    const notJson = await cli(['clients', 'create', '--client-id', 'x1', '--grant-type', 'client_credentials', '--metadata', '{nope']);
+    expect([notJson.code, notJson.stderr]).toEqual([2, expect.stringMatching(/--metadata must be a JSON object/)]);
+    const twice = await cli(['clients', 'create', '--client-id', 'x2', '--grant-type', 'client_credentials', '--metadata', '{"scope":"a"}']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/metadata.scope: is set by its own option/);
+    const invalid = await cli(['clients', 'create', '--client-id', 'x3', '--grant-type', 'client_credentials', '--metadata', '{"logo_uri":"not a uri"}']);
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toMatch(/logo_uri/);
+  });
+});
+
 describe('ciam keys and iat', () => {
   it('lists keys and rotates them, retaining the old key for the longest signed-token lifetime by default', async () => {
     const before = (await cli(['keys', 'list'])).json() as unknown as { kid: string; state: string }[];
