@@ -60,7 +60,8 @@ function readPending(ctx: Context): Pending[] {
   const raw = ctx.cookies.get(STATE_COOKIE, { signed: true });
   if (!raw) return [];
   try {
-    const parsed = JSON.parse(raw) as unknown;
+    // base64url of the JSON (a return path may hold characters a cookie value cannot); plain JSON from before.
+    const parsed = JSON.parse(raw.startsWith('[') ? raw : Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
     if (!Array.isArray(parsed)) return [];
     const now = Date.now();
     return parsed.filter(
@@ -74,7 +75,7 @@ function readPending(ctx: Context): Pending[] {
 
 function writePending(ctx: Context, pending: Pending[]): void {
   if (pending.length === 0) ctx.cookies.set(STATE_COOKIE, null, stateCookie(ctx));
-  else ctx.cookies.set(STATE_COOKIE, JSON.stringify(pending), { ...stateCookie(ctx), maxAge: PENDING_TTL_MS });
+  else ctx.cookies.set(STATE_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), { ...stateCookie(ctx), maxAge: PENDING_TTL_MS });
 }
 
 const digest = (v: string) => createHash('sha256').update(v).digest();

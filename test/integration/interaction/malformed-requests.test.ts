@@ -80,3 +80,10 @@ it('serves the device-flow pages to a browser without a session cookie, and thei
   expect(again).not.toMatch(INTERNAL);
   expect(again).toContain('That code is not valid');
 });
+
+it('sends a signed-out visitor to sign in whatever characters the account page address holds', async () => {
+  // The address comes back after the sign-in, kept in a cookie: quotes and semicolons cannot go into one as they are.
+  const res = await send('GET', '/account/security?jp"Y.v={i+z&request_uri=x*-;n~');
+  expect(res.status).toBe(303);
+  expect(res.body).not.toMatch(INTERNAL);
+});
