@@ -83,10 +83,25 @@ export function formActionSource(uri: string): string | undefined {
 export function allowFormAction(ctx: Pick<Context, 'response'>, uri: unknown): void {
   if (typeof uri !== 'string') return;
   const source = formActionSource(uri);
+  if (source) addSource(ctx, 'form-action', source);
+}
+
+/** Lets this response's page show an image from `uri`'s origin (an app's logo): https only, nothing else widened. */
+export function allowImage(ctx: Pick<Context, 'response'>, uri: string): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return;
+  }
+  if (url.protocol === 'https:') addSource(ctx, 'img-src', url.origin);
+}
+
+function addSource(ctx: Pick<Context, 'response'>, directive: string, source: string): void {
   const csp = ctx.response.get(CSP_HEADER);
-  if (!source || !csp) return;
+  if (!csp) return;
   const directives = csp.split(';').map((d) => d.trim()).filter(Boolean);
-  const index = directives.findIndex((d) => d.split(/\s+/)[0] === 'form-action');
+  const index = directives.findIndex((d) => d.split(/\s+/)[0] === directive);
   const current = directives[index];
   if (current === undefined) return;
   if (current.split(/\s+/).includes(source)) return;

@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { pickLocale, type Locale } from '../i18n/index.ts';
 import { clientLink, pageState, webUrl } from '../http/state.ts';
 import { productMetadata, type ProductClientMetadata } from '../oidc/policy.ts';
+import { allowImage } from '../http/security-headers.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -15,6 +16,8 @@ export interface ClientView {
   uri?: string;
   policyUri?: string;
   tosUri?: string;
+  /** The app's logo (https only), shown on the sign-in pages; this response's CSP lets its origin in. */
+  logoUri?: string;
 }
 
 export interface LoadedInteraction {
@@ -52,6 +55,8 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
   state.client = link;
 
   const base = interactionPath(details.uid);
+  const logoUri = webUrl(client.logoUri)?.startsWith('https:') ? webUrl(client.logoUri) : undefined;
+  if (logoUri) allowImage(ctx, logoUri);
   return {
     uid: details.uid,
     details,
@@ -60,6 +65,7 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
       ...link,
       ...(webUrl(client.policyUri) ? { policyUri: webUrl(client.policyUri) } : {}),
       ...(webUrl(client.tosUri) ? { tosUri: webUrl(client.tosUri) } : {}),
+      ...(logoUri ? { logoUri } : {}),
     },
     locale,
     actions: { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` },
