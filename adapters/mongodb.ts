@@ -24,7 +24,7 @@ import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
 import { consumedMarkerOf, createStoredIds, isCompanionId, SESSION_UID_PREFIX, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
-import { duplicateKeyWrites, isDuplicateKey } from '../src/db/duplicate-key.ts';
+import { isDuplicateKey, writeRetryingLostInserts } from '../src/db/duplicate-key.ts';
 import type { AccountRow, MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
 
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
@@ -58,20 +58,12 @@ function assertId(id: unknown, what = 'id'): asserts id is string {
  */
 async function writeRows(rows: Collection<StoredDocument>, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
   if (docs.length === 1) return insertOrReplace(rows, docs[0]!, insertFirst);
-  let pending = docs;
-  for (let attempt = 0; pending.length; attempt++) {
-    try {
-      await rows.bulkWrite(
-        pending.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } })),
-        { ordered: false },
-      );
-      return;
-    } catch (err) {
-      const failed = duplicateKeyWrites(err);
-      if (!failed || attempt > 0) throw err;
-      pending = failed.map((i) => pending[i]!);
-    }
-  }
+  await writeRetryingLostInserts(docs, (batch) =>
+    rows.bulkWrite(
+      batch.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } })),
+      { ordered: false },
+    ),
+  );
 }
 
 export async function insertOrReplace<T extends { _id: string }>(rows: Collection<T>, doc: T, insertFirst: boolean): Promise<void> {

@@ -13,3 +13,21 @@ export function duplicateKeyWrites(err: unknown): number[] | undefined {
   if (!list.length || !list.every((e) => e.code === DUPLICATE_KEY && typeof e.index === 'number')) return undefined;
   return list.map((e) => e.index as number);
 }
+
+/**
+ * Sends `items` in one bulk write; when some of them lost an insert race to a concurrent writer (11000 on FerretDB,
+ * which has no atomic upsert), sends those once more, which then update the winner's rows.
+ */
+export async function writeRetryingLostInserts<T>(items: readonly T[], write: (batch: readonly T[]) => Promise<unknown>): Promise<void> {
+  let pending = items;
+  for (let attempt = 0; pending.length; attempt++) {
+    try {
+      await write(pending);
+      return;
+    } catch (err) {
+      const failed = duplicateKeyWrites(err);
+      if (!failed || attempt > 0) throw err;
+      pending = failed.map((i) => pending[i]!);
+    }
+  }
+}

@@ -9,6 +9,7 @@ import { SUPPORTED_LOCALES } from '../i18n/index.ts';
 import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHHOLDABLE_CLAIMS, WITHHOLDABLE_SCOPES } from '../services/claims.ts';
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
+import { PRODUCT_CLIENT_METADATA } from '../services/client-input.ts';
 
 /** An authorization parameter naming the page the sign-in opens on. */
 export const SCREEN_HINT = 'screen_hint';
@@ -49,17 +50,9 @@ export interface ProviderDeps {
   onFirstPartyConsent?: Parameters<typeof firstPartyGrants>[0];
 }
 
-// Settings this product adds to a client's registration; unknown ones are refused by oidc-provider.
-const EXTRA_CLIENT_METADATA = [
-  'first_party',
-  'require_verified_email',
-  'required_profile_attributes',
-  'mfa_policy',
-  'mfa_factors',
-  // Per-item consent: what the customer may withhold from this client on the consent page and in the account center.
-  'optional_scopes',
-  'optional_claims',
-] as const;
+// Settings this product adds to a client's registration (services/client-input.ts); unknown ones are refused by
+// oidc-provider.
+const EXTRA_CLIENT_METADATA = PRODUCT_CLIENT_METADATA;
 
 function validateList(key: string, value: unknown, known: readonly string[]): void {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !known.includes(v))) {

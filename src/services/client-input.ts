@@ -9,8 +9,20 @@ import { badRequest } from '../errors.ts';
 const absoluteUri = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `each ${what} must be an absolute URI such as https://app.example.com/callback` });
 
+/** Settings this product adds to a client's registration (oidc-provider's extraClientMetadata). */
+export const PRODUCT_CLIENT_METADATA = [
+  'first_party',
+  'require_verified_email',
+  'required_profile_attributes',
+  'mfa_policy',
+  'mfa_factors',
+  // Per-item consent: what the customer may withhold from this client on the consent page and in the account center.
+  'optional_scopes',
+  'optional_claims',
+] as const;
+
 /** Registration fields that have an option of their own. */
-const OPTION_FIELDS = new Set([
+const OPTION_FIELDS = new Set<string>([
   'client_id',
   'client_secret',
   'redirect_uris',
@@ -20,13 +32,7 @@ const OPTION_FIELDS = new Set([
   'token_endpoint_auth_method',
   'scope',
   'client_name',
-  'first_party',
-  'require_verified_email',
-  'required_profile_attributes',
-  'mfa_policy',
-  'mfa_factors',
-  'optional_scopes',
-  'optional_claims',
+  ...PRODUCT_CLIENT_METADATA,
 ]);
 
 const schema = z

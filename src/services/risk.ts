@@ -81,7 +81,7 @@ import { networkOf, subscriberOf } from './ip-prefixes.ts';
 import { distanceKm, resolveRiskRules, RISK_REASONS, type RiskReason, type RiskRules } from './risk-rules.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { GeoLookup } from './geo.ts';
-import { duplicateKeyWrites } from '../db/duplicate-key.ts';
+import { writeRetryingLostInserts } from '../db/duplicate-key.ts';
 
 export interface RiskInput {
   accountId: string;
@@ -209,20 +209,10 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   // One command for the rows a step writes. Upserts race on FerretDB (no atomic upsert): a write that lost the insert of
   // a new _id to another request (11000) is sent again, now as an update of the winner's row.
   async function writeAll(writes: readonly (SignalWrite | undefined)[]): Promise<void> {
-    let pending = writes.filter((w): w is SignalWrite => w !== undefined);
-    for (let attempt = 0; pending.length; attempt++) {
-      try {
-        await table().bulkWrite(
-          pending.map((w) => ({ updateOne: { filter: { _id: w._id }, update: w.update, upsert: true } })),
-          { ordered: false },
-        );
-        return;
-      } catch (err) {
-        const failed = duplicateKeyWrites(err);
-        if (!failed || attempt > 0) throw err;
-        pending = failed.map((i) => pending[i]!);
-      }
-    }
+    await writeRetryingLostInserts(
+      writes.filter((w): w is SignalWrite => w !== undefined),
+      (batch) => table().bulkWrite(batch.map((w) => ({ updateOne: { filter: { _id: w._id }, update: w.update, upsert: true } })), { ordered: false }),
+    );
   }
 
   function travelFrom(last: LastPlaceRecord | undefined, place: CoarseGeo | undefined, at: number) {
