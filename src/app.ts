@@ -61,6 +61,7 @@ import type { RiskEngine } from './services/risk.ts';
 import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
 import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
 import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
+import { createPairwiseSubjects } from './services/pairwise.ts';
 
 export interface Services {
   config: Config;
@@ -174,7 +175,14 @@ async function composeServices(config: Config, logger: Logger, db: Database): Pr
   const build = composeProvider({ config, logger, adapter, keys, users, preferences, appMetadata, legal, consents, audit, availability: db.availability, sessions: () => sessions });
   const currentProvider = () => provider;
   const sessions = createSessionService({ provider: currentProvider, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session });
-  const grants = createGrantService({ provider: currentProvider, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID] });
+  const grants = createGrantService({
+    provider: currentProvider,
+    adapter,
+    audit,
+    logger,
+    hiddenClients: [ACCOUNT_CLIENT_ID],
+    subjects: createPairwiseSubjects(config.dataEncryptionKey),
+  });
 
   let provider = await build();
   const profile = createProfileService({ users: userModel(db.connection), emails, audit, logger });
@@ -323,6 +331,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     provider: () => services.provider(),
     appMetadata: services.appMetadata,
     hasGrant: (accountId, clientId) => services.grants.hasGrant(accountId, clientId),
+    subjects: createPairwiseSubjects(config.dataEncryptionKey),
     audit: services.audit,
     logger,
   });

@@ -18,6 +18,7 @@ import type { Logger } from '../log.ts';
 import type { AppMetadata } from '../services/app-metadata.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import type { PairwiseSubjects } from '../services/pairwise.ts';
 
 export const API_PREFIX = '/api/v1';
 export const READ_SCOPE = 'app_metadata:read';
@@ -31,6 +32,8 @@ export interface AppMetadataApiDeps {
   provider: () => Provider;
   appMetadata: AppMetadata;
   hasGrant: (accountId: string, clientId: string) => Promise<boolean>;
+  /** The account a pairwise app means by its `sub` (services/pairwise.ts). */
+  subjects: Pick<PairwiseSubjects, 'accountOf'>;
   audit: Pick<AuditLog, 'record'>;
   logger: Logger;
 }
@@ -38,6 +41,8 @@ export interface AppMetadataApiDeps {
 interface Caller {
   clientId: string;
   scopes: Set<string>;
+  /** Set for an app registered with subject_type=pairwise: its sector, which its `sub` values belong to. */
+  sector?: string;
 }
 
 class ApiError extends Error {
@@ -133,10 +138,12 @@ export function appMetadataRouter(deps: AppMetadataApiDeps): Router {
     }
     // A DPoP- or certificate-bound token is only good with its proof, which this API does not verify.
     if (token.isSenderConstrained()) throw unauthorized(audience, 'Sender-constrained access tokens are not accepted here');
-    if (!token.clientId || !(await provider.Client.find(token.clientId))) {
+    const client = token.clientId ? await provider.Client.find(token.clientId) : undefined;
+    if (!token.clientId || !client) {
       throw unauthorized(audience, 'The client of this access token no longer exists');
     }
-    return { clientId: token.clientId, scopes: token.scopes };
+    const sector = client.subjectType === 'pairwise' ? client.sectorIdentifier : undefined;
+    return { clientId: token.clientId, scopes: token.scopes, ...(typeof sector === 'string' ? { sector } : {}) };
   }
 
   // Authentication, then scope, then the grant: a caller learns whether a user exists only with a token allowed
@@ -156,30 +163,34 @@ export function appMetadataRouter(deps: AppMetadataApiDeps): Router {
           `Bearer realm="${apiAudience(deps.provider().issuer)}", error="insufficient_scope", scope="${scope}"`,
         );
       }
-      if (!sub || sub.length > 200 || !(await hasGrant(sub, caller.clientId))) {
+      // A pairwise app names the customer by the identifier it was given; everyone else by the account id.
+      const accountId = caller.sector ? deps.subjects.accountOf(sub, caller.sector) : sub;
+      if (!accountId || accountId.length > 200 || !(await hasGrant(accountId, caller.clientId))) {
         await audit.record({ type: 'app_metadata.denied', outcome: 'failure', ...meta, reason: 'no_grant' });
         throw notFound();
       }
       ctx.state.apiCaller = caller;
+      ctx.state.apiAccountId = accountId;
       return next();
     };
 
   const callerOf = (ctx: Context) => ctx.state.apiCaller as Caller;
+  const accountOf = (ctx: Context) => ctx.state.apiAccountId as string;
   const path = '/users/:sub/app-metadata';
 
   router.use(path, renderErrors(logger));
 
   router.get(path, authorize(READ_SCOPE), async (ctx) => {
-    ctx.body = (await appMetadata.get(ctx.params.sub!, callerOf(ctx).clientId)) ?? {};
+    ctx.body = (await appMetadata.get(accountOf(ctx), callerOf(ctx).clientId)) ?? {};
   });
 
   router.put(path, authorize(WRITE_SCOPE), async (ctx) => {
     const body = await jsonBody(ctx);
-    ctx.body = await appMetadata.set(ctx.params.sub!, callerOf(ctx).clientId, body);
+    ctx.body = await appMetadata.set(accountOf(ctx), callerOf(ctx).clientId, body);
   });
 
   router.delete(path, authorize(WRITE_SCOPE), async (ctx) => {
-    await appMetadata.remove(ctx.params.sub!, callerOf(ctx).clientId);
+    await appMetadata.remove(accountOf(ctx), callerOf(ctx).clientId);
     ctx.status = 204;
   });
 

@@ -10,6 +10,7 @@ import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHH
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
 import { PRODUCT_CLIENT_METADATA } from '../services/client-input.ts';
+import { createPairwiseSubjects } from '../services/pairwise.ts';
 
 /** An authorization parameter naming the page the sign-in opens on. */
 export const SCREEN_HINT = 'screen_hint';
@@ -94,6 +95,7 @@ export function buildConfiguration({
   policy,
   onFirstPartyConsent,
 }: ProviderDeps): Configuration {
+  const pairwise = createPairwiseSubjects(config.dataEncryptionKey);
   // The provider's own API (per-app metadata) is a resource like any operator-configured one.
   const resources: Config['resources'] = {
     [apiAudience(config.issuer)]: { scope: `${READ_SCOPE} ${WRITE_SCOPE}`, accessTokenFormat: 'opaque', introspectors: [] },
@@ -118,6 +120,9 @@ export function buildConfiguration({
     jwks,
     // What the customer withheld from a client never leaves findAccount, whatever the request asks for.
     findAccount: honouring,
+    // Apps registered with subject_type=pairwise see a sector's own identifier for each customer (services/pairwise.ts).
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: (_ctx, accountId, client) => pairwise.subjectOf(accountId, String(client.sectorIdentifier ?? client.clientId)),
     // Access tokens carry the identity claims of their granted scopes minus what the customer withheld: JWT access
     // tokens in their payload, opaque ones in the introspection response (see token-claims.ts).
     extraTokenClaims: (ctx, token) => identityClaimsForToken(ctx, token, claimsOfScope, honouring),

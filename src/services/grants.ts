@@ -23,6 +23,7 @@ import {
   type GrantLike,
 } from './consent-choices.ts';
 import { notifyLogout } from './backchannel-logout.ts';
+import type { PairwiseSubjects } from './pairwise.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -36,6 +37,8 @@ export interface ConnectedApp {
   /** Resource indicator -> granted scopes. */
   resources: Record<string, string[]>;
   grantedAt?: Date;
+  /** What the app calls the customer when it was registered with subject_type=pairwise (else the account id). */
+  subject?: string;
 }
 
 /** One item an app was asked about, as the account center shows it. */
@@ -87,6 +90,8 @@ export interface GrantServiceDeps {
   logger?: Logger;
   /** Clients never listed (the account center itself). */
   hiddenClients?: readonly string[];
+  /** Pairwise subject identifiers, so that the list (and the data export) says what each pairwise app calls the customer. */
+  subjects?: Pick<PairwiseSubjects, 'subjectOf'>;
 }
 
 /** Destroys one grant and everything issued from it, model by model (as oidc-provider's own revoke does). */
@@ -240,9 +245,12 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
         const name = typeof client.clientName === 'string' && client.clientName.trim() ? client.clientName : clientId;
         const uri = webUrl(client.clientUri);
         const logoUri = httpsUrl(client.logoUri);
+        const sector = client.subjectType === 'pairwise' ? client.sectorIdentifier : undefined;
+        const subject = typeof sector === 'string' ? deps.subjects?.subjectOf(accountId, sector) : undefined;
         apps.push({
           clientId,
           name,
+          ...(subject ? { subject } : {}),
           ...(uri ? { uri } : {}),
           ...(logoUri ? { logoUri } : {}),
           scopes: sortScopes(scopes),

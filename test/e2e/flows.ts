@@ -39,6 +39,8 @@ export interface ClientOptions {
   scope?: string;
   postLogoutRedirectUris?: string[];
   authMethod?: string;
+  /** Further registration fields (ciam clients create --metadata). */
+  metadata?: Record<string, unknown>;
 }
 
 export async function createClient(server: TestServer, opts: ClientOptions = {}): Promise<TestClient> {
@@ -53,6 +55,7 @@ export async function createClient(server: TestServer, opts: ClientOptions = {})
   if (opts.scope) args.push('--scope', opts.scope);
   if (opts.authMethod) args.push('--token-endpoint-auth-method', opts.authMethod);
   for (const uri of opts.postLogoutRedirectUris ?? []) args.push('--post-logout-redirect-uri', uri);
+  if (opts.metadata) args.push('--metadata', JSON.stringify(opts.metadata));
   await server.cli(args);
   return { clientId, clientSecret };
 }

@@ -197,6 +197,42 @@ describe('authorization code with PKCE', () => {
     expect(tokens.claims()?.sub).toBeTruthy();
   });
 
+  it('gives apps registered with subject_type=pairwise a sub of their own sector, stable and unlinkable', async () => {
+    const OTHER = 'https://other-sector.example.test/cb';
+    const [shopA, shopB, elsewhere] = await Promise.all([
+      createClient(server, { scope: 'openid email', metadata: { subject_type: 'pairwise' } }),
+      createClient(server, { scope: 'openid email', metadata: { subject_type: 'pairwise' } }),
+      createClient(server, { scope: 'openid email', redirectUris: [OTHER], metadata: { subject_type: 'pairwise' } }),
+    ]);
+    const browser = new Browser(server.issuer);
+    const publicSub = (await signIn(config, browser, user)).tokens.claims()?.sub;
+    const subOf = async (c: typeof shopA, params: Record<string, string> = {}) => {
+      const rpConfig = await rp(server, c);
+      const req = await authRequest(rpConfig, { scope: 'openid email', ...params });
+      const { redirect } = await walk(browser, req.url, user);
+      const tokens = await oidc.authorizationCodeGrant(rpConfig, redirect, { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+      const claims = tokens.claims()!;
+      expect((await oidc.fetchUserInfo(rpConfig, tokens.access_token, claims.sub)).sub).toBe(claims.sub);
+      return claims.sub;
+    };
+    const a = await subOf(shopA);
+    expect(a).not.toBe(publicSub);
+    // Same sector (the host of the redirect URIs): the same identifier, for both apps and on every sign-in.
+    expect(await subOf(shopB)).toBe(a);
+    expect(await subOf(shopA)).toBe(a);
+    // Another sector: another identifier.
+    const other = await subOf(elsewhere, { redirect_uri: OTHER });
+    expect(other).not.toBe(a);
+    expect(other).not.toBe(publicSub);
+    expect((await oidc.discovery(new URL(server.issuer), shopA.clientId, shopA.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] })).serverMetadata().subject_types_supported).toEqual(['public', 'pairwise']);
+
+    // The customer's data export says what each pairwise app calls them.
+    const exported = await server.cli<{ connectedApps: { clientId: string; subject?: string }[] }>(['users', 'export', '--email', user.email]);
+    const subjectOf = (clientId: string) => exported.connectedApps.find((app) => app.clientId === clientId)?.subject;
+    expect([subjectOf(shopA.clientId), subjectOf(shopB.clientId), subjectOf(elsewhere.clientId)]).toEqual([a, a, other]);
+    expect(subjectOf(String(config.clientMetadata().client_id))).toBeUndefined();
+  });
+
   it('max_age=0 forces a fresh login and the id_token carries the new auth_time', async () => {
     const browser = new Browser(server.issuer);
     // A max_age makes the provider state auth_time in the id_token.

@@ -1,11 +1,12 @@
 // The app-metadata API through the real app (createServices + createApp, which mounts it and configures the
 // resource `${issuer}/api`), real client-credentials tokens from the provider's token endpoint and real grants.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../../../src/api/app-metadata.ts';
 import { createApp, createServices, type Services } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config/index.ts';
+import { createPairwiseSubjects } from '../../../src/services/pairwise.ts';
 import { testDatabaseUri } from '../../support/db.ts';
 
 const OTHER_RESOURCE = 'https://other-api.example.test';
@@ -17,6 +18,7 @@ let services: Services;
 const secrets: Record<string, string> = {};
 // The users who signed in to which app (a grant each); nobody else may be read or written by that app.
 const grants = [['user-1', 'shop'], ['user-1', 'crm'], ['user-1', 'reader'], ['user-2', 'crm']] as const;
+const dataKey = randomBytes(32);
 
 beforeAll(async () => {
   server = createServer();
@@ -31,7 +33,7 @@ beforeAll(async () => {
     DEMO: 'false',
     MONGODB_URI: testDatabaseUri(),
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DATA_ENCRYPTION_KEY: dataKey.toString('base64'),
     APP_METADATA_MAX_BYTES: '256',
     RESOURCES: JSON.stringify({
       [OTHER_RESOURCE]: { scope: BOTH, accessTokenFormat: 'opaque' },
@@ -210,3 +212,29 @@ describe('app metadata API', () => {
     expect((await put('user-1', shop, { a: { b: { c: { d: { e: 1 } } } } })).status).toBe(200);
   });
 });
+
+describe('an app registered with pairwise subjects', () => {
+  it('names the customer by the sub it was given, and is refused the account id itself', async () => {
+    const accountId = randomUUID();
+    const created = await services.clients.create({
+      clientId: 'pairwise-partner',
+      grantTypes: ['client_credentials', 'authorization_code'],
+      redirectUris: ['https://partner.example.test/cb'],
+      scope: BOTH,
+      metadata: { subject_type: 'pairwise' },
+    });
+    secrets['pairwise-partner'] = created.clientSecret!;
+    const grant = new (services.provider().Grant)({ accountId, clientId: 'pairwise-partner' });
+    grant.addOIDCScope('openid');
+    await grant.save();
+    const sub = createPairwiseSubjects(dataKey).subjectOf(accountId, 'partner.example.test');
+    const token = await tokenFor('pairwise-partner', BOTH);
+
+    expect((await put(sub, token, { tier: 'gold' })).status).toBe(200);
+    expect(await (await api(sub, token)).json()).toEqual({ tier: 'gold' });
+    expect(await services.appMetadata.get(accountId, 'pairwise-partner')).toEqual({ tier: 'gold' });
+    // The account id is not what this app knows the customer by: as unknown as any other value.
+    expect((await api(accountId, token)).status).toBe(404);
+  });
+});
+
