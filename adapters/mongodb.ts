@@ -22,7 +22,7 @@ import {
 } from './models.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
-import { consumedMarkerOf, createStoredIds, isCompanionId, SESSION_UID_PREFIX, sessionUidRowOf } from './stored-id.ts';
+import { consumedMarkerOf, createStoredIds, isCompanionId, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
 import { isDuplicateKey, writeRetryingLostInserts } from '../src/db/duplicate-key.ts';
 import type { AccountRow, MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
@@ -369,8 +369,8 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     if (model !== 'Session') return (await rows.deleteMany({ accountId })).deletedCount;
     // The uid copies go along (they carry the account too); the count is of sessions.
     const found = await rows.find({ accountId }, { projection: { _id: 1 } }).toArray();
-    const { deletedCount } = await rows.deleteMany({ _id: { $in: found.map((d) => d._id) } });
-    return Math.min(deletedCount, found.filter((d) => !d._id.startsWith(SESSION_UID_PREFIX)).length);
+    await rows.deleteMany({ _id: { $in: found.map((d) => d._id) } });
+    return found.filter((d) => !isCompanionId(d._id)).length;
   }
 
   const sweep = () => sweepExpired(expiring());

@@ -21,11 +21,14 @@ export const consumedMarkerOf = (storedId: string): string => `${CONSUMED_PREFIX
  */
 export const SESSION_UID_PREFIX = 'uid.';
 
+/** A device flow's user-code lookup row: this prefix and the keyed hash of the code. */
+const USER_CODE_PREFIX = 'uc.';
+
 export const sessionUidRowOf = (uid: string): string => `${SESSION_UID_PREFIX}${uid}`;
 
 /** True for the `_id` of a companion row (a consumption marker, a user-code lookup, a session's uid copy). */
 export const isCompanionId = (id: string): boolean =>
-  id.startsWith(CONSUMED_PREFIX) || id.startsWith('uc.') || id.startsWith(SESSION_UID_PREFIX);
+  id.startsWith(CONSUMED_PREFIX) || id.startsWith(USER_CODE_PREFIX) || id.startsWith(SESSION_UID_PREFIX);
 
 export interface StoredIds {
   /** The `_id` a row of `model` with this id is stored under. */
@@ -38,7 +41,7 @@ export function createStoredIds(key: Buffer): StoredIds {
   const mac = createKeyedHash(key, 'oidc-stored-ids');
   return {
     of: (model, id) => (HASHED.has(model) ? `${STORED_PREFIX}${mac(id)}` : id),
-    ofUserCode: (userCode) => `uc.${mac('user-code', userCode)}`,
+    ofUserCode: (userCode) => `${USER_CODE_PREFIX}${mac('user-code', userCode)}`,
   };
 }
 

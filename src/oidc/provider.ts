@@ -51,9 +51,6 @@ export interface ProviderDeps {
   onFirstPartyConsent?: Parameters<typeof firstPartyGrants>[0];
 }
 
-// Settings this product adds to a client's registration (services/client-input.ts); unknown ones are refused by
-// oidc-provider.
-const EXTRA_CLIENT_METADATA = PRODUCT_CLIENT_METADATA;
 
 function validateList(key: string, value: unknown, known: readonly string[]): void {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !known.includes(v))) {
@@ -168,7 +165,8 @@ export function buildConfiguration({
       ...(policy ? { policy: buildPolicy(policy) } : {}),
     },
     extraClientMetadata: {
-      properties: [...EXTRA_CLIENT_METADATA],
+      // This product's settings (services/client-input.ts); unknown ones are refused by oidc-provider.
+      properties: [...PRODUCT_CLIENT_METADATA],
       validator: (_ctx, key, value) => validateExtraMetadata(key, value),
     },
     ...(onFirstPartyConsent ? { loadExistingGrant: firstPartyGrants(onFirstPartyConsent) } : {}),

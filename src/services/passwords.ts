@@ -25,8 +25,6 @@ export function usePasswordParams(params: PasswordParams): void {
   current = Object.freeze({ ...params });
 }
 
-export const passwordParams = (): Readonly<PasswordParams> => current;
-
 /**
  * The form passwords are hashed and compared in (NFKC), so that the same characters typed differently match: macOS
  * keyboards may send "é" decomposed, others composed. The password policy checks this form too.
