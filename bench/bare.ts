@@ -12,6 +12,7 @@ import { createProvider } from '../src/oidc/provider.ts';
 import { createMapAdapter } from './memory-adapter.ts';
 import { listen, type BenchServer } from './server.ts';
 import { API_CLIENT, PARTNER, REDIRECT_URI, WEB_APP } from './settings.ts';
+import { createPairwiseSubjects } from '../src/services/pairwise.ts';
 
 export interface BareStack {
   server: BenchServer;
@@ -67,6 +68,7 @@ export async function startBare(env: Record<string, string>, jwks: JWKS): Promis
     config,
     Adapter: createMapAdapter(),
     jwks,
+    pairwise: createPairwiseSubjects(config.dataEncryptionKey),
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, email: sub, email_verified: true, name: 'Bench Customer' }) }),
     staticClients: [
       { client_id: PARTNER.id, client_secret: PARTNER.secret, redirect_uris: [], response_types: [], grant_types: ['client_credentials'], scope: PARTNER.scope },

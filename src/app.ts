@@ -61,7 +61,7 @@ import type { RiskEngine } from './services/risk.ts';
 import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
 import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
 import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
-import { createPairwiseSubjects } from './services/pairwise.ts';
+import { createPairwiseSubjects, type PairwiseSubjects } from './services/pairwise.ts';
 
 export interface Services {
   config: Config;
@@ -99,6 +99,8 @@ export interface Services {
   passwords: PasswordUseCases;
   /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
   codeChallenges: CodeChallenges;
+  /** What apps registered with subject_type=pairwise call each customer (src/services/pairwise.ts). */
+  subjects: PairwiseSubjects;
   privacyExport: PrivacyExport;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
@@ -172,7 +174,23 @@ async function composeServices(config: Config, logger: Logger, db: Database): Pr
     expiry,
   });
 
-  const build = composeProvider({ config, logger, adapter, keys, users, preferences, appMetadata, legal, consents, audit, availability: db.availability, sessions: () => sessions });
+  // What pairwise apps call each customer: one instance for the provider, the grants list and the API.
+  const subjects = createPairwiseSubjects(config.dataEncryptionKey);
+  const build = composeProvider({
+    config,
+    logger,
+    adapter,
+    keys,
+    users,
+    preferences,
+    appMetadata,
+    legal,
+    consents,
+    audit,
+    availability: db.availability,
+    subjects,
+    sessions: () => sessions,
+  });
   const currentProvider = () => provider;
   const sessions = createSessionService({ provider: currentProvider, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session });
   const grants = createGrantService({
@@ -181,7 +199,7 @@ async function composeServices(config: Config, logger: Logger, db: Database): Pr
     audit,
     logger,
     hiddenClients: [ACCOUNT_CLIENT_ID],
-    subjects: createPairwiseSubjects(config.dataEncryptionKey),
+    subjects,
   });
 
   let provider = await build();
@@ -231,6 +249,7 @@ async function composeServices(config: Config, logger: Logger, db: Database): Pr
   return {
     passwords,
     codeChallenges,
+    subjects,
     config,
     logger,
     db,
@@ -331,7 +350,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
     provider: () => services.provider(),
     appMetadata: services.appMetadata,
     hasGrant: (accountId, clientId) => services.grants.hasGrant(accountId, clientId),
-    subjects: createPairwiseSubjects(config.dataEncryptionKey),
+    subjects: services.subjects,
     audit: services.audit,
     logger,
   });

@@ -19,6 +19,7 @@ import type { UserService } from '../services/users.ts';
 import { attachAuditListeners, attachSessionTracking } from './events.ts';
 import { providerPages } from './pages.ts';
 import { createProvider } from './provider.ts';
+import type { PairwiseSubjects } from '../services/pairwise.ts';
 
 export interface ProviderComposition {
   config: Config;
@@ -32,19 +33,21 @@ export interface ProviderComposition {
   consents: Pick<ConsentService, 'record'>;
   audit: AuditLog;
   availability: Database['availability'];
+  subjects: Pick<PairwiseSubjects, 'subjectOf'>;
   /** The session service (built after the first provider, which it refers to). */
   sessions: () => SessionService;
 }
 
 /** A function that builds the provider afresh (at start, and with new keys). */
 export function composeProvider(deps: ProviderComposition): () => Promise<Provider> {
-  const { config, logger, adapter, keys, users, preferences, appMetadata, legal, consents, audit, availability } = deps;
+  const { config, logger, adapter, keys, users, preferences, appMetadata, legal, consents, audit, availability, subjects } = deps;
   const pages = providerPages({ config, logger });
   return async () => {
     const provider = createProvider({
       config,
       Adapter: adapter.Adapter,
       jwks: await keys.providerJwks(),
+      pairwise: subjects,
       findAccount: async (ctx, sub) => {
         const account = await users.findAccount(ctx, sub);
         const clientId = ctx.oidc?.client?.clientId;

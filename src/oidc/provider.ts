@@ -10,7 +10,7 @@ import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHH
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
 import { PRODUCT_CLIENT_METADATA } from '../services/client-input.ts';
-import { createPairwiseSubjects } from '../services/pairwise.ts';
+import type { PairwiseSubjects } from '../services/pairwise.ts';
 
 /** An authorization parameter naming the page the sign-in opens on. */
 export const SCREEN_HINT = 'screen_hint';
@@ -47,6 +47,8 @@ export interface ProviderDeps {
   staticClients?: Configuration['clients'];
   /** Account lookups for the sign-up / verification / profiling steps; without it only login and consent run. */
   policy?: PolicyDeps;
+  /** What pairwise apps call each customer (services/pairwise.ts). */
+  pairwise: Pick<PairwiseSubjects, 'subjectOf'>;
   /** Records the consent a first-party client was given without showing the consent page. */
   onFirstPartyConsent?: Parameters<typeof firstPartyGrants>[0];
 }
@@ -91,8 +93,8 @@ export function buildConfiguration({
   staticClients,
   policy,
   onFirstPartyConsent,
+  pairwise,
 }: ProviderDeps): Configuration {
-  const pairwise = createPairwiseSubjects(config.dataEncryptionKey);
   // The provider's own API (per-app metadata) is a resource like any operator-configured one.
   const resources: Config['resources'] = {
     [apiAudience(config.issuer)]: { scope: `${READ_SCOPE} ${WRITE_SCOPE}`, accessTokenFormat: 'opaque', introspectors: [] },

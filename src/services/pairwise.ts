@@ -21,7 +21,17 @@ export interface PairwiseSubjects {
 }
 
 export function createPairwiseSubjects(key: Buffer): PairwiseSubjects {
-  const keyOf = (sector: string) => subKey(key, `pairwise-subject\0${sector}`);
+  // One key per sector, derived once: every ID token of a pairwise app needs it.
+  const keys = new Map<string, Buffer>();
+  const keyOf = (sector: string) => {
+    let sectorKey = keys.get(sector);
+    if (!sectorKey) {
+      sectorKey = subKey(key, `pairwise-subject\0${sector}`);
+      if (keys.size >= 10_000) keys.clear();
+      keys.set(sector, sectorKey);
+    }
+    return sectorKey;
+  };
   const hashed = createKeyedHash(key, 'pairwise-subject-hash');
   return {
     subjectOf(accountId, sector) {
