@@ -1,15 +1,13 @@
 // The adapter under a real oidc-provider, driven through its token and userinfo endpoints: a replayed
 // authorization code must kill every token issued from it, whether the replay comes after or during redemption.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
 import type { Connection } from 'mongoose';
-import Provider from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import { createMongoAdapter } from '../../adapters/mongodb.ts';
 import type { MongoAdapter } from '../../adapters/types.ts';
 import { createCipher } from '../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../support/db.ts';
+import { startProviderOnAdapter, type ProviderOnAdapter } from '../support/provider-on-adapter.ts';
 
 const clientId = 'replay-test-client';
 const clientSecret = randomBytes(24).toString('base64url');
@@ -20,7 +18,7 @@ const challenge = createHash('sha256').update(verifier).digest('base64url');
 let conn: Connection;
 let store: MongoAdapter;
 let provider: Provider;
-let server: Server;
+let running: ProviderOnAdapter;
 let base: string;
 
 beforeAll(async () => {
@@ -29,33 +27,14 @@ beforeAll(async () => {
   store = createMongoAdapter({ db: conn.db, cipher: createCipher(randomBytes(32)), key: randomBytes(32) });
   await store.ensureIndexes();
 
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  provider = new Provider('http://127.0.0.1', {
-    adapter: store.Adapter,
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'k1' }] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    features: { devInteractions: { enabled: false } },
-    ttl: { Grant: 600, AccessToken: 600, RefreshToken: 3600, IdToken: 600, AuthorizationCode: 60 },
-  });
   // The client lives only in the adapter, so the token endpoint's client authentication also proves the
   // encrypted secret comes back decrypted.
-  await new store.Adapter('Client').upsert(clientId, {
-    client_id: clientId,
-    client_secret: clientSecret,
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  });
-
-  server = createServer(provider.callback());
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = await startProviderOnAdapter(store, { clientId, clientSecret, redirectUri });
+  ({ provider, base } = running);
 });
 
 afterAll(async () => {
-  await new Promise((closed) => server.close(closed));
+  await running.close();
   await dropAndClose(conn);
 });
 

@@ -2,29 +2,23 @@
 // exchanged again within the reuse interval instead of revoking the whole grant; later, or with no interval, a reuse
 // is a replay and revokes everything (issue 13). Driven through a real oidc-provider's token endpoint on our adapter.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair } from 'jose';
 import type { Connection } from 'mongoose';
-import Provider from 'oidc-provider';
 import { createMongoAdapter } from '../../adapters/mongodb.ts';
 import type { MongoAdapter } from '../../adapters/types.ts';
 import { createStoredIds } from '../../adapters/stored-id.ts';
 import { createCipher } from '../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../support/db.ts';
+import { startProviderOnAdapter, type ProviderOnAdapter } from '../support/provider-on-adapter.ts';
 
 const clientId = 'reuse-test-client';
 const clientSecret = randomBytes(24).toString('base64url');
 const redirectUri = 'http://127.0.0.1/cb';
 const verifier = randomBytes(32).toString('base64url');
 
-interface Stack {
+interface Stack extends ProviderOnAdapter {
   store: MongoAdapter;
   /** The stored id of a refresh token's consumption marker. */
   markerOf(rt: string): string;
-  provider: Provider;
-  server: Server;
-  base: string;
 }
 
 let conn: Connection;
@@ -34,7 +28,7 @@ beforeAll(async () => {
   conn = await openTestConnection();
 });
 afterAll(async () => {
-  for (const s of stacks) await new Promise((closed) => s.server.close(closed));
+  for (const s of stacks) await s.close();
   await dropAndClose(conn);
 });
 
@@ -43,27 +37,8 @@ async function stack(refreshReuseSeconds: number): Promise<Stack> {
   const store = createMongoAdapter({ db: conn.db!, cipher: createCipher(randomBytes(32)), key, refreshReuseSeconds });
   const ids = createStoredIds(key);
   await store.ensureIndexes();
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const provider = new Provider('http://127.0.0.1', {
-    adapter: store.Adapter,
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'k1' }] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    features: { devInteractions: { enabled: false } },
-    rotateRefreshToken: true,
-    ttl: { Grant: 600, AccessToken: 600, RefreshToken: 3600, IdToken: 600, AuthorizationCode: 60 },
-  });
-  await new store.Adapter('Client').upsert(clientId, {
-    client_id: clientId,
-    client_secret: clientSecret,
-    redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-  });
-  const server = createServer(provider.callback());
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const s = { store, markerOf: (rt: string) => `c.${ids.of('RefreshToken', rt)}`, provider, server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  const running = await startProviderOnAdapter(store, { clientId, clientSecret, redirectUri }, { rotateRefreshToken: true });
+  const s = { store, markerOf: (rt: string) => `c.${ids.of('RefreshToken', rt)}`, ...running };
   stacks.push(s);
   return s;
 }
