@@ -103,7 +103,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   /** When a refresh token consumed at `consumedAt` (ms) may still be exchanged: within the reuse interval. */
   const reusable = (model: string, consumedAt: number | undefined): consumedAt is number =>
     model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
-  const clients = new Map<string, { doc: StoredDocument; until: number }>();
+  const clients = new Map<string, { payload: AdapterPayload; until: number }>();
   const sessionUidOf = new Map<string, string>();
   const rememberSessionUid = (storedId: string, uid: string) => {
     sessionUidOf.delete(storedId);
@@ -300,16 +300,17 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     }
 
     async #findClient(id: string): Promise<AdapterPayload | undefined> {
-      // The row is cached as read and decoded on every hit: each caller gets a payload of its own, shaped exactly
-      // as a database read gives it.
+      // The cache holds the payload as opened (secret decrypted, keys decoded), so a hit costs a copy and no
+      // decryption; each caller gets a copy of its own, shaped exactly as a database read gives it.
       const cached = clients.get(id);
-      if (cached && cached.until > Date.now()) return this.#open(cloneRow(cached.doc), id);
+      if (cached && cached.until > Date.now()) return cloneRow(cached.payload);
       const doc = await this.#rows.findOne({ _id: id });
-      if (isLive(doc) && clientCacheMs > 0) {
+      const payload = this.#open(doc, id);
+      if (payload && clientCacheMs > 0) {
         if (clients.size >= 10_000) clients.delete(clients.keys().next().value!);
-        clients.set(id, { doc: cloneRow(doc), until: Date.now() + clientCacheMs });
+        clients.set(id, { payload: cloneRow(payload), until: Date.now() + clientCacheMs });
       }
-      return this.#open(doc, id);
+      return payload;
     }
 
     #open(doc: StoredDocument | null, id: string): AdapterPayload | undefined {

@@ -7,7 +7,7 @@
 // and — unlike a hash — reversible by this server, so that an app's back end can name the customer by the `sub` it
 // knows when it calls the API (src/api/app-metadata.ts) and the data export can list what each app calls them. An
 // account id that is not a UUID (none is written so) gets a keyed hash instead: stable and unlinkable, not reversible.
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 import { createKeyedHash, subKey } from './crypto.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,7 +22,7 @@ export interface PairwiseSubjects {
 
 export function createPairwiseSubjects(key: Buffer): PairwiseSubjects {
   // One key per sector, derived once: every ID token of a pairwise app needs it.
-  const keys = new Map<string, Buffer>();
+  const keys = new Map<string, KeyObject>();
   const keyOf = (sector: string) => {
     let sectorKey = keys.get(sector);
     if (!sectorKey) {

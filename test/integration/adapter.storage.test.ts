@@ -147,6 +147,20 @@ describe('commands per operation', () => {
     expect(await clients.find(clientId)).toBeUndefined();
   });
 
+  it('a cached client is served opened, as a copy of its own, without decrypting its secret again', async () => {
+    let decrypted = 0;
+    const counting: typeof cipher = { encrypt: (v) => cipher.encrypt(v), decrypt: (v) => (decrypted++, cipher.decrypt(v)) };
+    const here = createMongoAdapter({ db, cipher: counting, key, clientCacheSeconds: 60 });
+    const clients = new here.Adapter('Client');
+    const clientId = id('c');
+    await clients.upsert(clientId, { client_id: clientId, client_secret: 'kept', redirect_uris: ['https://a.test/cb'] });
+    const first = await clients.find(clientId);
+    first!.redirect_uris = ['https://evil.test/cb'];
+    const second = await clients.find(clientId);
+    expect(second).toEqual({ client_id: clientId, client_secret: 'kept', redirect_uris: ['https://a.test/cb'] });
+    expect(decrypted).toBe(1);
+  });
+
   it('a client deleted by another process stops working here within the cache bound', async () => {
     const elsewhere = createMongoAdapter({ db, cipher, key });
     const here = createMongoAdapter({ db, cipher, key, clientCacheSeconds: 1 });
