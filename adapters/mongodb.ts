@@ -21,6 +21,7 @@ import {
   WRITE_ONCE,
 } from './models.ts';
 import { createPayloadCodec } from './payload-codec.ts';
+import { createBatchedRows, type BatchedRows } from './batched-rows.ts';
 import { createRecentRows } from './recent-rows.ts';
 import { consumedMarkerOf, createStoredIds, isCompanionId, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
@@ -56,8 +57,8 @@ function assertId(id: unknown, what = 'id'): asserts id is string {
  * Writes a row with its companion rows (same collection) in one command: one upsert each, sent together. Two saves of
  * a new id can both try the insert; the writes that lost it are sent again, now replacing the winner's row.
  */
-async function writeRows(rows: Collection<StoredDocument>, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
-  if (docs.length === 1) return insertOrReplace(rows, docs[0]!, insertFirst);
+async function writeRows(rows: Collection<StoredDocument>, batched: BatchedRows, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
+  if (docs.length === 1) return insertOrReplace(rows, docs[0]!, insertFirst ? batched.insert : undefined);
   await writeRetryingLostInserts(docs, (batch) =>
     rows.bulkWrite(
       batch.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } })),
@@ -66,17 +67,18 @@ async function writeRows(rows: Collection<StoredDocument>, docs: readonly Stored
   );
 }
 
-export async function insertOrReplace<T extends { _id: string }>(rows: Collection<T>, doc: T, insertFirst: boolean): Promise<void> {
+/** `insert`: try this insert first (a fresh id), replacing only when the id turns out to exist. */
+async function insertOrReplace(rows: Collection<StoredDocument>, doc: StoredDocument, insert?: (doc: StoredDocument) => Promise<void>): Promise<void> {
   const { _id, ...rest } = doc;
-  if (insertFirst) {
+  if (insert) {
     try {
-      await rows.insertOne(doc as Parameters<Collection<T>['insertOne']>[0]);
+      await insert(doc);
       return;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
   }
-  const replace = () => rows.replaceOne({ _id } as Parameters<Collection<T>['replaceOne']>[0], rest as never, { upsert: true });
+  const replace = () => rows.replaceOne({ _id }, rest, { upsert: true });
   try {
     await replace();
   } catch (err) {
@@ -116,6 +118,15 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     return db.collection<StoredDocument>(collectionName(model));
   }
 
+  // Inserts and lookups by _id of each collection, batched while others are in flight (batched-rows.ts).
+  const batchedRows = new Map<string, BatchedRows>();
+  function batched(model: string): BatchedRows {
+    let rows = batchedRows.get(model);
+    if (!rows) batchedRows.set(model, (rows = createBatchedRows(collection(model))));
+    return rows;
+  }
+  const findById = async (model: string, id: string): Promise<StoredDocument | null> => (await batched(model).findByIds([id]))[0] ?? null;
+
   const expiring = () =>
     [...[...models].map(collectionName), LEGACY_CLAIMS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
 
@@ -130,11 +141,11 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
    * "win"), but a unique _id is enforced by the storage engine on both servers: the one insert of the row's
    * consumption marker that succeeds is the one consumer. The marker lives beside the row and expires with it.
    */
-  async function claimConsumption(rows: Collection<StoredDocument>, storedId: string, expiresAt: Date | undefined): Promise<boolean> {
+  async function claimConsumption(model: string, storedId: string, expiresAt: Date | undefined): Promise<boolean> {
     const marker: StoredDocument = { _id: consumedMarkerOf(storedId), payload: { consumed: Math.floor(Date.now() / 1000) } };
     if (expiresAt) marker.expiresAt = expiresAt;
     try {
-      await rows.insertOne(marker);
+      await batched(model).insert(marker);
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
@@ -146,9 +157,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
    * A consumable row with its consumption marker, in one lookup: `payload.consumed` as oidc-provider expects it,
    * from the marker (or from the row itself, for rows consumed before markers existed).
    */
-  async function readConsumable(rows: Collection<StoredDocument>, storedId: string): Promise<StoredDocument | null> {
+  async function readConsumable(model: string, storedId: string): Promise<StoredDocument | null> {
     const markerId = consumedMarkerOf(storedId);
-    const found = await rows.find({ _id: { $in: [storedId, markerId] } }).toArray();
+    const found = await batched(model).findByIds([storedId, markerId]);
     const doc = found.find((d) => d._id === storedId) ?? null;
     const marker = found.find((d) => d._id === markerId);
     if (doc && marker && doc.payload.consumed === undefined) doc.payload.consumed = marker.payload.consumed;
@@ -220,14 +231,14 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       if (expiresIn !== undefined && !Number.isFinite(expiresIn)) throw new TypeError('expiresIn must be a finite number of seconds');
       const docs = documentsOf(this.model, id, payload, expiryOf(expiresIn));
       if (this.model === 'Client') clients.delete(id);
-      await writeRows(this.#rows, docs, WRITE_ONCE.has(this.model));
+      await writeRows(this.#rows, batched(this.model), docs, WRITE_ONCE.has(this.model));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (typeof id !== 'string' || id.length === 0 || hasForeignPrefix(this.model, id)) return undefined;
       if (this.model === 'Client') return this.#findClient(id);
       const storedId = ids.of(this.model, id);
-      const doc = CONSUMABLE_LABEL[this.model] ? await readConsumable(this.#rows, storedId) : await this.#rows.findOne({ _id: storedId });
+      const doc = CONSUMABLE_LABEL[this.model] ? await readConsumable(this.model, storedId) : await findById(this.model, storedId);
       if (this.model === 'Session' && isLive(doc) && typeof doc.payload.uid === 'string') rememberSessionUid(doc._id, doc.payload.uid);
       // A refresh token rotated moments ago and presented again (a retry): shown as unconsumed, so that oidc-provider
       // exchanges it again instead of revoking the grant; consume() lets it through once more.
@@ -242,14 +253,14 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       if (typeof uid !== 'string' || uid.length === 0 || this.model !== 'Session') return undefined;
-      const copy = await this.#rows.findOne({ _id: sessionUidRowOf(uid) });
+      const copy = await findById(this.model, sessionUidRowOf(uid));
       const id = isLive(copy) ? codec.open(copy.payload.jti) : undefined;
       return id ? this.#open(copy, id) : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       if (typeof userCode !== 'string' || userCode.length === 0) return undefined;
-      const pointer = await this.#rows.findOne({ _id: ids.ofUserCode(userCode) });
+      const pointer = await findById(this.model, ids.ofUserCode(userCode));
       const id = isLive(pointer) ? codec.open(pointer.code) : undefined;
       return id ? this.find(id) : undefined;
     }
@@ -265,7 +276,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       const storedId = ids.of(this.model, id);
       let row = recent.take(this.model, storedId);
       if (!row) {
-        const current = await readConsumable(this.#rows, storedId);
+        const current = await readConsumable(this.model, storedId);
         if (!isLive(current)) throw this.#consumeError(`${label} not found or expired`);
         const consumed = current.payload.consumed;
         row = { grantId: current.payload.grantId, expiresAt: current.expiresAt, consumed: consumed !== undefined, ...(typeof consumed === 'number' ? { consumedAt: consumed * 1000 } : {}) };
@@ -273,10 +284,10 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       // Within the refresh-token reuse interval: exchanged again, the first consumption stands.
       if (reusable(this.model, row.consumedAt)) return;
 
-      if (!row.consumed && (await claimConsumption(this.#rows, storedId, row.expiresAt))) return;
+      if (!row.consumed && (await claimConsumption(this.model, storedId, row.expiresAt))) return;
       // Two exchanges of one refresh token at once: the loser is a retry too if the winner's marker is that recent.
       if (refreshReuseMs > 0 && this.model === 'RefreshToken') {
-        const marker = await this.#rows.findOne({ _id: consumedMarkerOf(storedId) });
+        const marker = await findById(this.model, consumedMarkerOf(storedId));
         if (typeof marker?.payload.consumed === 'number' && reusable(this.model, marker.payload.consumed * 1000)) return;
       }
 
@@ -304,7 +315,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       // decryption; each caller gets a copy of its own, shaped exactly as a database read gives it.
       const cached = clients.get(id);
       if (cached && cached.until > Date.now()) return cloneRow(cached.payload);
-      const doc = await this.#rows.findOne({ _id: id });
+      const doc = await findById(this.model, id);
       const payload = this.#open(doc, id);
       if (payload && clientCacheMs > 0) {
         if (clients.size >= 10_000) clients.delete(clients.keys().next().value!);
@@ -341,7 +352,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       collection,
       logger,
       // As a save writes it now: its hashed id, sealed fields and companion rows.
-      rewrite: (model, id, payload, expiresAt) => writeRows(collection(model), documentsOf(model, id, payload, expiresAt), true),
+      rewrite: (model, id, payload, expiresAt) => writeRows(collection(model), batched(model), documentsOf(model, id, payload, expiresAt), true),
     });
     await migrateSessionUidCopies({ from: db.collection(LEGACY_SESSION_UIDS_COLLECTION), to: collection('Session'), rowOf: sessionUidRowOf, logger });
     logger?.info(result, result.ttl ? 'adapter indexes ready (a TTL index expires rows)' : 'adapter indexes ready (no TTL index: the sweeper expires rows)');
