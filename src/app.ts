@@ -42,6 +42,8 @@ import { createMailer, type Mailer } from './services/mailer.ts';
 import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
 import { createPasswordPolicy, type PasswordPolicy } from './services/password-policy.ts';
 import { createThrottle, type Throttle } from './services/throttle.ts';
+import { createProofOfWork } from './services/proof-of-work.ts';
+import { DEFAULT_LOCALE, isLocale } from './i18n/index.ts';
 import { createSessionService, type SessionService } from './services/sessions.ts';
 import { createGrantService, type GrantService } from './services/grants.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
@@ -154,7 +156,20 @@ async function composeServices(config: Config, logger: Logger, db: Database): Pr
     ttlSeconds: config.codes.ttlSeconds,
     maxAttempts: config.codes.maxAttempts,
   });
-  const throttle = createThrottle({ conn: db.connection, audit, logger, enabled: config.rateLimitsEnabled });
+  const throttle = createThrottle({
+    conn: db.connection,
+    audit,
+    logger,
+    enabled: config.rateLimitsEnabled,
+    proofOfWork: createProofOfWork({ key: config.dataEncryptionKey, bits: config.loginProofBits }),
+    // The owner of an address under attack hears of it (at most hourly); an address without an account gets nothing.
+    onLockout: async ({ account, meta }) => {
+      const user = await users.findByEmail(account);
+      if (!user) return;
+      const locale = meta.locale && isLocale(meta.locale) ? meta.locale : user.locale && isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
+      mailer.queue({ to: user.email, template: 'sign-in-blocked', locale });
+    },
+  });
   const appMetadata = createAppMetadata({ conn: db.connection, maxBytes: config.appMetadataMaxBytes, audit });
   const preferences = createPreferences({ conn: db.connection, topics: config.preferences.topics, audit });
   const legal = createLegal({ conn: db.connection, documents: config.legal.documents, audit });

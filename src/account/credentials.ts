@@ -173,7 +173,7 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
     if (Object.keys(errors).length || current === undefined || next === undefined) return renderPassword(ctx, account, errors, FORM_ERROR);
 
     const owner = { accountId: account.accountId, email: account.user.email };
-    const check = await deps.passwords.confirmPassword(owner, current, { meta: meta(ctx), failure: { type: 'password.change_failed', reason: 'bad_password' } });
+    const check = await deps.passwords.confirmPassword(owner, current, { meta: meta(ctx), device: account.uid, failure: { type: 'password.change_failed', reason: 'bad_password' } });
     if (!check.ok) {
       if (check.reason === 'wrong') return renderPassword(ctx, account, { current_password: t('account.password.error.currentWrong') }, FORM_ERROR);
       const wait = throttled(ctx, check.retryAfterSeconds);

@@ -67,7 +67,7 @@ export function privacyRoutes(router: Router, pages: AccountPages, deps: Privacy
     const echo = typeof confirm === 'string' && confirm.length <= 64 ? confirm : '';
     if (!confirmed && typeof password === 'string' && password.length > 0 && password.length <= MAX_PASSWORD) {
       const owner = { accountId: account.accountId, email: account.user.email };
-      const check = await deps.passwords.confirmPassword(owner, password, { meta: meta(ctx), failure: { type: 'account.delete_failed', reason: 'bad_password' } });
+      const check = await deps.passwords.confirmPassword(owner, password, { meta: meta(ctx), device: account.uid, failure: { type: 'account.delete_failed', reason: 'bad_password' } });
       if (!check.ok && check.reason === 'throttled') {
         const wait = throttled(ctx, check.retryAfterSeconds);
         return renderDelete(ctx, account, { value: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);

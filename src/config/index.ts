@@ -86,6 +86,8 @@ export interface Config {
   reauthMaxAgeSeconds: number;
   appMetadataMaxBytes: number;
   rateLimitsEnabled: boolean;
+  /** Difficulty of the sign-in's proof of work (src/services/proof-of-work.ts). */
+  loginProofBits: number;
   mfa: { policy: MfaPolicy; factors: FactorType[]; trustDays: number };
   risk: { threshold: number; geoip: boolean };
   twilio: { accountSid?: string; authToken?: string; from?: string; messagingServiceSid?: string; apiUrl?: string };
@@ -235,6 +237,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     appMetadataMaxBytes: e.APP_METADATA_MAX_BYTES,
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
+    loginProofBits: e.LOGIN_PROOF_BITS,
     mfa: { policy: e.MFA_POLICY, factors: e.MFA_FACTORS, trustDays: e.MFA_TRUST_DAYS },
     risk: { threshold: e.RISK_THRESHOLD, geoip: e.RISK_GEOIP ?? e.NODE_ENV !== 'test' },
     twilio: {

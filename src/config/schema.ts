@@ -254,6 +254,8 @@ export const schema = z.object({
   REAUTH_MAX_AGE_SECONDS: seconds.default(300),
   APP_METADATA_MAX_BYTES: z.coerce.number().int().min(64).max(65536).default(4096),
   RATE_LIMITS_ENABLED: bool.default(true),
+  // Leading zero bits of the sign-in's proof of work (2^bits SHA-256 hashes on average; 18 ≈ 1–2 s in a browser).
+  LOGIN_PROOF_BITS: z.coerce.number().int().min(1).max(28).default(18),
 
   // Second factors. MFA_POLICY is the default for every client (a client's `mfa_policy` overrides it).
   MFA_POLICY: z.enum(MFA_POLICIES).default('adaptive'),

@@ -6,7 +6,7 @@
 // - Over TLS it is named __Host-ciam_device: the browser then refuses it unless this exact host set it with Secure and
 //   Path=/, so a sibling sub-domain cannot plant an id it knows ("cookie tossing") and later ride on the trust the
 //   customer gives that browser.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/; // 16 bytes, base64url
@@ -40,4 +40,43 @@ export function ensureDeviceId(ctx: Context): string {
     overwrite: true,
   });
   return id;
+}
+
+// Which login names have signed in (with their password) on this browser: a second signed cookie holding, for the
+// last few of them, a hash of the device id and the name (not the address itself). The throttle counts a known
+// name's failures on this device apart, with an allowance of its own (src/services/throttle.ts), so that nobody
+// elsewhere can lock the owner out of the browser they always use.
+const KNOWN_MAX = 5;
+const KNOWN_ENTRY = /^[A-Za-z0-9_-]{22}$/;
+
+export function knownLoginsCookieName(secure: boolean): string {
+  return secure ? '__Host-ciam_known' : 'ciam_known';
+}
+
+const knownEntry = (deviceId: string, loginName: string) => createHash('sha256').update(`${deviceId}\0${loginName}`).digest().subarray(0, 16).toString('base64url');
+
+function knownEntries(ctx: Context): string[] {
+  const value = ctx.cookies.get(knownLoginsCookieName(ctx.secure), { signed: true });
+  return value ? value.split('.').filter((e) => KNOWN_ENTRY.test(e)).slice(0, KNOWN_MAX) : [];
+}
+
+/** This browser's device id when `loginName` has signed in on it before; undefined otherwise. Never sets anything. */
+export function knownDeviceFor(ctx: Context, loginName: string): string | undefined {
+  const deviceId = deviceIdOf(ctx);
+  return deviceId && knownEntries(ctx).includes(knownEntry(deviceId, loginName)) ? deviceId : undefined;
+}
+
+/** Records that `loginName` signed in on this browser (most recent first, the last five names kept). */
+export function rememberKnownLogin(ctx: Context, loginName: string): void {
+  const entry = knownEntry(ensureDeviceId(ctx), loginName);
+  const entries = [entry, ...knownEntries(ctx).filter((e) => e !== entry)].slice(0, KNOWN_MAX);
+  ctx.cookies.set(knownLoginsCookieName(ctx.secure), entries.join('.'), {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    path: '/',
+    maxAge: MAX_AGE_MS,
+    overwrite: true,
+  });
 }

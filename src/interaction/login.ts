@@ -5,10 +5,11 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { CREATE_PROMPT } from '../oidc/policy.ts';
 import { outcome } from '../auth/requirement.ts';
-import { ensureDeviceId } from '../http/device-cookie.ts';
+import { ensureDeviceId, knownDeviceFor, rememberKnownLogin } from '../http/device-cookie.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { PasswordPolicy } from '../services/password-policy.ts';
-import type { Throttle } from '../services/throttle.ts';
+import type { ProofChallenge } from '../services/proof-of-work.ts';
+import type { Throttle, ThrottleKeys, ThrottleVerdict } from '../services/throttle.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { UserService } from '../services/users.ts';
@@ -32,6 +33,9 @@ const loginForm = z.object({
     .string({ error: 'login.error.passwordMissing' })
     .min(1, { error: 'login.error.passwordMissing' })
     .max(MAX_PASSWORD, { error: 'login.error.passwordTooLong' }),
+  // The proof of work the throttle asked for (views/assets/proof.js fills it in); checked by the throttle.
+  proof_challenge: z.string().max(200).optional().catch(undefined),
+  proof_nonce: z.string().max(32).optional().catch(undefined),
 });
 
 export type LoginInput = z.infer<typeof loginForm>;
@@ -58,7 +62,7 @@ export async function renderLogin(
   ctx: Context,
   loaded: LoadedInteraction,
   options: LoginPageOptions,
-  form: { email: string; error?: FormError; status?: number } = { email: '' },
+  form: { email: string; error?: FormError; status?: number; proof?: ProofChallenge } = { email: '' },
 ): Promise<void> {
   const { details } = loaded;
   const passkey = options.passkeyOptions ? await options.passkeyOptions(loaded.uid) : undefined;
@@ -78,8 +82,18 @@ export async function renderLogin(
       signup: options.signupEnabled ? `${interactionPath(loaded.uid)}/signup` : null,
       forgot: `${interactionPath(loaded.uid)}/forgot${form.email ? `?email=${encodeURIComponent(form.email)}` : ''}`,
       passkey: passkey ? { options: passkey.options, challengeId: passkey.challenge, action: `${interactionPath(loaded.uid)}/passkey` } : null,
+      proof: form.proof ?? null,
     },
   });
+}
+
+/**
+ * A refused attempt: a block waits (429 with Retry-After); beyond a threshold the next attempt needs a proof of work,
+ * which the page's script solves and sends with the form (the same status and no Retry-After: nothing to wait for).
+ */
+function refusal(ctx: Context, verdict: Extract<ThrottleVerdict, { allowed: false }>): { error: FormError; status: number; proof?: ProofChallenge } {
+  if (verdict.proof) return { error: { key: 'login.error.proof' }, status: THROTTLED_STATUS, proof: verdict.proof };
+  return { error: throttledError(ctx, verdict), status: THROTTLED_STATUS };
 }
 
 export function loginHint(loaded: LoadedInteraction): string {
@@ -107,13 +121,21 @@ export async function submitLogin(
     await renderLogin(ctx, loaded, deps.options, { email: echo(body?.email), error: parsed.error });
     return;
   }
-  const { email, password } = parsed.value;
+  const { email, password, proof_challenge: challenge, proof_nonce: nonce } = parsed.value;
   const meta = requestMeta(ctx);
-  // Keyed by the address as typed (normalised), whether or not it has an account: a lockout reveals nothing.
-  const keys = { ip: meta.ip, account: normaliseEmail(email) };
+  // Keyed by the address as typed (normalised), whether or not it has an account: a lockout reveals nothing. A
+  // browser this name has signed in on before counts apart (src/http/device-cookie.ts).
+  const loginName = normaliseEmail(email);
+  const device = knownDeviceFor(ctx, loginName);
+  const keys: ThrottleKeys = {
+    ip: meta.ip,
+    account: loginName,
+    ...(device ? { device } : {}),
+    ...(challenge && nonce ? { proof: { challenge, nonce } } : {}),
+  };
   const gate = await deps.throttle.check('login', keys);
   if (!gate.allowed) {
-    await renderLogin(ctx, loaded, deps.options, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
+    await renderLogin(ctx, loaded, deps.options, { email, ...refusal(ctx, gate) });
     return;
   }
   const result = await deps.users.authenticate(email, password, { ...meta, clientId: loaded.client.id });
@@ -123,18 +145,19 @@ export async function submitLogin(
     return;
   }
   const account = result && 'accountId' in result ? result : null;
-  await deps.risk.recordAttempt({ loginName: normaliseEmail(email), ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
+  await deps.risk.recordAttempt({ loginName, ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
   if (!account) {
-    const verdict = await deps.throttle.fail('login', keys, meta);
-    const error: FormError = verdict.allowed ? { key: 'login.error.credentials', field: 'credentials' } : throttledError(ctx, verdict);
-    await renderLogin(ctx, loaded, deps.options, { email, error, ...(verdict.allowed ? {} : { status: THROTTLED_STATUS }) });
+    const verdict = await deps.throttle.fail('login', keys, { ...meta, locale: loaded.locale });
+    const error: FormError = { key: 'login.error.credentials', field: 'credentials' };
+    await renderLogin(ctx, loaded, deps.options, { email, ...(verdict.allowed ? { error } : refusal(ctx, verdict)) });
     return;
   }
   await deps.throttle.succeed('login', keys);
+  rememberKnownLogin(ctx, loginName);
   // A password on the common or breached lists is a risk signal: whoever knows it may not be its owner.
   const verdict = await deps.passwordPolicy.check(password);
   const breached = !verdict.ok && (verdict.problem === 'common' || verdict.problem === 'breached');
-  await deps.next({ accountId: account.accountId, breachedPassword: breached, loginName: keys.account });
+  await deps.next({ accountId: account.accountId, breachedPassword: breached, loginName });
 }
 
 /**

@@ -13,7 +13,8 @@ export const AUDIT_EVENTS = {
   'mfa.code_sent': 'a one-time code went out by e-mail or SMS (failure: send_limit, delivery_failed); details: purpose, factor type',
   'risk.assessed': 'the risk engine scored a sign-in; reason: its decision (allow, mfa, trusted_device); details: score and signals',
   'device.trusted': 'a customer let this browser skip the second factor for some days',
-  'throttle.lockout': 'too many failures blocked an address or an account for a while; reason: action.scope; details: seconds',
+  'throttle.lockout':
+    'too many failures blocked an address, or an account from one source, for a while (or, with details.proof, made further attempts need a proof of work); reason: action.scope; details: seconds',
   'recovery_code.used': 'a recovery code was spent as a second factor',
 
   // Sign-up and accounts

@@ -16,6 +16,7 @@ export type MailTemplate =
   | 'password-reset'
   | 'password-reset-unknown'
   | 'password-changed'
+  | 'sign-in-blocked'
   | 'email-change-verify'
   | 'email-changed'
   | 'mfa-code'
@@ -25,7 +26,7 @@ export type MailTemplate =
 
 /**
  * data per template: verify-email, password-reset, email-change-verify {code, link, minutes?};
- * signup-existing {signInLink, resetLink}; password-reset-unknown {signupLink}; password-changed {resetLink?};
+ * signup-existing {signInLink, resetLink}; password-reset-unknown {signupLink}; password-changed, sign-in-blocked {resetLink?};
  * email-changed {newEmail} (sent to the old address); mfa-code {code, minutes?}; recovery-code-used {remaining,
  * securityLink?}; factor-added, factor-removed {factor, securityLink?} (factor: "Authenticator app", "+49 ••• ••12", a
  * passkey's name). `minutes` defaults to config.codes.ttlSeconds; `resetLink` to `${issuer}/recover`; `securityLink`
@@ -65,6 +66,7 @@ export const MAIL_TEMPLATES = [
   'password-reset',
   'password-reset-unknown',
   'password-changed',
+  'sign-in-blocked',
   'email-change-verify',
   'email-changed',
   'mfa-code',
@@ -81,6 +83,7 @@ interface TemplateSpec {
     | 'mail.passwordReset'
     | 'mail.passwordResetUnknown'
     | 'mail.passwordChanged'
+    | 'mail.signInBlocked'
     | 'mail.emailChangeVerify'
     | 'mail.emailChanged'
     | 'mail.mfaCode'
@@ -98,6 +101,7 @@ const TEMPLATES: Record<MailTemplate, TemplateSpec> = {
   'password-reset': { keys: 'mail.passwordReset', required: ['code', 'link'], code: true },
   'password-reset-unknown': { keys: 'mail.passwordResetUnknown', required: ['signupLink'] },
   'password-changed': { keys: 'mail.passwordChanged', required: [] },
+  'sign-in-blocked': { keys: 'mail.signInBlocked', required: [] },
   'email-change-verify': { keys: 'mail.emailChangeVerify', required: ['code', 'link'], code: true },
   'email-changed': { keys: 'mail.emailChanged', required: ['newEmail'] },
   'mfa-code': { keys: 'mail.mfaCode', required: ['code'], code: true },

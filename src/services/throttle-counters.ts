@@ -31,6 +31,8 @@ export interface Counters {
   set(key: string, points: number, ms: number): Promise<void>;
   /** Deletes the counters of these keys, in one command. */
   delete(...keys: string[]): Promise<void>;
+  /** True for the one caller (in any process) that first claims `key`; the claim is kept until `expire`. */
+  claim(key: string, expire: Date): Promise<boolean>;
 }
 
 export function createCounters(deps: { conn: Connection; collection: string; now?: () => number }): Counters {
@@ -71,6 +73,17 @@ export function createCounters(deps: { conn: Connection; collection: string; now
 
     async set(key, points, ms) {
       await upsert(key, { $set: { points, expire: new Date(now() + ms) } });
+    },
+
+    async claim(key, expire) {
+      // A unique _id is the one exactly-once primitive both servers enforce (src/db/duplicate-key.ts).
+      try {
+        await rows().insertOne({ _id: key, points: 1, expire });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
     },
 
     async delete(...keys) {

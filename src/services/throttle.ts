@@ -14,11 +14,21 @@
 //
 // Known and unknown accounts are treated identically: the limiter is keyed on what the user typed, never on
 // whether it exists. Keys are stored as SHA-256 hashes so that e-mail addresses and IPs are not in the collection.
+//
+// Sign-in is counted so that nobody can lock a customer out from elsewhere (the model of OWASP's device cookies):
+// - failures count per account *and source*: a browser that has signed in to the account before (its signed device
+//   cookie, see src/http/device-cookie.ts) has an allowance of its own; any other source counts by its address.
+//   Only that pair is blocked when its allowance is spent;
+// - beyond a per-account threshold over all unknown sources, and beyond a per-address threshold over all accounts
+//   (spraying), an attempt needs a proof of work (src/services/proof-of-work.ts) instead of being refused: a guessing
+//   bot pays for every guess, a customer behind the same address or typing on a new phone is slowed by a second;
+// - the account owner is told once an hour by mail when a block or the proof threshold starts (onLockout).
 import { createHash } from 'node:crypto';
 import { subscriberOf } from './ip-prefixes.ts';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
+import type { ProofChallenge, ProofOfWork } from './proof-of-work.ts';
 import { createCounters, type Counters } from './throttle-counters.ts';
 
 export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery' | 'mfa';
@@ -26,8 +36,15 @@ export interface ThrottleKeys {
   ip: string;
   /** Normalised e-mail or account id. */
   account?: string;
+  /** A device that has signed in to `account` before (login): counted on its own, with its own allowance. */
+  device?: string;
+  /** A solved proof-of-work challenge sent with this attempt (see ThrottleVerdict.proof). */
+  proof?: { challenge: string; nonce: string };
 }
-export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type ThrottleVerdict =
+  | { allowed: true }
+  /** `proof`: no block applies, and an attempt that brings a solution of this challenge is let through. */
+  | { allowed: false; retryAfterSeconds: number; proof?: ProofChallenge };
 
 export interface LimitRule {
   /** Failures (or attempts) allowed per window; reaching it blocks the next attempt. */
@@ -36,10 +53,18 @@ export interface LimitRule {
   /** Block length once `points` is reached, doubled for each further block (see ThrottleLimits.backoff). Without
    *  it the block lasts until the window ends. */
   blockSeconds?: number;
+  /** Beyond the limit an attempt needs a proof of work instead of being refused (no block, no backoff). */
+  proof?: boolean;
 }
 export interface ActionLimits {
+  /** Per client address (IPv6 by its /64), over every account. */
   ip?: LimitRule;
+  /** Per account (what was typed); for login, over the sources that are not a known device. */
   account?: LimitRule;
+  /** Login: per account and client address, for sources that are not a known device. */
+  source?: LimitRule;
+  /** Login: per account and known device (ThrottleKeys.device), which then counts under this alone. */
+  device?: LimitRule;
 }
 export interface ThrottleLimits {
   login: ActionLimits;
@@ -55,9 +80,16 @@ export type ThrottleLimitOverrides = { [K in keyof ThrottleLimits]?: Partial<Thr
 
 const HOUR = 3600;
 export const DEFAULT_LIMITS: ThrottleLimits = {
-  // Five wrong passwords in a row lock the account for a minute, then 2, 4, … up to an hour; an IP that fails 100
-  // times an hour (credential stuffing across accounts) is stopped for the rest of that hour.
-  login: { account: { points: 5, windowSeconds: HOUR, blockSeconds: 60 }, ip: { points: 100, windowSeconds: HOUR } },
+  // Five wrong passwords in a row from one address block that address for that account for a minute, then 2, 4, …
+  // up to an hour; a browser that signed in to the account before has ten of its own. Twenty failures an hour over
+  // all unknown sources, or 100 from one address over all accounts (credential stuffing, spraying), ask every further
+  // attempt from an unknown source for a proof of work for the rest of the hour: nobody else is locked out.
+  login: {
+    source: { points: 5, windowSeconds: HOUR, blockSeconds: 60 },
+    device: { points: 10, windowSeconds: HOUR, blockSeconds: 60 },
+    account: { points: 20, windowSeconds: HOUR, proof: true },
+    ip: { points: 100, windowSeconds: HOUR, proof: true },
+  },
   // Each sign-up sends mail: a per-address limit keeps the form from being used to flood someone's inbox.
   signup: { ip: { points: 10, windowSeconds: HOUR }, account: { points: 3, windowSeconds: 900 } },
   // Wrong codes; every code also dies after its own few attempts (one-time-codes).
@@ -70,11 +102,12 @@ export const DEFAULT_LIMITS: ThrottleLimits = {
   backoff: { maxSeconds: HOUR, memorySeconds: 24 * HOUR },
 };
 
-// Actions that count failures: a success ends the run of consecutive failures. Sign-up and recovery count
-// attempts (each sends mail), which a success does not undo.
+// Actions that count failures: a success ends the run of consecutive failures of the one who succeeded (the
+// account's counter; for login, the counter of the account and the source that signed in, so that an attacker's
+// failures elsewhere still count). Sign-up and recovery count attempts (each sends mail), which a success does not undo.
 const RESET_ON_SUCCESS: ReadonlySet<ThrottleAction> = new Set(['login', 'verify', 'mfa']);
 const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery', 'mfa'];
-const SCOPES = ['ip', 'account'] as const;
+const SCOPES = ['ip', 'account', 'source', 'device'] as const;
 type Scope = (typeof SCOPES)[number];
 
 export const THROTTLE_COLLECTION = 'rate_limits';
@@ -84,10 +117,11 @@ export interface Throttle {
   check(action: ThrottleAction, keys: ThrottleKeys): Promise<ThrottleVerdict>;
   /** Counts a failure (bad password, wrong code) or, for signup/recovery, an attempt. Returns the verdict for the
    *  next attempt; audits 'throttle.lockout' when a block starts. */
-  fail(action: ThrottleAction, keys: ThrottleKeys, meta?: { ip?: string; userAgent?: string; accountId?: string }): Promise<ThrottleVerdict>;
+  fail(action: ThrottleAction, keys: ThrottleKeys, meta?: ThrottleMeta): Promise<ThrottleVerdict>;
   /** Ends the run of consecutive failures of the account (login, verify). */
   succeed(action: ThrottleAction, keys: ThrottleKeys): Promise<void>;
-  /** Erasure: every per-account counter and lockout of these subjects (login name, account id), whatever action. */
+  /** Erasure: every per-account counter and lockout of these subjects (login name, account id), whatever action;
+   *  counters of an account with a source or device run out with their window (their keys hash both together). */
   forget(subjects: readonly string[]): Promise<void>;
   /** A TTL index on the expiry where the server has one (a plain one elsewhere); clears rows of the old store. Also
    *  run lazily before first use. */
@@ -96,17 +130,33 @@ export interface Throttle {
   sweepExpired(): Promise<number>;
 }
 
+/** Who failed, for the audit log and the owner's notice (`locale`: the language of the page they were on). */
+export interface ThrottleMeta {
+  ip?: string;
+  userAgent?: string;
+  accountId?: string;
+  locale?: string;
+}
+
 export interface ThrottleDeps {
   conn: Connection;
   audit: Pick<AuditLog, 'record'>;
   logger: Logger;
   enabled: boolean;
   limits?: ThrottleLimitOverrides;
+  /** Proofs for rules with `proof`; without it such a rule blocks like the others. */
+  proofOfWork?: ProofOfWork;
+  /**
+   * A block (or the proof threshold) started for an account: at most once an hour per action and account, called
+   * without awaiting (it must not change the answer's timing). `account` is what was typed, existing or not.
+   */
+  onLockout?: (event: { action: ThrottleAction; account: string; retryAfterSeconds: number; meta: ThrottleMeta }) => Promise<void>;
   /** Clock, for tests. */
   now?: () => number;
 }
 
 function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLimits {
+  // A rule given as undefined is switched off: spread keeps the key with undefined, which `limiters` skips.
   return {
     login: { ...DEFAULT_LIMITS.login, ...overrides.login },
     signup: { ...DEFAULT_LIMITS.signup, ...overrides.signup },
@@ -141,12 +191,8 @@ function serialised() {
 
 const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-function combine(waits: number[]): ThrottleVerdict {
-  return waits.length === 0 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(...waits) };
-}
-
 export function createThrottle(deps: ThrottleDeps): Throttle {
-  const { conn, audit, logger, enabled } = deps;
+  const { conn, audit, logger, enabled, proofOfWork } = deps;
   const limits = mergeLimits(deps.limits);
   const now = deps.now ?? Date.now;
   const counters: Counters = createCounters({ conn, collection: THROTTLE_COLLECTION, now });
@@ -159,10 +205,12 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
   const limiters = new Map<string, Limiter>();
   for (const action of ACTIONS) {
     for (const scope of SCOPES) {
-      const rule = limits[action][scope];
+      const rule = (limits[action] as ActionLimits)[scope];
       if (rule) limiters.set(`${action}:${scope}`, { rule, prefix: `${action}:${scope}` });
     }
   }
+  // Without proofs, a proof rule refuses until its window ends, as any other rule does.
+  const needsProof = (rule: LimitRule) => rule.proof === true && proofOfWork !== undefined;
   const counterKey = (limiter: Limiter, key: string) => `${limiter.prefix}:${key}`;
   const lockoutKey = (limiter: Limiter, key: string) => `${limiter.prefix}:lockouts:${key}`;
   const forgetKey = (limiter: Limiter, key: string) =>
@@ -198,17 +246,48 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
     return indexes;
   }
 
-  const applicable = (action: ThrottleAction, keys: ThrottleKeys) =>
-    SCOPES.flatMap((scope: Scope) => {
+  const normalised = (value: string | undefined) => value?.trim().toLowerCase() || undefined;
+  // An address counts by its subscriber (IPv6 /64); anything else the proxy passed on counts as itself.
+  const addressOf = (ip: string) => subscriberOf(ip) ?? ip.trim().toLowerCase();
+
+  function applicable(action: ThrottleAction, keys: ThrottleKeys) {
+    const account = normalised(keys.account);
+    const address = addressOf(keys.ip);
+    // A known device counts under its own allowance alone; everything else by address, account and the pair.
+    const known = account !== undefined && keys.device !== undefined && limiters.has(`${action}:device`);
+    const subjects: Record<Scope, string | undefined> = {
+      ip: known ? undefined : address,
+      account: known && action === 'login' ? undefined : account,
+      source: !known && account ? `${account}\0${address}` : undefined,
+      device: known ? `${account}\0${keys.device}` : undefined,
+    };
+    return SCOPES.flatMap((scope) => {
       const limiter = limiters.get(`${action}:${scope}`);
-      // An address counts by its subscriber (IPv6 /64); anything else the proxy passed on counts as itself.
-      const subject = scope === 'ip' ? (subscriberOf(keys.ip) ?? keys.ip.trim().toLowerCase()) : keys.account?.trim().toLowerCase();
+      const subject = subjects[scope];
       return limiter && subject ? [{ scope, limiter, key: hashKey(subject) }] : [];
     });
+  }
+
+  /** Blocks win over proofs: a pair blocked is refused even with a proof. */
+  function verdictOf(action: ThrottleAction, keys: ThrottleKeys, blocks: number[], proofs: number[]): ThrottleVerdict {
+    if (blocks.length) return { allowed: false, retryAfterSeconds: Math.max(...blocks) };
+    if (proofs.length && proofOfWork) {
+      return { allowed: false, retryAfterSeconds: Math.max(...proofs), proof: proofOfWork.issue(proofBinding(action, keys)) };
+    }
+    return { allowed: true };
+  }
+  const proofBinding = (action: ThrottleAction, keys: ThrottleKeys) => `${action}\0${normalised(keys.account) ?? ''}`;
+
+  /** Whether the attempt brought an unspent solution of a challenge issued for it; spends it. */
+  async function spendProof(action: ThrottleAction, keys: ThrottleKeys): Promise<boolean> {
+    if (!proofOfWork || !keys.proof) return false;
+    const solved = proofOfWork.solves(proofBinding(action, keys), keys.proof.challenge, keys.proof.nonce);
+    return solved.ok && (await counters.claim(`proof:${solved.id}`, solved.expiresAt));
+  }
 
   const serialise = serialised();
 
-  // Account counters check() has just found empty (no failures, no backoff memory): the success that usually follows
+  // Personal counters check() has just found empty (no failures, no backoff memory): the success that usually follows
   // within moments need not send a delete for them. A failure counted by another process in between stays counted
   // until its window ends, as if it had come just after the success.
   const foundClear = new Map<string, number>();
@@ -226,32 +305,50 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
     foundClear.delete(id);
     return until !== undefined && until > now();
   }
+  /** The counters a success of this action resets: for login the pair (a success says nothing of other sources). */
+  const resets = (action: ThrottleAction, scope: Scope) =>
+    RESET_ON_SUCCESS.has(action) && (action === 'login' ? scope === 'source' || scope === 'device' : scope === 'account');
+
+  /** Tells the owner, once an hour per action and account, off the request's path. */
+  function announce(action: ThrottleAction, keys: ThrottleKeys, retryAfterSeconds: number, meta: ThrottleMeta): void {
+    const account = normalised(keys.account);
+    if (!deps.onLockout || !account) return;
+    const notify = deps.onLockout;
+    void counters
+      .add(`${action}:notified:${hashKey(account)}`, 1, HOUR * 1000)
+      .then((res) => (res.points === 1 ? notify({ action, account, retryAfterSeconds, meta }) : undefined))
+      .catch((err: unknown) => logger.warn({ err, action }, 'could not tell an account owner of a sign-in block'));
+  }
 
   return {
     async check(action, keys) {
       if (!enabled) return { allowed: true };
       await ensureIndexes();
-      const waits: number[] = [];
+      const blocks: number[] = [];
+      const proofs: number[] = [];
       const wanted = applicable(action, keys).map(({ scope, limiter, key }) => ({
         scope,
         limiter,
         id: counterKey(limiter, key),
         // Read along (same command) so that a success can tell whether there is anything to forget.
-        lockouts: scope === 'account' && limiter.rule.blockSeconds ? lockoutKey(limiter, key) : undefined,
+        lockouts: resets(action, scope) && limiter.rule.blockSeconds ? lockoutKey(limiter, key) : undefined,
       }));
       const running = await counters.getMany(wanted.flatMap((w) => (w.lockouts ? [w.id, w.lockouts] : [w.id])));
       for (const { scope, limiter, id, lockouts } of wanted) {
         const res = running.get(id);
-        if (res && res.points >= limiter.rule.points) waits.push(secondsOf(res.msBeforeNext));
-        if (scope === 'account' && RESET_ON_SUCCESS.has(action)) noteClear(id, !res && !(lockouts && running.has(lockouts)));
+        if (res && res.points >= limiter.rule.points) (needsProof(limiter.rule) ? proofs : blocks).push(secondsOf(res.msBeforeNext));
+        if (resets(action, scope)) noteClear(id, !res && !(lockouts && running.has(lockouts)));
       }
-      return combine(waits);
+      if (!blocks.length && proofs.length && (await spendProof(action, keys))) return { allowed: true };
+      return verdictOf(action, keys, blocks, proofs);
     },
 
     async fail(action, keys, meta = {}) {
       if (!enabled) return { allowed: true };
       await ensureIndexes();
-      const waits: number[] = [];
+      const blocks: number[] = [];
+      const proofs: number[] = [];
+      let started: number | undefined;
       for (const { scope, limiter, key } of applicable(action, keys)) {
         const { rule } = limiter;
         noteClear(counterKey(limiter, key), false);
@@ -261,7 +358,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
           // Further failures while blocked (a request that passed check() just before the block) extend nothing.
           if (res.points > rule.points) return secondsOf(res.msBeforeNext);
           let seconds = secondsOf(res.msBeforeNext);
-          if (rule.blockSeconds) {
+          if (rule.blockSeconds && !needsProof(rule)) {
             const n = (await counters.add(lockoutKey(limiter, key), 1, limits.backoff.memorySeconds * 1000)).points;
             seconds = Math.min(rule.blockSeconds * 2 ** Math.min(n - 1, 30), limits.backoff.maxSeconds);
             // Past the limit for the block's length: check() refuses until then.
@@ -274,20 +371,22 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
             accountId: meta.accountId,
             ip: meta.ip,
             userAgent: meta.userAgent,
-            details: { action, retryAfterSeconds: seconds },
+            details: { action, retryAfterSeconds: seconds, ...(needsProof(rule) ? { proof: true } : {}) },
           });
+          if (scope !== 'ip') started = Math.max(started ?? 0, seconds);
           return seconds;
         });
-        if (wait !== undefined) waits.push(wait);
+        if (wait !== undefined) (needsProof(rule) ? proofs : blocks).push(wait);
       }
-      return combine(waits);
+      if (started !== undefined) announce(action, keys, started, meta);
+      return verdictOf(action, keys, blocks, proofs);
     },
 
     async succeed(action, keys) {
       if (!enabled || !RESET_ON_SUCCESS.has(action)) return;
       await ensureIndexes();
       for (const { scope, limiter, key } of applicable(action, keys)) {
-        if (scope !== 'account' || takeClear(counterKey(limiter, key))) continue;
+        if (!resets(action, scope) || takeClear(counterKey(limiter, key))) continue;
         await serialise(`${action}:${scope}:${key}`, () => forgetKey(limiter, key));
       }
     },

@@ -39,13 +39,19 @@ export interface PasswordAccount {
 
 export interface PasswordUseCases {
   /**
-   * Checks the current password of a signed-in customer (before a change, a deletion). Counted with the sign-in's
-   * password attempts for the same account, so a borrowed session cannot be used to guess the password.
+   * Checks the current password of a signed-in customer (before a change, a deletion). Counted as the sign-in's
+   * password attempts of a known device (`device`: the signed-in session), so a borrowed session cannot be used to
+   * guess the password, and an attack on the account from elsewhere does not stop its owner here.
    */
   confirmPassword(
     account: PasswordAccount,
     password: string,
-    opts: { meta: RequestMeta; /** The audit event a wrong password writes (e.g. password.change_failed). */ failure: { type: AuditEventType; reason: string } },
+    opts: {
+      meta: RequestMeta;
+      device: string;
+      /** The audit event a wrong password writes (e.g. password.change_failed). */
+      failure: { type: AuditEventType; reason: string };
+    },
   ): Promise<PasswordCheck>;
   /** Sets a new password (already checked against the policy) and ends what the old one opened (see above). */
   replacePassword(
@@ -56,11 +62,9 @@ export interface PasswordUseCases {
 }
 
 export function createPasswordUseCases(deps: PasswordUseCaseDeps): PasswordUseCases {
-  const keysOf = (account: PasswordAccount, meta: RequestMeta) => ({ ip: meta.ip, account: normaliseEmail(account.email) });
-
   return {
-    async confirmPassword(account, password, { meta, failure }) {
-      const keys = keysOf(account, meta);
+    async confirmPassword(account, password, { meta, device, failure }) {
+      const keys = { ip: meta.ip, account: normaliseEmail(account.email), device };
       const gate = await deps.throttle.check('login', keys);
       if (!gate.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
       if (await deps.users.checkPassword(account.accountId, password)) {

@@ -47,6 +47,12 @@ export const mailMessages = defineMessages({
     'mail.signupExisting.resetButton': 'Reset password',
     'mail.signupExisting.notYou': 'If you did not try to sign up, you can ignore this e-mail. Nothing about your account has changed.',
 
+    'mail.signInBlocked.subject': 'Failed sign-in attempts on your {productName} account',
+    'mail.signInBlocked.heading': 'Someone is trying to sign in to your account',
+    'mail.signInBlocked.intro': 'There have just been several sign-in attempts with a wrong password for your {productName} account ({email}). We now slow down further attempts from where they came from; you can still sign in as usual.',
+    'mail.signInBlocked.ok': 'If that was you, there is nothing else to do.',
+    'mail.signInBlocked.notYou': 'If it was not you, your password is still safe as long as nobody knows it. If you use it anywhere else, or are not sure, choose a new one:',
+    'mail.signInBlocked.button': 'Choose a new password',
     'mail.passwordChanged.subject': 'Your {productName} password was changed',
     'mail.passwordChanged.heading': 'Your password was changed',
     'mail.passwordChanged.intro': 'The password of your {productName} account ({email}) was just changed.',
@@ -149,6 +155,12 @@ export const mailMessages = defineMessages({
     'mail.signupExisting.notYou':
       'Wenn Sie nicht versucht haben, sich zu registrieren, können Sie diese E-Mail ignorieren. An Ihrem Konto wurde nichts geändert.',
 
+    'mail.signInBlocked.subject': 'Fehlgeschlagene Anmeldeversuche bei Ihrem Konto bei {productName}',
+    'mail.signInBlocked.heading': 'Jemand versucht, sich bei Ihrem Konto anzumelden',
+    'mail.signInBlocked.intro': 'Soeben gab es mehrere Anmeldeversuche mit falschem Passwort bei Ihrem Konto bei {productName} ({email}). Weitere Versuche von dort bremsen wir jetzt aus; Sie selbst können sich wie gewohnt anmelden.',
+    'mail.signInBlocked.ok': 'Wenn Sie das selbst waren, müssen Sie nichts weiter tun.',
+    'mail.signInBlocked.notYou': 'Wenn Sie es nicht waren: Ihr Passwort ist sicher, solange niemand es kennt. Wenn Sie es auch anderswo verwenden oder unsicher sind, wählen Sie ein neues:',
+    'mail.signInBlocked.button': 'Neues Passwort wählen',
     'mail.passwordChanged.subject': 'Ihr Passwort für {productName} wurde geändert',
     'mail.passwordChanged.heading': 'Ihr Passwort wurde geändert',
     'mail.passwordChanged.intro': 'Das Passwort Ihres Kontos bei {productName} ({email}) wurde soeben geändert.',
@@ -251,6 +263,12 @@ export const mailMessages = defineMessages({
     'mail.signupExisting.notYou':
       'Hvis du ikke har forsøgt at oprette en konto, kan du se bort fra denne e-mail. Der er ikke ændret noget på din konto.',
 
+    'mail.signInBlocked.subject': 'Mislykkede loginforsøg på din konto hos {productName}',
+    'mail.signInBlocked.heading': 'Nogen prøver at logge ind på din konto',
+    'mail.signInBlocked.intro': 'Der har lige været flere loginforsøg med forkert adgangskode på din konto hos {productName} ({email}). Vi bremser nu yderligere forsøg derfra; du kan selv logge ind som sædvanligt.',
+    'mail.signInBlocked.ok': 'Hvis det var dig, behøver du ikke gøre mere.',
+    'mail.signInBlocked.notYou': 'Hvis det ikke var dig, er din adgangskode sikker, så længe ingen kender den. Bruger du den også andre steder, eller er du i tvivl, så vælg en ny:',
+    'mail.signInBlocked.button': 'Vælg en ny adgangskode',
     'mail.passwordChanged.subject': 'Din adgangskode til {productName} er blevet ændret',
     'mail.passwordChanged.heading': 'Din adgangskode er blevet ændret',
     'mail.passwordChanged.intro': 'Adgangskoden til din konto hos {productName} ({email}) er lige blevet ændret.',
@@ -351,6 +369,12 @@ export const mailMessages = defineMessages({
     'mail.signupExisting.resetButton': 'Zresetuj hasło',
     'mail.signupExisting.notYou': 'Jeśli to nie Ty, możesz zignorować tę wiadomość. Na Twoim koncie nic się nie zmieniło.',
 
+    'mail.signInBlocked.subject': 'Nieudane próby logowania na Twoje konto w usłudze {productName}',
+    'mail.signInBlocked.heading': 'Ktoś próbuje zalogować się na Twoje konto',
+    'mail.signInBlocked.intro': 'Przed chwilą było kilka prób logowania z błędnym hasłem na Twoje konto w usłudze {productName} ({email}). Spowalniamy teraz kolejne próby z tego miejsca; Ty możesz logować się jak zwykle.',
+    'mail.signInBlocked.ok': 'Jeśli to Ty, nie musisz nic więcej robić.',
+    'mail.signInBlocked.notYou': 'Jeśli to nie Ty, Twoje hasło jest bezpieczne, dopóki nikt go nie zna. Jeśli używasz go także gdzie indziej lub nie masz pewności, wybierz nowe:',
+    'mail.signInBlocked.button': 'Wybierz nowe hasło',
     'mail.passwordChanged.subject': 'Hasło w usłudze {productName} zostało zmienione',
     'mail.passwordChanged.heading': 'Twoje hasło zostało zmienione',
     'mail.passwordChanged.intro': 'Hasło do Twojego konta w usłudze {productName} ({email}) zostało właśnie zmienione.',

@@ -1,7 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 import { createLogger } from '../../../src/log.ts';
 import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
-import { createThrottle, THROTTLE_COLLECTION, type ThrottleLimitOverrides } from '../../../src/services/throttle.ts';
+import { createProofOfWork, solveProof } from '../../../src/services/proof-of-work.ts';
+import { createThrottle, THROTTLE_COLLECTION, type ThrottleDeps, type ThrottleLimitOverrides, type ThrottleVerdict } from '../../../src/services/throttle.ts';
 import { dropAndClose, testDatabaseUri } from '../../support/db.ts';
 
 let conn: Connection;
@@ -30,9 +31,9 @@ const rows = () => conn.collection(THROTTLE_COLLECTION);
 const lockouts = async (reason: string) => (await audit.list({ type: 'throttle.lockout' })).filter((e) => e.reason === reason);
 
 describe('throttle', () => {
-  it('locks an account after consecutive failures, doubling the block up to the maximum, and audits each lockout', async () => {
+  it('blocks an account from an address after consecutive failures, doubling the block up to the maximum, and audits each block', async () => {
     const t = throttle({
-      login: { account: { points: 3, windowSeconds: 60, blockSeconds: 1 }, ip: undefined },
+      login: { source: { points: 3, windowSeconds: 60, blockSeconds: 1 }, account: undefined, ip: undefined },
       backoff: { maxSeconds: 2 },
     });
     const keys = { ip: '192.0.2.1', account: 'lock@example.com' };
@@ -42,7 +43,7 @@ describe('throttle', () => {
     expect(await t.fail('login', keys, { ip: keys.ip, userAgent: 'UA/1', accountId: 'acc-1' })).toEqual({ allowed: false, retryAfterSeconds: 1 });
     expect(await t.check('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
 
-    const [first] = await lockouts('login.account');
+    const [first] = await lockouts('login.source');
     expect(first).toMatchObject({
       outcome: 'failure',
       accountId: 'acc-1',
@@ -62,11 +63,11 @@ describe('throttle', () => {
     await t.fail('login', keys);
     // Third block: 4 s by doubling, capped at 2.
     expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 2 });
-    expect((await lockouts('login.account')).map((e) => e.details?.retryAfterSeconds)).toEqual([2, 2, 1]);
+    expect((await lockouts('login.source')).map((e) => e.details?.retryAfterSeconds)).toEqual([2, 2, 1]);
   });
 
   it('ends the run of failures and forgets earlier lockouts on a successful sign-in', async () => {
-    const t = throttle({ login: { account: { points: 2, windowSeconds: 60, blockSeconds: 1 }, ip: undefined } });
+    const t = throttle({ login: { source: { points: 2, windowSeconds: 60, blockSeconds: 1 }, account: undefined, ip: undefined } });
     const keys = { ip: '192.0.2.2', account: 'reset@example.com' };
     await t.fail('login', keys);
     expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 1 });
@@ -79,7 +80,7 @@ describe('throttle', () => {
   });
 
   it('limits failures per IP across accounts, without touching other IPs', async () => {
-    const t = throttle({ login: { ip: { points: 3, windowSeconds: 120 }, account: undefined } });
+    const t = throttle({ login: { ip: { points: 3, windowSeconds: 120 }, account: undefined, source: undefined } });
     const ip = '198.51.100.7';
     await t.fail('login', { ip, account: 'a@example.com' });
     await t.fail('login', { ip, account: 'b@example.com' });
@@ -92,12 +93,13 @@ describe('throttle', () => {
   });
 
   it('treats an address without an account exactly like one with an account', async () => {
-    const t = throttle({ login: { account: { points: 2, windowSeconds: 60, blockSeconds: 30 }, ip: undefined } });
+    const t = throttle();
     const run = async (account: string) => [
       await t.check('login', { ip: '192.0.2.9', account }),
-      await t.fail('login', { ip: '192.0.2.9', account }),
+      ...(await Promise.all(Array.from({ length: 4 }, () => t.fail('login', { ip: '192.0.2.9', account })))),
       await t.fail('login', { ip: '192.0.2.9', account }),
       await t.check('login', { ip: '192.0.2.9', account }),
+      await t.fail('login', { ip: '192.0.2.10', account, device: 'device-1' }),
     ];
     // The throttle never asks whether an account exists: the caller passes what the user typed.
     expect(await run('known-user@example.com')).toEqual(await run('nobody-here@example.com'));
@@ -196,7 +198,7 @@ describe('throttle', () => {
     for (const filter of filters) expect(Object.keys(filter as object)).toEqual(['_id']);
   });
   it('sends nothing on a success when the check before it found no failures, and still resets after a failure', async () => {
-    const t = throttle({ login: { account: { points: 2, windowSeconds: 60, blockSeconds: 1 }, ip: undefined } });
+    const t = throttle({ login: { source: { points: 2, windowSeconds: 60, blockSeconds: 1 }, account: undefined, ip: undefined } });
     await t.ensureIndexes();
     const client = conn.getClient();
     const sent: string[] = [];
@@ -240,3 +242,98 @@ describe('throttle', () => {
     }
   });
 });
+
+describe('sign-in throttling that nobody can turn against the account owner', () => {
+  const proofOfWork = createProofOfWork({ key: Buffer.alloc(32, 7), bits: 8, now: () => clock });
+  const guarded = (extra: Partial<ThrottleDeps> = {}) => createThrottle({ conn, audit, logger, enabled: true, proofOfWork, now: () => clock, ...extra });
+  const failFrom = async (t: ReturnType<typeof guarded>, account: string, ips: string[], times: number) => {
+    for (const ip of ips) for (let i = 0; i < times; i++) await t.fail('login', { ip, account });
+  };
+  const solved = (verdict: ThrottleVerdict) => {
+    if (verdict.allowed || !verdict.proof) throw new Error(`no proof asked for: ${JSON.stringify(verdict)}`);
+    return { challenge: verdict.proof.challenge, nonce: solveProof(verdict.proof.challenge, verdict.proof.bits) };
+  };
+
+  it('blocks only the address that failed five times; the owner elsewhere and on a known device signs in as usual', async () => {
+    const t = guarded();
+    const account = 'owner-a@example.com';
+    await failFrom(t, account, ['198.51.100.1'], 5);
+    expect(await t.check('login', { ip: '198.51.100.1', account })).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await t.check('login', { ip: '203.0.113.5', account })).toEqual({ allowed: true });
+    // A known device behind the attacker's very address keeps its own allowance.
+    expect(await t.check('login', { ip: '198.51.100.1', account, device: 'owner-laptop' })).toEqual({ allowed: true });
+    expect((await lockouts('login.source')).length).toBe(1);
+  });
+
+  it('gives a known device ten attempts of its own, which count toward nothing else', async () => {
+    const t = guarded();
+    const account = 'owner-b@example.com';
+    const keys = { ip: '198.51.100.2', account, device: 'phone' };
+    for (let i = 0; i < 9; i++) expect(await t.fail('login', keys)).toEqual({ allowed: true });
+    expect(await t.fail('login', keys)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await t.check('login', { ...keys, device: 'tablet' })).toEqual({ allowed: true });
+    expect(await t.check('login', { ip: '198.51.100.2', account })).toEqual({ allowed: true });
+    expect((await lockouts('login.device')).length).toBe(1);
+  });
+
+  it('beyond twenty failures over unknown sources, asks every unknown source for a proof of work, spent once, for that name only', async () => {
+    const t = guarded();
+    const account = 'owner-c@example.com';
+    await failFrom(t, account, ['192.0.2.101', '192.0.2.102', '192.0.2.103', '192.0.2.104'], 4);
+    expect(await t.check('login', { ip: '192.0.2.105', account })).toEqual({ allowed: true });
+    const fifth = await t.fail('login', { ip: '192.0.2.105', account });
+    await failFrom(t, account, ['192.0.2.105'], 3);
+    expect(fifth).toEqual({ allowed: true });
+    const lastFailure = await t.fail('login', { ip: '192.0.2.106', account });
+    expect(lastFailure).toMatchObject({ allowed: false, proof: { bits: 8 } });
+
+    const asked = await t.check('login', { ip: '192.0.2.107', account });
+    expect(asked).toMatchObject({ allowed: false, retryAfterSeconds: expect.any(Number), proof: { challenge: expect.any(String), bits: 8 } });
+    const proof = solved(asked);
+    expect(await t.check('login', { ip: '192.0.2.107', account, proof: { ...proof, nonce: `${proof.nonce}1` } })).toMatchObject({ allowed: false, proof: {} });
+    // Another name, below its own threshold, needs none (and spends nothing).
+    expect(await t.check('login', { ip: '192.0.2.107', account: 'someone-else@example.com', proof })).toEqual({ allowed: true });
+    expect(await t.check('login', { ip: '192.0.2.107', account: 'owner-c@example.com', proof })).toEqual({ allowed: true });
+    // Spent: the same solution does not serve a second attempt, in this process or another.
+    expect(await t.check('login', { ip: '192.0.2.108', account, proof })).toMatchObject({ allowed: false, proof: {} });
+    expect(await guarded().check('login', { ip: '192.0.2.108', account, proof })).toMatchObject({ allowed: false, proof: {} });
+    // A proof never lifts a block: an address that failed five times waits.
+    await t.fail('login', { ip: '192.0.2.101', account });
+    expect(await t.check('login', { ip: '192.0.2.101', account, proof: solved(asked) })).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    // The owner's browser is not asked.
+    expect(await t.check('login', { ip: '192.0.2.107', account, device: 'owner-laptop' })).toEqual({ allowed: true });
+    expect((await lockouts('login.account'))[0]?.details).toMatchObject({ proof: true });
+  });
+
+  it('asks an address that fails across many accounts for proofs, without stopping other addresses', async () => {
+    const t = guarded({ limits: { login: { ip: { points: 3, windowSeconds: 600, proof: true } } } });
+    const ip = '198.51.100.50';
+    for (const account of ['s1@example.com', 's2@example.com', 's3@example.com']) await t.fail('login', { ip, account });
+    const verdict = await t.check('login', { ip, account: 's4@example.com' });
+    expect(verdict).toMatchObject({ allowed: false, proof: {} });
+    expect(await t.check('login', { ip, account: 's4@example.com', proof: solved(verdict) })).toEqual({ allowed: true });
+    expect(await t.check('login', { ip: '198.51.100.51', account: 's4@example.com' })).toEqual({ allowed: true });
+  });
+
+  it('tells the owner once an hour, whoever and wherever the blocks start, in the language of the page', async () => {
+    const told: { account: string; locale?: string }[] = [];
+    let settled = Promise.resolve();
+    const t = guarded({
+      onLockout: async ({ account, meta }) => {
+        told.push({ account, ...(meta.locale ? { locale: meta.locale } : {}) });
+      },
+    });
+    const account = 'owner-d@example.com';
+    for (let i = 0; i < 5; i++) await t.fail('login', { ip: '192.0.2.201', account }, { locale: 'de' });
+    for (let i = 0; i < 5; i++) await t.fail('login', { ip: '192.0.2.202', account }, { locale: 'pl' });
+    const deadline = Date.now() + 10_000;
+    while (told.length === 0 && Date.now() < deadline) await (settled = new Promise((r) => setTimeout(r, 20)));
+    await settled;
+    expect(told).toEqual([{ account, locale: 'de' }]);
+    clock += 3600_000 + 1000;
+    for (let i = 0; i < 5; i++) await t.fail('login', { ip: '192.0.2.203', account }, { locale: 'da' });
+    while (told.length === 1 && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(told.map((e) => e.locale)).toEqual(['de', 'da']);
+  });
+});
+

@@ -19,6 +19,7 @@ const SAMPLE_DATA: Record<MailTemplate, Record<string, string>> = {
   'password-reset': { code: '654321', link: LINK },
   'password-reset-unknown': { signupLink: 'https://id.example.com/interaction/abc/signup' },
   'password-changed': {},
+  'sign-in-blocked': {},
   'email-change-verify': { code: '000042', link: LINK },
   'email-changed': { newEmail: 'new.address@example.org' },
   'mfa-code': { code: '424242' },
