@@ -88,6 +88,8 @@ export interface Config {
   rateLimitsEnabled: boolean;
   /** Difficulty of the sign-in's proof of work (src/services/proof-of-work.ts). */
   loginProofBits: number;
+  /** Dynamic client registration without an initial access token (an opt-in for certification runs). */
+  openRegistration: boolean;
   mfa: { policy: MfaPolicy; factors: FactorType[]; trustDays: number };
   risk: { threshold: number; geoip: boolean };
   twilio: { accountSid?: string; authToken?: string; from?: string; messagingServiceSid?: string; apiUrl?: string };
@@ -238,6 +240,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     appMetadataMaxBytes: e.APP_METADATA_MAX_BYTES,
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     loginProofBits: e.LOGIN_PROOF_BITS,
+    openRegistration: e.OPEN_REGISTRATION,
     mfa: { policy: e.MFA_POLICY, factors: e.MFA_FACTORS, trustDays: e.MFA_TRUST_DAYS },
     risk: { threshold: e.RISK_THRESHOLD, geoip: e.RISK_GEOIP ?? e.NODE_ENV !== 'test' },
     twilio: {

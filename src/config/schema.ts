@@ -254,6 +254,9 @@ export const schema = z.object({
   REAUTH_MAX_AGE_SECONDS: seconds.default(300),
   APP_METADATA_MAX_BYTES: z.coerce.number().int().min(64).max(65536).default(4096),
   RATE_LIMITS_ENABLED: bool.default(true),
+  // Dynamic registration without an initial access token: an opt-in for the OIDF Dynamic OP plan (anyone can then
+  // register clients).
+  OPEN_REGISTRATION: bool.default(false),
   // Leading zero bits of the sign-in's proof of work (2^bits SHA-256 hashes on average; 18 ≈ 1–2 s in a browser).
   LOGIN_PROOF_BITS: z.coerce.number().int().min(1).max(28).default(18),
 

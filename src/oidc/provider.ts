@@ -60,8 +60,16 @@ function validateList(key: string, value: unknown, known: readonly string[]): vo
   }
 }
 
-function validateExtraMetadata(key: string, value: unknown): void {
+// Settings that trust a client more than the customers it serves: the operator sets them (CLI, management), never the
+// client itself through dynamic registration or its registration management endpoint.
+const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors']);
+const SELF_SERVICE_ROUTES = new Set(['registration', 'client_update']);
+
+function validateExtraMetadata(ctx: { oidc?: { route?: string } } | undefined, key: string, value: unknown): void {
   if (value === undefined) return;
+  if (OPERATOR_ONLY_METADATA.has(key) && SELF_SERVICE_ROUTES.has(ctx?.oidc?.route ?? '')) {
+    throw new errors.InvalidClientMetadata(`${key} is set by the operator, not through client registration`);
+  }
   if (key === 'required_profile_attributes') {
     validateList(key, value, PROFILE_ATTRIBUTES);
   } else if (key === 'optional_scopes') {
@@ -169,7 +177,7 @@ export function buildConfiguration({
     extraClientMetadata: {
       // This product's settings (services/client-input.ts); unknown ones are refused by oidc-provider.
       properties: [...PRODUCT_CLIENT_METADATA],
-      validator: (_ctx, key, value) => validateExtraMetadata(key, value),
+      validator: (ctx, key, value) => validateExtraMetadata(ctx as { oidc?: { route?: string } } | undefined, key, value),
     },
     ...(onFirstPartyConsent ? { loadExistingGrant: firstPartyGrants(onFirstPartyConsent) } : {}),
     rotateRefreshToken,
@@ -240,8 +248,9 @@ export function buildConfiguration({
         ...(pages.userCodeConfirmSource ? { userCodeConfirmSource: pages.userCodeConfirmSource } : {}),
         ...(pages.successSource ? { successSource: pages.successSource } : {}),
       },
-      // Dynamic registration is open only to holders of an initial access token (issued by `ciam iat create`).
-      registration: { enabled: true, initialAccessToken: true },
+      // Dynamic registration is open only to holders of an initial access token (issued by `ciam iat create`), unless
+      // the operator opens it (OPEN_REGISTRATION, for the OIDF Dynamic OP plan).
+      registration: { enabled: true, initialAccessToken: !config.openRegistration },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       resourceIndicators: {
         enabled: true,

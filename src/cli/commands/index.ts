@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { clientsCreate, clientsDelete, clientsList } from './clients.ts';
+import { conformanceSetup } from './conformance.ts';
 import { iatCreate } from './iat.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { usersCancelErasure, usersCreate, usersErase, usersExport, usersUpdate } from './users.ts';
@@ -10,4 +11,5 @@ export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>
   users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure },
   keys: { list: keysList, rotate: keysRotate },
   iat: { create: iatCreate },
+  conformance: { setup: conformanceSetup },
 };

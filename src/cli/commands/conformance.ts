@@ -1,0 +1,63 @@
+// `ciam conformance setup`: makes what a run of the OpenID Foundation's conformance suite needs (the static clients
+// of its OP plans, a test user with every standard claim) and prints the plan configuration to paste into the suite,
+// with what the provider's settings still lack for some plans. Run again, it replaces the clients (new secrets) and
+// resets the user's password, so that the printed configuration is always the one that works.
+import { randomBytes } from 'node:crypto';
+import { noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
+import { command } from '../command.ts';
+import {
+  checkTarget,
+  CONFORMANCE_USER_CLAIMS,
+  conformanceAdvice,
+  conformanceClients,
+  suiteConfiguration,
+  type ConformanceTarget,
+} from '../../services/conformance-setup.ts';
+
+export const DEFAULT_CONFORMANCE_ALIAS = 'ciam';
+
+export const conformanceSetup = command({
+  usage:
+    'conformance setup --suite URL [--alias A] [--email E]   (clients and a test user for the OIDF OP plans; prints the\n' +
+    '        plan configuration; replaces the clients and the user\'s password if run again)',
+  options: { suite: { type: 'string' }, alias: { type: 'string' }, email: { type: 'string' } },
+  parse(values, positionals) {
+    noPositionals(positionals);
+    const input = {
+      suiteUrl: requiredString(values, 'suite'),
+      alias: optionalString(values, 'alias') ?? DEFAULT_CONFORMANCE_ALIAS,
+      email: optionalString(values, 'email') ?? 'oidf-tester@example.com',
+    };
+    const problems = checkTarget({ ...input, issuer: '', responseTypes: [], openRegistration: false });
+    if (problems.length) throw new UsageError(problems.join('; '));
+    return input;
+  },
+  async execute(services, input) {
+    const target: ConformanceTarget = {
+      suiteUrl: input.suiteUrl,
+      alias: input.alias,
+      issuer: services.config.issuer,
+      responseTypes: services.config.responseTypes,
+      openRegistration: services.config.openRegistration,
+    };
+    const clients = [];
+    for (const { role, input: client } of conformanceClients(target)) {
+      await services.clients.delete(client.clientId);
+      const created = await services.clients.create(client);
+      clients.push({ role, clientId: created.clientId, ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}) });
+    }
+    const password = randomBytes(18).toString('base64url');
+    const existing = await services.users.findByEmail(input.email);
+    const user = existing ?? (await services.users.create({ email: input.email, password, emailVerified: true, ...CONFORMANCE_USER_CLAIMS }));
+    if (existing) {
+      await services.users.addClaims(existing.id, CONFORMANCE_USER_CLAIMS);
+      await services.users.setPassword(existing.id, password, { reason: 'reset' });
+    }
+    return {
+      user: { id: user.id, email: input.email, password },
+      clients,
+      advice: conformanceAdvice(target),
+      suiteConfiguration: suiteConfiguration(target, clients, { email: input.email, password }),
+    };
+  },
+});

@@ -1,0 +1,145 @@
+// What a run of the OpenID Foundation's conformance suite (the certification tests) needs from this product: the
+// clients its OP plans use, a test user with every standard claim, and the plan configuration to paste into the
+// suite, with its scripted browser driving our sign-in and consent pages. `ciam conformance setup` (src/cli) makes
+// them; the README's "OpenID certification" section says how to run the plans. The suite itself is not part of this
+// repository.
+//
+// The suite's static clients return to <suite>/test/a/<alias>/callback (also for implicit and hybrid flows), its
+// RP-initiated logout tests to …/post_logout_redirect, and its back-channel logout tests listen on
+// …/backchannel_logout.
+import type { ClientInput } from './client-input.ts';
+import type { UserClaims } from '../db/models/user.ts';
+
+export interface ConformanceTarget {
+  /** The suite's base URL, e.g. https://localhost.emobix.co.uk:8443 */
+  suiteUrl: string;
+  /** The alias the plans are configured with: part of every redirect URI. */
+  alias: string;
+  issuer: string;
+  /** The response types the provider offers (RESPONSE_TYPES): the clients may use all of them. */
+  responseTypes: readonly string[];
+  openRegistration: boolean;
+}
+
+export interface ConformanceClient {
+  /** The key the suite's configuration names it by. */
+  role: 'client' | 'client2' | 'client_secret_post';
+  input: ClientInput;
+}
+
+/** Every standard claim (OIDC Core 5.1), so that the scope tests find each one. */
+export const CONFORMANCE_USER_CLAIMS: UserClaims = {
+  name: 'Ada Conformance',
+  given_name: 'Ada',
+  family_name: 'Conformance',
+  middle_name: 'Tester',
+  nickname: 'ada',
+  preferred_username: 'ada.conformance',
+  profile: 'https://example.com/ada',
+  picture: 'https://example.com/ada.png',
+  website: 'https://example.com',
+  gender: 'female',
+  birthdate: '1990-04-23',
+  zoneinfo: 'Europe/Berlin',
+  locale: 'en-GB',
+  phone_number: '+4930123456789',
+  phone_number_verified: true,
+  address: { street_address: 'Teststraße 1', locality: 'Berlin', region: 'Berlin', postal_code: '10115', country: 'DE' },
+};
+
+const ALIAS = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkTarget(target: ConformanceTarget): string[] {
+  const problems: string[] = [];
+  if (!ALIAS.test(target.alias)) problems.push('alias: 1-64 letters, digits, "-" or "_"');
+  let suite: URL | undefined;
+  try {
+    suite = new URL(target.suiteUrl);
+  } catch {
+    problems.push('suite URL: not an absolute URL');
+  }
+  if (suite && suite.protocol !== 'https:') problems.push('suite URL: the suite is served over https');
+  return problems;
+}
+
+const suiteBase = (target: ConformanceTarget) => `${target.suiteUrl.replace(/\/+$/, '')}/test/a/${target.alias}`;
+
+/** The three static clients of the OP plans, each replacing any earlier one of its id. */
+export function conformanceClients(target: ConformanceTarget): ConformanceClient[] {
+  const base = suiteBase(target);
+  const implicit = target.responseTypes.some((t) => t.split(' ').includes('id_token') || t.split(' ').includes('token'));
+  const common = {
+    redirectUris: [`${base}/callback`],
+    postLogoutRedirectUris: [`${base}/post_logout_redirect`],
+    grantTypes: ['authorization_code', 'refresh_token', ...(implicit ? ['implicit'] : [])],
+    responseTypes: [...target.responseTypes],
+    scope: 'openid profile email address phone offline_access',
+    // The suite signs in from a fresh browser for every authorization: adaptive MFA would rightly ask it for a
+    // second factor it cannot give.
+    mfaPolicy: 'off' as const,
+  };
+  const id = (suffix: string) => `oidf-${target.alias}-${suffix}`.slice(0, 100);
+  return [
+    {
+      role: 'client',
+      input: { ...common, clientId: id('1'), clientName: 'OIDF conformance client', metadata: { backchannel_logout_uri: `${base}/backchannel_logout` } },
+    },
+    { role: 'client2', input: { ...common, clientId: id('2'), clientName: 'OIDF conformance client 2' } },
+    { role: 'client_secret_post', input: { ...common, clientId: id('post'), clientName: 'OIDF conformance client (post)', tokenEndpointAuthMethod: 'client_secret_post' } },
+  ];
+}
+
+/** What the plans need of the provider's own settings that it lacks: one line each, empty when ready. */
+export function conformanceAdvice(target: ConformanceTarget): string[] {
+  const advice: string[] = [];
+  if (!target.issuer.startsWith('https://')) advice.push('ISSUER is not https: the suite only talks to an https issuer (put a TLS front before the provider)');
+  const offered = new Set(target.responseTypes);
+  const missing = ['id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'].filter((t) => !offered.has(t));
+  if (missing.length) advice.push(`RESPONSE_TYPES lacks ${missing.join(', ')}: the implicit and hybrid variants and the Dynamic OP plan need them`);
+  if (!target.openRegistration) advice.push('OPEN_REGISTRATION is off: the Dynamic OP plan registers its clients without an initial access token');
+  return advice;
+}
+
+/** The plan configuration for the suite ("JSON" tab of a new plan): the clients, the user, the scripted browser. */
+export function suiteConfiguration(
+  target: ConformanceTarget,
+  clients: ReadonlyArray<{ role: ConformanceClient['role']; clientId: string; clientSecret?: string }>,
+  user: { email: string; password: string },
+): Record<string, unknown> {
+  const issuer = target.issuer.replace(/\/+$/, '');
+  const config: Record<string, unknown> = {
+    alias: target.alias,
+    description: `${issuer} (made by ciam conformance setup)`,
+    server: { discoveryUrl: `${issuer}/.well-known/openid-configuration`, login_hint: user.email },
+  };
+  for (const c of clients) config[c.role] = { client_id: c.clientId, ...(c.clientSecret ? { client_secret: c.clientSecret } : {}) };
+  config.browser = [
+    {
+      match: `${issuer}/auth*`,
+      tasks: [
+        {
+          task: 'Login',
+          optional: true,
+          match: `${issuer}/interaction/*`,
+          commands: [
+            ['text', 'id', 'email', user.email, 'optional'],
+            ['text', 'id', 'password', user.password, 'optional'],
+            ['click', 'css', 'form[action$="/login"] button[type=submit]', 'optional'],
+          ],
+        },
+        {
+          task: 'Consent',
+          optional: true,
+          match: `${issuer}/interaction/*`,
+          commands: [['click', 'css', 'form[action$="/confirm"] button[type=submit]', 'optional']],
+        },
+        { task: 'Verify Complete', match: `${target.suiteUrl.replace(/\/+$/, '')}/test/*/callback*`, commands: [['wait', 'id', 'submission_complete', 10]] },
+      ],
+    },
+    {
+      match: `${issuer}/session/end*`,
+      tasks: [{ task: 'Confirm sign-out', optional: true, match: `${issuer}/session/end*`, commands: [['click', 'css', 'button[name="logout"][value="yes"]', 'optional']] }],
+    },
+  ];
+  return config;
+}
