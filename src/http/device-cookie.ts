@@ -16,6 +16,17 @@ export function deviceCookieName(secure: boolean): string {
   return secure ? '__Host-ciam_device' : 'ciam_device';
 }
 
+/** How both cookies are set: signed, script-free, for the longest life browsers keep. */
+const longCookie = (ctx: Context) => ({
+  signed: true,
+  httpOnly: true,
+  sameSite: 'lax' as const,
+  secure: ctx.secure,
+  path: '/',
+  maxAge: MAX_AGE_MS,
+  overwrite: true,
+});
+
 /** The browser's device id, if it sent a valid signed one. Never sets anything. */
 export function deviceIdOf(ctx: Context): string | undefined {
   const value = ctx.cookies.get(deviceCookieName(ctx.secure), { signed: true });
@@ -30,15 +41,7 @@ export function ensureDeviceId(ctx: Context): string {
   if (state.deviceId) return state.deviceId;
   const id = deviceIdOf(ctx) ?? randomBytes(16).toString('base64url');
   state.deviceId = id;
-  ctx.cookies.set(deviceCookieName(ctx.secure), id, {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.secure,
-    path: '/',
-    maxAge: MAX_AGE_MS,
-    overwrite: true,
-  });
+  ctx.cookies.set(deviceCookieName(ctx.secure), id, longCookie(ctx));
   return id;
 }
 
@@ -70,13 +73,5 @@ export function knownDeviceFor(ctx: Context, loginName: string): string | undefi
 export function rememberKnownLogin(ctx: Context, loginName: string): void {
   const entry = knownEntry(ensureDeviceId(ctx), loginName);
   const entries = [entry, ...knownEntries(ctx).filter((e) => e !== entry)].slice(0, KNOWN_MAX);
-  ctx.cookies.set(knownLoginsCookieName(ctx.secure), entries.join('.'), {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.secure,
-    path: '/',
-    maxAge: MAX_AGE_MS,
-    overwrite: true,
-  });
+  ctx.cookies.set(knownLoginsCookieName(ctx.secure), entries.join('.'), longCookie(ctx));
 }

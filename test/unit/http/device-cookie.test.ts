@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { deviceCookieName, deviceIdOf, ensureDeviceId } from '../../../src/http/device-cookie.ts';
+import { deviceCookieName, deviceIdOf, ensureDeviceId, knownDeviceFor, rememberKnownLogin } from '../../../src/http/device-cookie.ts';
 import { cookiesOf, serve, type Served } from './serve.ts';
 
 const KEY = 'k'.repeat(32);
@@ -109,5 +109,64 @@ describe('device cookie', () => {
     expect((await call('/read', { ...https, cookie: plain.cookie })).id).toBeNull();
     expect(deviceCookieName(true)).toBe('__Host-ciam_device');
     expect(deviceCookieName(false)).toBe('ciam_device');
+  });
+});
+
+describe('login names known on this browser', () => {
+  // /remember?name= records a sign-in of that name; /known?name= answers knownDeviceFor.
+  function knownApp(): Koa {
+    const app = new Koa();
+    app.keys = [KEY];
+    app.use((ctx) => {
+      const name = String(ctx.query.name);
+      if (ctx.path === '/remember') {
+        rememberKnownLogin(ctx, name);
+        ctx.body = { id: ensureDeviceId(ctx) };
+      } else ctx.body = { id: knownDeviceFor(ctx, name) ?? null };
+    });
+    return app;
+  }
+  let app: Served;
+  beforeAll(async () => {
+    app = await serve(knownApp());
+  });
+  afterAll(() => app.close());
+
+  /** Cookies as a browser keeps them: later Set-Cookie values replace earlier ones of the same name. */
+  const jar = new Map<string, string>();
+  const send = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  async function visit(path: string) {
+    const res = await fetch(`${app.url}${path}`, { headers: { cookie: send() } });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return ((await res.json()) as { id: string | null }).id;
+  }
+
+  it('knows a name only after it signed in here, by this browser’s device id, for its last five names', async () => {
+    expect(await visit('/known?name=a@example.com')).toBeNull();
+    const device = await visit('/remember?name=a@example.com');
+    expect(await visit('/known?name=a@example.com')).toBe(device);
+    expect(await visit('/known?name=b@example.com')).toBeNull();
+    // The cookie holds hashes, not addresses.
+    expect(jar.get('ciam_known')).not.toMatch(/example/);
+    for (const n of ['b', 'c', 'd', 'e', 'f']) await visit(`/remember?name=${n}@example.com`);
+    expect(await visit('/known?name=f@example.com')).toBe(device);
+    expect(await visit('/known?name=b@example.com')).toBe(device);
+    expect(await visit('/known?name=a@example.com')).toBeNull();
+  });
+
+  it('trusts no cookie it did not sign, and no entry made for another device', async () => {
+    const signed = jar.get('ciam_known')!;
+    jar.set('ciam_known', `${signed.split('.')[0]}`);
+    expect(await visit('/known?name=f@example.com')).toBeNull();
+    jar.set('ciam_known', signed);
+    const device = jar.get('ciam_device')!;
+    jar.delete('ciam_device');
+    jar.delete('ciam_device.sig');
+    expect(await visit('/known?name=f@example.com')).toBeNull();
+    expect(device).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 });
