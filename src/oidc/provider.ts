@@ -65,9 +65,13 @@ function validateList(key: string, value: unknown, known: readonly string[]): vo
 const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors']);
 const SELF_SERVICE_ROUTES = new Set(['registration', 'client_update']);
 
-function validateExtraMetadata(ctx: { oidc?: { route?: string } } | undefined, key: string, value: unknown): void {
+type ValidatorContext = { oidc?: { route?: string; client?: Record<string, unknown> } } | undefined;
+
+function validateExtraMetadata(ctx: ValidatorContext, key: string, value: unknown): void {
   if (value === undefined) return;
-  if (OPERATOR_ONLY_METADATA.has(key) && SELF_SERVICE_ROUTES.has(ctx?.oidc?.route ?? '')) {
+  // An update (RFC 7592) may send back what the operator set, unchanged; a registration may not set it at all.
+  const unchanged = JSON.stringify(ctx?.oidc?.client?.[key]) === JSON.stringify(value);
+  if (OPERATOR_ONLY_METADATA.has(key) && SELF_SERVICE_ROUTES.has(ctx?.oidc?.route ?? '') && !unchanged) {
     throw new errors.InvalidClientMetadata(`${key} is set by the operator, not through client registration`);
   }
   if (key === 'required_profile_attributes') {
@@ -177,7 +181,7 @@ export function buildConfiguration({
     extraClientMetadata: {
       // This product's settings (services/client-input.ts); unknown ones are refused by oidc-provider.
       properties: [...PRODUCT_CLIENT_METADATA],
-      validator: (ctx, key, value) => validateExtraMetadata(ctx as { oidc?: { route?: string } } | undefined, key, value),
+      validator: (ctx, key, value) => validateExtraMetadata(ctx as ValidatorContext, key, value),
     },
     ...(onFirstPartyConsent ? { loadExistingGrant: firstPartyGrants(onFirstPartyConsent) } : {}),
     rotateRefreshToken,
