@@ -8,84 +8,22 @@
 // credential: see payload-codec.ts.
 import type { Collection } from 'mongodb';
 import { errors, type AdapterPayload } from 'oidc-provider';
-import { cloneRow, decodeKeys } from './key-codec.ts';
-import { ensureExpiryIndexes, startSweeper, sweepExpired, type ExpiringRow } from './maintenance.ts';
-import {
-  ACCOUNT_BOUND,
-  assertModelName,
-  collectionName,
-  CONSUMABLE_LABEL,
-  GRANT_BOUND,
-  hasForeignPrefix,
-  MODELS,
-  WRITE_ONCE,
-} from './models.ts';
+import { cloneRow } from './key-codec.ts';
+import { ensureExpiryIndexes, startSweeper, sweepExpired } from './maintenance.ts';
+import { ACCOUNT_BOUND, assertModelName, CONSUMABLE_LABEL, GRANT_BOUND, hasForeignPrefix, WRITE_ONCE } from './models.ts';
 import { createPayloadCodec } from './payload-codec.ts';
-import { createBatchedRows, type BatchedRows } from './batched-rows.ts';
 import { createRecentRows } from './recent-rows.ts';
-import { consumedMarkerOf, createStoredIds, isCompanionId, sessionUidRowOf } from './stored-id.ts';
+import { assertId, createRowStore, isLive, LEGACY_SESSION_UIDS_COLLECTION, remember, writeRows } from './rows.ts';
+import { consumedMarkerOf, createStoredIds, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
-import { isDuplicateKey, writeRetryingLostInserts } from '../src/db/duplicate-key.ts';
-import type { AccountRow, MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
+import type { MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
 
-// Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
-// Consumption claims were kept here before they moved beside their rows (consumedMarkerOf): no longer written, swept
-// (or expired by TTL) until empty.
-const LEGACY_CLAIMS_COLLECTION = 'oidc__consumed';
-// Sessions' uid copies were kept here before they moved beside their rows (sessionUidRowOf): moved once at start.
-const LEGACY_SESSION_UIDS_COLLECTION = 'oidc__session_uid';
-/**
- * No row lives longer than this, whatever expiresIn says: a date past year 275760 is invalid in JavaScript and BSON
- * (a replay-detection row for an assertion with exp 1e13 would never count as seen), and the embedded store compares
- * dates as 13-digit numbers. Client assertions living longer than CLIENT_ASSERTION_MAX_LIFETIME are refused anyway.
- */
-export const MAX_ROW_LIFETIME_SECONDS = 10 * 366 * 24 * 3600;
+export { MAX_ROW_LIFETIME_SECONDS } from './rows.ts';
 
-function notExpired(now = new Date()) {
-  return { $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }] };
-}
-
-function isLive<T extends { expiresAt?: Date }>(doc: T | null): doc is T {
-  return doc !== null && (doc.expiresAt === undefined || doc.expiresAt.getTime() > Date.now());
-}
-
-function assertId(id: unknown, what = 'id'): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) throw new TypeError(`adapter ${what} must be a non-empty string`);
-}
-
-/**
- * Writes a row with its companion rows (same collection) in one command: one upsert each, sent together. Two saves of
- * a new id can both try the insert; the writes that lost it are sent again, now replacing the winner's row.
- */
-async function writeRows(rows: Collection<StoredDocument>, batched: BatchedRows, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
-  if (docs.length === 1) return insertOrReplace(rows, docs[0]!, insertFirst ? batched.insert : undefined);
-  await writeRetryingLostInserts(docs, (batch) =>
-    rows.bulkWrite(
-      batch.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } })),
-      { ordered: false },
-    ),
-  );
-}
-
-/** `insert`: try this insert first (a fresh id), replacing only when the id turns out to exist. */
-async function insertOrReplace(rows: Collection<StoredDocument>, doc: StoredDocument, insert?: (doc: StoredDocument) => Promise<void>): Promise<void> {
-  const { _id, ...rest } = doc;
-  if (insert) {
-    try {
-      await insert(doc);
-      return;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-  }
-  const replace = () => rows.replaceOne({ _id }, rest, { upsert: true });
-  try {
-    await replace();
-  } catch (err) {
-    // Two upserts of a new id can both try the insert; the loser retries as a plain replace.
-    if (!isDuplicateKey(err)) throw err;
-    await replace();
-  }
+/** Whether a refresh token consumed at `consumedAt` (ms) may still be exchanged: within the reuse interval. */
+function reuseWindow(refreshReuseMs: number) {
+  return (model: string, consumedAt: number | undefined): consumedAt is number =>
+    model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
 }
 
 export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
@@ -96,123 +34,14 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   }
   const ids = createStoredIds(opts.key);
   const codec = createPayloadCodec(cipher);
-  // Models oidc-provider asks for beyond the known list get indexes and sweeps too.
-  const models = new Set<string>(MODELS);
+  const store = createRowStore({ db, ids, codec, toleranceSeconds });
+  const { models, collection, batched, findById, expiring, expiryOf, claimConsumption, readConsumable, revokeGrant, destroyStored, documentsOf, rememberSessionUid } = store;
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
   const refreshReuseMs = Math.max(0, opts.refreshReuseSeconds ?? 0) * 1000;
-  /** When a refresh token consumed at `consumedAt` (ms) may still be exchanged: within the reuse interval. */
-  const reusable = (model: string, consumedAt: number | undefined): consumedAt is number =>
-    model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
+  const reusable = reuseWindow(refreshReuseMs);
   const clients = new Map<string, { payload: AdapterPayload; until: number }>();
-  const sessionUidOf = new Map<string, string>();
-  const rememberSessionUid = (storedId: string, uid: string) => {
-    sessionUidOf.delete(storedId);
-    if (sessionUidOf.size >= 10_000) sessionUidOf.delete(sessionUidOf.keys().next().value!);
-    sessionUidOf.set(storedId, uid);
-  };
-
-  function collection(model: string): Collection<StoredDocument> {
-    assertModelName(model);
-    return db.collection<StoredDocument>(collectionName(model));
-  }
-
-  // Inserts and lookups by _id of each collection, batched while others are in flight (batched-rows.ts).
-  const batchedRows = new Map<string, BatchedRows>();
-  function batched(model: string): BatchedRows {
-    let rows = batchedRows.get(model);
-    if (!rows) batchedRows.set(model, (rows = createBatchedRows(collection(model))));
-    return rows;
-  }
-  const findById = async (model: string, id: string): Promise<StoredDocument | null> => (await batched(model).findByIds([id]))[0] ?? null;
-
-  const expiring = () =>
-    [...[...models].map(collectionName), LEGACY_CLAIMS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
-
-  function expiryOf(expiresIn: number | undefined): Date | undefined {
-    if (expiresIn === undefined) return undefined;
-    const seconds = Math.min(Math.max(expiresIn, 0) + toleranceSeconds, MAX_ROW_LIFETIME_SECONDS);
-    return new Date(Date.now() + seconds * 1000);
-  }
-
-  /**
-   * Conditional updates are not atomic on FerretDB (concurrent findOneAndUpdate calls with the same filter all
-   * "win"), but a unique _id is enforced by the storage engine on both servers: the one insert of the row's
-   * consumption marker that succeeds is the one consumer. The marker lives beside the row and expires with it.
-   */
-  async function claimConsumption(model: string, storedId: string, expiresAt: Date | undefined): Promise<boolean> {
-    const marker: StoredDocument = { _id: consumedMarkerOf(storedId), payload: { consumed: Math.floor(Date.now() / 1000) } };
-    if (expiresAt) marker.expiresAt = expiresAt;
-    try {
-      await batched(model).insert(marker);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
-  }
-
-  /**
-   * A consumable row with its consumption marker, in one lookup: `payload.consumed` as oidc-provider expects it,
-   * from the marker (or from the row itself, for rows consumed before markers existed).
-   */
-  async function readConsumable(model: string, storedId: string): Promise<StoredDocument | null> {
-    const markerId = consumedMarkerOf(storedId);
-    const found = await batched(model).findByIds([storedId, markerId]);
-    const doc = found.find((d) => d._id === storedId) ?? null;
-    const marker = found.find((d) => d._id === markerId);
-    if (doc && marker && doc.payload.consumed === undefined) doc.payload.consumed = marker.payload.consumed;
-    return doc;
-  }
-
-  /**
-   * Revokes what a replay makes untrustworthy: every grant-bound row and the Grant itself. oidc-provider checks
-   * that the Grant exists on userinfo, introspection and refresh, so tokens the race winner stores after this
-   * point are dead too.
-   */
-  async function revokeGrant(grantId: string): Promise<void> {
-    await Promise.all([
-      ...[...GRANT_BOUND].map((model) => collection(model).deleteMany({ 'payload.grantId': grantId })),
-      collection('Grant').deleteOne({ _id: grantId }),
-    ]);
-  }
-
-  /** Deletes a stored row; a session takes its uid copy along (one command), the uid found through the row itself. */
-  async function destroyStored(model: string, storedId: string): Promise<void> {
-    assertId(storedId);
-    const rows = collection(model);
-    if (model !== 'Session') {
-      await rows.deleteOne({ _id: storedId });
-      return;
-    }
-    // A session's uid never changes: known from its save or find in this process, it need not be read again.
-    const uid = sessionUidOf.get(storedId) ?? (await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } }))?.payload?.uid;
-    sessionUidOf.delete(storedId);
-    if (typeof uid === 'string' && uid) await rows.deleteMany({ _id: { $in: [storedId, sessionUidRowOf(uid)] } });
-    else await rows.deleteOne({ _id: storedId });
-  }
-
-  /** The rows that make up one save, all in the model's collection: the row itself, then a session's uid copy or a
-   *  device flow's user-code row. */
-  function documentsOf(model: string, id: string, payload: AdapterPayload, expiresAt: Date | undefined): StoredDocument[] {
-    const stored = codec.toStored(model, payload);
-    const doc: StoredDocument = { _id: ids.of(model, id), payload: stored };
-    if (expiresAt) doc.expiresAt = expiresAt;
-    if (ACCOUNT_BOUND.has(model) && typeof payload.accountId === 'string' && payload.accountId) doc.accountId = payload.accountId;
-    const docs = [doc];
-    if (model === 'Session' && typeof payload.uid === 'string' && payload.uid) {
-      rememberSessionUid(doc._id, payload.uid);
-      // The copy carries the session id (encrypted): whoever finds a session by uid may save it again under its id.
-      docs.push({ ...doc, _id: sessionUidRowOf(payload.uid), payload: { ...stored, jti: codec.seal(id) } });
-    }
-    if (model === 'DeviceCode' && typeof payload.userCode === 'string' && payload.userCode) {
-      const pointer: StoredDocument = { _id: ids.ofUserCode(payload.userCode), payload: {}, code: codec.seal(id) };
-      if (expiresAt) pointer.expiresAt = expiresAt;
-      docs.push(pointer);
-    }
-    return docs;
-  }
 
   class MongoDbAdapter implements OidcAdapter {
     readonly model: string;
@@ -317,10 +146,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       if (cached && cached.until > Date.now()) return cloneRow(cached.payload);
       const doc = await findById(this.model, id);
       const payload = this.#open(doc, id);
-      if (payload && clientCacheMs > 0) {
-        if (clients.size >= 10_000) clients.delete(clients.keys().next().value!);
-        clients.set(id, { payload: cloneRow(payload), until: Date.now() + clientCacheMs });
-      }
+      if (payload && clientCacheMs > 0) remember(clients, id, { payload: cloneRow(payload), until: Date.now() + clientCacheMs });
       return payload;
     }
 
@@ -359,32 +185,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     return result;
   }
 
-  function assertAccountBound(model: string): void {
-    if (!ACCOUNT_BOUND.has(model)) throw new TypeError(`${model} rows do not belong to an account`);
-  }
-
-  async function findByAccount(model: string, accountId: string): Promise<AccountRow[]> {
-    assertAccountBound(model);
-    if (typeof accountId !== 'string' || accountId.length === 0) return [];
-    const docs = await collection(model).find({ accountId, ...notExpired() }).toArray();
-    return docs.filter((doc) => !isCompanionId(doc._id)).map((doc) => ({
-      id: doc._id,
-      payload: decodeKeys(doc.payload),
-      ...(doc.expiresAt ? { expiresAt: doc.expiresAt } : {}),
-    }));
-  }
-
-  async function deleteByAccount(model: string, accountId: string): Promise<number> {
-    assertAccountBound(model);
-    assertId(accountId, 'accountId');
-    const rows = collection(model);
-    if (model !== 'Session') return (await rows.deleteMany({ accountId })).deletedCount;
-    // The uid copies go along (they carry the account too); the count is of sessions.
-    const found = await rows.find({ accountId }, { projection: { _id: 1 } }).toArray();
-    await rows.deleteMany({ _id: { $in: found.map((d) => d._id) } });
-    return found.filter((d) => !isCompanionId(d._id)).length;
-  }
-
   const sweep = () => sweepExpired(expiring());
 
   return {
@@ -393,8 +193,8 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     sweep,
     startSweeper: (intervalSeconds) => startSweeper(sweep, intervalSeconds, logger),
     collection,
-    findByAccount,
-    deleteByAccount,
+    findByAccount: store.findByAccount,
+    deleteByAccount: store.deleteByAccount,
     destroyStored,
     forgetClient: (clientId) => clients.delete(clientId),
   };

@@ -9,48 +9,22 @@
 //   removed by someone else does not go unnoticed.
 // - A rejected form is shown again with its input and the problem (400), and nothing is stored.
 import type { Context } from 'koa';
-import { cleanPasskeyName, MAX_PASSKEY_NAME } from '../auth/passkeys.ts';
+import { MAX_PASSKEY_NAME } from '../auth/passkeys.ts';
 import type { TotpEnrollment } from '../auth/totp.ts';
 import type { FactorType } from '../auth/types.ts';
 import { notFound } from '../errors.ts';
 import { translator, type MessageKey } from '../i18n/index.ts';
-import { describeUserAgent } from '../services/sessions.ts';
+import { factorName } from '../usecases/factor-notices.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
-import type { AccountDeps } from './deps.ts';
+import { codeFactorRoutes } from './security-codes.ts';
+import { BASE, factorRules, MAX_ID, PATH, readCode, readName, type SecurityDeps } from './security-kit.ts';
+import { passkeyEnrollRoutes } from './security-passkeys.ts';
 import { formatDate, formatTime, plural } from './view.ts';
-import { announceFactorChange, factorName, type NamedFactor } from '../usecases/factor-notices.ts';
-import { readSixDigitCode } from '../services/code-input.ts';
 
-export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'mailer'>;
+export type { SecurityDeps } from './security-kit.ts';
 
-// Routes are registered under the account router's /account prefix; links and redirects need the full path.
-const PATH = '/security';
-const BASE = `/account${PATH}`;
-const MAX_ID = 128;
 const MAX_TOKEN = 1024;
-const MAX_PHONE = 32;
-const MAX_DESTINATION = 320;
-// A registration response with attestation 'none' is well under this (the form body limit is 16 kB anyway).
-const MAX_RESPONSE = 15_000;
-const CODE_KINDS = ['sms', 'email'] as const;
-type CodeKind = (typeof CODE_KINDS)[number];
-
-/** A six-digit code as typed (spaces and dashes between the digits ignored), or the problem with it. */
-function readCode(value: unknown): { code: string } | { error: MessageKey } {
-  const read = readSixDigitCode(value);
-  if (read.ok) return { code: read.code };
-  return { error: read.problem === 'missing' ? 'account.mfa.code.error.missing' : 'account.mfa.code.error.format' };
-}
-
-/** A name the customer gives a factor (trimmed, control characters collapsed, at most 64 characters), or the problem. */
-function readName(value: unknown, opts: { required: boolean }): { name: string } | { error: MessageKey } {
-  if (value !== undefined && typeof value !== 'string') return { error: 'account.error.invalid' };
-  if (typeof value === 'string' && [...value.trim()].length > MAX_PASSKEY_NAME) return { error: 'account.mfa.passkey.error.nameTooLong' };
-  const name = cleanPasskeyName(value);
-  if (!name && opts.required) return { error: 'account.mfa.passkey.error.nameMissing' };
-  return { name };
-}
 
 /** "JBSWY3DPEHPK3PXP" → "JBSW Y3DP EHPK 3PXP": a key typed by hand is easier to check in groups. */
 const groupsOfFour = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
@@ -58,14 +32,8 @@ const groupsOfFour = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
   const { get, post, render } = pages;
 
-  const offered = (type: FactorType) => deps.mfaFactors.includes(type) && (type !== 'sms' || deps.smsEnabled);
-  const requireOffered = (type: FactorType) => {
-    if (!offered(type)) throw notFound('This kind of second step is not offered');
-  };
-
-  /** Tells the account's own address: a change someone else made is noticed there. */
-  const announce = (account: SignedIn, template: 'factor-added' | 'factor-removed', factor: NamedFactor) =>
-    announceFactorChange(deps.mailer, { to: account.user.email, locale: account.locale, change: template === 'factor-added' ? 'added' : 'removed', factor });
+  const rules = factorRules(deps);
+  const { offered, requireOffered, announce } = rules;
 
   // --- the list -----------------------------------------------------------------------------------------------
 
@@ -163,139 +131,13 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
     seeOther(ctx, BASE, 'account.mfa.flash.added');
   });
 
-  // --- phone and e-mail: a code proves the destination --------------------------------------------------------
+  // --- phone and e-mail: a code proves the destination (security-codes.ts) ------------------------------------
 
-  const renderPhone = (ctx: Context, account: SignedIn, form: { phone: string; error?: MessageKey }, status?: number) =>
-    render(ctx, account, 'security-phone', 'security', 'account.mfa.phone.title', { phone: form.phone, error: form.error ?? null }, status);
+  codeFactorRoutes(pages, deps, rules);
 
-  interface CodeForm {
-    kind: CodeKind;
-    id: string;
-    destination: string;
-    code: string;
-    error?: MessageKey;
-    /** The code can no longer be used: only "send a new one" is offered. */
-    dead?: boolean;
-  }
+  // --- passkeys (enrollment in security-passkeys.ts) ------------------------------------------------------------
 
-  const renderCode = (ctx: Context, account: SignedIn, form: CodeForm, status?: number) =>
-    render(
-      ctx,
-      account,
-      'security-code',
-      'security',
-      'account.mfa.code.title',
-      { ...form, error: form.error ?? null, dead: !!form.dead, restart: form.kind === 'sms' ? `${BASE}/phone` : `${BASE}/email` },
-      status,
-    );
-
-  get(`${PATH}/phone`, { recent: true }, (ctx, account) => {
-    requireOffered('sms');
-    renderPhone(ctx, account, { phone: '' });
-  });
-
-  post(`${PATH}/phone`, { back: `${BASE}/phone`, recent: true }, async (ctx, account, body) => {
-    requireOffered('sms');
-    const phone = str(body.phone, MAX_PHONE);
-    const echo = str(body.phone, MAX_PHONE * 4) ?? '';
-    if (phone === undefined) return renderPhone(ctx, account, { phone: echo, error: 'account.mfa.phone.error.invalid' }, FORM_ERROR);
-    if (!phone.trim()) return renderPhone(ctx, account, { phone: echo, error: 'account.mfa.phone.error.missing' }, FORM_ERROR);
-    const started = await deps.factors.startSms(account.accountId, phone, account.locale);
-    if (!started.ok) {
-      const error: MessageKey =
-        started.reason === 'duplicate' ? 'account.mfa.phone.error.duplicate' : started.reason === 'unavailable' ? 'account.mfa.phone.error.unavailable' : 'account.mfa.phone.error.invalid';
-      return renderPhone(ctx, account, { phone: echo, error }, FORM_ERROR);
-    }
-    renderCode(ctx, account, { kind: 'sms', id: started.codeId, destination: started.destination, code: '' });
-  });
-
-  const hasEmailFactor = async (account: SignedIn) => (await deps.factors.list(account.accountId)).some((f) => f.type === 'email');
-
-  get(`${PATH}/email`, { recent: true }, async (ctx, account) => {
-    requireOffered('email');
-    if (await hasEmailFactor(account)) return seeOther(ctx, BASE);
-    render(ctx, account, 'security-email', 'security', 'account.mfa.email.title', { email: account.user.email });
-  });
-
-  post(`${PATH}/email`, { back: `${BASE}/email`, recent: true }, async (ctx, account) => {
-    requireOffered('email');
-    if (await hasEmailFactor(account)) return seeOther(ctx, BASE);
-    const started = await deps.factors.startEmail(account.accountId, account.user.email, account.locale);
-    renderCode(ctx, account, { kind: 'email', id: started.codeId, destination: started.destination, code: '' });
-  });
-
-  post(`${PATH}/code`, { back: BASE }, async (ctx, account, body) => {
-    const kind = CODE_KINDS.find((k) => k === body.kind);
-    const id = str(body.id, MAX_ID);
-    if (!kind || !id) throw notFound('No such code');
-    requireOffered(kind);
-    const destination = str(body.destination, MAX_DESTINATION) ?? '';
-    const form = { kind, id, destination, code: str(body.code, 32) ?? '' };
-    const code = readCode(body.code);
-    if ('error' in code) return renderCode(ctx, account, { ...form, error: code.error }, FORM_ERROR);
-    const result = await deps.factors.confirm(account.accountId, id, code.code);
-    if (!result.ok) {
-      // A wrong code may be corrected; an expired or used-up one cannot.
-      if (result.reason === 'invalid') return renderCode(ctx, account, { ...form, code: '', error: 'account.mfa.code.error.invalid' }, FORM_ERROR);
-      const error: MessageKey = result.reason === 'expired' ? 'account.mfa.code.error.expired' : 'account.mfa.code.error.exhausted';
-      return renderCode(ctx, account, { ...form, code: '', error, dead: true }, FORM_ERROR);
-    }
-    announce(account, 'factor-added', result.factor);
-    seeOther(ctx, BASE, 'account.mfa.flash.added');
-  });
-
-  // --- passkeys -----------------------------------------------------------------------------------------------
-
-  const renderPasskey = async (ctx: Context, account: SignedIn, form: { name: string; error?: MessageKey; nameError?: MessageKey }, status?: number) => {
-    const t = translator(account.locale);
-    const { challengeId, options } = await deps.passkeys.registrationOptions({
-      accountId: account.accountId,
-      email: account.user.email,
-      displayName: account.user.name || undefined,
-    });
-    render(
-      ctx,
-      account,
-      'security-passkey',
-      'security',
-      'account.mfa.passkey.title',
-      {
-        options,
-        challengeId,
-        name: form.name,
-        error: form.error ?? null,
-        nameError: form.nameError ?? null,
-        messages: { unsupported: t('account.mfa.passkey.unsupported'), failed: t('account.mfa.passkey.failed') },
-      },
-      status,
-    );
-  };
-
-  get(`${PATH}/passkeys/new`, { recent: true }, async (ctx, account) => {
-    requireOffered('passkey');
-    // A name to start from: where it is being made ("macOS", "Android 14") tells most people's passkeys apart.
-    const { os, browser } = describeUserAgent(ctx.get('user-agent') || undefined);
-    await renderPasskey(ctx, account, { name: os ?? browser ?? translator(account.locale)('account.mfa.passkey.defaultName') });
-  });
-
-  post(`${PATH}/passkeys`, { back: `${BASE}/passkeys/new` }, async (ctx, account, body) => {
-    requireOffered('passkey');
-    const nameEcho = str(body.name, MAX_PASSKEY_NAME * 4) ?? '';
-    const name = readName(body.name, { required: false });
-    const challengeId = str(body.challengeId, MAX_ID);
-    const response = str(body.response, MAX_RESPONSE);
-    if ('error' in name) return renderPasskey(ctx, account, { name: nameEcho, nameError: name.error }, FORM_ERROR);
-    // An empty response: the browser could not run the ceremony (no scripts, no WebAuthn).
-    if (!challengeId || !response) return renderPasskey(ctx, account, { name: nameEcho, error: 'account.mfa.passkey.unsupported' }, FORM_ERROR);
-    const chosen = name.name || translator(account.locale)('account.mfa.passkey.defaultName');
-    const result = await deps.passkeys.register(account.accountId, challengeId, response, chosen);
-    if (!result.ok) {
-      const error: MessageKey = result.reason === 'expired' ? 'account.mfa.passkey.error.expired' : 'account.mfa.passkey.error.invalid';
-      return renderPasskey(ctx, account, { name: nameEcho, error }, FORM_ERROR);
-    }
-    announce(account, 'factor-added', { type: 'passkey', label: result.passkey.name });
-    seeOther(ctx, BASE, 'account.mfa.flash.added');
-  });
+  passkeyEnrollRoutes(pages, deps, rules);
 
   post(`${PATH}/passkeys/:id/rename`, { back: BASE, recent: true }, async (ctx, account, body) => {
     const id = str(ctx.params.id, MAX_ID);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
 import type { FactorType } from '../auth/types.ts';
 import { meetsOwaspMinimum, type PasswordParams } from '../services/passwords.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../services/key-material.ts';
@@ -129,6 +130,8 @@ function devSecrets(file: string): Required<DevSecrets> {
   return secrets;
 }
 
+type Env = z.infer<typeof schema>;
+
 /** Every environment variable the configuration reads (the README's table and .env.example describe each). */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Readonly<Config> {
   // Empty strings count as unset, as they do in most .env tooling.
@@ -139,66 +142,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(parsed.error.issues.map((i) => `${variableOf(i.path)}: ${i.message}`));
   }
   const e = parsed.data;
-
-  const demoEnabled = e.DEMO ?? e.NODE_ENV === 'development';
-  let cookie = e.COOKIE_KEYS;
-  let dek = e.DATA_ENCRYPTION_KEY;
-  let demoPassword = e.DEMO_USER_PASSWORD;
-  if (!cookie || !dek || (demoEnabled && !demoPassword)) {
-    if (e.NODE_ENV === 'production') {
-      const missing = [
-        !cookie && 'COOKIE_KEYS',
-        !dek && 'DATA_ENCRYPTION_KEY',
-        demoEnabled && !demoPassword && 'DEMO_USER_PASSWORD',
-      ].filter(Boolean);
-      throw new ConfigError(missing.map((m) => `${m}: required when NODE_ENV=production`));
-    }
-    const dev = devSecrets(e.DEV_SECRETS_FILE);
-    cookie ??= dev.cookieKeys;
-    dek ??= Buffer.from(dev.dataEncryptionKey, 'base64');
-    demoPassword ??= dev.demoPassword;
-  }
-
-  if (e.NODE_ENV === 'production' && !meetsOwaspMinimum(e.PASSWORD_HASH_MEMORY_KIB, e.PASSWORD_HASH_PASSES)) {
-    throw new ConfigError([
-      'PASSWORD_HASH_MEMORY_KIB: with PASSWORD_HASH_PASSES, below OWASP\'s minimum for argon2id when NODE_ENV=production (memory × passes ≥ 35840 KiB, memory ≥ 7168 KiB)',
-    ]);
-  }
-
-  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
-    throw new ConfigError(['SMTP_URL: required when NODE_ENV=production (verification and recovery mail must be delivered)']);
-  }
-
-  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-
-  const twilioProblems = [
-    e.TWILIO_ACCOUNT_SID && !e.TWILIO_AUTH_TOKEN && 'TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID',
-    e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID && 'TWILIO_FROM: required with TWILIO_ACCOUNT_SID (or TWILIO_MESSAGING_SERVICE_SID)',
-  ].filter((p): p is string => typeof p === 'string');
-  if (twilioProblems.length) throw new ConfigError(twilioProblems);
-  const issuerUrl = new URL(issuer);
-  const rpId = e.WEBAUTHN_RP_ID ?? issuerUrl.hostname;
-  if (issuerUrl.hostname !== rpId && !issuerUrl.hostname.endsWith(`.${rpId}`)) {
-    throw new ConfigError([`WEBAUTHN_RP_ID: must be the issuer's host name (${issuerUrl.hostname}) or a parent domain of it`]);
-  }
-
+  const secrets = secretsOf(e);
+  const site = siteOf(e);
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     webConcurrency: e.WEB_CONCURRENCY,
-    issuer,
+    issuer: site.issuer,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     database: { uri: e.MONGODB_URI, embeddedDir: e.EMBEDDED_DB_DIR, embeddedPort: e.EMBEDDED_DB_PORT },
-    cookieKeys: cookie,
-    dataEncryptionKey: dek,
-    demo: {
-      enabled: demoEnabled,
-      clientId: e.DEMO_CLIENT_ID,
-      userEmail: e.DEMO_USER_EMAIL,
-      userPassword: demoPassword ?? '',
-    },
+    cookieKeys: secrets.cookieKeys,
+    dataEncryptionKey: secrets.dataEncryptionKey,
+    demo: { enabled: secrets.demoEnabled, clientId: e.DEMO_CLIENT_ID, userEmail: e.DEMO_USER_EMAIL, userPassword: secrets.demoPassword },
     ttl: {
       accessToken: e.ACCESS_TOKEN_TTL,
       idToken: e.ID_TOKEN_TTL,
@@ -221,12 +178,58 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     clientAssertionMaxLifetime: e.CLIENT_ASSERTION_MAX_LIFETIME,
     productName: e.PRODUCT_NAME,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
-    signup: {
-      enabled: e.SIGNUP_ENABLED,
-      requiredAttributes: e.SIGNUP_REQUIRED_ATTRIBUTES ?? [],
-      termsUrl: e.TERMS_URL,
-      privacyUrl: e.PRIVACY_URL,
-    },
+    ...accountSettings(e),
+    webauthn: { rpId: site.rpId, rpName: e.PRODUCT_NAME, origin: site.origin },
+  });
+}
+
+/** Cookie keys, the data-encryption key and the demo password: configured, or (outside production) generated once. */
+function secretsOf(e: Env): { cookieKeys: string[]; dataEncryptionKey: Buffer; demoEnabled: boolean; demoPassword: string } {
+  const demoEnabled = e.DEMO ?? e.NODE_ENV === 'development';
+  let cookie = e.COOKIE_KEYS;
+  let dek = e.DATA_ENCRYPTION_KEY;
+  let demoPassword = e.DEMO_USER_PASSWORD;
+  if (!cookie || !dek || (demoEnabled && !demoPassword)) {
+    if (e.NODE_ENV === 'production') {
+      const missing = [!cookie && 'COOKIE_KEYS', !dek && 'DATA_ENCRYPTION_KEY', demoEnabled && !demoPassword && 'DEMO_USER_PASSWORD'].filter(Boolean);
+      throw new ConfigError(missing.map((m) => `${m}: required when NODE_ENV=production`));
+    }
+    const dev = devSecrets(e.DEV_SECRETS_FILE);
+    cookie ??= dev.cookieKeys;
+    dek ??= Buffer.from(dev.dataEncryptionKey, 'base64');
+    demoPassword ??= dev.demoPassword;
+  }
+  return { cookieKeys: cookie, dataEncryptionKey: dek, demoEnabled, demoPassword: demoPassword ?? '' };
+}
+
+/** The issuer and the WebAuthn relying party, after the rules that tie several variables together. */
+function siteOf(e: Env): { issuer: string; origin: string; rpId: string } {
+  if (e.NODE_ENV === 'production' && !meetsOwaspMinimum(e.PASSWORD_HASH_MEMORY_KIB, e.PASSWORD_HASH_PASSES)) {
+    throw new ConfigError([
+      'PASSWORD_HASH_MEMORY_KIB: with PASSWORD_HASH_PASSES, below OWASP\'s minimum for argon2id when NODE_ENV=production (memory × passes ≥ 35840 KiB, memory ≥ 7168 KiB)',
+    ]);
+  }
+  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
+    throw new ConfigError(['SMTP_URL: required when NODE_ENV=production (verification and recovery mail must be delivered)']);
+  }
+  const twilioProblems = [
+    e.TWILIO_ACCOUNT_SID && !e.TWILIO_AUTH_TOKEN && 'TWILIO_AUTH_TOKEN: required with TWILIO_ACCOUNT_SID',
+    e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID && 'TWILIO_FROM: required with TWILIO_ACCOUNT_SID (or TWILIO_MESSAGING_SERVICE_SID)',
+  ].filter((p): p is string => typeof p === 'string');
+  if (twilioProblems.length) throw new ConfigError(twilioProblems);
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  const rpId = e.WEBAUTHN_RP_ID ?? issuerUrl.hostname;
+  if (issuerUrl.hostname !== rpId && !issuerUrl.hostname.endsWith(`.${rpId}`)) {
+    throw new ConfigError([`WEBAUTHN_RP_ID: must be the issuer's host name (${issuerUrl.hostname}) or a parent domain of it`]);
+  }
+  return { issuer, origin: issuerUrl.origin, rpId };
+}
+
+/** How customers sign up, sign in and keep their account: passwords, codes, throttling, MFA, risk, legal, data. */
+function accountSettings(e: Env) {
+  return {
+    signup: { enabled: e.SIGNUP_ENABLED, requiredAttributes: e.SIGNUP_REQUIRED_ATTRIBUTES ?? [], termsUrl: e.TERMS_URL, privacyUrl: e.PRIVACY_URL },
     password: {
       minLength: e.PASSWORD_MIN_LENGTH,
       breachApiUrl: e.PASSWORD_BREACH_API_URL,
@@ -250,8 +253,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
       apiUrl: e.TWILIO_API_URL,
     },
-    webauthn: { rpId, rpName: e.PRODUCT_NAME, origin: issuerUrl.origin },
-  });
+  } satisfies Partial<Config>;
 }
 
 // JSON-valued variables also name the entry and field (LEGAL_DOCUMENTS.0.version); the others the variable alone.

@@ -65,82 +65,69 @@ function beforeLogin(loaded: LoadedInteraction): boolean {
   return prompt === 'login' || prompt === CREATE_PROMPT;
 }
 
-export function interactionRouter(deps: InteractionDeps): Router {
-  const router = new Router();
-
-  // Runs first on every interaction route: gives error pages a "try again" target and, when the interaction
-  // has expired or the cookie is gone, the client to send the user back to.
-  async function prepare(ctx: Context, next: Next): Promise<void> {
-    const uid = String(ctx.params.uid);
-    pageState(ctx).retryUrl = interactionPath(uid);
-    try {
-      await next();
-    } catch (err) {
-      if (isSessionNotFound(err)) {
-        try {
-          if (!pageState(ctx).client) {
-            const client = await clientOfInteraction(deps.provider(), uid);
-            if (client) pageState(ctx).client = client;
-          }
-          // Back or reload after a finished sign-in: the browser is signed in, and the page should say so.
-          pageState(ctx).signedIn = await isSignedIn(ctx, deps.provider());
-        } catch (lookupError) {
-          // The start-again page works without the link; the original error is the one to report.
-          deps.logger.warn({ err: lookupError, requestId: pageState(ctx).requestId }, 'client lookup for expired interaction failed');
-        }
-      }
-      throw err;
-    }
-  }
-
+/** What the step declarations share: the login page's options, the deps a flow handler takes, guards. */
+function stepKit(deps: InteractionDeps) {
   const passkeysOffered = deps.config.mfa.factors.includes('passkey');
-  const loginOptions = {
-    signupEnabled: deps.config.signup.enabled,
-    ...(passkeysOffered ? { passkeyOptions: (uid: string) => deps.passkeys.signInOptions(uid) } : {}),
-  };
-  const flow = () => ({ ...deps, provider: deps.provider() });
-  const legalStep = () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) });
-  const signupAvailable = { available: () => assertSignupEnabled(deps.config) };
-  const current = (ctx: Context, loaded: LoadedInteraction) => seeOther(ctx, interactionPath(loaded.uid));
-  const prompted = (name: string) => (loaded: LoadedInteraction) => loaded.details.prompt.name === name;
-
-  const steps: Step[] = [
-    {
-      prompt: 'login',
-      render: (ctx, loaded) => {
-        if (ctx.query.screen !== RESET_PASSWORD_SCREEN) return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
-        const email = loginHint(loaded);
-        return seeOther(ctx, `${interactionPath(loaded.uid)}/forgot${email ? `?${new URLSearchParams({ email })}` : ''}`);
-      },
-      at: beforeLogin,
-      pages: [
-        get('/login', (ctx, loaded) => renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) })),
-        post('/login', (ctx, loaded) => {
-          const provider = deps.provider();
-          return submitLogin(ctx, loaded, {
-            users: deps.users,
-            throttle: deps.throttle,
-            passwordPolicy: deps.passwordPolicy,
-            risk: deps.risk,
-            options: loginOptions,
-            next: (signedIn) => afterPassword(ctx, loaded, { ...deps, provider }, signedIn),
-            ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
-          });
-        }),
-        post('/keep-account', (ctx, loaded) => {
-          if (!deps.erasure) return current(ctx, loaded);
-          return keepAccount(ctx, loaded, {
-            erasure: deps.erasure,
-            config: deps.config,
-            next: (accountId) => afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false }),
-          });
-        }),
-        post('/passkey', (ctx, loaded) => {
-          if (!passkeysOffered) return current(ctx, loaded);
-          return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
-        }),
-      ],
+  return {
+    passkeysOffered,
+    loginOptions: {
+      signupEnabled: deps.config.signup.enabled,
+      ...(passkeysOffered ? { passkeyOptions: (uid: string) => deps.passkeys.signInOptions(uid) } : {}),
     },
+    flow: () => ({ ...deps, provider: deps.provider() }),
+    legalStep: () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) }),
+    signupAvailable: { available: () => assertSignupEnabled(deps.config) },
+    current: (ctx: Context, loaded: LoadedInteraction) => seeOther(ctx, interactionPath(loaded.uid)),
+    prompted: (name: string) => (loaded: LoadedInteraction) => loaded.details.prompt.name === name,
+  };
+}
+type StepKit = ReturnType<typeof stepKit>;
+
+/** Sign-in with a password or a passkey, keeping an account scheduled for erasure. */
+function loginStep(deps: InteractionDeps, kit: StepKit): Step {
+  const { loginOptions, flow, current } = kit;
+  return {
+    prompt: 'login',
+    render: (ctx, loaded) => {
+      if (ctx.query.screen !== RESET_PASSWORD_SCREEN) return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
+      const email = loginHint(loaded);
+      return seeOther(ctx, `${interactionPath(loaded.uid)}/forgot${email ? `?${new URLSearchParams({ email })}` : ''}`);
+    },
+    at: beforeLogin,
+    pages: [
+      get('/login', (ctx, loaded) => renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) })),
+      post('/login', (ctx, loaded) => {
+        const provider = deps.provider();
+        return submitLogin(ctx, loaded, {
+          users: deps.users,
+          throttle: deps.throttle,
+          passwordPolicy: deps.passwordPolicy,
+          risk: deps.risk,
+          options: loginOptions,
+          next: (signedIn) => afterPassword(ctx, loaded, { ...deps, provider }, signedIn),
+          ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
+        });
+      }),
+      post('/keep-account', (ctx, loaded) => {
+        if (!deps.erasure) return current(ctx, loaded);
+        return keepAccount(ctx, loaded, {
+          erasure: deps.erasure,
+          config: deps.config,
+          next: (accountId) => afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false }),
+        });
+      }),
+      post('/passkey', (ctx, loaded) => {
+        if (!kit.passkeysOffered) return current(ctx, loaded);
+        return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
+      }),
+    ],
+  };
+}
+
+/** Sign-up and the forgotten password, both reached from the login page while the sign-in still needs a login. */
+function beforeLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
+  const { flow, signupAvailable } = kit;
+  return [
     {
       prompt: CREATE_PROMPT,
       render: (ctx, loaded) => renderSignup(ctx, loaded, deps, { email: loginHint(loaded) }),
@@ -154,7 +141,6 @@ export function interactionRouter(deps: InteractionDeps): Router {
       ],
     },
     {
-      // Forgot password, reached from the login page while the sign-in still needs a login.
       at: beforeLogin,
       pages: [
         get('/forgot', (ctx, loaded) => renderForgot(ctx, loaded)),
@@ -163,24 +149,36 @@ export function interactionRouter(deps: InteractionDeps): Router {
         post('/reset', (ctx, loaded) => submitReset(ctx, loaded, flow())),
       ],
     },
-    {
-      // The second factor, and enrollment when the app demands one the customer lacks: reached with the login prompt
-      // still open (a flow exists) or through the mfa prompt (step-up).
-      prompt: MFA_PROMPT,
-      render: (ctx, loaded) => renderMfa(ctx, loaded, flow()),
-      at: (loaded) => prompted(MFA_PROMPT)(loaded) || prompted('login')(loaded),
-      pages: [
-        get('/mfa', (ctx, loaded) => renderMfa(ctx, loaded, flow())),
-        post('/mfa/send', (ctx, loaded) => sendMfaCode(ctx, loaded, flow())),
-        post('/mfa/verify', (ctx, loaded) => verifyMfaCode(ctx, loaded, flow())),
-        post('/mfa/passkey', (ctx, loaded) => verifyMfaPasskey(ctx, loaded, flow())),
-        get('/mfa/enroll', (ctx, loaded) => renderEnroll(ctx, loaded, flow())),
-        post('/mfa/enroll/totp', (ctx, loaded) => enrollTotp(ctx, loaded, flow())),
-        post('/mfa/enroll/sms', (ctx, loaded) => enrollSms(ctx, loaded, flow())),
-        post('/mfa/enroll/sms/confirm', (ctx, loaded) => confirmSms(ctx, loaded, flow())),
-        post('/mfa/enroll/passkey', (ctx, loaded) => enrollPasskey(ctx, loaded, flow())),
-      ],
-    },
+  ];
+}
+
+/** The second factor, and enrollment when the app demands one the customer lacks: reached with the login prompt
+ *  still open (a flow exists) or through the mfa prompt (step-up). */
+function secondFactorStep(kit: StepKit): Step {
+  const { flow, prompted } = kit;
+  return {
+    prompt: MFA_PROMPT,
+    render: (ctx, loaded) => renderMfa(ctx, loaded, flow()),
+    at: (loaded) => prompted(MFA_PROMPT)(loaded) || prompted('login')(loaded),
+    pages: [
+      get('/mfa', (ctx, loaded) => renderMfa(ctx, loaded, flow())),
+      post('/mfa/send', (ctx, loaded) => sendMfaCode(ctx, loaded, flow())),
+      post('/mfa/verify', (ctx, loaded) => verifyMfaCode(ctx, loaded, flow())),
+      post('/mfa/passkey', (ctx, loaded) => verifyMfaPasskey(ctx, loaded, flow())),
+      get('/mfa/enroll', (ctx, loaded) => renderEnroll(ctx, loaded, flow())),
+      post('/mfa/enroll/totp', (ctx, loaded) => enrollTotp(ctx, loaded, flow())),
+      post('/mfa/enroll/sms', (ctx, loaded) => enrollSms(ctx, loaded, flow())),
+      post('/mfa/enroll/sms/confirm', (ctx, loaded) => confirmSms(ctx, loaded, flow())),
+      post('/mfa/enroll/passkey', (ctx, loaded) => enrollPasskey(ctx, loaded, flow())),
+    ],
+  };
+}
+
+/** What the policy may still ask once the customer is known: a verified e-mail, missing attributes, the current
+ *  legal documents, consent; and "Cancel" on any page (the app hears access_denied). */
+function afterLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
+  const { flow, prompted, legalStep } = kit;
+  return [
     {
       prompt: VERIFY_EMAIL_PROMPT,
       render: (ctx, loaded) => renderVerifyEmail(ctx, loaded, flow()),
@@ -214,25 +212,52 @@ export function interactionRouter(deps: InteractionDeps): Router {
         }),
       ],
     },
-    {
-      // "Cancel" on any page: the app hears access_denied.
-      pages: [post('/abort', (ctx, loaded) => abortInteraction(ctx, loaded, { provider: deps.provider(), audit: deps.audit }))],
-    },
-    {
-      // The sign-in's current page: whichever step answers the open prompt.
-      pages: [
-        get('', (ctx, loaded) => {
-          const prompt = loaded.details.prompt.name;
-          const render = stepFor(steps, prompt);
-          // Another prompt means the provider configuration changed under us.
-          if (!render) throw new AppError(500, 'unsupported_prompt', `No page for the "${prompt}" prompt`);
-          return render(ctx, loaded);
-        }),
-      ],
-    },
+    { pages: [post('/abort', (ctx, loaded) => abortInteraction(ctx, loaded, { provider: deps.provider(), audit: deps.audit }))] },
   ];
-  registerSteps(router, steps, { provider: deps.provider, prepare });
-
-  return router;
 }
 
+export function interactionRouter(deps: InteractionDeps): Router {
+  const router = new Router();
+
+  // Runs first on every interaction route: gives error pages a "try again" target and, when the interaction
+  // has expired or the cookie is gone, the client to send the user back to.
+  async function prepare(ctx: Context, next: Next): Promise<void> {
+    const uid = String(ctx.params.uid);
+    pageState(ctx).retryUrl = interactionPath(uid);
+    try {
+      await next();
+    } catch (err) {
+      if (isSessionNotFound(err)) {
+        try {
+          if (!pageState(ctx).client) {
+            const client = await clientOfInteraction(deps.provider(), uid);
+            if (client) pageState(ctx).client = client;
+          }
+          // Back or reload after a finished sign-in: the browser is signed in, and the page should say so.
+          pageState(ctx).signedIn = await isSignedIn(ctx, deps.provider());
+        } catch (lookupError) {
+          // The start-again page works without the link; the original error is the one to report.
+          deps.logger.warn({ err: lookupError, requestId: pageState(ctx).requestId }, 'client lookup for expired interaction failed');
+        }
+      }
+      throw err;
+    }
+  }
+
+  const kit = stepKit(deps);
+  const steps: Step[] = [loginStep(deps, kit), ...beforeLoginSteps(deps, kit), secondFactorStep(kit), ...afterLoginSteps(deps, kit)];
+  // The sign-in's current page: whichever step answers the open prompt.
+  steps.push({
+    pages: [
+      get('', (ctx, loaded) => {
+        const prompt = loaded.details.prompt.name;
+        const render = stepFor(steps, prompt);
+        // Another prompt means the provider configuration changed under us.
+        if (!render) throw new AppError(500, 'unsupported_prompt', `No page for the "${prompt}" prompt`);
+        return render(ctx, loaded);
+      }),
+    ],
+  });
+  registerSteps(router, steps, { provider: deps.provider, prepare });
+  return router;
+}

@@ -96,23 +96,24 @@ function validateExtraMetadata(ctx: ValidatorContext, key: string, value: unknow
 // detected by the adapter's `consumed` flag, which makes oidc-provider revoke the whole grant.
 const rotateRefreshToken = () => true;
 
-export function buildConfiguration({
-  config,
-  Adapter,
-  jwks,
-  findAccount,
-  pages = {},
-  staticClients,
-  policy,
-  onFirstPartyConsent,
-  pairwise,
-}: ProviderDeps): Configuration {
+// Browser-based (public) clients may call the token and userinfo endpoints from their own origins only.
+const clientBasedCORS: NonNullable<Configuration['clientBasedCORS']> = (ctx, origin, client) => {
+  if (origin === 'null') return false;
+  if (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') {
+    return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+  }
+  return false;
+};
+
+const resourceScopes = (resources: Config['resources']) => Object.values(resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean));
+
+/** The resources tokens may be issued for: the provider's own API and the operator's, each as a resource server. */
+function resourceServers(config: Config) {
   // The provider's own API (per-app metadata) is a resource like any operator-configured one.
   const resources: Config['resources'] = {
     [apiAudience(config.issuer)]: { scope: `${READ_SCOPE} ${WRITE_SCOPE}`, accessTokenFormat: 'opaque', introspectors: [] },
     ...config.resources,
   };
-  const honouring = honourRejectedClaims(findAccount);
   const resourceServer = (indicator: string) => {
     const rs = resources[indicator];
     if (!rs) throw new errors.InvalidTarget(`unknown resource: ${indicator}`);
@@ -124,6 +125,99 @@ export function buildConfiguration({
       ...(rs.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'ES256' as const } } } : {}),
     };
   };
+  return { resources, resourceServer };
+}
+
+/** How long each kind of artefact lives. */
+function ttlOf(config: Config): Configuration['ttl'] {
+  return {
+    AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+    AuthorizationCode: config.ttl.authorizationCode,
+    ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials,
+    DeviceCode: config.ttl.deviceCode,
+    IdToken: config.ttl.idToken,
+    Interaction: config.ttl.interaction,
+    RefreshToken: config.ttl.refreshToken,
+    Session: config.ttl.session,
+    Grant: config.ttl.refreshToken,
+    BackchannelAuthenticationRequest: config.ttl.deviceCode,
+  };
+}
+
+/** The protocol features on: which endpoints exist and how they decide. */
+function featuresOf(
+  config: Config,
+  pages: NonNullable<ProviderDeps['pages']>,
+  { resources, resourceServer }: ReturnType<typeof resourceServers>,
+): Configuration['features'] {
+  return {
+    devInteractions: { enabled: false },
+    claimsParameter: { enabled: true },
+    clientCredentials: { enabled: true },
+    introspection: {
+      enabled: true,
+      // A client may introspect its own tokens; a resource server may introspect tokens issued for it when the
+      // operator lists its client id in that resource's `introspectors`. Nobody else learns about others' tokens.
+      allowedPolicy: (_ctx, client, token) => {
+        if (token.clientId === client.clientId) return true;
+        const bound = token as { aud?: unknown; resourceServer?: { audience?: string } };
+        const audience = bound.aud ?? bound.resourceServer?.audience;
+        const audiences = Array.isArray(audience) ? audience : [audience];
+        return Object.entries(resources).some(
+          ([indicator, rs]) =>
+            rs.introspectors.includes(client.clientId) &&
+            audiences.some((a) => a === indicator || (rs.audience !== undefined && a === rs.audience)),
+        );
+      },
+    },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+    // UserInfo as a signed JWT for clients registered with userinfo_signed_response_alg (OIDC Core 5.3.2).
+    jwtUserinfo: { enabled: true },
+    // Request objects by value (`request`, OIDC Core 6.1): the parameters in a JWT signed by the client (its secret,
+    // HS256, or its registered keys). oidc-provider 9 takes no unsigned ones (alg none) and fetches none by reference:
+    // request_uri works only for pushed requests (PAR).
+    requestObjects: { enabled: true, requireSignedRequestObject: false },
+    dPoP: { enabled: true },
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+    backchannelLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      ...(pages.logoutSource ? { logoutSource: pages.logoutSource } : {}),
+      ...(pages.postLogoutSuccessSource ? { postLogoutSuccessSource: pages.postLogoutSuccessSource } : {}),
+    },
+    deviceFlow: {
+      enabled: true,
+      ...(pages.userCodeInputSource ? { userCodeInputSource: pages.userCodeInputSource } : {}),
+      ...(pages.userCodeConfirmSource ? { userCodeConfirmSource: pages.userCodeConfirmSource } : {}),
+      ...(pages.successSource ? { successSource: pages.successSource } : {}),
+    },
+    // Dynamic registration is open only to holders of an initial access token (issued by `ciam iat create`), unless
+    // the operator opens it (OPEN_REGISTRATION, for the OIDF Dynamic OP plan).
+    registration: { enabled: true, initialAccessToken: !config.openRegistration },
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
+      useGrantedResource: () => true,
+      getResourceServerInfo: (_ctx, indicator) => resourceServer(indicator),
+    },
+  };
+}
+
+export function buildConfiguration({
+  config,
+  Adapter,
+  jwks,
+  findAccount,
+  pages = {},
+  staticClients,
+  policy,
+  onFirstPartyConsent,
+  pairwise,
+}: ProviderDeps): Configuration {
+  const { resources, resourceServer } = resourceServers(config);
+  const honouring = honourRejectedClaims(findAccount);
 
   return {
     ...(Adapter ? { adapter: Adapter } : {}),
@@ -139,15 +233,7 @@ export function buildConfiguration({
     extraTokenClaims: (ctx, token) => identityClaimsForToken(ctx, token, claimsOfScope, honouring),
     cookies: { keys: config.cookieKeys, long: { ...PROVIDER_COOKIE }, short: { ...PROVIDER_COOKIE } },
     // Resource servers' scopes are listed too, so that clients may be registered with them (e.g. orders:read).
-    scopes: [
-      ...new Set([
-        'openid',
-        'offline_access',
-        ...Object.keys(SCOPE_CLAIMS),
-        APP_METADATA_SCOPE,
-        ...Object.values(resources).flatMap((rs) => rs.scope.split(' ').filter(Boolean)),
-      ]),
-    ],
+    scopes: [...new Set(['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS), APP_METADATA_SCOPE, ...resourceScopes(resources)])],
     // The table lives in CLAIMS_BY_SCOPE (services/claims.ts; add a scope's claims there).
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     acrValues: [...ACR_VALUES],
@@ -166,14 +252,7 @@ export function buildConfiguration({
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
-    // Browser-based (public) clients may call the token and userinfo endpoints from their own origins only.
-    clientBasedCORS: (ctx, origin, client) => {
-      if (origin === 'null') return false;
-      if (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') {
-        return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
-      }
-      return false;
-    },
+    clientBasedCORS,
     interactions: {
       url: (_ctx, interaction) => interactionUrl(interaction),
       ...(policy ? { policy: buildPolicy(policy) } : {}),
@@ -198,71 +277,8 @@ export function buildConfiguration({
     ...(config.allowPrivateNetworkRequests
       ? { fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, dispatcher: undefined } as RequestInit) }
       : {}),
-    ttl: {
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
-      AuthorizationCode: config.ttl.authorizationCode,
-      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials,
-      DeviceCode: config.ttl.deviceCode,
-      IdToken: config.ttl.idToken,
-      Interaction: config.ttl.interaction,
-      RefreshToken: config.ttl.refreshToken,
-      Session: config.ttl.session,
-      Grant: config.ttl.refreshToken,
-      BackchannelAuthenticationRequest: config.ttl.deviceCode,
-    },
-    features: {
-      devInteractions: { enabled: false },
-      claimsParameter: { enabled: true },
-      clientCredentials: { enabled: true },
-      introspection: {
-        enabled: true,
-        // A client may introspect its own tokens; a resource server may introspect tokens issued for it when the
-        // operator lists its client id in that resource's `introspectors`. Nobody else learns about others' tokens.
-        allowedPolicy: (_ctx, client, token) => {
-          if (token.clientId === client.clientId) return true;
-          const bound = token as { aud?: unknown; resourceServer?: { audience?: string } };
-          const audience = bound.aud ?? bound.resourceServer?.audience;
-          const audiences = Array.isArray(audience) ? audience : [audience];
-          return Object.entries(resources).some(
-            ([indicator, rs]) =>
-              rs.introspectors.includes(client.clientId) &&
-              audiences.some((a) => a === indicator || (rs.audience !== undefined && a === rs.audience)),
-          );
-        },
-      },
-      revocation: { enabled: true },
-      userinfo: { enabled: true },
-      // UserInfo as a signed JWT for clients registered with userinfo_signed_response_alg (OIDC Core 5.3.2).
-      jwtUserinfo: { enabled: true },
-      // Request objects by value (`request`, OIDC Core 6.1): the parameters in a JWT signed by the client (its secret,
-      // HS256, or its registered keys). oidc-provider 9 takes no unsigned ones (alg none) and fetches none by reference:
-      // request_uri works only for pushed requests (PAR).
-      requestObjects: { enabled: true, requireSignedRequestObject: false },
-      dPoP: { enabled: true },
-      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
-      backchannelLogout: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        ...(pages.logoutSource ? { logoutSource: pages.logoutSource } : {}),
-        ...(pages.postLogoutSuccessSource ? { postLogoutSuccessSource: pages.postLogoutSuccessSource } : {}),
-      },
-      deviceFlow: {
-        enabled: true,
-        ...(pages.userCodeInputSource ? { userCodeInputSource: pages.userCodeInputSource } : {}),
-        ...(pages.userCodeConfirmSource ? { userCodeConfirmSource: pages.userCodeConfirmSource } : {}),
-        ...(pages.successSource ? { successSource: pages.successSource } : {}),
-      },
-      // Dynamic registration is open only to holders of an initial access token (issued by `ciam iat create`), unless
-      // the operator opens it (OPEN_REGISTRATION, for the OIDF Dynamic OP plan).
-      registration: { enabled: true, initialAccessToken: !config.openRegistration },
-      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => resourceServer(indicator),
-      },
-    },
+    ttl: ttlOf(config),
+    features: featuresOf(config, pages, { resources, resourceServer }),
     ...(pages.renderError ? { renderError: pages.renderError } : {}),
   };
 }

@@ -30,8 +30,22 @@ import type { Logger } from '../log.ts';
 import type { AuditLog } from './audit.ts';
 import type { ProofChallenge, ProofOfWork } from './proof-of-work.ts';
 import { createCounters, type Counters } from './throttle-counters.ts';
+import {
+  ACTIONS,
+  HOUR,
+  mergeLimits,
+  RESET_ON_SUCCESS,
+  SCOPES,
+  type ActionLimits,
+  type LimitRule,
+  type Scope,
+  type ThrottleAction,
+  type ThrottleLimitOverrides,
+  type ThrottleLimits,
+} from './throttle-limits.ts';
 
-export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery' | 'mfa';
+export { DEFAULT_LIMITS, type ActionLimits, type LimitRule, type ThrottleAction, type ThrottleLimitOverrides, type ThrottleLimits } from './throttle-limits.ts';
+
 export interface ThrottleKeys {
   ip: string;
   /** Normalised e-mail or account id. */
@@ -45,70 +59,6 @@ export type ThrottleVerdict =
   | { allowed: true }
   /** `proof`: no block applies, and an attempt that brings a solution of this challenge is let through. */
   | { allowed: false; retryAfterSeconds: number; proof?: ProofChallenge };
-
-export interface LimitRule {
-  /** Failures (or attempts) allowed per window; reaching it blocks the next attempt. */
-  points: number;
-  windowSeconds: number;
-  /** Block length once `points` is reached, doubled for each further block (see ThrottleLimits.backoff). Without
-   *  it the block lasts until the window ends. */
-  blockSeconds?: number;
-  /** Beyond the limit an attempt needs a proof of work instead of being refused (no block, no backoff). */
-  proof?: boolean;
-}
-export interface ActionLimits {
-  /** Per client address (IPv6 by its /64), over every account. */
-  ip?: LimitRule;
-  /** Per account (what was typed); for login, over the sources that are not a known device. */
-  account?: LimitRule;
-  /** Login: per account and client address, for sources that are not a known device. */
-  source?: LimitRule;
-  /** Login: per account and known device (ThrottleKeys.device), which then counts under this alone. */
-  device?: LimitRule;
-}
-export interface ThrottleLimits {
-  login: ActionLimits;
-  signup: ActionLimits;
-  verify: ActionLimits;
-  recovery: ActionLimits;
-  mfa: ActionLimits;
-  /** The n-th block of a key within `memorySeconds` lasts blockSeconds·2^(n-1), at most `maxSeconds`. */
-  backoff: { maxSeconds: number; memorySeconds: number };
-}
-/** Per action, the rules to replace; a rule given as undefined is switched off. */
-export type ThrottleLimitOverrides = { [K in keyof ThrottleLimits]?: Partial<ThrottleLimits[K]> };
-
-const HOUR = 3600;
-export const DEFAULT_LIMITS: ThrottleLimits = {
-  // Five wrong passwords in a row from one address block that address for that account for a minute, then 2, 4, …
-  // up to an hour; a browser that signed in to the account before has ten of its own. Twenty failures an hour over
-  // all unknown sources, or 100 from one address over all accounts (credential stuffing, spraying), ask every further
-  // attempt from an unknown source for a proof of work for the rest of the hour: nobody else is locked out.
-  login: {
-    source: { points: 5, windowSeconds: HOUR, blockSeconds: 60 },
-    device: { points: 10, windowSeconds: HOUR, blockSeconds: 60 },
-    account: { points: 20, windowSeconds: HOUR, proof: true },
-    ip: { points: 100, windowSeconds: HOUR, proof: true },
-  },
-  // Each sign-up sends mail: a per-address limit keeps the form from being used to flood someone's inbox.
-  signup: { ip: { points: 10, windowSeconds: HOUR }, account: { points: 3, windowSeconds: 900 } },
-  // Wrong codes; every code also dies after its own few attempts (one-time-codes).
-  verify: { ip: { points: 10, windowSeconds: 900 }, account: { points: 10, windowSeconds: 900 } },
-  recovery: { account: { points: 3, windowSeconds: 900 }, ip: { points: 20, windowSeconds: HOUR } },
-  // Wrong second factors (TOTP, recovery, e-mail and SMS codes) per account whose password was right: each sign-in
-  // also has its own small budget (interaction/mfa.ts), this stops a holder of the password from starting over and
-  // over. Ten misses block for 15 minutes, doubling.
-  mfa: { account: { points: 10, windowSeconds: HOUR, blockSeconds: 900 }, ip: { points: 50, windowSeconds: HOUR } },
-  backoff: { maxSeconds: HOUR, memorySeconds: 24 * HOUR },
-};
-
-// Actions that count failures: a success ends the run of consecutive failures of the one who succeeded (the
-// account's counter; for login, the counter of the account and the source that signed in, so that an attacker's
-// failures elsewhere still count). Sign-up and recovery count attempts (each sends mail), which a success does not undo.
-const RESET_ON_SUCCESS: ReadonlySet<ThrottleAction> = new Set(['login', 'verify', 'mfa']);
-const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery', 'mfa'];
-const SCOPES = ['ip', 'account', 'source', 'device'] as const;
-type Scope = (typeof SCOPES)[number];
 
 export const THROTTLE_COLLECTION = 'rate_limits';
 
@@ -155,18 +105,6 @@ export interface ThrottleDeps {
   now?: () => number;
 }
 
-function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLimits {
-  // A rule given as undefined is switched off: spread keeps the key with undefined, which `limiters` skips.
-  return {
-    login: { ...DEFAULT_LIMITS.login, ...overrides.login },
-    signup: { ...DEFAULT_LIMITS.signup, ...overrides.signup },
-    verify: { ...DEFAULT_LIMITS.verify, ...overrides.verify },
-    recovery: { ...DEFAULT_LIMITS.recovery, ...overrides.recovery },
-    mfa: { ...DEFAULT_LIMITS.mfa, ...overrides.mfa },
-    backoff: { ...DEFAULT_LIMITS.backoff, ...overrides.backoff },
-  };
-}
-
 const hashKey = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 function errorCode(err: unknown): number | undefined {
@@ -191,17 +129,14 @@ function serialised() {
 
 const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createThrottle(deps: ThrottleDeps): Throttle {
-  const { conn, audit, logger, enabled, proofOfWork } = deps;
-  const limits = mergeLimits(deps.limits);
-  const now = deps.now ?? Date.now;
-  const counters: Counters = createCounters({ conn, collection: THROTTLE_COLLECTION, now });
+interface Limiter {
+  rule: LimitRule;
+  /** Row key prefix of the failure counter; `${prefix}:lockouts` counts the blocks for the backoff. */
+  prefix: string;
+}
 
-  interface Limiter {
-    rule: LimitRule;
-    /** Row key prefix of the failure counter; `${prefix}:lockouts` counts the blocks for the backoff. */
-    prefix: string;
-  }
+/** The rules in force, by `${action}:${scope}`. */
+function limitersOf(limits: ThrottleLimits): Map<string, Limiter> {
   const limiters = new Map<string, Limiter>();
   for (const action of ACTIONS) {
     for (const scope of SCOPES) {
@@ -209,13 +144,11 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       if (rule) limiters.set(`${action}:${scope}`, { rule, prefix: `${action}:${scope}` });
     }
   }
-  // Without proofs, a proof rule refuses until its window ends, as any other rule does.
-  const needsProof = (rule: LimitRule) => rule.proof === true && proofOfWork !== undefined;
-  const counterKey = (limiter: Limiter, key: string) => `${limiter.prefix}:${key}`;
-  const lockoutKey = (limiter: Limiter, key: string) => `${limiter.prefix}:lockouts:${key}`;
-  const forgetKey = (limiter: Limiter, key: string) =>
-    limiter.rule.blockSeconds ? counters.delete(counterKey(limiter, key), lockoutKey(limiter, key)) : counters.delete(counterKey(limiter, key));
+  return limiters;
+}
 
+/** Makes the collection's indexes once per process (again after a failure). */
+function indexMaker(conn: Connection): () => Promise<{ ttl: boolean }> {
   const rows = () => conn.collection(THROTTLE_COLLECTION);
   let indexes: Promise<{ ttl: boolean }> | undefined;
   async function createIndexes(): Promise<{ ttl: boolean }> {
@@ -238,13 +171,52 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
       return { ttl: false };
     }
   }
-  function ensureIndexes(): Promise<{ ttl: boolean }> {
+  return () => {
     indexes ??= createIndexes().catch((err: unknown) => {
       indexes = undefined;
       throw err;
     });
     return indexes;
-  }
+  };
+}
+
+/** Counter ids found empty a moment ago, for at most 30 s and 10,000 ids. */
+function clearMemory(now: () => number) {
+  const foundClear = new Map<string, number>();
+  const CLEAR_FOR_MS = 30_000;
+  return {
+    noteClear(id: string, clear: boolean): void {
+      if (!clear) {
+        foundClear.delete(id);
+        return;
+      }
+      if (foundClear.size >= 10_000) foundClear.clear();
+      foundClear.set(id, now() + CLEAR_FOR_MS);
+    },
+    takeClear(id: string): boolean {
+      const until = foundClear.get(id);
+      foundClear.delete(id);
+      return until !== undefined && until > now();
+    },
+  };
+}
+
+export function createThrottle(deps: ThrottleDeps): Throttle {
+  const { conn, audit, logger, enabled, proofOfWork } = deps;
+  const limits = mergeLimits(deps.limits);
+  const now = deps.now ?? Date.now;
+  const counters: Counters = createCounters({ conn, collection: THROTTLE_COLLECTION, now });
+
+  const limiters = limitersOf(limits);
+  // Without proofs, a proof rule refuses until its window ends, as any other rule does.
+  const needsProof = (rule: LimitRule) => rule.proof === true && proofOfWork !== undefined;
+  const counterKey = (limiter: Limiter, key: string) => `${limiter.prefix}:${key}`;
+  const lockoutKey = (limiter: Limiter, key: string) => `${limiter.prefix}:lockouts:${key}`;
+  const forgetKey = (limiter: Limiter, key: string) =>
+    limiter.rule.blockSeconds ? counters.delete(counterKey(limiter, key), lockoutKey(limiter, key)) : counters.delete(counterKey(limiter, key));
+
+  const rows = () => conn.collection(THROTTLE_COLLECTION);
+  const ensureIndexes = indexMaker(conn);
 
   const normalised = (value: string | undefined) => value?.trim().toLowerCase() || undefined;
   // An address counts by its subscriber (IPv6 /64); anything else the proxy passed on counts as itself.
@@ -290,21 +262,7 @@ export function createThrottle(deps: ThrottleDeps): Throttle {
   // Personal counters check() has just found empty (no failures, no backoff memory): the success that usually follows
   // within moments need not send a delete for them. A failure counted by another process in between stays counted
   // until its window ends, as if it had come just after the success.
-  const foundClear = new Map<string, number>();
-  const CLEAR_FOR_MS = 30_000;
-  function noteClear(id: string, clear: boolean): void {
-    if (!clear) {
-      foundClear.delete(id);
-      return;
-    }
-    if (foundClear.size >= 10_000) foundClear.clear();
-    foundClear.set(id, now() + CLEAR_FOR_MS);
-  }
-  function takeClear(id: string): boolean {
-    const until = foundClear.get(id);
-    foundClear.delete(id);
-    return until !== undefined && until > now();
-  }
+  const { noteClear, takeClear } = clearMemory(now);
   /** The counters a success of this action resets: for login the pair (a success says nothing of other sources). */
   const resets = (action: ThrottleAction, scope: Scope) =>
     RESET_ON_SUCCESS.has(action) && (action === 'login' ? scope === 'source' || scope === 'device' : scope === 'account');

@@ -1,0 +1,284 @@
+// The service graph: configuration and an open database → repositories, services, use cases and the provider.
+// Built in stages (stores, strong authentication, the provider with sessions and grants, the account's life), each a
+// function of what the stages before it made. createServices (app.ts) wraps it; dependencies are passed by hand.
+import type Provider from 'oidc-provider';
+import { startSweeper } from '../adapters/maintenance.ts';
+import { createMongoAdapter } from '../adapters/mongodb.ts';
+import { ACCOUNT_CLIENT_ID, accountUrls, ensureAccountClient } from './account/client.ts';
+import { createStrongAuth } from './auth/compose.ts';
+import type { Config } from './config/index.ts';
+import type { Database } from './db/connection.ts';
+import { ensureModelIndexes } from './db/models/indexes.ts';
+import { userModel } from './db/models/user.ts';
+import { DEFAULT_LOCALE, isLocale } from './i18n/index.ts';
+import type { Logger } from './log.ts';
+import { composeProvider } from './oidc/compose.ts';
+import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
+import { createAuditLog, type AuditLog } from './services/audit.ts';
+import { createClientService } from './services/clients.ts';
+import { createConsentService, type ConsentService } from './services/consents.ts';
+import { createCipher } from './services/crypto.ts';
+import { createErasure, type ErasureService, type PerAccountStores } from './services/erasure.ts';
+import { createExpiry } from './services/expiry.ts';
+import { createGrantService, type GrantService } from './services/grants.ts';
+import { createKeyStore } from './services/keys.ts';
+import { createLegal, type LegalService } from './services/legal.ts';
+import type { LoginFlows } from './services/login-flows.ts';
+import { createMailer, type Mailer } from './services/mailer.ts';
+import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
+import { createPairwiseSubjects, type PairwiseSubjects } from './services/pairwise.ts';
+import { createPasswordPolicy, type PasswordPolicy } from './services/password-policy.ts';
+import { createPreferences, type PreferenceService } from './services/preferences.ts';
+import { createPrivacyExport, type PrivacyExport } from './services/privacy-export.ts';
+import { createProfileService, type ProfileService } from './services/profile.ts';
+import { createProofOfWork } from './services/proof-of-work.ts';
+import type { RiskEngine } from './services/risk.ts';
+import { createSessionService, type SessionService } from './services/sessions.ts';
+import { createThrottle, type Throttle } from './services/throttle.ts';
+import { createEmailLookup } from './services/user-emails.ts';
+import { createUserService } from './services/users.ts';
+import type { AttemptBudget } from './auth/attempts.ts';
+import type { FactorService } from './auth/factors.ts';
+import type { PasskeyService } from './auth/passkeys.ts';
+import type { RecoveryCodes } from './auth/recovery-codes.ts';
+import type { SmsCourier } from './auth/sms.ts';
+import type { TotpService } from './auth/totp.ts';
+import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
+import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  audit: AuditLog;
+  users: ReturnType<typeof createUserService>;
+  keys: ReturnType<typeof createKeyStore>;
+  adapter: ReturnType<typeof createMongoAdapter>;
+  clients: ReturnType<typeof createClientService>;
+  mailer: Mailer;
+  codes: OneTimeCodes;
+  throttle: Throttle;
+  passwordPolicy: PasswordPolicy;
+  sessions: SessionService;
+  grants: GrantService;
+  appMetadata: AppMetadata;
+  preferences: PreferenceService;
+  /** Versioned legal documents and the customers' acceptances. */
+  legal: LegalService;
+  /** Consent records: what each app was granted and what was withheld, with their history. */
+  consents: ConsentService;
+  profile: ProfileService;
+  sms: SmsCourier;
+  totp: TotpService;
+  passkeys: PasskeyService;
+  recoveryCodes: RecoveryCodes;
+  factors: FactorService;
+  risk: RiskEngine;
+  attempts: AttemptBudget;
+  flows: LoginFlows;
+  /** GDPR erasure (with its grace period) and export. */
+  erasure: ErasureService;
+  /** Password use cases shared by the sign-in, the account center and the CLI (src/usecases/password.ts). */
+  passwords: PasswordUseCases;
+  /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
+  codeChallenges: CodeChallenges;
+  /** What apps registered with subject_type=pairwise call each customer (src/services/pairwise.ts). */
+  subjects: PairwiseSubjects;
+  privacyExport: PrivacyExport;
+  /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
+  provider(): Provider;
+  /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
+  reloadKeys(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+type Stores = Awaited<ReturnType<typeof openStores>>;
+type StrongAuth = Awaited<ReturnType<typeof createStrongAuth>>;
+
+/** Repositories and the services every later stage uses; expiring stores join `expiry`. */
+async function openStores(config: Config, logger: Logger, db: Database) {
+  const nativeDb = db.connection.db;
+  if (!nativeDb) throw new Error('database connection is not open');
+  const conn = db.connection;
+  const cipher = createCipher(config.dataEncryptionKey);
+  const audit = createAuditLog(conn, logger);
+  await ensureModelIndexes(conn);
+  const emails = createEmailLookup({ conn, logger });
+  await emails.backfill();
+  const users = createUserService({ users: userModel(conn), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds });
+  const keys = createKeyStore({ conn, cipher, audit, algs: config.signingAlgs });
+  const adapter = createMongoAdapter({
+    db: nativeDb,
+    cipher,
+    key: config.dataEncryptionKey,
+    logger,
+    clientCacheSeconds: config.clientCacheSeconds,
+    refreshReuseSeconds: config.ttl.refreshTokenReuse,
+  });
+  // Stores whose rows expire: indexed now, swept (where the server has no TTL index) once everything is built.
+  const expiry = createExpiry({ intervalSeconds: config.sweepIntervalSeconds, logger });
+  await expiry.add({ ensureIndexes: () => adapter.ensureIndexes(), sweepExpired: () => adapter.sweep() });
+  await keys.ensureKeys();
+  const mailer = createMailer({ config, logger });
+  const codes = createOneTimeCodes({ conn, cipher, key: config.dataEncryptionKey, ttlSeconds: config.codes.ttlSeconds, maxAttempts: config.codes.maxAttempts });
+  const throttle = createThrottle({
+    conn,
+    audit,
+    logger,
+    enabled: config.rateLimitsEnabled,
+    proofOfWork: createProofOfWork({ key: config.dataEncryptionKey, bits: config.loginProofBits }),
+    // The owner of an address under attack hears of it (at most hourly); an address without an account gets nothing.
+    onLockout: async ({ account, meta }) => {
+      const user = await users.findByEmail(account);
+      if (!user) return;
+      const locale = meta.locale && isLocale(meta.locale) ? meta.locale : user.locale && isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
+      mailer.queue({ to: user.email, template: 'sign-in-blocked', locale });
+    },
+  });
+  await expiry.add(codes, throttle);
+  return {
+    nativeDb,
+    cipher,
+    audit,
+    emails,
+    users,
+    keys,
+    adapter,
+    expiry,
+    mailer,
+    codes,
+    throttle,
+    appMetadata: createAppMetadata({ conn, maxBytes: config.appMetadataMaxBytes, audit }),
+    preferences: createPreferences({ conn, topics: config.preferences.topics, audit }),
+    legal: createLegal({ conn, documents: config.legal.documents, audit }),
+    consents: createConsentService({ conn, audit }),
+    passwordPolicy: createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger }),
+  };
+}
+
+/** The provider (rebuilt when the signing keys change), with the session and grant services that act through it. */
+async function startProvider(config: Config, logger: Logger, db: Database, stores: Stores) {
+  const { adapter, keys, users, preferences, appMetadata, legal, consents, audit, nativeDb } = stores;
+  // What pairwise apps call each customer: one instance for the provider, the grants list and the API.
+  const subjects = createPairwiseSubjects(config.dataEncryptionKey);
+  const build = composeProvider({
+    config,
+    logger,
+    adapter,
+    keys,
+    users,
+    preferences,
+    appMetadata,
+    legal,
+    consents,
+    audit,
+    availability: db.availability,
+    subjects,
+    sessions: () => sessions,
+  });
+  const current = () => provider;
+  const sessions = createSessionService({ provider: current, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session });
+  const grants = createGrantService({ provider: current, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID], subjects });
+  let provider = await build();
+  let fingerprint = await keys.fingerprint();
+  return {
+    subjects,
+    sessions,
+    grants,
+    provider: current,
+    async reloadKeys(): Promise<boolean> {
+      const next = await keys.fingerprint();
+      if (next === fingerprint) return false;
+      provider = await build();
+      fingerprint = next;
+      logger.info({ event: 'keys.reloaded' }, 'signing keys changed: provider rebuilt');
+      return true;
+    },
+  };
+}
+
+/** An account's life: profile, erasure and export, clients, and the use cases every entry point calls. */
+function accountLife(config: Config, logger: Logger, db: Database, stores: Stores, strong: StrongAuth, oidc: Awaited<ReturnType<typeof startProvider>>) {
+  const { adapter, audit, codes, throttle, emails, appMetadata, preferences, legal, consents, users, mailer } = stores;
+  const { sessions, grants, provider } = oidc;
+  // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
+  const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents });
+  const erasure = createErasure({
+    conn: db.connection,
+    provider,
+    adapter,
+    sessions,
+    grants,
+    codes,
+    factors: strong.factors,
+    risk: strong.risk,
+    flows: strong.flows,
+    throttle,
+    emails,
+    appMetadata: { remove: (accountId) => appMetadata.remove(accountId) },
+    stores: perAccountStores,
+    audit,
+    key: config.dataEncryptionKey,
+    graceDays: config.erasure.graceDays,
+    logger,
+  });
+  const clients = createClientService({
+    Adapter: adapter.Adapter,
+    collection: adapter.collection,
+    validate: async (metadata) => {
+      await provider().Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
+    },
+    audit,
+  });
+  return {
+    profile: createProfileService({ users: userModel(db.connection), emails, audit, logger }),
+    erasure,
+    privacyExport: createPrivacyExport({ users, appMetadata, grants, sessions, factors: strong.factors, audit, stores: perAccountStores }),
+    clients,
+    passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
+    codeChallenges: createCodeChallenges({ codes, throttle }),
+  };
+}
+
+export async function composeServices(config: Config, logger: Logger, db: Database): Promise<Services> {
+  const stores = await openStores(config, logger, db);
+  // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
+  const strong = await createStrongAuth({ config, conn: db.connection, logger, ...stores });
+  const oidc = await startProvider(config, logger, db, stores);
+  const life = accountLife(config, logger, db, stores, strong, oidc);
+  // The account center signs customers in as a first-party client of this provider (response_type=none).
+  await ensureAccountClient({ provider: oidc.provider, Adapter: stores.adapter.Adapter, config, logger });
+
+  const { expiry, mailer } = stores;
+  expiry.start();
+  // Erasures whose grace period has ended (none are scheduled without one).
+  const stopErasureSweeper = startSweeper(() => life.erasure.sweepDue(), config.sweepIntervalSeconds, logger);
+  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy } = stores;
+  return {
+    users,
+    keys,
+    adapter,
+    codes,
+    throttle,
+    audit,
+    appMetadata,
+    preferences,
+    legal,
+    consents,
+    passwordPolicy,
+    mailer,
+    ...strong,
+    ...oidc,
+    ...life,
+    config,
+    logger,
+    db,
+    async close() {
+      expiry.stop();
+      stopErasureSweeper();
+      await mailer.drain();
+      mailer.close();
+      await db.close();
+    },
+  };
+}
