@@ -45,32 +45,19 @@ interface Caller {
   sector?: string;
 }
 
-class ApiError extends Error {
-  readonly status: number;
-  readonly error: string;
-  readonly challenge?: string;
-
-  constructor(status: number, error: string, description: string, challenge?: string) {
-    super(description);
-    this.status = status;
-    this.error = error;
-    this.challenge = challenge;
-  }
-}
-
 // RFC 6750 b64token; bounded, so that no lookup is made for something that cannot be one of our tokens.
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]{1,512}=*)$/i;
 const quote = (s: string) => s.replace(/[\\"]/g, '');
 
-function unauthorized(realm: string, description?: string): ApiError {
+function unauthorized(realm: string, description?: string): AppError {
   // Without credentials the challenge carries no error code (RFC 6750 §3.1); with bad ones it says invalid_token.
   const challenge = description
     ? `Bearer realm="${quote(realm)}", error="invalid_token", error_description="${quote(description)}"`
     : `Bearer realm="${quote(realm)}"`;
-  return new ApiError(401, 'invalid_token', description ?? 'A bearer access token is required', challenge);
+  return new AppError(401, 'invalid_token', description ?? 'A bearer access token is required', { challenge });
 }
 
-const notFound = () => new ApiError(404, 'not_found', 'No such user');
+const notFound = () => new AppError(404, 'not_found', 'No such user');
 
 function renderErrors(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -78,10 +65,10 @@ function renderErrors(logger: Logger): Middleware {
       await next();
     } catch (err) {
       ctx.remove('Location');
-      if (err instanceof ApiError) {
+      if (err instanceof AppError) {
         ctx.status = err.status;
         if (err.challenge) ctx.set('WWW-Authenticate', err.challenge);
-        ctx.body = { error: err.error, error_description: err.message };
+        ctx.body = { error: err.code, error_description: err.message };
         return;
       }
       const failure = classify(err);
@@ -90,8 +77,7 @@ function renderErrors(logger: Logger): Middleware {
         ctx.set('Retry-After', RETRY_AFTER_SECONDS);
         ctx.body = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly' };
       } else if (failure.kind === 'error' && !failure.unexpected) {
-        const description = err instanceof AppError ? err.message : ((err as Error).message ?? 'Bad request');
-        ctx.body = { error: failure.code, error_description: description };
+        ctx.body = { error: failure.code, error_description: (err as Error).message ?? 'Bad request' };
       } else {
         logger.error({ err, requestId: ctx.state.requestId }, 'app metadata API failed');
         ctx.body = { error: 'server_error', error_description: 'An unexpected error occurred' };
@@ -106,15 +92,15 @@ const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, jso
 
 async function jsonBody(ctx: Context): Promise<unknown> {
   if (!ctx.is('application/json')) {
-    throw new ApiError(415, 'unsupported_media_type', 'The body must be a JSON object sent as application/json');
+    throw new AppError(415, 'unsupported_media_type', 'The body must be a JSON object sent as application/json');
   }
   try {
     await parseJson(ctx, async () => {});
   } catch (err) {
     if ((err as { status?: unknown }).status === 413) {
-      throw new ApiError(413, 'payload_too_large', `The request body must not exceed ${BODY_LIMIT}`);
+      throw new AppError(413, 'payload_too_large', `The request body must not exceed ${BODY_LIMIT}`);
     }
-    throw new ApiError(400, 'invalid_request', 'The body is not valid JSON');
+    throw new AppError(400, 'invalid_request', 'The body is not valid JSON');
   }
   return ctx.request.body;
 }
@@ -156,12 +142,9 @@ export function appMetadataRouter(deps: AppMetadataApiDeps): Router {
       const meta = { clientId: caller.clientId, ...requestMeta(ctx) };
       if (!caller.scopes.has(scope)) {
         await audit.record({ type: 'app_metadata.denied', outcome: 'failure', ...meta, reason: 'insufficient_scope', details: { scope } });
-        throw new ApiError(
-          403,
-          'insufficient_scope',
-          `The access token lacks the scope ${scope}`,
-          `Bearer realm="${apiAudience(deps.provider().issuer)}", error="insufficient_scope", scope="${scope}"`,
-        );
+        throw new AppError(403, 'insufficient_scope', `The access token lacks the scope ${scope}`, {
+          challenge: `Bearer realm="${apiAudience(deps.provider().issuer)}", error="insufficient_scope", scope="${scope}"`,
+        });
       }
       // A pairwise app names the customer by the identifier it was given; everyone else by the account id.
       const accountId = caller.sector ? deps.subjects.accountOf(sub, caller.sector) : sub;

@@ -19,15 +19,6 @@ export type Failure =
 
 export const RETRY_AFTER_SECONDS = '5';
 
-// Our own codes that have a translated explanation; other AppErrors show their (English) safe message as detail.
-const APP_MESSAGES: Record<string, MessageKey> = {
-  csrf_failed: 'error.csrf',
-  payload_too_large: 'error.tooLarge',
-  malformed_body: 'error.malformed',
-  unsupported_media_type: 'error.mediaType',
-  not_found: 'error.notFound',
-};
-
 const STATUS_MESSAGES: Record<number, MessageKey> = { 404: 'error.notFound', 413: 'error.tooLarge', 415: 'error.mediaType' };
 
 export function isSessionNotFound(err: unknown): boolean {
@@ -36,10 +27,9 @@ export function isSessionNotFound(err: unknown): boolean {
 
 export function classify(err: unknown): Failure {
   if (err instanceof AppError) {
-    const known = APP_MESSAGES[err.code];
-    return known
-      ? { kind: 'error', status: err.status, code: err.code, message: known }
-      : { kind: 'error', status: err.status, code: err.code, message: 'error.lead', detail: err.message };
+    // The sentence of the code, translated; the English message, where it says more, as the folded detail.
+    const { detail } = err;
+    return { kind: 'error', status: err.status, code: err.code, message: err.messageKey, ...(detail ? { detail } : {}) };
   }
   if (isSessionNotFound(err)) return { kind: 'expired', status: 400 };
   if (isDatabaseUnavailable(err)) return { kind: 'unavailable', status: 503 };

@@ -122,4 +122,8 @@ export const da: Catalog = {
   'error.tooLarge': 'Formularen, du sendte, er for stor.',
   'error.malformed': 'Formularen, du sendte, kunne ikke læses.',
   'error.mediaType': 'Formularen blev sendt i et format, vi ikke modtager.',
+  'error.invalidRequest': 'Anmodningen kunne ikke modtages. Tjek det, du har indtastet, og prøv igen.',
+  'error.conflict': 'Det kunne ikke lade sig gøre, fordi det er i konflikt med noget, der allerede findes.',
+  'error.forbidden': 'Du har ikke tilladelse til at gøre dette.',
+  'error.unauthorized': 'Log ind først, og prøv så igen.',
 };

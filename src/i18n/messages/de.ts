@@ -122,4 +122,8 @@ export const de: Catalog = {
   'error.tooLarge': 'Das gesendete Formular ist zu groß.',
   'error.malformed': 'Das gesendete Formular konnte nicht gelesen werden.',
   'error.mediaType': 'Das Formular wurde in einem Format gesendet, das wir nicht annehmen.',
+  'error.invalidRequest': 'Die Anfrage konnte nicht angenommen werden. Prüfen Sie Ihre Eingaben und versuchen Sie es erneut.',
+  'error.conflict': 'Das war nicht möglich, weil es mit etwas bereits Vorhandenem in Konflikt steht.',
+  'error.forbidden': 'Dazu sind Sie nicht berechtigt.',
+  'error.unauthorized': 'Melden Sie sich zuerst an und versuchen Sie es dann erneut.',
 };

@@ -121,6 +121,10 @@ export const en = {
   'error.tooLarge': 'The form you sent is too large.',
   'error.malformed': 'The form you sent could not be read.',
   'error.mediaType': 'The form was sent in a format we do not accept.',
+  'error.invalidRequest': 'The request could not be accepted. Check what you entered and try again.',
+  'error.conflict': 'This could not be done because it conflicts with something that already exists.',
+  'error.forbidden': 'You are not allowed to do this.',
+  'error.unauthorized': 'Sign in first, then try again.',
 } as const;
 
 export type MessageKey = keyof typeof en;

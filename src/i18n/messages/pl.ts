@@ -122,4 +122,8 @@ export const pl: Catalog = {
   'error.tooLarge': 'Wysłany formularz jest za duży.',
   'error.malformed': 'Nie udało się odczytać wysłanego formularza.',
   'error.mediaType': 'Formularz został wysłany w formacie, którego nie akceptujemy.',
+  'error.invalidRequest': 'Nie można przyjąć żądania. Sprawdź wprowadzone dane i spróbuj ponownie.',
+  'error.conflict': 'Nie udało się tego zrobić, ponieważ koliduje to z czymś, co już istnieje.',
+  'error.forbidden': 'Nie masz uprawnień, aby to zrobić.',
+  'error.unauthorized': 'Najpierw się zaloguj, a potem spróbuj ponownie.',
 };

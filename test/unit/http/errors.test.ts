@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import Koa from 'koa';
 import { errors } from 'oidc-provider';
-import { AppError } from '../../../src/errors.ts';
+import { AppError, ERROR_MESSAGES, type ErrorCode } from '../../../src/errors.ts';
+import { translator } from '../../../src/i18n/index.ts';
 import { classify, errorHandler } from '../../../src/http/errors.ts';
 import { requestId } from '../../../src/http/request-id.ts';
 import { pageState } from '../../../src/http/state.ts';
@@ -46,7 +47,7 @@ const get = (path: string, accept = 'text/html', extra: Record<string, string> =
 describe('classify', () => {
   it('maps each family of error to what the user should see', () => {
     expect(classify(new AppError(409, 'conflict', 'Already exists'))).toEqual({
-      kind: 'error', status: 409, code: 'conflict', message: 'error.lead', detail: 'Already exists',
+      kind: 'error', status: 409, code: 'conflict', message: 'error.conflict', detail: 'Already exists',
     });
     expect(classify(new errors.SessionNotFound('gone'))).toEqual({ kind: 'expired', status: 400 });
     expect(classify(new MongoServerSelectionError('down'))).toEqual({ kind: 'unavailable', status: 503 });
@@ -112,6 +113,26 @@ describe('errorHandler', () => {
     expect(await de.text()).toContain('Bitte beginnen Sie erneut');
     const pl = await get('/x', 'text/html', { 'accept-language': 'pl-PL,pl;q=0.9,en;q=0.5' });
     expect(await pl.text()).toContain('Zacznij od nowa');
+  });
+
+  it('shows our own errors in the language of the page, with the English message folded away as the detail', async () => {
+    failWith = () => new AppError(409, 'conflict', 'An account with this e-mail address already exists');
+    const html = await (await get('/conflict?ui_locales=de')).text();
+    expect(html).toContain('Das war nicht möglich, weil es mit etwas bereits Vorhandenem in Konflikt steht.');
+    expect(html).toMatch(/<details>[\s\S]*An account with this e-mail address already exists[\s\S]*<\/details>/);
+    // A code whose sentence says it all shows no English at all.
+    failWith = () => new AppError(404, 'not_found', 'No such address');
+    const notFound = await (await get('/gone?ui_locales=da')).text();
+    expect(notFound).toContain('Siden, du leder efter, findes ikke.');
+    expect(notFound).not.toContain('No such address');
+  });
+
+  it('has a translated sentence for every code of the family', () => {
+    for (const code of Object.keys(ERROR_MESSAGES) as ErrorCode[]) {
+      const failure = classify(new AppError(400, code, 'detail'));
+      expect(failure).toMatchObject({ kind: 'error', message: ERROR_MESSAGES[code] });
+      for (const locale of ['en', 'de', 'da', 'pl'] as const) expect(translator(locale)(ERROR_MESSAGES[code])).not.toBe(ERROR_MESSAGES[code]);
+    }
   });
 
   it('renders a 404 page when nothing answered', async () => {
