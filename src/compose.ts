@@ -44,6 +44,7 @@ import type { RecoveryCodes } from './auth/recovery-codes.ts';
 import type { SmsCourier } from './auth/sms.ts';
 import type { TotpService } from './auth/totp.ts';
 import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
+import { createFactorUseCases, type FactorUseCases } from './usecases/factors.ts';
 import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
 
 export interface Services {
@@ -82,6 +83,8 @@ export interface Services {
   passwords: PasswordUseCases;
   /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
   codeChallenges: CodeChallenges;
+  /** Adding and removing second factors, told to the owner the same way from every page (src/usecases/factors.ts). */
+  factorChanges: FactorUseCases;
   /** What apps registered with subject_type=pairwise call each customer (src/services/pairwise.ts). */
   subjects: PairwiseSubjects;
   privacyExport: PrivacyExport;
@@ -237,6 +240,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     clients,
     passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
     codeChallenges: createCodeChallenges({ codes, throttle }),
+    factorChanges: createFactorUseCases({ ...strong, mailer }),
   };
 }
 

@@ -22,6 +22,7 @@ import type { ConsentService } from '../services/consents.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
+import type { FactorUseCases } from '../usecases/factors.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
@@ -91,6 +92,8 @@ export interface AccountDeps {
   passwords: PasswordUseCases;
   /** Typing a mailed code back (src/usecases/code-challenge.ts). */
   codeChallenges: CodeChallenges;
+  /** Adding and removing second factors, with the owner's notice (src/usecases/factors.ts). */
+  factorChanges: FactorUseCases;
   /** The sign-in's limits, applied to the same acts here: mail sent to an address ('signup'), codes tried ('verify'). */
   throttle: Pick<Throttle, 'check' | 'fail' | 'succeed'>;
 }

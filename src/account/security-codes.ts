@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { MessageKey } from '../i18n/index.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
-import { BASE, MAX_ID, PATH, readCode, type FactorRules, type SecurityDeps } from './security-kit.ts';
+import { BASE, MAX_ID, ownerOf, PATH, readCode, type FactorRules, type SecurityDeps } from './security-kit.ts';
 import { notFound } from '../errors.ts';
 
 const MAX_PHONE = 32;
@@ -14,7 +14,7 @@ type CodeKind = (typeof CODE_KINDS)[number];
 
 export function codeFactorRoutes(pages: AccountPages, deps: SecurityDeps, rules: FactorRules): void {
   const { get, post, render } = pages;
-  const { requireOffered, announce } = rules;
+  const { requireOffered } = rules;
 
   const renderPhone = (ctx: Context, account: SignedIn, form: { phone: string; error?: MessageKey }, status?: number) =>
     render(ctx, account, 'security-phone', 'security', 'account.mfa.phone.title', { phone: form.phone, error: form.error ?? null }, status);
@@ -84,14 +84,13 @@ export function codeFactorRoutes(pages: AccountPages, deps: SecurityDeps, rules:
     const form = { kind, id, destination, code: str(body.code, 32) ?? '' };
     const code = readCode(body.code);
     if ('error' in code) return renderCode(ctx, account, { ...form, error: code.error }, FORM_ERROR);
-    const result = await deps.factors.confirm(account.accountId, id, code.code);
+    const result = await deps.factorChanges.confirmCode(ownerOf(account), id, code.code);
     if (!result.ok) {
       // A wrong code may be corrected; an expired or used-up one cannot.
       if (result.reason === 'invalid') return renderCode(ctx, account, { ...form, code: '', error: 'account.mfa.code.error.invalid' }, FORM_ERROR);
       const error: MessageKey = result.reason === 'expired' ? 'account.mfa.code.error.expired' : 'account.mfa.code.error.exhausted';
       return renderCode(ctx, account, { ...form, code: '', error, dead: true }, FORM_ERROR);
     }
-    announce(account, 'factor-added', result.factor);
     seeOther(ctx, BASE, 'account.mfa.flash.added');
   });
 }

@@ -5,11 +5,11 @@ import type { FactorType } from '../auth/types.ts';
 import { notFound } from '../errors.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { readSixDigitCode } from '../services/code-input.ts';
-import { announceFactorChange, type NamedFactor } from '../usecases/factor-notices.ts';
+import type { FactorOwner } from '../usecases/factors.ts';
 import type { SignedIn } from './auth.ts';
 import type { AccountDeps } from './deps.ts';
 
-export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'mailer'>;
+export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'factorChanges'>;
 
 // Routes are registered under the account router's /account prefix; links and redirects need the full path.
 export const PATH = '/security';
@@ -36,9 +36,10 @@ export interface FactorRules {
   offered(type: FactorType): boolean;
   /** 404 for a kind of factor this server does not offer. */
   requireOffered(type: FactorType): void;
-  /** Tells the account's own address: a change someone else made is noticed there. */
-  announce(account: SignedIn, template: 'factor-added' | 'factor-removed', factor: NamedFactor): void;
 }
+
+/** The signed-in customer as the owner of the factors a page changes (the notice goes to the account's address). */
+export const ownerOf = (account: SignedIn): FactorOwner => ({ accountId: account.accountId, email: account.user.email, locale: account.locale });
 
 export function factorRules(deps: SecurityDeps): FactorRules {
   const offered = (type: FactorType) => deps.mfaFactors.includes(type) && (type !== 'sms' || deps.smsEnabled);
@@ -47,7 +48,5 @@ export function factorRules(deps: SecurityDeps): FactorRules {
     requireOffered(type) {
       if (!offered(type)) throw notFound('This kind of second step is not offered');
     },
-    announce: (account, template, factor) =>
-      announceFactorChange(deps.mailer, { to: account.user.email, locale: account.locale, change: template === 'factor-added' ? 'added' : 'removed', factor }),
   };
 }

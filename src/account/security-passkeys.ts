@@ -6,14 +6,14 @@ import { translator, type MessageKey } from '../i18n/index.ts';
 import { describeUserAgent } from '../services/sessions.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
-import { BASE, MAX_ID, PATH, readName, type FactorRules, type SecurityDeps } from './security-kit.ts';
+import { BASE, MAX_ID, ownerOf, PATH, readName, type FactorRules, type SecurityDeps } from './security-kit.ts';
 
 // A registration response with attestation 'none' is well under this (the form body limit is 16 kB anyway).
 const MAX_RESPONSE = 15_000;
 
 export function passkeyEnrollRoutes(pages: AccountPages, deps: SecurityDeps, rules: FactorRules): void {
   const { get, post, render } = pages;
-  const { requireOffered, announce } = rules;
+  const { requireOffered } = rules;
 
   const renderPasskey = async (ctx: Context, account: SignedIn, form: { name: string; error?: MessageKey; nameError?: MessageKey }, status?: number) => {
     const t = translator(account.locale);
@@ -57,12 +57,11 @@ export function passkeyEnrollRoutes(pages: AccountPages, deps: SecurityDeps, rul
     // An empty response: the browser could not run the ceremony (no scripts, no WebAuthn).
     if (!challengeId || !response) return renderPasskey(ctx, account, { name: nameEcho, error: 'account.mfa.passkey.unsupported' }, FORM_ERROR);
     const chosen = name.name || translator(account.locale)('account.mfa.passkey.defaultName');
-    const result = await deps.passkeys.register(account.accountId, challengeId, response, chosen);
+    const result = await deps.factorChanges.registerPasskey(ownerOf(account), challengeId, response, chosen);
     if (!result.ok) {
       const error: MessageKey = result.reason === 'expired' ? 'account.mfa.passkey.error.expired' : 'account.mfa.passkey.error.invalid';
       return renderPasskey(ctx, account, { name: nameEcho, error }, FORM_ERROR);
     }
-    announce(account, 'factor-added', { type: 'passkey', label: result.passkey.name });
     seeOther(ctx, BASE, 'account.mfa.flash.added');
   });
 }

@@ -18,7 +18,7 @@ import { factorName } from '../usecases/factor-notices.ts';
 import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
 import { codeFactorRoutes } from './security-codes.ts';
-import { BASE, factorRules, MAX_ID, PATH, readCode, readName, type SecurityDeps } from './security-kit.ts';
+import { BASE, factorRules, MAX_ID, ownerOf, PATH, readCode, readName, type SecurityDeps } from './security-kit.ts';
 import { passkeyEnrollRoutes } from './security-passkeys.ts';
 import { formatDate, formatTime, plural } from './view.ts';
 
@@ -33,7 +33,7 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
   const { get, post, render } = pages;
 
   const rules = factorRules(deps);
-  const { offered, requireOffered, announce } = rules;
+  const { offered, requireOffered } = rules;
 
   // --- the list -----------------------------------------------------------------------------------------------
 
@@ -81,9 +81,8 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
 
   post(`${PATH}/factors/:id/remove`, { back: BASE, recent: true }, async (ctx, account) => {
     const id = str(ctx.params.id, MAX_ID);
-    const removed = id ? await deps.factors.remove(account.accountId, id) : undefined;
+    const removed = id ? await deps.factorChanges.remove(ownerOf(account), id) : undefined;
     if (!removed) throw notFound('No such second step');
-    announce(account, 'factor-removed', removed);
     seeOther(ctx, BASE, 'account.mfa.flash.removed');
   });
 
@@ -125,9 +124,8 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
       return again({ ...('error' in code ? { code: code.error } : {}), ...('error' in name ? { name: name.error } : {}) });
     }
     const chosen = name.name || translator(account.locale)('account.mfa.totp.defaultName');
-    const result = await deps.totp.confirm(account.accountId, pending.token, code.code, chosen);
+    const result = await deps.factorChanges.confirmTotp(ownerOf(account), pending.token, code.code, chosen);
     if (!result.ok) return result.reason === 'invalid' ? again({ code: 'account.mfa.totp.error.invalid' }) : restart();
-    announce(account, 'factor-added', { type: 'totp', label: chosen });
     seeOther(ctx, BASE, 'account.mfa.flash.added');
   });
 
@@ -165,8 +163,7 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
   // The codes are on this response only: they are stored as HMACs and cannot be shown again.
   post(`${PATH}/recovery`, { back: `${BASE}/recovery`, recent: true }, async (ctx, account) => {
     requireOffered('recovery');
-    const codes = await deps.recoveryCodes.generate(account.accountId);
-    announce(account, 'factor-added', { type: 'recovery', label: '' });
+    const codes = await deps.factorChanges.generateRecoveryCodes(ownerOf(account));
     render(ctx, account, 'security-recovery', 'security', 'account.mfa.recovery.title', {
       codes,
       remaining: codes.length,

@@ -6,6 +6,7 @@
 // - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
 //   missing factor is asked for, never the password again.
 // The pages that ask for the factor are in mfa.ts (prove one) and mfa-enroll.ts (add one the app demands).
+import type { FactorUseCases } from '../usecases/factors.ts';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AttemptBudget } from '../auth/attempts.ts';
@@ -42,6 +43,8 @@ export interface MfaDeps {
   throttle: Throttle;
   audit: Pick<AuditLog, 'record'>;
   mailer: Pick<Mailer, 'queue'>;
+  /** Adding a factor during the sign-in, with the owner's notice (src/usecases/factors.ts). */
+  factorChanges: Pick<FactorUseCases, 'confirmTotp' | 'confirmCode' | 'registerPasskey'>;
   /** An SMS courier is configured: phones can be enrolled. */
   smsEnabled: boolean;
 }

@@ -9,7 +9,7 @@ import { renderPage } from '../http/views.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { readSixDigitCode } from '../services/code-input.ts';
 import type { LoginFlow } from '../services/login-flows.ts';
-import { announceFactorChange, type NamedFactor } from '../usecases/factor-notices.ts';
+import type { FactorOwner } from '../usecases/factors.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
 import { complete, currentFlow, ENROLLABLE, mfaPath, seeOther, settingsOf, type MfaDeps } from './mfa-decide.ts';
@@ -87,10 +87,16 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
   });
 }
 
-async function enrolled(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, email: string, factor: NamedFactor, amr: readonly string[]): Promise<void> {
-  if (email) announceFactorChange(deps.mailer, { to: email, locale: loaded.locale, change: 'added', factor });
+/** The factor just added (its owner told by the use case) completes the second step. */
+async function enrolled(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps, flow: LoginFlow, amr: readonly string[]): Promise<void> {
   await complete(ctx, loaded, deps, flow.accountId, [...flow.methods, ...amr]);
 }
+
+const ownerOf = (loaded: LoadedInteraction, found: { flow: LoginFlow; email: string }): FactorOwner => ({
+  accountId: found.flow.accountId,
+  email: found.email || undefined,
+  locale: loaded.locale,
+});
 
 /** POST /interaction/:uid/mfa/enroll/totp — confirms the authenticator app with its first code. */
 export async function enrollTotp(ctx: Context, loaded: LoadedInteraction, deps: MfaDeps): Promise<void> {
@@ -105,9 +111,9 @@ export async function enrollTotp(ctx: Context, loaded: LoadedInteraction, deps: 
   if (!(await deps.attempts.take(`mfa:${found.flow._id}`, deps.config.codes.maxAttempts, found.flow.expiresAt))) {
     return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.exhausted' } });
   }
-  const result = await deps.totp.confirm(found.flow.accountId, token, parsed.code);
+  const result = await deps.factorChanges.confirmTotp(ownerOf(loaded, found), token, parsed.code);
   if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'totp', totp: reopened, error: { key: 'mfa.error.code', field: 'code' } });
-  await enrolled(ctx, loaded, deps, found.flow, found.email, { type: 'totp' }, [FACTOR_AMR.totp]);
+  await enrolled(ctx, loaded, deps, found.flow, [FACTOR_AMR.totp]);
 }
 
 /** POST /interaction/:uid/mfa/enroll/sms — a phone number; a code goes to it. */
@@ -135,12 +141,12 @@ export async function confirmSms(ctx: Context, loaded: LoadedInteraction, deps: 
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const parsed = readSixDigitCode(body.code);
   if (!parsed.ok) return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.missing', field: 'code' } });
-  const result = await deps.factors.confirm(found.flow.accountId, challenge.codeId, parsed.code);
+  const result = await deps.factorChanges.confirmCode(ownerOf(loaded, found), challenge.codeId, parsed.code);
   if (!result.ok) {
     return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: result.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired', field: 'code' } });
   }
   await deps.flows.update(found.flow._id, { challenge: undefined });
-  await enrolled(ctx, loaded, deps, found.flow, found.email, result.factor, [FACTOR_AMR.sms]);
+  await enrolled(ctx, loaded, deps, found.flow, [FACTOR_AMR.sms]);
 }
 
 /** POST /interaction/:uid/mfa/enroll/passkey — the new passkey's attestation; creating it proved the device. */
@@ -150,7 +156,7 @@ export async function enrollPasskey(ctx: Context, loaded: LoadedInteraction, dep
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const challengeId = found.flow.webauthnChallengeId;
   if (!challengeId) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
-  const result = await deps.passkeys.register(found.flow.accountId, challengeId, body.response);
+  const result = await deps.factorChanges.registerPasskey(ownerOf(loaded, found), challengeId, body.response);
   if (!result.ok) return renderEnroll(ctx, loaded, deps, { type: 'passkey', error: { key: 'passkey.error.failed' } });
-  await enrolled(ctx, loaded, deps, found.flow, found.email, { type: 'passkey', label: result.passkey.name }, [result.passkey.backedUp ? 'swk' : 'hwk', 'user']);
+  await enrolled(ctx, loaded, deps, found.flow, [result.passkey.backedUp ? 'swk' : 'hwk', 'user']);
 }

@@ -149,6 +149,7 @@ export async function startHarness(): Promise<Harness> {
     totp: unused('totp') as never,
     passkeys: unused('passkeys') as never,
     recoveryCodes: unused('recoveryCodes') as never,
+    factorChanges: unused('factorChanges') as never,
     attempts: unused('attempts') as never,
     smsEnabled: false,
   });
