@@ -91,6 +91,8 @@ export interface Config {
   loginProofBits: number;
   /** Dynamic client registration without an initial access token (an opt-in for certification runs). */
   openRegistration: boolean;
+  /** request_uri by reference on /auth, from the client's registered `request_uris` (src/oidc/request-uri.ts). */
+  requestUriByReference: boolean;
   mfa: { policy: MfaPolicy; factors: FactorType[]; trustDays: number };
   risk: { threshold: number; geoip: boolean };
   twilio: { accountSid?: string; authToken?: string; from?: string; messagingServiceSid?: string; apiUrl?: string };
@@ -244,6 +246,7 @@ function accountSettings(e: Env) {
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     loginProofBits: e.LOGIN_PROOF_BITS,
     openRegistration: e.OPEN_REGISTRATION,
+    requestUriByReference: e.REQUEST_URI_BY_REFERENCE,
     mfa: { policy: e.MFA_POLICY, factors: e.MFA_FACTORS, trustDays: e.MFA_TRUST_DAYS },
     risk: { threshold: e.RISK_THRESHOLD, geoip: e.RISK_GEOIP ?? e.NODE_ENV !== 'test' },
     twilio: {

@@ -257,6 +257,9 @@ export const schema = z.object({
   // Dynamic registration without an initial access token: an opt-in for the OIDF Dynamic OP plan (anyone can then
   // register clients).
   OPEN_REGISTRATION: bool.default(false),
+  // Request objects by reference (request_uri on /auth, OIDC Core 6.2): an opt-in for the OIDF Dynamic OP plan. The
+  // provider then fetches from URIs clients pre-registered in `request_uris` (https, public addresses only).
+  REQUEST_URI_BY_REFERENCE: bool.default(false),
   // Leading zero bits of the sign-in's proof of work (2^bits SHA-256 hashes on average; 18 ≈ 1–2 s in a browser).
   LOGIN_PROOF_BITS: z.coerce.number().int().min(1).max(28).default(18),
 

@@ -3,6 +3,7 @@
 import Provider, { errors, type Configuration, type FindAccount, type JWKS, type KoaContextWithOIDC } from 'oidc-provider';
 import { identityClaimsForToken, honourRejectedClaims } from './token-claims.ts';
 import { markTokenIds } from './token-ids.ts';
+import { requestUriByReference, validateRequestUris } from './request-uri.ts';
 import { ACR_VALUES, FACTOR_TYPES } from '../auth/types.ts';
 import { MFA_POLICIES, PROFILE_ATTRIBUTES, type Config } from '../config/index.ts';
 import { SUPPORTED_LOCALES } from '../i18n/index.ts';
@@ -74,7 +75,9 @@ function validateExtraMetadata(ctx: ValidatorContext, key: string, value: unknow
   if (OPERATOR_ONLY_METADATA.has(key) && SELF_SERVICE_ROUTES.has(ctx?.oidc?.route ?? '') && !unchanged) {
     throw new errors.InvalidClientMetadata(`${key} is set by the operator, not through client registration`);
   }
-  if (key === 'required_profile_attributes') {
+  if (key === 'request_uris') {
+    validateRequestUris(value);
+  } else if (key === 'required_profile_attributes') {
     validateList(key, value, PROFILE_ATTRIBUTES);
   } else if (key === 'optional_scopes') {
     validateList(key, value, WITHHOLDABLE_SCOPES());
@@ -259,7 +262,8 @@ export function buildConfiguration({
     },
     extraClientMetadata: {
       // This product's settings (services/client-input.ts); unknown ones are refused by oidc-provider.
-      properties: [...PRODUCT_CLIENT_METADATA],
+      // and `request_uris` (OpenID Connect Registration), which oidc-provider 9 no longer reads: request-uri.ts does.
+      properties: [...PRODUCT_CLIENT_METADATA, 'request_uris'],
       validator: (ctx, key, value) => validateExtraMetadata(ctx as ValidatorContext, key, value),
     },
     ...(onFirstPartyConsent ? { loadExistingGrant: firstPartyGrants(onFirstPartyConsent) } : {}),
@@ -291,6 +295,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Behind a TLS-offloading proxy, trust X-Forwarded-* so discovery advertises https URLs and secure cookies work.
   provider.proxy = deps.config.trustProxy;
   markTokenIds(provider);
+  if (deps.config.requestUriByReference) requestUriByReference(provider, { allowPrivate: deps.config.allowPrivateNetworkRequests });
   return provider;
 }
 
