@@ -9,7 +9,7 @@ import type { KeyStore } from '../services/keys.ts';
 import type { UserService } from '../services/users.ts';
 
 export interface CliServices {
-  config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration'>;
+  config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration' | 'requestUriByReference'>;
   clients: ClientService;
   users: UserService;
   keys: KeyStore;

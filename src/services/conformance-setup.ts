@@ -1,6 +1,6 @@
 // What a run of the OpenID Foundation's conformance suite (the certification tests) needs from this product: the
-// clients its OP plans use, a test user with every standard claim, and the plan configuration to paste into the
-// suite, with its scripted browser driving our sign-in and consent pages. `ciam conformance setup` (src/cli) makes
+// clients its OP plans use, a test user with every standard claim, and what the provider's settings still lack; the
+// plan configurations to paste into the suite are in conformance-plans.ts. `ciam conformance setup` (src/cli) makes
 // them; the README's "OpenID certification" section says how to run the plans. The suite itself is not part of this
 // repository.
 //
@@ -19,11 +19,13 @@ export interface ConformanceTarget {
   /** The response types the provider offers (RESPONSE_TYPES): the clients may use all of them. */
   responseTypes: readonly string[];
   openRegistration: boolean;
+  /** REQUEST_URI_BY_REFERENCE: request objects by reference, which the Dynamic OP plan tests. */
+  requestUriByReference: boolean;
 }
 
 export interface ConformanceClient {
   /** The key the suite's configuration names it by. */
-  role: 'client' | 'client2' | 'client_secret_post';
+  role: 'client' | 'client2' | 'client_secret_post' | 'backchannel';
   input: ClientInput;
 }
 
@@ -64,7 +66,8 @@ export function checkTarget(target: ConformanceTarget): string[] {
 
 const suiteBase = (target: ConformanceTarget) => `${target.suiteUrl.replace(/\/+$/, '')}/test/a/${target.alias}`;
 
-/** The three static clients of the OP plans, each replacing any earlier one of its id. */
+/** The static clients of the OP plans, each replacing any earlier one of its id; only `-bcl` has a back-channel logout
+ *  URI (the back-channel plan's `client`), as the RP-initiated logout plan refuses logout tokens it did not ask for. */
 export function conformanceClients(target: ConformanceTarget): ConformanceClient[] {
   const base = suiteBase(target);
   const implicit = target.responseTypes.some((t) => t.split(' ').includes('id_token') || t.split(' ').includes('token'));
@@ -80,12 +83,13 @@ export function conformanceClients(target: ConformanceTarget): ConformanceClient
   };
   const id = (suffix: string) => `oidf-${target.alias}-${suffix}`.slice(0, 100);
   return [
-    {
-      role: 'client',
-      input: { ...common, clientId: id('1'), clientName: 'OIDF conformance client', metadata: { backchannel_logout_uri: `${base}/backchannel_logout` } },
-    },
+    { role: 'client', input: { ...common, clientId: id('1'), clientName: 'OIDF conformance client' } },
     { role: 'client2', input: { ...common, clientId: id('2'), clientName: 'OIDF conformance client 2' } },
     { role: 'client_secret_post', input: { ...common, clientId: id('post'), clientName: 'OIDF conformance client (post)', tokenEndpointAuthMethod: 'client_secret_post' } },
+    {
+      role: 'backchannel',
+      input: { ...common, clientId: id('bcl'), clientName: 'OIDF conformance client (back-channel logout)', metadata: { backchannel_logout_uri: `${base}/backchannel_logout` } },
+    },
   ];
 }
 
@@ -97,49 +101,6 @@ export function conformanceAdvice(target: ConformanceTarget): string[] {
   const missing = ['id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'].filter((t) => !offered.has(t));
   if (missing.length) advice.push(`RESPONSE_TYPES lacks ${missing.join(', ')}: the implicit and hybrid variants and the Dynamic OP plan need them`);
   if (!target.openRegistration) advice.push('OPEN_REGISTRATION is off: the Dynamic OP plan registers its clients without an initial access token');
+  if (!target.requestUriByReference) advice.push('REQUEST_URI_BY_REFERENCE is off: the Dynamic OP plan sends request objects by reference (request_uri)');
   return advice;
-}
-
-/** The plan configuration for the suite ("JSON" tab of a new plan): the clients, the user, the scripted browser. */
-export function suiteConfiguration(
-  target: ConformanceTarget,
-  clients: ReadonlyArray<{ role: ConformanceClient['role']; clientId: string; clientSecret?: string }>,
-  user: { email: string; password: string },
-): Record<string, unknown> {
-  const issuer = target.issuer.replace(/\/+$/, '');
-  const config: Record<string, unknown> = {
-    alias: target.alias,
-    description: `${issuer} (made by ciam conformance setup)`,
-    server: { discoveryUrl: `${issuer}/.well-known/openid-configuration`, login_hint: user.email },
-  };
-  for (const c of clients) config[c.role] = { client_id: c.clientId, ...(c.clientSecret ? { client_secret: c.clientSecret } : {}) };
-  config.browser = [
-    {
-      match: `${issuer}/auth*`,
-      tasks: [
-        {
-          task: 'Login',
-          optional: true,
-          match: `${issuer}/interaction/*`,
-          commands: [
-            ['text', 'id', 'email', user.email, 'optional'],
-            ['text', 'id', 'password', user.password, 'optional'],
-            ['click', 'css', 'form[action$="/login"] button[type=submit]', 'optional'],
-          ],
-        },
-        {
-          task: 'Consent',
-          optional: true,
-          match: `${issuer}/interaction/*`,
-          commands: [['click', 'css', 'form[action$="/confirm"] button[type=submit]', 'optional']],
-        },
-        { task: 'Verify Complete', match: `${target.suiteUrl.replace(/\/+$/, '')}/test/*/callback*`, commands: [['wait', 'id', 'submission_complete', 10]] },
-      ],
-    },
-    {
-      match: `${issuer}/session/end*`,
-      tasks: [{ task: 'Confirm sign-out', optional: true, match: `${issuer}/session/end*`, commands: [['click', 'css', 'button[name="logout"][value="yes"]', 'optional']] }],
-    },
-  ];
-  return config;
 }

@@ -10,9 +10,9 @@ import {
   CONFORMANCE_USER_CLAIMS,
   conformanceAdvice,
   conformanceClients,
-  suiteConfiguration,
   type ConformanceTarget,
 } from '../../services/conformance-setup.ts';
+import { PLAN_GROUPS, planConfigurations, type PrintedClient } from '../../services/conformance-plans.ts';
 
 export const DEFAULT_CONFORMANCE_ALIAS = 'ciam';
 
@@ -28,7 +28,7 @@ export const conformanceSetup = command({
       alias: optionalString(values, 'alias') ?? DEFAULT_CONFORMANCE_ALIAS,
       email: optionalString(values, 'email') ?? 'oidf-tester@example.com',
     };
-    const problems = checkTarget({ ...input, issuer: '', responseTypes: [], openRegistration: false });
+    const problems = checkTarget({ ...input, issuer: '', responseTypes: [], openRegistration: false, requestUriByReference: false });
     if (problems.length) throw new UsageError(problems.join('; '));
     return input;
   },
@@ -39,8 +39,9 @@ export const conformanceSetup = command({
       issuer: services.config.issuer,
       responseTypes: services.config.responseTypes,
       openRegistration: services.config.openRegistration,
+      requestUriByReference: services.config.requestUriByReference,
     };
-    const clients = [];
+    const clients: PrintedClient[] = [];
     for (const { role, input: client } of conformanceClients(target)) {
       await services.clients.delete(client.clientId);
       const created = await services.clients.create(client);
@@ -57,7 +58,9 @@ export const conformanceSetup = command({
       user: { id: user.id, email: input.email, password },
       clients,
       advice: conformanceAdvice(target),
-      suiteConfiguration: suiteConfiguration(target, clients, { email: input.email, password }),
+      // One configuration per group of plans: paste each into the plans it names.
+      plans: PLAN_GROUPS,
+      suiteConfigurations: planConfigurations(target, clients, { email: input.email, password }),
     };
   },
 });

@@ -9,7 +9,7 @@ const ALL_RESPONSE_TYPES = 'code,none,id_token,id_token token,code id_token,code
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await startTestApp({ RESPONSE_TYPES: ALL_RESPONSE_TYPES, OPEN_REGISTRATION: 'true' });
+  t = await startTestApp({ RESPONSE_TYPES: ALL_RESPONSE_TYPES, OPEN_REGISTRATION: 'true', REQUEST_URI_BY_REFERENCE: 'true' });
 });
 afterAll(() => t.close());
 
@@ -28,28 +28,32 @@ interface SetupOutput {
   user: { id: string; email: string; password: string };
   clients: { role: string; clientId: string; clientSecret?: string }[];
   advice: string[];
-  suiteConfiguration: Record<string, unknown> & { browser: { match: string; tasks: { task: string; match: string; commands: unknown[][] }[] }[] };
+  plans: Record<string, string[]>;
+  suiteConfigurations: Record<string, Record<string, unknown> & { browser: { match: string; tasks: { task: string; match: string; commands: unknown[][] }[] }[] }>;
 }
 
 describe('ciam conformance setup', () => {
-  it('makes the three static clients and a test user with every standard claim, and prints the configuration the suite takes', async () => {
+  it('makes the static clients and a test user with every standard claim, and prints the configuration of each plan group', async () => {
     const run = await cli(['conformance', 'setup', '--suite', SUITE, '--alias', 'ciam-cert', '--email', 'oidf@example.com']);
     expect([run.code, run.stderr]).toEqual([0, '']);
     const out = run.json();
     const base = `${SUITE}/test/a/ciam-cert`;
 
-    expect(out.clients.map((c) => c.role)).toEqual(['client', 'client2', 'client_secret_post']);
-    const [first, second, post] = await Promise.all(out.clients.map((c) => t.services.provider().Client.find(c.clientId)));
+    expect(out.clients.map((c) => c.role)).toEqual(['client', 'client2', 'client_secret_post', 'backchannel']);
+    const [first, second, post, bcl] = await Promise.all(out.clients.map((c) => t.services.provider().Client.find(c.clientId)));
     expect(first?.redirectUris).toEqual([`${base}/callback`]);
     expect(first?.postLogoutRedirectUris).toEqual([`${base}/post_logout_redirect`]);
-    expect(first?.backchannelLogoutUri).toBe(`${base}/backchannel_logout`);
+    expect(first?.backchannelLogoutUri).toBeUndefined();
+    expect(bcl?.backchannelLogoutUri).toBe(`${base}/backchannel_logout`);
     expect(first?.responseTypes).toEqual(ALL_RESPONSE_TYPES.split(','));
     expect(first?.grantTypes).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'implicit']));
     expect(second?.tokenEndpointAuthMethod).toBe('client_secret_basic');
     expect(post?.tokenEndpointAuthMethod).toBe('client_secret_post');
-    for (const [i, c] of out.clients.entries()) expect(out.clients[i]!.clientSecret).toBe([first, second, post][i]?.clientSecret);
+    for (const [i, c] of out.clients.entries()) expect(c.clientSecret).toBe([first, second, post, bcl][i]?.clientSecret);
 
-    const config = out.suiteConfiguration;
+    expect(Object.keys(out.suiteConfigurations)).toEqual(Object.keys(out.plans));
+    expect(out.suiteConfigurations.backchannelLogout).toMatchObject({ client: { client_id: out.clients[3]!.clientId } });
+    const config = out.suiteConfigurations.basic!;
     expect(config).toMatchObject({
       alias: 'ciam-cert',
       server: { discoveryUrl: `${t.url}/.well-known/openid-configuration`, login_hint: 'oidf@example.com' },
