@@ -45,6 +45,7 @@ import type { SmsCourier } from './auth/sms.ts';
 import type { TotpService } from './auth/totp.ts';
 import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
 import { createFactorUseCases, type FactorUseCases } from './usecases/factors.ts';
+import { createEmailChange, type EmailChange } from './usecases/email-change.ts';
 import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
 
 export interface Services {
@@ -85,6 +86,8 @@ export interface Services {
   codeChallenges: CodeChallenges;
   /** Adding and removing second factors, told to the owner the same way from every page (src/usecases/factors.ts). */
   factorChanges: FactorUseCases;
+  /** Changing the sign-in e-mail address: a code to the new one, a notice to the old (src/usecases/email-change.ts). */
+  emailChange: EmailChange;
   /** What apps registered with subject_type=pairwise call each customer (src/services/pairwise.ts). */
   subjects: PairwiseSubjects;
   privacyExport: PrivacyExport;
@@ -233,13 +236,16 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     },
     audit,
   });
+  const profile = createProfileService({ users: userModel(db.connection), emails, audit, logger });
+  const codeChallenges = createCodeChallenges({ codes, throttle });
   return {
-    profile: createProfileService({ users: userModel(db.connection), emails, audit, logger }),
+    profile,
     erasure,
     privacyExport: createPrivacyExport({ users, appMetadata, grants, sessions, factors: strong.factors, audit, stores: perAccountStores }),
     clients,
     passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
-    codeChallenges: createCodeChallenges({ codes, throttle }),
+    codeChallenges,
+    emailChange: createEmailChange({ issuer: config.issuer, throttle, codes, codeChallenges, profile, mailer, audit }),
     factorChanges: createFactorUseCases({ ...strong, mailer }),
   };
 }

@@ -1,5 +1,5 @@
-// The account center's sign-in credentials: changing the e-mail address (the new one proves itself with a code
-// mailed to it, the old one is told) and the password (the current one checked as a sign-in attempt is, the new one
+// The account center's sign-in credentials: changing the e-mail address (src/usecases/email-change.ts: the new one
+// proves itself with a code mailed to it, the old one is told) and the password (the current one checked as a sign-in attempt is, the new one
 // set through the password use case). Both behind a recent sign-in.
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -27,7 +27,7 @@ const MAX_ID = 128;
 
 export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void {
   const { get, post, render } = pages;
-  const { config } = deps;
+  const ownerOf = (account: SignedIn) => ({ accountId: account.accountId, email: account.user.email, locale: account.locale });
 
   // --- e-mail -------------------------------------------------------------------------------------------------
 
@@ -48,33 +48,17 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
     const echo = str(body.email, MAX_EMAIL * 4) ?? '';
     const parsed = emailSchema.safeParse(body.email);
     if (!parsed.success) return renderEmail(ctx, account, { value: echo, error: issueKey(parsed.error) }, FORM_ERROR);
-    const newEmail = normaliseEmail(parsed.data);
-    if (newEmail === account.user.email) return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
-    // Each request mails the address: limited as a sign-up's mails are, per address and per client address, so the
-    // form cannot be used to flood someone's inbox.
-    const sends = { ip: meta(ctx).ip, account: newEmail };
-    const gate = await deps.throttle.check('signup', sends);
-    if (!gate.allowed) {
-      const wait = throttled(ctx, gate.retryAfterSeconds);
+    const requested = await deps.emailChange.request(ownerOf(account), normaliseEmail(parsed.data), meta(ctx));
+    if (!requested.ok && requested.reason === 'same') return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
+    if (!requested.ok) {
+      const wait = throttled(ctx, requested.retryAfterSeconds);
       return renderEmail(ctx, account, { value: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
     }
-    await deps.throttle.fail('signup', sends, { ...meta(ctx), accountId: account.accountId });
-    // Whether the address has an account is not revealed here: the code goes out either way, and the change is
-    // refused at confirmation, once the customer has shown the mailbox is theirs.
-    const issued = await deps.codes.issue({ purpose: 'email-change', subject: account.accountId, payload: { newEmail } });
-    const link = `${config.issuer}/account/email/verify?${new URLSearchParams({ id: issued.id, code: issued.code })}`;
-    deps.mailer.queue({ to: newEmail, template: 'email-change-verify', locale: account.locale, data: { code: issued.code, link } });
-    await deps.audit.record({ type: 'email.change_requested', outcome: 'success', accountId: account.accountId, ...meta(ctx) });
-    seeOther(ctx, `/account/email/verify?${new URLSearchParams({ id: issued.id })}`);
+    seeOther(ctx, `/account/email/verify?${new URLSearchParams({ id: requested.pending.id })}`);
   });
 
   // The code's pending change, if it is alive and belongs to this account (a code of someone else is "invalid").
-  const pendingChange = async (account: SignedIn, id: string | undefined) => {
-    if (!id) return undefined;
-    const pending = await deps.codes.peek(id, 'email-change');
-    if (!pending || pending.subject !== account.accountId || typeof pending.payload.newEmail !== 'string') return undefined;
-    return { id, newEmail: pending.payload.newEmail };
-  };
+  const pendingChange = (account: SignedIn, id: string | undefined) => deps.emailChange.pending(account.accountId, id);
 
   const renderVerify = (
     ctx: Context,
@@ -108,8 +92,7 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
     if (!pending) return renderVerify(ctx, account, { dead: true }, FORM_ERROR);
     const echo = str(body.code, 16) ?? '';
     // Wrong codes count as the sign-in's do, per account and per client address (src/usecases/code-challenge.ts).
-    const challenge = await deps.codeChallenges.open({ ref: pending.id, purpose: 'email-change', subject: account.accountId, meta: meta(ctx) });
-    const check = challenge.ok ? await challenge.verify(body.code) : challenge;
+    const check = await deps.emailChange.confirm(ownerOf(account), pending, body.code, meta(ctx));
     if (!check.ok && check.reason === 'throttled') {
       const wait = throttled(ctx, check.retryAfterSeconds);
       return renderVerify(ctx, account, { ...pending, code: echo, error: wait.key, errorVars: wait.vars }, THROTTLED_STATUS);
@@ -117,24 +100,15 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
     if (!check.ok && (check.reason === 'missing' || check.reason === 'format')) {
       return renderVerify(ctx, account, { ...pending, code: echo, error: `account.code.error.${check.reason}` }, FORM_ERROR);
     }
+    if (!check.ok && check.reason === 'not_found') throw notFound('No such account');
+    if (!check.ok && check.reason === 'taken') return renderVerify(ctx, account, { dead: true, error: 'account.email.error.taken' }, FORM_ERROR);
     if (!check.ok) {
       const error: MessageKey = `account.code.error.${check.reason}`;
-      await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: `code_${check.reason}`, ...meta(ctx) });
       // A wrong code may be tried again; an expired or used-up one cannot.
       return check.reason === 'invalid'
         ? renderVerify(ctx, account, { ...pending, code: '', error }, FORM_ERROR)
         : renderVerify(ctx, account, { dead: true, error }, FORM_ERROR);
     }
-    const newEmail = String(check.payload.newEmail ?? pending.newEmail);
-    const result = await deps.profile.changeEmail(account.accountId, newEmail, meta(ctx));
-    if (!result.ok) {
-      if (result.reason === 'same') return seeOther(ctx, '/account', 'account.flash.emailChanged');
-      if (result.reason === 'not_found') throw notFound('No such account');
-      await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: account.accountId, reason: 'address_taken', ...meta(ctx) });
-      return renderVerify(ctx, account, { dead: true, error: 'account.email.error.taken' }, FORM_ERROR);
-    }
-    // The old address hears about it: if this was not the customer, that is where they would notice.
-    deps.mailer.queue({ to: result.oldEmail, template: 'email-changed', locale: account.locale, data: { newEmail } });
     seeOther(ctx, '/account', 'account.flash.emailChanged');
   });
 

@@ -23,6 +23,7 @@ import type { PasswordUseCases } from '../usecases/password.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
+import type { EmailChange } from '../usecases/email-change.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
@@ -94,6 +95,8 @@ export interface AccountDeps {
   codeChallenges: CodeChallenges;
   /** Adding and removing second factors, with the owner's notice (src/usecases/factors.ts). */
   factorChanges: FactorUseCases;
+  /** Changing the sign-in e-mail address (src/usecases/email-change.ts). */
+  emailChange: EmailChange;
   /** The sign-in's limits, applied to the same acts here: mail sent to an address ('signup'), codes tried ('verify'). */
   throttle: Pick<Throttle, 'check' | 'fail' | 'succeed'>;
 }
