@@ -7,14 +7,15 @@
 // Why it is off by default, and how it is kept safe when on: fetching makes the provider send requests on a client's
 // behalf. So a client may name only a URI it registered beforehand (`request_uris`, compared without the fragment);
 // the URI must be https (http only for loopback, and only with ALLOW_PRIVATE_NETWORK_REQUESTS, for development);
-// the address it resolves to must be public unless private network requests are allowed (checked when connecting,
-// so a DNS answer that changes between check and use cannot slip through); no redirects are followed; 2.5 s and
+// the address it resolves to must be public unless private network requests are allowed (checked in the lookup of
+// the connection itself, so a DNS answer that changes between check and use cannot slip through); no redirects are followed; 2.5 s and
 // 64 KiB at most.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import ipaddr from 'ipaddr.js';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 const PAR_URN = 'urn:ietf:params:oauth:request_uri:';
 export const MAX_REQUEST_OBJECT_BYTES = 64 * 1024;
@@ -53,9 +54,9 @@ export function isRegisteredRequestUri(registered: unknown, uri: string): boolea
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A connection agent that refuses, at connect time, host names resolving to special-use addresses. */
-export function guardedAgent(allowPrivate: boolean): Agent {
-  const lookup = (hostname: string, options: LookupOptions, callback: LookupCallback) => {
+/** A DNS lookup that refuses, at connect time, host names resolving to special-use addresses. */
+export function guardedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options }, (err, address: string | LookupAddress[], family?: number) => {
       if (err) return callback(err, address);
       const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
@@ -65,30 +66,53 @@ export function guardedAgent(allowPrivate: boolean): Agent {
       callback(null, address, family);
     });
   };
-  return new Agent({ connect: { lookup } as never, maxResponseSize: MAX_REQUEST_OBJECT_BYTES });
 }
 
-/** Fetches a request object: status 200, at most 64 KiB, within 2.5 s, no redirects. Throws on anything else. */
+/**
+ * Fetches a request object: status 200, at most 64 KiB, within 2.5 s, no redirects. Throws on anything else. Node's
+ * own http(s) client with a guarded lookup: no global fetch dispatcher is touched (oidc-provider installs its own).
+ */
 export function createRequestObjectFetcher(opts: { allowPrivate: boolean }): (uri: string) => Promise<string> {
-  const dispatcher = guardedAgent(opts.allowPrivate);
-  return async (uri) => {
-    // An address literal is never looked up, so the agent's check does not see it: it is checked here.
-    const host = new URL(uri).hostname.replace(/^\[|\]$/g, '');
-    if (!opts.allowPrivate && ipaddr.isValid(host) && isSpecialUse(host)) throw new Error(`${host} is a special-use address`);
-    const res = await undiciFetch(uri, {
-      dispatcher,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      headers: { accept: 'application/oauth-authz-req+jwt, application/jwt' },
+  const lookup = guardedLookup(opts.allowPrivate);
+  return (uri) =>
+    new Promise<string>((resolve, reject) => {
+      const url = new URL(uri);
+      // An address literal is never looked up, so the lookup's check does not see it: it is checked here.
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (!opts.allowPrivate && ipaddr.isValid(host) && isSpecialUse(host)) return reject(new Error(`${host} is a special-use address`));
+      const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+        method: 'GET',
+        lookup: lookup as never,
+        timeout: FETCH_TIMEOUT_MS,
+        headers: { accept: 'application/oauth-authz-req+jwt, application/jwt' },
+      });
+      const deadline = setTimeout(() => request.destroy(new Error('request_uri timed out')), FETCH_TIMEOUT_MS);
+      request.on('timeout', () => request.destroy(new Error('request_uri timed out')));
+      request.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(err);
+      });
+      request.on('response', (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          clearTimeout(deadline);
+          return reject(new Error(`request_uri answered ${res.statusCode}`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_REQUEST_OBJECT_BYTES) return request.destroy(new Error('request object too large'));
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          clearTimeout(deadline);
+          resolve(Buffer.concat(chunks).toString('utf8').trim());
+        });
+        res.on('error', reject);
+      });
+      request.end();
     });
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new Error(`request_uri answered ${res.status}`);
-    }
-    const text = await res.text();
-    if (Buffer.byteLength(text) > MAX_REQUEST_OBJECT_BYTES) throw new Error('request object too large');
-    return text.trim();
-  };
 }
 
 export interface RequestUriOptions {
