@@ -15,7 +15,7 @@
 //   and is checked against the credential's owner.
 // - Response inputs arrive from forms: they are accepted as a JSON string or an object, bounded in size, and any
 //   malformed input is 'invalid', never an exception.
-import type { AuditEventType } from '../services/audit-events.ts';
+import type { AuditDetails } from '../services/audit-events.ts';
 import { randomBytes } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -37,7 +37,7 @@ import {
   type PasskeyRecord,
   type WebAuthnChallengeRecord,
 } from '../db/models/passkey.ts';
-import type { AuditLog } from '../services/audit.ts';
+import { auditEvent, type AuditLog } from '../services/audit.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { challengeKey, createSignedChallenges } from './signed-challenge.ts';
 import { cleanPasskeyName, DEFAULT_PASSKEY_NAME, isBase64Url, parseResponse } from './passkey-input.ts';
@@ -229,8 +229,8 @@ export function createPasskeys(deps: PasskeyDeps): PasskeyService {
   const credentialsOf = (accountId: string) =>
     passkeys.find({ accountId }).sort({ createdAt: 1, _id: 1 }).lean<PasskeyRecord[]>();
 
-  const failure = (accountId: string | undefined, type: AuditEventType, reason: string, details?: Record<string, unknown>) =>
-    audit.record({ type, outcome: 'failure', accountId, reason, details });
+  const failure = <T extends 'passkey.authentication' | 'factor.added'>(accountId: string | undefined, type: T, reason: string, details?: AuditDetails[T]) =>
+    audit.record(auditEvent({ type, outcome: 'failure', accountId, reason, details }));
 
   return {
     async registrationOptions({ accountId, email, displayName }) {

@@ -107,7 +107,8 @@ export async function confirmConsent(
       accountId,
       clientId: client.id,
       ...requestMeta(ctx),
-      details: { scope: decision.granted.scopes, claims: decision.granted.claims, withheld: decision.withheld },
+      // The same shape the consent records' event has (services/consents.ts).
+      details: { granted: decision.granted, withheld: decision.withheld },
     });
   }
 

@@ -1,6 +1,7 @@
-// The catalogue of audit events: every type the platform records, with what it means. The audit log accepts these
-// types only (a typo is a compile error, a new event is one line here), and the README's table of audit events is
-// checked against this list (test/unit/audit-events.test.ts). Outcome, reason and details are per event.
+// The catalogue of audit events: every type the platform records, with what it means (AUDIT_EVENTS) and the shape of
+// its details (AuditDetails). The audit log accepts these types only, each with its own details (a typo or a detail
+// of the wrong shape is a compile error; a new event is a line in each); the README's table of audit events is
+// checked against this list (test/unit/audit-events.test.ts). These shapes are what the coming events API publishes.
 
 export const AUDIT_EVENTS = {
   // Sign-in
@@ -79,3 +80,80 @@ export type AuditEventType = keyof typeof AUDIT_EVENTS;
 export const AUDIT_EVENT_TYPES = Object.keys(AUDIT_EVENTS) as readonly AuditEventType[];
 
 export const isAuditEventType = (value: string): value is AuditEventType => Object.hasOwn(AUDIT_EVENTS, value);
+
+/** Names of things stored elsewhere (a factor's type, an MFA method) are plain strings here: the catalogue depends on
+ *  nothing. Events without details map to `never` (the record may not carry any). */
+interface Granted {
+  scopes: readonly string[];
+  claims: readonly string[];
+}
+type Counts = Readonly<Record<string, number>>;
+
+export interface AuditDetails {
+  'login.success': { method: 'passkey' };
+  'login.failure': { method: 'passkey' };
+  'passkey.authentication': { credentialId?: string; userVerified?: boolean; backedUp?: boolean; discoverable?: boolean; error?: string };
+  'mfa.required': { level: number | string; reasons: readonly string[] };
+  'mfa.success': { method: string; stepUp: boolean };
+  'mfa.failure': { method: string };
+  'mfa.code_sent': { purpose: string; factorType: string; factorId?: string };
+  'risk.assessed': { score: number; threshold: number; reasons: readonly string[]; decision: string; signals: Readonly<Record<string, unknown>> };
+  'device.trusted': { days: number; trustedUntil: Date };
+  'throttle.lockout': { action: string; retryAfterSeconds: number; proof?: true };
+  'recovery_code.used': { remaining: number };
+  'signup.started': never;
+  'signup.existing_address': never;
+  'user.created': { source: 'signup' };
+  'email.verified': never;
+  'profile.updated': { fields: readonly string[] };
+  'address.added': { addressId: string; primary: boolean };
+  'address.updated': { addressId: string };
+  /** `promoted`: the address that became primary in its place. */
+  'address.removed': { addressId: string; promoted?: string };
+  'address.primary_changed': { addressId: string };
+  'email.change_requested': never;
+  'email.change_failed': never;
+  'email.changed': never;
+  'preferences.changed': { changes: readonly { topic: string; channel: string; optIn: boolean }[] };
+  'password.changed': never;
+  'password.change_failed': never;
+  'password.reset_requested': never;
+  'password.reset': never;
+  'password.rehashed': never;
+  'factor.added': { factorType: string; factorId?: string; deviceType?: string; backedUp?: boolean; error?: string };
+  'factor.removed': { factorType: string; factorId: string };
+  'factor.renamed': { factorType: string; factorId: string };
+  'recovery_codes.generated': { count: number };
+  /** What was granted and withheld (the grant, where the consent record knows it). */
+  'consent.granted': { grantId?: string; granted: Granted; withheld: Granted };
+  'consent.denied': { scope: readonly string[] };
+  'consent.changed': { grantId?: string; granted: Granted; withheld: Granted };
+  'consent.withdrawn': { grantId?: string; granted: Granted; withheld: Granted };
+  'legal.accepted': { documents: readonly { id: string; version: string }[] };
+  'legal.declined': { documents: readonly { id: string; version: string }[] };
+  'session.revoked': { uid: string };
+  /** From the provider: the grant and the route; from the account center: how many grants and back-channel logouts. */
+  'grant.revoked': { grantId?: string; route?: string; grants?: number; backchannelLogouts?: number };
+  'token.revoked': { kind: string; grantId?: string };
+  logout: never;
+  'account.exported': never;
+  'account.erasure_scheduled': { dueAt: string; sessions: number; tokens: number };
+  'account.erasure_cancelled': never;
+  /** How many rows of each kind the erasure removed or pseudonymised. */
+  'account.deleted': Counts;
+  'account.delete_failed': never;
+  'client.created': { grantTypes?: readonly string[] };
+  'client.registered': never;
+  'client.deleted': never;
+  'client.authentication_failed': never;
+  'key.created': { alg: string; kids: readonly string[] };
+  'key.rotated': { activated: readonly string[]; retired: readonly string[]; created: readonly string[]; removed: readonly string[]; retainSeconds: number };
+  'app_metadata.updated': { bytes: number };
+  'app_metadata.deleted': { records: number };
+  'app_metadata.denied': { scope: string };
+}
+
+// Every type of the catalogue has its details, and nothing else does: a missing or extra key fails to compile here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const detailsCoverCatalogue: Same<keyof AuditDetails, AuditEventType> = true;
+void detailsCoverCatalogue;

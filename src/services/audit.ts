@@ -1,15 +1,28 @@
 // The one writer of security events. Append-only by construction: this service records and lists; the one rewrite it
 // knows is erasure's (pseudonymise), which replaces who a row names and never what happened.
-import type { AuditEventType } from './audit-events.ts';
+import type { AuditDetails, AuditEventType } from './audit-events.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { Connection } from 'mongoose';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
 
-/** What callers record: the stored row minus what the store assigns (id and time), of a type in the catalogue. */
-export type AuditEvent = Omit<AuditEventRecord, '_id' | 'at' | 'type'> & { type: AuditEventType };
+type AuditBase = Omit<AuditEventRecord, '_id' | 'at' | 'type' | 'details'>;
 
-export type StoredAuditEvent = AuditEvent & { id: string; at: Date };
+/** What callers record: the stored row minus what the store assigns (id and time), of a type in the catalogue, with
+ *  that type's details (audit-events.ts). */
+export type AuditEvent = { [T in AuditEventType]: AuditBase & { type: T; details?: AuditDetails[T] } }[AuditEventType];
+
+/**
+ * An event of type T, for code that records several types through one helper: its details are checked against T's
+ * where the helper is called; TypeScript cannot narrow a generic type parameter into the union, hence the one cast.
+ */
+export function auditEvent<T extends AuditEventType>(e: AuditBase & { type: T; details?: AuditDetails[T] }): AuditEvent {
+  return e as AuditEvent;
+}
+
+/** A row read back. Its details are left loosely typed: rows written before a shape changed, and rows erasure
+ *  pseudonymised (scrubbed values), keep what they were written with. */
+export type StoredAuditEvent = AuditBase & { type: AuditEventType; details?: Record<string, unknown>; id: string; at: Date };
 
 export interface AuditFilter {
   type?: AuditEventType;

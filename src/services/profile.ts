@@ -1,11 +1,11 @@
 // The customer's own profile, as the account center edits it: the standard name, picture, language, time zone,
 // birth date and phone claims, the postal addresses (one primary, released as the `address` claim) and the
 // confirmed change of the sign-in e-mail. What the forms accept is services/profile-input.ts.
-import type { AuditEventType } from './audit-events.ts';
+import type { AuditDetails, AuditEventType } from './audit-events.ts';
 import { randomUUID } from 'node:crypto';
 import { normaliseEmail, type PostalAddress, type User, type UserModel } from '../db/models/user.ts';
 import type { Logger } from '../log.ts';
-import type { AuditLog } from './audit.ts';
+import { auditEvent, type AuditLog } from './audit.ts';
 import { ADDRESS_FIELDS, MAX_ADDRESSES, PROFILE_FIELDS, type AddressInput, type ChangeMeta, type ProfileChanges, type ProfileField } from './profile-input.ts';
 import type { EmailLookup } from './user-emails.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
@@ -58,8 +58,8 @@ export function createProfileService(deps: {
     await users.updateOne({ _id: accountId }, { $set: { addresses: clean }, $unset: { address: 1 } });
   }
 
-  const record = (type: AuditEventType, accountId: string, meta: ChangeMeta, details?: Record<string, unknown>) =>
-    audit.record({ type, outcome: 'success', accountId, ip: meta.ip, userAgent: meta.userAgent, ...(details ? { details } : {}) });
+  const record = <T extends AuditEventType>(type: T, accountId: string, meta: ChangeMeta, details?: AuditDetails[T]) =>
+    audit.record(auditEvent({ type, outcome: 'success', accountId, ip: meta.ip, userAgent: meta.userAgent, ...(details ? { details } : {}) }));
 
   function fromInput(id: string, primary: boolean, input: AddressInput): PostalAddress {
     const out: PostalAddress = { id, primary };

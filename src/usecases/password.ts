@@ -9,7 +9,7 @@
 import type { AuditEventType } from '../services/audit-events.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { RequestMeta } from '../http/request-meta.ts';
-import type { AuditLog } from '../services/audit.ts';
+import { auditEvent, type AuditLog } from '../services/audit.ts';
 import type { GrantService } from '../services/grants.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { SessionService } from '../services/sessions.ts';
@@ -71,7 +71,7 @@ export function createPasswordUseCases(deps: PasswordUseCaseDeps): PasswordUseCa
         await deps.throttle.succeed('login', keys);
         return { ok: true };
       }
-      await deps.audit.record({ type: failure.type, outcome: 'failure', accountId: account.accountId, reason: failure.reason, ...meta });
+      await deps.audit.record(auditEvent({ type: failure.type, outcome: 'failure', accountId: account.accountId, reason: failure.reason, ...meta }));
       const verdict = await deps.throttle.fail('login', keys, { ...meta, accountId: account.accountId });
       return verdict.allowed ? { ok: false, reason: 'wrong' } : { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     },

@@ -82,7 +82,8 @@ describe('login and consent pages', () => {
     expect(h.logins.at(-1)).toMatchObject({ email: ALICE.email, meta: { clientId: CLIENT.id, ip: '127.0.0.1' } });
     expect(h.audit.at(-1)).toMatchObject({
       type: 'consent.granted', outcome: 'success', accountId: ALICE.accountId, clientId: CLIENT.id,
-      details: { scope: ['openid', 'email'] },
+      // The consent records' shape (services/consents.ts), also where no consent service records the consent.
+      details: { granted: { scopes: ['openid', 'email'], claims: [] }, withheld: { scopes: [], claims: [] } },
     });
   });
 

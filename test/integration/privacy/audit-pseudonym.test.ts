@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { auditEventModel } from '../../../src/db/models/audit-event.ts';
 import { ensureModelIndexes } from '../../../src/db/models/indexes.ts';
-import { auditPseudonym, createAuditLog, SCRUBBED } from '../../../src/services/audit.ts';
+// Details of any shape: rows written by earlier versions may hold others, and scrubbing must reach into all of them.
+import { auditPseudonym, createAuditLog, SCRUBBED, type AuditEvent } from '../../../src/services/audit.ts';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';
 
 let conn: Connection;
@@ -16,8 +17,8 @@ afterAll(() => dropAndClose(conn));
 it('replaces the account by a keyed pseudonym, drops address and browser, scrubs identifying details, touches no other row', async () => {
   const audit = createAuditLog(conn);
   const key = randomBytes(32);
-  await audit.record({ type: 'login.success', outcome: 'success', accountId: 'acc-1', clientId: 'shop', ip: '192.0.2.1', userAgent: 'UA', details: { amr: ['pwd'] } });
-  await audit.record({ type: 'profile.updated', outcome: 'success', accountId: 'acc-1', reason: 'by Ada', details: { fields: ['name'], note: 'was Ada@Example.com', nested: [{ to: '+4915112345678' }], byAda: 1 } });
+  await audit.record({ type: 'login.success', outcome: 'success', accountId: 'acc-1', clientId: 'shop', ip: '192.0.2.1', userAgent: 'UA', details: { amr: ['pwd'] } } as unknown as AuditEvent);
+  await audit.record({ type: 'profile.updated', outcome: 'success', accountId: 'acc-1', reason: 'by Ada', details: { fields: ['name'], note: 'was Ada@Example.com', nested: [{ to: '+4915112345678' }], byAda: 1 } } as AuditEvent);
   await audit.record({ type: 'login.success', outcome: 'success', accountId: 'acc-2', ip: '192.0.2.2' });
 
   const alias = auditPseudonym(key, 'acc-1');

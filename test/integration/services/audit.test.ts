@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { auditEventModel } from '../../../src/db/models/audit-event.ts';
 import { ensureModelIndexes } from '../../../src/db/models/indexes.ts';
-import { createAuditLog } from '../../../src/services/audit.ts';
+import { createAuditLog, type AuditEvent } from '../../../src/services/audit.ts';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';
 
 let conn: Connection;
@@ -16,7 +16,7 @@ describe('audit log', () => {
   it('records events with time, account, client, ip and user agent, and lists them newest first', async () => {
     const audit = createAuditLog(conn);
     await audit.record({ type: 'login.failure', outcome: 'failure', accountId: 'a1', reason: 'bad_password', ip: '10.0.0.1', userAgent: 'UA/1' });
-    await audit.record({ type: 'login.success', outcome: 'success', accountId: 'a1', clientId: 'app', details: { amr: ['pwd'] } });
+    await audit.record({ type: 'login.success', outcome: 'success', accountId: 'a1', clientId: 'app', details: { amr: ['pwd'] } } as unknown as AuditEvent);
     await audit.record({ type: 'client.created', outcome: 'success', clientId: 'other' });
 
     const all = await audit.list();
