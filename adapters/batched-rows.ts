@@ -6,6 +6,7 @@
 // copy of its own when two callers asked for the same row), its own error (a duplicate key on its own document
 // rejects that caller only), and read-your-writes holds because a lookup is only ever sent after it was asked for.
 import { MongoServerError, type Collection } from 'mongodb';
+import { groupCommit } from '../src/db/group-commit.ts';
 import { cloneRow } from './key-codec.ts';
 import type { StoredDocument } from './types.ts';
 
@@ -20,35 +21,6 @@ export interface BatchingOptions {
   inFlight?: number;
   /** Most items sent in one command. */
   maxBatch?: number;
-}
-
-interface Waiting<T, R> {
-  item: T;
-  resolve(value: R): void;
-  reject(err: unknown): void;
-}
-
-/** A queue that sends whatever waits as one batch whenever fewer than `inFlight` batches are on their way. */
-function lane<T, R>(send: (batch: Waiting<T, R>[]) => Promise<void>, inFlight: number, maxBatch: number): (item: T) => Promise<R> {
-  const queue: Waiting<T, R>[] = [];
-  let running = 0;
-  const pump = () => {
-    while (running < inFlight && queue.length) {
-      const batch = queue.splice(0, maxBatch);
-      running++;
-      send(batch)
-        .catch((err: unknown) => batch.forEach((w) => w.reject(err)))
-        .finally(() => {
-          running--;
-          pump();
-        });
-    }
-  };
-  return (item) =>
-    new Promise<R>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      pump();
-    });
 }
 
 interface WriteError {
@@ -68,7 +40,7 @@ export function createBatchedRows(rows: Collection<StoredDocument>, opts: Batchi
   const inFlight = opts.inFlight ?? 2;
   const maxBatch = opts.maxBatch ?? 100;
 
-  const insert = lane<StoredDocument, void>(
+  const insert = groupCommit<StoredDocument, void>(
     async (batch) => {
       try {
         await rows.insertMany(
@@ -94,7 +66,7 @@ export function createBatchedRows(rows: Collection<StoredDocument>, opts: Batchi
     maxBatch,
   );
 
-  const find = lane<readonly string[], StoredDocument[]>(
+  const find = groupCommit<readonly string[], StoredDocument[]>(
     async (batch) => {
       const ids = [...new Set(batch.flatMap((w) => w.item))];
       // One id alone is looked up by equality, as a lone request always was.

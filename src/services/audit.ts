@@ -3,6 +3,7 @@
 import type { AuditDetails, AuditEventType } from './audit-events.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { Connection } from 'mongoose';
+import { groupCommit } from '../db/group-commit.ts';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
 
@@ -87,9 +88,20 @@ function toView(r: AuditEventRecord): StoredAuditEvent {
 
 export function createAuditLog(conn: Connection, logger?: Logger): AuditLog {
   const events = auditEventModel(conn);
+  // Events of concurrent requests are written together (one insertMany while another is in flight): a busy sign-in
+  // page does not send one command per event. Each record() still resolves only once its own row is written.
+  const insert = groupCommit<Partial<AuditEventRecord>, void>(
+    async (batch) => {
+      await events.insertMany(batch.map((w) => w.item), { ordered: true });
+      batch.forEach((w) => w.resolve());
+    },
+    2,
+    100,
+  );
   return {
     async record(e) {
-      await events.create({
+      await insert({
+        at: new Date(),
         type: e.type,
         outcome: e.outcome,
         accountId: e.accountId,

@@ -51,3 +51,26 @@ describe('audit log', () => {
     expect(await events.countDocuments()).toBe(4);
   });
 });
+
+// Last: its rows would count in the tests above.
+describe('audit log under load', () => {
+  it('writes the events of concurrent requests together, each record() resolving once its own row is stored', async () => {
+    const audit = createAuditLog(conn);
+    const collection = auditEventModel(conn).collection;
+    const original = collection.insertMany.bind(collection);
+    let commands = 0;
+    collection.insertMany = ((...args: Parameters<typeof original>) => {
+      commands++;
+      return original(...args);
+    }) as typeof collection.insertMany;
+    try {
+      const ids = Array.from({ length: 20 }, (_, i) => `batch-${i}`);
+      await Promise.all(ids.map((accountId) => audit.record({ type: 'session.revoked', outcome: 'success', accountId, details: { uid: accountId } })));
+      expect(commands).toBeGreaterThan(0);
+      expect(commands).toBeLessThan(ids.length);
+      for (const accountId of ids) expect(await audit.forAccount(accountId)).toEqual([expect.objectContaining({ type: 'session.revoked', details: { uid: accountId } })]);
+    } finally {
+      collection.insertMany = original;
+    }
+  });
+});
