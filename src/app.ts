@@ -9,6 +9,7 @@ import { recoverRouter } from './account/recover.ts';
 import { accountRouter } from './account/routes.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
 import { composeServices, type Services } from './compose.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/index.ts';
 import { openDatabase, type Database } from './db/connection.ts';
 import { assets } from './http/assets.ts';
@@ -28,12 +29,13 @@ import { usePasswordParams } from './services/passwords.ts';
 
 export type { Services } from './compose.ts';
 
-export async function createServices(config: Config, opts: { logger?: Logger; db?: Database } = {}): Promise<Services> {
+/** `clock`: the one clock every service reads (default the system's; tests may move it). */
+export async function createServices(config: Config, opts: { logger?: Logger; db?: Database; clock?: Clock } = {}): Promise<Services> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   usePasswordParams(config.password.hash);
   const db = opts.db ?? (await openDatabase(config, logger));
   try {
-    return await composeServices(config, logger, db);
+    return await composeServices(config, logger, db, opts.clock ?? systemClock);
   } catch (err) {
     // A start that fails half-way (a bad client registration, keys that cannot be read) leaves no connection open
     // behind it: the process can exit, or report and retry.

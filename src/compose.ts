@@ -6,6 +6,7 @@ import { startSweeper } from '../adapters/maintenance.ts';
 import { createMongoAdapter } from '../adapters/mongodb.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls, ensureAccountClient } from './account/client.ts';
 import { createStrongAuth } from './auth/compose.ts';
+import type { Clock } from './clock.ts';
 import type { Config } from './config/index.ts';
 import type { Database } from './db/connection.ts';
 import { ensureModelIndexes } from './db/models/indexes.ts';
@@ -102,17 +103,17 @@ type Stores = Awaited<ReturnType<typeof openStores>>;
 type StrongAuth = Awaited<ReturnType<typeof createStrongAuth>>;
 
 /** Repositories and the services every later stage uses; expiring stores join `expiry`. */
-async function openStores(config: Config, logger: Logger, db: Database) {
+async function openStores(config: Config, logger: Logger, db: Database, now: Clock) {
   const nativeDb = db.connection.db;
   if (!nativeDb) throw new Error('database connection is not open');
   const conn = db.connection;
   const cipher = createCipher(config.dataEncryptionKey);
-  const audit = createAuditLog(conn, logger);
+  const audit = createAuditLog(conn, logger, now);
   await ensureModelIndexes(conn);
-  const emails = createEmailLookup({ conn, logger });
+  const emails = createEmailLookup({ conn, logger, now });
   await emails.backfill();
-  const users = createUserService({ users: userModel(conn), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds });
-  const keys = createKeyStore({ conn, cipher, audit, algs: config.signingAlgs });
+  const users = createUserService({ users: userModel(conn), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds, now });
+  const keys = createKeyStore({ conn, cipher, audit, algs: config.signingAlgs, now });
   const adapter = createMongoAdapter({
     db: nativeDb,
     cipher,
@@ -126,13 +127,14 @@ async function openStores(config: Config, logger: Logger, db: Database) {
   await expiry.add({ ensureIndexes: () => adapter.ensureIndexes(), sweepExpired: () => adapter.sweep() });
   await keys.ensureKeys();
   const mailer = createMailer({ config, logger });
-  const codes = createOneTimeCodes({ conn, cipher, key: config.dataEncryptionKey, ttlSeconds: config.codes.ttlSeconds, maxAttempts: config.codes.maxAttempts });
+  const codes = createOneTimeCodes({ conn, cipher, key: config.dataEncryptionKey, ttlSeconds: config.codes.ttlSeconds, maxAttempts: config.codes.maxAttempts, now });
   const throttle = createThrottle({
     conn,
     audit,
     logger,
     enabled: config.rateLimitsEnabled,
-    proofOfWork: createProofOfWork({ key: config.dataEncryptionKey, bits: config.loginProofBits }),
+    now,
+    proofOfWork: createProofOfWork({ key: config.dataEncryptionKey, bits: config.loginProofBits, now }),
     // The owner of an address under attack hears of it (at most hourly); an address without an account gets nothing.
     onLockout: async ({ account, meta }) => {
       const user = await users.findByEmail(account);
@@ -143,6 +145,7 @@ async function openStores(config: Config, logger: Logger, db: Database) {
   });
   await expiry.add(codes, throttle);
   return {
+    now,
     nativeDb,
     cipher,
     audit,
@@ -154,10 +157,10 @@ async function openStores(config: Config, logger: Logger, db: Database) {
     mailer,
     codes,
     throttle,
-    appMetadata: createAppMetadata({ conn, maxBytes: config.appMetadataMaxBytes, audit }),
-    preferences: createPreferences({ conn, topics: config.preferences.topics, audit }),
-    legal: createLegal({ conn, documents: config.legal.documents, audit }),
-    consents: createConsentService({ conn, audit }),
+    appMetadata: createAppMetadata({ conn, maxBytes: config.appMetadataMaxBytes, audit, now }),
+    preferences: createPreferences({ conn, topics: config.preferences.topics, audit, now }),
+    legal: createLegal({ conn, documents: config.legal.documents, audit, now }),
+    consents: createConsentService({ conn, audit, now }),
     passwordPolicy: createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger }),
   };
 }
@@ -183,7 +186,7 @@ async function startProvider(config: Config, logger: Logger, db: Database, store
     sessions: () => sessions,
   });
   const current = () => provider;
-  const sessions = createSessionService({ provider: current, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session });
+  const sessions = createSessionService({ provider: current, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session, now: stores.now });
   const grants = createGrantService({ provider: current, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID], subjects });
   let provider = await build();
   let fingerprint = await keys.fingerprint();
@@ -227,10 +230,12 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     key: config.dataEncryptionKey,
     graceDays: config.erasure.graceDays,
     logger,
+    now: stores.now,
   });
   const clients = createClientService({
     Adapter: adapter.Adapter,
     collection: adapter.collection,
+    now: stores.now,
     validate: async (metadata) => {
       await provider().Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
     },
@@ -241,7 +246,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
   return {
     profile,
     erasure,
-    privacyExport: createPrivacyExport({ users, appMetadata, grants, sessions, factors: strong.factors, audit, stores: perAccountStores }),
+    privacyExport: createPrivacyExport({ users, appMetadata, grants, sessions, factors: strong.factors, audit, stores: perAccountStores, now: stores.now }),
     clients,
     passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
     codeChallenges,
@@ -250,8 +255,8 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
   };
 }
 
-export async function composeServices(config: Config, logger: Logger, db: Database): Promise<Services> {
-  const stores = await openStores(config, logger, db);
+export async function composeServices(config: Config, logger: Logger, db: Database, clock: Clock): Promise<Services> {
+  const stores = await openStores(config, logger, db, clock);
   // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
   const strong = await createStrongAuth({ config, conn: db.connection, logger, ...stores });
   const oidc = await startProvider(config, logger, db, stores);

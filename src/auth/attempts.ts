@@ -14,6 +14,7 @@
 // The one thing that could break this is deleting rows while a lagging head still points below them: a caller could
 // then re-use an n. Rows are therefore deleted (sweep, or TTL index on MongoDB) only SWEEP_GRACE_MS after they
 // stopped counting, and the head row lives as long as the newest claim.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import { attemptModel, type AttemptRecord } from '../db/models/factor.ts';
@@ -35,7 +36,7 @@ export interface AttemptBudgetDeps {
   /** Default 'mfa_attempts'. */
   collection?: string;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 export const SWEEP_GRACE_MS = 10 * 60_000;
@@ -46,7 +47,7 @@ const MAX_ROUNDS = 64;
 
 export function createAttemptBudget(deps: AttemptBudgetDeps): AttemptBudget {
   const { conn } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const rows = attemptModel(conn, deps.collection ?? 'mfa_attempts');
 
   return {

@@ -2,6 +2,7 @@
 // recovery codes), the sign-in flows that wait for a second factor, the attempt budgets, and the risk engine that
 // decides when one is needed. Their expiring stores join the process's expiry registry.
 import type { Connection } from 'mongoose';
+import type { Clock } from '../clock.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from '../services/audit.ts';
@@ -28,14 +29,16 @@ export interface StrongAuthDeps {
   mailer: Mailer;
   logger: Logger;
   expiry: Expiry;
+  /** The one clock (src/clock.ts). */
+  now?: Clock;
 }
 
 export async function createStrongAuth(deps: StrongAuthDeps) {
-  const { config, conn, cipher, audit, codes, mailer, logger, expiry } = deps;
+  const { config, conn, cipher, audit, codes, mailer, logger, expiry, now } = deps;
   const sms = createSmsCourier({ config: { ...config.twilio, env: config.env }, logger });
-  const totp = createTotp({ conn, cipher, issuerName: config.productName, audit });
-  const passkeys = createPasskeys({ conn, ...config.webauthn, audit, key: config.dataEncryptionKey });
-  const recoveryCodes = createRecoveryCodes({ conn, key: config.dataEncryptionKey, audit });
+  const totp = createTotp({ conn, cipher, issuerName: config.productName, audit, now });
+  const passkeys = createPasskeys({ conn, ...config.webauthn, audit, key: config.dataEncryptionKey, now });
+  const recoveryCodes = createRecoveryCodes({ conn, key: config.dataEncryptionKey, audit, now });
   const factors = createFactorService({
     conn,
     codes,
@@ -47,6 +50,7 @@ export async function createStrongAuth(deps: StrongAuthDeps) {
     productName: config.productName,
     cipher,
     key: config.dataEncryptionKey,
+    now,
   });
   const risk = createRiskEngine({
     conn,
@@ -54,9 +58,10 @@ export async function createStrongAuth(deps: StrongAuthDeps) {
     ...(config.risk.geoip ? { geo: backgroundGeo(logger) } : {}),
     rules: { threshold: config.risk.threshold },
     audit,
+    now,
   });
-  const attempts = createAttemptBudget({ conn });
-  const flows = createLoginFlows({ conn });
+  const attempts = createAttemptBudget({ conn, now });
+  const flows = createLoginFlows({ conn, now });
   await recoveryCodes.ensureIndexes();
   await expiry.add(totp, passkeys, factors, risk, attempts, flows);
   return { sms, totp, passkeys, recoveryCodes, factors, risk, attempts, flows };

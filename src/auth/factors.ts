@@ -10,6 +10,7 @@
 // - Sending costs money (SMS) and can annoy (e-mail): each account may have at most sendLimit.max codes sent per
 //   sendLimit.windowSeconds, counted exactly (an AttemptBudget); beyond that, sending answers 'unavailable'. Codes to
 //   a new address of one's own (startEmail) are not counted: that needs a recent sign-in and reaches only oneself.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { factorModel, type FactorRecord } from '../db/models/factor.ts';
 import { translator, type Locale } from '../i18n/index.ts';
@@ -80,7 +81,7 @@ export interface FactorServiceDeps {
   /** Code lifetimes; default SMS 5 minutes, e-mail 10 (mail can be slow to arrive). */
   codeTtlSeconds?: Partial<Record<CodeFactor, number>>;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 /** The factorId of sign-in codes sent to the account's own address without an enrolled e-mail factor. */
@@ -106,7 +107,7 @@ interface CodePayload {
 
 export function createFactorService(deps: FactorServiceDeps): FactorService {
   const { conn, codes, mailer, sms, passkeys, recoveryCodes, audit, productName, cipher } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const sendLimit = deps.sendLimit ?? DEFAULT_SEND_LIMIT;
   const ttl = { ...DEFAULT_TTL, ...deps.codeTtlSeconds };
   const factors = factorModel(conn);

@@ -15,6 +15,7 @@
 //   and is checked against the credential's owner.
 // - Response inputs arrive from forms: they are accepted as a JSON string or an object, bounded in size, and any
 //   malformed input is 'invalid', never an exception.
+import { systemClock, type Clock } from '../clock.ts';
 import type { AuditDetails } from '../services/audit-events.ts';
 import { randomBytes } from 'node:crypto';
 import {
@@ -102,7 +103,7 @@ export interface PasskeyDeps {
   audit: Pick<AuditLog, 'record'>;
   /** The data encryption key: the login page's challenges are signed with a key derived from it. */
   key: Buffer;
-  now?: () => number;
+  now?: Clock;
 }
 
 /** Lifetime of a challenge, and the timeout the browser is given. */
@@ -126,7 +127,7 @@ export { cleanPasskeyName, DEFAULT_PASSKEY_NAME, MAX_PASSKEY_NAME } from './pass
 
 export function createPasskeys(deps: PasskeyDeps): PasskeyService {
   const { conn, rpId, rpName, origin, audit } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const passkeys = passkeyModel(conn);
   const challenges = webAuthnChallengeModel(conn);
   const used = usedChallengeModel(conn);

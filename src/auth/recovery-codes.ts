@@ -9,6 +9,7 @@
 // - Generating a set replaces the previous one; until the old rows are gone, a row of an older set is refused
 //   anyway (the newest set of an account is the only one that counts, checked on every use).
 // Guess limits are the caller's (an AttemptBudget per sign-in).
+import { systemClock, type Clock } from '../clock.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { recoveryCodeModel, type RecoveryCodeRecord } from '../db/models/factor.ts';
@@ -34,7 +35,7 @@ export interface RecoveryCodesDeps {
   key: Buffer;
   audit: Pick<AuditLog, 'record'>;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 export const RECOVERY_CODE_COUNT = 10;
@@ -74,7 +75,7 @@ const olderThan = ({ accountId, batch, createdAt }: Ordered) => ({
 
 export function createRecoveryCodes(deps: RecoveryCodesDeps): RecoveryCodes {
   const { conn, audit } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const rows = recoveryCodeModel(conn);
   const idOf = createKeyedHash(deps.key, 'recovery-codes');
 

@@ -5,6 +5,7 @@
 // interaction uid)`, base64url. The authenticator signs it like any random challenge; on the way back the MAC proves
 // this server made it for this interaction and the expiry that it is fresh. Single use is enforced where it is
 // used: the caller inserts the challenge's hash under a unique `_id` (see passkeys.ts signIn), so a replay finds it.
+import { systemClock, type Clock } from '../clock.ts';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { subKey } from '../services/crypto.ts';
 
@@ -27,9 +28,9 @@ export function challengeKey(challenge: string): string {
   return createHash('sha256').update(challenge).digest('base64url');
 }
 
-export function createSignedChallenges(deps: { key: Buffer; now?: () => number }): SignedChallenges {
+export function createSignedChallenges(deps: { key: Buffer; now?: Clock }): SignedChallenges {
   const macKey = subKey(deps.key, 'webauthn-login-challenge');
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   // The uid goes into the MAC, not the value: a challenge made for one interaction is worthless in another.
   const mac = (uid: string, signed: Buffer) => createHmac('sha256', macKey).update(uid).update('\0').update(signed).digest();
 

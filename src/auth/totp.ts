@@ -9,6 +9,7 @@
 //   one are refused as well (RFC 6238 §5.2: no earlier code after a later one).
 // - A pending enrollment carries its factor id, so confirming it twice stores one factor.
 // Guess limits are the caller's (an AttemptBudget per sign-in): six digits need them.
+import { systemClock, type Clock } from '../clock.ts';
 import { randomBytes } from 'node:crypto';
 import { readSixDigitCode } from '../services/code-input.ts';
 import type { Connection } from 'mongoose';
@@ -55,7 +56,7 @@ export interface TotpDeps {
   issuerName: string;
   audit: Pick<AuditLog, 'record'>;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 export const TOTP_PERIOD_SECONDS = 30;
@@ -91,7 +92,7 @@ function cleanName(name: string | undefined): string {
 
 export function createTotp(deps: TotpDeps): TotpService {
   const { conn, cipher, issuerName, audit } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const factors = factorModel(conn);
   const usedSteps = usedStepModel(conn);
 

@@ -3,6 +3,7 @@
 // given as a URL is only linked; its page here redirects there. No sign-in needed: terms are read before signing up.
 // The text is the operator's plain text: paragraphs at blank lines, a paragraph starting with "# " or "## " a heading;
 // everything is escaped, nothing the operator writes becomes markup.
+import { dateOf, systemClock, type Clock } from '../clock.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { notFound } from '../errors.ts';
@@ -15,7 +16,7 @@ import type { LegalDocument, LegalService } from '../services/legal.ts';
 
 export interface LegalPublicDeps {
   legal: Pick<LegalService, 'documents' | 'find'>;
-  now?: () => Date;
+  now?: Clock;
 }
 
 const MAX_PARAM = 64;
@@ -45,7 +46,8 @@ function param(ctx: Context, name: string): string {
 }
 
 export function legalPublicRouter(deps: LegalPublicDeps): Router {
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now ?? systemClock;
+  const now = () => dateOf(clock);
   const router = new Router({ prefix: '/legal' });
 
   // The version of `id` in force now, whichever apps it applies to.

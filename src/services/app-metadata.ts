@@ -1,6 +1,7 @@
 // Per-application metadata about a user: a small JSON object an app keeps on the user's identity (its customer
 // number, preferences, onboarding state), readable and writable by that app only. Each (account, client) pair
 // has its own record, so one app can neither read nor overwrite another's.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { appMetadataModel } from '../db/models/app-metadata.ts';
 import { badRequest } from '../errors.ts';
@@ -24,6 +25,8 @@ export interface AppMetadata {
 }
 
 export interface AppMetadataDeps {
+  /** The one clock (src/clock.ts). */
+  now?: Clock;
   conn: Connection;
   maxBytes: number;
   audit: Pick<AuditLog, 'record'>;
@@ -66,6 +69,7 @@ const parse = (json: string) => JSON.parse(json) as Record<string, unknown>;
 
 export function createAppMetadata(deps: AppMetadataDeps): AppMetadata {
   const { maxBytes, audit } = deps;
+  const now = deps.now ?? systemClock;
   const rows = appMetadataModel(deps.conn);
   // The unique (account, client) index makes two first writes racing each other collide instead of creating two
   // rows; made on first use, so the service works wherever it is constructed.
@@ -86,7 +90,7 @@ export function createAppMetadata(deps: AppMetadataDeps): AppMetadata {
       const { data, json } = validateAppMetadata(input, maxBytes);
       await ready();
       const write = () =>
-        rows.updateOne({ accountId, clientId }, { $set: { data: json, updatedAt: new Date() } }, { upsert: true });
+        rows.updateOne({ accountId, clientId }, { $set: { data: json, updatedAt: new Date(now()) } }, { upsert: true });
       try {
         await write();
       } catch (err) {

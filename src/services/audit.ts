@@ -1,5 +1,6 @@
 // The one writer of security events. Append-only by construction: this service records and lists; the one rewrite it
 // knows is erasure's (pseudonymise), which replaces who a row names and never what happened.
+import { systemClock, type Clock } from '../clock.ts';
 import type { AuditDetails, AuditEventType } from './audit-events.ts';
 import { createKeyedHash } from './crypto.ts';
 import type { Connection } from 'mongoose';
@@ -86,7 +87,7 @@ function toView(r: AuditEventRecord): StoredAuditEvent {
   return view;
 }
 
-export function createAuditLog(conn: Connection, logger?: Logger): AuditLog {
+export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = systemClock): AuditLog {
   const events = auditEventModel(conn);
   // Events of concurrent requests are written together (one insertMany while another is in flight): a busy sign-in
   // page does not send one command per event. Each record() still resolves only once its own row is written.
@@ -101,7 +102,7 @@ export function createAuditLog(conn: Connection, logger?: Logger): AuditLog {
   return {
     async record(e) {
       await insert({
-        at: new Date(),
+        at: new Date(now()),
         type: e.type,
         outcome: e.outcome,
         accountId: e.accountId,

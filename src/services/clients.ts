@@ -1,5 +1,6 @@
 // Operator management of registered clients, stored through the oidc-provider adapter (so secrets are sealed the
 // same way whether a client came from here or from dynamic registration).
+import { systemClock, type Clock } from '../clock.ts';
 import { randomBytes } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
@@ -30,6 +31,8 @@ export interface ClientService {
 }
 
 export interface ClientServiceDeps {
+  /** The one clock (src/clock.ts). */
+  now?: Clock;
   Adapter: new (model: string) => Adapter;
   collection: (model: string) => Collection<{ _id: string; payload: AdapterPayload; expiresAt?: Date }>;
   /** oidc-provider's own metadata validation (provider.Client.validate), so errors read as the provider's. */
@@ -56,8 +59,9 @@ function toView(p: AdapterPayload): ClientView {
 
 export function createClientService(deps: ClientServiceDeps): ClientService {
   const { audit } = deps;
+  const now = deps.now ?? systemClock;
   const rows = () => deps.collection('Client');
-  const live = () => ({ $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: new Date() } }] });
+  const live = () => ({ $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: new Date(now()) } }] });
 
   return {
     async create(input) {

@@ -2,6 +2,7 @@
 // implicitly to a first-party app, narrowed, widened or withdrawn in the account center, changed by an operator),
 // kept as history and written to the audit log. The decision in force is the Grant's (services/grants.ts); these rows
 // are the evidence of how it came about, which is what GDPR Art. 7(1) asks a controller to be able to show.
+import { dateOf, systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { consentRecordModel, type ConsentRecordRow } from '../db/models/consent-record.ts';
 import type { AuditLog } from './audit.ts';
@@ -47,7 +48,7 @@ export interface ConsentService extends PerAccountStore {
 export interface ConsentServiceDeps {
   conn: Connection;
   audit: Pick<AuditLog, 'record'>;
-  now?: () => Date;
+  now?: Clock;
 }
 
 const MAX_FIELD = 512;
@@ -85,7 +86,8 @@ function toRecord(row: ConsentRecordRow): ConsentRecord {
 
 export function createConsentService(deps: ConsentServiceDeps): ConsentService {
   const rows = consentRecordModel(deps.conn);
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now ?? systemClock;
+  const now = () => dateOf(clock);
 
   return {
     async record(input) {

@@ -13,6 +13,7 @@
 // With a grace period (config.erasure.graceDays > 0) a request disables the account at once (sessions end, apps are
 // told, tokens die) and the erasure happens when it is due (sweepDue, run periodically); until then the customer
 // (at sign-in) or the operator (CLI) can cancel it.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import type Provider from 'oidc-provider';
 import type { MongoAdapter } from '../../adapters/types.ts';
@@ -83,7 +84,7 @@ export interface ErasureDeps {
   key: Buffer;
   graceDays: number;
   logger?: Logger;
-  now?: () => number;
+  now?: Clock;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -107,7 +108,7 @@ function identifiers(user: User): string[] {
 
 export function createErasure(deps: ErasureDeps): ErasureService {
   const { adapter, audit, logger } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const users = userModel(deps.conn);
   const offers = deps.conn.collection<KeepOffer>(KEEP_OFFERS_COLLECTION);
   const pseudonym = (accountId: string) => auditPseudonym(deps.key, accountId);

@@ -2,6 +2,7 @@
 //   next    published in the JWKS but never used to sign, so relying parties cache it before it signs;
 //   current signs (one per algorithm);
 //   retired published (verify only) until what it signed has expired, then removed.
+import { dateOf, systemClock, type Clock } from '../clock.ts';
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Connection } from 'mongoose';
@@ -42,7 +43,7 @@ export interface KeyStoreDeps {
   cipher: Cipher;
   audit: AuditLog;
   algs?: readonly SigningAlg[];
-  now?: () => Date;
+  now?: Clock;
 }
 
 const STATE_ORDER: Record<KeyState, number> = { current: 0, next: 1, retired: 2 };
@@ -52,7 +53,8 @@ export function createKeyStore(deps: KeyStoreDeps): KeyStore {
   const { cipher, audit } = deps;
   const rings = keyRingModel(deps.conn);
   const algs = deps.algs ?? SIGNING_ALGS;
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now ?? systemClock;
+  const now = () => dateOf(clock);
 
   // Retired keys past their removeAfter are no longer published, even before a rotation deletes them.
   const live = (k: StoredKey, at: Date) => !(k.state === 'retired' && k.removeAfter && k.removeAfter <= at);

@@ -4,6 +4,7 @@
 // version can be published (and read at /legal/:id/:version) before it applies. A customer who has not accepted the
 // version in force is asked at the next sign-in (the `legal` prompt, oidc/policy.ts); sign-up records acceptance.
 // Acceptances are kept for good (the evidence of a contract), removed only with the account.
+import { dateOf, systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import type { LegalDocumentConfig } from '../config/index.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
@@ -88,7 +89,7 @@ export interface LegalDeps {
   conn: Connection;
   documents: readonly LegalDocumentConfig[];
   audit: Pick<AuditLog, 'record'>;
-  now?: () => Date;
+  now?: Clock;
 }
 
 // Standard names for the two documents every operator has, when the configuration gives no title.
@@ -142,7 +143,8 @@ const MAX_FIELD = 512;
 const clip = (v: string | undefined) => (v === undefined ? undefined : v.slice(0, MAX_FIELD));
 
 export function createLegal(deps: LegalDeps): LegalService {
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now ?? systemClock;
+  const now = () => dateOf(clock);
   const rows = legalAcceptanceModel(deps.conn);
   const documents = deps.documents.map(toDocument);
 

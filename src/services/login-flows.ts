@@ -2,6 +2,7 @@
 // sign the customer in before the second factor — an abandoned MFA step must leave no session behind). The state is
 // keyed by the interaction's uid, which only the browser holding that interaction's cookie can use, and lives no
 // longer than the interaction itself.
+import { systemClock, type Clock } from '../clock.ts';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import { modelOn } from '../db/models/model-on.ts';
@@ -55,9 +56,9 @@ export interface LoginFlows {
   ensureIndexes(): Promise<{ ttl: boolean }>;
 }
 
-export function createLoginFlows(deps: { conn: Connection; now?: () => number }): LoginFlows {
+export function createLoginFlows(deps: { conn: Connection; now?: Clock }): LoginFlows {
   const model: Model<LoginFlow> = modelOn<LoginFlow>(deps.conn, 'LoginFlow', schema);
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   return {
     async create(flow, ttlSeconds) {
       const at = now();

@@ -9,6 +9,7 @@
 //   revoked (re-issued) or swept meanwhile is not accepted either;
 // - only the newest code of a subject and purpose works (re-issue revokes), checked on every read;
 // - expiry is checked on every read; sweepExpired() reclaims the rows where no TTL index can.
+import { systemClock, type Clock } from '../clock.ts';
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { CODE_PATTERN } from './code-input.ts';
 import type { Connection } from 'mongoose';
@@ -62,7 +63,7 @@ export interface OneTimeCodesDeps {
   ttlSeconds: number;
   maxAttempts: number;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 const CODE_DIGITS = 6;
@@ -78,7 +79,7 @@ interface Sealed {
 
 export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
   const { conn, cipher, ttlSeconds, maxAttempts } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('maxAttempts must be a positive integer');
   assertTtl(ttlSeconds);
   const macKey = subKey(deps.key, 'one-time-codes');

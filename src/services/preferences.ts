@@ -3,6 +3,7 @@
 // Every change is kept with its time and source (and the app, IP and user agent when known) and audited; saving
 // what is already chosen changes nothing and records nothing. Apps granted the `preferences` scope read the current
 // choices as the `communication_preferences` claim.
+import { dateOf, systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import type { Channel, TopicConfig } from '../config/index.ts';
 import { preferenceChangeModel, type PreferenceChangeRecord } from '../db/models/preference.ts';
@@ -62,7 +63,7 @@ export interface PreferenceDeps {
   conn: Connection;
   topics: readonly TopicConfig[];
   audit: Pick<AuditLog, 'record'>;
-  now?: () => Date;
+  now?: Clock;
 }
 
 // A save whose pair another save changed in the meantime decides again; more rounds than this means a flood.
@@ -92,7 +93,8 @@ export function localizedText(value: Readonly<Record<string, string>> | undefine
 
 export function createPreferences(deps: PreferenceDeps): PreferenceService {
   const { topics, audit } = deps;
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now ?? systemClock;
+  const now = () => dateOf(clock);
   const rows = preferenceChangeModel(deps.conn);
   const channelsOf = new Map<string, readonly Channel[]>(topics.map((t) => [t.id, t.channels]));
 

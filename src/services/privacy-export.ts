@@ -2,6 +2,7 @@
 // per-app metadata, connected apps, consents and their history, legal acceptances, communication preferences, second
 // factors (what they are, never their secrets), browser sessions and the customer's audit events. The same document
 // for the account center download and the operator CLI.
+import { dateOf, systemClock, type Clock } from '../clock.ts';
 import type { FactorService } from '../auth/factors.ts';
 import { notFound } from '../errors.ts';
 import type { AppMetadata } from './app-metadata.ts';
@@ -39,14 +40,15 @@ export interface PrivacyExportDeps {
   factors: Pick<FactorService, 'list'>;
   audit: Pick<AuditLog, 'forAccount' | 'record'>;
   stores: () => PerAccountStores;
-  now?: () => Date;
+  now?: Clock;
 }
 
 /** Dates as ISO strings, undefined dropped: what JSON.stringify makes of it, and what the tests compare. */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
 
 export function createPrivacyExport(deps: PrivacyExportDeps): PrivacyExport {
-  const now = deps.now ?? (() => new Date());
+  const clock = deps.now ?? systemClock;
+  const now = () => dateOf(clock);
   return {
     async build(accountId, meta) {
       const user = typeof accountId === 'string' && accountId ? await deps.users.findById(accountId) : null;

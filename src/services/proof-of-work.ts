@@ -6,6 +6,7 @@
 // encryption key) binding it to the login name it was issued for, so that a solved puzzle serves that name only.
 // A solution is a nonce such that SHA-256("<challenge>:<nonce>") starts with `bits` zero bits (2^bits hashes on
 // average). Each challenge is spent once, in any process: the caller claims it (a unique-_id insert).
+import { systemClock, type Clock } from '../clock.ts';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { subKey } from './crypto.ts';
 
@@ -42,11 +43,11 @@ export function solveProof(challenge: string, bits: number): string {
   for (let n = 0; ; n++) if (leadingZeroBits(proofDigest(challenge, String(n)), bits)) return String(n);
 }
 
-export function createProofOfWork(deps: { key: Buffer; bits: number; ttlSeconds?: number; now?: () => number }): ProofOfWork {
+export function createProofOfWork(deps: { key: Buffer; bits: number; ttlSeconds?: number; now?: Clock }): ProofOfWork {
   const { bits } = deps;
   if (!Number.isInteger(bits) || bits < 1 || bits > 32) throw new RangeError('proof-of-work bits must be an integer from 1 to 32');
   const ttlMs = (deps.ttlSeconds ?? 600) * 1000;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const macKey = subKey(deps.key, 'login-proof-of-work');
   const mac = (binding: string, body: string) => createHmac('sha256', macKey).update(`${binding}\0${body}`).digest().subarray(0, 16);
 

@@ -59,6 +59,7 @@
 //
 // Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
 // → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
 import {
@@ -135,7 +136,7 @@ export interface RiskEngineDeps {
   rules?: Partial<RiskRules>;
   audit: Pick<AuditLog, 'record'>;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 const DAY_MS = 86_400_000;
@@ -151,7 +152,7 @@ const MIN_KEPT = 50;
 
 export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   const { conn, geo, audit } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const rules = resolveRiskRules(deps.rules);
   const memoryMs = rules.networkMemoryDays * DAY_MS;
   const attemptTtlMs = Math.max(rules.failureWindowSeconds, rules.ipWindowSeconds) * 1000;

@@ -3,6 +3,7 @@
 // and when the session was last used — in a `session_meta` collection keyed by the session's stable uid.
 // Ending a session does what a sign-out does: the session row goes, grants that do not outlive a logout (no
 // offline_access) are revoked with their tokens, and apps registered for back-channel logout are told.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Collection, Db } from 'mongodb';
 import type Provider from 'oidc-provider';
 import { UAParser } from 'ua-parser-js';
@@ -43,6 +44,8 @@ export interface SessionService {
 }
 
 export interface SessionServiceDeps {
+  /** The one clock (src/clock.ts). */
+  now?: Clock;
   provider: () => Provider;
   adapter: Pick<MongoAdapter, 'Adapter' | 'findByAccount' | 'destroyStored'>;
   db: Db;
@@ -86,6 +89,7 @@ export function describeUserAgent(userAgent: string | undefined): Pick<SessionVi
 
 export function createSessionService(deps: SessionServiceDeps): SessionService {
   const { adapter, audit, logger } = deps;
+  const clock = deps.now ?? systemClock;
   const metas: Collection<MetaRow> = deps.db.collection<MetaRow>(SESSION_META_COLLECTION);
   const ttlMs = (deps.sessionTtlSeconds ?? 14 * 24 * 3600) * 1000;
   let indexed: Promise<unknown> | undefined;
@@ -169,7 +173,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
 
     async touch({ uid, accountId, ip, userAgent }) {
       await ensureIndexes();
-      const now = new Date();
+      const now = new Date(clock());
       const set: Partial<MetaRow> = { accountId, lastSeenAt: now, expiresAt: new Date(now.getTime() + ttlMs) };
       if (ip) set.ip = ip.slice(0, MAX_IP);
       if (userAgent) set.userAgent = userAgent.slice(0, MAX_USER_AGENT);

@@ -5,6 +5,7 @@
 // A counter counts within a window that starts with its first point; a row whose window has ended counts as absent
 // on read and starts over on the next point (expiry is checked here, in code, not in the filter). $inc is atomic on
 // MongoDB and not on FerretDB; src/services/throttle.ts serialises updates of one key within a process.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
@@ -35,9 +36,9 @@ export interface Counters {
   claim(key: string, expire: Date): Promise<boolean>;
 }
 
-export function createCounters(deps: { conn: Connection; collection: string; now?: () => number }): Counters {
+export function createCounters(deps: { conn: Connection; collection: string; now?: Clock }): Counters {
   const rows = () => deps.conn.collection<CounterRow>(deps.collection);
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const state = (row: CounterRow, at: number): CounterState => ({ points: row.points, msBeforeNext: Math.max(row.expire.getTime() - at, 0) });
 
   async function upsert(key: string, update: Record<string, unknown>): Promise<CounterRow> {

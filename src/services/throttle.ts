@@ -23,6 +23,7 @@
 //   (spraying), an attempt needs a proof of work (src/services/proof-of-work.ts) instead of being refused: a guessing
 //   bot pays for every guess, a customer behind the same address or typing on a new phone is slowed by a second;
 // - the account owner is told once an hour by mail when a block or the proof threshold starts (onLockout).
+import { systemClock, type Clock } from '../clock.ts';
 import { createHash } from 'node:crypto';
 import { subscriberOf } from './ip-prefixes.ts';
 import type { Connection } from 'mongoose';
@@ -102,7 +103,7 @@ export interface ThrottleDeps {
    */
   onLockout?: (event: { action: ThrottleAction; account: string; retryAfterSeconds: number; meta: ThrottleMeta }) => Promise<void>;
   /** Clock, for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
 const hashKey = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -181,7 +182,7 @@ function indexMaker(conn: Connection): () => Promise<{ ttl: boolean }> {
 }
 
 /** Counter ids found empty a moment ago, for at most 30 s and 10,000 ids. */
-function clearMemory(now: () => number) {
+function clearMemory(now: Clock) {
   const foundClear = new Map<string, number>();
   const CLEAR_FOR_MS = 30_000;
   return {
@@ -204,7 +205,7 @@ function clearMemory(now: () => number) {
 export function createThrottle(deps: ThrottleDeps): Throttle {
   const { conn, audit, logger, enabled, proofOfWork } = deps;
   const limits = mergeLimits(deps.limits);
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const counters: Counters = createCounters({ conn, collection: THROTTLE_COLLECTION, now });
 
   const limiters = limitersOf(limits);

@@ -8,6 +8,7 @@
 //
 // Accounts created before the lookup existed get their rows from backfill(): one pass at start, marked done in the
 // `migrations` collection so later starts skip it.
+import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { normaliseEmail, userModel, type User } from '../db/models/user.ts';
@@ -30,9 +31,9 @@ export interface EmailLookup {
   backfill(): Promise<number>;
 }
 
-export function createEmailLookup(deps: { conn: Connection; logger?: Logger; now?: () => number }): EmailLookup {
+export function createEmailLookup(deps: { conn: Connection; logger?: Logger; now?: Clock }): EmailLookup {
   const { conn, logger } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   const emails = userEmailModel(conn);
   const users = userModel(conn);
   const migrations = conn.collection<{ _id: string; at: Date }>('migrations');

@@ -1,4 +1,5 @@
 // Accounts: creation, password authentication and the account lookup oidc-provider calls (findAccount).
+import { systemClock, type Clock } from '../clock.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Account } from 'oidc-provider';
 import type { ProfileAttribute } from '../config/index.ts';
@@ -82,6 +83,8 @@ export function hasAttribute(user: AccountRecord, attribute: ProfileAttribute): 
 
 export interface UserServiceDeps {
   users: UserModel;
+  /** The one clock (src/clock.ts). */
+  now?: Clock;
   emails: EmailLookup;
   audit: AuditLog;
   logger?: Logger;
@@ -98,13 +101,14 @@ const ACCOUNT_CACHE_ENTRIES = 10_000;
 
 export function createUserService(deps: UserServiceDeps): UserService {
   const { users, emails, audit, logger } = deps;
+  const now = deps.now ?? systemClock;
   const accountCacheMs = (deps.accountCacheSeconds ?? 0) * 1000;
   const recentAccounts = new Map<string, { user: AccountRecord; writes: number; until: number }>();
 
   /** The account by id for token issuance and the sign-in policy, from this process's recent reads when still good. */
   async function readAccount(id: string): Promise<AccountRecord | null> {
     const hit = recentAccounts.get(id);
-    if (hit && hit.writes === userWriteCount() && hit.until > Date.now()) return hit.user;
+    if (hit && hit.writes === userWriteCount() && hit.until > now()) return hit.user;
     const writes = userWriteCount();
     const user = await users.findById(id, { passwordHash: 0 }).lean<AccountRecord>();
     recentAccounts.delete(id);
@@ -117,7 +121,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
     if (accountCacheMs <= 0 || writes !== userWriteCount()) return;
     const { passwordHash: _secret, ...record } = user as AccountRecord & { passwordHash?: string };
     if (recentAccounts.size >= ACCOUNT_CACHE_ENTRIES) recentAccounts.delete(recentAccounts.keys().next().value!);
-    recentAccounts.set(user._id, { user: record, writes, until: Date.now() + accountCacheMs });
+    recentAccounts.set(user._id, { user: record, writes, until: now() + accountCacheMs });
   }
 
   // The unique e-mail index is what makes "one account per address" true under concurrent sign-ups; the
@@ -209,7 +213,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         email: normaliseEmail(email),
         email_verified: true,
         passwordHash,
-        passwordChangedAt: new Date(),
+        passwordChangedAt: new Date(now()),
       });
       await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'signup' } });
       return toView(user);
@@ -223,7 +227,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
 
     async setPassword(accountId, password, meta) {
       const passwordHash = await hashPassword(password);
-      const result = await users.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: new Date() } });
+      const result = await users.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: new Date(now()) } });
       if (result.matchedCount === 0) throw notFound('No such account');
       await audit.record({
         type: 'password.changed',

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
 import { createApp, createServices, type Services } from '../../src/app.ts';
+import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { testDatabaseUri } from './db.ts';
@@ -25,6 +26,8 @@ export interface TestAppOptions {
    * WebAuthn refuses IP addresses as relying party ids, and browsers treat localhost as a secure context.
    */
   localhost?: boolean;
+  /** The one clock every service reads (src/clock.ts); default the system's. */
+  clock?: Clock;
 }
 
 export async function startTestApp(
@@ -66,7 +69,7 @@ async function serve(
     ...TEST_HASHING,
     ...env,
   });
-  const services = await createServices(config, { logger: createLogger('silent') });
+  const services = await createServices(config, { logger: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
   const app = createApp(services, routers(services));
   server.on('request', app.callback());
   return {

@@ -31,7 +31,7 @@ const ids = (docs: { id: string; version: string }[]) => docs.map((d) => `${d.id
 beforeAll(async () => {
   conn = await openTestConnection();
   await legalAcceptanceModel(conn).createIndexes();
-  legal = createLegal({ conn, documents: DOCUMENTS, audit: { record: async (e) => void audit.push(e) }, now: () => new Date('2025-01-01T00:00:00Z') });
+  legal = createLegal({ conn, documents: DOCUMENTS, audit: { record: async (e) => void audit.push(e) }, now: () => Date.parse('2025-01-01T00:00:00Z') });
 });
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ let clock = new Date('2025-01-01T10:00:00Z');
 beforeAll(async () => {
   conn = await openTestConnection();
   audit = createAuditLog(conn);
-  prefs = createPreferences({ conn, topics: TOPICS, audit, now: () => clock });
+  prefs = createPreferences({ conn, topics: TOPICS, audit, now: () => clock.getTime() });
 });
 afterAll(() => dropAndClose(conn));
 

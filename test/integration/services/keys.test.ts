@@ -110,7 +110,7 @@ describe('key store', () => {
 
   it('rotates: next becomes current, current retires for retainSeconds, a new next appears', async () => {
     let clock = new Date('2030-01-01T00:00:00Z');
-    const { conn, keys } = await store({ now: () => clock, algs: ['ES256', 'EdDSA'] });
+    const { conn, keys } = await store({ now: () => clock.getTime(), algs: ['ES256', 'EdDSA'] });
     await keys.ensureKeys();
     const before = await keys.list();
     const fp0 = await keys.fingerprint();
