@@ -10,6 +10,7 @@ export interface Goal {
 export const atLeast = (n: number, digits = 2): Goal => ({ text: `≥ ${n.toFixed(digits)}`, met: (v) => v >= n });
 export const atMost = (n: number, suffix = ''): Goal => ({ text: `≤ ${n}${suffix}`, met: (v) => v <= n });
 
+export const within = (low: number, high: number): Goal => ({ text: `${low}–${high}`, met: (v) => v >= low && v <= high });
 export const verdict = (goal: Goal | undefined, value: number) => (goal ? (goal.met(value) ? 'PASS' : 'MISS') : '');
 
 export const num = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');

@@ -11,6 +11,7 @@ import { hashPassword, verifyPassword } from '../src/services/passwords.ts';
 import { measureAlone } from './alone.ts';
 import { startBare } from './bare.ts';
 import { addTally, emptyTally, type Tally } from './commands.ts';
+import { enumerationFigures, measureEnumeration } from './enumeration.ts';
 import { fillTokenCollections, GROWING_COLLECTIONS } from './fill.ts';
 import { figures, fire, newSample } from './load.ts';
 import { clientCredentials, introspection, refresh } from './shots.ts';
@@ -169,6 +170,9 @@ async function main(): Promise<void> {
     'login',
   );
 
+  log('known and unknown addresses: wrong passwords, alternately');
+  const enumeration = enumerationFigures(await measureEnumeration(stacks.ours.url, stacks.ours.customers, CUSTOMERS));
+
   // Second round on grown collections: tokens are minted now, while minting is cheap, and moved among the rows.
   const refreshOp = operations.find((o) => o.label.startsWith('refresh'))!;
   let grown: { refresh: Measured; introspection: Measured } | undefined;
@@ -215,6 +219,7 @@ async function main(): Promise<void> {
       hopsPerLogin,
       dbShare,
       argon2Ms,
+      enumeration,
       ...(grown ? { grown } : {}),
       rss: rssLog,
       footer: `node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, BENCH_SECONDS=${seconds} BENCH_CONNECTIONS=${connections} BENCH_REFRESH=${SETTINGS.refresh} BENCH_LOGINS=${SETTINGS.logins} BENCH_FILL=${SETTINGS.fill}, ${num((performance.now() - begun) / 1000, 0)} s in all`,

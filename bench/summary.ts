@@ -6,7 +6,7 @@ import type { Figures } from './load.ts';
 import { CODE_EXCHANGE } from './login.ts';
 import type { Measured } from './phases.ts';
 import type { AloneMemory } from './alone.ts';
-import { atLeast, atMost, breakdown, num, table, verdict, type Goal } from './report.ts';
+import { atLeast, atMost, breakdown, num, table, verdict, within, type Goal } from './report.ts';
 import { PASSWORD_PARAMS } from '../src/services/passwords.ts';
 import { SETTINGS } from './settings.ts';
 
@@ -27,6 +27,8 @@ export interface Results {
   /** Ours, login phase: database time ÷ request latency. */
   dbShare: number;
   argon2Ms: number;
+  /** Wrong passwords for known and unknown addresses, medians in ms (bench/enumeration.ts). */
+  enumeration: { known: number; unknown: number; ratio: number; pairs: number };
   grown?: { refresh: Measured; introspection: Measured };
   rss: { phase: string; process: number; database?: number }[];
   /** Ours alone in its own process (bench/alone.ts); absent without /proc. */
@@ -94,6 +96,7 @@ export function summary(r: Results): string {
     `page steps: ${num(pageCommands, 2)} commands per sign-in; code exchange: ${num(exchangePer, 2)}`,
     `HTTP requests per sign-in: ours ${num(hopsPerLogin.ours ?? NaN, 1)}, bare ${num(hopsPerLogin.bare ?? NaN, 1)}`,
     `database time / request latency during the login phase: ${num(dbShare * 100, 1)}%  (target ≤ 25%)  ${verdict(atMost(0.25), dbShare)}`,
+    `wrong password, known vs unknown address (${r.enumeration.pairs} sequential pairs, medians): ${num(r.enumeration.known)} ms vs ${num(r.enumeration.unknown)} ms, ratio ${num(r.enumeration.ratio, 2)}  (target 0.80–1.25)  ${verdict(within(0.8, 1.25), r.enumeration.ratio)}`,
     `argon2id (m=${PASSWORD_PARAMS.memoryCost} KiB, t=${PASSWORD_PARAMS.timeCost}, p=${PASSWORD_PARAMS.parallelism}, production parameters): ${num(argon2Ms, 1)} ms per verification, one per sign-in on ours; the bare pages check no password`,
   );
 

@@ -31,6 +31,9 @@ export interface EmailLookup {
   backfill(): Promise<number>;
 }
 
+// Never an account's id (those are UUIDs): what an unknown address's lookup reads, finding nothing.
+const NO_ACCOUNT = 'no-account';
+
 export function createEmailLookup(deps: { conn: Connection; logger?: Logger; now?: Clock }): EmailLookup {
   const { conn, logger } = deps;
   const now = deps.now ?? systemClock;
@@ -55,9 +58,10 @@ export function createEmailLookup(deps: { conn: Connection; logger?: Logger; now
       if (typeof email !== 'string') return null;
       const address = normaliseEmail(email);
       const row = await emails.findById(address).lean<UserEmailRecord>();
-      if (!row) return null;
-      const user = await owner(row);
-      return user && user.email === address ? user : null;
+      // An unknown address reads the accounts too (by an id no account has): both answers take the same two indexed
+      // reads, so the sign-in, sign-up and recovery forms cannot be timed to tell whether an address has an account.
+      const user = await users.findById(row?.userId ?? NO_ACCOUNT).lean<User>();
+      return row && user && user.email === address ? user : null;
     },
 
     async claim(email, userId) {
