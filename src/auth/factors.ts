@@ -17,7 +17,7 @@ import { translator, type Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { createKeyedHash, type Cipher } from '../services/crypto.ts';
 import { codeMinutes, type Mailer } from '../services/mailer.ts';
-import type { CodePurpose, OneTimeCodes } from '../services/one-time-codes.ts';
+import type { CodePayload, OneTimeCodes } from '../services/one-time-codes.ts';
 import { createAttemptBudget } from './attempts.ts';
 import type { PasskeyService, PasskeyView } from './passkeys.ts';
 import type { RecoveryCodes } from './recovery-codes.ts';
@@ -98,12 +98,9 @@ function isEmail(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value);
 }
 
-interface CodePayload {
-  type: CodeFactor;
-  /** enroll: the phone or address; challenge: the factor id (or ACCOUNT_EMAIL_FACTOR). */
-  destination?: string;
-  factorId?: string;
-}
+/** enroll: the phone or address as destination; challenge: the factor id (or ACCOUNT_EMAIL_FACTOR). */
+type FactorCodePurpose = 'mfa-code' | 'factor-enroll';
+type FactorCodePayload = CodePayload<FactorCodePurpose>;
 
 export function createFactorService(deps: FactorServiceDeps): FactorService {
   const { conn, codes, mailer, sms, passkeys, recoveryCodes, audit, productName, cipher } = deps;
@@ -139,8 +136,8 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   /** Issues a code and delivers it; undefined when the send budget is spent or the SMS could not be sent. */
   async function deliver(
     accountId: string,
-    purpose: CodePurpose,
-    payload: CodePayload,
+    purpose: FactorCodePurpose,
+    payload: FactorCodePayload,
     to: string,
     locale: Locale,
     counted = true,
@@ -151,7 +148,7 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
       await audit.record({ type: 'mfa.code_sent', outcome: 'failure', accountId, reason: 'send_limit', details });
       return undefined;
     }
-    const issued = await codes.issue({ purpose, subject: accountId, payload: { ...payload }, ttlSeconds: ttl[type] });
+    const issued = await codes.issue({ purpose, subject: accountId, payload, ttlSeconds: ttl[type] });
     const minutes = String(codeMinutes(ttl[type]));
     if (type === 'email') {
       mailer.queue({ to, template: 'mfa-code', locale, data: { code: issued.code, minutes } });
@@ -169,10 +166,10 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   }
 
   /** The code's payload when it is a live code of this account (a foreign id costs its owner nothing). */
-  async function check(accountId: string, codeId: string, purpose: CodePurpose, code: string): Promise<{ ok: true; payload: CodePayload } | CodeFailure> {
+  async function check(accountId: string, codeId: string, purpose: FactorCodePurpose, code: string): Promise<{ ok: true; payload: FactorCodePayload } | CodeFailure> {
     if (!isId(codeId) || typeof accountId !== 'string') return { ok: false, reason: 'invalid' };
     const result = await codes.verify({ id: codeId, purpose, code, subject: accountId });
-    return result.ok ? { ok: true, payload: result.payload as unknown as CodePayload } : result;
+    return result.ok ? { ok: true, payload: result.payload } : result;
   }
 
   return {

@@ -15,6 +15,7 @@ import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { Locale } from '../i18n/index.ts';
 import { LEGAL_PROMPT } from '../oidc/policy.ts';
+import type { SignupAcceptance } from '../services/code-payloads.ts';
 import type { Acceptance, DocumentRef, LegalDocument, LegalService } from '../services/legal.ts';
 import { recordResult, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, requestMeta, type FormError } from './forms.ts';
@@ -173,12 +174,7 @@ export function signupLegalView(legal: SignupLegal | undefined, loaded: LoadedIn
 }
 
 /** Stored with the pending sign-up (sealed in its code) until the address is confirmed and the account exists. */
-export interface SignupAcceptance {
-  documents: DocumentRef[];
-  at: string;
-  ip?: string;
-  userAgent?: string;
-}
+export type { SignupAcceptance };
 
 /**
  * The sign-up form's acceptance: none needed without documents; otherwise the box must be ticked and the versions

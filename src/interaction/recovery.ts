@@ -11,7 +11,7 @@ import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { Mailer } from '../services/mailer.ts';
-import type { OneTimeCodes } from '../services/one-time-codes.ts';
+import type { CodePayload, OneTimeCodes } from '../services/one-time-codes.ts';
 import type { PasswordPolicy } from '../services/password-policy.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
@@ -53,11 +53,7 @@ export interface RecoveryDeps {
   passwords: Pick<PasswordUseCases, 'replacePassword'>;
 }
 
-interface ResetPayload {
-  email: string;
-  /** Set when the address has no account: the code exists only so that both cases look the same. */
-  unknown?: boolean;
-}
+type ResetPayload = CodePayload<'password-reset'>;
 
 function paths(loaded: LoadedInteraction) {
   const base = `/interaction/${encodeURIComponent(loaded.uid)}`;
@@ -101,7 +97,7 @@ export async function submitForgot(ctx: Context, loaded: LoadedInteraction, deps
   const known = user !== null && !user.disabled;
   const subject = known ? user.id : address;
   const payload: ResetPayload = known ? { email: address } : { email: address, unknown: true };
-  const issued = await deps.codes.issue({ purpose: 'password-reset', subject, payload: { ...payload } });
+  const issued = await deps.codes.issue({ purpose: 'password-reset', subject, payload });
   const base = `${deps.config.issuer}${paths(loaded).reset}`;
   if (known) {
     deps.mailer.queue({
@@ -145,7 +141,7 @@ export async function renderReset(
     ctx.redirect(paths(loaded).forgot);
     return;
   }
-  const email = typeof pending?.payload.email === 'string' ? pending.payload.email : '';
+  const email = pending?.payload.email ?? '';
   allowFormAction(ctx, loaded.details.params.redirect_uri);
   renderPage(ctx, 'reset', {
     locale: loaded.locale,
@@ -191,7 +187,7 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
   if (body.confirm !== password.data) return again({ key: 'reset.error.mismatch', field: 'confirm' });
 
   // The policy is checked before the code is spent, so that a rejected password does not cost the customer the code.
-  const email = typeof pending?.payload.email === 'string' ? pending.payload.email : undefined;
+  const email = pending?.payload.email;
   const policy = await deps.passwordPolicy.check(password.data, email ? { email } : {});
   if (!policy.ok) {
     return again({
@@ -204,7 +200,7 @@ export async function submitReset(ctx: Context, loaded: LoadedInteraction, deps:
   // A code sent for an address without an account (so that the page reveals nothing) verifies, but resets nothing.
   const found: { account?: NonNullable<Awaited<ReturnType<RecoveryDeps['users']['findById']>>> } = {};
   const result = await challenge.verify(typedCode.code, async ({ subject, payload }) => {
-    const account = (payload as unknown as ResetPayload).unknown ? null : await deps.users.findById(subject);
+    const account = payload.unknown ? null : await deps.users.findById(subject);
     if (account && !account.disabled) found.account = account;
     return found.account !== undefined;
   });

@@ -5,16 +5,14 @@
 import type { Context } from 'koa';
 import type { Locale } from '../i18n/index.ts';
 import { checkboxValues, offeredPairs as pairsOf, pairValue, topicViews } from '../http/preference-form.ts';
+import type { SignupOptIn } from '../services/code-payloads.ts';
 import type { PreferenceService } from '../services/preferences.ts';
 import type { FormError } from './forms.ts';
 
 export type SignupPreferences = Pick<PreferenceService, 'topics' | 'set'>;
 
 /** An opt-in made on the sign-up form. */
-export interface SignupOptIn {
-  topic: string;
-  channel: string;
-}
+export type { SignupOptIn };
 
 const FIELD = 'optin';
 

@@ -16,7 +16,8 @@ import { renderPage } from '../http/views.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { Mailer } from '../services/mailer.ts';
-import type { OneTimeCodes } from '../services/one-time-codes.ts';
+import { isNewAccount } from '../services/code-payloads.ts';
+import type { CodePayload, OneTimeCodes } from '../services/one-time-codes.ts';
 import type { PasswordPolicy } from '../services/password-policy.ts';
 import { hashPassword } from '../services/passwords.ts';
 import type { Throttle } from '../services/throttle.ts';
@@ -64,15 +65,7 @@ export interface SignupDeps {
   legal?: SignupLegal;
 }
 
-interface SignupPayload {
-  existing?: boolean;
-  passwordHash?: string;
-  claims?: UserClaims;
-  /** Communication opt-ins ticked on the form, stored once the account exists. */
-  preferences?: SignupOptIn[];
-  /** The documents accepted on the form, recorded once the account exists. */
-  legal?: SignupAcceptance;
-}
+type SignupPayload = CodePayload<'signup'>;
 
 const passwordField = z
   .string({ error: 'login.error.passwordMissing' })
@@ -170,8 +163,12 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
   const existing = await deps.users.findByEmail(address);
   const payload: SignupPayload = existing
     ? { existing: true }
-    : { passwordHash, claims: attributes.claims, ...(legal.acceptance ? { legal: legal.acceptance } : {}) };
-  if (!existing && optIns.optIns.length) payload.preferences = optIns.optIns;
+    : {
+        passwordHash,
+        claims: attributes.claims,
+        ...(legal.acceptance ? { legal: legal.acceptance } : {}),
+        ...(optIns.optIns.length ? { preferences: optIns.optIns } : {}),
+      };
   const issued = await sendSignupCode(loaded, deps, address, payload);
 
   if (existing) {
@@ -188,10 +185,10 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
  * address, or to an address that already has an account a note with links to sign in or reset the password.
  */
 async function sendSignupCode(loaded: LoadedInteraction, deps: SignupDeps, address: string, payload: SignupPayload) {
-  const issued = await deps.codes.issue({ purpose: 'signup', subject: address, payload: { ...payload } });
+  const issued = await deps.codes.issue({ purpose: 'signup', subject: address, payload });
   const base = `${deps.config.issuer}/interaction/${encodeURIComponent(loaded.uid)}`;
   deps.mailer.queue(
-    payload.existing
+    !isNewAccount(payload)
       ? { to: address, template: 'signup-existing', locale: loaded.locale, data: { signInLink: `${base}/login`, resetLink: `${base}/forgot` } }
       : {
           to: address,
@@ -249,12 +246,13 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
 
   // Counted per address, so that sending a new code does not buy a fresh set of guesses.
   const challenge = await deps.codeChallenges.open({ ref, purpose: 'signup', meta });
-  const result = challenge.ok ? await challenge.verify(body.code, ({ payload }) => typeof payload.passwordHash === 'string') : challenge;
-  if (!result.ok) {
-    const { error, status } = codeError(ctx, result);
+  // A code for an address that already has an account creates nothing: as wrong as a wrong code.
+  const result = challenge.ok ? await challenge.verify(body.code, ({ payload }) => isNewAccount(payload)) : challenge;
+  if (!result.ok || !isNewAccount(result.payload)) {
+    const { error, status } = codeError(ctx, result.ok ? { ok: false, reason: 'invalid' } : result);
     return again(error, status);
   }
-  const payload = result.payload as unknown as SignupPayload & { passwordHash: string };
+  const payload = result.payload;
 
   let accountId: string;
   try {
@@ -287,6 +285,6 @@ export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, 
   if (!gate.allowed) return renderSignupCode(ctx, loaded, deps, { ref, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
   await deps.throttle.fail('signup', { ip: meta.ip, account: pending.subject }, meta);
 
-  const issued = await sendSignupCode(loaded, deps, pending.subject, pending.payload as SignupPayload);
+  const issued = await sendSignupCode(loaded, deps, pending.subject, pending.payload);
   await renderSignupCode(ctx, loaded, deps, { ref: issued.id, notice: 'verify.resent' });
 }

@@ -117,13 +117,13 @@ export async function submitVerifyEmail(ctx: Context, loaded: LoadedInteraction,
     renderVerifyEmail(ctx, loaded, deps, { code: typed, error, ref, ...(status ? { status } : {}) });
 
   const challenge = await deps.codeChallenges.open({ ref, purpose: 'verify-email', subject: accountId, meta });
-  const result = challenge.ok ? await challenge.verify(body.code, ({ payload }) => typeof payload.email === 'string') : challenge;
+  const result = challenge.ok ? await challenge.verify(body.code) : challenge;
   if (!result.ok) {
     const { error, status } = codeError(ctx, result);
     return again(error, status);
   }
   // false: the address changed since the code was sent; the step then simply asks again for the new address.
-  await deps.users.markEmailVerified(accountId, String(result.payload.email));
+  await deps.users.markEmailVerified(accountId, result.payload.email);
   ctx.cookies.set(VERIFY_COOKIE, null, { path: `/interaction/${encodeURIComponent(loaded.uid)}` });
   const returnTo = await recordResult(ctx, deps.provider, { [VERIFY_EMAIL_PROMPT]: {} });
   ctx.status = 303;

@@ -21,18 +21,22 @@ import {
   type CodePurpose,
   type OneTimeCodeRecord,
 } from '../db/models/one-time-code.ts';
+import { readCodePayload, type CodePayload } from './code-payloads.ts';
 import { subKey, type Cipher } from './crypto.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 
-export type { CodePurpose };
+export type { CodePayload, CodePurpose };
 
-export type CodeCheck =
-  | { ok: true; subject: string; payload: Record<string, unknown> }
+export type CodeCheck<P extends CodePurpose = CodePurpose> =
+  | { ok: true; subject: string; payload: CodePayload<P> }
   | { ok: false; reason: 'invalid' | 'expired' | 'exhausted' };
 
 export interface OneTimeCodes {
-  /** 6-digit code; earlier codes of the same purpose+subject stop working. payload is encrypted at rest (JSON). */
-  issue(input: { purpose: CodePurpose; subject: string; payload?: Record<string, unknown>; ttlSeconds?: number }): Promise<{
+  /**
+   * 6-digit code; earlier codes of the same purpose+subject stop working. The payload, of the purpose's shape
+   * (code-payloads.ts), is encrypted at rest (JSON) and parsed against that shape whenever it is read back.
+   */
+  issue<P extends CodePurpose>(input: { purpose: P; subject: string; payload: CodePayload<P>; ttlSeconds?: number }): Promise<{
     id: string;
     code: string;
     expiresAt: Date;
@@ -44,9 +48,9 @@ export interface OneTimeCodes {
    * 'invalid' (the last uses no slot: it cannot be right). With `subject`, a code of anyone else is 'invalid' too, and
    * uses none of its owner's slots.
    */
-  verify(input: { id: string; purpose: CodePurpose; code: string; subject?: string }): Promise<CodeCheck>;
+  verify<P extends CodePurpose>(input: { id: string; purpose: P; code: string; subject?: string }): Promise<CodeCheck<P>>;
   /** Without consuming anything: subject and payload of a live code (for "we sent a code to j***@example.com"), or null. */
-  peek(id: string, purpose: CodePurpose): Promise<{ subject: string; payload: Record<string, unknown>; expiresAt: Date } | null>;
+  peek<P extends CodePurpose>(id: string, purpose: P): Promise<{ subject: string; payload: CodePayload<P>; expiresAt: Date } | null>;
   /** Ends every code of this subject, whatever its purpose. */
   revokeSubject(subject: string): Promise<void>;
   /** Deletes expired codes and their attempt rows; returns how many rows went. Run periodically where no TTL index exists. */
@@ -74,7 +78,7 @@ const MAX_ID_LENGTH = 64;
 interface Sealed {
   id: string;
   subject: string;
-  payload: Record<string, unknown>;
+  payload: unknown;
 }
 
 export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
@@ -91,14 +95,17 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
   const subjectKey = (subject: string) => mac('subject', subject).toString('base64url');
   const codeMac = (id: string, purpose: CodePurpose, code: string) => mac('code', id, purpose, code);
 
-  function open(doc: OneTimeCodeRecord): Sealed | null {
+  function open<P extends CodePurpose>(doc: OneTimeCodeRecord, purpose: P): { subject: string; payload: CodePayload<P> } | null {
+    let sealed: Sealed;
     try {
-      const sealed = JSON.parse(cipher.decrypt(doc.sealed)) as Sealed;
-      // The id inside the seal stops a row from being given another row's subject and payload.
-      return sealed.id === doc._id ? sealed : null;
+      sealed = JSON.parse(cipher.decrypt(doc.sealed)) as Sealed;
     } catch {
       return null;
     }
+    // The id inside the seal stops a row from being given another row's subject and payload.
+    if (sealed.id !== doc._id || typeof sealed.subject !== 'string') return null;
+    const payload = readCodePayload(purpose, sealed.payload);
+    return payload === undefined ? null : { subject: sealed.subject, payload };
   }
 
   async function find(id: unknown, purpose: CodePurpose): Promise<OneTimeCodeRecord | null> {
@@ -133,10 +140,11 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
   }
 
   return {
-    async issue({ purpose, subject, payload = {}, ttlSeconds: ttl = ttlSeconds }) {
+    async issue({ purpose, subject, payload, ttlSeconds: ttl = ttlSeconds }) {
       if (!CODE_PURPOSES.includes(purpose)) throw new TypeError(`unknown code purpose: ${String(purpose)}`);
       if (typeof subject !== 'string' || subject.length === 0) throw new TypeError('code subject must be a non-empty string');
       assertTtl(ttl);
+      if (readCodePayload(purpose, payload) === undefined) throw new TypeError(`payload does not fit a ${purpose} code`);
       const id = randomBytes(ID_BYTES).toString('base64url');
       const code = String(randomInt(10 ** CODE_DIGITS)).padStart(CODE_DIGITS, '0');
       const createdAt = new Date(now());
@@ -168,7 +176,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
       const expected = Buffer.from(doc.codeHash, 'base64url');
       const actual = codeMac(doc._id, purpose, guess);
       const match = expected.length === actual.length && timingSafeEqual(expected, actual);
-      const sealed = open(doc);
+      const sealed = open(doc, purpose);
       if (!match || !sealed) return { ok: false, reason: 'invalid' };
 
       // Exactly one winner: the unique insert. Deleting the row as well proves it was not revoked meanwhile.
@@ -183,7 +191,7 @@ export function createOneTimeCodes(deps: OneTimeCodesDeps): OneTimeCodes {
       const doc = await find(id, purpose);
       if (!doc || doc.expiresAt.getTime() <= now()) return null;
       const [slots, used] = await Promise.all([usedSlots(doc._id), attempts.exists({ _id: `${doc._id}:used` })]);
-      const sealed = open(doc);
+      const sealed = open(doc, purpose);
       if (slots >= maxAttempts || used || !sealed) return null;
       return { subject: sealed.subject, payload: sealed.payload, expiresAt: doc.expiresAt };
     },

@@ -10,7 +10,7 @@
 //   as a wrong guess too: the page cannot tell the two apart to the person typing.
 import type { RequestMeta } from '../http/request-meta.ts';
 import { readSixDigitCode } from '../services/code-input.ts';
-import type { CodePurpose, OneTimeCodes } from '../services/one-time-codes.ts';
+import type { CodePayload, CodePurpose, OneTimeCodes } from '../services/one-time-codes.ts';
 import type { Throttle } from '../services/throttle.ts';
 
 export interface CodeChallengeDeps {
@@ -19,9 +19,9 @@ export interface CodeChallengeDeps {
 }
 
 /** What a code was sent for, while it is live (unknown, used up, expired or foreign codes: null). */
-export interface PendingCode {
+export interface PendingCode<P extends CodePurpose = CodePurpose> {
   subject: string;
-  payload: Record<string, unknown>;
+  payload: CodePayload<P>;
   expiresAt: Date;
 }
 
@@ -32,16 +32,16 @@ export type CodeFailure =
   /** A wrong guess; a code expired; a code whose guesses are used up (dead even for the right digits). */
   | { ok: false; reason: 'invalid' | 'expired' | 'exhausted' };
 
-export type CodeAttempt = { ok: true; subject: string; payload: Record<string, unknown> } | CodeFailure;
+export type CodeAttempt<P extends CodePurpose = CodePurpose> = { ok: true; subject: string; payload: CodePayload<P> } | CodeFailure;
 
-export interface OpenChallenge {
+export interface OpenChallenge<P extends CodePurpose = CodePurpose> {
   ok: true;
-  pending: PendingCode | null;
+  pending: PendingCode<P> | null;
   /**
    * One guess. `accept` says whether a verified code is usable here (checked after the code is spent); when it is not,
    * the attempt answers 'invalid' and counts as a wrong guess.
    */
-  verify(typed: unknown, accept?: (verified: { subject: string; payload: Record<string, unknown> }) => boolean | Promise<boolean>): Promise<CodeAttempt>;
+  verify(typed: unknown, accept?: (verified: { subject: string; payload: CodePayload<P> }) => boolean | Promise<boolean>): Promise<CodeAttempt<P>>;
 }
 
 export interface CodeChallenges {
@@ -49,7 +49,7 @@ export interface CodeChallenges {
    * `ref`: the code's id as the page carried it. `subject`: the account the code must belong to, when the page knows it
    * (a signed-in customer, an interaction's account); otherwise guesses count against the subject the code was sent to.
    */
-  open(input: { ref: string; purpose: CodePurpose; subject?: string; meta: RequestMeta }): Promise<OpenChallenge | Extract<CodeFailure, { reason: 'throttled' }>>;
+  open<P extends CodePurpose>(input: { ref: string; purpose: P; subject?: string; meta: RequestMeta }): Promise<OpenChallenge<P> | Extract<CodeFailure, { reason: 'throttled' }>>;
 }
 
 export function createCodeChallenges(deps: CodeChallengeDeps): CodeChallenges {

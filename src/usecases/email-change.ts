@@ -73,7 +73,7 @@ export function createEmailChange(deps: EmailChangeDeps) {
     async pending(accountId: string, id: string | undefined): Promise<PendingEmailChange | undefined> {
       if (!id) return undefined;
       const pending = await deps.codes.peek(id, 'email-change');
-      if (!pending || pending.subject !== accountId || typeof pending.payload.newEmail !== 'string') return undefined;
+      if (!pending || pending.subject !== accountId) return undefined;
       return { id, newEmail: pending.payload.newEmail };
     },
 
@@ -87,7 +87,7 @@ export function createEmailChange(deps: EmailChangeDeps) {
         }
         return check;
       }
-      const newEmail = String(check.payload.newEmail ?? pending.newEmail);
+      const newEmail = check.payload.newEmail;
       const result = await deps.profile.changeEmail(owner.accountId, newEmail, meta);
       if (!result.ok) {
         if (result.reason === 'same') return { ok: true, changed: false };

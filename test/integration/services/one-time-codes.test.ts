@@ -31,8 +31,8 @@ beforeEach(() => {
 
 describe('issue', () => {
   it('returns a six-digit code, a random id of at least 128 bits and the expiry', async () => {
-    const a = await codes.issue({ purpose: 'signup', subject: 'a@example.com' });
-    const b = await codes.issue({ purpose: 'signup', subject: 'b@example.com' });
+    const a = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'a@example.com' });
+    const b = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'b@example.com' });
     expect(a.code).toMatch(/^\d{6}$/);
     expect(a.id).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(Buffer.from(a.id, 'base64url').length * 8).toBeGreaterThanOrEqual(128);
@@ -41,7 +41,7 @@ describe('issue', () => {
   });
 
   it('stores neither the code, the subject nor the payload in clear', async () => {
-    const issued = await codes.issue({ purpose: 'password-reset', subject: 'secret-subject@example.com', payload: { hint: 'payload-marker' } });
+    const issued = await codes.issue({ purpose: 'password-reset', subject: 'secret-subject@example.com', payload: { email: 'payload-marker@example.com' } });
     const raw = await conn.collection('one_time_codes').findOne({ _id: issued.id as never });
     expect(raw).not.toBeNull();
     const dump = JSON.stringify(raw);
@@ -53,15 +53,29 @@ describe('issue', () => {
   });
 
   it('refuses an unknown purpose, an empty subject and a non-positive lifetime', async () => {
-    await expect(codes.issue({ purpose: 'nope' as never, subject: 's' })).rejects.toThrow(/purpose/);
-    await expect(codes.issue({ purpose: 'signup', subject: '' })).rejects.toThrow(/subject/);
-    await expect(codes.issue({ purpose: 'signup', subject: 's', ttlSeconds: 0 })).rejects.toThrow(/lifetime/);
+    await expect(codes.issue({ purpose: 'nope' as never, payload: { existing: true } as never, subject: 's' })).rejects.toThrow(/purpose/);
+    await expect(codes.issue({ purpose: 'signup', payload: { existing: true }, subject: '' })).rejects.toThrow(/subject/);
+    await expect(codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 's', ttlSeconds: 0 })).rejects.toThrow(/lifetime/);
+  });
+
+  it('refuses a payload that is not of its purpose\'s shape, and stores nothing', async () => {
+    const before = await conn.collection('one_time_codes').countDocuments();
+    await expect(codes.issue({ purpose: 'email-change', payload: { email: 'x@example.com' } as never, subject: 'shape' })).rejects.toThrow(/payload/);
+    expect(await conn.collection('one_time_codes').countDocuments()).toBe(before);
+  });
+
+  it('reads a code whose sealed payload has another shape (another version wrote it) as no code', async () => {
+    const issued = await codes.issue({ purpose: 'verify-email', subject: 'acct-shape', payload: { email: 'shape@example.com' } });
+    const sealed = cipher.encrypt(JSON.stringify({ id: issued.id, subject: 'acct-shape', payload: { address: 'shape@example.com' } }));
+    await conn.collection('one_time_codes').updateOne({ _id: issued.id as never }, { $set: { sealed } });
+    await expect(codes.peek(issued.id, 'verify-email')).resolves.toBeNull();
+    await expect(codes.verify({ id: issued.id, purpose: 'verify-email', code: issued.code })).resolves.toEqual({ ok: false, reason: 'invalid' });
   });
 });
 
 describe('verify', () => {
   it('accepts the right code once and hands back subject and payload', async () => {
-    const payload = { email: 'p@example.com', nested: { n: 1, list: ['x'] }, flag: true };
+    const payload = { email: 'p@example.com' };
     const issued = await codes.issue({ purpose: 'verify-email', subject: 'acct-1', payload });
     await expect(codes.verify({ id: issued.id, purpose: 'verify-email', code: issued.code })).resolves.toEqual({
       ok: true,
@@ -72,14 +86,14 @@ describe('verify', () => {
   });
 
   it('tolerates spaces and dashes a user may type, and nothing else', async () => {
-    const issued = await codes.issue({ purpose: 'signup', subject: 'typing@example.com' });
+    const issued = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'typing@example.com' });
     const spaced = `${issued.code.slice(0, 3)} - ${issued.code.slice(3)}`;
     await expect(codes.verify({ id: issued.id, purpose: 'signup', code: `${issued.code}0` })).resolves.toEqual({ ok: false, reason: 'invalid' });
     await expect(codes.verify({ id: issued.id, purpose: 'signup', code: spaced })).resolves.toMatchObject({ ok: true });
   });
 
   it('answers invalid for an unknown id, a wrong purpose and non-string input, without using attempts', async () => {
-    const issued = await codes.issue({ purpose: 'password-reset', subject: 'acct-2' });
+    const issued = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'acct-2' });
     const answers = await Promise.all([
       codes.verify({ id: 'unknown-id', purpose: 'password-reset', code: issued.code }),
       codes.verify({ id: issued.id, purpose: 'email-change', code: issued.code }),
@@ -92,7 +106,7 @@ describe('verify', () => {
   });
 
   it('lets exactly one of 20 concurrent verifiers with the right code through', async () => {
-    const issued = await codes.issue({ purpose: 'signup', subject: 'race@example.com', payload: { n: 1 } });
+    const issued = await codes.issue({ purpose: 'signup', subject: 'race@example.com', payload: { existing: true } });
     const results = await Promise.all(
       Array.from({ length: 20 }, () => make({ maxAttempts: 20 }).verify({ id: issued.id, purpose: 'signup', code: issued.code })),
     );
@@ -103,7 +117,7 @@ describe('verify', () => {
   });
 
   it('compares at most maxAttempts guesses under concurrency; then even the right code is refused', async () => {
-    const issued = await codes.issue({ purpose: 'password-reset', subject: 'brute@example.com' });
+    const issued = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'brute@example.com' });
     const results = await Promise.all(
       Array.from({ length: 20 }, () => make().verify({ id: issued.id, purpose: 'password-reset', code: wrong(issued.code) })),
     );
@@ -136,7 +150,7 @@ describe('verify', () => {
   });
 
   it('answers expired once the lifetime is over, even for the right code', async () => {
-    const issued = await codes.issue({ purpose: 'signup', subject: 'late@example.com', ttlSeconds: 60 });
+    const issued = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'late@example.com', ttlSeconds: 60 });
     clock += 59_000;
     await expect(codes.peek(issued.id, 'signup')).resolves.not.toBeNull();
     clock += 1_000;
@@ -145,8 +159,8 @@ describe('verify', () => {
   });
 
   it('refuses a row whose sealed subject and payload were copied from another code', async () => {
-    const victim = await codes.issue({ purpose: 'password-reset', subject: 'victim-account' });
-    const attacker = await codes.issue({ purpose: 'password-reset', subject: 'attacker-account' });
+    const victim = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'victim-account' });
+    const attacker = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'attacker-account' });
     const rows = conn.collection('one_time_codes');
     const victimRow = await rows.findOne({ _id: victim.id as never });
     await rows.updateOne({ _id: attacker.id as never }, { $set: { sealed: victimRow?.sealed } });
@@ -155,7 +169,7 @@ describe('verify', () => {
   });
 
   it('cannot be verified with a different key (the HMAC and the seal depend on it)', async () => {
-    const issued = await codes.issue({ purpose: 'signup', subject: 'keyed@example.com' });
+    const issued = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'keyed@example.com' });
     const otherKey = randomBytes(32);
     const other = make({ key: otherKey, cipher: createCipher(otherKey) });
     await expect(other.verify({ id: issued.id, purpose: 'signup', code: issued.code })).resolves.toEqual({ ok: false, reason: 'invalid' });
@@ -164,11 +178,11 @@ describe('verify', () => {
 
 describe('re-issue and revocation', () => {
   it('a new code for the same purpose and subject ends the earlier ones; other purposes and subjects keep theirs', async () => {
-    const first = await codes.issue({ purpose: 'signup', subject: 'again@example.com' });
-    const reset = await codes.issue({ purpose: 'password-reset', subject: 'again@example.com' });
-    const someoneElse = await codes.issue({ purpose: 'signup', subject: 'else@example.com' });
+    const first = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'again@example.com' });
+    const reset = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'again@example.com' });
+    const someoneElse = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'else@example.com' });
     clock += 1;
-    const second = await codes.issue({ purpose: 'signup', subject: 'again@example.com' });
+    const second = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'again@example.com' });
     await expect(codes.verify({ id: first.id, purpose: 'signup', code: first.code })).resolves.toEqual({ ok: false, reason: 'invalid' });
     await expect(codes.peek(first.id, 'signup')).resolves.toBeNull();
     await expect(codes.verify({ id: second.id, purpose: 'signup', code: second.code })).resolves.toMatchObject({ ok: true });
@@ -180,9 +194,9 @@ describe('re-issue and revocation', () => {
     // The interleaving of two racing issues where the older code is inserted after the newer one's delete ran.
     const start = clock;
     clock = start + 1_000;
-    const newer = await codes.issue({ purpose: 'password-reset', subject: 'interleaved' });
+    const newer = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'interleaved' });
     clock = start;
-    const older = await codes.issue({ purpose: 'password-reset', subject: 'interleaved' });
+    const older = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'interleaved' });
     expect(await conn.collection('one_time_codes').countDocuments({ _id: { $in: [newer.id, older.id] as never[] } })).toBe(2);
     await expect(codes.peek(older.id, 'password-reset')).resolves.toBeNull();
     await expect(codes.verify({ id: older.id, purpose: 'password-reset', code: older.code })).resolves.toEqual({ ok: false, reason: 'invalid' });
@@ -193,15 +207,15 @@ describe('re-issue and revocation', () => {
   });
 
   it('concurrent issues for one subject leave exactly one live code', async () => {
-    const issued = await Promise.all(Array.from({ length: 8 }, () => make().issue({ purpose: 'verify-email', subject: 'burst' })));
+    const issued = await Promise.all(Array.from({ length: 8 }, () => make().issue({ purpose: 'verify-email', payload: { email: 'verify@example.com' }, subject: 'burst' })));
     const live = await Promise.all(issued.map((i) => codes.peek(i.id, 'verify-email')));
     expect(live.filter(Boolean)).toHaveLength(1);
   });
 
   it('revokeSubject ends every code of the subject, whatever the purpose', async () => {
-    const a = await codes.issue({ purpose: 'password-reset', subject: 'acct-revoked' });
-    const b = await codes.issue({ purpose: 'email-change', subject: 'acct-revoked' });
-    const keep = await codes.issue({ purpose: 'email-change', subject: 'acct-kept' });
+    const a = await codes.issue({ purpose: 'password-reset', payload: { email: 'reset@example.com' }, subject: 'acct-revoked' });
+    const b = await codes.issue({ purpose: 'email-change', payload: { newEmail: 'new@example.com' }, subject: 'acct-revoked' });
+    const keep = await codes.issue({ purpose: 'email-change', payload: { newEmail: 'new@example.com' }, subject: 'acct-kept' });
     await codes.revokeSubject('acct-revoked');
     await expect(codes.verify({ id: a.id, purpose: 'password-reset', code: a.code })).resolves.toEqual({ ok: false, reason: 'invalid' });
     await expect(codes.verify({ id: b.id, purpose: 'email-change', code: b.code })).resolves.toEqual({ ok: false, reason: 'invalid' });
@@ -211,10 +225,10 @@ describe('re-issue and revocation', () => {
 
 describe('peek', () => {
   it('shows subject, payload and expiry without consuming anything, and only for the right purpose', async () => {
-    const issued = await codes.issue({ purpose: 'signup', subject: 'peek@example.com', payload: { step: 'verify' } });
+    const issued = await codes.issue({ purpose: 'signup', subject: 'peek@example.com', payload: { existing: true } });
     await expect(codes.peek(issued.id, 'signup')).resolves.toEqual({
       subject: 'peek@example.com',
-      payload: { step: 'verify' },
+      payload: { existing: true },
       expiresAt: issued.expiresAt,
     });
     await expect(codes.peek(issued.id, 'password-reset')).resolves.toBeNull();
@@ -227,9 +241,9 @@ describe('peek', () => {
 
 describe('sweepExpired', () => {
   it('removes expired codes and their attempt rows, and nothing live', async () => {
-    const old = await codes.issue({ purpose: 'signup', subject: 'sweep-old', ttlSeconds: 30 });
+    const old = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'sweep-old', ttlSeconds: 30 });
     await codes.verify({ id: old.id, purpose: 'signup', code: wrong(old.code) });
-    const live = await codes.issue({ purpose: 'signup', subject: 'sweep-live', ttlSeconds: 3600 });
+    const live = await codes.issue({ purpose: 'signup', payload: { existing: true }, subject: 'sweep-live', ttlSeconds: 3600 });
     await codes.verify({ id: live.id, purpose: 'signup', code: wrong(live.code) });
     clock += 31_000;
     expect(await codes.sweepExpired()).toBeGreaterThanOrEqual(2);

@@ -15,13 +15,14 @@ function setup(opts: { blocked?: boolean; right?: string; subject?: string } = {
   const failMeta: unknown[] = [];
   const subject = opts.subject ?? OWNER;
   const codes: Pick<OneTimeCodes, 'peek' | 'verify'> = {
+    // The stand-in answers for e-mail-change codes only (what these tests open).
     async peek(id) {
-      return id === 'ref-1' ? { subject, payload: { newEmail: 'new@example.com' }, expiresAt: new Date(Date.now() + 60_000) } : null;
+      return id === 'ref-1' ? { subject, payload: { newEmail: 'new@example.com' } as never, expiresAt: new Date(Date.now() + 60_000) } : null;
     },
     async verify(input) {
       verified.push(input);
       if (input.subject !== undefined && input.subject !== subject) return { ok: false, reason: 'invalid' };
-      return input.id === 'ref-1' && input.code === (opts.right ?? '123456') ? { ok: true, subject, payload: { newEmail: 'new@example.com' } } : { ok: false, reason: 'invalid' };
+      return input.id === 'ref-1' && input.code === (opts.right ?? '123456') ? { ok: true, subject, payload: { newEmail: 'new@example.com' } as never } : { ok: false, reason: 'invalid' };
     },
   };
   const throttle: Pick<Throttle, 'check' | 'fail' | 'succeed'> = {
