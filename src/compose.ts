@@ -24,7 +24,7 @@ import { createExpiry } from './services/expiry.ts';
 import { createGrantService, type GrantService } from './services/grants.ts';
 import { createKeyStore } from './services/keys.ts';
 import { createLegal, type LegalService } from './services/legal.ts';
-import type { LoginFlows } from './services/login-flows.ts';
+import type { InteractionFlows } from './services/interaction-flows.ts';
 import { createMailer, type Mailer } from './services/mailer.ts';
 import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
 import { createPairwiseSubjects, type PairwiseSubjects } from './services/pairwise.ts';
@@ -78,7 +78,7 @@ export interface Services {
   factors: FactorService;
   risk: RiskEngine;
   attempts: AttemptBudget;
-  flows: LoginFlows;
+  flows: InteractionFlows;
   /** GDPR erasure (with its grace period) and export. */
   erasure: ErasureService;
   /** Password use cases shared by the sign-in, the account center and the CLI (src/usecases/password.ts). */

@@ -8,7 +8,7 @@ import type { GrantService } from '../services/grants.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { Logger } from '../log.ts';
 import type { RiskEngine } from '../services/risk.ts';
-import type { LoginFlows } from '../services/login-flows.ts';
+import type { InteractionFlows } from '../services/interaction-flows.ts';
 import type { FactorService } from '../auth/factors.ts';
 import type { TotpService } from '../auth/totp.ts';
 import type { PasskeyService } from '../auth/passkeys.ts';
@@ -70,7 +70,7 @@ export interface AccountDeps {
   removeAppMetadata: (accountId: string) => Promise<void>;
   /** Trusted browsers end with "sign out everywhere" and a password change; deletion forgets all risk data. */
   risk: Pick<RiskEngine, 'forgetDevices' | 'forgetAccount'>;
-  flows: Pick<LoginFlows, 'removeForAccount'>;
+  flows: Pick<InteractionFlows, 'removeForAccount'>;
   // Sign-in security (security.ts).
   factors: FactorService;
   totp: TotpService;

@@ -9,7 +9,7 @@ import type { AuditLog } from '../services/audit.ts';
 import type { Cipher } from '../services/crypto.ts';
 import type { Expiry } from '../services/expiry.ts';
 import { createGeoLookup, type GeoLookup } from '../services/geo.ts';
-import { createLoginFlows } from '../services/login-flows.ts';
+import { createInteractionFlows } from '../services/interaction-flows.ts';
 import type { Mailer } from '../services/mailer.ts';
 import type { OneTimeCodes } from '../services/one-time-codes.ts';
 import { createRiskEngine } from '../services/risk.ts';
@@ -61,7 +61,7 @@ export async function createStrongAuth(deps: StrongAuthDeps) {
     now,
   });
   const attempts = createAttemptBudget({ conn, now });
-  const flows = createLoginFlows({ conn, now });
+  const flows = createInteractionFlows({ conn, now });
   await recoveryCodes.ensureIndexes();
   await expiry.add(totp, passkeys, factors, risk, attempts, flows);
   return { sms, totp, passkeys, recoveryCodes, factors, risk, attempts, flows };

@@ -2,7 +2,7 @@
 // ways:
 // - right after the password (the login prompt is still open): when the client's policy requires MFA, the request
 //   asks for a higher acr, or — adaptive policy — the risk engine scores the sign-in above its threshold. The session
-//   is created only once the second factor is proven (see services/login-flows.ts);
+//   is created only once the second factor is proven (see services/interaction-flows.ts);
 // - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
 //   missing factor is asked for, never the password again.
 // The pages that ask for the factor are in mfa.ts (prove one) and mfa-enroll.ts (add one the app demands).
@@ -20,7 +20,7 @@ import type { Config } from '../config/index.ts';
 import { ensureDeviceId } from '../http/device-cookie.ts';
 import { MFA_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
-import type { LoginFlow, LoginFlows } from '../services/login-flows.ts';
+import type { InteractionFlows, LoginFlow } from '../services/interaction-flows.ts';
 import type { Mailer } from '../services/mailer.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { Throttle } from '../services/throttle.ts';
@@ -33,7 +33,7 @@ export interface MfaDeps {
   provider: Provider;
   config: Pick<Config, 'mfa' | 'codes' | 'ttl'>;
   users: Pick<UserService, 'findById'>;
-  flows: LoginFlows;
+  flows: InteractionFlows;
   factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm'>;
   totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;
   passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'signInOptions' | 'signIn' | 'registrationOptions' | 'register'>;
@@ -110,8 +110,10 @@ export async function afterPassword(
   }
   if (level <= LEVEL.password) return signInAndContinue(ctx, deps, input.accountId, ['pwd']);
 
-  await deps.flows.create(
-    { _id: loaded.uid, accountId: input.accountId, methods: ['pwd'], level, reasons, offerTrust },
+  await deps.flows.start(
+    loaded.uid,
+    input.accountId,
+    { step: 'mfa', methods: ['pwd'], level, reasons, offerTrust, verified: false },
     deps.config.ttl.interaction,
   );
   await deps.audit.record({
@@ -141,14 +143,16 @@ export async function complete(
 
 /** The flow of this interaction: made at the password step, or now from the session for a step-up. */
 export async function currentFlow(loaded: LoadedInteraction, deps: MfaDeps): Promise<LoginFlow | undefined> {
-  const existing = await deps.flows.find(loaded.uid);
+  const existing = await deps.flows.find(loaded.uid, 'mfa');
   const { prompt, session } = loaded.details;
   if (prompt.name === 'login') return existing;
   if (prompt.name !== MFA_PROMPT || !session?.accountId) return undefined;
   if (existing?.accountId === session.accountId) return existing;
   const level = Number((prompt.details as { level?: unknown }).level) || LEVEL.mfa;
-  return deps.flows.create(
-    { _id: loaded.uid, accountId: session.accountId, methods: session.amr ?? [], level, reasons: ['step_up'], offerTrust: false },
+  return deps.flows.start(
+    loaded.uid,
+    session.accountId,
+    { step: 'mfa', methods: session.amr ?? [], level, reasons: ['step_up'], offerTrust: false, verified: false },
     deps.config.ttl.interaction,
   );
 }

@@ -8,7 +8,7 @@ import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { readSixDigitCode } from '../services/code-input.ts';
-import type { LoginFlow } from '../services/login-flows.ts';
+import type { LoginFlow } from '../services/interaction-flows.ts';
 import type { FactorOwner } from '../usecases/factors.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
@@ -56,7 +56,7 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
     data = { totp: state.totp ?? (await deps.totp.begin({ accountId: flow.accountId, email })) };
   } else if (type === 'passkey') {
     const { challengeId, options } = await deps.passkeys.registrationOptions({ accountId: flow.accountId, email });
-    await deps.flows.update(flow._id, { webauthnChallengeId: challengeId });
+    await deps.flows.update(flow._id, 'mfa', { webauthnChallengeId: challengeId });
     data = { passkey: { options } };
   } else if (type === 'sms') {
     const sent = flow.challenge?.factorId === 'enroll' ? flow.challenge : undefined;
@@ -128,7 +128,7 @@ export async function enrollSms(ctx: Context, loaded: LoadedInteraction, deps: M
     const key: MessageKey = started.reason === 'invalid_phone' ? 'mfa.error.phone' : started.reason === 'duplicate' ? 'mfa.error.phoneTaken' : 'mfa.error.unavailable';
     return renderEnroll(ctx, loaded, deps, { type: 'sms', phone, error: { key, field: 'phone' } });
   }
-  await deps.flows.update(found.flow._id, { challenge: { codeId: started.codeId, factorId: 'enroll', type: 'sms', destination: started.destination } });
+  await deps.flows.update(found.flow._id, 'mfa', { challenge: { codeId: started.codeId, factorId: 'enroll', type: 'sms', destination: started.destination } });
   seeOther(ctx, `${mfaPath(loaded.uid, '/enroll')}?type=sms`);
 }
 
@@ -145,7 +145,7 @@ export async function confirmSms(ctx: Context, loaded: LoadedInteraction, deps: 
   if (!result.ok) {
     return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: result.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired', field: 'code' } });
   }
-  await deps.flows.update(found.flow._id, { challenge: undefined });
+  await deps.flows.update(found.flow._id, 'mfa', { challenge: undefined });
   await enrolled(ctx, loaded, deps, found.flow, [FACTOR_AMR.sms]);
 }
 

@@ -9,7 +9,7 @@ import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { MFA_PROMPT } from '../oidc/policy.ts';
-import type { LoginFlow } from '../services/login-flows.ts';
+import type { LoginFlow } from '../services/interaction-flows.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
 import { complete, currentFlow, mfaPath, seeOther, settingsOf, type MfaDeps } from './mfa-decide.ts';
@@ -92,7 +92,7 @@ export async function renderMfa(ctx: Context, loaded: LoadedInteraction, deps: M
   let passkey: { options: unknown } | undefined;
   if (current.type === 'passkey') {
     const { challengeId, options } = await deps.passkeys.authenticationOptions(flow.accountId);
-    await deps.flows.update(flow._id, { webauthnChallengeId: challengeId });
+    await deps.flows.update(flow._id, 'mfa', { webauthnChallengeId: challengeId });
     passkey = { options };
   }
   const sent = flow.challenge?.factorId === current.id ? flow.challenge : undefined;
@@ -145,7 +145,7 @@ export async function sendMfaCode(ctx: Context, loaded: LoadedInteraction, deps:
   const user = method.id === 'email' ? await deps.users.findById(flow.accountId) : null;
   const sent = await deps.factors.sendChallenge(flow.accountId, method.id, loaded.locale, user?.email);
   if (!sent.ok) return renderMfa(ctx, loaded, deps, { method: method.id, error: { key: 'mfa.error.unavailable' } });
-  await deps.flows.update(flow._id, {
+  await deps.flows.update(flow._id, 'mfa', {
     challenge: { codeId: sent.codeId, factorId: method.id, type: sent.type, destination: sent.destination },
   });
   seeOther(ctx, `${mfaPath(loaded.uid)}?method=${encodeURIComponent(method.id)}`);
@@ -201,7 +201,7 @@ async function proven(
   });
   const methods = [...flow.methods, ...amr];
   if (!resolved.acceptable) {
-    await deps.flows.update(flow._id, { verified: true, methods, challenge: undefined });
+    await deps.flows.update(flow._id, 'mfa', { verified: true, methods, challenge: undefined });
     return seeOther(ctx, mfaPath(loaded.uid, '/enroll'));
   }
   await complete(ctx, loaded, deps, flow.accountId, methods, { trust });
@@ -227,7 +227,7 @@ export async function verifyMfaCode(ctx: Context, loaded: LoadedInteraction, dep
     if (!challenge) return renderMfa(ctx, loaded, deps, { method: method.id, error: { key: 'mfa.error.noCode' } });
     const check = await deps.factors.verifyChallenge(flow.accountId, challenge.codeId, code);
     if (!check.ok) return failed(ctx, loaded, deps, flow, method, check.reason === 'invalid' ? 'mfa.error.code' : 'mfa.error.expired');
-    await deps.flows.update(flow._id, { challenge: undefined });
+    await deps.flows.update(flow._id, 'mfa', { challenge: undefined });
     return proven(ctx, loaded, deps, flow, resolved, [FACTOR_AMR[method.type]], trustWanted(body, flow));
   }
 

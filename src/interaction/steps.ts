@@ -8,6 +8,7 @@ import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import { PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { InteractionFlows } from '../services/interaction-flows.ts';
 import type { Mailer } from '../services/mailer.ts';
 import type { OneTimeCodes } from '../services/one-time-codes.ts';
 import type { Throttle } from '../services/throttle.ts';
@@ -27,10 +28,10 @@ export interface StepDeps {
   /** Typing the mailed code back (src/usecases/code-challenge.ts). */
   codeChallenges: CodeChallenges;
   audit: Pick<AuditLog, 'record'>;
+  /** The interaction's flow remembers which code was mailed (services/interaction-flows.ts). */
+  flows: Pick<InteractionFlows, 'start' | 'find' | 'remove'>;
 }
 
-// The reference of the code mailed for this interaction, so that reloading the page does not send another mail.
-const VERIFY_COOKIE = 'ciam.verify';
 
 function accountOf(loaded: LoadedInteraction): string {
   const accountId = loaded.details.session?.accountId;
@@ -43,7 +44,7 @@ function stepPaths(loaded: LoadedInteraction) {
   return { verify: `${base}/verify-email`, resend: `${base}/verify-email/resend`, profile: `${base}/profile`, abort: `${base}/abort` };
 }
 
-async function sendVerification(ctx: Context, loaded: LoadedInteraction, deps: StepDeps, accountId: string, email: string) {
+async function sendVerification(loaded: LoadedInteraction, deps: StepDeps, accountId: string, email: string) {
   const issued = await deps.codes.issue({ purpose: 'verify-email', subject: accountId, payload: { email } });
   const link = `${deps.config.issuer}${stepPaths(loaded).verify}?ref=${issued.id}&code=${issued.code}`;
   deps.mailer.queue({
@@ -52,13 +53,8 @@ async function sendVerification(ctx: Context, loaded: LoadedInteraction, deps: S
     locale: loaded.locale,
     data: { code: issued.code, link },
   });
-  ctx.cookies.set(VERIFY_COOKIE, issued.id, {
-    signed: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    path: `/interaction/${encodeURIComponent(loaded.uid)}`,
-    maxAge: deps.config.codes.ttlSeconds * 1000,
-  });
+  // Remembered with the interaction, so that reloading the page does not send another mail.
+  await deps.flows.start(loaded.uid, accountId, { step: 'verify-email', codeId: issued.id }, deps.config.codes.ttlSeconds);
   return issued.id;
 }
 
@@ -71,7 +67,8 @@ export async function renderVerifyEmail(
   const accountId = accountOf(loaded);
   const user = await deps.users.findById(accountId);
   if (!user) throw new errors.SessionNotFound('account of the sign-in no longer exists');
-  let ref = form.ref ?? ctx.cookies.get(VERIFY_COOKIE, { signed: true });
+  const sent = form.ref ? undefined : await deps.flows.find(loaded.uid, 'verify-email');
+  let ref = form.ref ?? (sent?.accountId === accountId ? sent.codeId : undefined);
   const live = ref ? await deps.codes.peek(ref, 'verify-email') : null;
   if (!live || live.subject !== accountId || live.payload.email !== user.email) {
     // First visit (or the code expired): mail one, counted like a sign-up mail so that reloads cannot flood a mailbox.
@@ -82,7 +79,7 @@ export async function renderVerifyEmail(
       ref = '';
     } else {
       await deps.throttle.fail('signup', keys, requestMeta(ctx));
-      ref = await sendVerification(ctx, loaded, deps, accountId, user.email);
+      ref = await sendVerification(loaded, deps, accountId, user.email);
     }
   }
   const paths = stepPaths(loaded);
@@ -124,7 +121,7 @@ export async function submitVerifyEmail(ctx: Context, loaded: LoadedInteraction,
   }
   // false: the address changed since the code was sent; the step then simply asks again for the new address.
   await deps.users.markEmailVerified(accountId, result.payload.email);
-  ctx.cookies.set(VERIFY_COOKIE, null, { path: `/interaction/${encodeURIComponent(loaded.uid)}` });
+  await deps.flows.remove(loaded.uid);
   const returnTo = await recordResult(ctx, deps.provider, { [VERIFY_EMAIL_PROMPT]: {} });
   ctx.status = 303;
   ctx.redirect(returnTo);
@@ -139,7 +136,7 @@ export async function resendVerifyEmail(ctx: Context, loaded: LoadedInteraction,
   const gate = await deps.throttle.check('signup', keys);
   if (!gate.allowed) return renderVerifyEmail(ctx, loaded, deps, { error: throttledError(ctx, gate), status: THROTTLED_STATUS });
   await deps.throttle.fail('signup', keys, requestMeta(ctx));
-  const ref = await sendVerification(ctx, loaded, deps, accountId, user.email);
+  const ref = await sendVerification(loaded, deps, accountId, user.email);
   await renderVerifyEmail(ctx, loaded, deps, { notice: 'verify.resent', ref });
 }
 

@@ -20,7 +20,7 @@ import type { MongoAdapter } from '../../adapters/types.ts';
 import type { FactorService } from '../auth/factors.ts';
 import { userModel, type User } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
-import type { LoginFlows } from './login-flows.ts';
+import type { InteractionFlows } from './interaction-flows.ts';
 import type { Logger } from '../log.ts';
 import { auditPseudonym, type AuditLog } from './audit.ts';
 import type { GrantService } from './grants.ts';
@@ -72,7 +72,8 @@ export interface ErasureDeps {
   codes: { revokeSubject(subject: string): Promise<void> };
   factors: Pick<FactorService, 'removeAll'>;
   risk: Pick<RiskEngine, 'forgetAccount'>;
-  flows: Pick<LoginFlows, 'removeForAccount'>;
+  /** Interaction flows: the account's end with it, and a sign-in's offer to keep the account is one. */
+  flows: Pick<InteractionFlows, 'removeForAccount' | 'start' | 'take'>;
   throttle: Pick<Throttle, 'forget'>;
   /** The e-mail → account lookup: the address's row goes with the account. */
   emails: Pick<EmailLookup, 'release'>;
@@ -88,13 +89,6 @@ export interface ErasureDeps {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
-export const KEEP_OFFERS_COLLECTION = 'erasure_keep_offers';
-
-interface KeepOffer {
-  _id: string;
-  accountId: string;
-  expiresAt: Date;
-}
 
 
 /** Short-lived provider rows that can name the account or its address anywhere in their payload. */
@@ -110,7 +104,6 @@ export function createErasure(deps: ErasureDeps): ErasureService {
   const { adapter, audit, logger } = deps;
   const now = deps.now ?? systemClock;
   const users = userModel(deps.conn);
-  const offers = deps.conn.collection<KeepOffer>(KEEP_OFFERS_COLLECTION);
   const pseudonym = (accountId: string) => auditPseudonym(deps.key, accountId);
 
   /**
@@ -168,7 +161,6 @@ export function createErasure(deps: ErasureDeps): ErasureService {
     for (const [name, store] of Object.entries(deps.stores())) {
       if (store) removed[name] = await store.removeAll(accountId);
     }
-    await offers.deleteMany({ accountId });
 
     // After the steps that audit (sessions ended, metadata deleted): their rows are pseudonymised too. The account
     // record goes after that, so that a failure here can be retried with everything the scrub needs.
@@ -247,23 +239,15 @@ export function createErasure(deps: ErasureDeps): ErasureService {
           logger?.error({ err: (err as Error).message }, 'scheduled erasure failed; will retry');
         }
       }
-      await offers.deleteMany({ expiresAt: { $lte: new Date(now()) } });
       return erased;
     },
 
     async offerKeep(uid, accountId, ttlSeconds) {
-      const offer: KeepOffer = { _id: uid, accountId, expiresAt: new Date(now() + ttlSeconds * 1000) };
-      await offers.replaceOne({ _id: uid }, offer, { upsert: true });
+      await deps.flows.start(uid, accountId, { step: 'keep-account' }, ttlSeconds);
     },
 
     async takeKeepOffer(uid) {
-      if (typeof uid !== 'string' || !uid) return undefined;
-      const offer = await offers.findOne({ _id: uid });
-      if (!offer) return undefined;
-      // Deleting by _id is the one winner of two racing submits.
-      const { deletedCount } = await offers.deleteOne({ _id: uid });
-      if (deletedCount !== 1 || offer.expiresAt.getTime() <= now()) return undefined;
-      return offer.accountId;
+      return (await deps.flows.take(uid, 'keep-account'))?.accountId;
     },
   };
 }

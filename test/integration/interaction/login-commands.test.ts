@@ -18,7 +18,7 @@ const SERVICE_COLLECTIONS = new Set([
   'rate_limits',
   'risk_signals',
   'webauthn_challenges',
-  'login_flows',
+  'interaction_flows',
   'mfa_attempts',
 ]);
 

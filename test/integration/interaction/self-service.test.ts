@@ -246,7 +246,11 @@ describe('steps a client can demand', () => {
     // Reloading the page does not send another mail.
     await page(c, next.pathname);
     const ref = /name="ref" value="([^"]+)"/.exec(step.html)![1]!;
+    // The interaction's flow is what remembered the mailed code across the reload, and it ends with the step.
+    const uid = decodeURIComponent(next.pathname.split('/')[2]!);
+    expect(await t.services.flows.find(uid, 'verify-email')).toMatchObject({ codeId: ref });
     const done = await post(c, `${next.pathname}/verify-email`, { _csrf: step.csrf, ref, code });
+    expect(await t.services.flows.find(uid, 'verify-email')).toBeUndefined();
     const after2 = await follow(c, done);
     expect((await page(c, after2.pathname)).html).toContain('Allow access?');
     expect((await t.services.users.findByEmail(email))?.email_verified).toBe(true);
