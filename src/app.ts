@@ -18,6 +18,7 @@ import { errorHandler } from './http/errors.ts';
 import { issuerScheme } from './http/issuer-scheme.ts';
 import { requestId } from './http/request-id.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
+import { federationCallbackRouter } from './interaction/federation.ts';
 import { interactionRouter } from './interaction/routes.ts';
 import { legalPublicRouter } from './legal/public.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -59,6 +60,8 @@ function pageRouters(services: Services): Router[] {
       smsEnabled: services.sms.enabled,
     }),
     recoverRouter({ config }),
+    // The one redirect URI every connection's provider answers at (src/interaction/federation.ts).
+    federationCallbackRouter(services),
     // Legal documents given as text, readable by anyone (before signing up, too).
     legalPublicRouter({ legal: services.legal }),
   ];

@@ -25,6 +25,9 @@ import { createGrantService, type GrantService } from './services/grants.ts';
 import { createKeyStore } from './services/keys.ts';
 import { createLegal, type LegalService } from './services/legal.ts';
 import type { InteractionFlows } from './services/interaction-flows.ts';
+import { createConnections, type Connections } from './services/connections.ts';
+import { createFederation, type Federation } from './services/federation.ts';
+import { createIdentities, type Identities } from './services/identities.ts';
 import { createMailer, type Mailer } from './services/mailer.ts';
 import { createOneTimeCodes, type OneTimeCodes } from './services/one-time-codes.ts';
 import { createPairwiseSubjects, type PairwiseSubjects } from './services/pairwise.ts';
@@ -46,6 +49,7 @@ import type { SmsCourier } from './auth/sms.ts';
 import type { TotpService } from './auth/totp.ts';
 import { createCodeChallenges, type CodeChallenges } from './usecases/code-challenge.ts';
 import { createFactorUseCases, type FactorUseCases } from './usecases/factors.ts';
+import { createFederatedSignIn, type FederatedSignIn } from './usecases/federated-sign-in.ts';
 import { createEmailChange, type EmailChange } from './usecases/email-change.ts';
 import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
 
@@ -92,6 +96,14 @@ export interface Services {
   /** What apps registered with subject_type=pairwise call each customer (src/services/pairwise.ts). */
   subjects: PairwiseSubjects;
   privacyExport: PrivacyExport;
+  /** Other providers customers may sign in with (src/services/connections.ts). */
+  connections: Connections;
+  /** Identities at those providers linked to accounts. */
+  identities: Identities;
+  /** Signing in at a connection as its relying party (src/services/federation.ts). */
+  federation: Federation;
+  /** What a sign-in through a connection leads to: sign in, link after proof, create, refuse. */
+  federatedSignIn: FederatedSignIn;
   /** The provider currently serving; replaced when the signing keys change (see reloadKeys). */
   provider(): Provider;
   /** Re-reads the signing keys; rebuilds the provider when they changed. Resolves true when it did. */
@@ -161,6 +173,8 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     preferences: createPreferences({ conn, topics: config.preferences.topics, audit, now }),
     legal: createLegal({ conn, documents: config.legal.documents, audit, now }),
     consents: createConsentService({ conn, audit, now }),
+    connections: createConnections({ conn, cipher, cacheSeconds: config.clientCacheSeconds, now }),
+    identities: createIdentities({ conn, now }),
     passwordPolicy: createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger }),
   };
 }
@@ -208,10 +222,10 @@ async function startProvider(config: Config, logger: Logger, db: Database, store
 
 /** An account's life: profile, erasure and export, clients, and the use cases every entry point calls. */
 function accountLife(config: Config, logger: Logger, db: Database, stores: Stores, strong: StrongAuth, oidc: Awaited<ReturnType<typeof startProvider>>) {
-  const { adapter, audit, codes, throttle, emails, appMetadata, preferences, legal, consents, users, mailer } = stores;
+  const { adapter, audit, codes, throttle, emails, appMetadata, preferences, legal, consents, users, mailer, connections, identities } = stores;
   const { sessions, grants, provider } = oidc;
   // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
-  const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents });
+  const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents, linkedIdentities: identities });
   const erasure = createErasure({
     conn: db.connection,
     provider,
@@ -252,6 +266,10 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     codeChallenges,
     emailChange: createEmailChange({ issuer: config.issuer, throttle, codes, codeChallenges, profile, mailer, audit }),
     factorChanges: createFactorUseCases({ ...strong, mailer }),
+    connections,
+    identities,
+    federation: createFederation({ issuer: config.issuer, key: config.dataEncryptionKey, connections, logger, now: stores.now }),
+    federatedSignIn: createFederatedSignIn({ users, identities, audit }),
   };
 }
 

@@ -3,6 +3,7 @@
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import type { ClientService } from '../services/clients.ts';
+import type { Connections } from '../services/connections.ts';
 import type { ErasureService } from '../services/erasure.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { KeyStore } from '../services/keys.ts';
@@ -11,6 +12,7 @@ import type { UserService } from '../services/users.ts';
 export interface CliServices {
   config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration' | 'requestUriByReference'>;
   clients: ClientService;
+  connections: Connections;
   users: UserService;
   keys: KeyStore;
   erasure: Pick<ErasureService, 'request' | 'cancel'>;

@@ -9,6 +9,7 @@ import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
 import { legalMessages } from './messages/legal.ts';
 import { mailMessages } from './messages/mail.ts';
+import { federationMessages } from './messages/federation.ts';
 import { mfaMessages } from './messages/mfa.ts';
 import { pl } from './messages/pl.ts';
 import { privacyMessages } from './messages/privacy.ts';
@@ -16,7 +17,7 @@ import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -25,6 +26,7 @@ export type MessageKey =
   | keyof typeof mailMessages.en
   | keyof typeof securityMessages.en
   | keyof typeof mfaMessages.en
+  | keyof typeof federationMessages.en
   | keyof typeof accountMfaMessages.en
   | keyof typeof legalMessages.en
   | keyof typeof preferencesMessages.en

@@ -56,6 +56,10 @@ export interface LoginPageOptions {
    * credentials), when offered. Signed, not stored: rendering the page writes nothing.
    */
   passkeyOptions?: (uid: string) => Promise<{ challenge: string; options: unknown }>;
+  /** "Continue with …": the connections offered (services/connections.ts), read without a database command. */
+  connections?: () => Promise<readonly { id: string; name: string }[]>;
+  /** The password proves an existing account so that another provider's identity is linked to it (federation.ts). */
+  linking?: { name: string; email: string; action: string };
 }
 
 export async function renderLogin(
@@ -66,6 +70,7 @@ export async function renderLogin(
 ): Promise<void> {
   const { details } = loaded;
   const passkey = options.passkeyOptions ? await options.passkeyOptions(loaded.uid) : undefined;
+  const connections = options.connections && !options.linking ? await options.connections() : [];
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
   const reauthenticate = !details.prompt.reasons.includes('no_session');
   allowFormAction(ctx, details.params.redirect_uri);
@@ -83,6 +88,9 @@ export async function renderLogin(
       forgot: `${interactionPath(loaded.uid)}/forgot${form.email ? `?email=${encodeURIComponent(form.email)}` : ''}`,
       passkey: passkey ? { options: passkey.options, challengeId: passkey.challenge, action: `${interactionPath(loaded.uid)}/passkey` } : null,
       proof: form.proof ?? null,
+      formAction: options.linking?.action ?? loaded.actions.login,
+      linking: options.linking ? { name: options.linking.name, email: options.linking.email } : null,
+      connections: connections.map((c) => ({ name: c.name, href: `${interactionPath(loaded.uid)}/federated/${encodeURIComponent(c.id)}` })),
     },
   });
 }

@@ -81,8 +81,9 @@ export async function afterPassword(
   ctx: Context,
   loaded: LoadedInteraction,
   deps: MfaDeps,
-  input: { accountId: string; breachedPassword: boolean; loginName?: string },
+  input: { accountId: string; breachedPassword: boolean; loginName?: string; /** amr of the first factor: ['pwd'], or ['fed'] through another provider. */ methods?: readonly string[] },
 ): Promise<void> {
+  const methods = [...(input.methods ?? ['pwd'])];
   const settings = settingsOf(loaded, deps);
   const asked = requestedLevel(loaded.details.params, parseClaims(loaded.details.params.claims));
   let level = Math.max(asked, policyLevel(settings));
@@ -108,12 +109,12 @@ export async function afterPassword(
       offerTrust = deps.config.mfa.trustDays > 0;
     }
   }
-  if (level <= LEVEL.password) return signInAndContinue(ctx, deps, input.accountId, ['pwd']);
+  if (level <= LEVEL.password) return signInAndContinue(ctx, deps, input.accountId, methods);
 
   await deps.flows.start(
     loaded.uid,
     input.accountId,
-    { step: 'mfa', methods: ['pwd'], level, reasons, offerTrust, verified: false },
+    { step: 'mfa', methods, level, reasons, offerTrust, verified: false },
     deps.config.ttl.interaction,
   );
   await deps.audit.record({

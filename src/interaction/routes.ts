@@ -19,13 +19,15 @@ import type { LegalService } from '../services/legal.ts';
 import type { UserService } from '../services/users.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
 import { clientOfInteraction, interactionPath, isSignedIn, type LoadedInteraction } from './context.ts';
+import { requestMeta } from './forms.ts';
 import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
-import { loginHint, renderLogin, submitLogin } from './login.ts';
+import { loginHint, renderLogin, submitLogin, type LoginPageOptions } from './login.ts';
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
 import { afterPassword, seeOther, type MfaDeps } from './mfa-decide.ts';
 import { get, post, registerSteps, stepFor, type Step } from './step.ts';
 import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
 import { passkeySignIn } from './passkey-login.ts';
+import { federationError, federationLinkPath, returnFromUpstream, startFederated, type FederationDeps } from './federation.ts';
 import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import type { SignupPreferences } from './signup-preferences.ts';
@@ -35,7 +37,7 @@ import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, 
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
-export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | 'users' | 'throttle' | 'audit' | 'mailer'> {
+export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | 'users' | 'throttle' | 'audit' | 'mailer'>, FederationDeps {
   provider: () => Provider;
   users: UserService;
   audit: Pick<AuditLog, 'record'>;
@@ -73,6 +75,7 @@ function stepKit(deps: InteractionDeps) {
     loginOptions: {
       signupEnabled: deps.config.signup.enabled,
       ...(passkeysOffered ? { passkeyOptions: (uid: string) => deps.passkeys.signInOptions(uid) } : {}),
+      connections: () => deps.connections.listEnabled(),
     },
     flow: () => ({ ...deps, provider: deps.provider() }),
     legalStep: () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) }),
@@ -96,18 +99,7 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
     at: beforeLogin,
     pages: [
       get('/login', (ctx, loaded) => renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) })),
-      post('/login', (ctx, loaded) => {
-        const provider = deps.provider();
-        return submitLogin(ctx, loaded, {
-          users: deps.users,
-          throttle: deps.throttle,
-          passwordPolicy: deps.passwordPolicy,
-          risk: deps.risk,
-          options: loginOptions,
-          next: (signedIn) => afterPassword(ctx, loaded, { ...deps, provider }, signedIn),
-          ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
-        });
-      }),
+      post('/login', (ctx, loaded) => passwordLogin(deps, ctx, loaded, loginOptions, (signedIn) => afterPassword(ctx, loaded, flow(), signedIn))),
       post('/keep-account', (ctx, loaded) => {
         if (!deps.erasure) return current(ctx, loaded);
         return keepAccount(ctx, loaded, {
@@ -119,6 +111,58 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
       post('/passkey', (ctx, loaded) => {
         if (!kit.passkeysOffered) return current(ctx, loaded);
         return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
+      }),
+    ],
+  };
+}
+
+/** The login step's password form, with `next` deciding what a right password leads to. */
+function passwordLogin(deps: InteractionDeps, ctx: Context, loaded: LoadedInteraction, options: LoginPageOptions, next: (signedIn: { accountId: string; breachedPassword: boolean; loginName: string }) => Promise<void>) {
+  return submitLogin(ctx, loaded, {
+    users: deps.users,
+    throttle: deps.throttle,
+    passwordPolicy: deps.passwordPolicy,
+    risk: deps.risk,
+    options,
+    next,
+    ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
+  });
+}
+
+/** "Continue with …": off to another provider, back with its answer, and linking an account its owner proves. */
+function federationStep(deps: InteractionDeps, kit: StepKit): Step {
+  const { loginOptions, flow, current } = kit;
+  const signedIn = (ctx: Context, loaded: LoadedInteraction, accountId: string) =>
+    afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false, methods: ['fed'] });
+  return {
+    at: beforeLogin,
+    pages: [
+      get('/federated/:connection', (ctx, loaded) => startFederated(ctx, loaded, deps, loginOptions)),
+      get('/federation/return', (ctx, loaded) =>
+        returnFromUpstream(ctx, loaded, deps, loginOptions, async (identity) => {
+          const outcome = await deps.federatedSignIn.resolve(identity, { ...requestMeta(ctx), clientId: loaded.client.id });
+          if (outcome.kind === 'signed-in') return signedIn(ctx, loaded, outcome.accountId);
+          if (outcome.kind === 'refused') return renderLogin(ctx, loaded, loginOptions, { email: '', error: federationError(outcome.reason, identity.connection.name) });
+          const { connection, subject } = identity;
+          await deps.flows.start(loaded.uid, outcome.accountId, { step: 'link-identity', connectionId: connection.id, subject, email: outcome.email }, deps.config.ttl.interaction);
+          const linking = { name: connection.name, email: outcome.email, action: federationLinkPath(loaded.uid) };
+          return renderLogin(ctx, loaded, { ...loginOptions, linking }, { email: outcome.email });
+        }),
+      ),
+      post('/federation/link', async (ctx, loaded) => {
+        const pending = await deps.flows.find(loaded.uid, 'link-identity');
+        if (!pending) return current(ctx, loaded);
+        const name = (await deps.connections.enabled(pending.connectionId))?.name ?? pending.connectionId;
+        const options = { ...loginOptions, linking: { name, email: pending.email, action: federationLinkPath(loaded.uid) } };
+        return passwordLogin(deps, ctx, loaded, options, async (proven) => {
+          // Another account signed in instead (its own e-mail typed): it signs in, and nothing is linked.
+          if (proven.accountId === pending.accountId) {
+            await deps.flows.remove(loaded.uid);
+            const { connectionId, subject, email } = pending;
+            await deps.federatedSignIn.link(proven.accountId, { connectionId, subject, email }, { ...requestMeta(ctx), clientId: loaded.client.id });
+          }
+          return afterPassword(ctx, loaded, flow(), proven);
+        });
       }),
     ],
   };
@@ -245,7 +289,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
   }
 
   const kit = stepKit(deps);
-  const steps: Step[] = [loginStep(deps, kit), ...beforeLoginSteps(deps, kit), secondFactorStep(kit), ...afterLoginSteps(deps, kit)];
+  const steps: Step[] = [loginStep(deps, kit), federationStep(deps, kit), ...beforeLoginSteps(deps, kit), secondFactorStep(kit), ...afterLoginSteps(deps, kit)];
   // The sign-in's current page: whichever step answers the open prompt.
   steps.push({
     pages: [

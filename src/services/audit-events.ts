@@ -5,7 +5,7 @@
 
 export const AUDIT_EVENTS = {
   // Sign-in
-  'login.success': 'a customer signed in: a password, a passkey (details: method), or the end of sign-up',
+  'login.success': 'a customer signed in: a password, a passkey or another provider (details: method, connection), or the end of sign-up',
   'login.failure': 'a sign-in was refused: unknown_account, bad_password, disabled, erasure_scheduled, or too many wrong second factors',
   'passkey.authentication': 'a passkey sign-in or second factor failed (invalid_response, unknown_credential, challenge_expired, …)',
   'mfa.required': 'a sign-in was asked for a second factor; details: the reasons (acr, policy, risk signals)',
@@ -17,11 +17,13 @@ export const AUDIT_EVENTS = {
   'throttle.lockout':
     'too many failures blocked an address, or an account from one source, for a while (or, with details.proof, made further attempts need a proof of work); reason: action.scope; details: seconds',
   'recovery_code.used': 'a recovery code was spent as a second factor',
+  'federation.failure': 'a sign-in through another provider (a connection) was refused; reason: denied, upstream_error, invalid_response, unavailable, expired, email_unverified, signup_closed, disabled; details: connection',
+  'identity.linked': 'an identity at another provider was linked to an account (at its first sign-in, or after the owner proved the account); details: connection',
 
   // Sign-up and accounts
   'signup.started': 'a sign-up form was sent and its verification code mailed',
   'signup.existing_address': 'a sign-up named an address that has an account (its owner is mailed; the page says the same as for a new address)',
-  'user.created': 'an account was created (sign-up, CLI or API)',
+  'user.created': 'an account was created (sign-up, sign-in through another provider, CLI or API)',
   'email.verified': 'an account proved its e-mail address',
   'profile.updated': 'the customer changed profile claims; details: the fields',
   'address.added': 'a postal address was added',
@@ -90,7 +92,7 @@ interface Granted {
 type Counts = Readonly<Record<string, number>>;
 
 export interface AuditDetails {
-  'login.success': { method: 'passkey' };
+  'login.success': { method: 'passkey' } | { method: 'federated'; connection: string };
   'login.failure': { method: 'passkey' };
   'passkey.authentication': { credentialId?: string; userVerified?: boolean; backedUp?: boolean; discoverable?: boolean; error?: string };
   'mfa.required': { level: number | string; reasons: readonly string[] };
@@ -101,9 +103,11 @@ export interface AuditDetails {
   'device.trusted': { days: number; trustedUntil: Date };
   'throttle.lockout': { action: string; retryAfterSeconds: number; proof?: true };
   'recovery_code.used': { remaining: number };
+  'federation.failure': { connection: string };
+  'identity.linked': { connection: string };
   'signup.started': never;
   'signup.existing_address': never;
-  'user.created': { source: 'signup' };
+  'user.created': { source: 'signup' | 'federation' };
   'email.verified': never;
   'profile.updated': { fields: readonly string[] };
   'address.added': { addressId: string; primary: boolean };

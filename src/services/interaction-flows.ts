@@ -5,7 +5,9 @@
 // - 'mfa': a sign-in that needs more than its first factor (oidc-provider's interaction result would sign the
 //   customer in before the second factor — an abandoned MFA step must leave no session behind);
 // - 'keep-account': an account scheduled for erasure proved its password here and may be kept (used once);
-// - 'verify-email': the code mailed for this interaction's e-mail verification, so that a reload sends no second mail.
+// - 'verify-email': the code mailed for this interaction's e-mail verification, so that a reload sends no second mail;
+// - 'link-identity': a sign-in through another provider found an existing account by its e-mail; the identity is
+//   linked once the account's owner proves the account here.
 // What a mailed code carries (sign-up, reset) stays with the code itself (code-payloads.ts): its link must work from
 // the mail alone.
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -41,7 +43,15 @@ export interface VerifyEmailState {
   codeId: string;
 }
 
-export type FlowState = MfaState | KeepAccountState | VerifyEmailState;
+export interface LinkIdentityState {
+  step: 'link-identity';
+  /** The upstream identity to link once the owner of the account (accountId) proves it. */
+  connectionId: string;
+  subject: string;
+  email: string;
+}
+
+export type FlowState = MfaState | KeepAccountState | VerifyEmailState | LinkIdentityState;
 export type FlowStep = FlowState['step'];
 type StateOf<S extends FlowStep> = Extract<FlowState, { step: S }>;
 
@@ -58,7 +68,7 @@ export type LoginFlow = Flow<'mfa'>;
 const schema = new Schema(
   {
     _id: { type: String, required: true },
-    step: { type: String, required: true, enum: ['mfa', 'keep-account', 'verify-email'] },
+    step: { type: String, required: true, enum: ['mfa', 'keep-account', 'verify-email', 'link-identity'] },
     accountId: { type: String, required: true },
     methods: { type: [String], default: undefined },
     level: Number,
@@ -68,6 +78,9 @@ const schema = new Schema(
     challenge: { type: new Schema({ codeId: String, factorId: String, type: String, destination: String }, { _id: false }), default: undefined },
     webauthnChallengeId: String,
     codeId: String,
+    connectionId: String,
+    subject: String,
+    email: String,
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
   },

@@ -50,6 +50,11 @@ export interface UserService {
    * conflict when the address got an account in the meantime.
    */
   createFromSignup(input: { email: string; passwordHash: string; claims?: UserClaims }): Promise<UserView>;
+  /**
+   * Creates a customer at a first sign-in through another provider that vouched for the e-mail address (verified
+   * upstream, connection trusted for it). Throws a conflict when the address has an account.
+   */
+  createFromFederation(input: { email: string; claims?: Pick<UserClaims, 'name' | 'given_name' | 'family_name' | 'picture'> }): Promise<UserView>;
   /** Checks an account's current password (account center: change password, delete account). */
   checkPassword(accountId: string, password: string): Promise<boolean>;
   /** Replaces the password (hash it, stamp passwordChangedAt) and writes `password.changed` to the audit log. */
@@ -216,6 +221,16 @@ export function createUserService(deps: UserServiceDeps): UserService {
         passwordChangedAt: new Date(now()),
       });
       await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'signup' } });
+      return toView(user);
+    },
+
+    async createFromFederation({ email, claims = {} }) {
+      await ensureIndexes();
+      // No password yet: a hash of random bytes nobody knows, so that a password sign-in takes the same argon2 time
+      // as for any account and fails; "Forgot your password?" sets one.
+      const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
+      const user = await insertAccount({ ...claims, email: normaliseEmail(email), email_verified: true, passwordHash });
+      await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'federation' } });
       return toView(user);
     },
 

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { clientsCreate, clientsDelete, clientsList } from './clients.ts';
 import { conformanceSetup } from './conformance.ts';
+import { connectionsCreate, connectionsDelete, connectionsList } from './connections.ts';
 import { iatCreate } from './iat.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { usersCancelErasure, usersCreate, usersErase, usersExport, usersUpdate } from './users.ts';
@@ -9,6 +10,7 @@ import { usersCancelErasure, usersCreate, usersErase, usersExport, usersUpdate }
 export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>>> = {
   clients: { create: clientsCreate, list: clientsList, delete: clientsDelete },
   users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure },
+  connections: { create: connectionsCreate, list: connectionsList, delete: connectionsDelete },
   keys: { list: keysList, rotate: keysRotate },
   iat: { create: iatCreate },
   conformance: { setup: conformanceSetup },

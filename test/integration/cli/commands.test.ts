@@ -10,6 +10,7 @@ import { runCli } from '../../../src/cli/run.ts';
 import type { CliServices } from '../../../src/cli/services.ts';
 import { createAuditLog } from '../../../src/services/audit.ts';
 import { createClientService } from '../../../src/services/clients.ts';
+import { createConnections } from '../../../src/services/connections.ts';
 import { createCipher } from '../../../src/services/crypto.ts';
 import { createKeyStore } from '../../../src/services/keys.ts';
 import { createEmailLookup } from '../../../src/services/user-emails.ts';
@@ -44,6 +45,7 @@ beforeAll(async () => {
     users: createUserService({ users: userModel(conn), emails: createEmailLookup({ conn }), audit }),
     keys: createKeyStore({ conn, cipher, audit, algs: ['ES256'] }),
     clients: createClientService({ Adapter: adapter.Adapter, collection: adapter.collection, validate: (m) => provider.Client.validate(m), audit }),
+    connections: createConnections({ conn, cipher }),
     provider: () => provider,
     // Export and erasure run against the whole application: test/integration/privacy/cli.test.ts.
     erasure: { request: notHere, cancel: notHere },
@@ -149,6 +151,32 @@ describe('ciam clients', () => {
     expect((await cli(['clients', 'delete', 'spa'])).json()).toEqual({ deleted: 'spa' });
     const again = await cli(['clients', 'delete', 'spa']);
     expect([again.code, again.stderr]).toEqual([1, 'ciam: No client with id "spa"\n']);
+  });
+});
+
+describe('ciam connections', () => {
+  it('creates a connection without echoing its secret, keeps the secret sealed, lists and deletes it', async () => {
+    const r = await cli(['connections', 'create', '--id', 'acme', '--name', 'Acme ID', '--issuer', 'https://id.acme.example', '--client-id', 'ours', '--client-secret', 'upstream-secret-value', '--trust-email']);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ id: 'acme', name: 'Acme ID', scopes: ['openid', 'email', 'profile'], allowSignup: true, trustEmail: true, enabled: true });
+    expect(r.stdout).not.toContain('upstream-secret-value');
+    const raw = await conn.collection('connections').findOne({ _id: 'acme' as never });
+    expect(JSON.stringify(raw)).not.toContain('upstream-secret-value');
+    await expect(services.connections.secretOf('acme')).resolves.toBe('upstream-secret-value');
+    expect((JSON.parse((await cli(['connections', 'list'])).stdout) as { id: string }[]).map((c) => c.id)).toEqual(['acme']);
+    expect((await cli(['connections', 'delete', 'acme'])).json()).toEqual({ deleted: 'acme' });
+    const again = await cli(['connections', 'delete', 'acme']);
+    expect([again.code, again.stderr]).toEqual([1, 'ciam: No connection "acme"\n']);
+  });
+
+  it('refuses a plain-http issuer elsewhere than this machine, a bad id and scopes without openid (exit 2)', async () => {
+    const base = ['connections', 'create', '--name', 'X', '--client-id', 'c'];
+    const http = await cli([...base, '--id', 'x', '--issuer', 'http://id.example.com']);
+    expect([http.code, http.stderr]).toEqual([2, expect.stringMatching(/issuer must be an https URL/)]);
+    expect((await cli([...base, '--id', 'Bad_Id', '--issuer', 'https://id.example.com'])).code).toBe(2);
+    const scopes = await cli([...base, '--id', 'y', '--issuer', 'https://id.example.com', '--scope', 'email']);
+    expect([scopes.code, scopes.stderr]).toEqual([2, expect.stringMatching(/scopes must include openid/)]);
+    expect(await conn.collection('connections').countDocuments()).toBe(0);
   });
 });
 

@@ -145,6 +145,10 @@ export async function startHarness(): Promise<Harness> {
       forgetDevices: unused('risk.forgetDevices'),
     },
     flows: unused('flows') as never,
+    // No connections here: the login page offers none (test/integration/interaction/federation.test.ts has them).
+    connections: { listEnabled: async () => [], enabled: async () => undefined },
+    federation: unused('federation') as never,
+    federatedSignIn: unused('federatedSignIn') as never,
     factors: unused('factors') as never,
     totp: unused('totp') as never,
     passkeys: unused('passkeys') as never,

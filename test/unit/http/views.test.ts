@@ -10,6 +10,7 @@ const samples: Record<CoreView, Record<string, unknown>> = {
   login: {
     client, actions, csrfToken: 'tok', email: EVIL, error: { key: 'login.error.credentials', field: 'credentials' }, reauthenticate: true,
     signup: '/interaction/abc/signup', forgot: '/interaction/abc/forgot',
+    formAction: actions.login, linking: { name: EVIL, email: EVIL }, connections: [{ name: EVIL, href: '/interaction/abc/federated/acme' }],
   },
   consent: {
     client, actions, csrfToken: 'tok',

@@ -1,0 +1,50 @@
+// Signing in through another provider (a connection): the buttons on the login page, linking an existing account,
+// and what the page says when the other provider did not let the customer through.
+import { defineMessages } from '../define.ts';
+
+export const federationMessages = defineMessages({
+  en: {
+    'federation.continue': 'Continue with {name}',
+    'federation.link.lead': 'You already have an account with {email}. Enter its password once to link your {name} sign-in to it.',
+    'federation.error.denied': 'Signing in with {name} was cancelled.',
+    'federation.error.failed': 'Signing in with {name} did not work. Try again, or sign in another way.',
+    'federation.error.unavailable': '{name} cannot be reached right now. Try again later, or sign in another way.',
+    'federation.error.expired': 'Signing in with {name} took too long. Try again.',
+    'federation.error.emailUnverified': '{name} did not confirm your e-mail address. Sign in with your password, or sign up.',
+    'federation.error.signupClosed': 'There is no account for you here yet, and {name} cannot create one. Sign up first, then sign in with {name}.',
+    'federation.error.disabled': 'This account cannot sign in.',
+  },
+  de: {
+    'federation.continue': 'Weiter mit {name}',
+    'federation.link.lead': 'Sie haben bereits ein Konto mit {email}. Geben Sie einmal dessen Passwort ein, um Ihre Anmeldung mit {name} damit zu verknüpfen.',
+    'federation.error.denied': 'Die Anmeldung mit {name} wurde abgebrochen.',
+    'federation.error.failed': 'Die Anmeldung mit {name} hat nicht funktioniert. Versuchen Sie es erneut oder melden Sie sich anders an.',
+    'federation.error.unavailable': '{name} ist gerade nicht erreichbar. Versuchen Sie es später erneut oder melden Sie sich anders an.',
+    'federation.error.expired': 'Die Anmeldung mit {name} hat zu lange gedauert. Versuchen Sie es erneut.',
+    'federation.error.emailUnverified': '{name} hat Ihre E-Mail-Adresse nicht bestätigt. Melden Sie sich mit Ihrem Passwort an oder registrieren Sie sich.',
+    'federation.error.signupClosed': 'Hier gibt es noch kein Konto für Sie, und {name} kann keines anlegen. Registrieren Sie sich zuerst und melden Sie sich dann mit {name} an.',
+    'federation.error.disabled': 'Mit diesem Konto ist keine Anmeldung möglich.',
+  },
+  da: {
+    'federation.continue': 'Fortsæt med {name}',
+    'federation.link.lead': 'Du har allerede en konto med {email}. Indtast dens adgangskode én gang for at knytte dit {name}-login til den.',
+    'federation.error.denied': 'Login med {name} blev annulleret.',
+    'federation.error.failed': 'Login med {name} lykkedes ikke. Prøv igen, eller log ind på en anden måde.',
+    'federation.error.unavailable': '{name} kan ikke nås lige nu. Prøv igen senere, eller log ind på en anden måde.',
+    'federation.error.expired': 'Login med {name} tog for lang tid. Prøv igen.',
+    'federation.error.emailUnverified': '{name} bekræftede ikke din e-mailadresse. Log ind med din adgangskode, eller opret en konto.',
+    'federation.error.signupClosed': 'Du har endnu ingen konto her, og {name} kan ikke oprette en. Opret en konto først, og log derefter ind med {name}.',
+    'federation.error.disabled': 'Denne konto kan ikke logge ind.',
+  },
+  pl: {
+    'federation.continue': 'Kontynuuj z {name}',
+    'federation.link.lead': 'Masz już konto z adresem {email}. Wpisz raz jego hasło, aby połączyć z nim logowanie przez {name}.',
+    'federation.error.denied': 'Logowanie przez {name} zostało anulowane.',
+    'federation.error.failed': 'Logowanie przez {name} nie powiodło się. Spróbuj ponownie lub zaloguj się w inny sposób.',
+    'federation.error.unavailable': '{name} jest teraz niedostępny. Spróbuj później lub zaloguj się w inny sposób.',
+    'federation.error.expired': 'Logowanie przez {name} trwało zbyt długo. Spróbuj ponownie.',
+    'federation.error.emailUnverified': '{name} nie potwierdził Twojego adresu e-mail. Zaloguj się hasłem lub załóż konto.',
+    'federation.error.signupClosed': 'Nie masz tu jeszcze konta, a {name} nie może go utworzyć. Najpierw załóż konto, a potem zaloguj się przez {name}.',
+    'federation.error.disabled': 'To konto nie może się zalogować.',
+  },
+});

@@ -1,0 +1,145 @@
+// Upstream identity providers ("connections") customers may sign in with: any OpenID Connect provider, found by
+// discovery from its issuer. The operator configures them (CLI today, the management API next, both through this
+// service); the client secret is sealed at rest with the data encryption key and never leaves this service except to
+// the token request (federation.ts).
+import { Schema, type Connection as DbConnection, type Model } from 'mongoose';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../clock.ts';
+import { modelOn } from '../db/models/model-on.ts';
+import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import type { Cipher } from './crypto.ts';
+
+/** A connection as the sign-in and the operator see it (no secret). */
+export interface IdentityConnection {
+  id: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+  /** A first sign-in through it may create an account (with a verified upstream e-mail, see trustEmail). */
+  allowSignup: boolean;
+  /** The upstream's email_verified is believed: only then does its e-mail find, create or link an account. */
+  trustEmail: boolean;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+interface ConnectionRow extends Omit<IdentityConnection, 'id'> {
+  _id: string;
+  /** Sealed with the data encryption key; absent for a public client (PKCE only). */
+  clientSecret?: string;
+}
+
+const schema = new Schema<ConnectionRow>(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    issuer: { type: String, required: true },
+    clientId: { type: String, required: true },
+    clientSecret: String,
+    scopes: { type: [String], required: true },
+    allowSignup: { type: Boolean, required: true },
+    trustEmail: { type: Boolean, required: true },
+    enabled: { type: Boolean, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'connections', versionKey: false },
+);
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https, or http on this machine only (a provider under development or in the tests). */
+export function isAcceptableIssuer(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.search || url.hash || url.username || url.password) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}
+
+export const connectionInput = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'id: 2 to 40 lowercase letters, digits and dashes, e.g. "google" or "acme-sso"' }),
+  name: z.string().trim().min(1).max(60),
+  issuer: z.string().refine(isAcceptableIssuer, { message: 'issuer must be an https URL without query or fragment (http only on 127.0.0.1 or localhost)' }),
+  clientId: z.string().min(1).max(300),
+  clientSecret: z.string().min(1).max(2000).optional(),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { message: 'scopes are space-free tokens' }))
+    .default(['openid', 'email', 'profile'])
+    .refine((s) => s.includes('openid'), { message: 'scopes must include openid' }),
+  allowSignup: z.boolean().default(true),
+  trustEmail: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+});
+export type ConnectionInput = z.input<typeof connectionInput>;
+
+export interface Connections {
+  create(input: ConnectionInput): Promise<IdentityConnection>;
+  list(): Promise<IdentityConnection[]>;
+  /**
+   * The enabled connections, for the login page's buttons: from an in-process copy at most `cacheSeconds` old
+   * (renewed at once in the process that changed a connection), so that rendering the page reads nothing.
+   */
+  listEnabled(): Promise<IdentityConnection[]>;
+  /** An enabled connection, or undefined. */
+  enabled(id: string): Promise<IdentityConnection | undefined>;
+  /** The client secret for the token request (undefined: a public client). */
+  secretOf(id: string): Promise<string | undefined>;
+  remove(id: string): Promise<void>;
+}
+
+const view = ({ _id, clientSecret: _secret, ...rest }: ConnectionRow): IdentityConnection => ({ id: _id, ...rest });
+
+export function createConnections(deps: { conn: DbConnection; cipher: Cipher; cacheSeconds?: number; now?: Clock }): Connections {
+  const model: Model<ConnectionRow> = modelOn<ConnectionRow>(deps.conn, 'IdentityConnection', schema);
+  const now = deps.now ?? systemClock;
+  let enabledCopy: { at: number; list: Promise<IdentityConnection[]> } | undefined;
+  const find = (id: string) => (typeof id === 'string' ? model.findById(id).lean<ConnectionRow>() : Promise.resolve(null));
+
+  return {
+    async create(input) {
+      const parsed = connectionInput.safeParse(input);
+      if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
+      const { id, clientSecret, ...rest } = parsed.data;
+      const row: ConnectionRow = { _id: id, ...rest, ...(clientSecret ? { clientSecret: deps.cipher.encrypt(clientSecret) } : {}), createdAt: new Date(now()) };
+      try {
+        await model.create(row);
+      } catch (err) {
+        if (isDuplicateKey(err)) throw conflict(`A connection "${id}" already exists`);
+        throw err;
+      }
+      enabledCopy = undefined;
+      return view(row);
+    },
+    listEnabled() {
+      const at = now();
+      if (!enabledCopy || at - enabledCopy.at >= (deps.cacheSeconds ?? 5) * 1000) {
+        const list = model.find({ enabled: true }).sort({ _id: 1 }).lean<ConnectionRow[]>().then((rows) => rows.map(view));
+        enabledCopy = { at, list };
+        list.catch(() => {
+          if (enabledCopy?.list === list) enabledCopy = undefined;
+        });
+      }
+      return enabledCopy.list;
+    },
+    async list() {
+      const rows = await model.find({}).sort({ _id: 1 }).lean<ConnectionRow[]>();
+      return rows.map(view);
+    },
+    async enabled(id) {
+      const row = await find(id);
+      return row?.enabled ? view(row) : undefined;
+    },
+    async secretOf(id) {
+      const row = await find(id);
+      return row?.clientSecret ? deps.cipher.decrypt(row.clientSecret) : undefined;
+    },
+    async remove(id) {
+      const { deletedCount } = await model.deleteOne({ _id: id });
+      enabledCopy = undefined;
+      if (deletedCount === 0) throw notFound(`No connection "${id}"`);
+    },
+  };
+}

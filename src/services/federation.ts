@@ -1,0 +1,172 @@
+// Signing in at an upstream OpenID provider (a connection) as its relying party, with openid-client: the
+// authorization code flow with PKCE, state and nonce, and the ID token validated (issuer, audience, signature, expiry,
+// nonce). What this sign-in is waiting for travels sealed inside `state` (the interaction it belongs to, the
+// connection, the nonce and the PKCE verifier, with an expiry), so starting one writes nothing; the callback only
+// continues in the browser that holds that interaction's cookie, which binds it to the browser that started it.
+// The upstream answers at one fixed redirect URI (<issuer>/federation/callback), as providers require.
+import { hkdfSync } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { systemClock, type Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Connections, IdentityConnection } from './connections.ts';
+import { createCipher } from './crypto.ts';
+
+export const FEDERATION_CALLBACK_PATH = '/federation/callback';
+
+/** Who the upstream says signed in. */
+export interface UpstreamIdentity {
+  connection: IdentityConnection;
+  subject: string;
+  email?: string;
+  /** The upstream asserted email_verified and the connection is trusted for it. */
+  emailVerified: boolean;
+  profile: { name?: string; given_name?: string; family_name?: string; picture?: string };
+}
+
+export type FederationFailureReason = 'denied' | 'upstream_error' | 'invalid_response' | 'unavailable' | 'expired';
+
+export class FederationFailure extends Error {
+  readonly reason: FederationFailureReason;
+  /** The connection, once known (the page names it, the audit event records it). */
+  readonly connection: { id: string; name: string } | undefined;
+  constructor(reason: FederationFailureReason, message: string, connection?: { id: string; name: string }) {
+    super(message);
+    this.name = 'FederationFailure';
+    this.reason = reason;
+    this.connection = connection;
+  }
+}
+
+interface PendingState {
+  /** interaction uid */
+  u: string;
+  /** connection id */
+  c: string;
+  n: string;
+  v: string;
+  /** expiry, epoch ms */
+  e: number;
+}
+
+export interface Federation {
+  /** The upstream's authorization URL for this interaction, or undefined for no enabled connection of that id. */
+  begin(connectionId: string, uid: string): Promise<URL | undefined>;
+  /** The interaction a callback's `state` belongs to (undefined: not one of ours, or tampered). */
+  interactionOf(state: unknown): string | undefined;
+  /** Redeems the callback's code for this interaction and returns the upstream identity; throws FederationFailure. */
+  finish(uid: string, query: URLSearchParams): Promise<UpstreamIdentity>;
+}
+
+const DISCOVERY_TTL_MS = 3_600_000;
+/** How long a customer may spend at the upstream before the callback is refused. */
+const PENDING_TTL_MS = 15 * 60_000;
+
+export function createFederation(deps: { issuer: string; key: Buffer; connections: Connections; logger?: Logger; now?: Clock }): Federation {
+  const now = deps.now ?? systemClock;
+  const seal = createCipher(Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'federation-state', 32)));
+  const callback = new URL(FEDERATION_CALLBACK_PATH, deps.issuer).href;
+  const discovered = new Map<string, { config: oidc.Configuration; at: number; issuer: string }>();
+
+  async function configOf(connection: IdentityConnection): Promise<oidc.Configuration> {
+    const cached = discovered.get(connection.id);
+    if (cached && cached.issuer === connection.issuer && now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
+    const secret = await deps.connections.secretOf(connection.id);
+    const issuer = new URL(connection.issuer);
+    try {
+      const config = await oidc.discovery(issuer, connection.clientId, secret, secret ? undefined : oidc.None(), {
+        timeout: 10,
+        ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
+      });
+      discovered.set(connection.id, { config, at: now(), issuer: connection.issuer });
+      return config;
+    } catch (err) {
+      deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream discovery failed');
+      throw new FederationFailure('unavailable', `${connection.name} could not be reached`, connection);
+    }
+  }
+
+  function open(state: unknown): PendingState | undefined {
+    if (typeof state !== 'string' || state.length > 2000) return undefined;
+    try {
+      const pending = JSON.parse(seal.decrypt(state)) as PendingState;
+      return typeof pending.u === 'string' && typeof pending.c === 'string' ? pending : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function identityOf(config: oidc.Configuration, connection: IdentityConnection, tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>): Promise<UpstreamIdentity> {
+    const claims = tokens.claims();
+    if (!claims) throw new FederationFailure('invalid_response', 'no ID token', connection);
+    let info: Record<string, unknown> = claims;
+    // Some providers put the e-mail only in the UserInfo response.
+    if (typeof claims.email !== 'string' && config.serverMetadata().userinfo_endpoint) {
+      info = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)), ...claims };
+    }
+    const text = (k: string) => (typeof info[k] === 'string' && (info[k] as string).length <= 500 ? (info[k] as string) : undefined);
+    const email = text('email')?.toLowerCase();
+    const profile = Object.fromEntries(['name', 'given_name', 'family_name', 'picture'].flatMap((k) => (text(k) ? [[k, text(k)]] : [])));
+    return {
+      connection,
+      subject: claims.sub,
+      ...(email ? { email } : {}),
+      emailVerified: Boolean(email) && connection.trustEmail && (info.email_verified === true || info.email_verified === 'true'),
+      profile,
+    };
+  }
+
+  return {
+    async begin(connectionId, uid) {
+      const connection = await deps.connections.enabled(connectionId);
+      if (!connection) return undefined;
+      const config = await configOf(connection);
+      const pending: PendingState = { u: uid, c: connection.id, n: oidc.randomNonce(), v: oidc.randomPKCECodeVerifier(), e: now() + PENDING_TTL_MS };
+      return oidc.buildAuthorizationUrl(config, {
+        redirect_uri: callback,
+        scope: connection.scopes.join(' '),
+        response_type: 'code',
+        state: seal.encrypt(JSON.stringify(pending)),
+        nonce: pending.n,
+        code_challenge: await oidc.calculatePKCECodeChallenge(pending.v),
+        code_challenge_method: 'S256',
+      });
+    },
+
+    interactionOf(state) {
+      return open(state)?.u;
+    },
+
+    async finish(uid, query) {
+      const state = query.get('state');
+      const pending = open(state);
+      if (!pending || pending.u !== uid) throw new FederationFailure('invalid_response', 'the state is not this sign-in\'s');
+      if (pending.e <= now()) throw new FederationFailure('expired', 'the sign-in at the upstream took too long');
+      const connection = await deps.connections.enabled(pending.c);
+      if (!connection) throw new FederationFailure('unavailable', 'the connection is no longer enabled');
+      const error = query.get('error');
+      if (error) throw new FederationFailure(error === 'access_denied' ? 'denied' : 'upstream_error', `${connection.name} answered ${error.slice(0, 60)}`, connection);
+      const config = await configOf(connection);
+      const current = new URL(callback);
+      current.search = query.toString();
+      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+      try {
+        tokens = await oidc.authorizationCodeGrant(config, current, {
+          pkceCodeVerifier: pending.v,
+          expectedState: state!,
+          expectedNonce: pending.n,
+          idTokenExpected: true,
+        });
+      } catch (err) {
+        deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream code exchange failed');
+        throw new FederationFailure('invalid_response', `the answer from ${connection.name} was not valid`, connection);
+      }
+      try {
+        return await identityOf(config, connection, tokens);
+      } catch (err) {
+        if (err instanceof FederationFailure) throw err;
+        deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream userinfo failed');
+        throw new FederationFailure('invalid_response', `the answer from ${connection.name} was not valid`, connection);
+      }
+    },
+  };
+}

@@ -1,0 +1,203 @@
+// Signing in through another provider (a connection), through the real redirects: our provider on localhost, a real
+// upstream oidc-provider on 127.0.0.1 (two hosts, so each keeps its own cookies as in a browser), the browser being
+// the tests' cookie-keeping client. Never a silent link by e-mail; nothing created when the upstream fails.
+import { randomBytes } from 'node:crypto';
+import { startTestApp, type TestApp } from '../../support/app.ts';
+import { Browser, findForm, type Page } from '../../support/http.ts';
+import { startUpstream, type Upstream } from '../../support/upstream.ts';
+
+const REDIRECT = 'https://app.example/cb';
+const PASSWORD = 'maple syrup on tuesday mornings';
+
+let t: TestApp;
+let upstream: Upstream;
+let n = 0;
+const unique = (name: string) => `${name}-${Date.now().toString(36)}-${n++}@example.com`;
+
+beforeAll(async () => {
+  t = await startTestApp({}, () => [], { localhost: true });
+  upstream = await startUpstream(`${t.url}/federation/callback`);
+  await t.services.clients.create({ clientId: 'own-app', redirectUris: [REDIRECT], grantTypes: ['authorization_code'], clientSecret: 'o'.repeat(40), firstParty: true, scope: 'openid email profile' });
+  await t.services.connections.create({ id: 'acme', name: 'Acme ID', issuer: upstream.issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret, trustEmail: true });
+}, 60_000);
+
+afterAll(async () => {
+  await upstream.close();
+  await t.close();
+});
+
+function authorizeUrl(): URL {
+  const url = new URL('/auth', t.url);
+  url.search = new URLSearchParams({
+    client_id: 'own-app',
+    response_type: 'code',
+    scope: 'openid email',
+    redirect_uri: REDIRECT,
+    state: randomBytes(6).toString('hex'),
+    code_challenge: randomBytes(32).toString('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  return url;
+}
+
+/**
+ * Follows redirects across both providers. At the upstream's development pages it signs in as `login` (or cancels),
+ * and consents. Ends at the app's redirect URI or at a page of ours that is not a redirect.
+ */
+async function travel(b: Browser, first: Page, login: string | 'cancel'): Promise<{ page: Page; redirect?: URL }> {
+  let page = first;
+  for (let hops = 0; hops < 30; hops++) {
+    const next = page.location;
+    if (!next) return { page };
+    if (next.href.startsWith(REDIRECT)) return { page, redirect: next };
+    if (next.origin === upstream.issuer && /^\/interaction\/[^/]+$/.test(next.pathname)) {
+      const shown = await b.request(next);
+      if (login === 'cancel') {
+        page = await b.request(new URL(`${next.pathname}/abort`, next));
+        continue;
+      }
+      const body = shown.body.includes('name="login"') ? new URLSearchParams({ prompt: 'login', login, password: 'x' }) : new URLSearchParams({ prompt: 'consent' });
+      page = await b.request(next, { method: 'POST', body });
+      continue;
+    }
+    page = await b.request(next);
+  }
+  throw new Error('too many redirects');
+}
+
+/** Our login page, then "Continue with Acme ID", through the upstream signed in as `login`, back to us. */
+async function viaAcme(b: Browser, login: string | 'cancel') {
+  const { page: loginPage } = await b.navigate(authorizeUrl());
+  expect(loginPage.body).toContain('Continue with Acme ID');
+  const href = /href="([^"]*\/federated\/acme)"/.exec(loginPage.body)![1]!;
+  return travel(b, await b.request(new URL(href, t.url)), login);
+}
+
+const accountsWith = async (email: string) => t.services.db.connection.collection('users').countDocuments({ email });
+
+describe('a first sign-in through a connection', () => {
+  it('creates an account for the verified upstream e-mail, links the identity, and signs in with it again later', async () => {
+    const email = unique('fresh');
+    upstream.accounts.set('up-fresh', { email, email_verified: true, name: 'Fresh Person' });
+    const first = await viaAcme(new Browser(t.url), 'up-fresh');
+    expect(first.redirect?.searchParams.get('code')).toBeTruthy();
+    const user = await t.services.users.findByEmail(email);
+    expect(user).toMatchObject({ email, email_verified: true, name: 'Fresh Person' });
+    expect(await t.services.identities.listForAccount(user!.id)).toEqual([expect.objectContaining({ connectionId: 'acme', subject: 'up-fresh', email })]);
+    const events = (await t.services.audit.forAccount(user!.id)).map((e) => `${e.type}${e.details ? ` ${JSON.stringify(e.details)}` : ''}`);
+    expect(events).toEqual(expect.arrayContaining(['user.created {"source":"federation"}', 'identity.linked {"connection":"acme"}', 'login.success {"method":"federated","connection":"acme"}']));
+
+    // Later, from another browser: the linked identity signs in to the same account; nothing new is created.
+    const again = await viaAcme(new Browser(t.url), 'up-fresh');
+    expect(again.redirect?.searchParams.get('code')).toBeTruthy();
+    expect(await accountsWith(email)).toBe(1);
+  });
+
+  it('has the existing account proven with its password before it links, never silently', async () => {
+    const email = unique('owner');
+    const owner = await t.services.users.create({ email, password: PASSWORD, emailVerified: true });
+    upstream.accounts.set('up-owner', { email, email_verified: true });
+    const b = new Browser(t.url);
+    const back = await viaAcme(b, 'up-owner');
+    expect(back.redirect).toBeUndefined();
+    expect(back.page.body).toContain('link your Acme ID sign-in');
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([]);
+
+    const { form } = findForm(back.page, /\/federation\/link$/);
+    const wrong = await b.submit(form, { email, password: 'not the password at all' });
+    expect(wrong.page.status).toBe(400);
+    expect(wrong.page.body).toContain('link your Acme ID sign-in');
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([]);
+
+    const right = await b.submit(findForm(wrong.page, /\/federation\/link$/).form, { email, password: PASSWORD });
+    expect(right.redirect?.searchParams.get('code')).toBeTruthy();
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([expect.objectContaining({ connectionId: 'acme', subject: 'up-owner' })]);
+    // From now on the upstream identity alone signs in to it.
+    expect((await viaAcme(new Browser(t.url), 'up-owner')).redirect?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('lets an unverified upstream e-mail neither sign in to, link to nor create an account, saying the same either way', async () => {
+    const victim = unique('victim');
+    const victimAccount = await t.services.users.create({ email: victim, password: PASSWORD, emailVerified: true });
+    const nobody = unique('nobody');
+    upstream.accounts.set('up-attacker', { email: victim, email_verified: false });
+    upstream.accounts.set('up-nobody', { email: nobody, email_verified: false });
+    const answers: string[] = [];
+    for (const login of ['up-attacker', 'up-nobody']) {
+      const back = await viaAcme(new Browser(t.url), login);
+      expect(back.redirect).toBeUndefined();
+      expect(back.page.body).toContain('Acme ID did not confirm your e-mail address');
+      // Per-page randomness aside (interaction ids, CSRF tokens, the passkey challenge), the pages are the same.
+      answers.push(back.page.body.replace(/\/interaction\/[^/"]+/g, '/interaction/…').replace(/value="[^"]{20,}"/g, 'value="…"').replace(/"challenge":"[^"]+"/g, '"challenge":"…"'));
+    }
+    expect(answers[0]).toBe(answers[1]);
+    expect(await t.services.identities.listForAccount(victimAccount.id)).toEqual([]);
+    expect(await accountsWith(nobody)).toBe(0);
+  });
+});
+
+describe('when the upstream does not let the customer through', () => {
+  it('comes back to the login page saying the sign-in was cancelled, and creates nothing', async () => {
+    const email = unique('cancel');
+    upstream.accounts.set('up-cancel', { email, email_verified: true });
+    const back = await viaAcme(new Browser(t.url), 'cancel');
+    expect(back.page.body).toContain('Signing in with Acme ID was cancelled.');
+    expect(await accountsWith(email)).toBe(0);
+  });
+
+  it('refuses a tampered state at the callback, and an answer meant for another sign-in', async () => {
+    const tampered = await new Browser(t.url).request(new URL('/federation/callback?code=abc&state=v1.x.y.z', t.url));
+    expect(tampered.status).toBe(400);
+
+    // A real answer, replayed into another browser's sign-in: the state names the first interaction only.
+    const email = unique('replay');
+    upstream.accounts.set('up-replay', { email, email_verified: true });
+    const b = new Browser(t.url);
+    const { page: loginPage } = await b.navigate(authorizeUrl());
+    const href = /href="([^"]*\/federated\/acme)"/.exec(loginPage.body)![1]!;
+    let page = await b.request(new URL(href, t.url));
+    while (page.location && !page.location.pathname.startsWith('/federation/callback')) {
+      const next = page.location;
+      if (next.origin === upstream.issuer && /^\/interaction\/[^/]+$/.test(next.pathname)) {
+        const shown = await b.request(next);
+        page = await b.request(next, { method: 'POST', body: new URLSearchParams(shown.body.includes('name="login"') ? { prompt: 'login', login: 'up-replay' } : { prompt: 'consent' }) });
+      } else page = await b.request(next);
+    }
+    const callback = page.location!;
+    const other = new Browser(t.url);
+    await other.navigate(authorizeUrl());
+    const stolen = await other.request(callback);
+    // The callback hands the answer to the interaction it belongs to, whose cookie this browser lacks.
+    const landed = await other.follow(stolen);
+    expect(landed.redirect).toBeUndefined();
+    expect(landed.page.status).toBeGreaterThanOrEqual(400);
+    expect(await accountsWith(email)).toBe(0);
+  });
+
+  it('says the other provider cannot be reached when it is down', async () => {
+    await t.services.connections.create({ id: 'down', name: 'Down ID', issuer: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'y' });
+    try {
+      const b = new Browser(t.url);
+      const { page: loginPage } = await b.navigate(authorizeUrl());
+      const href = /href="([^"]*\/federated\/down)"/.exec(loginPage.body)![1]!;
+      const page = await b.request(new URL(href, t.url));
+      expect(page.status).toBe(502);
+      expect(page.body).toContain('Down ID cannot be reached right now');
+    } finally {
+      await t.services.connections.remove('down');
+    }
+  });
+});
+
+describe('linked identities and the account', () => {
+  it('are exported and erased with it', async () => {
+    const email = unique('erase');
+    upstream.accounts.set('up-erase', { email, email_verified: true });
+    await viaAcme(new Browser(t.url), 'up-erase');
+    const user = (await t.services.users.findByEmail(email))!;
+    const exported = await t.services.privacyExport.build(user.id, { source: 'operator' });
+    expect(JSON.stringify(exported)).toContain('up-erase');
+    await t.services.erasure.eraseNow(user.id, { source: 'operator' });
+    expect(await t.services.identities.listForAccount(user.id)).toEqual([]);
+  });
+});
