@@ -15,7 +15,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { FederatedRefusal, FederatedSignIn } from '../usecases/federated-sign-in.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { requestMeta, type FormError } from './forms.ts';
-import { renderLogin, type LoginPageOptions } from './login.ts';
+import { offeredConnections, renderLogin, type LoginPageOptions } from './login.ts';
 import { seeOther } from './mfa-decide.ts';
 
 export interface FederationDeps {
@@ -47,7 +47,8 @@ export function federationError(reason: FederationFailureReason | FederatedRefus
 /** GET /interaction/:uid/federated/:connection — off to the upstream. */
 export async function startFederated(ctx: Context, loaded: LoadedInteraction, deps: FederationDeps, options: LoginPageOptions): Promise<void> {
   const id = String(ctx.params.connection ?? '');
-  const connection = await deps.connections.enabled(id);
+  // Only what this app's login page offers (a connection of another app is no way in here).
+  const connection = offeredConnections(await deps.connections.listEnabled(), loaded).find((c) => c.id === id);
   if (!connection) throw notFound('No such way to sign in');
   try {
     const url = await deps.federation.begin(connection.id, loaded.uid);

@@ -70,7 +70,7 @@ export async function renderLogin(
 ): Promise<void> {
   const { details } = loaded;
   const passkey = options.passkeyOptions ? await options.passkeyOptions(loaded.uid) : undefined;
-  const connections = options.connections && !options.linking ? await options.connections() : [];
+  const connections = options.connections && !options.linking ? offeredConnections(await options.connections(), loaded) : [];
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
   const reauthenticate = !details.prompt.reasons.includes('no_session');
   allowFormAction(ctx, details.params.redirect_uri);
@@ -102,6 +102,13 @@ export async function renderLogin(
 function refusal(ctx: Context, verdict: Extract<ThrottleVerdict, { allowed: false }>): { error: FormError; status: number; proof?: ProofChallenge } {
   if (verdict.proof) return { error: { key: 'login.error.proof' }, status: THROTTLED_STATUS, proof: verdict.proof };
   return { error: throttledError(ctx, verdict), status: THROTTLED_STATUS };
+}
+
+/** The enabled connections this client offers, in its order (its `connections` metadata), or all of them. */
+export function offeredConnections<C extends { id: string }>(enabled: readonly C[], loaded: Pick<LoadedInteraction, 'metadata'>): C[] {
+  const chosen = loaded.metadata.connections;
+  if (!chosen) return [...enabled];
+  return chosen.flatMap((id) => enabled.filter((c) => c.id === id));
 }
 
 export function loginHint(loaded: LoadedInteraction): string {

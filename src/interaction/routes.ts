@@ -21,7 +21,7 @@ import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
 import { clientOfInteraction, interactionPath, isSignedIn, type LoadedInteraction } from './context.ts';
 import { requestMeta } from './forms.ts';
 import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
-import { loginHint, renderLogin, submitLogin, type LoginPageOptions } from './login.ts';
+import { loginHint, offeredConnections, renderLogin, submitLogin, type LoginPageOptions } from './login.ts';
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
 import { afterPassword, seeOther, type MfaDeps } from './mfa-decide.ts';
 import { get, post, registerSteps, stepFor, type Step } from './step.ts';
@@ -32,7 +32,7 @@ import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from '
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
 import type { SignupPreferences } from './signup-preferences.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
-import { RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
+import { CONNECTION_HINT, RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
 import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
@@ -91,7 +91,9 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
   const { loginOptions, flow, current } = kit;
   return {
     prompt: 'login',
-    render: (ctx, loaded) => {
+    render: async (ctx, loaded) => {
+      const hinted = await connectionHinted(deps, loaded);
+      if (hinted) return seeOther(ctx, `${interactionPath(loaded.uid)}/federated/${encodeURIComponent(hinted)}`);
       if (ctx.query.screen !== RESET_PASSWORD_SCREEN) return renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) });
       const email = loginHint(loaded);
       return seeOther(ctx, `${interactionPath(loaded.uid)}/forgot${email ? `?${new URLSearchParams({ email })}` : ''}`);
@@ -114,6 +116,13 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
       }),
     ],
   };
+}
+
+/** `connection=<id>` in the authorization request, when this app offers that connection: its sign-in starts there. */
+async function connectionHinted(deps: InteractionDeps, loaded: LoadedInteraction): Promise<string | undefined> {
+  const hint = loaded.details.params[CONNECTION_HINT];
+  if (typeof hint !== 'string' || !hint) return undefined;
+  return offeredConnections(await deps.connections.listEnabled(), loaded).find((c) => c.id === hint)?.id;
 }
 
 /** The login step's password form, with `next` deciding what a right password leads to. */

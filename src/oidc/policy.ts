@@ -37,6 +37,8 @@ export interface ProductClientMetadata extends MfaClientMetadata {
   optional_scopes?: string[];
   /** Claims the customer may withhold from this client. */
   optional_claims?: string[];
+  /** Connection ids its login page offers, in order ([]: none); absent: every enabled connection. */
+  connections?: string[];
 }
 
 export function productMetadata(client: unknown): ProductClientMetadata {

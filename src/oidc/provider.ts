@@ -11,10 +11,13 @@ import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHH
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
 import { PRODUCT_CLIENT_METADATA } from '../services/client-input.ts';
+import { CONNECTION_ID } from '../services/connection-id.ts';
 import type { PairwiseSubjects } from '../services/pairwise.ts';
 
 /** An authorization parameter naming the page the sign-in opens on. */
 export const SCREEN_HINT = 'screen_hint';
+/** `connection=<id>`: the app's sign-in goes straight to that connection (another provider), when it offers it. */
+export const CONNECTION_HINT = 'connection';
 export const RESET_PASSWORD_SCREEN = 'reset_password';
 
 /**
@@ -63,7 +66,7 @@ function validateList(key: string, value: unknown, known: readonly string[]): vo
 
 // Settings that trust a client more than the customers it serves: the operator sets them (CLI, management), never the
 // client itself through dynamic registration or its registration management endpoint.
-const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors']);
+const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors', 'connections']);
 const SELF_SERVICE_ROUTES = new Set(['registration', 'client_update']);
 
 type ValidatorContext = { oidc?: { route?: string; client?: Record<string, unknown> } } | undefined;
@@ -83,6 +86,10 @@ function validateExtraMetadata(ctx: ValidatorContext, key: string, value: unknow
     validateList(key, value, WITHHOLDABLE_SCOPES());
   } else if (key === 'optional_claims') {
     validateList(key, value, WITHHOLDABLE_CLAIMS());
+  } else if (key === 'connections') {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && CONNECTION_ID.test(v))) {
+      throw new errors.InvalidClientMetadata(`${key} must be an array of connection ids`);
+    }
   } else if (key === 'mfa_factors') {
     validateList(key, value, FACTOR_TYPES);
     if ((value as unknown[]).length === 0) throw new errors.InvalidClientMetadata(`${key} must name at least one factor`);
@@ -243,7 +250,7 @@ export function buildConfiguration({
     discovery: { ui_locales_supported: [...SUPPORTED_LOCALES] },
     // screen_hint=reset_password opens the sign-in on its "forgot password" page (the public reset entry, /recover,
     // uses it; an app may too, as with Auth0's screen_hint).
-    extraParams: [SCREEN_HINT],
+    extraParams: [SCREEN_HINT, CONNECTION_HINT],
     responseTypes: [...config.responseTypes],
     pkce: {
       // Public clients cannot keep a secret: without PKCE their codes would be usable by whoever intercepts them.

@@ -5,6 +5,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { FACTOR_TYPES } from '../auth/types.ts';
 import { MFA_POLICIES, PROFILE_ATTRIBUTES } from '../config/index.ts';
 import { badRequest } from '../errors.ts';
+import { CONNECTION_ID } from './connection-id.ts';
 
 const absoluteUri = (what: string) =>
   z.string().refine((v) => URL.canParse(v), { message: `each ${what} must be an absolute URI such as https://app.example.com/callback` });
@@ -19,6 +20,8 @@ export const PRODUCT_CLIENT_METADATA = [
   // Per-item consent: what the customer may withhold from this client on the consent page and in the account center.
   'optional_scopes',
   'optional_claims',
+  // Which connections (other providers) its login page offers, in order; [] for none; absent for every enabled one.
+  'connections',
 ] as const;
 
 /** Registration fields that have an option of their own. */
@@ -67,6 +70,7 @@ const schema = z
     // claims table by its client metadata validator).
     optionalScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, { message: 'each scope must be a scope token' })).optional(),
     optionalClaims: z.array(z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, { message: 'each claim must be a claim name' })).optional(),
+    connections: z.array(z.string().regex(CONNECTION_ID, { message: 'each connection must be a connection id' })).optional(),
     // Any other client metadata dynamic registration accepts (backchannel_logout_uri, userinfo_signed_response_alg,
     // logo_uri, …), in its registration names; checked by oidc-provider like a registration. Fields the options above
     // set are refused here, so that each has one way in.
@@ -121,6 +125,7 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     ...(v.mfaFactors?.length && { mfa_factors: [...new Set(v.mfaFactors)] }),
     ...(v.optionalScopes?.length && { optional_scopes: [...new Set(v.optionalScopes)] }),
     ...(v.optionalClaims?.length && { optional_claims: [...new Set(v.optionalClaims)] }),
+    ...(v.connections !== undefined && { connections: [...new Set(v.connections)] }),
   };
   return { metadata, isPublic };
 }

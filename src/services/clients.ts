@@ -19,6 +19,8 @@ export interface ClientView {
   responseTypes: string[];
   scope?: string;
   clientName?: string;
+  /** Connections its login page offers, in order (absent: every enabled one). */
+  connections?: string[];
   /** Only in the answer to create, and only for a confidential client: it is never shown again. */
   clientSecret?: string;
 }
@@ -54,6 +56,7 @@ function toView(p: AdapterPayload): ClientView {
     responseTypes: strings(p.response_types),
     ...(typeof p.scope === 'string' && { scope: p.scope }),
     ...(typeof p.client_name === 'string' && { clientName: p.client_name }),
+    ...(Array.isArray(p.connections) && { connections: strings(p.connections) }),
   };
 }
 

@@ -6,6 +6,7 @@ import { Schema, type Connection as DbConnection, type Model } from 'mongoose';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
 import { modelOn } from '../db/models/model-on.ts';
+import { CONNECTION_ID } from './connection-id.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import type { Cipher } from './crypto.ts';
@@ -60,7 +61,7 @@ export function isAcceptableIssuer(value: string): boolean {
 export const connectionInput = z.object({
   id: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, { message: 'id: 2 to 40 lowercase letters, digits and dashes, e.g. "google" or "acme-sso"' }),
+    .regex(CONNECTION_ID, { message: 'id: 2 to 40 lowercase letters, digits and dashes, e.g. "google" or "acme-sso"' }),
   name: z.string().trim().min(1).max(60),
   issuer: z.string().refine(isAcceptableIssuer, { message: 'issuer must be an https URL without query or fragment (http only on 127.0.0.1 or localhost)' }),
   clientId: z.string().min(1).max(300),

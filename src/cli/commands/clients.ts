@@ -10,6 +10,7 @@ export const clientsCreate = command({
     '        [--response-type T]... [--client-name NAME] [--first-party] [--require-verified-email]\n' +
     '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...\n' +
     '        [--optional-scope SCOPE]... [--optional-claim CLAIM]...\n' +
+    '        [--connection ID]... | [--no-connections]   (other providers its login page offers, in order; default: all)\n' +
     '        [--metadata JSON]   (any other registration field, e.g. {"backchannel_logout_uri":"https://…"})',
   options: {
     'client-id': { type: 'string' },
@@ -30,6 +31,8 @@ export const clientsCreate = command({
     // What the customer may withhold from this client on the consent page and in the account center.
     'optional-scope': { type: 'string', multiple: true },
     'optional-claim': { type: 'string', multiple: true },
+    connection: { type: 'string', multiple: true },
+    'no-connections': { type: 'boolean' },
     metadata: { type: 'string' },
   },
   parse(values, positionals) {
@@ -39,6 +42,7 @@ export const clientsCreate = command({
     }
     const grantTypes = list(values, 'grant-type');
     if (grantTypes.length === 0) throw new UsageError('--grant-type is required (repeat it for several)');
+    if (values['no-connections'] === true && list(values, 'connection').length > 0) throw new UsageError('give either --connection or --no-connections, not both');
     const responseTypes = list(values, 'response-type');
     const metadata = jsonObject(values, 'metadata');
     return {
@@ -61,6 +65,8 @@ export const clientsCreate = command({
       ...(list(values, 'mfa-factor').length > 0 && { mfaFactors: list(values, 'mfa-factor') as ClientInput['mfaFactors'] }),
       ...(list(values, 'optional-scope').length > 0 && { optionalScopes: list(values, 'optional-scope') }),
       ...(list(values, 'optional-claim').length > 0 && { optionalClaims: list(values, 'optional-claim') }),
+      ...(list(values, 'connection').length > 0 && { connections: list(values, 'connection') }),
+      ...(values['no-connections'] === true && { connections: [] }),
     };
   },
   execute: (services, input) => services.clients.create(input),

@@ -169,6 +169,17 @@ describe('ciam connections', () => {
     expect([again.code, again.stderr]).toEqual([1, 'ciam: No connection "acme"\n']);
   });
 
+  it('lets a client choose which connections its login page offers, in order, or none', async () => {
+    const some = await cli(['clients', 'create', '--client-id', 'social', '--redirect-uri', 'https://s.example/cb', '--grant-type', 'authorization_code', '--connection', 'github', '--connection', 'acme']);
+    expect(some.json()).toMatchObject({ connections: ['github', 'acme'] });
+    const none = await cli(['clients', 'create', '--client-id', 'plain', '--redirect-uri', 'https://p.example/cb', '--grant-type', 'authorization_code', '--no-connections']);
+    expect(none.json()).toMatchObject({ connections: [] });
+    const both = await cli(['clients', 'create', '--client-id', 'x', '--grant-type', 'client_credentials', '--connection', 'a1', '--no-connections']);
+    expect(both.code).toBe(2);
+    expect((await cli(['clients', 'create', '--client-id', 'y', '--grant-type', 'client_credentials', '--connection', 'Bad Id'])).code).toBe(2);
+    for (const id of ['social', 'plain']) await cli(['clients', 'delete', id]);
+  });
+
   it('refuses a plain-http issuer elsewhere than this machine, a bad id and scopes without openid (exit 2)', async () => {
     const base = ['connections', 'create', '--name', 'X', '--client-id', 'c'];
     const http = await cli([...base, '--id', 'x', '--issuer', 'http://id.example.com']);

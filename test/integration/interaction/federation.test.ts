@@ -26,10 +26,11 @@ afterAll(async () => {
   await t.close();
 });
 
-function authorizeUrl(): URL {
+function authorizeUrl(clientId = 'own-app', extra: Record<string, string> = {}): URL {
   const url = new URL('/auth', t.url);
   url.search = new URLSearchParams({
-    client_id: 'own-app',
+    ...extra,
+    client_id: clientId,
     response_type: 'code',
     scope: 'openid email',
     redirect_uri: REDIRECT,
@@ -186,6 +187,30 @@ describe('when the upstream does not let the customer through', () => {
     } finally {
       await t.services.connections.remove('down');
     }
+  });
+});
+
+describe('which connections an app offers', () => {
+  it('offers none on the login page of an app registered without connections, and refuses to start one there', async () => {
+    await t.services.clients.create({ clientId: 'no-social', redirectUris: [REDIRECT], grantTypes: ['authorization_code'], clientSecret: 'n'.repeat(40), firstParty: true, connections: [] });
+    const b = new Browser(t.url);
+    const { page } = await b.navigate(authorizeUrl('no-social'));
+    expect(page.body).toContain('name="password"');
+    expect(page.body).not.toContain('Continue with');
+    const uid = /\/interaction\/([^/"]+)\/login/.exec(page.body)![1]!;
+    expect((await b.request(new URL(`/interaction/${uid}/federated/acme`, t.url))).status).toBe(404);
+  });
+
+  it('goes straight to the connection an authorization request names with connection=<id>', async () => {
+    const email = unique('hinted');
+    upstream.accounts.set('up-hinted', { email, email_verified: true });
+    const b = new Browser(t.url);
+    const landed = await travel(b, await b.request(authorizeUrl('own-app', { connection: 'acme' })), 'up-hinted');
+    expect(landed.redirect?.searchParams.get('code')).toBeTruthy();
+    expect(await accountsWith(email)).toBe(1);
+    // A connection the app does not offer is ignored: the login page shows.
+    const { page } = await new Browser(t.url).navigate(authorizeUrl('own-app', { connection: 'elsewhere' }));
+    expect(page.body).toContain('name="password"');
   });
 });
 
