@@ -269,7 +269,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     connections,
     identities,
     federation: createFederation({ issuer: config.issuer, key: config.dataEncryptionKey, connections, logger, now: stores.now }),
-    federatedSignIn: createFederatedSignIn({ users, identities, audit }),
+    federatedSignIn: createFederatedSignIn({ users, identities, audit, connections, mailer, passkeys: strong.passkeys }),
   };
 }
 

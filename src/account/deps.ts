@@ -1,5 +1,6 @@
 // What the account center is built from (accountRouter and its page modules): the services it calls, by the part of
 // each that it uses.
+import type { ConnectionsDeps } from './connections.ts';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import type { ProfileService } from '../services/profile.ts';
@@ -56,7 +57,7 @@ export interface AccountPasswordPolicy {
   maxLength: number;
 }
 
-export interface AccountDeps {
+export interface AccountDeps extends ConnectionsDeps {
   provider: () => Provider;
   config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'preferences' | 'legal'>;
   profile: ProfileService;

@@ -7,6 +7,7 @@ import { pageState } from '../http/state.ts';
 import { pickLocale } from '../i18n/index.ts';
 import { appsRoutes } from './apps.ts';
 import { completeSignIn } from './auth.ts';
+import { connectionsRoutes } from './connections.ts';
 import { credentialsRoutes } from './credentials.ts';
 import type { AccountDeps } from './deps.ts';
 import { legalRoutes } from './legal.ts';
@@ -91,6 +92,7 @@ export function accountRouter(deps: AccountDeps): Router {
   // --- sign-in security: second factors (security.ts) ----------------------------------------------------------
 
   securityRoutes(pages, deps);
+  connectionsRoutes(pages, deps);
 
   // --- terms and policies (legal.ts) ----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ export const FLASHES = [
   'account.mfa.flash.removed',
   'account.mfa.flash.renamed',
   'consent.flash.changed',
+  'federation.account.flash.unlinked',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 
@@ -42,7 +43,7 @@ function takeFlash(ctx: Context): Flash | undefined {
   return (FLASHES as readonly string[]).includes(value) ? (value as Flash) : undefined;
 }
 
-export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'sessions' | 'apps' | 'preferences' | 'legal' | 'privacy' | 'delete';
+export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'connections' | 'sessions' | 'apps' | 'preferences' | 'legal' | 'privacy' | 'delete';
 
 /** What decides whether an optional section is offered (a feature the operator configured). */
 export type NavConfig = Partial<Pick<Config, 'preferences' | 'legal'>>;
@@ -54,6 +55,7 @@ export const NAV: readonly { section: Section; href: string; label: MessageKey; 
   { section: 'email', href: '/account/email', label: 'account.nav.email' },
   { section: 'password', href: '/account/password', label: 'account.nav.password' },
   { section: 'security', href: '/account/security', label: 'account.mfa.nav' },
+  { section: 'connections', href: '/account/connections', label: 'federation.account.nav' },
   { section: 'sessions', href: '/account/sessions', label: 'account.nav.sessions' },
   { section: 'apps', href: '/account/apps', label: 'account.nav.apps' },
   { section: 'preferences', href: '/account/preferences', label: 'account.preferences.nav', shown: (c) => (c.preferences?.topics.length ?? 0) > 0 },

@@ -19,6 +19,7 @@ export const AUDIT_EVENTS = {
   'recovery_code.used': 'a recovery code was spent as a second factor',
   'federation.failure': 'a sign-in through another provider (a connection) was refused; reason: denied, upstream_error, invalid_response, unavailable, expired, email_unverified, signup_closed, disabled; details: connection',
   'identity.linked': 'an identity at another provider was linked to an account (at its first sign-in, or after the owner proved the account); details: connection',
+  'identity.unlinked': 'the customer unlinked an identity at another provider in the account center; details: connection',
 
   // Sign-up and accounts
   'signup.started': 'a sign-up form was sent and its verification code mailed',
@@ -105,6 +106,7 @@ export interface AuditDetails {
   'recovery_code.used': { remaining: number };
   'federation.failure': { connection: string };
   'identity.linked': { connection: string };
+  'identity.unlinked': { connection: string };
   'signup.started': never;
   'signup.existing_address': never;
   'user.created': { source: 'signup' | 'federation' };

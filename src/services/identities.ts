@@ -45,6 +45,8 @@ export interface Identities extends PerAccountStore {
   /** Links the identity to the account; 'taken' when it is linked to another account already. */
   link(identity: Omit<LinkedIdentity, 'linkedAt' | 'lastUsedAt'>): Promise<'linked' | 'taken'>;
   listForAccount(accountId: string): Promise<LinkedIdentity[]>;
+  /** Unlinks one identity of the account; false when it has no such identity. */
+  unlink(accountId: string, connectionId: string, subject: string): Promise<boolean>;
 }
 
 export function createIdentities(deps: { conn: Connection; now?: Clock }): Identities {
@@ -71,6 +73,12 @@ export function createIdentities(deps: { conn: Connection; now?: Clock }): Ident
     async listForAccount(accountId) {
       const rows = await model.find({ accountId }).sort({ linkedAt: 1 }).lean<IdentityRow[]>();
       return rows.map(view);
+    },
+    async unlink(accountId, connectionId, subject) {
+      const row = await model.findById(idOf(connectionId, subject)).lean<IdentityRow>();
+      if (!row || row.accountId !== accountId) return false;
+      const { deletedCount } = await model.deleteOne({ _id: row._id });
+      return deletedCount === 1;
     },
     async exportFor(accountId) {
       const rows = await model.find({ accountId }).sort({ linkedAt: 1 }).lean<IdentityRow[]>();

@@ -24,6 +24,8 @@ export type UserView = UserClaims & {
   id: string;
   email: string;
   email_verified: boolean;
+  /** No password was ever set (an account made at a sign-in through another provider). */
+  noPassword?: boolean;
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -229,7 +231,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
       // No password yet: a hash of random bytes nobody knows, so that a password sign-in takes the same argon2 time
       // as for any account and fails; "Forgot your password?" sets one.
       const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
-      const user = await insertAccount({ ...claims, email: normaliseEmail(email), email_verified: true, passwordHash });
+      const user = await insertAccount({ ...claims, email: normaliseEmail(email), email_verified: true, passwordHash, noPassword: true });
       await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'federation' } });
       return toView(user);
     },
@@ -242,7 +244,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
 
     async setPassword(accountId, password, meta) {
       const passwordHash = await hashPassword(password);
-      const result = await users.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: new Date(now()) } });
+      const result = await users.updateOne({ _id: accountId }, { $set: { passwordHash, passwordChangedAt: new Date(now()) }, $unset: { noPassword: 1 } });
       if (result.matchedCount === 0) throw notFound('No such account');
       await audit.record({
         type: 'password.changed',

@@ -6,7 +6,11 @@
 //   is created when the connection may create accounts;
 // - an unverified upstream e-mail neither finds, creates nor links anything, and the answer is the same whether or
 //   not an account has that address.
+import type { PasskeyService } from '../auth/passkeys.ts';
+import { DEFAULT_LOCALE, isLocale, translator } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { Connections } from '../services/connections.ts';
+import type { FactorMailer } from './factor-notices.ts';
 import type { UpstreamIdentity } from '../services/federation.ts';
 import type { Identities } from '../services/identities.ts';
 import type { UserService } from '../services/users.ts';
@@ -24,18 +28,42 @@ export interface FederatedMeta {
   clientId?: string;
 }
 
+export type UnlinkOutcome = 'unlinked' | 'not_found' | 'last_way_in';
+
 export interface FederatedSignIn {
   resolve(identity: UpstreamIdentity, meta: FederatedMeta): Promise<FederatedOutcome>;
   /** The owner proved the account: links the identity (a no-op when it is linked to that account already). */
   link(accountId: string, identity: { connectionId: string; subject: string; email?: string }, meta: FederatedMeta): Promise<boolean>;
+  /**
+   * Unlinks one of the account's identities — never its last way in (no password was ever set, no passkey, no other
+   * identity): the customer sets a password first. Audited, and the owner is told by mail.
+   */
+  unlink(accountId: string, identity: { connectionId: string; subject: string }, meta: FederatedMeta): Promise<UnlinkOutcome>;
 }
 
 export function createFederatedSignIn(deps: {
   users: Pick<UserService, 'findById' | 'findByEmail' | 'createFromFederation'>;
-  identities: Pick<Identities, 'use' | 'link'>;
+  identities: Pick<Identities, 'use' | 'link' | 'listForAccount' | 'unlink'>;
+  passkeys: Pick<PasskeyService, 'list'>;
+  connections: Pick<Connections, 'list'>;
+  mailer: FactorMailer;
   audit: Pick<AuditLog, 'record'>;
 }): FederatedSignIn {
   const { users, identities, audit } = deps;
+
+  /** The owner hears of a way in added or removed, in the account's language, named as the account center names it. */
+  async function tell(accountId: string, connectionId: string, change: 'added' | 'removed'): Promise<void> {
+    const user = await users.findById(accountId);
+    if (!user) return;
+    const locale = user.locale && isLocale(user.locale) ? user.locale : DEFAULT_LOCALE;
+    const name = (await deps.connections.list()).find((c) => c.id === connectionId)?.name ?? connectionId;
+    deps.mailer.queue({
+      to: user.email,
+      template: change === 'added' ? 'factor-added' : 'factor-removed',
+      locale,
+      data: { factor: translator(locale)('federation.methodName', { name }) },
+    });
+  }
 
   async function refuse(identity: UpstreamIdentity, reason: FederatedRefusal, meta: FederatedMeta, accountId?: string): Promise<FederatedOutcome> {
     await audit.record({ type: 'federation.failure', outcome: 'failure', reason, ...meta, ...(accountId ? { accountId } : {}), details: { connection: identity.connection.id } });
@@ -77,7 +105,20 @@ export function createFederatedSignIn(deps: {
       const result = await identities.link({ ...identity, accountId });
       if (result === 'taken') return false;
       await audit.record({ type: 'identity.linked', outcome: 'success', accountId, ...meta, details: { connection: identity.connectionId } });
+      await tell(accountId, identity.connectionId, 'added');
       return true;
+    },
+
+    async unlink(accountId, identity, meta) {
+      const [user, linked, passkeys] = await Promise.all([users.findById(accountId), identities.listForAccount(accountId), deps.passkeys.list(accountId)]);
+      const target = linked.find((i) => i.connectionId === identity.connectionId && i.subject === identity.subject);
+      if (!user || !target) return 'not_found';
+      const otherWays = (user.noPassword ? 0 : 1) + (passkeys.length > 0 ? 1 : 0) + linked.length - 1;
+      if (otherWays === 0) return 'last_way_in';
+      if (!(await identities.unlink(accountId, identity.connectionId, identity.subject))) return 'not_found';
+      await audit.record({ type: 'identity.unlinked', outcome: 'success', accountId, ...meta, details: { connection: identity.connectionId } });
+      await tell(accountId, identity.connectionId, 'removed');
+      return 'unlinked';
     },
   };
 }

@@ -57,6 +57,8 @@ export interface User extends UserClaims {
   email: string;
   email_verified: boolean;
   passwordHash: string;
+  /** Created through another provider: the hash is of random bytes nobody knows, until a password is set. */
+  noPassword?: boolean;
   disabled: boolean;
   /** Set while the account waits for its erasure: it is disabled meanwhile. */
   erasure?: ScheduledErasure;
@@ -97,6 +99,7 @@ const userSchema = new Schema<User>(
     email: { type: String, required: true, set: normaliseEmail },
     email_verified: { type: Boolean, default: false },
     passwordHash: { type: String, required: true },
+    noPassword: Boolean,
     disabled: { type: Boolean, default: false },
 
     name: String,
