@@ -19,22 +19,34 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export async function startUpstream(redirectUri: string): Promise<Upstream> {
+/**
+ * `host`: the issuer's host name (it always listens on 127.0.0.1). A browser keeps cookies per host, not per port:
+ * the upstream needs a host of its own beside a provider of ours on 127.0.0.1, or their cookies collide.
+ */
+export async function startUpstream(redirectUri: string, host = '127.0.0.1'): Promise<Upstream> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
   const accounts = new Map<string, UpstreamAccount>();
   const clientId = 'ours';
   const clientSecret = 'upstream-secret-'.padEnd(48, 'x');
-  const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    cookies: { keys: ['upstream-test-cookie-key'] },
-    pkce: { required: () => true },
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...accounts.get(sub) }) }),
-    // Claims in the ID token too, as Google and most providers put them there.
-    conformIdTokenClaims: false,
-  });
+  // oidc-provider warns (console.warn) about its development defaults, which are exactly what a test upstream wants.
+  const warn = console.warn;
+  console.warn = () => {};
+  let provider: Provider;
+  try {
+    provider = new Provider(issuer, {
+      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+      cookies: { keys: ['upstream-test-cookie-key'] },
+      pkce: { required: () => true },
+      findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...accounts.get(sub) }) }),
+      // Claims in the ID token too, as Google and most providers put them there.
+      conformIdTokenClaims: false,
+    });
+  } finally {
+    console.warn = warn;
+  }
   server.on('request', provider.callback());
   return {
     issuer,
