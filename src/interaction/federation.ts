@@ -12,6 +12,7 @@ import { FederationFailure, type Federation, type FederationFailureReason, type 
 import { FEDERATION_CALLBACK_PATH } from '../services/federation.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { AppError, notFound } from '../errors.ts';
+import { formBody } from '../http/form-body.ts';
 import type { FederatedRefusal, FederatedSignIn } from '../usecases/federated-sign-in.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { requestMeta, type FormError } from './forms.ts';
@@ -95,11 +96,23 @@ export async function returnFromUpstream(
 /** The fixed redirect URI every upstream answers at: hands the answer to the interaction named in its state. */
 export function federationCallbackRouter(deps: Pick<FederationDeps, 'federation'>): Router {
   const router = new Router();
-  router.get(FEDERATION_CALLBACK_PATH, (ctx) => {
-    const uid = deps.federation.interactionOf(ctx.query.state);
+  const handOn = (ctx: Context, answer: URLSearchParams) => {
+    const uid = deps.federation.interactionOf(answer.get('state'));
     if (!uid) throw new AppError(400, 'invalid_request', 'This sign-in answer is not one we asked for. Start the sign-in again from the app.');
+    // A GET navigation (303), so that the interaction's SameSite=Lax cookie comes along even after a cross-site POST.
     ctx.status = 303;
-    ctx.redirect(`${federationReturnPath(uid)}?${ctx.querystring}`);
+    ctx.redirect(`${federationReturnPath(uid)}?${answer}`);
+  };
+  router.get(FEDERATION_CALLBACK_PATH, (ctx) => handOn(ctx, new URLSearchParams(ctx.querystring)));
+  // response_mode=form_post: the answer arrives as a form; no CSRF token (the upstream posts it), the sealed state
+  // and the interaction's own cookie are what bind it to this browser's sign-in.
+  router.post(FEDERATION_CALLBACK_PATH, formBody(), (ctx) => {
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const answer = new URLSearchParams();
+    for (const key of ['code', 'state', 'iss', 'error', 'error_description']) {
+      if (typeof body[key] === 'string') answer.set(key, body[key]);
+    }
+    handOn(ctx, answer);
   });
   return router;
 }

@@ -22,6 +22,8 @@ export interface IdentityConnection {
   allowSignup: boolean;
   /** The upstream's email_verified is believed: only then does its e-mail find, create or link an account. */
   trustEmail: boolean;
+  /** How the provider answers: in the callback's query, or as a form posted to it (Apple requires form_post). */
+  responseMode: 'query' | 'form_post';
   enabled: boolean;
   createdAt: Date;
 }
@@ -42,6 +44,7 @@ const schema = new Schema<ConnectionRow>(
     scopes: { type: [String], required: true },
     allowSignup: { type: Boolean, required: true },
     trustEmail: { type: Boolean, required: true },
+    responseMode: { type: String, enum: ['query', 'form_post'], default: 'query' },
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },
@@ -72,6 +75,7 @@ export const connectionInput = z.object({
     .refine((s) => s.includes('openid'), { message: 'scopes must include openid' }),
   allowSignup: z.boolean().default(true),
   trustEmail: z.boolean().default(false),
+  responseMode: z.enum(['query', 'form_post'], { message: 'responseMode is query or form_post' }).default('query'),
   enabled: z.boolean().default(true),
 });
 export type ConnectionInput = z.input<typeof connectionInput>;
@@ -91,7 +95,7 @@ export interface Connections {
   remove(id: string): Promise<void>;
 }
 
-const view = ({ _id, clientSecret: _secret, ...rest }: ConnectionRow): IdentityConnection => ({ id: _id, ...rest });
+const view = ({ _id, clientSecret: _secret, ...rest }: ConnectionRow): IdentityConnection => ({ id: _id, ...rest, responseMode: rest.responseMode ?? 'query' });
 
 export function createConnections(deps: { conn: DbConnection; cipher: Cipher; cacheSeconds?: number; now?: Clock }): Connections {
   const model: Model<ConnectionRow> = modelOn<ConnectionRow>(deps.conn, 'IdentityConnection', schema);

@@ -3,7 +3,8 @@
 // nonce). What this sign-in is waiting for travels sealed inside `state` (the interaction it belongs to, the
 // connection, the nonce and the PKCE verifier, with an expiry), so starting one writes nothing; the callback only
 // continues in the browser that holds that interaction's cookie, which binds it to the browser that started it.
-// The upstream answers at one fixed redirect URI (<issuer>/federation/callback), as providers require.
+// The upstream answers at one fixed redirect URI (<issuer>/federation/callback), as providers require: in its query,
+// or as a form posted there (response_mode=form_post).
 import { hkdfSync } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { systemClock, type Clock } from '../clock.ts';
@@ -129,6 +130,7 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
         nonce: pending.n,
         code_challenge: await oidc.calculatePKCECodeChallenge(pending.v),
         code_challenge_method: 'S256',
+        ...(connection.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
       });
     },
 

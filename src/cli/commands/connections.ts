@@ -1,12 +1,16 @@
 import { noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
 import { command } from '../command.ts';
+import { presetConnection } from '../../services/connection-presets.ts';
 
 export const connectionsCreate = command({
   usage:
     'connections create --id ID --name NAME --issuer URL --client-id ID [--client-secret S]\n' +
-    '        [--scope SCOPE]... [--no-signup] [--trust-email] [--disabled]\n' +
+    '        | --preset google|microsoft [--tenant T] --client-id ID --client-secret S   (id, name, issuer filled in)\n' +
+    '        [--scope SCOPE]... [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
+    preset: { type: 'string' },
+    tenant: { type: 'string' },
     id: { type: 'string' },
     name: { type: 'string' },
     issuer: { type: 'string' },
@@ -15,21 +19,30 @@ export const connectionsCreate = command({
     scope: { type: 'string', multiple: true },
     'no-signup': { type: 'boolean' },
     'trust-email': { type: 'boolean' },
+    'form-post': { type: 'boolean' },
     disabled: { type: 'boolean' },
   },
   parse(values, positionals) {
     noPositionals(positionals);
     const scopes = (values.scope as string[] | undefined) ?? [];
     const secret = optionalString(values, 'client-secret');
+    const preset = optionalString(values, 'preset');
+    const own = {
+      id: optionalString(values, 'id'),
+      name: optionalString(values, 'name'),
+      issuer: optionalString(values, 'issuer'),
+      ...(values['trust-email'] === true && { trustEmail: true }),
+    };
+    const base = preset
+      ? presetConnection(preset, { ...own, tenant: optionalString(values, 'tenant') })
+      : { id: requiredString(values, 'id'), name: requiredString(values, 'name'), issuer: requiredString(values, 'issuer'), trustEmail: values['trust-email'] === true };
     return {
-      id: requiredString(values, 'id'),
-      name: requiredString(values, 'name'),
-      issuer: requiredString(values, 'issuer'),
+      ...base,
       clientId: requiredString(values, 'client-id'),
       ...(secret !== undefined && { clientSecret: secret }),
       ...(scopes.length > 0 && { scopes }),
       allowSignup: values['no-signup'] !== true,
-      trustEmail: values['trust-email'] === true,
+      ...(values['form-post'] === true && { responseMode: 'form_post' as const }),
       enabled: values.disabled !== true,
     };
   },

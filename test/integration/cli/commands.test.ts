@@ -169,6 +169,14 @@ describe('ciam connections', () => {
     expect([again.code, again.stderr]).toEqual([1, 'ciam: No connection "acme"\n']);
   });
 
+  it('creates Google from its preset with only the client id and secret', async () => {
+    const r = await cli(['connections', 'create', '--preset', 'google', '--client-id', 'g-id', '--client-secret', 'g-secret']);
+    expect(r.json()).toMatchObject({ id: 'google', name: 'Google', issuer: 'https://accounts.google.com', trustEmail: true });
+    const ms = await cli(['connections', 'create', '--preset', 'microsoft', '--client-id', 'm-id']);
+    expect([ms.code, ms.stderr]).toEqual([2, expect.stringMatching(/needs --tenant/)]);
+    await cli(['connections', 'delete', 'google']);
+  });
+
   it('lets a client choose which connections its login page offers, in order, or none', async () => {
     const some = await cli(['clients', 'create', '--client-id', 'social', '--redirect-uri', 'https://s.example/cb', '--grant-type', 'authorization_code', '--connection', 'github', '--connection', 'acme']);
     expect(some.json()).toMatchObject({ connections: ['github', 'acme'] });

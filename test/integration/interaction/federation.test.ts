@@ -12,6 +12,8 @@ const PASSWORD = 'maple syrup on tuesday mornings';
 let t: TestApp;
 let upstream: Upstream;
 let n = 0;
+/** Answers the upstream posted back as a form (response_mode=form_post) rather than redirected with. */
+let formPosts = 0;
 const unique = (name: string) => `${name}-${Date.now().toString(36)}-${n++}@example.com`;
 
 beforeAll(async () => {
@@ -49,6 +51,13 @@ async function travel(b: Browser, first: Page, login: string | 'cancel'): Promis
   let page = first;
   for (let hops = 0; hops < 30; hops++) {
     const next = page.location;
+    // response_mode=form_post: the upstream's page posts the answer to our callback (a browser's script would).
+    if (!next && page.url.origin === upstream.issuer && page.body.includes('/federation/callback')) {
+      const { form } = findForm(page, /\/federation\/callback$/);
+      formPosts++;
+      page = await b.request(form.action, { method: 'POST', body: new URLSearchParams(form.fields) });
+      continue;
+    }
     if (!next) return { page };
     if (next.href.startsWith(REDIRECT)) return { page, redirect: next };
     if (next.origin === upstream.issuer && /^\/interaction\/[^/]+$/.test(next.pathname)) {
@@ -187,6 +196,29 @@ describe('when the upstream does not let the customer through', () => {
     } finally {
       await t.services.connections.remove('down');
     }
+  });
+});
+
+describe('an answer posted back (response_mode=form_post, as Apple sends it)', () => {
+  it('signs in through a connection that answers with a form post', async () => {
+    await t.services.connections.create({ id: 'acme-post', name: 'Acme Post', issuer: upstream.issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret, trustEmail: true, responseMode: 'form_post' });
+    try {
+      const email = unique('posted');
+      upstream.accounts.set('up-posted', { email, email_verified: true });
+      const b = new Browser(t.url);
+      const before = formPosts;
+      const landed = await travel(b, await b.request(authorizeUrl('own-app', { connection: 'acme-post' })), 'up-posted');
+      expect(landed.redirect?.searchParams.get('code')).toBeTruthy();
+      expect(formPosts).toBe(before + 1);
+      expect(await accountsWith(email)).toBe(1);
+    } finally {
+      await t.services.connections.remove('acme-post');
+    }
+  });
+
+  it('refuses a posted answer whose state is not ours', async () => {
+    const res = await new Browser(t.url).request(new URL('/federation/callback', t.url), { method: 'POST', body: new URLSearchParams({ code: 'abc', state: 'forged' }) });
+    expect(res.status).toBe(400);
   });
 });
 

@@ -1,0 +1,38 @@
+// Ready settings for the OpenID providers customers name most, so that an operator gives only the client id and
+// secret it got there. Each is an ordinary OpenID Connect connection (services/connections.ts); the management API
+// will offer the same presets through this function.
+import { badRequest } from '../errors.ts';
+
+export const CONNECTION_PRESETS = ['google', 'microsoft'] as const;
+export type ConnectionPreset = (typeof CONNECTION_PRESETS)[number];
+
+/**
+ * The connection a preset stands for, with the operator's own fields on top (id, name, scopes, …).
+ * - google: accounts.google.com; its email_verified is reliable, so the e-mail is trusted.
+ * - microsoft: one Entra ID (Azure AD) tenant, `tenant` being its id or domain. Its e-mail claim is not verified by
+ *   Microsoft for every account type, so it is not trusted unless the operator says so.
+ */
+export interface PresetOverrides {
+  id?: string | undefined;
+  name?: string | undefined;
+  issuer?: string | undefined;
+  trustEmail?: boolean | undefined;
+  tenant?: string | undefined;
+}
+
+export function presetConnection(preset: string, own: PresetOverrides): { id: string; name: string; issuer: string; trustEmail: boolean } {
+  const { tenant, ...given } = own;
+  const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Omit<PresetOverrides, 'tenant'>;
+  switch (preset) {
+    case 'google':
+      return { id: 'google', name: 'Google', issuer: 'https://accounts.google.com', trustEmail: true, ...rest };
+    case 'microsoft': {
+      if (!tenant || !/^[A-Za-z0-9.-]{1,100}$/.test(tenant) || ['common', 'organizations', 'consumers'].includes(tenant)) {
+        throw badRequest('the microsoft preset needs --tenant with the tenant id or domain (multi-tenant sign-in is not supported yet)');
+      }
+      return { id: 'microsoft', name: 'Microsoft', issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, trustEmail: false, ...rest };
+    }
+    default:
+      throw badRequest(`unknown preset "${preset}": one of ${CONNECTION_PRESETS.join(', ')}`);
+  }
+}
