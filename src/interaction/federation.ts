@@ -109,8 +109,8 @@ export function federationCallbackRouter(deps: Pick<FederationDeps, 'federation'
   router.post(FEDERATION_CALLBACK_PATH, formBody(), (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const answer = new URLSearchParams();
-    for (const key of ['code', 'state', 'iss', 'error', 'error_description']) {
-      if (typeof body[key] === 'string') answer.set(key, body[key]);
+    for (const key of ['code', 'state', 'iss', 'error', 'error_description', 'user']) {
+      if (typeof body[key] === 'string' && body[key].length <= 2000) answer.set(key, body[key]);
     }
     handOn(ctx, answer);
   });

@@ -3,7 +3,7 @@
 // will offer the same presets through this function.
 import { badRequest } from '../errors.ts';
 
-export const CONNECTION_PRESETS = ['google', 'microsoft'] as const;
+export const CONNECTION_PRESETS = ['google', 'microsoft', 'apple'] as const;
 export type ConnectionPreset = (typeof CONNECTION_PRESETS)[number];
 
 /**
@@ -18,10 +18,22 @@ export interface PresetOverrides {
   issuer?: string | undefined;
   trustEmail?: boolean | undefined;
   tenant?: string | undefined;
+  /** Apple: the team id, the key id and the key's PKCS#8 PEM. */
+  apple?: { teamId?: string | undefined; keyId?: string | undefined; privateKey?: string | undefined } | undefined;
 }
 
-export function presetConnection(preset: string, own: PresetOverrides): { id: string; name: string; issuer: string; trustEmail: boolean } {
-  const { tenant, ...given } = own;
+export interface PresetConnection {
+  id: string;
+  name: string;
+  issuer: string;
+  trustEmail: boolean;
+  responseMode?: 'query' | 'form_post';
+  scopes?: string[];
+  signedSecret?: { issuer: string; keyId: string; audience: string; privateKey: string };
+}
+
+export function presetConnection(preset: string, own: PresetOverrides): PresetConnection {
+  const { tenant, apple, ...given } = own;
   const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Omit<PresetOverrides, 'tenant'>;
   switch (preset) {
     case 'google':
@@ -31,6 +43,21 @@ export function presetConnection(preset: string, own: PresetOverrides): { id: st
         throw badRequest('the microsoft preset needs --tenant with the tenant id or domain (multi-tenant sign-in is not supported yet)');
       }
       return { id: 'microsoft', name: 'Microsoft', issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, trustEmail: false, ...rest };
+    }
+    case 'apple': {
+      // Sign in with Apple: answers by form post when a name or e-mail is asked for; its client secret is an ES256 JWT
+      // made with the operator's key (team id as issuer); e-mails, relay addresses included, are verified by Apple.
+      if (!apple?.teamId || !apple.keyId || !apple.privateKey) throw badRequest('the apple preset needs --team-id, --key-id and --private-key-file');
+      return {
+        id: 'apple',
+        name: 'Apple',
+        issuer: 'https://appleid.apple.com',
+        trustEmail: true,
+        responseMode: 'form_post',
+        scopes: ['openid', 'email', 'name'],
+        signedSecret: { issuer: apple.teamId, keyId: apple.keyId, audience: 'https://appleid.apple.com', privateKey: apple.privateKey },
+        ...rest,
+      };
     }
     default:
       throw badRequest(`unknown preset "${preset}": one of ${CONNECTION_PRESETS.join(', ')}`);

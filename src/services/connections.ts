@@ -3,6 +3,7 @@
 // service); the client secret is sealed at rest with the data encryption key and never leaves this service except to
 // the token request (federation.ts).
 import { Schema, type Connection as DbConnection, type Model } from 'mongoose';
+import { importPKCS8, SignJWT } from 'jose';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
 import { modelOn } from '../db/models/model-on.ts';
@@ -24,14 +25,18 @@ export interface IdentityConnection {
   trustEmail: boolean;
   /** How the provider answers: in the callback's query, or as a form posted to it (Apple requires form_post). */
   responseMode: 'query' | 'form_post';
+  /** The client secret is a JWT signed with the operator's key for each use (Apple): who issues it, with which key. */
+  signedSecret?: { issuer: string; keyId: string; audience: string };
   enabled: boolean;
   createdAt: Date;
 }
 
 interface ConnectionRow extends Omit<IdentityConnection, 'id'> {
   _id: string;
-  /** Sealed with the data encryption key; absent for a public client (PKCE only). */
+  /** Sealed with the data encryption key; absent for a public client (PKCE only) or a signed secret. */
   clientSecret?: string;
+  /** The ES256 private key (PKCS#8 PEM) a signed secret is made with, sealed. */
+  secretKey?: string;
 }
 
 const schema = new Schema<ConnectionRow>(
@@ -45,6 +50,8 @@ const schema = new Schema<ConnectionRow>(
     allowSignup: { type: Boolean, required: true },
     trustEmail: { type: Boolean, required: true },
     responseMode: { type: String, enum: ['query', 'form_post'], default: 'query' },
+    signedSecret: { type: new Schema({ issuer: String, keyId: String, audience: String }, { _id: false }), default: undefined },
+    secretKey: String,
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },
@@ -76,8 +83,17 @@ export const connectionInput = z.object({
   allowSignup: z.boolean().default(true),
   trustEmail: z.boolean().default(false),
   responseMode: z.enum(['query', 'form_post'], { message: 'responseMode is query or form_post' }).default('query'),
+  /** Apple: the client secret is an ES256 JWT (iss: team id, kid: key id, aud) made with this private key. */
+  signedSecret: z
+    .object({
+      issuer: z.string().min(1).max(100),
+      keyId: z.string().min(1).max(100),
+      audience: z.string().url(),
+      privateKey: z.string().includes('BEGIN PRIVATE KEY', { message: 'privateKey must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)' }).max(5000),
+    })
+    .optional(),
   enabled: z.boolean().default(true),
-});
+}).refine((c) => !(c.signedSecret && c.clientSecret), { message: 'give either a client secret or a signed secret, not both' });
 export type ConnectionInput = z.input<typeof connectionInput>;
 
 export interface Connections {
@@ -95,7 +111,16 @@ export interface Connections {
   remove(id: string): Promise<void>;
 }
 
-const view = ({ _id, clientSecret: _secret, ...rest }: ConnectionRow): IdentityConnection => ({ id: _id, ...rest, responseMode: rest.responseMode ?? 'query' });
+const view = ({ _id, clientSecret: _secret, secretKey: _key, ...rest }: ConnectionRow): IdentityConnection => ({ id: _id, ...rest, responseMode: rest.responseMode ?? 'query' });
+
+/** A client secret that is a short-lived ES256 JWT (Apple's "client secret"), made for one token request. */
+async function signedClientSecret(row: ConnectionRow, pem: string, now: number): Promise<string> {
+  const { issuer, keyId, audience } = row.signedSecret!;
+  const key = await importPKCS8(pem, 'ES256');
+  const iat = Math.floor(now / 1000);
+  // Longer than the discovered configuration is kept (federation.ts: an hour), far below Apple's six months.
+  return new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: keyId }).setIssuer(issuer).setSubject(row.clientId).setAudience(audience).setIssuedAt(iat).setExpirationTime(iat + 7200).sign(key);
+}
 
 export function createConnections(deps: { conn: DbConnection; cipher: Cipher; cacheSeconds?: number; now?: Clock }): Connections {
   const model: Model<ConnectionRow> = modelOn<ConnectionRow>(deps.conn, 'IdentityConnection', schema);
@@ -107,8 +132,23 @@ export function createConnections(deps: { conn: DbConnection; cipher: Cipher; ca
     async create(input) {
       const parsed = connectionInput.safeParse(input);
       if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
-      const { id, clientSecret, ...rest } = parsed.data;
-      const row: ConnectionRow = { _id: id, ...rest, ...(clientSecret ? { clientSecret: deps.cipher.encrypt(clientSecret) } : {}), createdAt: new Date(now()) };
+      const { id, clientSecret, signedSecret, ...rest } = parsed.data;
+      if (signedSecret) {
+        try {
+          await importPKCS8(signedSecret.privateKey, 'ES256');
+        } catch {
+          throw badRequest('privateKey is not an ES256 (P-256) private key');
+        }
+      }
+      const row: ConnectionRow = {
+        _id: id,
+        ...rest,
+        ...(clientSecret ? { clientSecret: deps.cipher.encrypt(clientSecret) } : {}),
+        ...(signedSecret
+          ? { signedSecret: { issuer: signedSecret.issuer, keyId: signedSecret.keyId, audience: signedSecret.audience }, secretKey: deps.cipher.encrypt(signedSecret.privateKey) }
+          : {}),
+        createdAt: new Date(now()),
+      };
       try {
         await model.create(row);
       } catch (err) {
@@ -139,6 +179,7 @@ export function createConnections(deps: { conn: DbConnection; cipher: Cipher; ca
     },
     async secretOf(id) {
       const row = await find(id);
+      if (row?.signedSecret && row.secretKey) return signedClientSecret(row, deps.cipher.decrypt(row.secretKey), now());
       return row?.clientSecret ? deps.cipher.decrypt(row.clientSecret) : undefined;
     },
     async remove(id) {

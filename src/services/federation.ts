@@ -62,6 +62,23 @@ const DISCOVERY_TTL_MS = 3_600_000;
 /** How long a customer may spend at the upstream before the callback is refused. */
 const PENDING_TTL_MS = 15 * 60_000;
 
+/** The name Apple posts once as `user` ({"name":{"firstName","lastName"}}), where the ID token has none. */
+function withPostedName(identity: UpstreamIdentity, posted: string | null): UpstreamIdentity {
+  if (!posted || identity.profile.name || identity.profile.given_name) return identity;
+  let name: { firstName?: unknown; lastName?: unknown } | undefined;
+  try {
+    name = (JSON.parse(posted) as { name?: typeof name }).name;
+  } catch {
+    return identity;
+  }
+  const part = (v: unknown) => (typeof v === 'string' && v.trim() && v.length <= 100 ? v.trim() : undefined);
+  const given = part(name?.firstName);
+  const family = part(name?.lastName);
+  if (!given && !family) return identity;
+  const full = [given, family].filter(Boolean).join(' ');
+  return { ...identity, profile: { ...identity.profile, name: full, ...(given ? { given_name: given } : {}), ...(family ? { family_name: family } : {}) } };
+}
+
 export function createFederation(deps: { issuer: string; key: Buffer; connections: Connections; logger?: Logger; now?: Clock }): Federation {
   const now = deps.now ?? systemClock;
   const seal = createCipher(Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'federation-state', 32)));
@@ -149,7 +166,11 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
       if (error) throw new FederationFailure(error === 'access_denied' ? 'denied' : 'upstream_error', `${connection.name} answered ${error.slice(0, 60)}`, connection);
       const config = await configOf(connection);
       const current = new URL(callback);
-      current.search = query.toString();
+      const answer = new URLSearchParams(query);
+      // Apple posts the customer's name (first sign-in only) beside the code: unsigned, so only a name is taken from it.
+      const posted = answer.get('user');
+      answer.delete('user');
+      current.search = answer.toString();
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
       try {
         tokens = await oidc.authorizationCodeGrant(config, current, {
@@ -163,7 +184,7 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
         throw new FederationFailure('invalid_response', `the answer from ${connection.name} was not valid`, connection);
       }
       try {
-        return await identityOf(config, connection, tokens);
+        return withPostedName(await identityOf(config, connection, tokens), posted);
       } catch (err) {
         if (err instanceof FederationFailure) throw err;
         deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream userinfo failed');

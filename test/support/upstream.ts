@@ -23,7 +23,16 @@ export interface Upstream {
  * `host`: the issuer's host name (it always listens on 127.0.0.1). A browser keeps cookies per host, not per port:
  * the upstream needs a host of its own beside a provider of ours on 127.0.0.1, or their cookies collide.
  */
-export async function startUpstream(redirectUri: string, host = '127.0.0.1'): Promise<Upstream> {
+export interface UpstreamOptions {
+  /**
+   * Apple's way: the client secret is a JWT the relying party signs. The upstream's discovery then names a token
+   * endpoint in front of the real one, which lets a token request through only when `verify` accepts its
+   * client_secret (and puts the real secret in its place); otherwise it answers invalid_client.
+   */
+  signedSecret?: { verify(secret: string): Promise<boolean>; seen: string[] };
+}
+
+export async function startUpstream(redirectUri: string, host = '127.0.0.1', options: UpstreamOptions = {}): Promise<Upstream> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://${host}:${(server.address() as AddressInfo).port}`;
@@ -47,15 +56,54 @@ export async function startUpstream(redirectUri: string, host = '127.0.0.1'): Pr
   } finally {
     console.warn = warn;
   }
+  const front = options.signedSecret ? await tokenFront(`${issuer}/token`, clientSecret, options.signedSecret) : undefined;
+  // Before callback(): Koa composes the middleware when the request handler is made.
+  if (front) {
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+        ctx.body = { ...(ctx.body as Record<string, unknown>), token_endpoint: `${front.url}/token` };
+      }
+    });
+  }
   server.on('request', provider.callback());
+  const stop = (s: ReturnType<typeof createServer>) =>
+    new Promise<void>((resolve) => {
+      s.closeAllConnections();
+      s.close(() => resolve());
+    });
   return {
     issuer,
     clientId,
     clientSecret,
     accounts,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: async () => {
+      if (front) await stop(front.server);
+      await stop(server);
+    },
   };
+}
+
+/** The token endpoint in front of the upstream's: checks a signed client secret, then forwards with the real one. */
+async function tokenFront(target: string, realSecret: string, check: NonNullable<UpstreamOptions['signedSecret']>) {
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      void (async () => {
+        const form = new URLSearchParams(raw);
+        const secret = form.get('client_secret') ?? '';
+        check.seen.push(secret);
+        if (req.method !== 'POST' || !(await check.verify(secret))) {
+          res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client' }));
+          return;
+        }
+        form.set('client_secret', realSecret);
+        const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,16 +1,35 @@
-import { noPositionals, optionalString, requiredString, UsageError } from '../args.ts';
+import { noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
+import { readFileSync } from 'node:fs';
 import { command } from '../command.ts';
 import { presetConnection } from '../../services/connection-presets.ts';
+
+/** --team-id, --key-id and the key read from --private-key-file (the .p8 file Apple hands out). */
+function appleKey(values: Values) {
+  const file = optionalString(values, 'private-key-file');
+  let privateKey: string | undefined;
+  if (file !== undefined) {
+    try {
+      privateKey = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --private-key-file: ${(err as Error).message}`);
+    }
+  }
+  return { teamId: optionalString(values, 'team-id'), keyId: optionalString(values, 'key-id'), privateKey };
+}
 
 export const connectionsCreate = command({
   usage:
     'connections create --id ID --name NAME --issuer URL --client-id ID [--client-secret S]\n' +
     '        | --preset google|microsoft [--tenant T] --client-id ID --client-secret S   (id, name, issuer filled in)\n' +
+    '        | --preset apple --client-id SERVICES_ID --team-id T --key-id K --private-key-file AuthKey_K.p8\n' +
     '        [--scope SCOPE]... [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
     preset: { type: 'string' },
     tenant: { type: 'string' },
+    'team-id': { type: 'string' },
+    'key-id': { type: 'string' },
+    'private-key-file': { type: 'string' },
     id: { type: 'string' },
     name: { type: 'string' },
     issuer: { type: 'string' },
@@ -34,7 +53,7 @@ export const connectionsCreate = command({
       ...(values['trust-email'] === true && { trustEmail: true }),
     };
     const base = preset
-      ? presetConnection(preset, { ...own, tenant: optionalString(values, 'tenant') })
+      ? presetConnection(preset, { ...own, tenant: optionalString(values, 'tenant'), apple: appleKey(values) })
       : { id: requiredString(values, 'id'), name: requiredString(values, 'name'), issuer: requiredString(values, 'issuer'), trustEmail: values['trust-email'] === true };
     return {
       ...base,

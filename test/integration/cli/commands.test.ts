@@ -1,6 +1,10 @@
 // The CLI's commands in-process, on services built directly against the test database: every argument check and
 // every command's JSON answer. (main.test.ts runs the real executable end to end.)
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportPKCS8, generateKeyPair } from 'jose';
 import type { Connection } from 'mongoose';
 import Provider from 'oidc-provider';
 import { createMongoAdapter } from '../../../adapters/mongodb.ts';
@@ -175,6 +179,25 @@ describe('ciam connections', () => {
     const ms = await cli(['connections', 'create', '--preset', 'microsoft', '--client-id', 'm-id']);
     expect([ms.code, ms.stderr]).toEqual([2, expect.stringMatching(/needs --tenant/)]);
     await cli(['connections', 'delete', 'google']);
+  });
+
+  it('creates Apple from its preset with the team id, key id and the .p8 key file, never printing the key', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const dir = mkdtempSync(join(tmpdir(), 'ciam-apple-'));
+    const file = join(dir, 'AuthKey_KEY1ABCDEF.p8');
+    writeFileSync(file, await exportPKCS8(privateKey));
+    try {
+      const r = await cli(['connections', 'create', '--preset', 'apple', '--client-id', 'com.example.web', '--team-id', 'TEAM123456', '--key-id', 'KEY1ABCDEF', '--private-key-file', file]);
+      expect(r.code).toBe(0);
+      expect(r.json()).toMatchObject({ id: 'apple', issuer: 'https://appleid.apple.com', responseMode: 'form_post', trustEmail: true, scopes: ['openid', 'email', 'name'], signedSecret: { issuer: 'TEAM123456', keyId: 'KEY1ABCDEF', audience: 'https://appleid.apple.com' } });
+      expect(r.stdout).not.toContain('PRIVATE KEY');
+      expect(JSON.stringify(await conn.collection('connections').findOne({ _id: 'apple' as never }))).not.toContain('PRIVATE KEY');
+      const missing = await cli(['connections', 'create', '--preset', 'apple', '--client-id', 'x', '--team-id', 'T']);
+      expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/needs --team-id, --key-id and --private-key-file/)]);
+      await cli(['connections', 'delete', 'apple']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets a client choose which connections its login page offers, in order, or none', async () => {

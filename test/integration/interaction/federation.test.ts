@@ -2,6 +2,7 @@
 // upstream oidc-provider on 127.0.0.1 (two hosts, so each keeps its own cookies as in a browser), the browser being
 // the tests' cookie-keeping client. Never a silent link by e-mail; nothing created when the upstream fails.
 import { randomBytes } from 'node:crypto';
+import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { Browser, findForm, type Page } from '../../support/http.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
@@ -47,20 +48,20 @@ function authorizeUrl(clientId = 'own-app', extra: Record<string, string> = {}):
  * Follows redirects across both providers. At the upstream's development pages it signs in as `login` (or cancels),
  * and consents. Ends at the app's redirect URI or at a page of ours that is not a redirect.
  */
-async function travel(b: Browser, first: Page, login: string | 'cancel'): Promise<{ page: Page; redirect?: URL }> {
+async function travel(b: Browser, first: Page, login: string | 'cancel', posted: Record<string, string> = {}, at: Upstream = upstream): Promise<{ page: Page; redirect?: URL }> {
   let page = first;
   for (let hops = 0; hops < 30; hops++) {
     const next = page.location;
     // response_mode=form_post: the upstream's page posts the answer to our callback (a browser's script would).
-    if (!next && page.url.origin === upstream.issuer && page.body.includes('/federation/callback')) {
+    if (!next && page.url.origin === at.issuer && page.body.includes('/federation/callback')) {
       const { form } = findForm(page, /\/federation\/callback$/);
       formPosts++;
-      page = await b.request(form.action, { method: 'POST', body: new URLSearchParams(form.fields) });
+      page = await b.request(form.action, { method: 'POST', body: new URLSearchParams({ ...form.fields, ...posted }) });
       continue;
     }
     if (!next) return { page };
     if (next.href.startsWith(REDIRECT)) return { page, redirect: next };
-    if (next.origin === upstream.issuer && /^\/interaction\/[^/]+$/.test(next.pathname)) {
+    if (next.origin === at.issuer && /^\/interaction\/[^/]+$/.test(next.pathname)) {
       const shown = await b.request(next);
       if (login === 'cancel') {
         page = await b.request(new URL(`${next.pathname}/abort`, next));
@@ -219,6 +220,76 @@ describe('an answer posted back (response_mode=form_post, as Apple sends it)', (
   it('refuses a posted answer whose state is not ours', async () => {
     const res = await new Browser(t.url).request(new URL('/federation/callback', t.url), { method: 'POST', body: new URLSearchParams({ code: 'abc', state: 'forged' }) });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('Apple\'s way: a client secret signed for each use, the answer posted, the name sent once', () => {
+  it('signs the client secret with the operator\'s key, and takes the posted name for the new account', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const seen: string[] = [];
+    const verify = async (secret: string) => {
+      try {
+        const { protectedHeader } = await jwtVerify(secret, publicKey, { issuer: 'TEAM123456', subject: 'ours', audience: 'https://appleid.apple.com', algorithms: ['ES256'] });
+        return protectedHeader.kid === 'KEY1ABCDEF';
+      } catch {
+        return false;
+      }
+    };
+    const apple = await startUpstream(`${t.url}/federation/callback`, '127.0.0.1', { signedSecret: { verify, seen } });
+    try {
+      await t.services.connections.create({
+        id: 'apple-like',
+        name: 'Apple-like',
+        issuer: apple.issuer,
+        clientId: apple.clientId,
+        trustEmail: true,
+        responseMode: 'form_post',
+        signedSecret: { issuer: 'TEAM123456', keyId: 'KEY1ABCDEF', audience: 'https://appleid.apple.com', privateKey: await exportPKCS8(privateKey) },
+      });
+      const listed = JSON.stringify(await t.services.connections.list());
+      expect(listed).not.toContain('PRIVATE KEY');
+      const email = unique('apple');
+      apple.accounts.set('apple-sub', { email, email_verified: true });
+      const b = new Browser(t.url);
+      const user = JSON.stringify({ name: { firstName: 'Grace', lastName: 'Hopper' }, email: 'not-taken-from-here@example.com' });
+      const landed = await travel(b, await b.request(authorizeUrl('own-app', { connection: 'apple-like' })), 'apple-sub', { user }, apple);
+      expect(landed.redirect?.searchParams.get('code')).toBeTruthy();
+      expect(seen).toHaveLength(1);
+      expect(await verify(seen[0]!)).toBe(true);
+      expect(await t.services.users.findByEmail(email)).toMatchObject({ name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper' });
+      expect(await accountsWith('not-taken-from-here@example.com')).toBe(0);
+
+      // Signed with another key: the provider refuses the secret, the customer is told, nothing is created.
+      const other = await generateKeyPair('ES256', { extractable: true });
+      await t.services.connections.create({
+        id: 'apple-wrong',
+        name: 'Apple-wrong',
+        issuer: apple.issuer,
+        clientId: apple.clientId,
+        trustEmail: true,
+        responseMode: 'form_post',
+        signedSecret: { issuer: 'TEAM123456', keyId: 'KEY1ABCDEF', audience: 'https://appleid.apple.com', privateKey: await exportPKCS8(other.privateKey) },
+      });
+      const stranger = unique('apple-wrong');
+      apple.accounts.set('apple-wrong-sub', { email: stranger, email_verified: true });
+      const b2 = new Browser(t.url);
+      const refused = await travel(b2, await b2.request(authorizeUrl('own-app', { connection: 'apple-wrong' })), 'apple-wrong-sub', {}, apple);
+      expect(refused.redirect).toBeUndefined();
+      expect(refused.page.body).toContain('Signing in with Apple-wrong did not work');
+      expect(seen).toHaveLength(2);
+      expect(await accountsWith(stranger)).toBe(0);
+    } finally {
+      await t.services.connections.remove('apple-wrong').catch(() => undefined);
+      await t.services.connections.remove('apple-like').catch(() => undefined);
+      await apple.close();
+    }
+  });
+
+  it('refuses a signing key that is not a P-256 private key, storing nothing', async () => {
+    await expect(
+      t.services.connections.create({ id: 'bad-key', name: 'X', issuer: upstream.issuer, clientId: 'c', signedSecret: { issuer: 'T', keyId: 'K', audience: 'https://appleid.apple.com', privateKey: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' } }),
+    ).rejects.toThrow(/ES256/);
+    expect((await t.services.connections.list()).map((c) => c.id)).not.toContain('bad-key');
   });
 });
 
