@@ -2,8 +2,9 @@
 // secret it got there. Each is an ordinary OpenID Connect connection (services/connections.ts); the management API
 // will offer the same presets through this function.
 import { badRequest } from '../errors.ts';
+import { GITHUB_ENDPOINTS } from './github-profile.ts';
 
-export const CONNECTION_PRESETS = ['google', 'microsoft', 'apple'] as const;
+export const CONNECTION_PRESETS = ['google', 'microsoft', 'apple', 'github'] as const;
 export type ConnectionPreset = (typeof CONNECTION_PRESETS)[number];
 
 /**
@@ -28,6 +29,8 @@ export interface PresetConnection {
   issuer: string;
   trustEmail: boolean;
   responseMode?: 'query' | 'form_post';
+  protocol?: 'oidc' | 'github';
+  endpoints?: { authorization: string; token: string; api: string };
   scopes?: string[];
   signedSecret?: { issuer: string; keyId: string; audience: string; privateKey: string };
 }
@@ -59,6 +62,9 @@ export function presetConnection(preset: string, own: PresetOverrides): PresetCo
         ...rest,
       };
     }
+    case 'github':
+      // OAuth 2 and its API (github-profile.ts): the primary e-mail, used only when GitHub marks it verified.
+      return { id: 'github', name: 'GitHub', issuer: 'https://github.com', protocol: 'github', endpoints: { ...GITHUB_ENDPOINTS }, trustEmail: true, ...rest };
     default:
       throw badRequest(`unknown preset "${preset}": one of ${CONNECTION_PRESETS.join(', ')}`);
   }

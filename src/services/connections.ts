@@ -16,7 +16,12 @@ import type { Cipher } from './crypto.ts';
 export interface IdentityConnection {
   id: string;
   name: string;
+  /** The provider's issuer (OpenID Connect: found by discovery; OAuth 2 providers: the namespace of their ids). */
   issuer: string;
+  /** 'oidc' (any OpenID provider) or an OAuth 2-only provider whose profile comes from its API ('github'). */
+  protocol: 'oidc' | 'github';
+  /** OAuth 2 providers: where their endpoints are (the preset's; overridable for a GitHub Enterprise or a test). */
+  endpoints?: { authorization: string; token: string; api: string };
   clientId: string;
   scopes: string[];
   /** A first sign-in through it may create an account (with a verified upstream e-mail, see trustEmail). */
@@ -44,6 +49,8 @@ const schema = new Schema<ConnectionRow>(
     _id: { type: String, required: true },
     name: { type: String, required: true },
     issuer: { type: String, required: true },
+    protocol: { type: String, enum: ['oidc', 'github'], default: 'oidc' },
+    endpoints: { type: new Schema({ authorization: String, token: String, api: String }, { _id: false }), default: undefined },
     clientId: { type: String, required: true },
     clientSecret: String,
     scopes: { type: [String], required: true },
@@ -76,10 +83,15 @@ export const connectionInput = z.object({
   issuer: z.string().refine(isAcceptableIssuer, { message: 'issuer must be an https URL without query or fragment (http only on 127.0.0.1 or localhost)' }),
   clientId: z.string().min(1).max(300),
   clientSecret: z.string().min(1).max(2000).optional(),
-  scopes: z
-    .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { message: 'scopes are space-free tokens' }))
-    .default(['openid', 'email', 'profile'])
-    .refine((s) => s.includes('openid'), { message: 'scopes must include openid' }),
+  protocol: z.enum(['oidc', 'github'], { message: 'protocol is oidc or github' }).default('oidc'),
+  endpoints: z
+    .object({
+      authorization: z.string().refine(isAcceptableIssuer, { message: 'endpoints must be https URLs (http only on 127.0.0.1 or localhost)' }),
+      token: z.string().refine(isAcceptableIssuer, { message: 'endpoints must be https URLs (http only on 127.0.0.1 or localhost)' }),
+      api: z.string().refine(isAcceptableIssuer, { message: 'endpoints must be https URLs (http only on 127.0.0.1 or localhost)' }),
+    })
+    .optional(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { message: 'scopes are space-free tokens' })).optional(),
   allowSignup: z.boolean().default(true),
   trustEmail: z.boolean().default(false),
   responseMode: z.enum(['query', 'form_post'], { message: 'responseMode is query or form_post' }).default('query'),
@@ -93,7 +105,11 @@ export const connectionInput = z.object({
     })
     .optional(),
   enabled: z.boolean().default(true),
-}).refine((c) => !(c.signedSecret && c.clientSecret), { message: 'give either a client secret or a signed secret, not both' });
+})
+  .refine((c) => !(c.signedSecret && c.clientSecret), { message: 'give either a client secret or a signed secret, not both' })
+  .refine((c) => c.protocol !== 'oidc' || !c.scopes || c.scopes.includes('openid'), { message: 'scopes must include openid' })
+  .refine((c) => c.protocol === 'oidc' || c.endpoints, { message: 'an OAuth 2 provider needs its endpoints (use its preset)' })
+  .transform((c) => ({ ...c, scopes: c.scopes ?? (c.protocol === 'oidc' ? ['openid', 'email', 'profile'] : ['read:user', 'user:email']) }));
 export type ConnectionInput = z.input<typeof connectionInput>;
 
 export interface Connections {
@@ -111,7 +127,12 @@ export interface Connections {
   remove(id: string): Promise<void>;
 }
 
-const view = ({ _id, clientSecret: _secret, secretKey: _key, ...rest }: ConnectionRow): IdentityConnection => ({ id: _id, ...rest, responseMode: rest.responseMode ?? 'query' });
+const view = ({ _id, clientSecret: _secret, secretKey: _key, ...rest }: ConnectionRow): IdentityConnection => ({
+  id: _id,
+  ...rest,
+  protocol: rest.protocol ?? 'oidc',
+  responseMode: rest.responseMode ?? 'query',
+});
 
 /** A client secret that is a short-lived ES256 JWT (Apple's "client secret"), made for one token request. */
 async function signedClientSecret(row: ConnectionRow, pem: string, now: number): Promise<string> {

@@ -11,18 +11,12 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Connections, IdentityConnection } from './connections.ts';
 import { createCipher } from './crypto.ts';
+import { GITHUB_ENDPOINTS, githubIdentity } from './github-profile.ts';
+import type { UpstreamIdentity } from './upstream-identity.ts';
+
+export type { UpstreamIdentity };
 
 export const FEDERATION_CALLBACK_PATH = '/federation/callback';
-
-/** Who the upstream says signed in. */
-export interface UpstreamIdentity {
-  connection: IdentityConnection;
-  subject: string;
-  email?: string;
-  /** The upstream asserted email_verified and the connection is trusted for it. */
-  emailVerified: boolean;
-  profile: { name?: string; given_name?: string; family_name?: string; picture?: string };
-}
 
 export type FederationFailureReason = 'denied' | 'upstream_error' | 'invalid_response' | 'unavailable' | 'expired';
 
@@ -90,6 +84,14 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
     if (cached && cached.issuer === connection.issuer && now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
     const secret = await deps.connections.secretOf(connection.id);
     const issuer = new URL(connection.issuer);
+    if (connection.protocol !== 'oidc') {
+      // An OAuth 2 provider: its endpoints are known, nothing to discover.
+      const endpoints = connection.endpoints ?? GITHUB_ENDPOINTS;
+      const config = new oidc.Configuration({ issuer: connection.issuer, authorization_endpoint: endpoints.authorization, token_endpoint: endpoints.token }, connection.clientId, secret);
+      if (new URL(endpoints.token).protocol === 'http:') oidc.allowInsecureRequests(config);
+      discovered.set(connection.id, { config, at: now(), issuer: connection.issuer });
+      return config;
+    }
     try {
       const config = await oidc.discovery(issuer, connection.clientId, secret, secret ? undefined : oidc.None(), {
         timeout: 10,
@@ -144,7 +146,7 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
         scope: connection.scopes.join(' '),
         response_type: 'code',
         state: seal.encrypt(JSON.stringify(pending)),
-        nonce: pending.n,
+        ...(connection.protocol === 'oidc' ? { nonce: pending.n } : {}),
         code_challenge: await oidc.calculatePKCECodeChallenge(pending.v),
         code_challenge_method: 'S256',
         ...(connection.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
@@ -173,17 +175,18 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
       current.search = answer.toString();
       let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
       try {
+        const oauth2 = connection.protocol !== 'oidc';
         tokens = await oidc.authorizationCodeGrant(config, current, {
           pkceCodeVerifier: pending.v,
           expectedState: state!,
-          expectedNonce: pending.n,
-          idTokenExpected: true,
+          ...(oauth2 ? {} : { expectedNonce: pending.n, idTokenExpected: true }),
         });
       } catch (err) {
         deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream code exchange failed');
         throw new FederationFailure('invalid_response', `the answer from ${connection.name} was not valid`, connection);
       }
       try {
+        if (connection.protocol === 'github') return await githubIdentity(connection, tokens.access_token);
         return withPostedName(await identityOf(config, connection, tokens), posted);
       } catch (err) {
         if (err instanceof FederationFailure) throw err;

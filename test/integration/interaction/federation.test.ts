@@ -6,6 +6,8 @@ import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { Browser, findForm, type Page } from '../../support/http.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
+import { startGithubStandin } from '../../support/github-standin.ts';
+import { presetConnection } from '../../../src/services/connection-presets.ts';
 
 const REDIRECT = 'https://app.example/cb';
 const PASSWORD = 'maple syrup on tuesday mornings';
@@ -290,6 +292,40 @@ describe('Apple\'s way: a client secret signed for each use, the answer posted, 
       t.services.connections.create({ id: 'bad-key', name: 'X', issuer: upstream.issuer, clientId: 'c', signedSecret: { issuer: 'T', keyId: 'K', audience: 'https://appleid.apple.com', privateKey: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' } }),
     ).rejects.toThrow(/ES256/);
     expect((await t.services.connections.list()).map((c) => c.id)).not.toContain('bad-key');
+  });
+});
+
+describe('GitHub: OAuth 2 and its API instead of OpenID Connect', () => {
+  it('signs up with the primary e-mail GitHub verified, and refuses one it did not', async () => {
+    const github = await startGithubStandin();
+    try {
+      const { base } = github;
+      await t.services.connections.create({
+        ...presetConnection('github', {}),
+        endpoints: { authorization: `${base}/login/oauth/authorize`, token: `${base}/login/oauth/access_token`, api: base },
+        clientId: github.clientId,
+        clientSecret: github.clientSecret,
+      });
+      const email = unique('octo');
+      github.next = { id: 583231, login: 'octocat', name: 'The Octocat', emails: [{ email: 'old@example.com', primary: false, verified: true }, { email, primary: true, verified: true }] };
+      const b = new Browser(t.url);
+      const landed = await travel(b, await b.request(authorizeUrl('own-app', { connection: 'github' })), 'unused');
+      expect(landed.redirect?.searchParams.get('code')).toBeTruthy();
+      const user = await t.services.users.findByEmail(email);
+      expect(user).toMatchObject({ email_verified: true, name: 'The Octocat' });
+      expect(await t.services.identities.listForAccount(user!.id)).toEqual([expect.objectContaining({ connectionId: 'github', subject: '583231' })]);
+      expect(github.refused).toEqual([]);
+
+      const unverified = unique('octo-unverified');
+      github.next = { id: 99, login: 'someone', emails: [{ email: unverified, primary: true, verified: false }] };
+      const b2 = new Browser(t.url);
+      const refused = await travel(b2, await b2.request(authorizeUrl('own-app', { connection: 'github' })), 'unused');
+      expect(refused.page.body).toContain('GitHub did not confirm your e-mail address');
+      expect(await accountsWith(unverified)).toBe(0);
+    } finally {
+      await t.services.connections.remove('github').catch(() => undefined);
+      await github.close();
+    }
   });
 });
 
