@@ -2,9 +2,10 @@
 // secret it got there. Each is an ordinary OpenID Connect connection (services/connections.ts); the management API
 // will offer the same presets through this function.
 import { badRequest } from '../errors.ts';
+import { FACEBOOK_ENDPOINTS } from './facebook-profile.ts';
 import { GITHUB_ENDPOINTS } from './github-profile.ts';
 
-export const CONNECTION_PRESETS = ['google', 'microsoft', 'apple', 'github'] as const;
+export const CONNECTION_PRESETS = ['google', 'microsoft', 'apple', 'github', 'facebook'] as const;
 export type ConnectionPreset = (typeof CONNECTION_PRESETS)[number];
 
 /**
@@ -29,7 +30,7 @@ export interface PresetConnection {
   issuer: string;
   trustEmail: boolean;
   responseMode?: 'query' | 'form_post';
-  protocol?: 'oidc' | 'github';
+  protocol?: 'oidc' | 'github' | 'facebook';
   endpoints?: { authorization: string; token: string; api: string };
   scopes?: string[];
   signedSecret?: { issuer: string; keyId: string; audience: string; privateKey: string };
@@ -65,6 +66,9 @@ export function presetConnection(preset: string, own: PresetOverrides): PresetCo
     case 'github':
       // OAuth 2 and its API (github-profile.ts): the primary e-mail, used only when GitHub marks it verified.
       return { id: 'github', name: 'GitHub', issuer: 'https://github.com', protocol: 'github', endpoints: { ...GITHUB_ENDPOINTS }, trustEmail: true, ...rest };
+    case 'facebook':
+      // OAuth 2 and the Graph API (facebook-profile.ts), every call with appsecret_proof; Meta returns confirmed e-mails only.
+      return { id: 'facebook', name: 'Facebook', issuer: 'https://www.facebook.com', protocol: 'facebook', endpoints: { ...FACEBOOK_ENDPOINTS }, trustEmail: true, ...rest };
     default:
       throw badRequest(`unknown preset "${preset}": one of ${CONNECTION_PRESETS.join(', ')}`);
   }

@@ -18,8 +18,8 @@ export interface IdentityConnection {
   name: string;
   /** The provider's issuer (OpenID Connect: found by discovery; OAuth 2 providers: the namespace of their ids). */
   issuer: string;
-  /** 'oidc' (any OpenID provider) or an OAuth 2-only provider whose profile comes from its API ('github'). */
-  protocol: 'oidc' | 'github';
+  /** 'oidc' (any OpenID provider) or an OAuth 2-only provider whose profile comes from its API ('github', 'facebook'). */
+  protocol: 'oidc' | 'github' | 'facebook';
   /** OAuth 2 providers: where their endpoints are (the preset's; overridable for a GitHub Enterprise or a test). */
   endpoints?: { authorization: string; token: string; api: string };
   clientId: string;
@@ -49,7 +49,7 @@ const schema = new Schema<ConnectionRow>(
     _id: { type: String, required: true },
     name: { type: String, required: true },
     issuer: { type: String, required: true },
-    protocol: { type: String, enum: ['oidc', 'github'], default: 'oidc' },
+    protocol: { type: String, enum: ['oidc', 'github', 'facebook'], default: 'oidc' },
     endpoints: { type: new Schema({ authorization: String, token: String, api: String }, { _id: false }), default: undefined },
     clientId: { type: String, required: true },
     clientSecret: String,
@@ -75,6 +75,8 @@ export function isAcceptableIssuer(value: string): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
 }
 
+const DEFAULT_SCOPES = { oidc: ['openid', 'email', 'profile'], github: ['read:user', 'user:email'], facebook: ['public_profile', 'email'] };
+
 export const connectionInput = z.object({
   id: z
     .string()
@@ -83,7 +85,7 @@ export const connectionInput = z.object({
   issuer: z.string().refine(isAcceptableIssuer, { message: 'issuer must be an https URL without query or fragment (http only on 127.0.0.1 or localhost)' }),
   clientId: z.string().min(1).max(300),
   clientSecret: z.string().min(1).max(2000).optional(),
-  protocol: z.enum(['oidc', 'github'], { message: 'protocol is oidc or github' }).default('oidc'),
+  protocol: z.enum(['oidc', 'github', 'facebook'], { message: 'protocol is oidc, github or facebook' }).default('oidc'),
   endpoints: z
     .object({
       authorization: z.string().refine(isAcceptableIssuer, { message: 'endpoints must be https URLs (http only on 127.0.0.1 or localhost)' }),
@@ -109,7 +111,7 @@ export const connectionInput = z.object({
   .refine((c) => !(c.signedSecret && c.clientSecret), { message: 'give either a client secret or a signed secret, not both' })
   .refine((c) => c.protocol !== 'oidc' || !c.scopes || c.scopes.includes('openid'), { message: 'scopes must include openid' })
   .refine((c) => c.protocol === 'oidc' || c.endpoints, { message: 'an OAuth 2 provider needs its endpoints (use its preset)' })
-  .transform((c) => ({ ...c, scopes: c.scopes ?? (c.protocol === 'oidc' ? ['openid', 'email', 'profile'] : ['read:user', 'user:email']) }));
+  .transform((c) => ({ ...c, scopes: c.scopes ?? DEFAULT_SCOPES[c.protocol] }));
 export type ConnectionInput = z.input<typeof connectionInput>;
 
 export interface Connections {

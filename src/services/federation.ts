@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Connections, IdentityConnection } from './connections.ts';
 import { createCipher } from './crypto.ts';
+import { FACEBOOK_ENDPOINTS, facebookIdentity } from './facebook-profile.ts';
 import { GITHUB_ENDPOINTS, githubIdentity } from './github-profile.ts';
 import type { UpstreamIdentity } from './upstream-identity.ts';
 
@@ -86,7 +87,7 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
     const issuer = new URL(connection.issuer);
     if (connection.protocol !== 'oidc') {
       // An OAuth 2 provider: its endpoints are known, nothing to discover.
-      const endpoints = connection.endpoints ?? GITHUB_ENDPOINTS;
+      const endpoints = connection.endpoints ?? (connection.protocol === 'facebook' ? FACEBOOK_ENDPOINTS : GITHUB_ENDPOINTS);
       const config = new oidc.Configuration({ issuer: connection.issuer, authorization_endpoint: endpoints.authorization, token_endpoint: endpoints.token }, connection.clientId, secret);
       if (new URL(endpoints.token).protocol === 'http:') oidc.allowInsecureRequests(config);
       discovered.set(connection.id, { config, at: now(), issuer: connection.issuer });
@@ -187,6 +188,7 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
       }
       try {
         if (connection.protocol === 'github') return await githubIdentity(connection, tokens.access_token);
+        if (connection.protocol === 'facebook') return await facebookIdentity(connection, tokens.access_token, (await deps.connections.secretOf(connection.id)) ?? '');
         return withPostedName(await identityOf(config, connection, tokens), posted);
       } catch (err) {
         if (err instanceof FederationFailure) throw err;

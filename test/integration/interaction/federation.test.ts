@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from '../../support/app.ts';
 import { Browser, findForm, type Page } from '../../support/http.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
 import { startGithubStandin } from '../../support/github-standin.ts';
+import { startFacebookStandin } from '../../support/facebook-standin.ts';
 import { presetConnection } from '../../../src/services/connection-presets.ts';
 
 const REDIRECT = 'https://app.example/cb';
@@ -325,6 +326,39 @@ describe('GitHub: OAuth 2 and its API instead of OpenID Connect', () => {
     } finally {
       await t.services.connections.remove('github').catch(() => undefined);
       await github.close();
+    }
+  });
+});
+
+describe('Facebook: OAuth 2 and the Graph API with appsecret_proof', () => {
+  it('signs up with the confirmed e-mail Meta returns, and refuses a sign-in without an e-mail', async () => {
+    const facebook = await startFacebookStandin();
+    try {
+      const { base } = facebook;
+      await t.services.connections.create({
+        ...presetConnection('facebook', {}),
+        endpoints: { authorization: `${base}/dialog/oauth`, token: `${base}/oauth/access_token`, api: base },
+        clientId: facebook.appId,
+        clientSecret: facebook.appSecret,
+      });
+      const email = unique('meta');
+      facebook.next = { id: '10229384756', name: 'Mark Example', email };
+      const b = new Browser(t.url);
+      const landed = await travel(b, await b.request(authorizeUrl('own-app', { connection: 'facebook' })), 'unused');
+      expect(landed.redirect?.searchParams.get('code')).toBeTruthy();
+      expect(facebook.refused).toEqual([]);
+      const user = await t.services.users.findByEmail(email);
+      expect(user).toMatchObject({ email_verified: true, name: 'Mark Example', given_name: 'Mark', family_name: 'Example' });
+      expect(await t.services.identities.listForAccount(user!.id)).toEqual([expect.objectContaining({ connectionId: 'facebook', subject: '10229384756' })]);
+
+      // Declined (or has no) e-mail: nothing to find or create an account by.
+      facebook.next = { id: '555', name: 'No Mail' };
+      const b2 = new Browser(t.url);
+      const refused = await travel(b2, await b2.request(authorizeUrl('own-app', { connection: 'facebook' })), 'unused');
+      expect(refused.page.body).toContain('Facebook did not confirm your e-mail address');
+    } finally {
+      await t.services.connections.remove('facebook').catch(() => undefined);
+      await facebook.close();
     }
   });
 });
