@@ -10,7 +10,7 @@ import type { RiskEngine } from '../services/risk.ts';
 import type { PasswordPolicy } from '../services/password-policy.ts';
 import type { ProofChallenge } from '../services/proof-of-work.ts';
 import type { Throttle, ThrottleKeys, ThrottleVerdict } from '../services/throttle.ts';
-import { allowFormAction } from '../http/security-headers.ts';
+import { allowFormAction, allowImage } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { UserService } from '../services/users.ts';
 import { interactionPath, recordResult, type LoadedInteraction } from './context.ts';
@@ -57,7 +57,7 @@ export interface LoginPageOptions {
    */
   passkeyOptions?: (uid: string) => Promise<{ challenge: string; options: unknown }>;
   /** "Continue with …": the connections offered (services/connections.ts), read without a database command. */
-  connections?: () => Promise<readonly { id: string; name: string }[]>;
+  connections?: () => Promise<readonly { id: string; name: string; icon?: string }[]>;
   /** The password proves an existing account so that another provider's identity is linked to it (federation.ts). */
   linking?: { name: string; email: string; action: string };
 }
@@ -74,6 +74,7 @@ export async function renderLogin(
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
   const reauthenticate = !details.prompt.reasons.includes('no_session');
   allowFormAction(ctx, details.params.redirect_uri);
+  for (const c of connections) if (c.icon) allowImage(ctx, c.icon);
   renderPage(ctx, 'login', {
     locale: loaded.locale,
     status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
@@ -90,7 +91,7 @@ export async function renderLogin(
       proof: form.proof ?? null,
       formAction: options.linking?.action ?? loaded.actions.login,
       linking: options.linking ? { name: options.linking.name, email: options.linking.email } : null,
-      connections: connections.map((c) => ({ name: c.name, href: `${interactionPath(loaded.uid)}/federated/${encodeURIComponent(c.id)}` })),
+      connections: connections.map((c) => ({ name: c.name, icon: c.icon ?? null, href: `${interactionPath(loaded.uid)}/federated/${encodeURIComponent(c.id)}` })),
     },
   });
 }

@@ -16,6 +16,8 @@ import type { Cipher } from './crypto.ts';
 export interface IdentityConnection {
   id: string;
   name: string;
+  /** An https image shown on its button (the login page's CSP lets that origin in for images only). */
+  icon?: string;
   /** The provider's issuer (OpenID Connect: found by discovery; OAuth 2 providers: the namespace of their ids). */
   issuer: string;
   /** 'oidc' (any OpenID provider) or an OAuth 2-only provider whose profile comes from its API ('github', 'facebook'). */
@@ -48,6 +50,7 @@ const schema = new Schema<ConnectionRow>(
   {
     _id: { type: String, required: true },
     name: { type: String, required: true },
+    icon: String,
     issuer: { type: String, required: true },
     protocol: { type: String, enum: ['oidc', 'github', 'facebook'], default: 'oidc' },
     endpoints: { type: new Schema({ authorization: String, token: String, api: String }, { _id: false }), default: undefined },
@@ -82,6 +85,11 @@ export const connectionInput = z.object({
     .string()
     .regex(CONNECTION_ID, { message: 'id: 2 to 40 lowercase letters, digits and dashes, e.g. "google" or "acme-sso"' }),
   name: z.string().trim().min(1).max(60),
+  icon: z
+    .string()
+    .max(500)
+    .refine((v) => URL.parse(v)?.protocol === 'https:', { message: 'icon must be an https URL' })
+    .optional(),
   issuer: z.string().refine(isAcceptableIssuer, { message: 'issuer must be an https URL without query or fragment (http only on 127.0.0.1 or localhost)' }),
   clientId: z.string().min(1).max(300),
   clientSecret: z.string().min(1).max(2000).optional(),

@@ -22,7 +22,7 @@ export const connectionsCreate = command({
     'connections create --id ID --name NAME --issuer URL --client-id ID [--client-secret S]\n' +
     '        | --preset google|microsoft [--tenant T] --client-id ID --client-secret S   (id, name, issuer filled in)\n' +
     '        | --preset apple --client-id SERVICES_ID --team-id T --key-id K --private-key-file AuthKey_K.p8\n' +
-    '        [--scope SCOPE]... [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
+    '        [--scope SCOPE]... [--icon HTTPS_URL] [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
     preset: { type: 'string' },
@@ -39,6 +39,7 @@ export const connectionsCreate = command({
     'no-signup': { type: 'boolean' },
     'trust-email': { type: 'boolean' },
     'form-post': { type: 'boolean' },
+    icon: { type: 'string' },
     disabled: { type: 'boolean' },
   },
   parse(values, positionals) {
@@ -62,6 +63,7 @@ export const connectionsCreate = command({
       ...(scopes.length > 0 && { scopes }),
       allowSignup: values['no-signup'] !== true,
       ...(values['form-post'] === true && { responseMode: 'form_post' as const }),
+      ...(optionalString(values, 'icon') !== undefined && { icon: optionalString(values, 'icon') }),
       enabled: values.disabled !== true,
     };
   },

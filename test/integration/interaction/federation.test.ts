@@ -374,6 +374,20 @@ describe('which connections an app offers', () => {
     expect((await b.request(new URL(`/interaction/${uid}/federated/acme`, t.url))).status).toBe(404);
   });
 
+  it('shows a connection\'s icon, letting only its origin into the page\'s images', async () => {
+    await t.services.connections.create({ id: 'iconic', name: 'Iconic ID', icon: 'https://cdn.iconic.example/logo.svg', issuer: upstream.issuer, clientId: 'c', clientSecret: 's' });
+    try {
+      const { page } = await new Browser(t.url).navigate(authorizeUrl());
+      expect(page.body).toContain('<img class="connection-icon" src="https://cdn.iconic.example/logo.svg"');
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp.split(';').find((d) => d.trim().startsWith('img-src'))).toContain('https://cdn.iconic.example');
+      expect(csp.split(';').find((d) => d.trim().startsWith('script-src'))).not.toContain('iconic');
+      await expect(t.services.connections.create({ id: 'plain-icon', name: 'X', icon: 'http://cdn.example/x.svg', issuer: upstream.issuer, clientId: 'c' })).rejects.toThrow(/icon must be an https URL/);
+    } finally {
+      await t.services.connections.remove('iconic');
+    }
+  });
+
   it('goes straight to the connection an authorization request names with connection=<id>', async () => {
     const email = unique('hinted');
     upstream.accounts.set('up-hinted', { email, email_verified: true });
