@@ -11,6 +11,7 @@ import { errors, type AdapterPayload } from 'oidc-provider';
 import { cloneRow } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired } from './maintenance.ts';
 import { ACCOUNT_BOUND, assertModelName, CONSUMABLE_LABEL, GRANT_BOUND, hasForeignPrefix, WRITE_ONCE } from './models.ts';
+import { createInteractionCookies } from './interaction-cookie.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
 import { assertId, createRowStore, isLive, LEGACY_SESSION_UIDS_COLLECTION, remember, writeRows } from './rows.ts';
@@ -42,6 +43,12 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const refreshReuseMs = Math.max(0, opts.refreshReuseSeconds ?? 0) * 1000;
   const reusable = reuseWindow(refreshReuseMs);
   const clients = new Map<string, { payload: AdapterPayload; until: number }>();
+  // Interactions ride in the browser's cookie while a browser's request is served (interaction-cookie.ts).
+  const interactionCookies = createInteractionCookies({
+    cipher,
+    paths: opts.interactionPaths ?? ((_uid, payload) => (typeof payload.returnTo === 'string' ? [new URL(payload.returnTo).pathname] : [])),
+  });
+  const browserOf = (model: string) => (model === 'Interaction' ? opts.browserCookies?.() : undefined);
 
   class MongoDbAdapter implements OidcAdapter {
     readonly model: string;
@@ -58,7 +65,10 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       assertId(id);
       if (payload === null || typeof payload !== 'object') throw new TypeError('adapter payload must be an object');
       if (expiresIn !== undefined && !Number.isFinite(expiresIn)) throw new TypeError('expiresIn must be a finite number of seconds');
-      const docs = documentsOf(this.model, id, payload, expiryOf(expiresIn));
+      const expiresAt = expiryOf(expiresIn);
+      const browser = browserOf(this.model);
+      if (browser && interactionCookies.save(browser, id, payload, expiresAt ?? new Date(Date.now() + 3600_000))) return;
+      const docs = documentsOf(this.model, id, payload, expiresAt);
       if (this.model === 'Client') clients.delete(id);
       await writeRows(this.#rows, batched(this.model), docs, WRITE_ONCE.has(this.model));
     }
@@ -66,6 +76,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (typeof id !== 'string' || id.length === 0 || hasForeignPrefix(this.model, id)) return undefined;
       if (this.model === 'Client') return this.#findClient(id);
+      const browser = browserOf(this.model);
+      const carried = browser ? interactionCookies.find(browser, id) : undefined;
+      if (carried !== undefined) return carried ?? undefined;
       const storedId = ids.of(this.model, id);
       const doc = CONSUMABLE_LABEL[this.model] ? await readConsumable(this.model, storedId) : await findById(this.model, storedId);
       if (this.model === 'Session' && isLive(doc) && typeof doc.payload.uid === 'string') rememberSessionUid(doc._id, doc.payload.uid);
@@ -131,6 +144,13 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     async destroy(id: string): Promise<void> {
       assertId(id);
       if (this.model === 'Client') clients.delete(id);
+      const browser = browserOf(this.model);
+      const carriedUntil = browser ? interactionCookies.end(browser, id) : undefined;
+      if (carriedUntil) {
+        // Used once: a replayed cookie of this interaction finds the marker taken.
+        if (!(await claimConsumption(this.model, ids.of(this.model, id), carriedUntil))) throw new errors.SessionNotFound('interaction already finished');
+        return;
+      }
       await destroyStored(this.model, ids.of(this.model, id));
     }
 

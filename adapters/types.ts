@@ -23,6 +23,20 @@ export interface MongoAdapterOptions {
    * tabs) and still be exchanged, for a fresh pair, instead of counting as a replay that revokes the grant. Default 0.
    */
   refreshReuseSeconds?: number;
+  /**
+   * The browser's cookies while a request is served (undefined elsewhere). Given, a sign-in's interaction lives
+   * sealed in a cookie of the browser that runs it instead of a row (interaction-cookie.ts); without it, in a row.
+   */
+  browserCookies?: () => BrowserCookies | undefined;
+  /** The paths a browser sends an interaction's cookie to: its pages and its resume URL (default: the latter). */
+  interactionPaths?: (uid: string, payload: AdapterPayload) => string[];
+}
+
+/** One request's cookies: read from the request, written to its response (httpOnly, SameSite=Lax). */
+export interface BrowserCookies {
+  get(name: string): string | undefined;
+  /** `null` clears the cookie at that path. */
+  set(name: string, value: string | null, options: { path: string; maxAgeSeconds: number }): void;
 }
 
 export interface StoredDocument {

@@ -17,6 +17,7 @@ import { databaseGate } from './http/database-gate.ts';
 import { errorHandler } from './http/errors.ts';
 import { issuerScheme } from './http/issuer-scheme.ts';
 import { requestId } from './http/request-id.ts';
+import { requestCookies } from './http/request-cookies.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { federationCallbackRouter } from './interaction/federation.ts';
 import { interactionRouter } from './interaction/routes.ts';
@@ -76,6 +77,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.silent = true;
 
   app.use(requestId());
+  app.use(requestCookies());
   app.use(issuerScheme(config.issuer));
   app.use(requestLogger(logger));
   app.use(errorHandler({ logger }));

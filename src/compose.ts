@@ -14,6 +14,8 @@ import { userModel } from './db/models/user.ts';
 import { DEFAULT_LOCALE, isLocale } from './i18n/index.ts';
 import type { Logger } from './log.ts';
 import { composeProvider } from './oidc/compose.ts';
+import { interactionPath } from './oidc/provider.ts';
+import { currentCookies } from './http/request-cookies.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
 import { createAuditLog, type AuditLog } from './services/audit.ts';
 import { createClientService } from './services/clients.ts';
@@ -133,6 +135,9 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     logger,
     clientCacheSeconds: config.clientCacheSeconds,
     refreshReuseSeconds: config.ttl.refreshTokenReuse,
+    // A sign-in's interaction rides sealed in the browser's cookie, sent to its pages and its resume URL.
+    browserCookies: currentCookies,
+    interactionPaths: (uid, payload) => [interactionPath(uid), ...(typeof payload.returnTo === 'string' ? [new URL(payload.returnTo).pathname] : [])],
   });
   // Stores whose rows expire: indexed now, swept (where the server has no TTL index) once everything is built.
   const expiry = createExpiry({ intervalSeconds: config.sweepIntervalSeconds, logger });

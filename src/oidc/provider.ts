@@ -20,13 +20,16 @@ export const SCREEN_HINT = 'screen_hint';
 export const CONNECTION_HINT = 'connection';
 export const RESET_PASSWORD_SCREEN = 'reset_password';
 
+/** The path of an interaction's pages (and of the cookies oidc-provider and the adapter scope to them). */
+export const interactionPath = (uid: string): string => `/interaction/${encodeURIComponent(uid)}`;
+
 /**
  * Where the browser goes for an interaction. A login asked to open on the reset page gets `?screen=` for the page to
  * forward from (interaction/routes.ts): the path itself must stay /interaction/<uid>, which oidc-provider scopes the
  * interaction cookie to, and which "back to sign in" returns to.
  */
 function interactionUrl(interaction: { uid: string; prompt: { name: string }; params: Record<string, unknown> }): string {
-  const base = `/interaction/${encodeURIComponent(interaction.uid)}`;
+  const base = interactionPath(interaction.uid);
   const reset = interaction.prompt.name === 'login' && interaction.params[SCREEN_HINT] === RESET_PASSWORD_SCREEN;
   return reset ? `${base}?${new URLSearchParams({ screen: RESET_PASSWORD_SCREEN })}` : base;
 }

@@ -134,6 +134,10 @@ async function useEverything(): Promise<string> {
   const params = { client_id: 'shop', response_type: 'code', scope: 'openid', redirect_uri: 'https://shop.example/cb', login_hint: CUSTOMER.email, code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' };
   const { page: half } = await app.browser().navigate(new URL(`/auth?${new URLSearchParams(params)}`, app.url));
   expect(half.body).toContain(CUSTOMER.email);
+  // The same with a request too large for the browser's interaction cookie (a long state): kept as a row, which
+  // names the customer through login_hint (a pending interaction otherwise lives sealed in the browser, not here).
+  const { page: large } = await app.browser().navigate(new URL(`/auth?${new URLSearchParams({ ...params, state: 's'.repeat(4000) })}`, app.url));
+  expect(large.body).toContain(CUSTOMER.email);
   // A password reset asked for (a code mailed, counted per address).
   const b3 = app.browser();
   const { page: fresh } = await b3.navigate(new URL('/account', app.url));
