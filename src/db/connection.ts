@@ -52,11 +52,12 @@ export async function openDatabase(config: Pick<Config, 'database'>, logger?: Lo
     uri = embedded.uri;
   }
   const connection = await connect(uri);
+  const availability = watchAvailability(connection.getClient(), logger);
   return {
     connection,
     uri,
     embedded,
-    availability: watchAvailability(connection.getClient(), logger),
+    availability,
     async ping() {
       try {
         const db = connection.db;
@@ -66,7 +67,11 @@ export async function openDatabase(config: Pick<Config, 'database'>, logger?: Lo
           new Promise((_, fail) => setTimeout(() => fail(new Error('ping timeout')), 2_000).unref()),
         ]);
         return true;
-      } catch {
+      } catch (err) {
+        // A ping that cannot reach the server closes the gate at once, as a request's failure does: /readyz and the
+        // pages agree even before the driver's monitor notices. (Most pages no longer touch the database before
+        // their form is sent: the login page is served from the interaction in the browser's cookie.)
+        availability.report(err);
         return false;
       }
     },

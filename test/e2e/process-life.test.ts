@@ -146,7 +146,8 @@ describe('npm start', () => {
     const server = npmStart(env({ EMBEDDED_DB_PORT: String(dbPort), WEB_CONCURRENCY: '2', LOG_LEVEL: 'info', DEMO: 'true', DEMO_USER_PASSWORD: 'demo-password-1' }));
     const port = await server.listening(60_000);
     const dbPid = databasePid(dbDir);
-    expect(server.output()).toMatch(/"workers":2,"msg":"listening"/);
+    // The primary's log line goes through pino's asynchronous stream, the announcement straight to stdout: either may come first.
+    await waitUntil('the primary logs its two workers', () => /"workers":2,"msg":"listening"/.test(server.output()), 30_000);
 
     const discovery = '/.well-known/openid-configuration';
     await waitUntil('two processes have served discovery', async () => {
