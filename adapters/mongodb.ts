@@ -6,6 +6,7 @@
 // Every read on a request's path is a lookup by `_id`: credentials by the keyed hash of their value (stored-id.ts),
 // sessions by uid through a copy keyed by uid beside the row, device flows by a user-code lookup row. Nothing stored works as a
 // credential: see payload-codec.ts.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Collection } from 'mongodb';
 import { errors, type AdapterPayload } from 'oidc-provider';
 import { cloneRow } from './key-codec.ts';
@@ -36,7 +37,10 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const ids = createStoredIds(opts.key);
   const codec = createPayloadCodec(cipher);
   const store = createRowStore({ db, ids, codec, toleranceSeconds });
-  const { models, collection, batched, findById, expiring, expiryOf, claimConsumption, readConsumable, revokeGrant, destroyStored, documentsOf, rememberSessionUid } = store;
+  const { models, collection, batched, findById, expiring, expiryOf, claimConsumption, readConsumable, revokeGrant, destroyStored, replaceSession, documentsOf, rememberSessionUid } = store;
+  // A session being saved under a new id (rekeying): its old row's delete waits for the new row's write, and both go
+  // in one command. What the delete still waits for when the save ends is done then (the save failed or wrote nothing).
+  const rekeys = new AsyncLocalStorage<{ oldId: string; deferred: boolean; done: boolean }>();
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
@@ -69,6 +73,11 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       const browser = browserOf(this.model);
       if (browser && interactionCookies.save(browser, id, payload, expiresAt ?? new Date(Date.now() + 3600_000))) return;
       const docs = documentsOf(this.model, id, payload, expiresAt);
+      const rekey = this.model === 'Session' ? rekeys.getStore() : undefined;
+      if (rekey?.deferred && !rekey.done && typeof payload.uid === 'string') {
+        rekey.done = await replaceSession(ids.of('Session', rekey.oldId), docs, payload.uid);
+        if (rekey.done) return;
+      }
       if (this.model === 'Client') clients.delete(id);
       await writeRows(this.#rows, batched(this.model), docs, WRITE_ONCE.has(this.model));
     }
@@ -144,6 +153,11 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     async destroy(id: string): Promise<void> {
       assertId(id);
       if (this.model === 'Client') clients.delete(id);
+      const rekey = this.model === 'Session' ? rekeys.getStore() : undefined;
+      if (rekey && rekey.oldId === id && !rekey.done) {
+        rekey.deferred = true;
+        return;
+      }
       const browser = browserOf(this.model);
       const carriedUntil = browser ? interactionCookies.end(browser, id) : undefined;
       if (carriedUntil) {
@@ -183,6 +197,16 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     }
   }
 
+  async function rekeying<T>(oldId: string, save: () => Promise<T>): Promise<T> {
+    assertId(oldId);
+    const scope = { oldId, deferred: false, done: false };
+    try {
+      return await rekeys.run(scope, save);
+    } finally {
+      if (scope.deferred && !scope.done) await destroyStored('Session', ids.of('Session', oldId));
+    }
+  }
+
   async function ensureIndexes(): Promise<{ ttl: boolean }> {
     const result = await ensureExpiryIndexes(expiring());
     for (const model of models) {
@@ -217,5 +241,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     deleteByAccount: store.deleteByAccount,
     destroyStored,
     forgetClient: (clientId) => clients.delete(clientId),
+    rekeying,
   };
 }

@@ -177,6 +177,29 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
     else await rows.deleteOne({ _id: storedId });
   }
 
+  /**
+   * A session saved under a new id (oidc-provider re-keys it on every sign-in) in one command: the old row ended
+   * and the new row with its uid copy written, in order. Only when the old row is known to carry the same uid (its
+   * uid copy is then replaced, never left pointing at the old id); otherwise false, and nothing was written.
+   */
+  async function replaceSession(oldStoredId: string, docs: readonly StoredDocument[], uid: string): Promise<boolean> {
+    if (sessionUidOf.get(oldStoredId) !== uid || docs.length !== 2) return false;
+    sessionUidOf.delete(oldStoredId);
+    const rows = collection('Session');
+    const replaces = docs.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } }));
+    // The driver sends each kind of operation as a command of its own: the old row is not deleted but emptied and
+    // expired (an update like the others), which every read treats as gone and the TTL index or the sweeper removes.
+    const ended = { replaceOne: { filter: { _id: oldStoredId }, replacement: { payload: {}, expiresAt: new Date(0) } as unknown as StoredDocument } };
+    try {
+      await rows.bulkWrite([ended, ...replaces], { ordered: true });
+    } catch (err) {
+      // The old row was ended first; a new row's insert lost to a concurrent save is written again as a replace.
+      if (!isDuplicateKey(err)) throw err;
+      await writeRows(rows, batched('Session'), docs, false);
+    }
+    return true;
+  }
+
   /** The rows that make up one save, all in the model's collection: the row itself, then a session's uid copy or a
    *  device flow's user-code row. */
   function documentsOf(model: string, id: string, payload: AdapterPayload, expiresAt: Date | undefined): StoredDocument[] {
@@ -235,6 +258,7 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
     readConsumable,
     revokeGrant,
     destroyStored,
+    replaceSession,
     documentsOf,
     rememberSessionUid,
     findByAccount,

@@ -78,4 +78,9 @@ export interface MongoAdapter {
   destroyStored(model: string, storedId: string): Promise<void>;
   /** Drops a client from this process's cache, after a change made around the adapter. */
   forgetClient(clientId: string): void;
+  /**
+   * Runs a session's save under a new id (`oldId` its id before): the old row's delete and the new rows' write go
+   * as one command. The old row is deleted in any case before this resolves.
+   */
+  rekeying<T>(oldId: string, save: () => Promise<T>): Promise<T>;
 }

@@ -3,6 +3,7 @@
 // records for first-party apps, and the audit and session listeners. Rebuilt when the signing keys change.
 import type Provider from 'oidc-provider';
 import type { MongoAdapter } from '../../adapters/types.ts';
+import { saveRekeyedSessionsInOneWrite } from './session-rekey.ts';
 import type { Config } from '../config/index.ts';
 import type { Database } from '../db/connection.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -24,7 +25,7 @@ import type { PairwiseSubjects } from '../services/pairwise.ts';
 export interface ProviderComposition {
   config: Config;
   logger: Logger;
-  adapter: Pick<MongoAdapter, 'Adapter'>;
+  adapter: Pick<MongoAdapter, 'Adapter'> & Partial<Pick<MongoAdapter, 'rekeying'>>;
   keys: Pick<KeyStore, 'providerJwks'>;
   users: Pick<UserService, 'findAccount' | 'accountState'>;
   preferences: PreferenceService;
@@ -88,6 +89,7 @@ export function composeProvider(deps: ProviderComposition): () => Promise<Provid
         });
       },
     });
+    if (adapter.rekeying) saveRekeyedSessionsInOneWrite(provider, adapter.rekeying);
     attachAuditListeners(provider, { audit, logger });
     // An adapter call that could not reach the database closes the gate at once (src/http/database-gate.ts).
     provider.on('server_error', (_ctx: unknown, err: unknown) => availability.report(err));

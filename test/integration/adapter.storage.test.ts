@@ -102,6 +102,38 @@ describe('commands per operation', () => {
     expect(await store.collection('Session').countDocuments({ accountId: account })).toBe(0);
   });
 
+  it('re-keys a session (a sign-in gives it a new id) in one command: the old id is gone, the uid finds the new one', async () => {
+    const sessions = new store.Adapter('Session');
+    const uid = id('u');
+    const [before, after] = [id(''), id('')];
+    await sessions.upsert(before, { jti: before, uid, accountId: 'rekeyed', kind: 'Session' }, 600);
+    await sessions.find(before);
+    const sent = await counted(() =>
+      store.rekeying(before, async () => {
+        await sessions.destroy(before);
+        await sessions.upsert(after, { jti: after, uid, accountId: 'rekeyed', kind: 'Session', login: 2 }, 600);
+      }),
+    );
+    expect(sent).toEqual(['update oidc_session']);
+    expect(await sessions.find(before)).toBeUndefined();
+    expect(await sessions.find(after)).toMatchObject({ login: 2 });
+    expect(await sessions.findByUid(uid)).toMatchObject({ jti: after, login: 2 });
+    expect((await store.findByAccount('Session', 'rekeyed')).map((r) => r.id)).toEqual([storedIds.of('Session', after)]);
+  });
+
+  it('a re-keying save that fails, or writes nothing, still deletes the old session', async () => {
+    const sessions = new store.Adapter('Session');
+    for (const save of [() => Promise.reject(new Error('save failed')), () => Promise.resolve()]) {
+      const old = id('');
+      await sessions.upsert(old, { jti: old, uid: id('u'), kind: 'Session' }, 600);
+      await store.rekeying(old, async () => {
+        await sessions.destroy(old);
+        await save();
+      }).catch(() => {});
+      expect(await sessions.find(old)).toBeUndefined();
+    }
+  });
+
   it('reads a consumable row with its consumption marker in one lookup, and consumes it with one insert', async () => {
     const codes = new store.Adapter('AuthorizationCode');
     const code = id('');
