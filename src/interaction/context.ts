@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { pickLocale, type Locale } from '../i18n/index.ts';
 import { clientLink, pageState, webUrl } from '../http/state.ts';
 import { productMetadata, type ProductClientMetadata } from '../oidc/policy.ts';
+import { interactionPath } from '../oidc/provider.ts';
 import { allowImage } from '../http/security-headers.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -30,9 +31,8 @@ export interface LoadedInteraction {
   metadata: ProductClientMetadata;
 }
 
-export function interactionPath(uid: string): string {
-  return `/interaction/${encodeURIComponent(uid)}`;
-}
+// The path of an interaction's pages, as oidc-provider is told it (oidc/provider.ts).
+export { interactionPath };
 
 // The interaction each request loaded (and oidc-provider checked against the cookie and the session).
 const loadedBy = new WeakMap<Context, InteractionDetails>();

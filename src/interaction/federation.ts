@@ -3,7 +3,8 @@
 // interaction it belongs to (the state says which; only the browser holding that interaction's cookie gets further);
 // there the upstream identity is resolved (usecases/federated-sign-in.ts) and the sign-in continues exactly as after a
 // password: risk engine, second factor, legal documents, missing attributes, consent. An existing account found by a
-// verified upstream e-mail is linked only after its owner enters the account's password here.
+// verified upstream e-mail is linked only after its owner proves it here: its password, a passkey, or a code mailed
+// to its address (federation-link.ts).
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuditLog } from '../services/audit.ts';

@@ -59,7 +59,7 @@ export interface LoginPageOptions {
   /** "Continue with …": the connections offered (services/connections.ts), read without a database command. */
   connections?: () => Promise<readonly { id: string; name: string; icon?: string }[]>;
   /** The password proves an existing account so that another provider's identity is linked to it (federation.ts). */
-  linking?: { name: string; email: string; action: string };
+  linking?: { name: string; email: string; action: string; /** "E-mail me a code instead" (federation-link.ts). */ codeAction?: string };
 }
 
 export async function renderLogin(
@@ -90,7 +90,7 @@ export async function renderLogin(
       passkey: passkey ? { options: passkey.options, challengeId: passkey.challenge, action: `${interactionPath(loaded.uid)}/passkey` } : null,
       proof: form.proof ?? null,
       formAction: options.linking?.action ?? loaded.actions.login,
-      linking: options.linking ? { name: options.linking.name, email: options.linking.email } : null,
+      linking: options.linking ? { name: options.linking.name, email: options.linking.email, codeAction: options.linking.codeAction ?? null } : null,
       connections: connections.map((c) => ({ name: c.name, icon: c.icon ?? null, href: `${interactionPath(loaded.uid)}/federated/${encodeURIComponent(c.id)}` })),
     },
   });

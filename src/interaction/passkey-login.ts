@@ -13,6 +13,8 @@ export async function passkeySignIn(
   loaded: LoadedInteraction,
   deps: MfaDeps,
   onFailure: (error: FormError) => void | Promise<void>,
+  /** Runs once the passkey proved the account, before the sign-in goes on (linking another provider's identity). */
+  onProven?: (accountId: string) => Promise<void>,
 ): Promise<void> {
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const meta = requestMeta(ctx);
@@ -41,5 +43,6 @@ export async function passkeySignIn(
     ...meta,
     details: { method: 'passkey' },
   });
+  await onProven?.(result.accountId);
   await complete(ctx, loaded, deps, result.accountId, passkeyAmr(result));
 }

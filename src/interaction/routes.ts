@@ -27,6 +27,7 @@ import { afterPassword, seeOther, type MfaDeps } from './mfa-decide.ts';
 import { get, post, registerSteps, stepFor, type Step } from './step.ts';
 import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
 import { passkeySignIn } from './passkey-login.ts';
+import { linkCodePaths, linkIfPending, sendLinkCode, submitLinkCode } from './federation-link.ts';
 import { federationError, federationLinkPath, returnFromUpstream, startFederated, type FederationDeps } from './federation.ts';
 import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
@@ -112,7 +113,9 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
       }),
       post('/passkey', (ctx, loaded) => {
         if (!kit.passkeysOffered) return current(ctx, loaded);
-        return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }));
+        // A passkey of the account waiting for another provider's identity proves it as well as its password does.
+        const proven = (accountId: string) => linkIfPending(ctx, loaded, deps, accountId);
+        return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }), proven);
       }),
     ],
   };
@@ -138,6 +141,9 @@ function passwordLogin(deps: InteractionDeps, ctx: Context, loaded: LoadedIntera
   });
 }
 
+/** The login page as the proof of an existing account before another provider's identity is linked to it. */
+const linkingOptions = (loaded: LoadedInteraction, name: string, email: string) => ({ name, email, action: federationLinkPath(loaded.uid), codeAction: linkCodePaths(loaded.uid).send });
+
 /** "Continue with …": off to another provider, back with its answer, and linking an account its owner proves. */
 function federationStep(deps: InteractionDeps, kit: StepKit): Step {
   const { loginOptions, flow, current } = kit;
@@ -154,24 +160,25 @@ function federationStep(deps: InteractionDeps, kit: StepKit): Step {
           if (outcome.kind === 'refused') return renderLogin(ctx, loaded, loginOptions, { email: '', error: federationError(outcome.reason, identity.connection.name) });
           const { connection, subject } = identity;
           await deps.flows.start(loaded.uid, outcome.accountId, { step: 'link-identity', connectionId: connection.id, subject, email: outcome.email }, deps.config.ttl.interaction);
-          const linking = { name: connection.name, email: outcome.email, action: federationLinkPath(loaded.uid) };
-          return renderLogin(ctx, loaded, { ...loginOptions, linking }, { email: outcome.email });
+          return renderLogin(ctx, loaded, { ...loginOptions, linking: linkingOptions(loaded, connection.name, outcome.email) }, { email: outcome.email });
         }),
       ),
       post('/federation/link', async (ctx, loaded) => {
         const pending = await deps.flows.find(loaded.uid, 'link-identity');
         if (!pending) return current(ctx, loaded);
         const name = (await deps.connections.enabled(pending.connectionId))?.name ?? pending.connectionId;
-        const options = { ...loginOptions, linking: { name, email: pending.email, action: federationLinkPath(loaded.uid) } };
+        const options = { ...loginOptions, linking: linkingOptions(loaded, name, pending.email) };
         return passwordLogin(deps, ctx, loaded, options, async (proven) => {
-          // Another account signed in instead (its own e-mail typed): it signs in, and nothing is linked.
-          if (proven.accountId === pending.accountId) {
-            await deps.flows.remove(loaded.uid);
-            const { connectionId, subject, email } = pending;
-            await deps.federatedSignIn.link(proven.accountId, { connectionId, subject, email }, { ...requestMeta(ctx), clientId: loaded.client.id });
-          }
+          await linkIfPending(ctx, loaded, deps, proven.accountId);
           return afterPassword(ctx, loaded, flow(), proven);
         });
+      }),
+      // The proof by a code mailed to the account's address, instead of its password.
+      post('/federation/link/code', async (ctx, loaded) => {
+        if (!(await sendLinkCode(ctx, loaded, deps))) return current(ctx, loaded);
+      }),
+      post('/federation/link/verify', async (ctx, loaded) => {
+        if (!(await submitLinkCode(ctx, loaded, deps, (accountId) => signedIn(ctx, loaded, accountId)))) return current(ctx, loaded);
       }),
     ],
   };

@@ -46,6 +46,8 @@ export const CODE_PAYLOADS = {
   'email-change': z.object({ newEmail: z.string() }),
   'mfa-code': factorCode,
   'factor-enroll': factorCode,
+  /** Linking a sign-in through another provider to the account the code was mailed to: which identity. */
+  'link-identity': z.object({ connectionId: z.string(), subject: z.string() }),
 } satisfies Record<CodePurpose, z.ZodType>;
 
 export type CodePayload<P extends CodePurpose> = z.infer<(typeof CODE_PAYLOADS)[P]>;

@@ -49,6 +49,8 @@ export interface LinkIdentityState {
   connectionId: string;
   subject: string;
   email: string;
+  /** The code mailed to the account's address as the proof, once the customer asked for one. */
+  codeId?: string;
 }
 
 export type FlowState = MfaState | KeepAccountState | VerifyEmailState | LinkIdentityState;

@@ -22,7 +22,8 @@ export type MailTemplate =
   | 'mfa-code'
   | 'recovery-code-used'
   | 'factor-added'
-  | 'factor-removed';
+  | 'factor-removed'
+  | 'link-identity';
 
 /**
  * data per template: verify-email, password-reset, email-change-verify {code, link, minutes?};
@@ -30,7 +31,7 @@ export type MailTemplate =
  * email-changed {newEmail} (sent to the old address); mfa-code {code, minutes?}; recovery-code-used {remaining,
  * securityLink?}; factor-added, factor-removed {factor, securityLink?} (factor: "Authenticator app", "+49 ••• ••12", a
  * passkey's name). `minutes` defaults to config.codes.ttlSeconds; `resetLink` to `${issuer}/recover`; `securityLink`
- * to `${issuer}/account/security`. Every *Link must be an absolute http(s) URL.
+ * to `${issuer}/account/security`. link-identity {code, name} (name: the other provider's). Every *Link must be an absolute http(s) URL.
  */
 export interface MailMessage {
   to: string;
@@ -73,6 +74,7 @@ export const MAIL_TEMPLATES = [
   'recovery-code-used',
   'factor-added',
   'factor-removed',
+  'link-identity',
 ] as const satisfies readonly MailTemplate[];
 
 interface TemplateSpec {
@@ -89,7 +91,8 @@ interface TemplateSpec {
     | 'mail.mfaCode'
     | 'mail.recoveryCodeUsed'
     | 'mail.factorAdded'
-    | 'mail.factorRemoved';
+    | 'mail.factorRemoved'
+    | 'mail.linkIdentity';
   required: readonly string[];
   /** Carries a code: shows its expiry and tags the message with the OTP-Token header. */
   code?: boolean;
@@ -108,6 +111,7 @@ const TEMPLATES: Record<MailTemplate, TemplateSpec> = {
   'recovery-code-used': { keys: 'mail.recoveryCodeUsed', required: ['remaining'] },
   'factor-added': { keys: 'mail.factorAdded', required: ['factor'] },
   'factor-removed': { keys: 'mail.factorRemoved', required: ['factor'] },
+  'link-identity': { keys: 'mail.linkIdentity', required: ['code', 'name'], code: true },
 };
 
 const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));

@@ -78,6 +78,11 @@ export const mailMessages = defineMessages({
 
     'mail.security.button': 'Review sign-in security',
 
+    'mail.linkIdentity.subject': 'Link your {name} sign-in to your {productName} account',
+    'mail.linkIdentity.heading': 'Link your {name} sign-in',
+    'mail.linkIdentity.intro': 'Someone is linking a sign-in with {name} to your {productName} account ({email}). If that is you, enter this code:',
+    'mail.linkIdentity.notYou': 'If you did not just sign in with {name}, do not enter or share this code: without it, nothing is linked, and your account stays as it is.',
+
     'mail.mfaCode.subject': 'Your {productName} security code',
     'mail.mfaCode.heading': 'Your security code',
     'mail.mfaCode.intro': 'To confirm that it is you, enter this code in {productName}:',
@@ -185,6 +190,11 @@ export const mailMessages = defineMessages({
       'Wenn Sie diese Änderung nicht vorgenommen haben, hat möglicherweise jemand anderes Zugriff auf Ihr Konto. Wenden Sie sich sofort an den Support von {productName}.',
 
     'mail.security.button': 'Anmeldesicherheit prüfen',
+
+    'mail.linkIdentity.subject': 'Ihre Anmeldung mit {name} mit Ihrem {productName}-Konto verknüpfen',
+    'mail.linkIdentity.heading': 'Anmeldung mit {name} verknüpfen',
+    'mail.linkIdentity.intro': 'Jemand verknüpft eine Anmeldung mit {name} mit Ihrem {productName}-Konto ({email}). Wenn Sie das sind, geben Sie diesen Code ein:',
+    'mail.linkIdentity.notYou': 'Wenn Sie sich nicht gerade mit {name} angemeldet haben, geben Sie diesen Code weder ein noch weiter: Ohne ihn wird nichts verknüpft, und Ihr Konto bleibt, wie es ist.',
 
     'mail.mfaCode.subject': 'Ihr Sicherheitscode für {productName}',
     'mail.mfaCode.heading': 'Ihr Sicherheitscode',
@@ -294,6 +304,11 @@ export const mailMessages = defineMessages({
 
     'mail.security.button': 'Gennemgå loginsikkerhed',
 
+    'mail.linkIdentity.subject': 'Knyt dit {name}-login til din {productName}-konto',
+    'mail.linkIdentity.heading': 'Knyt dit {name}-login',
+    'mail.linkIdentity.intro': 'Nogen er ved at knytte et login med {name} til din {productName}-konto ({email}). Hvis det er dig, så indtast denne kode:',
+    'mail.linkIdentity.notYou': 'Hvis du ikke lige har logget ind med {name}, skal du hverken indtaste eller dele koden: uden den bliver intet knyttet, og din konto forbliver, som den er.',
+
     'mail.mfaCode.subject': 'Din sikkerhedskode til {productName}',
     'mail.mfaCode.heading': 'Din sikkerhedskode',
     'mail.mfaCode.intro': 'Indtast denne kode hos {productName} for at bekræfte, at det er dig:',
@@ -400,6 +415,11 @@ export const mailMessages = defineMessages({
       'Jeśli to nie Ty, ktoś inny może mieć dostęp do Twojego konta. Niezwłocznie skontaktuj się z pomocą techniczną usługi {productName}.',
 
     'mail.security.button': 'Sprawdź bezpieczeństwo logowania',
+
+    'mail.linkIdentity.subject': 'Połącz logowanie przez {name} z kontem {productName}',
+    'mail.linkIdentity.heading': 'Połącz logowanie przez {name}',
+    'mail.linkIdentity.intro': 'Ktoś łączy logowanie przez {name} z Twoim kontem {productName} ({email}). Jeśli to Ty, wpisz ten kod:',
+    'mail.linkIdentity.notYou': 'Jeśli to nie Ty logujesz się właśnie przez {name}, nie wpisuj ani nikomu nie podawaj tego kodu: bez niego nic nie zostanie połączone, a Twoje konto pozostanie bez zmian.',
 
     'mail.mfaCode.subject': 'Twój kod bezpieczeństwa do usługi {productName}',
     'mail.mfaCode.heading': 'Twój kod bezpieczeństwa',

@@ -6,6 +6,7 @@ import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { Browser, findForm, type Page } from '../../support/http.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
+import { SoftPasskey } from '../../support/soft-passkey.ts';
 import { startGithubStandin } from '../../support/github-standin.ts';
 import { startFacebookStandin } from '../../support/facebook-standin.ts';
 import { presetConnection } from '../../../src/services/connection-presets.ts';
@@ -128,6 +129,63 @@ describe('a first sign-in through a connection', () => {
     expect(await t.services.identities.listForAccount(owner.id)).toEqual([expect.objectContaining({ connectionId: 'acme', subject: 'up-owner' })]);
     // From now on the upstream identity alone signs in to it.
     expect((await viaAcme(new Browser(t.url), 'up-owner')).redirect?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('has the existing account proven with a code mailed to its address instead, bound to the identity being linked', async () => {
+    const email = unique('mailed');
+    const owner = await t.services.users.create({ email, password: PASSWORD, emailVerified: true });
+    upstream.accounts.set('up-mailed', { email, email_verified: true });
+    upstream.accounts.set('up-other', { email, email_verified: true });
+    const mailedCode = async (after: number) => /\b(\d{6})\b/.exec((await t.smtp.waitFor(email, { after, subject: /Link your Acme ID sign-in/ })).text)![1]!;
+    const b = new Browser(t.url);
+    const back = await viaAcme(b, 'up-mailed');
+    let since = Date.now();
+    const sent = await b.submit(findForm(back.page, /\/federation\/link\/code$/).form);
+    expect(sent.page.status).toBe(200);
+    expect(sent.page.body).toContain('Enter it to link your Acme ID sign-in');
+    const codeForm = findForm(sent.page, /\/federation\/link\/verify$/).form;
+    await mailedCode(since); // delivered: the next mail to this address is the next code
+
+    // Another tab links another identity to the same account and asks for its code: that code, typed here, is
+    // the account's live code but for the other identity, so it links nothing here (and is spent).
+    const b2 = new Browser(t.url);
+    const other = await viaAcme(b2, 'up-other');
+    since = Date.now();
+    const otherSent = await b2.submit(findForm(other.page, /\/federation\/link\/code$/).form);
+    const otherCode = await mailedCode(since);
+    const misplaced = await b.submit(codeForm, { ref: findForm(otherSent.page, /\/federation\/link\/verify$/).form.fields.ref!, code: otherCode });
+    expect(misplaced.page.status).toBe(400);
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([]);
+
+    // A new code: a wrong guess, then the right one links and signs in.
+    since = Date.now();
+    const resent = await b.submit(findForm(sent.page, /\/federation\/link\/code$/).form);
+    expect(resent.page.body).toContain('We sent you a new code');
+    const code = await mailedCode(since);
+    const wrong = await b.submit(findForm(resent.page, /\/federation\/link\/verify$/).form, { code: code === '000000' ? '111111' : '000000' });
+    expect(wrong.page.status).toBe(400);
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([]);
+    const right = await b.submit(findForm(wrong.page, /\/federation\/link\/verify$/).form, { code });
+    expect(right.redirect?.searchParams.get('code')).toBeTruthy();
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([expect.objectContaining({ connectionId: 'acme', subject: 'up-mailed' })]);
+    expect((await t.services.audit.forAccount(owner.id)).map((e) => e.type)).toContain('identity.linked');
+    expect((await viaAcme(new Browser(t.url), 'up-mailed')).redirect?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('has the existing account proven with one of its passkeys instead', async () => {
+    const email = unique('passkey');
+    const owner = await t.services.users.create({ email, password: PASSWORD, emailVerified: true });
+    const key = new SoftPasskey(owner.id, t.url);
+    const enrolment = await t.services.passkeys.registrationOptions({ accountId: owner.id, email });
+    expect((await t.services.passkeys.register(owner.id, enrolment.challengeId, key.create({ challenge: enrolment.options.challenge }))).ok).toBe(true);
+    upstream.accounts.set('up-passkey', { email, email_verified: true });
+    const b = new Browser(t.url);
+    const back = await viaAcme(b, 'up-passkey');
+    const options = JSON.parse(/<script type="application\/json" id="webauthn-authenticate-options">([^<]*)<\/script>/.exec(back.page.body)![1]!) as { challenge: string };
+    const { form } = findForm(back.page, /\/passkey$/);
+    const done = await b.submit(form, { response: JSON.stringify(key.get({ challenge: options.challenge })) });
+    expect(done.redirect?.searchParams.get('code')).toBeTruthy();
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([expect.objectContaining({ connectionId: 'acme', subject: 'up-passkey' })]);
   });
 
   it('lets an unverified upstream e-mail neither sign in to, link to nor create an account, saying the same either way', async () => {

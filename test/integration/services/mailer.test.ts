@@ -25,6 +25,7 @@ const DATA: Record<MailTemplate, Record<string, string>> = {
   'recovery-code-used': { remaining: '1', securityLink: `${base}/account/security` },
   'factor-added': { factor: 'Authenticator app', securityLink: `${base}/account/security` },
   'factor-removed': { factor: '+49 ••• ••12', securityLink: `${base}/account/security` },
+  'link-identity': { code: '246810', name: 'Google' },
 };
 const LINK_FIELD: Partial<Record<MailTemplate, string>> = {
   'verify-email': 'link',

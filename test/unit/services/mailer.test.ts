@@ -26,6 +26,7 @@ const SAMPLE_DATA: Record<MailTemplate, Record<string, string>> = {
   'recovery-code-used': { remaining: '3' },
   'factor-added': { factor: 'Authenticator app' },
   'factor-removed': { factor: '+49 ••• ••12' },
+  'link-identity': { code: '246810', name: 'Google' },
 };
 
 const escapeHtml = (s: string) => s.replaceAll('&', '&amp;');
