@@ -27,6 +27,7 @@ export const FLASHES = [
   'account.mfa.flash.renamed',
   'consent.flash.changed',
   'federation.account.flash.unlinked',
+  'federation.account.flash.linked',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 

@@ -10,7 +10,7 @@ import type { Context } from 'koa';
 import type { AuditLog } from '../services/audit.ts';
 import type { Connections } from '../services/connections.ts';
 import { FederationFailure, type Federation, type FederationFailureReason, type UpstreamIdentity } from '../services/federation.ts';
-import { FEDERATION_CALLBACK_PATH } from '../services/federation.ts';
+import { ACCOUNT_LINK_RETURN_PATH, FEDERATION_CALLBACK_PATH } from '../services/federation.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { AppError, notFound } from '../errors.ts';
 import { formBody } from '../http/form-body.ts';
@@ -98,7 +98,14 @@ export async function returnFromUpstream(
 export function federationCallbackRouter(deps: Pick<FederationDeps, 'federation'>): Router {
   const router = new Router();
   const handOn = (ctx: Context, answer: URLSearchParams) => {
-    const uid = deps.federation.interactionOf(answer.get('state'));
+    const state = answer.get('state');
+    // Linking from the account center: its page checks that the same signed-in session started it.
+    if (deps.federation.forAccount(state)) {
+      ctx.status = 303;
+      ctx.redirect(`${ACCOUNT_LINK_RETURN_PATH}?${answer}`);
+      return;
+    }
+    const uid = deps.federation.interactionOf(state);
     if (!uid) throw new AppError(400, 'invalid_request', 'This sign-in answer is not one we asked for. Start the sign-in again from the app.');
     // A GET navigation (303), so that the interaction's SameSite=Lax cookie comes along even after a cross-site POST.
     ctx.status = 303;

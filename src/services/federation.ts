@@ -18,6 +18,15 @@ import type { UpstreamIdentity } from './upstream-identity.ts';
 export type { UpstreamIdentity };
 
 export const FEDERATION_CALLBACK_PATH = '/federation/callback';
+/** Where an answer for linking from the account center continues (src/account/connections.ts). */
+export const ACCOUNT_LINK_RETURN_PATH = '/account/connections/return';
+
+/**
+ * What an upstream round trip is bound to: a sign-in (its interaction uid) or, for linking from the account center,
+ * a signed-in account in one browser session (the session's uid). An answer is redeemed only for the same binding.
+ */
+export const accountBinding = (accountId: string, sessionUid: string): string => `account:${accountId}:${sessionUid}`;
+const isAccountBinding = (binding: string) => binding.startsWith('account:');
 
 export type FederationFailureReason = 'denied' | 'upstream_error' | 'invalid_response' | 'unavailable' | 'expired';
 
@@ -34,7 +43,7 @@ export class FederationFailure extends Error {
 }
 
 interface PendingState {
-  /** interaction uid */
+  /** what the round trip is bound to: an interaction uid, or accountBinding() */
   u: string;
   /** connection id */
   c: string;
@@ -45,12 +54,17 @@ interface PendingState {
 }
 
 export interface Federation {
-  /** The upstream's authorization URL for this interaction, or undefined for no enabled connection of that id. */
-  begin(connectionId: string, uid: string): Promise<URL | undefined>;
-  /** The interaction a callback's `state` belongs to (undefined: not one of ours, or tampered). */
+  /**
+   * The upstream's authorization URL for a round trip bound to `binding` (an interaction uid, or accountBinding()),
+   * or undefined for no enabled connection of that id.
+   */
+  begin(connectionId: string, binding: string): Promise<URL | undefined>;
+  /** The interaction a callback's `state` belongs to (undefined: not one of ours, tampered, or an account's). */
   interactionOf(state: unknown): string | undefined;
-  /** Redeems the callback's code for this interaction and returns the upstream identity; throws FederationFailure. */
-  finish(uid: string, query: URLSearchParams): Promise<UpstreamIdentity>;
+  /** True when a callback's `state` is ours and belongs to linking from the account center. */
+  forAccount(state: unknown): boolean;
+  /** Redeems the callback's code for this binding and returns the upstream identity; throws FederationFailure. */
+  finish(binding: string, query: URLSearchParams): Promise<UpstreamIdentity>;
 }
 
 const DISCOVERY_TTL_MS = 3_600_000;
@@ -137,11 +151,11 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
   }
 
   return {
-    async begin(connectionId, uid) {
+    async begin(connectionId, binding) {
       const connection = await deps.connections.enabled(connectionId);
       if (!connection) return undefined;
       const config = await configOf(connection);
-      const pending: PendingState = { u: uid, c: connection.id, n: oidc.randomNonce(), v: oidc.randomPKCECodeVerifier(), e: now() + PENDING_TTL_MS };
+      const pending: PendingState = { u: binding, c: connection.id, n: oidc.randomNonce(), v: oidc.randomPKCECodeVerifier(), e: now() + PENDING_TTL_MS };
       return oidc.buildAuthorizationUrl(config, {
         redirect_uri: callback,
         scope: connection.scopes.join(' '),
@@ -155,13 +169,19 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
     },
 
     interactionOf(state) {
-      return open(state)?.u;
+      const binding = open(state)?.u;
+      return binding && !isAccountBinding(binding) ? binding : undefined;
     },
 
-    async finish(uid, query) {
+    forAccount(state) {
+      const binding = open(state)?.u;
+      return binding !== undefined && isAccountBinding(binding);
+    },
+
+    async finish(binding, query) {
       const state = query.get('state');
       const pending = open(state);
-      if (!pending || pending.u !== uid) throw new FederationFailure('invalid_response', 'the state is not this sign-in\'s');
+      if (!pending || pending.u !== binding) throw new FederationFailure('invalid_response', 'the state is not this sign-in\'s');
       if (pending.e <= now()) throw new FederationFailure('expired', 'the sign-in at the upstream took too long');
       const connection = await deps.connections.enabled(pending.c);
       if (!connection) throw new FederationFailure('unavailable', 'the connection is no longer enabled');

@@ -1,5 +1,5 @@
 // "Other sign-in methods" in the account center: identities at other providers linked to the account, listed and
-// unlinked (recent sign-in, audited, mailed). Linking itself is tested through the sign-in:
+// unlinked (recent sign-in, audited, mailed). Linking (at sign-in and from here, through a real upstream) is tested in
 // test/integration/interaction/federation.test.ts.
 import { csrfOf, open, post, rawPost, signIn, startAccountApp, type AccountApp } from './helpers.ts';
 

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { exportPKCS8, generateKeyPair, jwtVerify } from 'jose';
 import { startTestApp, type TestApp } from '../../support/app.ts';
-import { Browser, findForm, type Page } from '../../support/http.ts';
+import { Browser, findForm, forms, type Page } from '../../support/http.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
 import { SoftPasskey } from '../../support/soft-passkey.ts';
 import { startGithubStandin } from '../../support/github-standin.ts';
@@ -456,6 +456,66 @@ describe('which connections an app offers', () => {
     // A connection the app does not offer is ignored: the login page shows.
     const { page } = await new Browser(t.url).navigate(authorizeUrl('own-app', { connection: 'elsewhere' }));
     expect(page.body).toContain('name="password"');
+  });
+});
+
+describe('linking from the account center', () => {
+  /** Signs `email` in to the account center in `b`, and opens its "Other sign-in methods". */
+  async function connectionsPage(b: Browser, email: string): Promise<Page> {
+    const { page } = await b.navigate(new URL('/account/connections', t.url));
+    const done = await b.submit(findForm(page, /\/login$/).form, { email, password: PASSWORD });
+    expect(done.page.url.pathname).toBe('/account/connections');
+    return done.page;
+  }
+
+  /** "Link Acme ID", then the page's way to the provider: its href. */
+  async function startLink(b: Browser, page: Page): Promise<URL> {
+    const form = forms(page).find((f) => /\/account\/connections\/link$/.test(f.action.pathname) && f.fields.connection === 'acme')!;
+    const shown = await b.submit(form);
+    expect(shown.page.status).toBe(200);
+    return new URL(/href="([^"]*)">Continue to Acme ID</.exec(shown.page.body)![1]!.replaceAll('&amp;', '&'));
+  }
+
+  it('links another provider to the signed-in account through a round trip, and the identity then signs in to it', async () => {
+    const email = unique('center');
+    const owner = await t.services.users.create({ email, password: PASSWORD, emailVerified: true });
+    // The provider's e-mail need not match, nor be verified: the account's owner is signed in here.
+    upstream.accounts.set('up-center', { email: unique('elsewhere'), email_verified: false });
+    const b = new Browser(t.url);
+    const page = await connectionsPage(b, email);
+    expect(page.body).toContain('Link Acme ID');
+    const back = await travel(b, await b.request(await startLink(b, page)), 'up-center');
+    expect(back.page.url.pathname).toBe('/account/connections');
+    expect(back.page.body).toContain('The sign-in method has been linked.');
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([expect.objectContaining({ connectionId: 'acme', subject: 'up-center' })]);
+    expect((await t.services.audit.forAccount(owner.id)).map((e) => e.type)).toContain('identity.linked');
+    expect((await viaAcme(new Browser(t.url), 'up-center')).redirect?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('refuses an identity linked to another account, and an answer completed in another signed-in browser', async () => {
+    const email = unique('center-two');
+    const owner = await t.services.users.create({ email, password: PASSWORD, emailVerified: true });
+    const other = await t.services.users.create({ email: unique('center-other'), password: PASSWORD, emailVerified: true });
+    await t.services.identities.link({ connectionId: 'acme', subject: 'up-taken', accountId: other.id });
+    upstream.accounts.set('up-taken', { email, email_verified: true });
+    upstream.accounts.set('up-stray', { email, email_verified: true });
+
+    const b = new Browser(t.url);
+    const page = await connectionsPage(b, email);
+    const taken = await travel(b, await b.request(await startLink(b, page)), 'up-taken');
+    expect(taken.page.status).toBe(409);
+    expect(taken.page.body).toContain('already linked to another account');
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([]);
+
+    // A round trip started by this account, finished in a browser signed in as another: redeemed for neither.
+    const href = await startLink(b, page);
+    const elsewhere = new Browser(t.url);
+    await connectionsPage(elsewhere, other.email);
+    const stray = await travel(elsewhere, await elsewhere.request(href), 'up-stray');
+    expect(stray.page.status).toBe(400);
+    expect(stray.page.body).toContain('did not work');
+    expect((await t.services.identities.listForAccount(other.id)).map((i) => i.subject)).toEqual(['up-taken']);
+    expect(await t.services.identities.listForAccount(owner.id)).toEqual([]);
   });
 });
 
