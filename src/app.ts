@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider';
 import { recoverRouter } from './account/recover.ts';
 import { accountRouter } from './account/routes.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
-import { composeServices, type Services } from './compose.ts';
+import { composeServices, type OutsideWorld, type Services } from './compose.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/index.ts';
 import { openDatabase, type Database } from './db/connection.ts';
@@ -32,12 +32,12 @@ import { usePasswordParams } from './services/passwords.ts';
 export type { Services } from './compose.ts';
 
 /** `clock`: the one clock every service reads (default the system's; tests may move it). */
-export async function createServices(config: Config, opts: { logger?: Logger; db?: Database; clock?: Clock } = {}): Promise<Services> {
+export async function createServices(config: Config, opts: { logger?: Logger; db?: Database; clock?: Clock; outside?: OutsideWorld } = {}): Promise<Services> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   usePasswordParams(config.password.hash);
   const db = opts.db ?? (await openDatabase(config, logger));
   try {
-    return await composeServices(config, logger, db, opts.clock ?? systemClock);
+    return await composeServices(config, logger, db, opts.clock ?? systemClock, opts.outside);
   } catch (err) {
     // A start that fails half-way (a bad client registration, keys that cannot be read) leaves no connection open
     // behind it: the process can exit, or report and retry.

@@ -226,7 +226,7 @@ async function startProvider(config: Config, logger: Logger, db: Database, store
 }
 
 /** An account's life: profile, erasure and export, clients, and the use cases every entry point calls. */
-function accountLife(config: Config, logger: Logger, db: Database, stores: Stores, strong: StrongAuth, oidc: Awaited<ReturnType<typeof startProvider>>) {
+function accountLife(config: Config, logger: Logger, db: Database, stores: Stores, strong: StrongAuth, oidc: Awaited<ReturnType<typeof startProvider>>, outside: OutsideWorld) {
   const { adapter, audit, codes, throttle, emails, appMetadata, preferences, legal, consents, users, mailer, connections, identities } = stores;
   const { sessions, grants, provider } = oidc;
   // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
@@ -273,17 +273,23 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     factorChanges: createFactorUseCases({ ...strong, mailer }),
     connections,
     identities,
-    federation: createFederation({ issuer: config.issuer, key: config.dataEncryptionKey, connections, logger, now: stores.now }),
+    federation: createFederation({ issuer: config.issuer, key: config.dataEncryptionKey, connections, logger, now: stores.now, ...(outside.upstreamFetch ? { fetch: outside.upstreamFetch } : {}) }),
     federatedSignIn: createFederatedSignIn({ users, identities, audit, connections, mailer, passkeys: strong.passkeys }),
   };
 }
 
-export async function composeServices(config: Config, logger: Logger, db: Database, clock: Clock): Promise<Services> {
+/** How the services reach the world outside (tests stand in here); default: as in production. */
+export interface OutsideWorld {
+  /** Requests to upstream OpenID providers (discovery, token, keys, UserInfo). */
+  upstreamFetch?: typeof fetch;
+}
+
+export async function composeServices(config: Config, logger: Logger, db: Database, clock: Clock, outside: OutsideWorld = {}): Promise<Services> {
   const stores = await openStores(config, logger, db, clock);
   // Strong authentication: factors, the sign-in flows that wait for them, and the risk engine that decides.
   const strong = await createStrongAuth({ config, conn: db.connection, logger, ...stores });
   const oidc = await startProvider(config, logger, db, stores);
-  const life = accountLife(config, logger, db, stores, strong, oidc);
+  const life = accountLife(config, logger, db, stores, strong, oidc, outside);
   // The account center signs customers in as a first-party client of this provider (response_type=none).
   await ensureAccountClient({ provider: oidc.provider, Adapter: stores.adapter.Adapter, config, logger });
 

@@ -26,7 +26,7 @@ export interface ConnectionsDeps {
 const PATH = '/connections';
 const BASE = `/account${PATH}`;
 
-const FAILURES: readonly FederationFailureReason[] = ['denied', 'upstream_error', 'invalid_response', 'unavailable', 'expired'];
+const FAILURES: readonly FederationFailureReason[] = ['denied', 'upstream_error', 'invalid_response', 'unavailable', 'expired', 'not_allowed'];
 const PROBLEMS: Record<string, MessageKey> = { last: 'federation.account.lastWayIn', taken: 'federation.account.taken' };
 
 export function connectionsRoutes(pages: AccountPages, deps: ConnectionsDeps): void {

@@ -37,6 +37,7 @@ const FAILURE_KEYS: Record<FederationFailureReason | FederatedRefusal, MessageKe
   invalid_response: 'federation.error.failed',
   unavailable: 'federation.error.unavailable',
   expired: 'federation.error.expired',
+  not_allowed: 'federation.error.notAllowed',
   email_unverified: 'federation.error.emailUnverified',
   signup_closed: 'federation.error.signupClosed',
   disabled: 'federation.error.disabled',

@@ -34,6 +34,11 @@ export interface IdentityConnection {
   responseMode: 'query' | 'form_post';
   /** The client secret is a JWT signed with the operator's key for each use (Apple): who issues it, with which key. */
   signedSecret?: { issuer: string; keyId: string; audience: string };
+  /**
+   * A multi-tenant provider (Microsoft's common, organizations, consumers): the tenant ids let in, from each ID token's
+   * `tid`; absent: every tenant.
+   */
+  tenants?: string[];
   enabled: boolean;
   createdAt: Date;
 }
@@ -62,6 +67,7 @@ const schema = new Schema<ConnectionRow>(
     responseMode: { type: String, enum: ['query', 'form_post'], default: 'query' },
     signedSecret: { type: new Schema({ issuer: String, keyId: String, audience: String }, { _id: false }), default: undefined },
     secretKey: String,
+    tenants: { type: [String], default: undefined },
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },
@@ -113,6 +119,11 @@ export const connectionInput = z.object({
       audience: z.string().url(),
       privateKey: z.string().includes('BEGIN PRIVATE KEY', { message: 'privateKey must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)' }).max(5000),
     })
+    .optional(),
+  tenants: z
+    .array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'tenants are Entra tenant ids (GUIDs)' }).transform((t) => t.toLowerCase()))
+    .min(1)
+    .max(100)
     .optional(),
   enabled: z.boolean().default(true),
 })

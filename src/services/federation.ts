@@ -28,7 +28,7 @@ export const ACCOUNT_LINK_RETURN_PATH = '/account/connections/return';
 export const accountBinding = (accountId: string, sessionUid: string): string => `account:${accountId}:${sessionUid}`;
 const isAccountBinding = (binding: string) => binding.startsWith('account:');
 
-export type FederationFailureReason = 'denied' | 'upstream_error' | 'invalid_response' | 'unavailable' | 'expired';
+export type FederationFailureReason = 'denied' | 'upstream_error' | 'invalid_response' | 'unavailable' | 'expired' | 'not_allowed';
 
 export class FederationFailure extends Error {
   readonly reason: FederationFailureReason;
@@ -88,7 +88,17 @@ function withPostedName(identity: UpstreamIdentity, posted: string | null): Upst
   return { ...identity, profile: { ...identity.profile, name: full, ...(given ? { given_name: given } : {}), ...(family ? { family_name: family } : {}) } };
 }
 
-export function createFederation(deps: { issuer: string; key: Buffer; connections: Connections; logger?: Logger; now?: Clock }): Federation {
+export interface FederationDeps {
+  issuer: string;
+  key: Buffer;
+  connections: Connections;
+  logger?: Logger;
+  now?: Clock;
+  /** How requests to OpenID providers are made (discovery, token, keys, UserInfo); default: fetch. Tests stand in here. */
+  fetch?: typeof fetch;
+}
+
+export function createFederation(deps: FederationDeps): Federation {
   const now = deps.now ?? systemClock;
   const seal = createCipher(Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'federation-state', 32)));
   const callback = new URL(FEDERATION_CALLBACK_PATH, deps.issuer).href;
@@ -108,9 +118,12 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
       return config;
     }
     try {
+      // Microsoft's multi-tenant issuers (…/common/v2.0 and the like) discover a template issuer (…/{tenantid}/v2.0):
+      // openid-client then checks each ID token's iss against the template filled with the token's own tid.
       const config = await oidc.discovery(issuer, connection.clientId, secret, secret ? undefined : oidc.None(), {
         timeout: 10,
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
+        ...(deps.fetch ? { [oidc.customFetch]: deps.fetch } : {}),
       });
       discovered.set(connection.id, { config, at: now(), issuer: connection.issuer });
       return config;
@@ -133,6 +146,10 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
   async function identityOf(config: oidc.Configuration, connection: IdentityConnection, tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>): Promise<UpstreamIdentity> {
     const claims = tokens.claims();
     if (!claims) throw new FederationFailure('invalid_response', 'no ID token', connection);
+    // A multi-tenant provider restricted to some tenants: the token's tenant (its iss was checked against it) decides.
+    if (connection.tenants?.length && !(typeof claims.tid === 'string' && connection.tenants.includes(claims.tid.toLowerCase()))) {
+      throw new FederationFailure('not_allowed', `${connection.name} signed in an account of a tenant not let in`, connection);
+    }
     let info: Record<string, unknown> = claims;
     // Some providers put the e-mail only in the UserInfo response.
     if (typeof claims.email !== 'string' && config.serverMetadata().userinfo_endpoint) {
@@ -145,7 +162,8 @@ export function createFederation(deps: { issuer: string; key: Buffer; connection
       connection,
       subject: claims.sub,
       ...(email ? { email } : {}),
-      emailVerified: Boolean(email) && connection.trustEmail && (info.email_verified === true || info.email_verified === 'true'),
+      // xms_edov: Microsoft's "the e-mail's domain is verified as owned by the account's tenant" (it sends no email_verified).
+      emailVerified: Boolean(email) && connection.trustEmail && (info.email_verified === true || info.email_verified === 'true' || info.xms_edov === true),
       profile,
     };
   }

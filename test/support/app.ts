@@ -28,6 +28,8 @@ export interface TestAppOptions {
   localhost?: boolean;
   /** The one clock every service reads (src/clock.ts); default the system's. */
   clock?: Clock;
+  /** Requests to upstream OpenID providers go here (a stand-in for a provider on the internet). */
+  upstreamFetch?: typeof fetch;
 }
 
 export async function startTestApp(
@@ -69,7 +71,11 @@ async function serve(
     ...TEST_HASHING,
     ...env,
   });
-  const services = await createServices(config, { logger: createLogger('silent'), ...(options.clock ? { clock: options.clock } : {}) });
+  const services = await createServices(config, {
+    logger: createLogger('silent'),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.upstreamFetch ? { outside: { upstreamFetch: options.upstreamFetch } } : {}),
+  });
   const app = createApp(services, routers(services));
   server.on('request', app.callback());
   return {

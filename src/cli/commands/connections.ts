@@ -21,12 +21,14 @@ export const connectionsCreate = command({
   usage:
     'connections create --id ID --name NAME --issuer URL --client-id ID [--client-secret S]\n' +
     '        | --preset google|microsoft [--tenant T] --client-id ID --client-secret S   (id, name, issuer filled in)\n' +
+    '          (microsoft: --tenant common|organizations|consumers for any tenant, [--allowed-tenant GUID]... to restrict)\n' +
     '        | --preset apple --client-id SERVICES_ID --team-id T --key-id K --private-key-file AuthKey_K.p8\n' +
     '        [--scope SCOPE]... [--icon HTTPS_URL] [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
     preset: { type: 'string' },
     tenant: { type: 'string' },
+    'allowed-tenant': { type: 'string', multiple: true },
     'team-id': { type: 'string' },
     'key-id': { type: 'string' },
     'private-key-file': { type: 'string' },
@@ -54,7 +56,7 @@ export const connectionsCreate = command({
       ...(values['trust-email'] === true && { trustEmail: true }),
     };
     const base = preset
-      ? presetConnection(preset, { ...own, tenant: optionalString(values, 'tenant'), apple: appleKey(values) })
+      ? presetConnection(preset, { ...own, tenant: optionalString(values, 'tenant'), tenants: values['allowed-tenant'] as string[] | undefined, apple: appleKey(values) })
       : { id: requiredString(values, 'id'), name: requiredString(values, 'name'), issuer: requiredString(values, 'issuer'), trustEmail: values['trust-email'] === true };
     return {
       ...base,

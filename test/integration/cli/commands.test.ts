@@ -178,6 +178,10 @@ describe('ciam connections', () => {
     expect(r.json()).toMatchObject({ id: 'google', name: 'Google', issuer: 'https://accounts.google.com', trustEmail: true });
     const ms = await cli(['connections', 'create', '--preset', 'microsoft', '--client-id', 'm-id']);
     expect([ms.code, ms.stderr]).toEqual([2, expect.stringMatching(/needs --tenant/)]);
+    const tenant = '11111111-2222-3333-4444-555555555555';
+    const org = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'organizations', '--allowed-tenant', tenant.toUpperCase(), '--client-id', 'm-id', '--client-secret', 'm-secret']);
+    expect(org.json()).toMatchObject({ id: 'microsoft', issuer: 'https://login.microsoftonline.com/organizations/v2.0', tenants: [tenant], trustEmail: false });
+    await cli(['connections', 'delete', 'microsoft']);
     await cli(['connections', 'delete', 'google']);
   });
 
