@@ -25,6 +25,11 @@ export interface MfaSettings {
   policy: MfaPolicy;
   /** Second factors this client accepts: the client's list within the operator's. */
   factors: FactorType[];
+  /**
+   * A multi-factor sign-in another provider asserted (a connection trusted for it) counts: only for clients that take
+   * the operator's factors as they are, not for one that named the factors it accepts.
+   */
+  upstream: boolean;
 }
 
 export function mfaSettings(client: MfaClientMetadata | undefined, operator: { policy: MfaPolicy; factors: readonly FactorType[] }): MfaSettings {
@@ -32,6 +37,7 @@ export function mfaSettings(client: MfaClientMetadata | undefined, operator: { p
   return {
     policy: client?.mfa_policy ?? operator.policy,
     factors: FACTOR_TYPES.filter((f) => operator.factors.includes(f) && wanted.includes(f)),
+    upstream: !client?.mfa_factors?.length,
   };
 }
 
@@ -79,7 +85,8 @@ export function missingLevel(
   if (needed <= LEVEL.password) return undefined;
   const have = acrLevel(session.acr);
   if (have < needed) return needed;
-  const acceptable = factorsInAmr(session.amr).some((f) => settings.factors.includes(f));
+  const viaUpstream = settings.upstream && needed <= LEVEL.mfa && (session.amr ?? []).includes('fed') && (session.amr ?? []).includes('mfa');
+  const acceptable = viaUpstream || factorsInAmr(session.amr).some((f) => settings.factors.includes(f));
   return acceptable ? undefined : needed;
 }
 
@@ -89,7 +96,8 @@ export function outcome(methods: readonly string[]): { acr: Acr; amr: string[] }
   const passkey = PASSKEY_AMR.some((m) => amr.includes(m));
   const factors = amr.filter((m) => m !== 'mfa' && m !== 'user').length;
   // A user-verified passkey is two factors in one (the device, and the PIN or biometric that unlocks it).
-  const multi = passkey ? amr.includes('user') || factors > 1 : factors > 1;
+  // 'mfa' given by the caller: another provider asserted a multi-factor sign-in (a connection trusted for it).
+  const multi = amr.includes('mfa') || (passkey ? amr.includes('user') || factors > 1 : factors > 1);
   if (multi && !amr.includes('mfa')) amr.push('mfa');
   const acr = passkey && multi ? ACR.phishingResistant : multi ? ACR.mfa : ACR.password;
   return { acr, amr };

@@ -85,6 +85,9 @@ export async function afterPassword(
 ): Promise<void> {
   const methods = [...(input.methods ?? ['pwd'])];
   const settings = settingsOf(loaded, deps);
+  // Signed in with more than one factor already (another provider asserted it, and this client takes that): no
+  // second factor of ours is due.
+  const achieved = methods.includes('mfa') && settings.upstream ? LEVEL.mfa : LEVEL.password;
   const asked = requestedLevel(loaded.details.params, parseClaims(loaded.details.params.claims));
   let level = Math.max(asked, policyLevel(settings));
   const reasons: string[] = [];
@@ -93,7 +96,7 @@ export async function afterPassword(
   let offerTrust = false;
   const meta = requestMeta(ctx);
   const deviceId = ensureDeviceId(ctx);
-  if (settings.policy === 'adaptive' && level <= LEVEL.password) {
+  if (settings.policy === 'adaptive' && level <= LEVEL.password && achieved < LEVEL.mfa) {
     const risk = await deps.risk.assess({
       accountId: input.accountId,
       ip: meta.ip,
@@ -109,7 +112,7 @@ export async function afterPassword(
       offerTrust = deps.config.mfa.trustDays > 0;
     }
   }
-  if (level <= LEVEL.password) return signInAndContinue(ctx, deps, input.accountId, methods);
+  if (level <= achieved) return signInAndContinue(ctx, deps, input.accountId, methods);
 
   await deps.flows.start(
     loaded.uid,

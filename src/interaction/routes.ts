@@ -147,8 +147,8 @@ const linkingOptions = (loaded: LoadedInteraction, name: string, email: string) 
 /** "Continue with …": off to another provider, back with its answer, and linking an account its owner proves. */
 function federationStep(deps: InteractionDeps, kit: StepKit): Step {
   const { loginOptions, flow, current } = kit;
-  const signedIn = (ctx: Context, loaded: LoadedInteraction, accountId: string) =>
-    afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false, methods: ['fed'] });
+  const signedIn = (ctx: Context, loaded: LoadedInteraction, accountId: string, secondFactor = false) =>
+    afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false, methods: secondFactor ? ['fed', 'mfa'] : ['fed'] });
   return {
     at: beforeLogin,
     pages: [
@@ -156,7 +156,7 @@ function federationStep(deps: InteractionDeps, kit: StepKit): Step {
       get('/federation/return', (ctx, loaded) =>
         returnFromUpstream(ctx, loaded, deps, loginOptions, async (identity) => {
           const outcome = await deps.federatedSignIn.resolve(identity, { ...requestMeta(ctx), clientId: loaded.client.id });
-          if (outcome.kind === 'signed-in') return signedIn(ctx, loaded, outcome.accountId);
+          if (outcome.kind === 'signed-in') return signedIn(ctx, loaded, outcome.accountId, identity.secondFactor === true);
           if (outcome.kind === 'refused') return renderLogin(ctx, loaded, loginOptions, { email: '', error: federationError(outcome.reason, identity.connection.name) });
           const { connection, subject } = identity;
           await deps.flows.start(loaded.uid, outcome.accountId, { step: 'link-identity', connectionId: connection.id, subject, email: outcome.email }, deps.config.ttl.interaction);

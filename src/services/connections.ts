@@ -39,6 +39,11 @@ export interface IdentityConnection {
    * `tid`; absent: every tenant.
    */
   tenants?: string[];
+  /**
+   * The upstream's assurance of a multi-factor sign-in that counts as ours: an ID token whose amr holds one of `amr`
+   * (RFC 8176, e.g. "mfa") or whose acr is one of `acr`. Absent: a sign-in through it is one factor.
+   */
+  upstreamMfa?: { amr: string[]; acr: string[] };
   enabled: boolean;
   createdAt: Date;
 }
@@ -68,6 +73,7 @@ const schema = new Schema<ConnectionRow>(
     signedSecret: { type: new Schema({ issuer: String, keyId: String, audience: String }, { _id: false }), default: undefined },
     secretKey: String,
     tenants: { type: [String], default: undefined },
+    upstreamMfa: { type: new Schema({ amr: [String], acr: [String] }, { _id: false }), default: undefined },
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },
@@ -124,6 +130,13 @@ export const connectionInput = z.object({
     .array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'tenants are Entra tenant ids (GUIDs)' }).transform((t) => t.toLowerCase()))
     .min(1)
     .max(100)
+    .optional(),
+  upstreamMfa: z
+    .object({
+      amr: z.array(z.string().min(1).max(40)).max(20).default([]),
+      acr: z.array(z.string().min(1).max(200)).max(20).default([]),
+    })
+    .refine((m) => m.amr.length + m.acr.length > 0, { message: 'upstreamMfa names at least one amr or acr value' })
     .optional(),
   enabled: z.boolean().default(true),
 })

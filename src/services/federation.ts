@@ -88,6 +88,14 @@ function withPostedName(identity: UpstreamIdentity, posted: string | null): Upst
   return { ...identity, profile: { ...identity.profile, name: full, ...(given ? { given_name: given } : {}), ...(family ? { family_name: family } : {}) } };
 }
 
+/** Whether the ID token asserts a multi-factor sign-in the connection is told to accept (its amr or acr). */
+function upstreamSecondFactor(connection: IdentityConnection, claims: Readonly<Record<string, unknown>>): boolean {
+  const accepted = connection.upstreamMfa;
+  if (!accepted) return false;
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === 'string') : [];
+  return amr.some((v) => accepted.amr.includes(v)) || (typeof claims.acr === 'string' && accepted.acr.includes(claims.acr));
+}
+
 export interface FederationDeps {
   issuer: string;
   key: Buffer;
@@ -164,6 +172,7 @@ export function createFederation(deps: FederationDeps): Federation {
       ...(email ? { email } : {}),
       // xms_edov: Microsoft's "the e-mail's domain is verified as owned by the account's tenant" (it sends no email_verified).
       emailVerified: Boolean(email) && connection.trustEmail && (info.email_verified === true || info.email_verified === 'true' || info.xms_edov === true),
+      secondFactor: upstreamSecondFactor(connection, claims),
       profile,
     };
   }

@@ -24,11 +24,14 @@ export const connectionsCreate = command({
     '          (microsoft: --tenant common|organizations|consumers for any tenant, [--allowed-tenant GUID]... to restrict)\n' +
     '        | --preset apple --client-id SERVICES_ID --team-id T --key-id K --private-key-file AuthKey_K.p8\n' +
     '        [--scope SCOPE]... [--icon HTTPS_URL] [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
+    '        [--mfa-amr VALUE]... [--mfa-acr VALUE]...   (an upstream amr or acr that counts as a second factor here)\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
     preset: { type: 'string' },
     tenant: { type: 'string' },
     'allowed-tenant': { type: 'string', multiple: true },
+    'mfa-amr': { type: 'string', multiple: true },
+    'mfa-acr': { type: 'string', multiple: true },
     'team-id': { type: 'string' },
     'key-id': { type: 'string' },
     'private-key-file': { type: 'string' },
@@ -66,6 +69,7 @@ export const connectionsCreate = command({
       allowSignup: values['no-signup'] !== true,
       ...(values['form-post'] === true && { responseMode: 'form_post' as const }),
       ...(optionalString(values, 'icon') !== undefined && { icon: optionalString(values, 'icon') }),
+      ...((values['mfa-amr'] || values['mfa-acr']) && { upstreamMfa: { amr: (values['mfa-amr'] as string[] | undefined) ?? [], acr: (values['mfa-acr'] as string[] | undefined) ?? [] } }),
       enabled: values.disabled !== true,
     };
   },

@@ -182,6 +182,9 @@ describe('ciam connections', () => {
     const org = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'organizations', '--allowed-tenant', tenant.toUpperCase(), '--client-id', 'm-id', '--client-secret', 'm-secret']);
     expect(org.json()).toMatchObject({ id: 'microsoft', issuer: 'https://login.microsoftonline.com/organizations/v2.0', tenants: [tenant], trustEmail: false });
     await cli(['connections', 'delete', 'microsoft']);
+    const strong = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'common', '--mfa-amr', 'mfa', '--client-id', 'm-id', '--client-secret', 'm-secret']);
+    expect(strong.json()).toMatchObject({ upstreamMfa: { amr: ['mfa'], acr: [] } });
+    await cli(['connections', 'delete', 'microsoft']);
     await cli(['connections', 'delete', 'google']);
   });
 

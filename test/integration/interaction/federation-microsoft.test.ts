@@ -23,6 +23,8 @@ beforeAll(async () => {
   const secrets = { clientId: ms.clientId, clientSecret: ms.clientSecret };
   await t.services.connections.create({ ...presetConnection('microsoft', { tenant: 'common', trustEmail: true }), ...secrets });
   await t.services.connections.create({ ...presetConnection('microsoft', { id: 'contoso', name: 'Contoso', tenant: 'organizations', tenants: [TENANT_A], trustEmail: true }), ...secrets });
+  await t.services.connections.create({ ...presetConnection('microsoft', { id: 'ms-mfa', name: 'Microsoft (MFA)', tenant: 'common', trustEmail: true }), ...secrets, upstreamMfa: { amr: ['mfa'], acr: [] } });
+  await t.services.clients.create({ clientId: 'strict-app', redirectUris: [REDIRECT], grantTypes: ['authorization_code'], clientSecret: 's'.repeat(40), firstParty: true, scope: 'openid email', mfaPolicy: 'required' });
 }, 60_000);
 
 afterAll(async () => {
@@ -31,10 +33,10 @@ afterAll(async () => {
 });
 
 /** Our login page for `connection=<id>`, through Microsoft signed in as `account`, back to us. */
-async function signInWith(connection: string, account: MicrosoftAccount) {
+async function signInWith(connection: string, account: MicrosoftAccount, clientId = 'own-app') {
   const url = new URL('/auth', t.url);
   url.search = new URLSearchParams({
-    client_id: 'own-app',
+    client_id: clientId,
     response_type: 'code',
     scope: 'openid email',
     redirect_uri: REDIRECT,
@@ -86,6 +88,18 @@ describe('Microsoft for any tenant', () => {
     const allowed = await signInWith('contoso', { tid: TENANT_A, sub: `sub-${n}`, email: member, edov: true });
     expect(allowed.redirect?.searchParams.get('code')).toBeTruthy();
     expect(await t.services.users.findByEmail(member)).not.toBeNull();
+  });
+
+  it('counts a multi-factor sign-in Microsoft asserts (amr "mfa") as ours where the connection is told to, and only there', async () => {
+    const strong = await signInWith('ms-mfa', { tid: TENANT_A, sub: `sub-${n}`, email: unique('strong'), edov: true, amr: ['pwd', 'mfa'] }, 'strict-app');
+    expect(strong.redirect?.searchParams.get('code')).toBeTruthy();
+    // The same assertion through a connection not told to believe it, and none at all: our second factor is asked for.
+    const untrusted = await signInWith('microsoft', { tid: TENANT_A, sub: `sub-${n}`, email: unique('untrusted'), edov: true, amr: ['pwd', 'mfa'] }, 'strict-app');
+    expect(untrusted.redirect).toBeUndefined();
+    expect(untrusted.page.url.pathname).toMatch(/\/mfa/);
+    const single = await signInWith('ms-mfa', { tid: TENANT_A, sub: `sub-${n}`, email: unique('single'), edov: true, amr: ['pwd'] }, 'strict-app');
+    expect(single.redirect).toBeUndefined();
+    expect(single.page.url.pathname).toMatch(/\/mfa/);
   });
 
   it('is configured by the preset: a tenant list only with a multi-tenant tenant, tenant ids only', async () => {

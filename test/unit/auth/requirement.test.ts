@@ -5,10 +5,10 @@ const operator = { policy: 'adaptive' as const, factors: FACTOR_TYPES };
 
 describe('mfaSettings', () => {
   it('takes the client policy over the operator default, and the client factors within the operator list', () => {
-    expect(mfaSettings(undefined, operator)).toEqual({ policy: 'adaptive', factors: [...FACTOR_TYPES] });
-    expect(mfaSettings({ mfa_policy: 'required', mfa_factors: ['passkey', 'totp'] }, operator)).toEqual({ policy: 'required', factors: ['totp', 'passkey'] });
+    expect(mfaSettings(undefined, operator)).toEqual({ policy: 'adaptive', factors: [...FACTOR_TYPES], upstream: true });
+    expect(mfaSettings({ mfa_policy: 'required', mfa_factors: ['passkey', 'totp'] }, operator)).toEqual({ policy: 'required', factors: ['totp', 'passkey'], upstream: false });
     // A factor the operator switched off stays off whatever the client asks.
-    expect(mfaSettings({ mfa_factors: ['sms', 'totp'] }, { policy: 'off', factors: ['totp'] })).toEqual({ policy: 'off', factors: ['totp'] });
+    expect(mfaSettings({ mfa_factors: ['sms', 'totp'] }, { policy: 'off', factors: ['totp'] })).toEqual({ policy: 'off', factors: ['totp'], upstream: false });
   });
 });
 
@@ -41,13 +41,21 @@ describe('missingLevel', () => {
     expect(missingLevel({ acr: ACR.mfa, amr: ['pwd', 'sms', 'mfa'] }, LEVEL.mfa, passkeysOnly)).toBe(LEVEL.mfa);
     expect(missingLevel({ acr: ACR.phishingResistant, amr: ['pwd', 'hwk', 'mfa'] }, LEVEL.mfa, passkeysOnly)).toBeUndefined();
   });
+  it('takes a multi-factor sign-in another provider asserted for MFA, unless the client named its factors; never for phishing resistance', () => {
+    const upstream = { ...outcome(['fed', 'mfa']) };
+    expect(upstream).toEqual({ acr: ACR.mfa, amr: ['fed', 'mfa'] });
+    expect(missingLevel(upstream, LEVEL.mfa, all)).toBeUndefined();
+    expect(missingLevel(upstream, LEVEL.phishingResistant, all)).toBe(LEVEL.phishingResistant);
+    expect(missingLevel(upstream, LEVEL.mfa, mfaSettings({ mfa_factors: ['totp'] }, operator))).toBe(LEVEL.mfa);
+    expect(missingLevel({ acr: ACR.password, amr: ['fed'] }, LEVEL.mfa, all)).toBe(LEVEL.mfa);
+  });
 });
 
 describe('policyLevel and factorsFor', () => {
   it('demands MFA only for the required policy and limits the phishing-resistant level to passkeys', () => {
-    expect(policyLevel({ policy: 'required', factors: [] })).toBe(LEVEL.mfa);
-    expect(policyLevel({ policy: 'adaptive', factors: [] })).toBe(LEVEL.password);
-    expect(policyLevel({ policy: 'off', factors: [] })).toBe(LEVEL.password);
+    expect(policyLevel({ policy: 'required', factors: [], upstream: true })).toBe(LEVEL.mfa);
+    expect(policyLevel({ policy: 'adaptive', factors: [], upstream: true })).toBe(LEVEL.password);
+    expect(policyLevel({ policy: 'off', factors: [], upstream: true })).toBe(LEVEL.password);
     const all = mfaSettings(undefined, operator);
     expect(factorsFor(LEVEL.mfa, all)).toEqual([...FACTOR_TYPES]);
     expect(factorsFor(LEVEL.phishingResistant, all)).toEqual(['passkey']);
