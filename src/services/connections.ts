@@ -11,6 +11,7 @@ import { CONNECTION_ID } from './connection-id.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import type { Cipher } from './crypto.ts';
+import { PROFILE_FIELDS, type ProfileField } from './profile-input.ts';
 
 /** A connection as the sign-in and the operator see it (no secret). */
 export interface IdentityConnection {
@@ -44,6 +45,11 @@ export interface IdentityConnection {
    * (RFC 8176, e.g. "mfa") or whose acr is one of `acr`. Absent: a sign-in through it is one factor.
    */
   upstreamMfa?: { amr: string[]; acr: string[] };
+  /**
+   * Which of the provider's claims (ID token or UserInfo) fill which profile field of a new account, beyond the
+   * standard ones taken by their own names (name, given_name, family_name, picture); e.g. { nickname: "preferred_username" }.
+   */
+  attributes?: Partial<Record<ProfileField, string>>;
   enabled: boolean;
   createdAt: Date;
 }
@@ -74,6 +80,7 @@ const schema = new Schema<ConnectionRow>(
     secretKey: String,
     tenants: { type: [String], default: undefined },
     upstreamMfa: { type: new Schema({ amr: [String], acr: [String] }, { _id: false }), default: undefined },
+    attributes: { type: Schema.Types.Mixed, default: undefined },
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },
@@ -137,6 +144,11 @@ export const connectionInput = z.object({
       acr: z.array(z.string().min(1).max(200)).max(20).default([]),
     })
     .refine((m) => m.amr.length + m.acr.length > 0, { message: 'upstreamMfa names at least one amr or acr value' })
+    .optional(),
+  attributes: z
+    .record(z.string(), z.string().regex(/^[A-Za-z0-9_:.-]{1,100}$/, { message: 'attributes name claims of the provider (letters, digits, _ : . -)' }))
+    .refine((m) => Object.keys(m).every((k) => (PROFILE_FIELDS as readonly string[]).includes(k)), { message: `attributes fill profile fields: ${PROFILE_FIELDS.join(', ')}` })
+    .transform((m) => m as Partial<Record<ProfileField, string>>)
     .optional(),
   enabled: z.boolean().default(true),
 })

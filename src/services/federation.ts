@@ -14,6 +14,7 @@ import { createCipher } from './crypto.ts';
 import { FACEBOOK_ENDPOINTS, facebookIdentity } from './facebook-profile.ts';
 import { GITHUB_ENDPOINTS, githubIdentity } from './github-profile.ts';
 import type { UpstreamIdentity } from './upstream-identity.ts';
+import { checkProfileField, regionOf, type ProfileField } from './profile-input.ts';
 
 export type { UpstreamIdentity };
 
@@ -87,6 +88,9 @@ function withPostedName(identity: UpstreamIdentity, posted: string | null): Upst
   const full = [given, family].filter(Boolean).join(' ');
   return { ...identity, profile: { ...identity.profile, name: full, ...(given ? { given_name: given } : {}), ...(family ? { family_name: family } : {}) } };
 }
+
+/** Profile claims taken from an OpenID provider by their own names. */
+const STANDARD_PROFILE: readonly ProfileField[] = ['name', 'given_name', 'family_name', 'picture'];
 
 /** Whether the ID token asserts a multi-factor sign-in the connection is told to accept (its amr or acr). */
 function upstreamSecondFactor(connection: IdentityConnection, claims: Readonly<Record<string, unknown>>): boolean {
@@ -165,7 +169,17 @@ export function createFederation(deps: FederationDeps): Federation {
     }
     const text = (k: string) => (typeof info[k] === 'string' && (info[k] as string).length <= 500 ? (info[k] as string) : undefined);
     const email = text('email')?.toLowerCase();
-    const profile = Object.fromEntries(['name', 'given_name', 'family_name', 'picture'].flatMap((k) => (text(k) ? [[k, text(k)]] : [])));
+    // The standard claims by their own names, then the connection's own mapping; each value checked as the profile
+    // page checks it (a value that would not pass there is left out, not stored).
+    const mapping: [ProfileField, string][] = [...STANDARD_PROFILE.map((f): [ProfileField, string] => [f, f]), ...(Object.entries(connection.attributes ?? {}) as [ProfileField, string][])];
+    const region = regionOf(text('locale'));
+    const profile: Partial<Record<ProfileField, string>> = {};
+    for (const [field, claim] of mapping) {
+      const value = text(claim)?.trim();
+      if (!value) continue;
+      const checked = checkProfileField(field, value, region ? { region } : {});
+      if ('value' in checked) profile[field] = checked.value;
+    }
     return {
       connection,
       subject: claims.sub,

@@ -1,4 +1,5 @@
 import type { IdentityConnection } from './connections.ts';
+import type { ProfileField } from './profile-input.ts';
 
 /** Who the upstream says signed in. */
 export interface UpstreamIdentity {
@@ -12,5 +13,6 @@ export interface UpstreamIdentity {
    * told to read them: IdentityConnection.upstreamMfa); the sign-in here then needs no second factor of ours.
    */
   secondFactor?: boolean;
-  profile: { name?: string; given_name?: string; family_name?: string; picture?: string };
+  /** Profile claims for a new account, each checked as the profile page checks it (profile-input.ts). */
+  profile: Partial<Record<ProfileField, string>>;
 }

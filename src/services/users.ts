@@ -12,6 +12,7 @@ import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { parseCreateUser, type CreateUserInput } from './user-input.ts';
 import type { EmailLookup } from './user-emails.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
+import type { ProfileField } from './profile-input.ts';
 
 /** What the sign-in steps need of an account (oidc/policy.ts): is the e-mail verified, which wanted attributes are missing. */
 export interface AccountState {
@@ -56,7 +57,7 @@ export interface UserService {
    * Creates a customer at a first sign-in through another provider that vouched for the e-mail address (verified
    * upstream, connection trusted for it). Throws a conflict when the address has an account.
    */
-  createFromFederation(input: { email: string; claims?: Pick<UserClaims, 'name' | 'given_name' | 'family_name' | 'picture'> }): Promise<UserView>;
+  createFromFederation(input: { email: string; claims?: Partial<Pick<UserClaims, ProfileField>> }): Promise<UserView>;
   /** Checks an account's current password (account center: change password, delete account). */
   checkPassword(accountId: string, password: string): Promise<boolean>;
   /** Replaces the password (hash it, stamp passwordChangedAt) and writes `password.changed` to the audit log. */

@@ -19,6 +19,8 @@ export interface MicrosoftAccount {
   name?: string;
   /** xms_edov: the e-mail's domain is verified as owned by the account's tenant (an optional claim an app asks for). */
   edov?: boolean;
+  /** More claims in the ID token (optional claims an app registration adds, or a directory's extension attributes). */
+  extra?: Record<string, unknown>;
   /** How the account signed in at Microsoft (Entra puts e.g. ["pwd", "mfa"] in the ID token). */
   amr?: string[];
   /** A forged token: its iss names this tenant instead of the account's own. */
@@ -102,7 +104,7 @@ export async function startMicrosoftStandin(): Promise<MicrosoftStandin> {
       if (!issued || issued.redirectUri !== form.get('redirect_uri')) return refuse(res, 'token: code unknown, used, or for another redirect URI');
       if (createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') !== issued.challenge) return refuse(res, 'token: PKCE verifier');
       const { account } = issued;
-      const claims = { tid: account.tid, nonce: issued.nonce, ver: '2.0', ...(account.email ? { email: account.email } : {}), ...(account.name ? { name: account.name } : {}), ...(account.edov !== undefined ? { xms_edov: account.edov } : {}), ...(account.amr ? { amr: account.amr } : {}) };
+      const claims = { tid: account.tid, nonce: issued.nonce, ver: '2.0', ...(account.email ? { email: account.email } : {}), ...(account.name ? { name: account.name } : {}), ...(account.edov !== undefined ? { xms_edov: account.edov } : {}), ...(account.amr ? { amr: account.amr } : {}), ...account.extra };
       const idToken = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: jwk.kid })
         .setIssuer(`${MICROSOFT}/${account.issuedBy ?? account.tid}/v2.0`)

@@ -17,6 +17,17 @@ function appleKey(values: Values) {
   return { teamId: optionalString(values, 'team-id'), keyId: optionalString(values, 'key-id'), privateKey };
 }
 
+/** --attribute nickname=preferred_username …: the connection's attribute mapping (checked by the service). */
+function attributeMapping(pairs: readonly string[]): Record<string, string> {
+  const mapping: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new UsageError(`--attribute takes FIELD=CLAIM, not "${pair}"`);
+    mapping[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return mapping;
+}
+
 export const connectionsCreate = command({
   usage:
     'connections create --id ID --name NAME --issuer URL --client-id ID [--client-secret S]\n' +
@@ -25,6 +36,7 @@ export const connectionsCreate = command({
     '        | --preset apple --client-id SERVICES_ID --team-id T --key-id K --private-key-file AuthKey_K.p8\n' +
     '        [--scope SCOPE]... [--icon HTTPS_URL] [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
     '        [--mfa-amr VALUE]... [--mfa-acr VALUE]...   (an upstream amr or acr that counts as a second factor here)\n' +
+    '        [--attribute FIELD=CLAIM]...   (the provider\'s CLAIM fills the profile FIELD of a new account)\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
     preset: { type: 'string' },
@@ -32,6 +44,7 @@ export const connectionsCreate = command({
     'allowed-tenant': { type: 'string', multiple: true },
     'mfa-amr': { type: 'string', multiple: true },
     'mfa-acr': { type: 'string', multiple: true },
+    attribute: { type: 'string', multiple: true },
     'team-id': { type: 'string' },
     'key-id': { type: 'string' },
     'private-key-file': { type: 'string' },
@@ -70,6 +83,7 @@ export const connectionsCreate = command({
       ...(values['form-post'] === true && { responseMode: 'form_post' as const }),
       ...(optionalString(values, 'icon') !== undefined && { icon: optionalString(values, 'icon') }),
       ...((values['mfa-amr'] || values['mfa-acr']) && { upstreamMfa: { amr: (values['mfa-amr'] as string[] | undefined) ?? [], acr: (values['mfa-acr'] as string[] | undefined) ?? [] } }),
+      ...(values.attribute && { attributes: attributeMapping(values.attribute as string[]) }),
       enabled: values.disabled !== true,
     };
   },

@@ -182,8 +182,10 @@ describe('ciam connections', () => {
     const org = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'organizations', '--allowed-tenant', tenant.toUpperCase(), '--client-id', 'm-id', '--client-secret', 'm-secret']);
     expect(org.json()).toMatchObject({ id: 'microsoft', issuer: 'https://login.microsoftonline.com/organizations/v2.0', tenants: [tenant], trustEmail: false });
     await cli(['connections', 'delete', 'microsoft']);
-    const strong = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'common', '--mfa-amr', 'mfa', '--client-id', 'm-id', '--client-secret', 'm-secret']);
-    expect(strong.json()).toMatchObject({ upstreamMfa: { amr: ['mfa'], acr: [] } });
+    const strong = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'common', '--mfa-amr', 'mfa', '--attribute', 'nickname=preferred_username', '--client-id', 'm-id', '--client-secret', 'm-secret']);
+    expect(strong.json()).toMatchObject({ upstreamMfa: { amr: ['mfa'], acr: [] }, attributes: { nickname: 'preferred_username' } });
+    const badPair = await cli(['connections', 'create', '--preset', 'microsoft', '--tenant', 'common', '--attribute', 'nickname', '--client-id', 'm-id']);
+    expect([badPair.code, badPair.stderr]).toEqual([2, expect.stringMatching(/FIELD=CLAIM/)]);
     await cli(['connections', 'delete', 'microsoft']);
     await cli(['connections', 'delete', 'google']);
   });

@@ -24,6 +24,11 @@ beforeAll(async () => {
   await t.services.connections.create({ ...presetConnection('microsoft', { tenant: 'common', trustEmail: true }), ...secrets });
   await t.services.connections.create({ ...presetConnection('microsoft', { id: 'contoso', name: 'Contoso', tenant: 'organizations', tenants: [TENANT_A], trustEmail: true }), ...secrets });
   await t.services.connections.create({ ...presetConnection('microsoft', { id: 'ms-mfa', name: 'Microsoft (MFA)', tenant: 'common', trustEmail: true }), ...secrets, upstreamMfa: { amr: ['mfa'], acr: [] } });
+  await t.services.connections.create({
+    ...presetConnection('microsoft', { id: 'ms-attrs', name: 'Microsoft (profile)', tenant: 'common', trustEmail: true }),
+    ...secrets,
+    attributes: { nickname: 'preferred_username', zoneinfo: 'tz', birthdate: 'dob', phone_number: 'mobile' },
+  });
   await t.services.clients.create({ clientId: 'strict-app', redirectUris: [REDIRECT], grantTypes: ['authorization_code'], clientSecret: 's'.repeat(40), firstParty: true, scope: 'openid email', mfaPolicy: 'required' });
 }, 60_000);
 
@@ -100,6 +105,17 @@ describe('Microsoft for any tenant', () => {
     const single = await signInWith('ms-mfa', { tid: TENANT_A, sub: `sub-${n}`, email: unique('single'), edov: true, amr: ['pwd'] }, 'strict-app');
     expect(single.redirect).toBeUndefined();
     expect(single.page.url.pathname).toMatch(/\/mfa/);
+  });
+
+  it('fills a new account\'s profile from the claims the connection maps, leaving out values the profile page would refuse', async () => {
+    const email = unique('mapped');
+    const extra = { preferred_username: 'annie', tz: 'Europe/Berlin', dob: '1990-04-23', mobile: 'call me maybe' };
+    const done = await signInWith('ms-attrs', { tid: TENANT_A, sub: `sub-${n}`, email, name: 'Ann Example', edov: true, extra });
+    expect(done.redirect?.searchParams.get('code')).toBeTruthy();
+    const user = await t.services.users.findByEmail(email);
+    expect(user).toMatchObject({ name: 'Ann Example', nickname: 'annie', zoneinfo: 'Europe/Berlin', birthdate: '1990-04-23' });
+    expect(user?.phone_number).toBeUndefined();
+    await expect(t.services.connections.create({ ...presetConnection('microsoft', { id: 'bad-map', tenant: 'common' }), clientId: 'x', clientSecret: 'y', attributes: { email: 'mail' } as never })).rejects.toThrow(/profile fields/);
   });
 
   it('is configured by the preset: a tenant list only with a multi-tenant tenant, tenant ids only', async () => {
