@@ -161,8 +161,9 @@ export async function submitLogin(
     return;
   }
   const account = result && 'accountId' in result ? result : null;
-  await deps.risk.recordAttempt({ loginName, ip: meta.ip, success: account !== null, ...(account ? { accountId: account.accountId } : {}) });
   if (!account) {
+    // A right password is recorded with what it leads to (afterPassword: the sign-in, or the second factor).
+    await deps.risk.recordAttempt({ loginName, ip: meta.ip, success: false });
     const verdict = await deps.throttle.fail('login', keys, { ...meta, locale: loaded.locale });
     const error: FormError = { key: 'login.error.credentials', field: 'credentials' };
     await renderLogin(ctx, loaded, deps.options, { email, ...(verdict.allowed ? { error } : refusal(ctx, verdict)) });
@@ -187,9 +188,11 @@ export async function signInAndContinue(
   deps: { provider: Provider; risk: Pick<RiskEngine, 'recordSignIn'> },
   accountId: string,
   methods: readonly string[] = ['pwd'],
+  /** The login name of the right password that led here: recorded with the sign-in, in one write. */
+  loginName?: string,
 ): Promise<void> {
   const { acr, amr } = outcome(methods);
-  await deps.risk.recordSignIn({ accountId, ip: ctx.ip, deviceId: ensureDeviceId(ctx) });
+  await deps.risk.recordSignIn({ accountId, ip: ctx.ip, deviceId: ensureDeviceId(ctx), ...(loginName ? { loginName } : {}) });
   const returnTo = await recordResult(ctx, deps.provider, { login: { accountId, amr, acr }, [CREATE_PROMPT]: { accountId } }, { mergeWithLastSubmission: false });
   ctx.status = 303;
   ctx.redirect(returnTo);

@@ -112,7 +112,9 @@ export async function afterPassword(
       offerTrust = deps.config.mfa.trustDays > 0;
     }
   }
-  if (level <= achieved) return signInAndContinue(ctx, deps, input.accountId, methods);
+  if (level <= achieved) return signInAndContinue(ctx, deps, input.accountId, methods, input.loginName);
+  // A second factor comes first: the right password is recorded now (with the sign-in otherwise).
+  if (input.loginName) await deps.risk.recordAttempt({ loginName: input.loginName, accountId: input.accountId, ip: meta.ip, success: true });
 
   await deps.flows.start(
     loaded.uid,

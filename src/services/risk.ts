@@ -57,8 +57,10 @@
 // the collections of the layout before that (one row per attempt and per sign-in, found by secondary fields) are
 // dropped.
 //
-// Call order in a sign-in: recordAttempt (every password check) → assess (password right) → second factor if asked
-// → recordSignIn (sign-in completed) → trustDevice (if the customer chose to).
+// Call order in a sign-in: recordAttempt (every wrong password) → assess (password right) → second factor if asked
+// → recordSignIn (sign-in completed) → trustDevice (if the customer chose to). A right password is recorded with the
+// sign-in it completes (recordSignIn's loginName: one write for both), or by recordAttempt when a second factor comes
+// first; assess counts the login name being signed in with as if it were recorded already.
 import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import { ensureExpiryIndexes, type ExpiringRow } from '../../adapters/maintenance.ts';
@@ -113,7 +115,7 @@ export interface RiskEngine {
    *  A failure recorded without its account still counts for it once the account signs in with that login name. */
   recordAttempt(input: { loginName: string; accountId?: string; ip: string; success: boolean }): Promise<void>;
   /** A completed sign-in: remembers device, network (IPv4 /24, IPv6 /48, stored as HMAC) and geo location (when known). */
-  recordSignIn(input: { accountId: string; ip: string; deviceId?: string }): Promise<void>;
+  recordSignIn(input: { accountId: string; ip: string; deviceId?: string; /** The right password's login name, recorded in the same write. */ loginName?: string }): Promise<void>;
   /** Lets this device skip the second factor for `days`; audits device.trusted. */
   trustDevice(accountId: string, deviceId: string, days: number): Promise<void>;
   /** Forgets the account's devices, ending every trust ("sign out everywhere"). */
@@ -207,6 +209,24 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       ...(Object.keys(set).length ? { $set: set } : {}),
     });
 
+  /** The rows one password attempt adds to: the address's login names, and the account's (or the name's) failures. */
+  function attemptWrites({ loginName, accountId, ip, success }: { loginName: string; accountId?: string; ip: string; success: boolean }, at: number): SignalWrite[] {
+    const when = new Date(at);
+    const name = loginKey(loginName);
+    const writes = [push('ipl', ipKey(ip), 'logins', { k: name, at: when }, loginsKept, at, attemptTtlMs)];
+    if (!success) {
+      writes.push(
+        accountId
+          ? push('fail', accountFailuresKey(accountId), 'failures', when, failuresKept, at, attemptTtlMs, { accountId })
+          : push('fail', name, 'failures', when, failuresKept, at, attemptTtlMs),
+      );
+    } else if (accountId) {
+      // This name is the account's now: failures recorded under it (without the account) count for it.
+      writes.push(push('fail', accountFailuresKey(accountId), 'names', { k: name, at: when }, failuresKept, at, attemptTtlMs, { accountId }));
+    }
+    return writes;
+  }
+
   // One command for the rows a step writes. Upserts race on FerretDB (no atomic upsert): a write that lost the insert of
   // a new _id to another request (11000) is sent again, now as an update of the winner's row.
   async function writeAll(writes: readonly (SignalWrite | undefined)[]): Promise<void> {
@@ -229,19 +249,22 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
   // account's row lists those names, each name's row its failures (a second read, only when there are names).
   // `read`: rows already read with the account's (usually the name being typed now), so that the second read is
   // needed only for other names.
+  // `read` also holds the row of the name signed in with now, which counts whether or not it is recorded yet.
   async function recentFailures(own: LoginFailuresRecord | undefined, at: number, read: ReadonlyMap<string, SignalRow | undefined>): Promise<number> {
     const since = at - rules.failureWindowSeconds * 1000;
     const within = (d: Date) => d.getTime() > since;
-    const ids = [...new Set((own?.names ?? []).filter((n) => within(n.at)).map((n) => signalId('fail', n.k)))];
+    const ids = [...new Set([...(own?.names ?? []).filter((n) => within(n.at)).map((n) => signalId('fail', n.k)), ...read.keys()])];
     const more = await readRows(ids.filter((id) => !read.has(id)), at);
     const byName = ids.map((id) => (read.has(id) ? read.get(id) : more.get(id))) as unknown as (LoginFailuresRecord | undefined)[];
     return [own, ...byName].reduce((sum, row) => sum + (row?.failures ?? []).filter(within).length, 0);
   }
 
-  /** Distinct login names tried from this address within the IP window. */
-  function namesFrom(row: IpLoginsRecord | undefined, at: number): number {
+  /** Distinct login names tried from this address within the IP window, `current` (being signed in with) included. */
+  function namesFrom(row: IpLoginsRecord | undefined, at: number, current?: string): number {
     const since = at - rules.ipWindowSeconds * 1000;
-    return new Set((row?.logins ?? []).filter((l: LoginMark) => l.at.getTime() > since).map((l) => l.k)).size;
+    const names = new Set((row?.logins ?? []).filter((l: LoginMark) => l.at.getTime() > since).map((l) => l.k));
+    if (current) names.add(current);
+    return names.size;
   }
 
   return {
@@ -264,7 +287,7 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       const device = row<KnownDeviceRecord>(ids.device);
       const network = row<KnownNetworkRecord>(ids.network);
       const failures = await recentFailures(row<LoginFailuresRecord>(ids.failures), at, new Map(ids.name ? [[ids.name, found.get(ids.name)]] : []));
-      const names = namesFrom(row<IpLoginsRecord>(ids.ip), at);
+      const names = namesFrom(row<IpLoginsRecord>(ids.ip), at, input.loginName ? loginKey(input.loginName) : undefined);
       const travel = travelFrom(row<LastPlaceRecord>(ids.place), place, at);
 
       const matched: Record<RiskReason, boolean> = {
@@ -296,29 +319,16 @@ export function createRiskEngine(deps: RiskEngineDeps): RiskEngine {
       return { score, threshold: rules.threshold, reasons, mfa, trustedDevice };
     },
 
-    async recordAttempt({ loginName, accountId, ip, success }) {
-      const at = now();
-      const when = new Date(at);
-      const name = loginKey(loginName);
-      const writes = [push('ipl', ipKey(ip), 'logins', { k: name, at: when }, loginsKept, at, attemptTtlMs)];
-      if (!success) {
-        writes.push(
-          accountId
-            ? push('fail', accountFailuresKey(accountId), 'failures', when, failuresKept, at, attemptTtlMs, { accountId })
-            : push('fail', name, 'failures', when, failuresKept, at, attemptTtlMs),
-        );
-      } else if (accountId) {
-        // This name is the account's now: failures recorded under it (without the account) count for it.
-        writes.push(push('fail', accountFailuresKey(accountId), 'names', { k: name, at: when }, failuresKept, at, attemptTtlMs, { accountId }));
-      }
-      await writeAll(writes);
+    async recordAttempt(input) {
+      await writeAll(attemptWrites(input, now()));
     },
 
-    async recordSignIn({ accountId, ip, deviceId }) {
+    async recordSignIn({ accountId, ip, deviceId, loginName }) {
       const at = now();
       const place = placeOf(ip);
       const expiresAt = new Date(at + memoryMs);
       await writeAll([
+        ...(loginName ? attemptWrites({ loginName, accountId, ip, success: true }, at) : []),
         write('net', networkKey(accountId, ip), { $set: { accountId, at: new Date(at), expiresAt } }),
         place ? write('place', accountId, { $set: { geo: place, at: new Date(at), expiresAt } }) : undefined,
         deviceId

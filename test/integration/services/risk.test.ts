@@ -184,6 +184,33 @@ describe('adaptive sign-in', () => {
     expect((await assessed(id))[0]?.details).toMatchObject({ signals: { failures: 3 } });
   });
 
+  it('counts the name being signed in with before its right password is recorded, which then goes with the sign-in', async () => {
+    const id = account();
+    const ip = freshAddresses();
+    const phone = device();
+    await signIn(id, ip.home, phone);
+    // Wrong passwords for this name, recorded without the account, and the right one not recorded yet (as the login
+    // form leaves it for the sign-in it completes): the assessment counts them all the same.
+    for (let i = 0; i < 3; i++) await risk.recordAttempt({ loginName: 'cleo@example.com', ip: ip.attacker, success: false });
+    usedIps.add(ip.attacker);
+    const result = await risk.assess({ accountId: id, ip: ip.home, deviceId: phone, loginName: 'cleo@example.com' });
+    expect(result.reasons).toEqual(['recent_failures']);
+
+    // The sign-in records the right password and the device, network in one write; the name is the account's now.
+    const writes: string[] = [];
+    const listen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.command[e.commandName] === 'risk_signals') writes.push(e.commandName);
+    };
+    conn.getClient().on('commandStarted', listen);
+    try {
+      await risk.recordSignIn({ accountId: id, ip: ip.home, deviceId: phone, loginName: 'cleo@example.com' });
+    } finally {
+      conn.getClient().off('commandStarted', listen);
+    }
+    expect(writes).toEqual(['update']);
+    expect((await risk.assess({ accountId: id, ip: ip.home, deviceId: phone })).reasons).toEqual(['recent_failures']);
+  });
+
   it('reads the failures of the name being typed with the account\'s rows, in one command, and of other names after', async () => {
     const id = account();
     const ip = freshAddresses();
