@@ -179,7 +179,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     legal: createLegal({ conn, documents: config.legal.documents, audit, now }),
     consents: createConsentService({ conn, audit, now }),
     connections: createConnections({ conn, cipher, cacheSeconds: config.clientCacheSeconds, now }),
-    identities: createIdentities({ conn, now }),
+    identities: createIdentities({ conn, cipher, now }),
     passwordPolicy: createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger }),
   };
 }

@@ -93,8 +93,8 @@ export function connectionsRoutes(pages: AccountPages, deps: ConnectionsDeps): v
       if (!(err instanceof FederationFailure)) throw err;
       return seeOther(ctx, `${BASE}?${new URLSearchParams({ problem: err.reason, connection: err.connection?.id ?? '' })}`);
     }
-    const { connection, subject, email } = identity;
-    const linked = await deps.federatedSignIn.link(account.accountId, { connectionId: connection.id, subject, ...(email ? { email } : {}) }, meta(ctx));
+    const { connection, subject, email, tokens } = identity;
+    const linked = await deps.federatedSignIn.link(account.accountId, { connectionId: connection.id, subject, ...(email ? { email } : {}), ...(tokens ? { tokens } : {}) }, meta(ctx));
     if (!linked) return seeOther(ctx, `${BASE}?${new URLSearchParams({ problem: 'taken', connection: connection.id })}`);
     seeOther(ctx, BASE, 'federation.account.flash.linked');
   });

@@ -50,6 +50,11 @@ export interface IdentityConnection {
    * standard ones taken by their own names (name, given_name, family_name, picture); e.g. { nickname: "preferred_username" }.
    */
   attributes?: Partial<Record<ProfileField, string>>;
+  /**
+   * Keep the provider's access and refresh tokens of each sign-in with the linked identity (sealed), for the
+   * operator's back end to call the provider's APIs on the customer's behalf. Default: nothing is kept.
+   */
+  keepTokens?: boolean;
   enabled: boolean;
   createdAt: Date;
 }
@@ -81,6 +86,7 @@ const schema = new Schema<ConnectionRow>(
     tenants: { type: [String], default: undefined },
     upstreamMfa: { type: new Schema({ amr: [String], acr: [String] }, { _id: false }), default: undefined },
     attributes: { type: Schema.Types.Mixed, default: undefined },
+    keepTokens: Boolean,
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
   },
@@ -150,6 +156,7 @@ export const connectionInput = z.object({
     .refine((m) => Object.keys(m).every((k) => (PROFILE_FIELDS as readonly string[]).includes(k)), { message: `attributes fill profile fields: ${PROFILE_FIELDS.join(', ')}` })
     .transform((m) => m as Partial<Record<ProfileField, string>>)
     .optional(),
+  keepTokens: z.boolean().optional(),
   enabled: z.boolean().default(true),
 })
   .refine((c) => !(c.signedSecret && c.clientSecret), { message: 'give either a client secret or a signed secret, not both' })

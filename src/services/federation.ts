@@ -14,6 +14,7 @@ import { createCipher } from './crypto.ts';
 import { FACEBOOK_ENDPOINTS, facebookIdentity } from './facebook-profile.ts';
 import { GITHUB_ENDPOINTS, githubIdentity } from './github-profile.ts';
 import type { UpstreamIdentity } from './upstream-identity.ts';
+import type { UpstreamTokens } from './identities.ts';
 import { checkProfileField, regionOf, type ProfileField } from './profile-input.ts';
 
 export type { UpstreamIdentity };
@@ -87,6 +88,19 @@ function withPostedName(identity: UpstreamIdentity, posted: string | null): Upst
   if (!given && !family) return identity;
   const full = [given, family].filter(Boolean).join(' ');
   return { ...identity, profile: { ...identity.profile, name: full, ...(given ? { given_name: given } : {}), ...(family ? { family_name: family } : {}) } };
+}
+
+/** The provider's tokens with the identity, for a connection that keeps them; nothing otherwise. */
+function withTokens(connection: IdentityConnection, tokens: { access_token: string; refresh_token?: string; scope?: string; expiresIn(): number | undefined }, identity: UpstreamIdentity): UpstreamIdentity {
+  if (!connection.keepTokens) return identity;
+  const expiresIn = tokens.expiresIn();
+  const kept: UpstreamTokens = {
+    access_token: tokens.access_token,
+    ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
+    ...(expiresIn !== undefined ? { expires_at: Math.floor(Date.now() / 1000) + expiresIn } : {}),
+    ...(tokens.scope ? { scope: tokens.scope } : {}),
+  };
+  return { ...identity, tokens: kept };
 }
 
 /** Profile claims taken from an OpenID provider by their own names. */
@@ -248,9 +262,11 @@ export function createFederation(deps: FederationDeps): Federation {
         throw new FederationFailure('invalid_response', `the answer from ${connection.name} was not valid`, connection);
       }
       try {
-        if (connection.protocol === 'github') return await githubIdentity(connection, tokens.access_token);
-        if (connection.protocol === 'facebook') return await facebookIdentity(connection, tokens.access_token, (await deps.connections.secretOf(connection.id)) ?? '');
-        return withPostedName(await identityOf(config, connection, tokens), posted);
+        return withTokens(connection, tokens, await (async () => {
+          if (connection.protocol === 'github') return githubIdentity(connection, tokens.access_token);
+          if (connection.protocol === 'facebook') return facebookIdentity(connection, tokens.access_token, (await deps.connections.secretOf(connection.id)) ?? '');
+          return withPostedName(await identityOf(config, connection, tokens), posted);
+        })());
       } catch (err) {
         if (err instanceof FederationFailure) throw err;
         deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream userinfo failed');

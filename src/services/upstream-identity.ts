@@ -1,4 +1,5 @@
 import type { IdentityConnection } from './connections.ts';
+import type { UpstreamTokens } from './identities.ts';
 import type { ProfileField } from './profile-input.ts';
 
 /** Who the upstream says signed in. */
@@ -13,6 +14,8 @@ export interface UpstreamIdentity {
    * told to read them: IdentityConnection.upstreamMfa); the sign-in here then needs no second factor of ours.
    */
   secondFactor?: boolean;
+  /** The provider's tokens, only from a connection that keeps them (IdentityConnection.keepTokens). */
+  tokens?: UpstreamTokens;
   /** Profile claims for a new account, each checked as the profile page checks it (profile-input.ts). */
   profile: Partial<Record<ProfileField, string>>;
 }

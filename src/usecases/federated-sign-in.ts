@@ -12,7 +12,7 @@ import type { AuditLog } from '../services/audit.ts';
 import type { Connections } from '../services/connections.ts';
 import type { FactorMailer } from './factor-notices.ts';
 import type { UpstreamIdentity } from '../services/federation.ts';
-import type { Identities } from '../services/identities.ts';
+import type { Identities, UpstreamTokens } from '../services/identities.ts';
 import type { UserService } from '../services/users.ts';
 
 export type FederatedRefusal = 'email_unverified' | 'signup_closed' | 'disabled';
@@ -33,7 +33,7 @@ export type UnlinkOutcome = 'unlinked' | 'not_found' | 'last_way_in';
 export interface FederatedSignIn {
   resolve(identity: UpstreamIdentity, meta: FederatedMeta): Promise<FederatedOutcome>;
   /** The owner proved the account: links the identity (a no-op when it is linked to that account already). */
-  link(accountId: string, identity: { connectionId: string; subject: string; email?: string }, meta: FederatedMeta): Promise<boolean>;
+  link(accountId: string, identity: { connectionId: string; subject: string; email?: string; tokens?: UpstreamTokens }, meta: FederatedMeta): Promise<boolean>;
   /**
    * Unlinks one of the account's identities — never its last way in (no password was ever set, no passkey, no other
    * identity): the customer sets a password first. Audited, and the owner is told by mail.
@@ -77,7 +77,7 @@ export function createFederatedSignIn(deps: {
 
   return {
     async resolve(identity, meta) {
-      const linked = await identities.use(identity.connection.id, identity.subject);
+      const linked = await identities.use(identity.connection.id, identity.subject, identity.tokens);
       if (linked) {
         const user = await users.findById(linked.accountId);
         if (!user || user.disabled) return refuse(identity, 'disabled', meta, linked.accountId);
@@ -96,7 +96,7 @@ export function createFederatedSignIn(deps: {
         if (!raced) throw err;
         return { kind: 'link', accountId: raced.id, email: raced.email };
       }
-      await identities.link({ connectionId: identity.connection.id, subject: identity.subject, accountId: user.id, email: identity.email });
+      await identities.link({ connectionId: identity.connection.id, subject: identity.subject, accountId: user.id, email: identity.email, ...(identity.tokens ? { tokens: identity.tokens } : {}) });
       await audit.record({ type: 'identity.linked', outcome: 'success', accountId: user.id, ...meta, details: { connection: identity.connection.id } });
       return signedIn(identity, user.id, true, meta);
     },

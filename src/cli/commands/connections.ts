@@ -37,6 +37,7 @@ export const connectionsCreate = command({
     '        [--scope SCOPE]... [--icon HTTPS_URL] [--no-signup] [--trust-email] [--form-post] [--disabled]\n' +
     '        [--mfa-amr VALUE]... [--mfa-acr VALUE]...   (an upstream amr or acr that counts as a second factor here)\n' +
     '        [--attribute FIELD=CLAIM]...   (the provider\'s CLAIM fills the profile FIELD of a new account)\n' +
+    '        [--keep-tokens]   (keep the provider\'s tokens of each sign-in, sealed, for your back end)\n' +
     '        (an OpenID provider customers may sign in with; --trust-email: its email_verified is believed)',
   options: {
     preset: { type: 'string' },
@@ -45,6 +46,7 @@ export const connectionsCreate = command({
     'mfa-amr': { type: 'string', multiple: true },
     'mfa-acr': { type: 'string', multiple: true },
     attribute: { type: 'string', multiple: true },
+    'keep-tokens': { type: 'boolean' },
     'team-id': { type: 'string' },
     'key-id': { type: 'string' },
     'private-key-file': { type: 'string' },
@@ -84,6 +86,7 @@ export const connectionsCreate = command({
       ...(optionalString(values, 'icon') !== undefined && { icon: optionalString(values, 'icon') }),
       ...((values['mfa-amr'] || values['mfa-acr']) && { upstreamMfa: { amr: (values['mfa-amr'] as string[] | undefined) ?? [], acr: (values['mfa-acr'] as string[] | undefined) ?? [] } }),
       ...(values.attribute && { attributes: attributeMapping(values.attribute as string[]) }),
+      ...(values['keep-tokens'] === true && { keepTokens: true }),
       enabled: values.disabled !== true,
     };
   },

@@ -459,6 +459,40 @@ describe('which connections an app offers', () => {
   });
 });
 
+describe('the provider\'s tokens', () => {
+  it('are kept, sealed, only for a connection that asks, renewed at each sign-in, and never exported', async () => {
+    await t.services.connections.create({ id: 'acme-keep', name: 'Acme Keep', issuer: upstream.issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret, trustEmail: true, keepTokens: true });
+    const email = unique('kept');
+    upstream.accounts.set('up-kept', { email, email_verified: true });
+    const b = new Browser(t.url);
+    const first = await travel(b, await b.request(authorizeUrl('own-app', { connection: 'acme-keep' })), 'up-kept');
+    expect(first.redirect?.searchParams.get('code')).toBeTruthy();
+    const user = (await t.services.users.findByEmail(email))!;
+    const kept = await t.services.identities.tokensOf(user.id, 'acme-keep');
+    expect(kept?.access_token).toBeTruthy();
+    expect(kept?.expires_at).toBeGreaterThan(Date.now() / 1000);
+    // It works at the provider, and the database holds it only sealed.
+    const me = await fetch(`${upstream.issuer}/me`, { headers: { authorization: `Bearer ${kept!.access_token}` } });
+    expect(((await me.json()) as { sub: string }).sub).toBe('up-kept');
+    const row = await t.services.db.connection.collection('federated_identities').findOne({ accountId: user.id });
+    expect(JSON.stringify(row)).not.toContain(kept!.access_token);
+    expect(JSON.stringify(await t.services.identities.exportFor(user.id))).not.toContain(kept!.access_token);
+    expect(Object.keys((await t.services.identities.listForAccount(user.id))[0]!)).not.toContain('tokens');
+
+    const b2 = new Browser(t.url);
+    await travel(b2, await b2.request(authorizeUrl('own-app', { connection: 'acme-keep' })), 'up-kept');
+    expect((await t.services.identities.tokensOf(user.id, 'acme-keep'))?.access_token).not.toBe(kept!.access_token);
+
+    // A connection that does not ask keeps nothing.
+    const other = unique('not-kept');
+    upstream.accounts.set('up-not-kept', { email: other, email_verified: true });
+    expect((await viaAcme(new Browser(t.url), 'up-not-kept')).redirect?.searchParams.get('code')).toBeTruthy();
+    const otherUser = (await t.services.users.findByEmail(other))!;
+    expect(await t.services.identities.tokensOf(otherUser.id, 'acme')).toBeUndefined();
+    expect(await t.services.db.connection.collection('federated_identities').findOne({ accountId: otherUser.id })).not.toHaveProperty('tokens');
+  });
+});
+
 describe('linking from the account center', () => {
   /** Signs `email` in to the account center in `b`, and opens its "Other sign-in methods". */
   async function connectionsPage(b: Browser, email: string): Promise<Page> {
