@@ -7,7 +7,7 @@ import { jwtVerify } from 'jose';
 import { a11yProblems, allProblems, atWidths, launchBrowser, newPage, startRedirectReceiver, type Browser, type RedirectReceiver } from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
 import { startUpstream, type Upstream } from '../../support/upstream.ts';
-import { jwks, rp, unique } from '../flows.ts';
+import { jwks, PASSWORD, rp, unique } from '../flows.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -74,6 +74,38 @@ describe('signing in with another provider in Chromium', () => {
       const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
       const { payload } = await jwtVerify(tokens.id_token as string, jwks(config), { issuer: server.issuer, audience: clientId });
       expect(payload).toMatchObject({ email, amr: ['fed'] });
+    } finally {
+      await page.close();
+    }
+  }, TEST_TIMEOUT_MS);
+  it('links the provider from the account center: a click, the provider, and back to the list with it linked', async () => {
+    const email = `${unique('fed-link')}@example.test`;
+    await server.cli(['users', 'create', '--email', email, '--password', PASSWORD, '--name', 'Grace Hopper', '--email-verified']);
+    upstream.accounts.set('chromium-linker', { email: `${unique('elsewhere')}@example.test`, email_verified: true });
+
+    const page = await newPage(browser);
+    try {
+      await page.goto(`${server.issuer}/account/connections`);
+      await page.fill('input[name=email]', email);
+      await page.fill('input[name=password]', PASSWORD);
+      await Promise.all([page.waitForURL((url) => url.pathname === '/account/connections'), page.click('form[action$="/login"] button[type=submit]')]);
+      await page.getByRole('button', { name: 'Link Acme ID' }).click();
+      const onward = page.getByRole('link', { name: 'Continue to Acme ID' });
+      await onward.waitFor();
+      expect(allProblems(page)).toEqual([]);
+
+      await Promise.all([page.waitForURL((url) => url.origin === upstream.issuer), onward.click()]);
+      await page.fill('input[name=login]', 'chromium-linker');
+      await page.fill('input[name=password]', 'anything');
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      if (new URL(page.url()).origin === upstream.issuer) await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+
+      await page.waitForURL((url) => url.origin === server.issuer && url.pathname === '/account/connections');
+      expect(await page.textContent('body')).toContain('The sign-in method has been linked.');
+      expect(await page.getByRole('button', { name: 'Unlink Acme ID' }).isVisible()).toBe(true);
+      expect(await a11yProblems(page)).toEqual([]);
+      // What the provider's own development pages did (a web font, a favicon) is not ours to check.
+      expect(allProblems(page).filter((p) => !p.includes(upstream.issuer) && !p.includes('fonts.googleapis.com'))).toEqual([]);
     } finally {
       await page.close();
     }
