@@ -15,6 +15,8 @@ export interface WorkerReady {
   port: number;
   /** The demo's start URL, from the worker that seeded it. */
   demo?: string;
+  /** The demo OpenID provider runs ("Continue with Demo ID"); never in a cluster. */
+  demoProvider?: boolean;
 }
 
 const FIRST_PAUSE_MS = 1_000;

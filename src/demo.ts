@@ -5,6 +5,8 @@ import Router from '@koa/router';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Services } from './app.ts';
 import { AppError } from './errors.ts';
+import { DEMO_CONNECTION, startDemoProvider, type DemoProvider } from './demo-provider.ts';
+import { FEDERATION_CALLBACK_PATH } from './services/federation.ts';
 
 const SCOPE = 'openid profile email offline_access';
 
@@ -49,6 +51,35 @@ export async function seedDemo(services: Services): Promise<{ authorizationUrl: 
     if (!(err instanceof AppError && err.status === 409)) throw err;
   }
   return { authorizationUrl: `${config.issuer}/demo` };
+}
+
+/**
+ * "Continue with Demo ID" on the demo's sign-in page: starts the demo OpenID provider (demo-provider.ts) and points
+ * the demo connection at it (made afresh at every start: the provider's port and secret change). Not in production,
+ * and not in a cluster, where the connection of an earlier single-process start is removed instead. A provider that
+ * cannot start costs the demo that button, not the server.
+ */
+export async function demoConnection(services: Services, opts: { clustered: boolean }): Promise<DemoProvider | undefined> {
+  const { config, connections, logger } = services;
+  const forget = () => connections.remove(DEMO_CONNECTION.id).catch(() => {});
+  if (config.env === 'production' || opts.clustered) {
+    await forget();
+    return undefined;
+  }
+  let started: DemoProvider | undefined;
+  try {
+    // Another host name than ours (both loopback), so that the two providers' cookies stay apart.
+    const host = new URL(config.issuer).hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+    started = await startDemoProvider({ host, redirectUri: new URL(FEDERATION_CALLBACK_PATH, config.issuer).href });
+    await forget();
+    await connections.create({ ...DEMO_CONNECTION, issuer: started.issuer, clientId: started.clientId, clientSecret: started.clientSecret, trustEmail: true });
+    logger.info({ connection: DEMO_CONNECTION.id, issuer: started.issuer }, 'demo provider ready');
+    return started;
+  } catch (err) {
+    logger.warn({ err }, 'the demo provider did not start; the demo goes on without "Continue with Demo ID"');
+    await started?.close();
+    return undefined;
+  }
 }
 
 // The demo RP keeps its PKCE verifier and state in a signed, short-lived cookie, as a real web app would in its session.

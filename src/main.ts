@@ -36,18 +36,21 @@ function announce(config: Config, ready: WorkerReady): void {
   if (ready.demo) {
     process.stdout.write(
       `\nTry a login in your browser:\n  ${ready.demo}\n` +
-        `  e-mail:   ${config.demo.userEmail}\n  password: ${config.demo.userPassword}\n\n`,
+        `  e-mail:   ${config.demo.userEmail}\n  password: ${config.demo.userPassword}\n` +
+        (ready.demoProvider ? `  or "Continue with Demo ID" there (any name and password sign in at the demo provider)\n` : '') +
+        '\n',
     );
   }
 }
 
 async function runServer(config: Config, logger: Logger): Promise<void> {
   // Loaded here, not at the top: a cluster's primary serves nothing and should not carry the application in memory.
-  const [{ createApp, createServices }, { demoRouter, seedDemo }] = await Promise.all([import('./app.ts'), import('./demo.ts')]);
+  const [{ createApp, createServices }, { demoConnection, demoRouter, seedDemo }] = await Promise.all([import('./app.ts'), import('./demo.ts')]);
   const services = await createServices(config, { logger });
   const app = createApp(services, config.demo.enabled ? [demoRouter(services)] : []);
   // In a cluster the first worker seeds alone (the primary starts the others once it listens); later ones find it all.
   const demo = config.demo.enabled ? await seedDemo(services) : undefined;
+  const demoProvider = config.demo.enabled ? await demoConnection(services, { clustered: cluster.isWorker }) : undefined;
 
   const server: Server = await new Promise((done) => {
     const s = app.listen(config.port, config.host, () => done(s));
@@ -55,7 +58,7 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ issuer: config.issuer, host: config.host, port }, 'listening');
-  const ready: WorkerReady = { ciam: 'ready', port, ...(demo && { demo: demo.authorizationUrl }) };
+  const ready: WorkerReady = { ciam: 'ready', port, ...(demo && { demo: demo.authorizationUrl }), ...(demoProvider && { demoProvider: true }) };
   // A worker reports to the primary, which announces once for all of them.
   if (cluster.isWorker) process.send?.(ready);
   else announce(config, ready);
@@ -79,8 +82,8 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
     }, 10_000);
     force.unref();
     server.close(() => {
-      services
-        .close()
+      Promise.resolve(demoProvider?.close())
+        .then(() => services.close())
         .then(() => process.exit(0))
         .catch((err: unknown) => {
           logger.error({ err }, 'error while closing');

@@ -1,0 +1,71 @@
+// The demo `npm start` sets up, tried as its printed URL invites: the demo app's sign-in offers "Continue with Demo
+// ID", the demo OpenID provider (any name and password) signs the customer in, and the app receives a token for the
+// new account (amr fed), made with the provider's verified address. Run through the real redirects across both providers.
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FERRETDB_BINARY, freePort } from '../../src/db/embedded.ts';
+import { Browser, forms, type Page } from '../support/http.ts';
+import { killGroup, launch, NODE, serverEnv, type Launched } from '../support/processes.ts';
+
+const it = existsSync(FERRETDB_BINARY) ? test : test.skip;
+
+let server: Launched | undefined;
+let dir: string | undefined;
+
+afterAll(() => {
+  if (server) killGroup(server);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Follows redirects on any origin; at the demo provider's pages signs in as `login`, then allows. */
+async function travel(b: Browser, first: Page, login: string): Promise<Page> {
+  let page = first;
+  for (let hops = 0; hops < 30; hops++) {
+    const next = page.location;
+    if (!next) return page;
+    if (/^\/interaction\/[^/]+$/.test(next.pathname) && next.origin !== b.origin) {
+      const shown = await b.request(next);
+      const body = shown.body.includes('name="login"') ? new URLSearchParams({ prompt: 'login', login, password: 'anything' }) : new URLSearchParams({ prompt: 'consent' });
+      page = await b.request(next, { method: 'POST', body });
+      continue;
+    }
+    page = await b.request(next);
+  }
+  throw new Error('too many redirects');
+}
+
+it('signs a customer up through "Continue with Demo ID" from the demo app, which receives a token for the new account', async () => {
+  dir = mkdtempSync(join(realpathSync(tmpdir()), 'ciam-demo-'));
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  const env = serverEnv({
+    PORT: String(port),
+    ISSUER: issuer,
+    DEMO: 'true',
+    DEMO_USER_PASSWORD: 'demo-password-1',
+    EMBEDDED_DB_DIR: join(dir, 'db'),
+    EMBEDDED_DB_PORT: String(await freePort()),
+  });
+  server = launch('npm', ['start'], env);
+  await server.listening(60_000);
+  expect(server.output()).toContain('"Continue with Demo ID"');
+
+  const b = new Browser(issuer);
+  const { page: login } = await b.navigate(`${issuer}/demo`);
+  const href = /href="([^"]*\/federated\/demo-id)"/.exec(login.body)?.[1];
+  expect(href).toBeTruthy();
+  const back = await travel(b, await b.request(new URL(href!, issuer)), 'Ada Lovelace');
+  // With us again: the new account consents to the demo app, which shows what it received.
+  const consent = forms(back).find((f) => /\/confirm$/.test(f.action.pathname));
+  expect(consent).toBeTruthy();
+  const shown = await b.submit(consent!);
+  expect(shown.page.url.pathname).toBe('/demo/callback');
+  expect(shown.page.body).toMatch(/&#34;amr&#34;:\s*\[\s*&#34;fed&#34;\s*\]/);
+  // The account made for it: the demo provider's verified address, linked to Demo ID.
+  const exported = launch(NODE, ['src/cli/main.ts', 'users', 'export', '--email', 'ada.lovelace@demo-id.example'], env);
+  expect((await exported.exited).code).toBe(0);
+  const data = JSON.parse(exported.output()) as Record<string, unknown>;
+  expect(JSON.stringify(data)).toContain('"email_verified":true');
+  expect(JSON.stringify(data)).toContain('"connectionId":"demo-id"');
+}, 120_000);
