@@ -23,6 +23,8 @@ export interface MicrosoftAccount {
   extra?: Record<string, unknown>;
   /** How the account signed in at Microsoft (Entra puts e.g. ["pwd", "mfa"] in the ID token). */
   amr?: string[];
+  /** A replayed or forged token: this nonce instead of the one the authorization request carried. */
+  nonce?: string;
   /** A forged token: its iss names this tenant instead of the account's own. */
   issuedBy?: string;
 }
@@ -104,7 +106,7 @@ export async function startMicrosoftStandin(): Promise<MicrosoftStandin> {
       if (!issued || issued.redirectUri !== form.get('redirect_uri')) return refuse(res, 'token: code unknown, used, or for another redirect URI');
       if (createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') !== issued.challenge) return refuse(res, 'token: PKCE verifier');
       const { account } = issued;
-      const claims = { tid: account.tid, nonce: issued.nonce, ver: '2.0', ...(account.email ? { email: account.email } : {}), ...(account.name ? { name: account.name } : {}), ...(account.edov !== undefined ? { xms_edov: account.edov } : {}), ...(account.amr ? { amr: account.amr } : {}), ...account.extra };
+      const claims = { tid: account.tid, nonce: account.nonce ?? issued.nonce, ver: '2.0', ...(account.email ? { email: account.email } : {}), ...(account.name ? { name: account.name } : {}), ...(account.edov !== undefined ? { xms_edov: account.edov } : {}), ...(account.amr ? { amr: account.amr } : {}), ...account.extra };
       const idToken = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: jwk.kid })
         .setIssuer(`${MICROSOFT}/${account.issuedBy ?? account.tid}/v2.0`)

@@ -75,6 +75,14 @@ describe('Microsoft for any tenant', () => {
     expect(await t.services.users.findByEmail(email)).toBeNull();
   });
 
+  it('refuses an ID token carrying another nonce than its request (a token replayed from another sign-in), creating nothing', async () => {
+    const email = unique('replayed');
+    const done = await signInWith('microsoft', { tid: TENANT_A, sub: `sub-${n}`, email, edov: true, nonce: 'a-nonce-from-another-sign-in' });
+    expect(done.redirect).toBeUndefined();
+    expect(done.page.body).toContain('did not work');
+    expect(await t.services.users.findByEmail(email)).toBeNull();
+  });
+
   it('takes the e-mail as verified only with xms_edov (Microsoft sends no email_verified): without, nothing is created', async () => {
     const email = unique('unverified');
     const done = await signInWith('microsoft', { tid: TENANT_A, sub: `sub-${n}`, email });
