@@ -47,6 +47,17 @@ async function runServer(config: Config, logger: Logger): Promise<void> {
   // Loaded here, not at the top: a cluster's primary serves nothing and should not carry the application in memory.
   const [{ createApp, createServices }, { demoConnection, demoRouter, seedDemo }] = await Promise.all([import('./app.ts'), import('./demo.ts')]);
   const services = await createServices(config, { logger });
+  if (config.connectionsFile) {
+    const { applyConnectionsFile, ConnectionsFileError } = await import('./services/connections-file.ts');
+    try {
+      logger.info({ connections: await applyConnectionsFile(config.connectionsFile, services.connections) }, 'connections applied from CONNECTIONS_FILE');
+    } catch (err) {
+      if (!(err instanceof ConnectionsFileError)) throw err;
+      process.stderr.write(`${err.message}\nSee the README's "Signing in with another provider".\n`);
+      await services.close();
+      process.exit(2);
+    }
+  }
   const app = createApp(services, config.demo.enabled ? [demoRouter(services)] : []);
   // In a cluster the first worker seeds alone (the primary starts the others once it listens); later ones find it all.
   const demo = config.demo.enabled ? await seedDemo(services) : undefined;

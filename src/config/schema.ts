@@ -213,6 +213,7 @@ export const schema = z.object({
   // deleted client or a rotated secret stops working in every process within this bound; at once in the one that
   // made the change.
   CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  CONNECTIONS_FILE: z.string().min(1).optional(),
   // How long a process may answer findAccount (token claims, userinfo) and the sign-in policy from an account read it
   // made (0: never cached). Any account write in the process drops it at once; another process's change shows within
   // this bound. Disabling an account revokes its grants and sessions, so a stale read issues nothing.

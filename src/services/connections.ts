@@ -57,6 +57,8 @@ export interface IdentityConnection {
   keepTokens?: boolean;
   enabled: boolean;
   createdAt: Date;
+  /** When its settings last changed (put): what a process's copy of the provider's configuration is checked against. */
+  updatedAt?: Date;
 }
 
 interface ConnectionRow extends Omit<IdentityConnection, 'id'> {
@@ -89,6 +91,7 @@ const schema = new Schema<ConnectionRow>(
     keepTokens: Boolean,
     enabled: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
+    updatedAt: Date,
   },
   { collection: 'connections', versionKey: false },
 );
@@ -178,6 +181,11 @@ export interface Connections {
   /** The client secret for the token request (undefined: a public client). */
   secretOf(id: string): Promise<string | undefined>;
   remove(id: string): Promise<void>;
+  /**
+   * Creates the connection, or replaces the one with its id (its settings and secrets, in one write; its linked
+   * identities stay): what configuration as code applies at every start (connections-file.ts).
+   */
+  put(input: ConnectionInput): Promise<IdentityConnection>;
 }
 
 const view = ({ _id, clientSecret: _secret, secretKey: _key, ...rest }: ConnectionRow): IdentityConnection => ({
@@ -202,35 +210,50 @@ export function createConnections(deps: { conn: DbConnection; cipher: Cipher; ca
   let enabledCopy: { at: number; list: Promise<IdentityConnection[]> } | undefined;
   const find = (id: string) => (typeof id === 'string' ? model.findById(id).lean<ConnectionRow>() : Promise.resolve(null));
 
+  /** The row a connection's input makes (validated, secrets sealed), stamped `at`. */
+  async function rowOf(input: ConnectionInput, at: Date): Promise<ConnectionRow> {
+    const parsed = connectionInput.safeParse(input);
+    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
+    const { id, clientSecret, signedSecret, ...rest } = parsed.data;
+    if (signedSecret) {
+      try {
+        await importPKCS8(signedSecret.privateKey, 'ES256');
+      } catch {
+        throw badRequest('privateKey is not an ES256 (P-256) private key');
+      }
+    }
+    return {
+      _id: id,
+      ...rest,
+      ...(clientSecret ? { clientSecret: deps.cipher.encrypt(clientSecret) } : {}),
+      ...(signedSecret
+        ? { signedSecret: { issuer: signedSecret.issuer, keyId: signedSecret.keyId, audience: signedSecret.audience }, secretKey: deps.cipher.encrypt(signedSecret.privateKey) }
+        : {}),
+      createdAt: at,
+      updatedAt: at,
+    };
+  }
+
   return {
     async create(input) {
-      const parsed = connectionInput.safeParse(input);
-      if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
-      const { id, clientSecret, signedSecret, ...rest } = parsed.data;
-      if (signedSecret) {
-        try {
-          await importPKCS8(signedSecret.privateKey, 'ES256');
-        } catch {
-          throw badRequest('privateKey is not an ES256 (P-256) private key');
-        }
-      }
-      const row: ConnectionRow = {
-        _id: id,
-        ...rest,
-        ...(clientSecret ? { clientSecret: deps.cipher.encrypt(clientSecret) } : {}),
-        ...(signedSecret
-          ? { signedSecret: { issuer: signedSecret.issuer, keyId: signedSecret.keyId, audience: signedSecret.audience }, secretKey: deps.cipher.encrypt(signedSecret.privateKey) }
-          : {}),
-        createdAt: new Date(now()),
-      };
+      const row = await rowOf(input, new Date(now()));
       try {
         await model.create(row);
       } catch (err) {
-        if (isDuplicateKey(err)) throw conflict(`A connection "${id}" already exists`);
+        if (isDuplicateKey(err)) throw conflict(`A connection "${row._id}" already exists`);
         throw err;
       }
       enabledCopy = undefined;
       return view(row);
+    },
+    async put(input) {
+      const at = new Date(now());
+      const { _id, createdAt: _new, ...row } = await rowOf(input, at);
+      // By _id alone; the first creation's date stays.
+      const createdAt = (await find(_id))?.createdAt ?? at;
+      await model.replaceOne({ _id }, { ...row, createdAt }, { upsert: true });
+      enabledCopy = undefined;
+      return view({ _id, ...row, createdAt });
     },
     listEnabled() {
       const at = now();

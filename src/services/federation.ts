@@ -128,11 +128,13 @@ export function createFederation(deps: FederationDeps): Federation {
   const now = deps.now ?? systemClock;
   const seal = createCipher(Buffer.from(hkdfSync('sha256', deps.key, Buffer.alloc(0), 'federation-state', 32)));
   const callback = new URL(FEDERATION_CALLBACK_PATH, deps.issuer).href;
-  const discovered = new Map<string, { config: oidc.Configuration; at: number; issuer: string }>();
+  const discovered = new Map<string, { config: oidc.Configuration; at: number; issuer: string; version: number }>();
+  // A connection's settings as this process last saw them: a change (put) is picked up at once, not after the hour.
+  const versionOf = (c: IdentityConnection) => (c.updatedAt ?? c.createdAt).getTime();
 
   async function configOf(connection: IdentityConnection): Promise<oidc.Configuration> {
     const cached = discovered.get(connection.id);
-    if (cached && cached.issuer === connection.issuer && now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
+    if (cached && cached.issuer === connection.issuer && cached.version === versionOf(connection) && now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
     const secret = await deps.connections.secretOf(connection.id);
     const issuer = new URL(connection.issuer);
     if (connection.protocol !== 'oidc') {
@@ -140,7 +142,7 @@ export function createFederation(deps: FederationDeps): Federation {
       const endpoints = connection.endpoints ?? (connection.protocol === 'facebook' ? FACEBOOK_ENDPOINTS : GITHUB_ENDPOINTS);
       const config = new oidc.Configuration({ issuer: connection.issuer, authorization_endpoint: endpoints.authorization, token_endpoint: endpoints.token }, connection.clientId, secret);
       if (new URL(endpoints.token).protocol === 'http:') oidc.allowInsecureRequests(config);
-      discovered.set(connection.id, { config, at: now(), issuer: connection.issuer });
+      discovered.set(connection.id, { config, at: now(), issuer: connection.issuer, version: versionOf(connection) });
       return config;
     }
     try {
@@ -151,7 +153,7 @@ export function createFederation(deps: FederationDeps): Federation {
         ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
         ...(deps.fetch ? { [oidc.customFetch]: deps.fetch } : {}),
       });
-      discovered.set(connection.id, { config, at: now(), issuer: connection.issuer });
+      discovered.set(connection.id, { config, at: now(), issuer: connection.issuer, version: versionOf(connection) });
       return config;
     } catch (err) {
       deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream discovery failed');

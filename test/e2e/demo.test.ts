@@ -1,7 +1,7 @@
 // The demo `npm start` sets up, tried as its printed URL invites: the demo app's sign-in offers "Continue with Demo
 // ID", the demo OpenID provider (any name and password) signs the customer in, and the app receives a token for the
 // new account (amr fed), made with the provider's verified address. Run through the real redirects across both providers.
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FERRETDB_BINARY, freePort } from '../../src/db/embedded.ts';
@@ -68,4 +68,19 @@ it('signs a customer up through "Continue with Demo ID" from the demo app, which
   const data = JSON.parse(exported.output()) as Record<string, unknown>;
   expect(JSON.stringify(data)).toContain('"email_verified":true');
   expect(JSON.stringify(data)).toContain('"connectionId":"demo-id"');
+}, 120_000);
+
+it('refuses to start with a CONNECTIONS_FILE entry that does not hold, saying which and why', async () => {
+  const scratch = mkdtempSync(join(realpathSync(tmpdir()), 'ciam-connfile-'));
+  try {
+    const path = join(scratch, 'connections.json');
+    writeFileSync(path, JSON.stringify([{ id: 'acme', name: 'Acme', issuer: 'http://acme.example', clientId: 'x' }]));
+    const env = serverEnv({ CONNECTIONS_FILE: path, EMBEDDED_DB_DIR: join(scratch, 'db'), EMBEDDED_DB_PORT: String(await freePort()) });
+    const refused = launch('npm', ['start'], env);
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.output()).toMatch(/CONNECTIONS_FILE entry 1 \("acme"\): issuer must be an https URL/);
+    expect(refused.output()).not.toMatch(/\n\s+at /);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }, 120_000);
