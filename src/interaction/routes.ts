@@ -28,6 +28,7 @@ import { get, post, registerSteps, stepFor, type Step } from './step.ts';
 import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
 import { passkeySignIn } from './passkey-login.ts';
 import { linkCodePaths, linkIfPending, sendLinkCode, submitLinkCode } from './federation-link.ts';
+import { offerWelcome, submitWelcome } from './federation-welcome.ts';
 import { federationError, federationLinkPath, returnFromUpstream, startFederated, type FederationDeps } from './federation.ts';
 import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
@@ -156,7 +157,11 @@ function federationStep(deps: InteractionDeps, kit: StepKit): Step {
       get('/federation/return', (ctx, loaded) =>
         returnFromUpstream(ctx, loaded, deps, loginOptions, async (identity) => {
           const outcome = await deps.federatedSignIn.resolve(identity, { ...requestMeta(ctx), clientId: loaded.client.id });
-          if (outcome.kind === 'signed-in') return signedIn(ctx, loaded, outcome.accountId, identity.secondFactor === true);
+          if (outcome.kind === 'signed-in') {
+            // A new account: first the sign-up's communication choices, when the operator offers any.
+            if (outcome.created && (await offerWelcome(ctx, loaded, deps, outcome.accountId, identity.secondFactor === true))) return;
+            return signedIn(ctx, loaded, outcome.accountId, identity.secondFactor === true);
+          }
           if (outcome.kind === 'refused') return renderLogin(ctx, loaded, loginOptions, { email: '', error: federationError(outcome.reason, identity.connection.name) });
           const { connection, subject } = identity;
           await deps.flows.start(loaded.uid, outcome.accountId, { step: 'link-identity', connectionId: connection.id, subject, email: outcome.email }, deps.config.ttl.interaction);
@@ -172,6 +177,9 @@ function federationStep(deps: InteractionDeps, kit: StepKit): Step {
           await linkIfPending(ctx, loaded, deps, proven.accountId);
           return afterPassword(ctx, loaded, flow(), proven);
         });
+      }),
+      post('/federation/welcome', async (ctx, loaded) => {
+        if (!(await submitWelcome(ctx, loaded, deps, (accountId, secondFactor) => signedIn(ctx, loaded, accountId, secondFactor)))) return current(ctx, loaded);
       }),
       // The proof by a code mailed to the account's address, instead of its password.
       post('/federation/link/code', async (ctx, loaded) => {

@@ -7,7 +7,8 @@
 // - 'keep-account': an account scheduled for erasure proved its password here and may be kept (used once);
 // - 'verify-email': the code mailed for this interaction's e-mail verification, so that a reload sends no second mail;
 // - 'link-identity': a sign-in through another provider found an existing account by its e-mail; the identity is
-//   linked once the account's owner proves the account here.
+//   linked once the account's owner proves the account here;
+// - 'federated-signup': an account just made through another provider, shown the sign-up's communication choices.
 // What a mailed code carries (sign-up, reset) stays with the code itself (code-payloads.ts): its link must work from
 // the mail alone.
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -53,7 +54,14 @@ export interface LinkIdentityState {
   codeId?: string;
 }
 
-export type FlowState = MfaState | KeepAccountState | VerifyEmailState | LinkIdentityState;
+/** An account just made through another provider, offered the sign-up's communication choices before going on. */
+export interface FederatedSignupState {
+  step: 'federated-signup';
+  /** The provider asserted a multi-factor sign-in (a connection trusted for it): the sign-in goes on with it. */
+  secondFactor: boolean;
+}
+
+export type FlowState = MfaState | KeepAccountState | VerifyEmailState | LinkIdentityState | FederatedSignupState;
 export type FlowStep = FlowState['step'];
 type StateOf<S extends FlowStep> = Extract<FlowState, { step: S }>;
 
@@ -70,7 +78,7 @@ export type LoginFlow = Flow<'mfa'>;
 const schema = new Schema(
   {
     _id: { type: String, required: true },
-    step: { type: String, required: true, enum: ['mfa', 'keep-account', 'verify-email', 'link-identity'] },
+    step: { type: String, required: true, enum: ['mfa', 'keep-account', 'verify-email', 'link-identity', 'federated-signup'] },
     accountId: { type: String, required: true },
     methods: { type: [String], default: undefined },
     level: Number,
@@ -83,6 +91,7 @@ const schema = new Schema(
     connectionId: String,
     subject: String,
     email: String,
+    secondFactor: Boolean,
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
   },

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FERRETDB_BINARY, freePort } from '../../src/db/embedded.ts';
-import { Browser, forms, type Page } from '../support/http.ts';
+import { Browser, forms } from '../support/http.ts';
+import { throughDevPages } from '../support/upstream.ts';
 import { killGroup, launch, NODE, serverEnv, type Launched } from '../support/processes.ts';
 
 const it = existsSync(FERRETDB_BINARY) ? test : test.skip;
@@ -17,23 +18,6 @@ afterAll(() => {
   if (server) killGroup(server);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Follows redirects on any origin; at the demo provider's pages signs in as `login`, then allows. */
-async function travel(b: Browser, first: Page, login: string): Promise<Page> {
-  let page = first;
-  for (let hops = 0; hops < 30; hops++) {
-    const next = page.location;
-    if (!next) return page;
-    if (/^\/interaction\/[^/]+$/.test(next.pathname) && next.origin !== b.origin) {
-      const shown = await b.request(next);
-      const body = shown.body.includes('name="login"') ? new URLSearchParams({ prompt: 'login', login, password: 'anything' }) : new URLSearchParams({ prompt: 'consent' });
-      page = await b.request(next, { method: 'POST', body });
-      continue;
-    }
-    page = await b.request(next);
-  }
-  throw new Error('too many redirects');
-}
 
 it('signs a customer up through "Continue with Demo ID" from the demo app, which receives a token for the new account', async () => {
   dir = mkdtempSync(join(realpathSync(tmpdir()), 'ciam-demo-'));
@@ -55,7 +39,7 @@ it('signs a customer up through "Continue with Demo ID" from the demo app, which
   const { page: login } = await b.navigate(`${issuer}/demo`);
   const href = /href="([^"]*\/federated\/demo-id)"/.exec(login.body)?.[1];
   expect(href).toBeTruthy();
-  const back = await travel(b, await b.request(new URL(href!, issuer)), 'Ada Lovelace');
+  const { page: back } = await throughDevPages(b, await b.request(new URL(href!, issuer)), 'Ada Lovelace');
   // With us again: the new account consents to the demo app, which shows what it received.
   const consent = forms(back).find((f) => /\/confirm$/.test(f.action.pathname));
   expect(consent).toBeTruthy();

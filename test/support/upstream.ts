@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import type { Browser, Page } from './http.ts';
 
 export interface UpstreamAccount {
   email?: string;
@@ -106,4 +107,26 @@ async function tokenFront(target: string, realSecret: string, check: NonNullable
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/**
+ * Follows redirects on every origin, as a browser does; at an oidc-provider's development pages (the upstream's, the
+ * demo provider's) signs in as `login` with any password, then allows. Ends at a page that stays, or at a redirect to
+ * `stopAt` (an app's redirect URI), which is not followed.
+ */
+export async function throughDevPages(b: Browser, first: Page, login: string, stopAt?: string): Promise<{ page: Page; redirect?: URL }> {
+  let page = first;
+  for (let hops = 0; hops < 30; hops++) {
+    const next = page.location;
+    if (!next) return { page };
+    if (stopAt && next.href.startsWith(stopAt)) return { page, redirect: next };
+    if (next.origin !== b.origin && /^\/interaction\/[^/]+$/.test(next.pathname)) {
+      const shown = await b.request(next);
+      const body = shown.body.includes('name="login"') ? new URLSearchParams({ prompt: 'login', login, password: 'anything' }) : new URLSearchParams({ prompt: 'consent' });
+      page = await b.request(next, { method: 'POST', body });
+      continue;
+    }
+    page = await b.request(next);
+  }
+  throw new Error(`too many redirects, last at ${page.url.href}`);
 }

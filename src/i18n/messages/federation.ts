@@ -5,6 +5,9 @@ import { defineMessages } from '../define.ts';
 export const federationMessages = defineMessages({
   en: {
     'federation.continue': 'Continue with {name}',
+    'federation.welcome.title': 'Welcome',
+    'federation.welcome.lead': 'Your account is ready. Would you like to hear from us? Nothing is ticked unless you tick it.',
+    'federation.welcome.submit': 'Continue to {client}',
     'federation.methodName': 'Sign-in with {name}',
     'federation.link.lead': 'You already have an account with {email}. Prove once that it is yours — with its password, a passkey or a code we e-mail to it — to link your {name} sign-in to it.',
     'federation.link.emailCode': 'E-mail me a code instead',
@@ -38,6 +41,9 @@ export const federationMessages = defineMessages({
   },
   de: {
     'federation.continue': 'Weiter mit {name}',
+    'federation.welcome.title': 'Willkommen',
+    'federation.welcome.lead': 'Ihr Konto ist bereit. Möchten Sie von uns hören? Angekreuzt ist nur, was Sie ankreuzen.',
+    'federation.welcome.submit': 'Weiter zu {client}',
     'federation.methodName': 'Anmeldung mit {name}',
     'federation.link.lead': 'Sie haben bereits ein Konto mit {email}. Weisen Sie einmal nach, dass es Ihres ist – mit seinem Passwort, einem Passkey oder einem Code, den wir an die Adresse senden –, um Ihre Anmeldung mit {name} damit zu verknüpfen.',
     'federation.link.emailCode': 'Stattdessen einen Code per E-Mail senden',
@@ -71,6 +77,9 @@ export const federationMessages = defineMessages({
   },
   da: {
     'federation.continue': 'Fortsæt med {name}',
+    'federation.welcome.title': 'Velkommen',
+    'federation.welcome.lead': 'Din konto er klar. Vil du høre fra os? Intet er markeret, medmindre du markerer det.',
+    'federation.welcome.submit': 'Fortsæt til {client}',
     'federation.methodName': 'Login med {name}',
     'federation.link.lead': 'Du har allerede en konto med {email}. Bevis én gang, at den er din – med dens adgangskode, en adgangsnøgle eller en kode, vi e-mailer til den – for at knytte dit {name}-login til den.',
     'federation.link.emailCode': 'Send mig en kode på e-mail i stedet',
@@ -104,6 +113,9 @@ export const federationMessages = defineMessages({
   },
   pl: {
     'federation.continue': 'Kontynuuj z {name}',
+    'federation.welcome.title': 'Witamy',
+    'federation.welcome.lead': 'Twoje konto jest gotowe. Czy chcesz otrzymywać od nas wiadomości? Nic nie jest zaznaczone, dopóki sam tego nie zaznaczysz.',
+    'federation.welcome.submit': 'Przejdź do {client}',
     'federation.methodName': 'Logowanie przez {name}',
     'federation.link.lead': 'Masz już konto z adresem {email}. Potwierdź raz, że należy do Ciebie — hasłem, kluczem dostępu lub kodem, który wyślemy na ten adres — aby połączyć z nim logowanie przez {name}.',
     'federation.link.emailCode': 'Zamiast tego wyślij mi kod e-mailem',
