@@ -1,7 +1,7 @@
 // "Other sign-in methods" in the account center: identities at other providers linked to the account, listed and
 // unlinked (recent sign-in, audited, mailed). Linking (at sign-in and from here, through a real upstream) is tested in
 // test/integration/interaction/federation.test.ts.
-import { csrfOf, open, post, rawPost, signIn, startAccountApp, type AccountApp } from './helpers.ts';
+import { csrfOf, open, PASSWORD, post, rawPost, signIn, startAccountApp, type AccountApp } from './helpers.ts';
 
 let app: AccountApp;
 
@@ -45,4 +45,22 @@ it('refuses to unlink an identity of another account', async () => {
   const res = await rawPost(b, app, '/account/connections/unlink', new URLSearchParams({ _csrf: csrf, connection: 'acme', subject: 'acme-sub-2' }).toString());
   expect(res.status).toBe(404);
   expect(await app.services.identities.listForAccount(owner.id)).toHaveLength(1);
+});
+
+it('refuses to unlink the only way in of an account made through the provider, saying why, and keeps it', async () => {
+  const user = await app.services.users.createFromFederation({ email: 'only-way@example.com' });
+  await app.services.identities.link({ connectionId: 'acme', subject: 'acme-only', accountId: user.id });
+  // The test signs in to the account center with a password it sets underneath; the account stays marked as having
+  // none of its own (as one made through the provider is until "Forgot your password?").
+  await app.services.users.setPassword(user.id, PASSWORD, { ip: '127.0.0.1', reason: 'reset' });
+  await app.services.db.connection.collection('users').updateOne({ _id: user.id as never }, { $set: { noPassword: true } });
+  const b = app.browser();
+  await signIn(app, b, user.email);
+  const page = await open(app, b, '/account/connections');
+  const res = await post(b, page, /\/account\/connections\/unlink$/, { connection: 'acme', subject: 'acme-only' });
+  expect(res.status).toBe(303);
+  const { page: shown } = await b.navigate(new URL(res.headers.get('location')!, app.url));
+  expect(shown.status).toBe(409);
+  expect(shown.body).toContain('This is your only way to sign in.');
+  expect(await app.services.identities.listForAccount(user.id)).toHaveLength(1);
 });
