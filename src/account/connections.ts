@@ -18,7 +18,7 @@ import { formatDate, formatTime } from './view.ts';
 
 export interface ConnectionsDeps {
   identities: Pick<Identities, 'listForAccount'>;
-  connections: Pick<Connections, 'list'>;
+  connections: Pick<Connections, 'list' | 'enabled'>;
   federation: Pick<Federation, 'begin' | 'finish'>;
   federatedSignIn: Pick<FederatedSignIn, 'unlink' | 'link'>;
 }
@@ -65,7 +65,7 @@ export function connectionsRoutes(pages: AccountPages, deps: ConnectionsDeps): v
   // a page with the way to the provider: a redirect after a form post would have to pass the page's form-action.
   post(`${PATH}/link`, { back: BASE, recent: true }, async (ctx, account, body) => {
     const connectionId = str(body.connection, 40);
-    const connection = connectionId ? (await deps.connections.list()).find((c) => c.id === connectionId && c.enabled) : undefined;
+    const connection = connectionId ? await deps.connections.enabled(connectionId) : undefined;
     if (!connection) throw notFound('No such sign-in method');
     let url: URL | undefined;
     try {

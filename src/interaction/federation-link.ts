@@ -4,8 +4,6 @@
 // account, is a wrong code here. Mails are counted like sign-up mails (reloads cannot flood a mailbox), wrong guesses
 // like every other code (usecases/code-challenge.ts).
 import type { Context } from 'koa';
-import { allowFormAction } from '../http/security-headers.ts';
-import { renderPage } from '../http/views.ts';
 import type { Connections } from '../services/connections.ts';
 import type { InteractionFlows, Flow } from '../services/interaction-flows.ts';
 import type { Mailer } from '../services/mailer.ts';
@@ -14,7 +12,8 @@ import type { Throttle } from '../services/throttle.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
 import type { FederatedSignIn } from '../usecases/federated-sign-in.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
-import { codeError, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
+import { codeError, echo, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
+import { renderCodePage } from './code-page.ts';
 
 export interface LinkByCodeDeps {
   flows: Pick<InteractionFlows, 'find' | 'update' | 'remove'>;
@@ -39,23 +38,13 @@ const connectionName = async (deps: LinkByCodeDeps, pending: PendingLink) => (aw
 
 function render(ctx: Context, loaded: LoadedInteraction, pending: PendingLink, name: string, form: { ref: string; code?: string; error?: FormError; status?: number; notice?: 'verify.resent' }) {
   const paths = linkCodePaths(loaded.uid);
-  allowFormAction(ctx, loaded.details.params.redirect_uri);
-  renderPage(ctx, 'code', {
-    locale: loaded.locale,
+  renderCodePage(ctx, loaded, {
+    ...form,
     title: 'federation.link.code.title',
-    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
-    data: {
-      client: loaded.client,
-      csrfToken: ctx.state.csrfToken,
-      lead: { key: 'federation.link.code.lead', vars: { email: maskEmail(pending.email), name } },
-      ref: form.ref,
-      code: form.code ?? '',
-      error: form.error ?? null,
-      notice: form.notice ?? null,
-      action: paths.verify,
-      resend: paths.send,
-      back: { href: paths.abort, key: 'federation.link.code.cancel', post: true },
-    },
+    lead: { key: 'federation.link.code.lead', vars: { email: maskEmail(pending.email), name } },
+    action: paths.verify,
+    resend: paths.send,
+    back: { href: paths.abort, key: 'federation.link.code.cancel', post: true },
   });
 }
 
@@ -65,10 +54,14 @@ function render(ctx: Context, loaded: LoadedInteraction, pending: PendingLink, n
  */
 export async function linkIfPending(ctx: Context, loaded: LoadedInteraction, deps: Pick<LinkByCodeDeps, 'flows' | 'federatedSignIn'>, accountId: string): Promise<void> {
   const pending = await deps.flows.find(loaded.uid, 'link-identity');
-  if (!pending || pending.accountId !== accountId) return;
+  if (pending?.accountId === accountId) await linkPending(ctx, loaded, deps, pending);
+}
+
+/** The waiting identity, linked to the account that was proven (its flow ended). */
+async function linkPending(ctx: Context, loaded: LoadedInteraction, deps: Pick<LinkByCodeDeps, 'flows' | 'federatedSignIn'>, pending: PendingLink): Promise<void> {
   await deps.flows.remove(loaded.uid);
   const { connectionId, subject, email } = pending;
-  await deps.federatedSignIn.link(accountId, { connectionId, subject, email }, { ...requestMeta(ctx), clientId: loaded.client.id });
+  await deps.federatedSignIn.link(pending.accountId, { connectionId, subject, email }, { ...requestMeta(ctx), clientId: loaded.client.id });
 }
 
 /**
@@ -113,9 +106,7 @@ export async function submitLinkCode(ctx: Context, loaded: LoadedInteraction, de
     render(ctx, loaded, pending, await connectionName(deps, pending), { ref, code: echo(body.code, 12), error, ...(status ? { status } : {}) });
     return true;
   }
-  await deps.flows.remove(loaded.uid);
-  const { connectionId, subject, email } = pending;
-  await deps.federatedSignIn.link(pending.accountId, { connectionId, subject, email }, { ...meta, clientId: loaded.client.id });
+  await linkPending(ctx, loaded, deps, pending);
   await proven(pending.accountId);
   return true;
 }

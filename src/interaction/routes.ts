@@ -115,7 +115,9 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
       post('/passkey', (ctx, loaded) => {
         if (!kit.passkeysOffered) return current(ctx, loaded);
         // A passkey of the account waiting for another provider's identity proves it as well as its password does.
-        const proven = (accountId: string) => linkIfPending(ctx, loaded, deps, accountId);
+        // Only the linking page's passkey form says so: an ordinary passkey sign-in reads no linking flow.
+        const linking = (ctx.request.body as Record<string, unknown> | undefined)?.linking === '1';
+        const proven = linking ? (accountId: string) => linkIfPending(ctx, loaded, deps, accountId) : undefined;
         return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }), proven);
       }),
     ],

@@ -37,6 +37,7 @@ import {
   refOf,
   type FormError,
 } from './forms.ts';
+import { renderCodePage } from './code-page.ts';
 import { signInAndContinue } from './login.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
@@ -215,23 +216,14 @@ export async function renderSignupCode(
     ctx.redirect(paths.signup);
     return;
   }
-  allowFormAction(ctx, loaded.details.params.redirect_uri);
-  renderPage(ctx, 'code', {
-    locale: loaded.locale,
+  renderCodePage(ctx, loaded, {
+    ...form,
     title: 'verify.title',
-    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
-    data: {
-      client: loaded.client,
-      csrfToken: ctx.state.csrfToken,
-      lead: { key: 'verify.lead', vars: { email: pending ? maskEmail(pending.subject) : '' } },
-      ref,
-      code: form.code ?? (typeof ctx.query.code === 'string' ? echo(ctx.query.code, 12) : ''),
-      error: form.error ?? null,
-      notice: form.notice ?? null,
-      action: paths.verify,
-      resend: paths.resend,
-      back: { href: paths.signup, key: 'verify.changeAddress' },
-    },
+    lead: { key: 'verify.lead', vars: { email: pending ? maskEmail(pending.subject) : '' } },
+    ref,
+    action: paths.verify,
+    resend: paths.resend,
+    back: { href: paths.signup, key: 'verify.changeAddress' },
   });
 }
 

@@ -15,6 +15,7 @@ import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import { recordResult, type LoadedInteraction } from './context.ts';
 import { codeError, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
+import { renderCodePage } from './code-page.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
@@ -83,23 +84,14 @@ export async function renderVerifyEmail(
     }
   }
   const paths = stepPaths(loaded);
-  allowFormAction(ctx, loaded.details.params.redirect_uri);
-  renderPage(ctx, 'code', {
-    locale: loaded.locale,
+  renderCodePage(ctx, loaded, {
+    ...form,
     title: 'verifyEmail.title',
-    status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
-    data: {
-      client: loaded.client,
-      csrfToken: ctx.state.csrfToken,
-      lead: { key: 'verifyEmail.lead', vars: { email: maskEmail(user.email), client: loaded.client.name } },
-      ref: ref ?? '',
-      code: form.code ?? (typeof ctx.query.code === 'string' ? echo(ctx.query.code, 12) : ''),
-      error: form.error ?? null,
-      notice: form.notice ?? null,
-      action: paths.verify,
-      resend: paths.resend,
-      back: { href: paths.abort, key: 'verifyEmail.cancel', post: true },
-    },
+    lead: { key: 'verifyEmail.lead', vars: { email: maskEmail(user.email), client: loaded.client.name } },
+    ref: ref ?? '',
+    action: paths.verify,
+    resend: paths.resend,
+    back: { href: paths.abort, key: 'verifyEmail.cancel', post: true },
   });
 }
 

@@ -91,13 +91,13 @@ function withPostedName(identity: UpstreamIdentity, posted: string | null): Upst
 }
 
 /** The provider's tokens with the identity, for a connection that keeps them; nothing otherwise. */
-function withTokens(connection: IdentityConnection, tokens: { access_token: string; refresh_token?: string; scope?: string; expiresIn(): number | undefined }, identity: UpstreamIdentity): UpstreamIdentity {
+function withTokens(connection: IdentityConnection, tokens: { access_token: string; refresh_token?: string; scope?: string; expiresIn(): number | undefined }, identity: UpstreamIdentity, at: number): UpstreamIdentity {
   if (!connection.keepTokens) return identity;
   const expiresIn = tokens.expiresIn();
   const kept: UpstreamTokens = {
     access_token: tokens.access_token,
     ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
-    ...(expiresIn !== undefined ? { expires_at: Math.floor(Date.now() / 1000) + expiresIn } : {}),
+    ...(expiresIn !== undefined ? { expires_at: Math.floor(at / 1000) + expiresIn } : {}),
     ...(tokens.scope ? { scope: tokens.scope } : {}),
   };
   return { ...identity, tokens: kept };
@@ -264,11 +264,13 @@ export function createFederation(deps: FederationDeps): Federation {
         throw new FederationFailure('invalid_response', `the answer from ${connection.name} was not valid`, connection);
       }
       try {
-        return withTokens(connection, tokens, await (async () => {
-          if (connection.protocol === 'github') return githubIdentity(connection, tokens.access_token);
-          if (connection.protocol === 'facebook') return facebookIdentity(connection, tokens.access_token, (await deps.connections.secretOf(connection.id)) ?? '');
-          return withPostedName(await identityOf(config, connection, tokens), posted);
-        })());
+        const identity =
+          connection.protocol === 'github'
+            ? await githubIdentity(connection, tokens.access_token)
+            : connection.protocol === 'facebook'
+              ? await facebookIdentity(connection, tokens.access_token, (await deps.connections.secretOf(connection.id)) ?? '')
+              : withPostedName(await identityOf(config, connection, tokens), posted);
+        return withTokens(connection, tokens, identity, now());
       } catch (err) {
         if (err instanceof FederationFailure) throw err;
         deps.logger?.warn({ connection: connection.id, err: (err as Error).message }, 'upstream userinfo failed');
