@@ -12,10 +12,11 @@ import { errors, type AdapterPayload } from 'oidc-provider';
 import { cloneRow } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired } from './maintenance.ts';
 import { ACCOUNT_BOUND, assertModelName, CONSUMABLE_LABEL, GRANT_BOUND, hasForeignPrefix, WRITE_ONCE } from './models.ts';
+import { createFreshRows } from './fresh-rows.ts';
 import { createInteractionCookies } from './interaction-cookie.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
-import { assertId, createRowStore, isLive, LEGACY_SESSION_UIDS_COLLECTION, remember, writeRows } from './rows.ts';
+import { assertId, createRowStore, isLive, LEGACY_SESSION_UIDS_COLLECTION, remember } from './rows.ts';
 import { consumedMarkerOf, createStoredIds, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
 import type { MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
@@ -36,8 +37,11 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   }
   const ids = createStoredIds(opts.key);
   const codec = createPayloadCodec(cipher);
-  const store = createRowStore({ db, ids, codec, toleranceSeconds });
-  const { models, collection, batched, findById, expiring, expiryOf, claimConsumption, readConsumable, revokeGrant, destroyStored, replaceSession, documentsOf, rememberSessionUid } = store;
+  const rowCacheSeconds = opts.rowCacheSeconds ?? 0;
+  if (!Number.isFinite(rowCacheSeconds) || rowCacheSeconds < 0) throw new TypeError('rowCacheSeconds must be a non-negative number');
+  const fresh = createFreshRows(rowCacheSeconds * 1000);
+  const store = createRowStore({ db, ids, codec, toleranceSeconds, fresh });
+  const { models, collection, batched, findById, write, expiring, expiryOf, claimConsumption, readConsumable, revokeGrant, destroyStored, replaceSession, documentsOf, rememberSessionUid } = store;
   // A session being saved under a new id (rekeying): its old row's delete waits for the new row's write, and both go
   // in one command. What the delete still waits for when the save ends is done then (the save failed or wrote nothing).
   const rekeys = new AsyncLocalStorage<{ oldId: string; deferred: boolean; done: boolean }>();
@@ -79,7 +83,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
         if (rekey.done) return;
       }
       if (this.model === 'Client') clients.delete(id);
-      await writeRows(this.#rows, batched(this.model), docs, WRITE_ONCE.has(this.model));
+      await write(this.model, docs, WRITE_ONCE.has(this.model));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -170,6 +174,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
     async revokeByGrantId(grantId: string): Promise<void> {
       assertId(grantId, 'grantId');
+      fresh.droppedAll(this.model);
       await this.#rows.deleteMany({ 'payload.grantId': grantId });
     }
 
@@ -222,7 +227,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       collection,
       logger,
       // As a save writes it now: its hashed id, sealed fields and companion rows.
-      rewrite: (model, id, payload, expiresAt) => writeRows(collection(model), batched(model), documentsOf(model, id, payload, expiresAt), true),
+      rewrite: (model, id, payload, expiresAt) => write(model, documentsOf(model, id, payload, expiresAt), true),
     });
     await migrateSessionUidCopies({ from: db.collection(LEGACY_SESSION_UIDS_COLLECTION), to: collection('Session'), rowOf: sessionUidRowOf, logger });
     logger?.info(result, result.ttl ? 'adapter indexes ready (a TTL index expires rows)' : 'adapter indexes ready (no TTL index: the sweeper expires rows)');
@@ -241,6 +246,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     deleteByAccount: store.deleteByAccount,
     destroyStored,
     forgetClient: (clientId) => clients.delete(clientId),
+    forgetRows: (model) => fresh.droppedAll(model),
     rekeying,
   };
 }

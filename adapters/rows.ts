@@ -5,6 +5,7 @@ import type { Collection, Db } from 'mongodb';
 import type { AdapterPayload } from 'oidc-provider';
 import { isDuplicateKey, writeRetryingLostInserts } from '../src/db/duplicate-key.ts';
 import { createBatchedRows, type BatchedRows } from './batched-rows.ts';
+import type { FreshRows } from './fresh-rows.ts';
 import { decodeKeys } from './key-codec.ts';
 import type { ExpiringRow } from './maintenance.ts';
 import { ACCOUNT_BOUND, assertModelName, collectionName, GRANT_BOUND, MODELS } from './models.ts';
@@ -91,11 +92,13 @@ export interface RowStoreOptions {
   ids: ReturnType<typeof createStoredIds>;
   codec: ReturnType<typeof createPayloadCodec>;
   toleranceSeconds: number;
+  /** Sessions and grants just written or read, kept briefly (fresh-rows.ts). */
+  fresh: FreshRows;
 }
 
 export type RowStore = ReturnType<typeof createRowStore>;
 
-export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOptions) {
+export function createRowStore({ db, ids, codec, toleranceSeconds, fresh }: RowStoreOptions) {
   // Models oidc-provider asks for beyond the known list get indexes and sweeps too.
   const models = new Set<string>(MODELS);
   // A session's uid never changes: known from its save or find in this process, it need not be read to delete it.
@@ -114,7 +117,25 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
     if (!rows) batchedRows.set(model, (rows = createBatchedRows(collection(model))));
     return rows;
   }
-  const findById = async (model: string, id: string): Promise<StoredDocument | null> => (await batched(model).findByIds([id]))[0] ?? null;
+  async function findById(model: string, id: string): Promise<StoredDocument | null> {
+    const kept = fresh.get(model, id);
+    if (kept) return kept;
+    const ticket = fresh.ticket();
+    const doc = (await batched(model).findByIds([id]))[0] ?? null;
+    if (doc) fresh.read(model, [doc], ticket);
+    return doc;
+  }
+
+  /** writeRows, with this process's copies of the rows replaced (or dropped, when the write fails half-way). */
+  async function write(model: string, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
+    try {
+      await writeRows(collection(model), batched(model), docs, insertFirst);
+    } catch (err) {
+      fresh.dropped(model, docs.map((d) => d._id));
+      throw err;
+    }
+    fresh.wrote(model, docs);
+  }
 
   const expiring = () =>
     [...[...models].map(collectionName), LEGACY_CLAIMS_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
@@ -157,6 +178,8 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
    * point are dead too.
    */
   async function revokeGrant(grantId: string): Promise<void> {
+    fresh.dropped('Grant', [grantId]);
+    for (const model of GRANT_BOUND) fresh.droppedAll(model);
     await Promise.all([
       ...[...GRANT_BOUND].map((model) => collection(model).deleteMany({ 'payload.grantId': grantId })),
       collection('Grant').deleteOne({ _id: grantId }),
@@ -167,12 +190,14 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
   async function destroyStored(model: string, storedId: string): Promise<void> {
     assertId(storedId);
     const rows = collection(model);
+    fresh.dropped(model, [storedId]);
     if (model !== 'Session') {
       await rows.deleteOne({ _id: storedId });
       return;
     }
     const uid = sessionUidOf.get(storedId) ?? (await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } }))?.payload?.uid;
     sessionUidOf.delete(storedId);
+    if (typeof uid === 'string' && uid) fresh.dropped(model, [sessionUidRowOf(uid)]);
     if (typeof uid === 'string' && uid) await rows.deleteMany({ _id: { $in: [storedId, sessionUidRowOf(uid)] } });
     else await rows.deleteOne({ _id: storedId });
   }
@@ -185,6 +210,7 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
   async function replaceSession(oldStoredId: string, docs: readonly StoredDocument[], uid: string): Promise<boolean> {
     if (sessionUidOf.get(oldStoredId) !== uid || docs.length !== 2) return false;
     sessionUidOf.delete(oldStoredId);
+    fresh.dropped('Session', [oldStoredId]);
     const rows = collection('Session');
     const replaces = docs.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } }));
     // The driver sends each kind of operation as a command of its own: the old row is not deleted but emptied and
@@ -194,9 +220,13 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
       await rows.bulkWrite([ended, ...replaces], { ordered: true });
     } catch (err) {
       // The old row was ended first; a new row's insert lost to a concurrent save is written again as a replace.
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKey(err)) {
+        fresh.dropped('Session', docs.map((d) => d._id));
+        throw err;
+      }
       await writeRows(rows, batched('Session'), docs, false);
     }
+    fresh.wrote('Session', docs);
     return true;
   }
 
@@ -240,6 +270,7 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
     assertAccountBound(model);
     assertId(accountId, 'accountId');
     const rows = collection(model);
+    fresh.droppedAll(model);
     if (model !== 'Session') return (await rows.deleteMany({ accountId })).deletedCount;
     // The uid copies go along (they carry the account too); the count is of sessions.
     const found = await rows.find({ accountId }, { projection: { _id: 1 } }).toArray();
@@ -252,6 +283,7 @@ export function createRowStore({ db, ids, codec, toleranceSeconds }: RowStoreOpt
     collection,
     batched,
     findById,
+    write,
     expiring,
     expiryOf,
     claimConsumption,

@@ -19,6 +19,11 @@ export interface MongoAdapterOptions {
   /** Seconds a client's registration is served from memory (0: read every time). Default 0. */
   clientCacheSeconds?: number;
   /**
+   * Seconds a session or grant this process has just written or read is served from memory (fresh-rows.ts; 0: read
+   * every time). This process's own changes replace or drop the copy at once. Default 0.
+   */
+  rowCacheSeconds?: number;
+  /**
    * Seconds after its rotation during which a refresh token may be presented again (a client's network retry, two
    * tabs) and still be exchanged, for a fresh pair, instead of counting as a replay that revokes the grant. Default 0.
    */
@@ -78,6 +83,8 @@ export interface MongoAdapter {
   destroyStored(model: string, storedId: string): Promise<void>;
   /** Drops a client from this process's cache, after a change made around the adapter. */
   forgetClient(clientId: string): void;
+  /** Drops this process's copies of a model's rows (sessions, grants) after a change made around the adapter. */
+  forgetRows(model: string): void;
   /**
    * Runs a session's save under a new id (`oldId` its id before): the old row's delete and the new rows' write go
    * as one command. The old row is deleted in any case before this resolves.

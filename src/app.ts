@@ -47,7 +47,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
 }
 
 /** The routers of our own pages and APIs, in the order they are tried. Each takes the services it declares. */
-function pageRouters(services: Services): Router[] {
+export function pageRouters(services: Services): Router[] {
   const { config } = services;
   const provider = () => services.provider();
   return [

@@ -134,6 +134,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     key: config.dataEncryptionKey,
     logger,
     clientCacheSeconds: config.clientCacheSeconds,
+    rowCacheSeconds: config.rowCacheSeconds,
     refreshReuseSeconds: config.ttl.refreshTokenReuse,
     // A sign-in's interaction rides sealed in the browser's cookie, sent to its pages and its resume URL.
     browserCookies: currentCookies,

@@ -213,6 +213,11 @@ export const schema = z.object({
   // deleted client or a rotated secret stops working in every process within this bound; at once in the one that
   // made the change.
   CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  // How long a process may serve a session or grant it has just written or read from memory (0: never). A sign-in's
+  // pages and resume, and introspection, userinfo and refresh of a busy grant, then skip a read. The process's own
+  // changes apply at once; a session ended or a grant changed by another process shows there within this bound
+  // (revoking a grant deletes its tokens as well, which no process keeps).
+  ROW_CACHE_SECONDS: z.coerce.number().int().min(0).max(10).default(2),
   CONNECTIONS_FILE: z.string().min(1).optional(),
   // How long a process may answer findAccount (token claims, userinfo) and the sign-in policy from an account read it
   // made (0: never cached). Any account write in the process drops it at once; another process's change shows within

@@ -208,6 +208,75 @@ describe('commands per operation', () => {
   });
 });
 
+describe('sessions and grants just written or read (ROW_CACHE_SECONDS)', () => {
+  const here = () => createMongoAdapter({ db, cipher, key, rowCacheSeconds: 10 });
+
+  it('a session read back after its save, by id or by uid, costs no command; ending it here is seen at once', async () => {
+    const adapter = here();
+    const sessions = new adapter.Adapter('Session');
+    const sid = id('s');
+    const uid = id('u');
+    await sessions.upsert(sid, { jti: sid, uid, accountId: 'acc-fresh', loginTs: 1 }, 600);
+    expect(await counted(() => sessions.find(sid))).toEqual([]);
+    expect(await counted(() => sessions.findByUid!(uid))).toEqual([]);
+    expect((await sessions.findByUid!(uid))?.jti).toBe(sid);
+    await sessions.destroy(sid);
+    expect(await sessions.find(sid)).toBeUndefined();
+    expect(await sessions.findByUid!(uid)).toBeUndefined();
+  });
+
+  it('a grant saved, changed and revoked here is read as it now is; a read is kept for the next', async () => {
+    const adapter = here();
+    const grants = new adapter.Adapter('Grant');
+    const grantId = id('g');
+    await grants.upsert(grantId, { jti: grantId, accountId: 'acc-fresh', clientId: 'c', openid: { scope: 'openid' } }, 600);
+    expect(await counted(() => grants.find(grantId))).toEqual([]);
+    await grants.upsert(grantId, { jti: grantId, accountId: 'acc-fresh', clientId: 'c', openid: { scope: 'openid email' } }, 600);
+    expect((await grants.find(grantId))?.openid).toEqual({ scope: 'openid email' });
+    // A replayed code revokes its grant.
+    const codes = new adapter.Adapter('AuthorizationCode');
+    const code = id('');
+    await codes.upsert(code, { jti: code, grantId, accountId: 'acc-fresh' }, 60);
+    await codes.consume(code);
+    await expect(codes.consume(code)).rejects.toThrow();
+    expect(await grants.find(grantId)).toBeUndefined();
+
+    const other = id('g');
+    await new store.Adapter('Grant').upsert(other, { jti: other, accountId: 'acc-fresh' }, 600);
+    const reader = new (here().Adapter)('Grant');
+    expect(await counted(() => reader.find(other))).toHaveLength(1);
+    expect(await counted(() => reader.find(other))).toEqual([]);
+  });
+
+  it("ending an account's sessions or grants here drops every copy at once", async () => {
+    const adapter = here();
+    const sessions = new adapter.Adapter('Session');
+    const grants = new adapter.Adapter('Grant');
+    const sid = id('s');
+    const grantId = id('g');
+    await sessions.upsert(sid, { jti: sid, uid: id('u'), accountId: 'acc-ended' }, 600);
+    await grants.upsert(grantId, { jti: grantId, accountId: 'acc-ended' }, 600);
+    await adapter.deleteByAccount('Session', 'acc-ended');
+    await adapter.deleteByAccount('Grant', 'acc-ended');
+    expect(await sessions.find(sid)).toBeUndefined();
+    expect(await grants.find(grantId)).toBeUndefined();
+  });
+
+  it('a session ended by another process ends here within the bound', async () => {
+    const elsewhere = createMongoAdapter({ db, cipher, key });
+    const nearby = createMongoAdapter({ db, cipher, key, rowCacheSeconds: 1 });
+    const sid = id('s');
+    await new elsewhere.Adapter('Session').upsert(sid, { jti: sid, uid: id('u'), accountId: 'acc-x' }, 600);
+    expect(await new nearby.Adapter('Session').find(sid)).toBeDefined();
+    await new elsewhere.Adapter('Session').destroy(sid);
+    const deadline = Date.now() + 15_000;
+    while ((await new nearby.Adapter('Session').find(sid)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await new nearby.Adapter('Session').find(sid)).toBeUndefined();
+  });
+});
+
 describe('sessions saved by the version before uid copies moved beside their rows', () => {
   it('are found by uid after the next start, which moves the copies over and drops their collection', async () => {
     const sessions = new store.Adapter('Session');

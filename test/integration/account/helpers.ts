@@ -165,4 +165,6 @@ export async function ageLogin(app: AccountApp, accountId: string, seconds: numb
     const loginTs = Math.floor(Date.now() / 1000) - seconds;
     await rows.updateOne({ _id: row._id }, { $set: { 'payload.loginTs': loginTs } });
   }
+  // Changed around the adapter, as another process would: this process's copies go too.
+  app.services.adapter.forgetRows('Session');
 }
