@@ -18,6 +18,7 @@ import { errorHandler } from './http/errors.ts';
 import { issuerScheme } from './http/issuer-scheme.ts';
 import { requestId } from './http/request-id.ts';
 import { requestCookies } from './http/request-cookies.ts';
+import { pageRoutes } from './http/page-routes.ts';
 import { noStore, securityHeaders } from './http/security-headers.ts';
 import { federationCallbackRouter } from './interaction/federation.ts';
 import { interactionRouter } from './interaction/routes.ts';
@@ -47,7 +48,7 @@ export async function createServices(config: Config, opts: { logger?: Logger; db
 }
 
 /** The routers of our own pages and APIs, in the order they are tried. Each takes the services it declares. */
-export function pageRouters(services: Services): Router[] {
+function pageRouters(services: Services): Router[] {
   const { config } = services;
   const provider = () => services.provider();
   return [
@@ -89,11 +90,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.use(health.routes());
   app.use(databaseGate(services.db.availability));
   app.use(noStore());
-  for (const router of pageRouters(services)) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
-  for (const router of extraRouters) app.use(router.routes() as Koa.Middleware);
+  app.use(pageRoutes([...pageRouters(services), ...extraRouters]));
 
   // The provider serves everything else (discovery, authorization, token, …). It is looked up per request because
   // a key rotation replaces it; mount() composes its middleware once per provider instance.
