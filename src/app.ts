@@ -82,6 +82,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.use(issuerScheme(config.issuer));
   app.use(requestLogger(logger));
   app.use(errorHandler({ logger }));
+  // A request's audit events are written together as it ends, before its response (one command, not one each).
+  app.use((_ctx, next) => services.audit.held(next));
   app.use(unservedMethods());
   app.use(securityHeaders(config));
   app.use(assets());

@@ -3,6 +3,7 @@
 import { systemClock, type Clock } from '../clock.ts';
 import type { AuditDetails, AuditEventType } from './audit-events.ts';
 import { createKeyedHash } from './crypto.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Connection } from 'mongoose';
 import { groupCommit } from '../db/group-commit.ts';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
@@ -33,7 +34,15 @@ export interface AuditFilter {
 }
 
 export interface AuditLog {
+  /** Writes the event; inside `held` it is written with the others of that scope when the scope ends. */
   record(e: AuditEvent): Promise<void>;
+  /**
+   * Runs `fn` (a request) with the events it records held and written together when it ends, as one command
+   * instead of one per event, whether it succeeds or fails: a sign-in records its risk assessment and its success.
+   * A failed write fails `fn`'s outcome as a failed record would have. Reading the log inside the scope writes what
+   * is held first; an event recorded after the scope has ended (work left running) is written at once.
+   */
+  held<T>(fn: () => Promise<T>): Promise<T>;
   list(filter?: AuditFilter): Promise<StoredAuditEvent[]>;
   /** Every event of one account, oldest first (the customer's data export). */
   forAccount(accountId: string): Promise<StoredAuditEvent[]>;
@@ -99,9 +108,35 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
     2,
     100,
   );
+  const scopes = new AsyncLocalStorage<{ pending: Partial<AuditEventRecord>[]; open: boolean }>();
+  /** Writes what the current scope holds (one command), leaving the scope open. */
+  async function writeHeld(): Promise<void> {
+    const scope = scopes.getStore();
+    if (!scope || scope.pending.length === 0) return;
+    const rows = scope.pending.splice(0);
+    if (rows.length === 1) await insert(rows[0]!);
+    else await events.insertMany(rows, { ordered: true });
+  }
   return {
+    async held(fn) {
+      const scope = { pending: [] as Partial<AuditEventRecord>[], open: true };
+      return scopes.run(scope, async () => {
+        let result: Awaited<ReturnType<typeof fn>>;
+        try {
+          result = await fn();
+        } catch (err) {
+          scope.open = false;
+          // The failure's own events (a refused sign-in) are kept; the failure is what the caller sees.
+          await writeHeld().catch((writeErr: unknown) => logger?.error({ err: (writeErr as Error).message }, 'audit events could not be written'));
+          throw err;
+        }
+        scope.open = false;
+        await writeHeld();
+        return result;
+      });
+    },
     async record(e) {
-      await insert({
+      const row: Partial<AuditEventRecord> = {
         at: new Date(now()),
         type: e.type,
         outcome: e.outcome,
@@ -111,7 +146,10 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
         userAgent: clip(e.userAgent),
         reason: e.reason,
         details: e.details,
-      });
+      };
+      const scope = scopes.getStore();
+      if (scope?.open) scope.pending.push(row);
+      else await insert(row);
       // Only the event's identity goes to the log: details may hold data that belongs in the database alone.
       logger?.info({ audit: { type: e.type, outcome: e.outcome, accountId: e.accountId, clientId: e.clientId, reason: e.reason } }, 'audit');
     },
@@ -120,16 +158,19 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
       if (filter.type !== undefined) query.type = filter.type;
       if (filter.accountId !== undefined) query.accountId = filter.accountId;
       const limit = Math.min(Math.max(1, filter.limit ?? 100), MAX_LIST);
+      await writeHeld();
       const rows = await events.find(query).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditEventRecord[]>();
       return rows.map(toView);
     },
     async forAccount(accountId) {
       if (typeof accountId !== 'string' || !accountId) return [];
+      await writeHeld();
       const rows = await events.find({ accountId }).sort({ at: 1, _id: 1 }).lean<AuditEventRecord[]>();
       return rows.map(toView);
     },
     async pseudonymise(accountId, { pseudonym, scrub }) {
       if (typeof accountId !== 'string' || !accountId) throw new TypeError('accountId must be a non-empty string');
+      await writeHeld();
       // The model refuses updates (append-only for every other caller); erasure writes through the driver, row by row
       // (FerretDB has no pipeline updates), and only ever towards less information.
       const raw = events.collection;

@@ -74,3 +74,71 @@ describe('audit log under load', () => {
     }
   });
 });
+
+describe("a request's events, held and written together", () => {
+  /** Insert commands sent to the audit collection while `fn` runs. */
+  async function inserts(fn: () => Promise<unknown>): Promise<number> {
+    let count = 0;
+    const client = conn.getClient();
+    const seen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName === 'insert' && e.command.insert === 'audit_events') count += 1;
+    };
+    client.on('commandStarted', seen);
+    try {
+      await fn();
+    } finally {
+      client.off('commandStarted', seen);
+    }
+    return count;
+  }
+
+  it('writes the events of one scope as one command when it ends, and reads inside it see them', async () => {
+    const audit = createAuditLog(conn);
+    const sent = await inserts(() =>
+      audit.held(async () => {
+        await audit.record({ type: 'risk.assessed', outcome: 'success', accountId: 'held-1', reason: 'allow' });
+        await audit.record({ type: 'login.success', outcome: 'success', accountId: 'held-1' });
+        expect((await audit.forAccount('held-1')).map((e) => e.type)).toEqual(['risk.assessed', 'login.success']);
+        await audit.record({ type: 'logout', outcome: 'success', accountId: 'held-1' });
+      }),
+    );
+    expect(sent).toBe(2);
+    expect((await audit.forAccount('held-1')).map((e) => e.type)).toEqual(['risk.assessed', 'login.success', 'logout']);
+
+    const together = await inserts(() =>
+      audit.held(async () => {
+        await audit.record({ type: 'risk.assessed', outcome: 'success', accountId: 'held-2', reason: 'allow' });
+        await audit.record({ type: 'login.success', outcome: 'success', accountId: 'held-2' });
+      }),
+    );
+    expect(together).toBe(1);
+    expect(await audit.forAccount('held-2')).toHaveLength(2);
+  });
+
+  it("keeps a failed request's events and still fails it; an event after the scope ended is written at once", async () => {
+    const audit = createAuditLog(conn);
+    let later: (() => Promise<void>) | undefined;
+    await expect(
+      audit.held(async () => {
+        await audit.record({ type: 'login.failure', outcome: 'failure', accountId: 'held-3', reason: 'bad_password' });
+        later = () => audit.record({ type: 'logout', outcome: 'success', accountId: 'held-3' });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect((await audit.forAccount('held-3')).map((e) => e.type)).toEqual(['login.failure']);
+    expect(await inserts(() => later!())).toBe(1);
+    expect((await audit.forAccount('held-3')).map((e) => e.type)).toEqual(['login.failure', 'logout']);
+  });
+
+  it('a request whose events cannot be written fails', async () => {
+    const audit = createAuditLog(conn);
+    await expect(
+      audit.held(async () => {
+        // Refused by the model's validation (an outcome outside the catalogue), as a write error would be.
+        await audit.record({ type: 'logout', outcome: 'maybe' as never, accountId: 'held-4' });
+        await audit.record({ type: 'logout', outcome: 'success', accountId: 'held-4' });
+        return 'answered';
+      }),
+    ).rejects.toThrow();
+  });
+});
