@@ -29,6 +29,18 @@ export const emailField = z
   .max(MAX_EMAIL, { error: 'login.error.emailTooLong' })
   .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/, { error: 'login.error.emailInvalid' });
 
+/**
+ * A sign-in page's form as the step registrar parses it (step.ts) before the page runs: the fields the page reads,
+ * and nothing else (what the form does not name never reaches the page). A field's value is what a urlencoded body
+ * can hold — a string, a repeated field's list, a bracketed field's object — because the page's own rules decide
+ * what a wrong one means and say so in the customer's language ("enter an address like name@example.com" for
+ * `email[$ne]=x`, "the password is too long"); the body itself is bounded by the form parser (FORM_LIMIT).
+ */
+const formValue = z.union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional();
+export function formOf<const K extends string>(...names: K[]) {
+  return z.object(Object.fromEntries(names.map((name) => [name, formValue])) as Record<K, typeof formValue>);
+}
+
 /** The first problem of a failed zod parse as a form error (message keys are the zod messages). */
 export function firstProblem(error: z.ZodError, fallback: MessageKey): FormError {
   const issue = error.issues[0];

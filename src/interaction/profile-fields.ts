@@ -1,6 +1,6 @@
 // Profile attributes asked for inside the sign-in (required at sign-up by the operator, or needed by a client:
 // progressive profiling): which inputs to show for each attribute, and how their values are checked.
-import type { ProfileAttribute } from '../config/index.ts';
+import { PROFILE_ATTRIBUTES, type ProfileAttribute } from '../config/index.ts';
 import type { Address, UserClaims } from '../db/models/user.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import { checkProfileField, PROFILE_FIELDS, type ProfileField } from '../services/profile.ts';
@@ -49,6 +49,9 @@ const ADDRESS_INPUTS: Record<AddressPart, { autocomplete: string; maxLength: num
 };
 
 const inputName = (part: AddressPart) => `address_${part}`;
+
+/** The names of every input an attribute can have on a form (an address has one per part). */
+export const ATTRIBUTE_INPUTS: readonly string[] = PROFILE_ATTRIBUTES.flatMap((a) => (a === 'address' ? ADDRESS_PARTS.map(inputName) : [a]));
 
 export function attributeFields(attributes: readonly ProfileAttribute[], values: AttributeValues): FieldView[] {
   return attributes.flatMap((attribute): FieldView[] => {

@@ -25,6 +25,7 @@ import { loginHint, offeredConnections, renderLogin, submitLogin, type LoginPage
 import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
 import { afterPassword, seeOther, type MfaDeps } from './mfa-decide.ts';
 import { get, post, registerSteps, stepFor, type Step } from './step.ts';
+import { STEP_FORMS } from './step-forms.ts';
 import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
 import { passkeySignIn } from './passkey-login.ts';
 import { linkCodePaths, linkIfPending, sendLinkCode, submitLinkCode } from './federation-link.ts';
@@ -103,8 +104,8 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
     at: beforeLogin,
     pages: [
       get('/login', (ctx, loaded) => renderLogin(ctx, loaded, loginOptions, { email: loginHint(loaded) })),
-      post('/login', (ctx, loaded) => passwordLogin(deps, ctx, loaded, loginOptions, (signedIn) => afterPassword(ctx, loaded, flow(), signedIn))),
-      post('/keep-account', (ctx, loaded) => {
+      post('/login', STEP_FORMS.login, (ctx, loaded) => passwordLogin(deps, ctx, loaded, loginOptions, (signedIn) => afterPassword(ctx, loaded, flow(), signedIn))),
+      post('/keep-account', STEP_FORMS.none, (ctx, loaded) => {
         if (!deps.erasure) return current(ctx, loaded);
         return keepAccount(ctx, loaded, {
           erasure: deps.erasure,
@@ -112,7 +113,7 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
           next: (accountId) => afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false }),
         });
       }),
-      post('/passkey', (ctx, loaded) => {
+      post('/passkey', STEP_FORMS.passkey, (ctx, loaded) => {
         if (!kit.passkeysOffered) return current(ctx, loaded);
         // A passkey of the account waiting for another provider's identity proves it as well as its password does.
         // Only the linking page's passkey form says so: an ordinary passkey sign-in reads no linking flow.
@@ -170,7 +171,7 @@ function federationStep(deps: InteractionDeps, kit: StepKit): Step {
           return renderLogin(ctx, loaded, { ...loginOptions, linking: linkingOptions(loaded, connection.name, outcome.email) }, { email: outcome.email });
         }),
       ),
-      post('/federation/link', async (ctx, loaded) => {
+      post('/federation/link', STEP_FORMS.login, async (ctx, loaded) => {
         const pending = await deps.flows.find(loaded.uid, 'link-identity');
         if (!pending) return current(ctx, loaded);
         const name = (await deps.connections.enabled(pending.connectionId))?.name ?? pending.connectionId;
@@ -180,14 +181,14 @@ function federationStep(deps: InteractionDeps, kit: StepKit): Step {
           return afterPassword(ctx, loaded, flow(), proven);
         });
       }),
-      post('/federation/welcome', async (ctx, loaded) => {
+      post('/federation/welcome', STEP_FORMS.welcome, async (ctx, loaded) => {
         if (!(await submitWelcome(ctx, loaded, deps, (accountId, secondFactor) => signedIn(ctx, loaded, accountId, secondFactor)))) return current(ctx, loaded);
       }),
       // The proof by a code mailed to the account's address, instead of its password.
-      post('/federation/link/code', async (ctx, loaded) => {
+      post('/federation/link/code', STEP_FORMS.none, async (ctx, loaded) => {
         if (!(await sendLinkCode(ctx, loaded, deps))) return current(ctx, loaded);
       }),
-      post('/federation/link/verify', async (ctx, loaded) => {
+      post('/federation/link/verify', STEP_FORMS.code, async (ctx, loaded) => {
         if (!(await submitLinkCode(ctx, loaded, deps, (accountId) => signedIn(ctx, loaded, accountId)))) return current(ctx, loaded);
       }),
     ],
@@ -204,19 +205,19 @@ function beforeLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
       at: beforeLogin,
       pages: [
         get('/signup', (ctx, loaded) => renderSignup(ctx, loaded, deps, { email: loginHint(loaded) }), signupAvailable),
-        post('/signup', (ctx, loaded) => submitSignup(ctx, loaded, flow())),
+        post('/signup', STEP_FORMS.signup, (ctx, loaded) => submitSignup(ctx, loaded, flow())),
         get('/signup/verify', (ctx, loaded) => renderSignupCode(ctx, loaded, deps), signupAvailable),
-        post('/signup/verify', (ctx, loaded) => submitSignupCode(ctx, loaded, flow())),
-        post('/signup/resend', (ctx, loaded) => resendSignupCode(ctx, loaded, flow())),
+        post('/signup/verify', STEP_FORMS.code, (ctx, loaded) => submitSignupCode(ctx, loaded, flow())),
+        post('/signup/resend', STEP_FORMS.resend, (ctx, loaded) => resendSignupCode(ctx, loaded, flow())),
       ],
     },
     {
       at: beforeLogin,
       pages: [
         get('/forgot', (ctx, loaded) => renderForgot(ctx, loaded)),
-        post('/forgot', (ctx, loaded) => submitForgot(ctx, loaded, flow())),
+        post('/forgot', STEP_FORMS.forgot, (ctx, loaded) => submitForgot(ctx, loaded, flow())),
         get('/reset', (ctx, loaded) => renderReset(ctx, loaded, deps)),
-        post('/reset', (ctx, loaded) => submitReset(ctx, loaded, flow())),
+        post('/reset', STEP_FORMS.reset, (ctx, loaded) => submitReset(ctx, loaded, flow())),
       ],
     },
   ];
@@ -232,14 +233,14 @@ function secondFactorStep(kit: StepKit): Step {
     at: (loaded) => prompted(MFA_PROMPT)(loaded) || prompted('login')(loaded),
     pages: [
       get('/mfa', (ctx, loaded) => renderMfa(ctx, loaded, flow())),
-      post('/mfa/send', (ctx, loaded) => sendMfaCode(ctx, loaded, flow())),
-      post('/mfa/verify', (ctx, loaded) => verifyMfaCode(ctx, loaded, flow())),
-      post('/mfa/passkey', (ctx, loaded) => verifyMfaPasskey(ctx, loaded, flow())),
+      post('/mfa/send', STEP_FORMS.mfaSend, (ctx, loaded) => sendMfaCode(ctx, loaded, flow())),
+      post('/mfa/verify', STEP_FORMS.mfaVerify, (ctx, loaded) => verifyMfaCode(ctx, loaded, flow())),
+      post('/mfa/passkey', STEP_FORMS.mfaPasskey, (ctx, loaded) => verifyMfaPasskey(ctx, loaded, flow())),
       get('/mfa/enroll', (ctx, loaded) => renderEnroll(ctx, loaded, flow())),
-      post('/mfa/enroll/totp', (ctx, loaded) => enrollTotp(ctx, loaded, flow())),
-      post('/mfa/enroll/sms', (ctx, loaded) => enrollSms(ctx, loaded, flow())),
-      post('/mfa/enroll/sms/confirm', (ctx, loaded) => confirmSms(ctx, loaded, flow())),
-      post('/mfa/enroll/passkey', (ctx, loaded) => enrollPasskey(ctx, loaded, flow())),
+      post('/mfa/enroll/totp', STEP_FORMS.enrollTotp, (ctx, loaded) => enrollTotp(ctx, loaded, flow())),
+      post('/mfa/enroll/sms', STEP_FORMS.enrollSms, (ctx, loaded) => enrollSms(ctx, loaded, flow())),
+      post('/mfa/enroll/sms/confirm', STEP_FORMS.code, (ctx, loaded) => confirmSms(ctx, loaded, flow())),
+      post('/mfa/enroll/passkey', STEP_FORMS.enrollPasskey, (ctx, loaded) => enrollPasskey(ctx, loaded, flow())),
     ],
   };
 }
@@ -255,34 +256,34 @@ function afterLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
       pages: [
         get('/verify-email', (ctx, loaded) => renderVerifyEmail(ctx, loaded, flow()), { at: prompted(VERIFY_EMAIL_PROMPT) }),
         // Submitted after the step was done (another tab): the page itself continues the sign-in.
-        post('/verify-email', (ctx, loaded) => submitVerifyEmail(ctx, loaded, flow())),
-        post('/verify-email/resend', (ctx, loaded) => resendVerifyEmail(ctx, loaded, flow())),
+        post('/verify-email', STEP_FORMS.code, (ctx, loaded) => submitVerifyEmail(ctx, loaded, flow())),
+        post('/verify-email/resend', STEP_FORMS.none, (ctx, loaded) => resendVerifyEmail(ctx, loaded, flow())),
       ],
     },
     {
       prompt: PROFILE_PROMPT,
       render: (ctx, loaded) => renderProfileStep(ctx, loaded),
-      pages: [post('/profile', (ctx, loaded) => submitProfileStep(ctx, loaded, flow()))],
+      pages: [post('/profile', STEP_FORMS.profile, (ctx, loaded) => submitProfileStep(ctx, loaded, flow()))],
     },
     {
       prompt: LEGAL_PROMPT,
       render: (ctx, loaded) => renderLegal(ctx, loaded, legalStep()),
       at: () => deps.legal !== undefined,
       pages: [
-        post('/legal', (ctx, loaded) => acceptLegal(ctx, loaded, legalStep())),
-        post('/legal/decline', (ctx, loaded) => declineLegal(ctx, loaded, legalStep())),
+        post('/legal', STEP_FORMS.legal, (ctx, loaded) => acceptLegal(ctx, loaded, legalStep())),
+        post('/legal/decline', STEP_FORMS.none, (ctx, loaded) => declineLegal(ctx, loaded, legalStep())),
       ],
     },
     {
       prompt: 'consent',
       render: (ctx, loaded) => renderConsent(ctx, loaded),
       pages: [
-        post('/confirm', (ctx, loaded) => confirmConsent(ctx, loaded, { provider: deps.provider(), audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) }), {
+        post('/confirm', STEP_FORMS.consent, (ctx, loaded) => confirmConsent(ctx, loaded, { provider: deps.provider(), audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) }), {
           at: prompted('consent'),
         }),
       ],
     },
-    { pages: [post('/abort', (ctx, loaded) => abortInteraction(ctx, loaded, { provider: deps.provider(), audit: deps.audit }))] },
+    { pages: [post('/abort', STEP_FORMS.none, (ctx, loaded) => abortInteraction(ctx, loaded, { provider: deps.provider(), audit: deps.audit }))] },
   ];
 }
 

@@ -14,7 +14,9 @@ export type SignupPreferences = Pick<PreferenceService, 'topics' | 'set'>;
 /** An opt-in made on the sign-up form. */
 export type { SignupOptIn };
 
-const FIELD = 'optin';
+/** The checkboxes' name on the sign-up's (and the federated sign-up's) form. */
+export const SIGNUP_PREFERENCES_FIELD = 'optin';
+const FIELD = SIGNUP_PREFERENCES_FIELD;
 
 const offeredTopics = (prefs: SignupPreferences | undefined) => prefs?.topics.filter((t) => t.signup) ?? [];
 const offeredPairs = (prefs: SignupPreferences | undefined) => pairsOf(offeredTopics(prefs));
