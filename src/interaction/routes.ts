@@ -2,92 +2,30 @@
 // Every route lives under /interaction/:uid because oidc-provider scopes its interaction cookie to that path.
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import type Provider from 'oidc-provider';
-import type { Config } from '../config/index.ts';
 import { AppError } from '../errors.ts';
 import { isSessionNotFound } from '../http/errors.ts';
 import { pageState } from '../http/state.ts';
-import type { Logger } from '../log.ts';
 import { CREATE_PROMPT, LEGAL_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
-import type { AuditLog } from '../services/audit.ts';
-import type { ConsentService } from '../services/consents.ts';
-import type { Mailer } from '../services/mailer.ts';
-import type { OneTimeCodes } from '../services/one-time-codes.ts';
-import type { PasswordPolicy } from '../services/password-policy.ts';
-import type { Throttle } from '../services/throttle.ts';
-import type { LegalService } from '../services/legal.ts';
-import type { UserService } from '../services/users.ts';
+import { RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
-import { clientOfInteraction, interactionPath, isSignedIn, type LoadedInteraction } from './context.ts';
-import { requestMeta } from './forms.ts';
-import { acceptLegal, declineLegal, renderLegal, requireLegal } from './legal.ts';
-import { loginHint, offeredConnections, renderLogin, submitLogin, type LoginPageOptions } from './login.ts';
-import { keepAccount, renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
-import { afterPassword, seeOther, type MfaDeps } from './mfa-decide.ts';
-import { get, post, registerSteps, stepFor, type Step } from './step.ts';
-import { STEP_FORMS } from './step-forms.ts';
+import { clientOfInteraction, interactionPath, isSignedIn } from './context.ts';
+import { keepAccount } from './erasure-scheduled.ts';
+import { linkIfPending } from './federation-link.ts';
+import { connectionHinted, federationStep } from './federation-step.ts';
+import { acceptLegal, declineLegal, renderLegal } from './legal.ts';
+import { loginHint, renderLogin } from './login.ts';
+import { afterPassword, seeOther } from './mfa-decide.ts';
+import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderMfa, sendMfaCode, verifyMfaCode, verifyMfaPasskey } from './mfa.ts';
 import { passkeySignIn } from './passkey-login.ts';
-import { linkCodePaths, linkIfPending, sendLinkCode, submitLinkCode } from './federation-link.ts';
-import { offerWelcome, submitWelcome } from './federation-welcome.ts';
-import { federationError, federationLinkPath, returnFromUpstream, startFederated, type FederationDeps } from './federation.ts';
-import { confirmSms, enrollPasskey, enrollSms, enrollTotp, renderEnroll } from './mfa-enroll.ts';
 import { renderForgot, renderReset, submitForgot, submitReset } from './recovery.ts';
-import type { SignupPreferences } from './signup-preferences.ts';
-import type { PasswordUseCases } from '../usecases/password.ts';
-import { CONNECTION_HINT, RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
-import { assertSignupEnabled, renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
+import { renderSignup, renderSignupCode, resendSignupCode, submitSignup, submitSignupCode } from './signup.ts';
+import { get, post, registerSteps, stepFor, type Step } from './step.ts';
+import { STEP_FORMS } from './step-forms.ts';
+import { beforeLogin, passwordLogin, stepKit, type InteractionDeps, type StepKit } from './step-kit.ts';
 import { renderProfileStep, renderVerifyEmail, resendVerifyEmail, submitProfileStep, submitVerifyEmail } from './steps.ts';
-import type { CodeChallenges } from '../usecases/code-challenge.ts';
 
-export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | 'users' | 'throttle' | 'audit' | 'mailer'>, FederationDeps {
-  provider: () => Provider;
-  users: UserService;
-  audit: Pick<AuditLog, 'record'>;
-  config: Config;
-  logger: Logger;
-  mailer: Pick<Mailer, 'queue'>;
-  codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
-  throttle: Throttle;
-  passwordPolicy: PasswordPolicy;
-  /** A reset's new password, and what it ends (src/usecases/password.ts). */
-  passwords: Pick<PasswordUseCases, 'replacePassword'>;
-  /** Typing a mailed code back (src/usecases/code-challenge.ts). */
-  codeChallenges: CodeChallenges;
-  /** Communication topics offered at sign-up; absent: none are. */
-  preferences?: SignupPreferences;
-  /** Accounts waiting for their erasure: the sign-in offers to keep them. Without it they sign in like disabled ones. */
-  erasure?: ScheduledErasureDeps['erasure'];
-  /** Legal documents: accepted at sign-up and in the `legal` step; absent when the policy has no such step. */
-  legal?: LegalService;
-  /** Consent records (what was granted and withheld on the consent page); without it consent is only audited. */
-  consents?: Pick<ConsentService, 'record'>;
-}
-
-// Pages reachable from the login page (sign-up, forgot password) are offered while the sign-in still needs a login.
-function beforeLogin(loaded: LoadedInteraction): boolean {
-  const prompt = loaded.details.prompt.name;
-  return prompt === 'login' || prompt === CREATE_PROMPT;
-}
-
-/** What the step declarations share: the login page's options, the deps a flow handler takes, guards. */
-function stepKit(deps: InteractionDeps) {
-  const passkeysOffered = deps.config.mfa.factors.includes('passkey');
-  return {
-    passkeysOffered,
-    loginOptions: {
-      signupEnabled: deps.config.signup.enabled,
-      ...(passkeysOffered ? { passkeyOptions: (uid: string) => deps.passkeys.signInOptions(uid) } : {}),
-      connections: () => deps.connections.listEnabled(),
-    },
-    flow: () => ({ ...deps, provider: deps.provider() }),
-    legalStep: () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) }),
-    signupAvailable: { available: () => assertSignupEnabled(deps.config) },
-    current: (ctx: Context, loaded: LoadedInteraction) => seeOther(ctx, interactionPath(loaded.uid)),
-    prompted: (name: string) => (loaded: LoadedInteraction) => loaded.details.prompt.name === name,
-  };
-}
-type StepKit = ReturnType<typeof stepKit>;
+export type { InteractionDeps } from './step-kit.ts';
 
 /** Sign-in with a password or a passkey, keeping an account scheduled for erasure. */
 function loginStep(deps: InteractionDeps, kit: StepKit): Step {
@@ -120,76 +58,6 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
         const linking = (ctx.request.body as Record<string, unknown> | undefined)?.linking === '1';
         const proven = linking ? (accountId: string) => linkIfPending(ctx, loaded, deps, accountId) : undefined;
         return passkeySignIn(ctx, loaded, flow(), (error) => renderLogin(ctx, loaded, loginOptions, { email: '', error }), proven);
-      }),
-    ],
-  };
-}
-
-/** `connection=<id>` in the authorization request, when this app offers that connection: its sign-in starts there. */
-async function connectionHinted(deps: InteractionDeps, loaded: LoadedInteraction): Promise<string | undefined> {
-  const hint = loaded.details.params[CONNECTION_HINT];
-  if (typeof hint !== 'string' || !hint) return undefined;
-  return offeredConnections(await deps.connections.listEnabled(), loaded).find((c) => c.id === hint)?.id;
-}
-
-/** The login step's password form, with `next` deciding what a right password leads to. */
-function passwordLogin(deps: InteractionDeps, ctx: Context, loaded: LoadedInteraction, options: LoginPageOptions, next: (signedIn: { accountId: string; breachedPassword: boolean; loginName: string }) => Promise<void>) {
-  return submitLogin(ctx, loaded, {
-    users: deps.users,
-    throttle: deps.throttle,
-    passwordPolicy: deps.passwordPolicy,
-    risk: deps.risk,
-    options,
-    next,
-    ...(deps.erasure ? { scheduledErasure: (scheduled) => renderScheduledErasure(ctx, loaded, { erasure: deps.erasure!, config: deps.config }, scheduled) } : {}),
-  });
-}
-
-/** The login page as the proof of an existing account before another provider's identity is linked to it. */
-const linkingOptions = (loaded: LoadedInteraction, name: string, email: string) => ({ name, email, action: federationLinkPath(loaded.uid), codeAction: linkCodePaths(loaded.uid).send });
-
-/** "Continue with …": off to another provider, back with its answer, and linking an account its owner proves. */
-function federationStep(deps: InteractionDeps, kit: StepKit): Step {
-  const { loginOptions, flow, current } = kit;
-  const signedIn = (ctx: Context, loaded: LoadedInteraction, accountId: string, secondFactor = false) =>
-    afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false, methods: secondFactor ? ['fed', 'mfa'] : ['fed'] });
-  return {
-    at: beforeLogin,
-    pages: [
-      get('/federated/:connection', (ctx, loaded) => startFederated(ctx, loaded, deps, loginOptions)),
-      get('/federation/return', (ctx, loaded) =>
-        returnFromUpstream(ctx, loaded, deps, loginOptions, async (identity) => {
-          const outcome = await deps.federatedSignIn.resolve(identity, { ...requestMeta(ctx), clientId: loaded.client.id });
-          if (outcome.kind === 'signed-in') {
-            // A new account: first the sign-up's communication choices, when the operator offers any.
-            if (outcome.created && (await offerWelcome(ctx, loaded, deps, outcome.accountId, identity.secondFactor === true))) return;
-            return signedIn(ctx, loaded, outcome.accountId, identity.secondFactor === true);
-          }
-          if (outcome.kind === 'refused') return renderLogin(ctx, loaded, loginOptions, { email: '', error: federationError(outcome.reason, identity.connection.name) });
-          const { connection, subject } = identity;
-          await deps.flows.start(loaded.uid, outcome.accountId, { step: 'link-identity', connectionId: connection.id, subject, email: outcome.email }, deps.config.ttl.interaction);
-          return renderLogin(ctx, loaded, { ...loginOptions, linking: linkingOptions(loaded, connection.name, outcome.email) }, { email: outcome.email });
-        }),
-      ),
-      post('/federation/link', STEP_FORMS.login, async (ctx, loaded) => {
-        const pending = await deps.flows.find(loaded.uid, 'link-identity');
-        if (!pending) return current(ctx, loaded);
-        const name = (await deps.connections.enabled(pending.connectionId))?.name ?? pending.connectionId;
-        const options = { ...loginOptions, linking: linkingOptions(loaded, name, pending.email) };
-        return passwordLogin(deps, ctx, loaded, options, async (proven) => {
-          await linkIfPending(ctx, loaded, deps, proven.accountId);
-          return afterPassword(ctx, loaded, flow(), proven);
-        });
-      }),
-      post('/federation/welcome', STEP_FORMS.welcome, async (ctx, loaded) => {
-        if (!(await submitWelcome(ctx, loaded, deps, (accountId, secondFactor) => signedIn(ctx, loaded, accountId, secondFactor)))) return current(ctx, loaded);
-      }),
-      // The proof by a code mailed to the account's address, instead of its password.
-      post('/federation/link/code', STEP_FORMS.none, async (ctx, loaded) => {
-        if (!(await sendLinkCode(ctx, loaded, deps))) return current(ctx, loaded);
-      }),
-      post('/federation/link/verify', STEP_FORMS.code, async (ctx, loaded) => {
-        if (!(await submitLinkCode(ctx, loaded, deps, (accountId) => signedIn(ctx, loaded, accountId)))) return current(ctx, loaded);
       }),
     ],
   };

@@ -4,7 +4,7 @@
 //   prepare (error pages know where "try again" goes) → form body (POST) → CSRF → load the interaction
 //   → guard (outside the step's moment: to the sign-in's current page) → parse the form with the page's zod schema
 //   (POST, step-forms.ts: only the fields it names reach the page) → the page's own work, given the parsed form.
-// Adding a step (social login is next) is one declaration in its own file, listed in routes.ts, plus the policy.
+// Adding a step is one declaration in its own file (as federation-step.ts), listed in routes.ts, plus the policy.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
