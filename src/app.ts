@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import { recoverRouter } from './account/recover.ts';
 import { accountRouter } from './account/routes.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
+import { managementRouter } from './api/management/index.ts';
 import { composeServices, type OutsideWorld, type Services } from './compose.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/index.ts';
@@ -53,6 +54,7 @@ function pageRouters(services: Services): Router[] {
   const provider = () => services.provider();
   return [
     interactionRouter({ ...services, provider, smsEnabled: services.sms.enabled }),
+    managementRouter({ ...services, provider }),
     appMetadataRouter({ ...services, provider, hasGrant: (accountId, clientId) => services.grants.hasGrant(accountId, clientId) }),
     accountRouter({
       ...services,

@@ -54,6 +54,9 @@ import { createFactorUseCases, type FactorUseCases } from './usecases/factors.ts
 import { createFederatedSignIn, type FederatedSignIn } from './usecases/federated-sign-in.ts';
 import { createEmailChange, type EmailChange } from './usecases/email-change.ts';
 import { createPasswordUseCases, type PasswordUseCases } from './usecases/password.ts';
+import { createAccountStatus, type AccountStatus } from './usecases/account-status.ts';
+import { createSignOut, type SignOut } from './services/sign-out.ts';
+import { createUserDirectory, type UserDirectory } from './services/user-directory.ts';
 
 export interface Services {
   config: Config;
@@ -89,6 +92,12 @@ export interface Services {
   erasure: ErasureService;
   /** Password use cases shared by the sign-in, the account center and the CLI (src/usecases/password.ts). */
   passwords: PasswordUseCases;
+  /** Disabling and enabling an account, from the management API and the CLI (src/usecases/account-status.ts). */
+  accountStatus: AccountStatus;
+  /** Finding customers by e-mail, name and creation time, a page at a time (src/services/user-directory.ts). */
+  userDirectory: UserDirectory;
+  /** Ending every way an account is signed in (src/services/sign-out.ts). */
+  signOut: SignOut;
   /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
   codeChallenges: CodeChallenges;
   /** Adding and removing second factors, told to the owner the same way from every page (src/usecases/factors.ts). */
@@ -262,12 +271,16 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     audit,
   });
   const profile = createProfileService({ users: userModel(db.connection), emails, audit, logger });
+  const signOut = createSignOut({ provider, adapter, sessions, grants, flows: strong.flows, logger });
   const codeChallenges = createCodeChallenges({ codes, throttle });
   return {
     profile,
     erasure,
     privacyExport: createPrivacyExport({ users, appMetadata, grants, sessions, factors: strong.factors, audit, stores: perAccountStores, now: stores.now }),
     clients,
+    signOut,
+    accountStatus: createAccountStatus({ conn: db.connection, signOut, audit }),
+    userDirectory: createUserDirectory({ conn: db.connection, emails }),
     passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
     codeChallenges,
     emailChange: createEmailChange({ issuer: config.issuer, throttle, codes, codeChallenges, profile, mailer, audit }),

@@ -8,6 +8,7 @@ import type { ErasureService } from '../services/erasure.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { KeyStore } from '../services/keys.ts';
 import type { UserService } from '../services/users.ts';
+import type { AccountStatus } from '../usecases/account-status.ts';
 
 export interface CliServices {
   config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration' | 'requestUriByReference'>;
@@ -17,6 +18,7 @@ export interface CliServices {
   keys: KeyStore;
   erasure: Pick<ErasureService, 'request' | 'cancel'>;
   privacyExport: PrivacyExport;
+  accountStatus: AccountStatus;
   provider(): Provider;
 }
 

@@ -10,6 +10,7 @@ import { SUPPORTED_LOCALES } from '../i18n/index.ts';
 import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHHOLDABLE_CLAIMS, WITHHOLDABLE_SCOPES } from '../services/claims.ts';
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
+import { MANAGEMENT_SCOPES } from '../api/management/scopes.ts';
 import { PRODUCT_CLIENT_METADATA } from '../services/client-input.ts';
 import { CONNECTION_ID } from '../services/connection-id.ts';
 import type { PairwiseSubjects } from '../services/pairwise.ts';
@@ -124,7 +125,7 @@ const resourceScopes = (resources: Config['resources']) => Object.values(resourc
 function resourceServers(config: Config) {
   // The provider's own API (per-app metadata) is a resource like any operator-configured one.
   const resources: Config['resources'] = {
-    [apiAudience(config.issuer)]: { scope: `${READ_SCOPE} ${WRITE_SCOPE}`, accessTokenFormat: 'opaque', introspectors: [] },
+    [apiAudience(config.issuer)]: { scope: [READ_SCOPE, WRITE_SCOPE, ...Object.keys(MANAGEMENT_SCOPES)].join(' '), accessTokenFormat: 'opaque', introspectors: [] },
     ...config.resources,
   };
   const resourceServer = (indicator: string) => {

@@ -61,6 +61,9 @@ export const AUDIT_EVENTS = {
 
   // Privacy
   'account.exported': 'the customer downloaded their data',
+  'account.disabled': 'an operator disabled an account: its sessions ended and its tokens revoked',
+  'account.enabled': 'an operator enabled a disabled account again',
+  'api.denied': 'a call to the management API was refused: the access token lacks the scope it needs',
   'account.erasure_scheduled': 'account deletion was asked for; the account is disabled until the grace period ends',
   'account.erasure_cancelled': 'a scheduled deletion was cancelled and the account enabled again',
   'account.deleted': 'an account was erased: its data removed, its audit rows pseudonymised',
@@ -109,7 +112,7 @@ export interface AuditDetails {
   'identity.unlinked': { connection: string };
   'signup.started': never;
   'signup.existing_address': never;
-  'user.created': { source: 'signup' | 'federation' };
+  'user.created': { source: 'signup' | 'federation' | 'no_password' };
   'email.verified': never;
   'profile.updated': { fields: readonly string[] };
   'address.added': { addressId: string; primary: boolean };
@@ -143,6 +146,9 @@ export interface AuditDetails {
   'token.revoked': { kind: string; grantId?: string };
   logout: never;
   'account.exported': never;
+  'account.disabled': { sessions: number; tokens: number };
+  'account.enabled': never;
+  'api.denied': { scope: string; operation: string };
   'account.erasure_scheduled': { dueAt: string; sessions: number; tokens: number };
   'account.erasure_cancelled': never;
   /** How many rows of each kind the erasure removed or pseudonymised. */

@@ -29,7 +29,7 @@ import type { SessionService } from './sessions.ts';
 import type { PerAccountStores } from './per-account-store.ts';
 import type { Throttle } from './throttle.ts';
 import type { EmailLookup } from './user-emails.ts';
-import { notifyLogout } from './backchannel-logout.ts';
+import { createSignOut } from './sign-out.ts';
 
 export type { PerAccountStore, PerAccountStores } from './per-account-store.ts';
 
@@ -106,24 +106,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
   const users = userModel(deps.conn);
   const pseudonym = (accountId: string) => auditPseudonym(deps.key, accountId);
 
-  /**
-   * Ends every session (sessions.revokeAll tells the apps signed in there) and tells the other apps holding a grant
-   * too: an app with only a refresh token has no session to hear about.
-   */
-  async function signOutEverywhere(accountId: string, reason: string, meta: ErasureMeta): Promise<number> {
-    const told = new Set<string>();
-    for (const row of await adapter.findByAccount('Session', accountId)) {
-      const authorizations = row.payload.authorizations;
-      if (authorizations && typeof authorizations === 'object') Object.keys(authorizations).forEach((c) => told.add(c));
-    }
-    const holders = new Set<string>();
-    for (const row of await adapter.findByAccount('Grant', accountId)) {
-      if (typeof row.payload.clientId === 'string' && !told.has(row.payload.clientId)) holders.add(row.payload.clientId);
-    }
-    const ended = await deps.sessions.revokeAll(accountId, { reason, ip: meta.ip, userAgent: meta.userAgent });
-    await Promise.all([...holders].map((clientId) => notifyLogout(deps.provider(), { accountId, clientId }, logger)));
-    return ended;
-  }
+  const signOut = createSignOut({ provider: deps.provider, adapter, sessions: deps.sessions, grants: deps.grants, flows: deps.flows, ...(logger ? { logger } : {}) });
 
   /** Deletes rows of short-lived provider models whose payload names the account or one of its identifiers. */
   async function removeTransient(needles: string[]): Promise<number> {
@@ -146,7 +129,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
     const names = identifiers(user);
     const removed: Record<string, number> = {};
 
-    removed.sessions = await signOutEverywhere(accountId, 'account_erased', meta);
+    removed.sessions = await signOut.sessionsEverywhere(accountId, 'account_erased', meta);
     removed.sessions += await adapter.deleteByAccount('Session', accountId);
     removed.grantsAndTokens = await deps.grants.removeAll(accountId);
     await deps.sessions.forgetAccount(accountId);
@@ -185,9 +168,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
       { $set: { disabled: true, erasure: { requestedAt, dueAt, source: meta.source, wasDisabled: user.disabled === true } } },
     );
     // Disabled at once: no session, no token, no sign-in waiting for a second factor.
-    const sessions = await signOutEverywhere(accountId, 'erasure_scheduled', meta);
-    const tokens = await deps.grants.revokeTokens(accountId);
-    await deps.flows.removeForAccount(accountId);
+    const { sessions, tokens } = await signOut.everything(accountId, 'erasure_scheduled', meta);
     await audit.record({
       type: 'account.erasure_scheduled',
       outcome: 'success',

@@ -45,7 +45,9 @@ export const passwordSchema = z
 const createSchema = claimsSchema
   .extend({
     email: z.string().trim().pipe(z.email({ message: 'must be a valid e-mail address' })).pipe(z.string().max(254)),
-    password: passwordSchema,
+    // Absent: an account without a password yet (an operator's import, an invitation); "Forgot your password?"
+    // sets one.
+    password: passwordSchema.optional(),
     emailVerified: z.boolean().optional(),
   })
   .strict();

@@ -78,7 +78,13 @@ export interface UserService {
 
 export type { CreateUserInput };
 
-function toView(u: User): UserView {
+/**
+ * The password of an account that has none yet: random bytes nobody knows, hashed like any password so that a
+ * password sign-in takes the same argon2 time as for any account and fails; "Forgot your password?" sets one.
+ */
+const unknownPassword = () => randomBytes(32).toString('base64url');
+
+export function toView(u: User): UserView {
   const { _id, passwordHash: _secret, passwordChangedAt: _changed, ...rest } = u;
   return { id: _id, ...rest };
 }
@@ -182,9 +188,15 @@ export function createUserService(deps: UserServiceDeps): UserService {
     async create(input) {
       const { password, emailVerified, ...claims } = parseCreateUser(input);
       await ensureIndexes();
-      const passwordHash = await hashPassword(password);
-      const user = await insertAccount({ ...claims, email: normaliseEmail(claims.email), email_verified: emailVerified ?? false, passwordHash });
-      await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id });
+      const passwordHash = await hashPassword(password ?? unknownPassword());
+      const user = await insertAccount({
+        ...claims,
+        email: normaliseEmail(claims.email),
+        email_verified: emailVerified ?? false,
+        passwordHash,
+        ...(password === undefined ? { noPassword: true } : {}),
+      });
+      await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, ...(password === undefined ? { details: { source: 'no_password' } } : {}) });
       return toView(user);
     },
 
@@ -229,9 +241,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
 
     async createFromFederation({ email, claims = {} }) {
       await ensureIndexes();
-      // No password yet: a hash of random bytes nobody knows, so that a password sign-in takes the same argon2 time
-      // as for any account and fails; "Forgot your password?" sets one.
-      const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
+      const passwordHash = await hashPassword(unknownPassword());
       const user = await insertAccount({ ...claims, email: normaliseEmail(email), email_verified: true, passwordHash, noPassword: true });
       await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, details: { source: 'federation' } });
       return toView(user);

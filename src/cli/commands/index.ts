@@ -4,12 +4,14 @@ import { conformanceSetup } from './conformance.ts';
 import { connectionsCreate, connectionsDelete, connectionsList } from './connections.ts';
 import { iatCreate } from './iat.ts';
 import { keysList, keysRotate } from './keys.ts';
-import { usersCancelErasure, usersCreate, usersErase, usersExport, usersUpdate } from './users.ts';
+import { apiClientsCreate } from './api-clients.ts';
+import { usersCancelErasure, usersCreate, usersDisable, usersEnable, usersErase, usersExport, usersUpdate } from './users.ts';
 
 /** Every command, by its two words (`ciam clients create ...`). */
 export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>>> = {
   clients: { create: clientsCreate, list: clientsList, delete: clientsDelete },
-  users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure },
+  users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure, disable: usersDisable, enable: usersEnable },
+  'api-clients': { create: apiClientsCreate },
   connections: { create: connectionsCreate, list: connectionsList, delete: connectionsDelete },
   keys: { list: keysList, rotate: keysRotate },
   iat: { create: iatCreate },

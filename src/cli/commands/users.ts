@@ -93,3 +93,27 @@ export const usersCancelErasure = command({
     return { accountId, status: 'active' };
   },
 });
+
+// --- disabling and enabling (src/usecases/account-status.ts, as the management API does) -----------------------
+
+export const usersDisable = command({
+  usage: 'users disable (--id ID | --email E)   (sessions end, tokens are revoked, sign-ins are refused)',
+  options: whoOptions,
+  parse: who,
+  async execute(services, customer) {
+    const accountId = await accountIdOf(services, customer);
+    const ended = await services.accountStatus.disable(accountId, { source: 'cli' });
+    return { accountId, status: 'disabled', ...ended };
+  },
+});
+
+export const usersEnable = command({
+  usage: 'users enable (--id ID | --email E)',
+  options: whoOptions,
+  parse: who,
+  async execute(services, customer) {
+    const accountId = await accountIdOf(services, customer);
+    await services.accountStatus.enable(accountId, { source: 'cli' });
+    return { accountId, status: 'active' };
+  },
+});

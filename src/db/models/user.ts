@@ -152,6 +152,7 @@ for (const op of ['insertMany', 'bulkWrite'] as const) {
 /** How many writes the User model has seen in this process (it only grows). */
 export const userWriteCount = (): number => writes;
 userSchema.index({ 'erasure.dueAt': 1 });
+userSchema.index({ createdAt: 1, _id: 1 });
 
 export type UserDocument = HydratedDocument<User>;
 export type UserModel = Model<User>;

@@ -54,6 +54,8 @@ beforeAll(async () => {
     // Export and erasure run against the whole application: test/integration/privacy/cli.test.ts.
     erasure: { request: notHere, cancel: notHere },
     privacyExport: { build: notHere },
+    // Disabling and enabling run against the whole application: test/integration/api/management.test.ts.
+    accountStatus: { disable: notHere, enable: notHere },
   };
   await services.keys.ensureKeys();
 });

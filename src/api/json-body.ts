@@ -1,0 +1,25 @@
+// JSON request bodies of the provider's own API (oidc-provider parses its own; a global parser would take its stream).
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import { AppError } from '../errors.ts';
+
+export const BODY_LIMIT = '64kb';
+
+// Not strict: a body of "text" or 42 is then refused by the service with "must be a JSON object", which says more than
+// "invalid JSON".
+const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, jsonStrict: false, encoding: 'utf-8' });
+
+export async function jsonBody(ctx: Context): Promise<unknown> {
+  if (!ctx.is('application/json')) {
+    throw new AppError(415, 'unsupported_media_type', 'The body must be a JSON object sent as application/json');
+  }
+  try {
+    await parseJson(ctx, async () => {});
+  } catch (err) {
+    if ((err as { status?: unknown }).status === 413) {
+      throw new AppError(413, 'payload_too_large', `The request body must not exceed ${BODY_LIMIT}`);
+    }
+    throw new AppError(400, 'invalid_request', 'The body is not valid JSON');
+  }
+  return ctx.request.body;
+}

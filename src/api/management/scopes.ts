@@ -1,0 +1,10 @@
+// What a management client may be allowed to do: one scope per kind of resource and access, so that each
+// integration (a CRM, a support tool, a data platform) gets only what it needs. Minted with `ciam api-clients create`.
+export const MANAGEMENT_SCOPES = {
+  'users:read': 'Find and read customers',
+  'users:write': 'Create and change customers, end their sessions, disable and enable them',
+} as const;
+
+export type ManagementScope = keyof typeof MANAGEMENT_SCOPES;
+
+export const isManagementScope = (scope: string): scope is ManagementScope => Object.hasOwn(MANAGEMENT_SCOPES, scope);

@@ -1,0 +1,148 @@
+// Customers in the management API: find, read, create, change, disable and enable them, end their sessions. Each
+// operation calls the use case the CLI and the pages call (one behaviour, one audit trail: the acting client is
+// recorded as the event's client).
+import { z } from 'zod';
+import type { AccountRecord } from '../../db/models/user.ts';
+import { notFound } from '../../errors.ts';
+import { accountClaims } from '../../services/claims.ts';
+import type { UserDirectory } from '../../services/user-directory.ts';
+import { MAX_PAGE } from '../../services/user-directory.ts';
+import { claimsSchema, parseClaims } from '../../services/user-input.ts';
+import type { UserService, UserView } from '../../services/users.ts';
+import type { SignOut } from '../../services/sign-out.ts';
+import type { AccountStatus } from '../../usecases/account-status.ts';
+import { operation, type Operation } from './operation.ts';
+
+export interface UserOperationsDeps {
+  users: Pick<UserService, 'create' | 'findById' | 'addClaims'>;
+  userDirectory: UserDirectory;
+  accountStatus: AccountStatus;
+  signOut: Pick<SignOut, 'sessionsEverywhere'>;
+}
+
+const CLAIMS = Object.keys(claimsSchema.shape) as (keyof typeof claimsSchema.shape)[];
+const stored = z.string().optional();
+const addressOut = z.object({ formatted: stored, street_address: stored, locality: stored, region: stored, postal_code: stored, country: stored });
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    email_verified: z.boolean(),
+    disabled: z.boolean(),
+    has_password: z.boolean().describe('false for an account made without one (another provider, an import); "Forgot your password?" sets one'),
+    created_at: z.string().describe('ISO 8601'),
+    updated_at: z.string().describe('ISO 8601'),
+    ...Object.fromEntries(CLAIMS.map((c) => [c, c === 'phone_number_verified' ? z.boolean().optional() : c === 'address' ? addressOut.optional() : stored])),
+  })
+  .meta({ description: 'A customer: the account and its standard OpenID claims' });
+
+function userOut(view: UserView): z.input<typeof userSchema> {
+  // The claims as apps receive them (the primary postal address as `address`), from the one place that says so.
+  const released = accountClaims({ ...view, _id: view.id } as unknown as AccountRecord) as Record<string, unknown>;
+  const claims = Object.fromEntries(CLAIMS.filter((c) => released[c] !== undefined).map((c) => [c, released[c]]));
+  return {
+    id: view.id,
+    email: view.email,
+    email_verified: view.email_verified === true,
+    disabled: view.disabled === true,
+    has_password: view.noPassword !== true,
+    created_at: new Date(view.createdAt).toISOString(),
+    updated_at: new Date(view.updatedAt).toISOString(),
+    ...claims,
+  };
+}
+
+const idParams = z.object({ id: z.string().min(1).max(100).describe("The account's id (the `sub` apps without pairwise identifiers see)") });
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+const listQuery = z.object({
+  email: z.string().max(254).optional().describe('Exactly this e-mail address'),
+  q: z.string().min(1).max(100).optional().describe('Part of the name or e-mail address, case-insensitive'),
+  created_after: isoDate.optional(),
+  created_before: isoDate.optional(),
+  disabled: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  cursor: z.string().max(500).optional().describe('next_cursor of the page before'),
+});
+const userPage = z.object({ users: z.array(userSchema), next_cursor: z.string().optional().describe('Absent on the last page') });
+
+const createBody = claimsSchema
+  .extend({
+    email: z.string().max(254),
+    password: z.string().max(1024).optional().describe('Absent: an account without a password yet'),
+    email_verified: z.boolean().optional(),
+  })
+  .strict();
+
+async function found(users: UserOperationsDeps['users'], id: string): Promise<UserView> {
+  const view = await users.findById(id);
+  if (!view) throw notFound('No such user');
+  return view;
+}
+
+export function userOperations(deps: UserOperationsDeps): Operation[] {
+  const { users } = deps;
+  return [
+    operation({
+      method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', scope: 'users:read',
+      summary: 'Find customers: by e-mail, name or creation time, in creation order, a page at a time',
+      query: listQuery, status: 200, response: userPage,
+      async handle({ query }) {
+        const page = await deps.userDirectory.search({
+          ...(query.email !== undefined ? { email: query.email } : {}),
+          ...(query.q !== undefined ? { q: query.q } : {}),
+          ...(query.created_after ? { createdAfter: query.created_after } : {}),
+          ...(query.created_before ? { createdBefore: query.created_before } : {}),
+          ...(query.disabled ? { disabled: query.disabled === 'true' } : {}),
+          ...(query.cursor ? { cursor: query.cursor } : {}),
+          limit: query.limit,
+        });
+        return { users: page.users.map(userOut), ...(page.next ? { next_cursor: page.next } : {}) };
+      },
+    }),
+    operation({
+      method: 'get', path: '/users/{id}', operationId: 'getUser', tag: 'users', scope: 'users:read',
+      summary: 'Read a customer', params: idParams, status: 200, response: userSchema,
+      handle: async ({ params }) => userOut(await found(users, params.id)),
+    }),
+    operation({
+      method: 'post', path: '/users', operationId: 'createUser', tag: 'users', scope: 'users:write',
+      summary: 'Create a customer, with or without a password', body: createBody, status: 201, response: userSchema,
+      async handle({ body }) {
+        const { email_verified: emailVerified, ...rest } = body;
+        return userOut(await users.create({ ...rest, ...(emailVerified !== undefined ? { emailVerified } : {}) }));
+      },
+    }),
+    operation({
+      method: 'patch', path: '/users/{id}', operationId: 'updateUser', tag: 'users', scope: 'users:write',
+      summary: "Set a customer's standard claims (those given; an address becomes the primary one)",
+      params: idParams, body: claimsSchema.strict(), status: 200, response: userSchema,
+      async handle({ params, body }) {
+        await found(users, params.id);
+        await users.addClaims(params.id, parseClaims(body));
+        return userOut(await found(users, params.id));
+      },
+    }),
+    operation({
+      method: 'post', path: '/users/{id}/disable', operationId: 'disableUser', tag: 'users', scope: 'users:write',
+      summary: 'Disable a customer: sessions end (apps told), tokens are revoked, sign-ins are refused',
+      params: idParams, status: 200, response: z.object({ sessions: z.number().int(), tokens: z.number().int() }),
+      handle: ({ params, actor }) => deps.accountStatus.disable(params.id, actor),
+    }),
+    operation({
+      method: 'post', path: '/users/{id}/enable', operationId: 'enableUser', tag: 'users', scope: 'users:write',
+      summary: 'Enable a disabled customer (not one waiting for its erasure)', params: idParams, status: 204,
+      handle: ({ params, actor }) => deps.accountStatus.enable(params.id, actor),
+    }),
+    operation({
+      method: 'delete', path: '/users/{id}/sessions', operationId: 'endUserSessions', tag: 'users', scope: 'users:write',
+      summary: "End every session of a customer (apps signed in there are told); the customer's tokens stay",
+      params: idParams, status: 200, response: z.object({ sessions: z.number().int() }),
+      async handle({ params, actor }) {
+        await found(users, params.id);
+        return { sessions: await deps.signOut.sessionsEverywhere(params.id, 'api', { ...(actor.ip ? { ip: actor.ip } : {}), ...(actor.userAgent ? { userAgent: actor.userAgent } : {}) }) };
+      },
+    }),
+  ];
+}

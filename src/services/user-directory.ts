@@ -1,0 +1,84 @@
+// Finding customers for operators (management API, CLI, the coming console): by exact e-mail address (one indexed
+// lookup), or by a few criteria in the order accounts were created, a page at a time. A cursor names the last row
+// of a page (its creation time and id), so pages neither skip nor repeat accounts as others are created meanwhile.
+// On the embedded store these filters scan the users (it pushes down no filter but `_id`); on MongoDB the
+// createdAt index serves them.
+import type { Connection } from 'mongoose';
+import { normaliseEmail, userModel, type User } from '../db/models/user.ts';
+import { badRequest } from '../errors.ts';
+import type { EmailLookup } from './user-emails.ts';
+import { toView, type UserView } from './users.ts';
+
+export interface UserQuery {
+  email?: string;
+  /** Part of the name or e-mail address, case-insensitive. */
+  q?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  disabled?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+export interface UserPage {
+  users: UserView[];
+  /** Where the next page starts; absent on the last page. */
+  next?: string;
+}
+
+export interface UserDirectory {
+  search(query: UserQuery): Promise<UserPage>;
+}
+
+export const MAX_PAGE = 200;
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function encodeCursor(user: User): string {
+  return Buffer.from(JSON.stringify([user.createdAt.getTime(), user._id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at === 'number' && Number.isFinite(at) && typeof id === 'string' && id.length <= 100) return { at: new Date(at), id };
+  } catch {
+    // Answered below.
+  }
+  throw badRequest('The cursor is not one this API gave');
+}
+
+export function createUserDirectory(deps: { conn: Connection; emails: Pick<EmailLookup, 'find'> }): UserDirectory {
+  const users = userModel(deps.conn);
+  return {
+    async search(query) {
+      const limit = Math.min(Math.max(1, Math.floor(query.limit)), MAX_PAGE);
+      const filter: Record<string, unknown>[] = [];
+      if (query.email !== undefined) {
+        // An address names one account at most: its lookup by _id, then the other criteria on that row alone.
+        const found = await deps.emails.find(normaliseEmail(query.email));
+        if (!found) return { users: [] };
+        filter.push({ _id: found._id });
+      }
+      if (query.q) {
+        const pattern = new RegExp(escapeRegex(query.q.slice(0, 100)), 'i');
+        filter.push({ $or: [{ email: pattern }, { name: pattern }, { given_name: pattern }, { family_name: pattern }] });
+      }
+      if (query.createdAfter) filter.push({ createdAt: { $gte: query.createdAfter } });
+      if (query.createdBefore) filter.push({ createdAt: { $lt: query.createdBefore } });
+      if (query.disabled !== undefined) filter.push(query.disabled ? { disabled: true } : { disabled: { $ne: true } });
+      if (query.cursor) {
+        const after = decodeCursor(query.cursor);
+        filter.push({ $or: [{ createdAt: { $gt: after.at } }, { createdAt: after.at, _id: { $gt: after.id } }] });
+      }
+      const rows = await users
+        .find(filter.length ? { $and: filter } : {}, { passwordHash: 0 })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(limit + 1)
+        .lean<User[]>();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return { users: page.map(toView), ...(rows.length > limit && last ? { next: encodeCursor(last) } : {}) };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Disabling and enabling an account, from any entry point (management API, CLI, the coming console). Disabling
+// ends every way the account is signed in (sessions with back-channel logout, tokens, sign-ins in progress): a
+// disabled account keeps nothing that works. An account waiting for its erasure is disabled by the erasure and is
+// enabled only by cancelling that.
+import type { Connection } from 'mongoose';
+import { userModel, type User } from '../db/models/user.ts';
+import { conflict, notFound } from '../errors.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { SignOut } from '../services/sign-out.ts';
+
+/** Who acts: the entry point, and the API client when it is one. */
+export interface Actor {
+  source: 'api' | 'cli' | 'console';
+  clientId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface AccountStatus {
+  /** Disables the account and ends what it has open; the counts are of what was ended (0 when already disabled). */
+  disable(accountId: string, actor: Actor): Promise<{ sessions: number; tokens: number }>;
+  /** Enables a disabled account; a conflict when it waits for its erasure. */
+  enable(accountId: string, actor: Actor): Promise<void>;
+}
+
+export function createAccountStatus(deps: { conn: Connection; signOut: Pick<SignOut, 'everything'>; audit: Pick<AuditLog, 'record'> }): AccountStatus {
+  const users = userModel(deps.conn);
+  const load = async (accountId: string) => {
+    const user = typeof accountId === 'string' && accountId ? await users.findById(accountId, { disabled: 1, erasure: 1 }).lean<Pick<User, '_id' | 'disabled' | 'erasure'>>() : null;
+    if (!user) throw notFound('No such account');
+    return user;
+  };
+  const meta = (actor: Actor) => ({ reason: actor.source, clientId: actor.clientId, ip: actor.ip, userAgent: actor.userAgent });
+
+  return {
+    async disable(accountId, actor) {
+      await load(accountId);
+      const changed = await users.updateOne({ _id: accountId, disabled: { $ne: true } }, { $set: { disabled: true } });
+      if (changed.modifiedCount === 0) return { sessions: 0, tokens: 0 };
+      const ended = await deps.signOut.everything(accountId, 'account_disabled', { ip: actor.ip, userAgent: actor.userAgent });
+      await deps.audit.record({ type: 'account.disabled', outcome: 'success', accountId, ...meta(actor), details: ended });
+      return ended;
+    },
+    async enable(accountId, actor) {
+      const user = await load(accountId);
+      if (user.erasure) throw conflict('The account is waiting for its erasure: cancel the erasure to enable it');
+      const changed = await users.updateOne({ _id: accountId, disabled: true, erasure: { $exists: false } }, { $set: { disabled: false } });
+      if (changed.modifiedCount === 0) return;
+      await deps.audit.record({ type: 'account.enabled', outcome: 'success', accountId, ...meta(actor) });
+    },
+  };
+}
