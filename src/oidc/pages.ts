@@ -138,7 +138,7 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
         status: ctx.status,
         data: {
           // The technical description is oidc-provider's English, for developers: folded away under the plain words.
-          message: unexpected ? 'error.server' : APP_SETUP_ERRORS.has(out.error) ? 'error.app' : 'error.lead',
+          message: unexpected ? 'error.server' : APP_SETUP_ERRORS.has(out.error) ? (SIGN_OUT_ROUTES.has(String(ctx.oidc?.route)) ? 'error.appSignOut' : 'error.app') : 'error.lead',
           detail: unexpected ? null : (out.error_description ?? null),
           code: out.error,
           requestId,
@@ -151,5 +151,7 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
 
 /** Errors that mean the app is registered wrongly (unknown client, a redirect URI it did not register). */
 const APP_SETUP_ERRORS = new Set(['invalid_client', 'invalid_redirect_uri', 'unauthorized_client']);
+/** The provider's sign-out routes: an app set up wrongly there failed to sign the customer out, not in. */
+const SIGN_OUT_ROUTES = new Set(['end_session', 'end_session_confirm', 'end_session_success']);
 
 export type ProviderPageHooks = ReturnType<typeof providerPages>;

@@ -27,6 +27,8 @@ export interface ClientView {
 
 export interface ClientService {
   create(input: ClientInput): Promise<ClientView>;
+  /** What create would refuse, refused without writing anything (a batch checked before any of it is replaced). */
+  check(input: ClientInput): Promise<void>;
   list(): Promise<ClientView[]>;
   get(id: string): Promise<ClientView | null>;
   delete(id: string): Promise<boolean>;
@@ -66,16 +68,25 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   const rows = () => deps.collection('Client');
   const live = () => ({ $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: new Date(now()) } }] });
 
+  /** The registration the input makes, as oidc-provider checks it; a 400 saying why otherwise. */
+  async function checked(input: ClientInput) {
+    const { metadata } = parseClientInput(input, () => randomBytes(32).toString('base64url'));
+    try {
+      await deps.validate(metadata);
+    } catch (err) {
+      const e = err as { error_description?: unknown; message?: unknown };
+      const reason = typeof e.error_description === 'string' ? e.error_description : String(e.message ?? err);
+      throw badRequest(`Invalid client: ${reason}`);
+    }
+    return metadata;
+  }
+
   return {
+    async check(input) {
+      await checked(input);
+    },
     async create(input) {
-      const { metadata } = parseClientInput(input, () => randomBytes(32).toString('base64url'));
-      try {
-        await deps.validate(metadata);
-      } catch (err) {
-        const e = err as { error_description?: unknown; message?: unknown };
-        const reason = typeof e.error_description === 'string' ? e.error_description : String(e.message ?? err);
-        throw badRequest(`Invalid client: ${reason}`);
-      }
+      const metadata = await checked(input);
       const id = metadata.client_id;
       // Claim the id with an insert (atomic on MongoDB and FerretDB) before writing through the adapter, so two
       // creations of one id cannot both succeed. The placeholder is born expired: every reader skips it.

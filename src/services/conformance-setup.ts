@@ -64,13 +64,32 @@ export function checkTarget(target: ConformanceTarget): string[] {
   return problems;
 }
 
+const offersImplicit = (target: ConformanceTarget) => target.responseTypes.some((t) => t.split(' ').includes('id_token') || t.split(' ').includes('token'));
+
+/**
+ * What stops the clients from being registered at all with the provider's settings, said before anything changes:
+ * oidc-provider refuses `localhost` in the redirect and post-logout URIs of clients using the implicit flow (a
+ * browser-based client there could be anyone's), and the Dynamic OP plan needs the implicit and hybrid types.
+ */
+export function targetProblem(target: ConformanceTarget): string | undefined {
+  const host = new URL(target.suiteUrl).hostname;
+  if (offersImplicit(target) && (host === 'localhost' || host.endsWith('.localhost'))) {
+    const port = new URL(target.suiteUrl).port;
+    return (
+      `the suite is at ${host}, and with implicit or hybrid RESPONSE_TYPES its clients' URIs must not name localhost ` +
+      `(oidc-provider refuses them): serve the suite at https://127.0.0.1${port ? `:${port}` : ''} (or another host name) and pass that URL`
+    );
+  }
+  return undefined;
+}
+
 const suiteBase = (target: ConformanceTarget) => `${target.suiteUrl.replace(/\/+$/, '')}/test/a/${target.alias}`;
 
 /** The static clients of the OP plans, each replacing any earlier one of its id; only `-bcl` has a back-channel logout
  *  URI (the back-channel plan's `client`), as the RP-initiated logout plan refuses logout tokens it did not ask for. */
 export function conformanceClients(target: ConformanceTarget): ConformanceClient[] {
   const base = suiteBase(target);
-  const implicit = target.responseTypes.some((t) => t.split(' ').includes('id_token') || t.split(' ').includes('token'));
+  const implicit = offersImplicit(target);
   const common = {
     redirectUris: [`${base}/callback`],
     postLogoutRedirectUris: [`${base}/post_logout_redirect`],

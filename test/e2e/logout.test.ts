@@ -100,6 +100,14 @@ describe('RP-initiated logout', () => {
     expect(await stillSignedIn(browser)).toBe(true);
   });
 
+  it('an app unknown at sign-out is told as a sign-out that failed, not a sign-in', async () => {
+    const browser = new Browser(server.issuer);
+    const { page } = await browser.navigate(new URL(`/session/end?client_id=no-such-app`, server.issuer));
+    expect(page.status).toBe(400);
+    expect(textOf(page.body)).toContain('This app is not set up to sign you out here.');
+    expect(textOf(page.body)).not.toContain('sign you in');
+  });
+
   it('a logout confirmation posted without its xsrf token keeps the session', async () => {
     const browser = new Browser(server.issuer);
     const { tokens } = await signIn(web, browser, user);

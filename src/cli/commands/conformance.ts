@@ -10,6 +10,7 @@ import {
   CONFORMANCE_USER_CLAIMS,
   conformanceAdvice,
   conformanceClients,
+  targetProblem,
   type ConformanceTarget,
 } from '../../services/conformance-setup.ts';
 import { PLAN_GROUPS, planConfigurations, type PrintedClient } from '../../services/conformance-plans.ts';
@@ -41,8 +42,13 @@ export const conformanceSetup = command({
       openRegistration: services.config.openRegistration,
       requestUriByReference: services.config.requestUriByReference,
     };
+    const problem = targetProblem(target);
+    if (problem) throw new UsageError(problem);
+    // Every client is checked before any earlier one is replaced: a refusal leaves the last working set in place.
+    const planned = conformanceClients(target);
+    for (const { input: client } of planned) await services.clients.check(client);
     const clients: PrintedClient[] = [];
-    for (const { role, input: client } of conformanceClients(target)) {
+    for (const { role, input: client } of planned) {
       await services.clients.delete(client.clientId);
       const created = await services.clients.create(client);
       clients.push({ role, clientId: created.clientId, ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}) });

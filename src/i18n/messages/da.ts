@@ -112,6 +112,7 @@ export const da: Catalog = {
   'error.title': 'Noget gik galt',
   'error.lead': 'Vi kunne ikke gennemføre din anmodning.',
   'error.app': 'Dette program er ikke sat op til at logge dig ind her. Gå tilbage til programmet, og prøv igen senere; hvis det sker igen, så kontakt programmets support.',
+  'error.appSignOut': 'Dette program er ikke sat op til at logge dig ud her. Gå tilbage til programmet; hvis det sker igen, så kontakt programmets support.',
   'error.details': 'Detaljer',
   'error.code': 'Fejlkode',
   'error.reference': 'Reference',

@@ -112,6 +112,7 @@ export const de: Catalog = {
   'error.title': 'Etwas ist schiefgelaufen',
   'error.lead': 'Wir konnten Ihre Anfrage nicht abschließen.',
   'error.app': 'Diese Anwendung ist für die Anmeldung hier nicht eingerichtet. Kehren Sie zur Anwendung zurück und versuchen Sie es später erneut; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.',
+  'error.appSignOut': 'Diese Anwendung ist für die Abmeldung hier nicht eingerichtet. Kehren Sie zur Anwendung zurück; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.',
   'error.details': 'Details',
   'error.code': 'Fehlercode',
   'error.reference': 'Referenz',

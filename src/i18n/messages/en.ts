@@ -111,6 +111,7 @@ export const en = {
   'error.title': 'Something went wrong',
   'error.lead': 'We could not complete your request.',
   'error.app': 'This app is not set up to sign you in here. Go back to the app and try again later; if it keeps happening, tell the app\'s support.',
+  'error.appSignOut': 'This app is not set up to sign you out here. Go back to the app; if it keeps happening, tell the app\'s support.',
   'error.details': 'Details',
   'error.code': 'Error code',
   'error.reference': 'Reference',

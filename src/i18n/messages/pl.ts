@@ -112,6 +112,7 @@ export const pl: Catalog = {
   'error.title': 'Coś poszło nie tak',
   'error.lead': 'Nie udało się zrealizować Twojej prośby.',
   'error.app': 'Ta aplikacja nie jest skonfigurowana do logowania w tym miejscu. Wróć do aplikacji i spróbuj ponownie później; jeśli problem się powtórzy, skontaktuj się z pomocą techniczną aplikacji.',
+  'error.appSignOut': 'Ta aplikacja nie jest skonfigurowana do wylogowania w tym miejscu. Wróć do aplikacji; jeśli problem się powtórzy, skontaktuj się z pomocą techniczną aplikacji.',
   'error.details': 'Szczegóły',
   'error.code': 'Kod błędu',
   'error.reference': 'Numer referencyjny',

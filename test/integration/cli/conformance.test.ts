@@ -94,6 +94,32 @@ describe('ciam conformance setup', () => {
       expect(run.stderr).not.toBe('');
     }
   });
+
+  it('refuses a suite on localhost when the clients use the implicit flow, naming the way out, and keeps the working clients', async () => {
+    const working = (await cli(['conformance', 'setup', '--suite', SUITE, '--alias', 'kept'])).json();
+    const run = await cli(['conformance', 'setup', '--suite', 'https://localhost:8444', '--alias', 'kept']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('https://127.0.0.1:8444');
+    for (const c of working.clients) expect((await t.services.provider().Client.find(c.clientId))?.clientSecret).toBe(c.clientSecret);
+    // 127.0.0.1 is accepted (what the 2026-12-04 certification run used).
+    expect((await cli(['conformance', 'setup', '--suite', 'https://127.0.0.1:8444', '--alias', 'kept'])).code).toBe(0);
+  });
+
+  it('checks every client before replacing any: one the provider refuses leaves the earlier ones in place', async () => {
+    const working = (await cli(['conformance', 'setup', '--suite', SUITE, '--alias', 'intact'])).json();
+    const check = t.services.clients.check;
+    let checked = 0;
+    t.services.clients.check = async (input) => {
+      if (++checked === 3) throw new Error('refused by the provider');
+      return check(input);
+    };
+    try {
+      expect((await cli(['conformance', 'setup', '--suite', SUITE, '--alias', 'intact'])).code).not.toBe(0);
+    } finally {
+      t.services.clients.check = check;
+    }
+    for (const c of working.clients) expect((await t.services.provider().Client.find(c.clientId))?.clientSecret).toBe(c.clientSecret);
+  });
 });
 
 describe('OPEN_REGISTRATION (the Dynamic OP plan)', () => {
