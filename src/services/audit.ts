@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { AuditDetails, AuditEventType } from './audit-events.ts';
 import { createKeyedHash } from './crypto.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { groupCommit } from '../db/group-commit.ts';
 import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event.ts';
 import type { Logger } from '../log.ts';
@@ -30,6 +30,13 @@ export type StoredAuditEvent = AuditBase & { type: AuditEventType; details?: Rec
 export interface AuditFilter {
   type?: AuditEventType;
   accountId?: string;
+  clientId?: string;
+  /** Events at or after this time. */
+  from?: Date;
+  /** Events before this time. */
+  to?: Date;
+  /** Older than this event (the last of the page before: newest first, so pages go back in time). */
+  before?: { at: Date; id: string };
   limit?: number;
 }
 
@@ -154,12 +161,20 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
       logger?.info({ audit: { type: e.type, outcome: e.outcome, accountId: e.accountId, clientId: e.clientId, reason: e.reason } }, 'audit');
     },
     async list(filter = {}) {
-      const query: Record<string, string> = {};
-      if (filter.type !== undefined) query.type = filter.type;
-      if (filter.accountId !== undefined) query.accountId = filter.accountId;
+      const query: Record<string, unknown>[] = [];
+      if (filter.type !== undefined) query.push({ type: filter.type });
+      if (filter.accountId !== undefined) query.push({ accountId: filter.accountId });
+      if (filter.clientId !== undefined) query.push({ clientId: filter.clientId });
+      if (filter.from) query.push({ at: { $gte: filter.from } });
+      if (filter.to) query.push({ at: { $lt: filter.to } });
+      if (filter.before) {
+        const id = Types.ObjectId.isValid(filter.before.id) ? new Types.ObjectId(filter.before.id) : undefined;
+        if (!id) return [];
+        query.push({ $or: [{ at: { $lt: filter.before.at } }, { at: filter.before.at, _id: { $lt: id } }] });
+      }
       const limit = Math.min(Math.max(1, filter.limit ?? 100), MAX_LIST);
       await writeHeld();
-      const rows = await events.find(query).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditEventRecord[]>();
+      const rows = await events.find(query.length ? { $and: query } : {}).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditEventRecord[]>();
       return rows.map(toView);
     },
     async forAccount(accountId) {

@@ -38,7 +38,8 @@ const OPTION_FIELDS = new Set<string>([
   ...PRODUCT_CLIENT_METADATA,
 ]);
 
-const schema = z
+/** A client's registration as the CLI and the management API take it (each field once; checked again by oidc-provider). */
+export const clientInputSchema = z
   .object({
     // Dots are excluded because oidc-provider keys session data by client id.
     clientId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { message: 'must be 1-100 letters, digits, "-" or "_"' }),
@@ -90,7 +91,7 @@ const schema = z
     }
   });
 
-export type ClientInput = z.input<typeof schema>;
+export type ClientInput = z.input<typeof clientInputSchema>;
 
 export interface ParsedClient {
   metadata: ClientMetadata;
@@ -98,7 +99,7 @@ export interface ParsedClient {
 }
 
 export function parseClientInput(input: unknown, generatedSecret: () => string): ParsedClient {
-  const parsed = schema.safeParse(input);
+  const parsed = clientInputSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
     throw badRequest(`Invalid client: ${problems.join('; ')}`, { problems });

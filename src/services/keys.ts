@@ -6,6 +6,7 @@ import { dateOf, systemClock, type Clock } from '../clock.ts';
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Connection } from 'mongoose';
+import type { Config } from '../config/index.ts';
 import { badRequest } from '../errors.ts';
 import { keyRingModel, ringId, type KeyRing, type KeyState, type StoredKey } from '../db/models/signing-key.ts';
 import type { AuditLog } from './audit.ts';
@@ -21,6 +22,15 @@ export interface KeyInfo {
   activatedAt?: Date;
   retiredAt?: Date;
   removeAfter?: Date;
+}
+
+/**
+ * How long a retired key must stay published: the longest lifetime of anything it signs (ID tokens, JWT access
+ * tokens). Refresh tokens and codes are opaque database rows, not signed, so they do not count.
+ */
+export function longestSignedTtl(config: Pick<Config, 'ttl' | 'resources'>): number {
+  const resourceTtls = Object.values(config.resources).map((r) => r.accessTokenTTL ?? 0);
+  return Math.max(config.ttl.accessToken, config.ttl.idToken, config.ttl.clientCredentials, ...resourceTtls);
 }
 
 export interface RotationResult {

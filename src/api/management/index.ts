@@ -9,17 +9,18 @@ import { openApiDocument } from './openapi.ts';
 import type { Operation } from './operation.ts';
 import { problemErrors } from './problem.ts';
 import { registerOperations } from './register.ts';
+import { operatorOperations, type OperatorOperationsDeps } from './operator.ts';
 import { userOperations, type UserOperationsDeps } from './users.ts';
 
 export const MANAGEMENT_PREFIX = '/api/v1';
 
-export interface ManagementApiDeps extends UserOperationsDeps {
+export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOperationsDeps, 'audit'> {
   provider: () => Provider;
-  audit: Pick<AuditLog, 'record'>;
+  audit: Pick<AuditLog, 'record' | 'list'>;
   logger: Logger;
 }
 
-export const managementOperations = (deps: UserOperationsDeps): Operation[] => [...userOperations(deps)];
+export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps): Operation[] => [...userOperations(deps), ...operatorOperations(deps)];
 
 export function managementRouter(deps: ManagementApiDeps): Router {
   const router = new Router({ prefix: MANAGEMENT_PREFIX });

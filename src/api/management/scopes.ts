@@ -3,6 +3,11 @@
 export const MANAGEMENT_SCOPES = {
   'users:read': 'Find and read customers',
   'users:write': 'Create and change customers, end their sessions, disable and enable them',
+  'clients:read': 'Read the registered apps (never their secrets)',
+  'clients:write': 'Register and delete apps',
+  'audit:read': 'Read the audit log (erased customers stay pseudonymous)',
+  'keys:read': 'List the signing keys (never their private parts)',
+  'keys:write': 'Rotate the signing keys',
 } as const;
 
 export type ManagementScope = keyof typeof MANAGEMENT_SCOPES;

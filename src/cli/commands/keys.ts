@@ -1,15 +1,8 @@
-import type { CliServices } from '../services.ts';
+import { longestSignedTtl } from '../../services/keys.ts';
 import { noPositionals, wholeSeconds } from '../args.ts';
 import { command } from '../command.ts';
 
-/**
- * How long a retired key must stay published: the longest lifetime of anything it signs (ID tokens, JWT access
- * tokens). Refresh tokens and codes are opaque database rows, not signed, so they do not count.
- */
-export function longestSignedTtl(config: CliServices['config']): number {
-  const resourceTtls = Object.values(config.resources).map((r) => r.accessTokenTTL ?? 0);
-  return Math.max(config.ttl.accessToken, config.ttl.idToken, config.ttl.clientCredentials, ...resourceTtls);
-}
+export { longestSignedTtl } from '../../services/keys.ts';
 
 export const keysList = command({
   usage: 'keys list',

@@ -43,7 +43,12 @@ beforeAll(async () => {
   });
   services = await createServices(config);
   server.on('request', createApp(services).callback());
-  for (const [clientId, scope] of [['crm', 'users:read users:write'], ['reporting', 'users:read'], ['metadata-app', 'app_metadata:read']] as const) {
+  for (const [clientId, scope] of [
+    ['crm', 'users:read users:write'],
+    ['reporting', 'users:read'],
+    ['metadata-app', 'app_metadata:read'],
+    ['platform', 'clients:read clients:write audit:read keys:read keys:write'],
+  ] as const) {
     secrets[clientId] = (await services.clients.create({ clientId, grantTypes: ['client_credentials'], scope })).clientSecret!;
     tokens[clientId] = await tokenFor(clientId, scope);
   }
@@ -103,7 +108,9 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1, names every operation with its scope, and lists the scopes a token can carry', () => {
     expect(doc.openapi).toBe('3.1.0');
     const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
-    expect(operations.map((o) => o.operationId).sort()).toEqual(['createUser', 'disableUser', 'enableUser', 'endUserSessions', 'getUser', 'listUsers', 'updateUser']);
+    expect(operations.map((o) => o.operationId).sort()).toEqual(
+      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'endUserSessions', 'getClient', 'getUser', 'listAuditEvents', 'listClients', 'listKeys', 'listUsers', 'rotateKeys', 'updateUser'],
+    );
     const scopes = Object.keys(doc.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
     for (const op of operations) expect(scopes).toContain(op.security[0]!.oauth2[0]);
   });
@@ -169,6 +176,54 @@ describe('users', () => {
   });
 });
 
+describe('apps, the audit log and the signing keys', () => {
+  it('registers an app (its secret shown once), lists and reads it without the secret, and deletes it', async () => {
+    const created = await call('POST', '/clients', { token: tokens.platform, body: { clientId: 'new-shop', redirectUris: ['https://shop.example.com/cb'], grantTypes: ['authorization_code'], scope: 'openid email' } });
+    expect(created.status).toBe(201);
+    expect(created.body.clientSecret).toEqual(expect.any(String));
+    expect((await services.provider().Client.find('new-shop'))?.clientSecret).toBe(created.body.clientSecret);
+    const listed = await call('GET', '/clients', { token: tokens.platform });
+    expect(listed.body.clients.map((c: { clientId: string }) => c.clientId)).toContain('new-shop');
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.clientSecret);
+    expect((await call('GET', '/clients/new-shop', { token: tokens.platform })).body).not.toHaveProperty('clientSecret');
+    const refused = await call('POST', '/clients', { token: tokens.platform, body: { clientId: 'bad app', grantTypes: [] } });
+    expect(refused.status).toBe(400);
+    expect((await call('DELETE', '/clients/new-shop', { token: tokens.platform })).status).toBe(204);
+    expect((await call('GET', '/clients/new-shop', { token: tokens.platform })).status).toBe(404);
+  });
+
+  it("reads the audit log by customer, app, type and time, newest first, a page at a time", async () => {
+    const { body: user } = await call('POST', '/users', { token: tokens.crm, body: { email: 'audited@example.com' } });
+    await call('POST', `/users/${user.id}/disable`, { token: tokens.crm });
+    await call('POST', `/users/${user.id}/enable`, { token: tokens.crm });
+    const mine = await call('GET', `/audit-events?account_id=${user.id}`, { token: tokens.platform });
+    expect(mine.body.events.map((e: { type: string }) => e.type)).toEqual(['account.enabled', 'account.disabled', 'user.created']);
+    const byApp = await call('GET', `/audit-events?client_id=crm&type=account.disabled`, { token: tokens.platform });
+    expect(byApp.body.events.every((e: { clientId: string; type: string }) => e.clientId === 'crm' && e.type === 'account.disabled')).toBe(true);
+    const pages: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('GET', `/audit-events?account_id=${user.id}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token: tokens.platform });
+      pages.push(...page.body.events.map((e: { type: string }) => e.type));
+      cursor = page.body.next_cursor as string | undefined;
+    } while (cursor);
+    expect(pages).toEqual(['account.enabled', 'account.disabled', 'user.created']);
+    expect((await call('GET', `/audit-events?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { token: tokens.platform })).body.events).toEqual([]);
+    expect((await call('GET', '/audit-events?type=no.such.type', { token: tokens.platform })).status).toBe(400);
+  });
+
+  it('lists the signing keys and rotates them, serving the new key at once', async () => {
+    const before = (await call('GET', '/keys', { token: tokens.platform })).body.keys as { kid: string; state: string }[];
+    const current = before.filter((k) => k.state === 'current').map((k) => k.kid);
+    const rotated = await call('POST', '/keys/rotate', { token: tokens.platform });
+    expect(rotated.body.retired).toEqual(expect.arrayContaining(current));
+    const after = (await call('GET', '/keys', { token: tokens.platform })).body.keys as { kid: string; state: string }[];
+    expect(after.filter((k) => current.includes(k.kid)).every((k) => k.state === 'retired')).toBe(true);
+    const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    for (const kid of rotated.body.activated as string[]) expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+  });
+});
+
 describe('the same use cases from the CLI', () => {
   async function cli(argv: string[]) {
     let stdout = '';
@@ -213,9 +268,11 @@ describe('the same use cases from the CLI', () => {
 });
 
 describe('who may call', () => {
-  const operations = (): [string, string][] => {
-    const list: [string, string][] = [];
-    for (const [path, item] of Object.entries(doc.paths)) for (const method of Object.keys(item)) list.push([method.toUpperCase(), path.replace('{id}', 'some-id')]);
+  const operations = (): [string, string, string][] => {
+    const list: [string, string, string][] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) list.push([method.toUpperCase(), path.replace('{id}', 'some-id'), op.security[0]!.oauth2[0]!]);
+    }
     return list;
   };
 
@@ -228,10 +285,10 @@ describe('who may call', () => {
       const other = await call(method, path, { token: tokens['metadata-app'], body });
       expect([method, path, other.status, other.body.code]).toEqual([method, path, 403, 'insufficient_scope']);
     }
-    for (const [method, path] of operations().filter(([m]) => m !== 'GET')) {
-      const readOnly = await call(method, path, { token: tokens.reporting, body: method === 'DELETE' ? undefined : {} });
+    for (const [method, path, scope] of operations().filter(([, , scope]) => scope !== 'users:read')) {
+      const readOnly = await call(method, path, { token: tokens.reporting, body: method === 'DELETE' || method === 'GET' ? undefined : {} });
       expect([method, path, readOnly.status]).toEqual([method, path, 403]);
-      expect(readOnly.headers.get('www-authenticate')).toContain('scope="users:write"');
+      expect(readOnly.headers.get('www-authenticate')).toContain(`scope="${scope}"`);
     }
     expect((await services.audit.list({ type: 'api.denied' })).length).toBeGreaterThan(0);
   });

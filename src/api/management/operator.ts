@@ -1,0 +1,149 @@
+// Apps, the audit log and the signing keys in the management API: what the CLI does with them (clients create, list,
+// delete; keys list, rotate) through the same services, and the audit log with the filters a support desk needs.
+import { z } from 'zod';
+import { notFound } from '../../errors.ts';
+import { AUDIT_EVENT_TYPES } from '../../services/audit-events.ts';
+import type { AuditLog, StoredAuditEvent } from '../../services/audit.ts';
+import { clientInputSchema } from '../../services/client-input.ts';
+import type { ClientService, ClientView } from '../../services/clients.ts';
+import { longestSignedTtl, type KeyStore } from '../../services/keys.ts';
+import type { Config } from '../../config/index.ts';
+import { badRequest } from '../../errors.ts';
+import { operation, type Operation } from './operation.ts';
+
+export interface OperatorOperationsDeps {
+  clients: ClientService;
+  audit: Pick<AuditLog, 'list'>;
+  keys: Pick<KeyStore, 'list' | 'rotate'>;
+  config: Pick<Config, 'ttl' | 'resources'>;
+  /** Serve the rotated keys at once in this process (others pick them up within KEYS_REFRESH_SECONDS). */
+  reloadKeys?: () => Promise<boolean>;
+}
+
+const clientSchema = z.object({
+  clientId: z.string(),
+  public: z.boolean(),
+  tokenEndpointAuthMethod: z.string(),
+  redirectUris: z.array(z.string()),
+  postLogoutRedirectUris: z.array(z.string()),
+  grantTypes: z.array(z.string()),
+  responseTypes: z.array(z.string()),
+  scope: z.string().optional(),
+  clientName: z.string().optional(),
+  connections: z.array(z.string()).optional(),
+  clientSecret: z.string().optional().describe('Only in the answer to its creation, for a confidential client: shown once'),
+});
+const clientOut = ({ clientSecret: _secret, ...view }: ClientView) => view;
+const clientParams = z.object({ id: z.string().min(1).max(100) });
+
+const iso = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const auditQuery = z.object({
+  account_id: z.string().max(200).optional(),
+  client_id: z.string().max(200).optional(),
+  type: z.enum(AUDIT_EVENT_TYPES as [string, ...string[]]).optional(),
+  from: iso.optional(),
+  to: iso.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional().describe('next_cursor of the page before (pages go back in time)'),
+});
+const auditEvent = z.object({
+  id: z.string(),
+  at: z.string(),
+  type: z.string(),
+  outcome: z.string(),
+  accountId: z.string().optional(),
+  clientId: z.string().optional(),
+  ip: z.string().optional(),
+  userAgent: z.string().optional(),
+  reason: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+const eventOut = (e: StoredAuditEvent) => ({ ...e, at: e.at.toISOString(), ...(e.details ? { details: JSON.parse(JSON.stringify(e.details)) as Record<string, unknown> } : {}) });
+const cursorOf = (e: StoredAuditEvent) => Buffer.from(JSON.stringify([e.at.getTime(), e.id])).toString('base64url');
+function beforeOf(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at === 'number' && typeof id === 'string') return { at: new Date(at), id };
+  } catch {
+    // Answered below.
+  }
+  throw badRequest('The cursor is not one this API gave');
+}
+
+const date = (d: Date | undefined) => (d ? d.toISOString() : undefined);
+const keySchema = z.object({
+  kid: z.string(),
+  alg: z.string(),
+  state: z.enum(['current', 'next', 'retired']),
+  createdAt: z.string(),
+  activatedAt: z.string().optional(),
+  retiredAt: z.string().optional(),
+  removeAfter: z.string().optional(),
+});
+
+export function operatorOperations(deps: OperatorOperationsDeps): Operation[] {
+  return [
+    operation({
+      method: 'get', path: '/clients', operationId: 'listClients', tag: 'clients', scope: 'clients:read',
+      summary: 'List the registered apps', status: 200, response: z.object({ clients: z.array(clientSchema) }),
+      handle: async () => ({ clients: (await deps.clients.list()).map(clientOut) }),
+    }),
+    operation({
+      method: 'get', path: '/clients/{id}', operationId: 'getClient', tag: 'clients', scope: 'clients:read',
+      summary: 'Read a registered app', params: clientParams, status: 200, response: clientSchema,
+      async handle({ params }) {
+        const client = await deps.clients.get(params.id);
+        if (!client) throw notFound('No such client');
+        return clientOut(client);
+      },
+    }),
+    operation({
+      method: 'post', path: '/clients', operationId: 'createClient', tag: 'clients', scope: 'clients:write',
+      summary: 'Register an app (as `ciam clients create`; a generated secret is in this answer only)',
+      body: clientInputSchema, status: 201, response: clientSchema,
+      handle: ({ body }) => deps.clients.create(body),
+    }),
+    operation({
+      method: 'delete', path: '/clients/{id}', operationId: 'deleteClient', tag: 'clients', scope: 'clients:write',
+      summary: 'Delete an app: its tokens stop working within CLIENT_CACHE_SECONDS', params: clientParams, status: 204,
+      async handle({ params }) {
+        if (!(await deps.clients.delete(params.id))) throw notFound('No such client');
+      },
+    }),
+    operation({
+      method: 'get', path: '/audit-events', operationId: 'listAuditEvents', tag: 'audit', scope: 'audit:read',
+      summary: 'Read the audit log, newest first: by customer, app, type and time',
+      query: auditQuery, status: 200, response: z.object({ events: z.array(auditEvent), next_cursor: z.string().optional() }),
+      async handle({ query }) {
+        const events = await deps.audit.list({
+          ...(query.account_id ? { accountId: query.account_id } : {}),
+          ...(query.client_id ? { clientId: query.client_id } : {}),
+          ...(query.type ? { type: query.type as StoredAuditEvent['type'] } : {}),
+          ...(query.from ? { from: query.from } : {}),
+          ...(query.to ? { to: query.to } : {}),
+          ...(query.cursor ? { before: beforeOf(query.cursor) } : {}),
+          limit: query.limit,
+        });
+        const last = events.at(-1);
+        return { events: events.map(eventOut), ...(events.length === query.limit && last ? { next_cursor: cursorOf(last) } : {}) };
+      },
+    }),
+    operation({
+      method: 'get', path: '/keys', operationId: 'listKeys', tag: 'keys', scope: 'keys:read',
+      summary: 'List the signing keys and their states', status: 200, response: z.object({ keys: z.array(keySchema) }),
+      handle: async () => ({
+        keys: (await deps.keys.list()).map((k) => ({ ...k, createdAt: k.createdAt.toISOString(), activatedAt: date(k.activatedAt), retiredAt: date(k.retiredAt), removeAfter: date(k.removeAfter) })),
+      }),
+    }),
+    operation({
+      method: 'post', path: '/keys/rotate', operationId: 'rotateKeys', tag: 'keys', scope: 'keys:write',
+      summary: 'Rotate the signing keys (the old key stays published for the longest signed-token lifetime)',
+      status: 200, response: z.object({ activated: z.array(z.string()), retired: z.array(z.string()), created: z.array(z.string()), removed: z.array(z.string()) }),
+      async handle() {
+        const result = await deps.keys.rotate({ retainSeconds: longestSignedTtl(deps.config) });
+        await deps.reloadKeys?.();
+        return result;
+      },
+    }),
+  ];
+}
