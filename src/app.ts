@@ -28,6 +28,7 @@ import { createLogger, type Logger } from './log.ts';
 import { postAsGet } from './oidc/post-as-get.ts';
 import { providerRequestGuards, unservedMethods } from './oidc/request-guards.ts';
 import { healthRouter } from './ops/health.ts';
+import { metricsRouter } from './ops/metrics.ts';
 import { requestLogger } from './ops/request-logger.ts';
 import { usePasswordParams } from './services/passwords.ts';
 
@@ -80,6 +81,7 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.silent = true;
 
   app.use(requestId());
+  if (services.metrics) app.use(services.metrics.requests());
   app.use(requestCookies());
   app.use(issuerScheme(config.issuer));
   app.use(requestLogger(logger));
@@ -92,6 +94,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
 
   const health = healthRouter(services.db);
   app.use(health.routes());
+  // Before the database gate: the metrics are most wanted while the database is away.
+  if (services.metrics) app.use(metricsRouter(services.metrics, config.metricsToken).routes());
   app.use(databaseGate(services.db.availability));
   app.use(noStore());
   app.use(pageRoutes([...pageRouters(services), ...extraRouters]));

@@ -57,6 +57,7 @@ import { createPasswordUseCases, type PasswordUseCases } from './usecases/passwo
 import { createAccountStatus, type AccountStatus } from './usecases/account-status.ts';
 import { createSignOut, type SignOut } from './services/sign-out.ts';
 import { createUserDirectory, type UserDirectory } from './services/user-directory.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
 
 export interface Services {
   config: Config;
@@ -98,6 +99,8 @@ export interface Services {
   userDirectory: UserDirectory;
   /** Ending every way an account is signed in (src/services/sign-out.ts). */
   signOut: SignOut;
+  /** Prometheus metrics, when METRICS_TOKEN lets someone read them (src/ops/metrics.ts). */
+  metrics?: Metrics;
   /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
   codeChallenges: CodeChallenges;
   /** Adding and removing second factors, told to the owner the same way from every page (src/usecases/factors.ts). */
@@ -131,7 +134,14 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
   if (!nativeDb) throw new Error('database connection is not open');
   const conn = db.connection;
   const cipher = createCipher(config.dataEncryptionKey);
-  const audit = createAuditLog(conn, logger, now);
+  // Measured only when someone may read it (METRICS_TOKEN): otherwise nothing is counted and no monitor runs.
+  const metrics = config.metricsToken ? createMetrics() : undefined;
+  if (metrics) {
+    const client = conn.getClient();
+    client.on('commandSucceeded', (e) => metrics.observeCommand(e));
+    client.on('commandFailed', (e) => metrics.observeCommand(e));
+  }
+  const audit = createAuditLog(conn, logger, now, metrics ? (e) => metrics.observeAudit(e) : undefined);
   await ensureModelIndexes(conn);
   const emails = createEmailLookup({ conn, logger, now });
   await emails.backfill();
@@ -182,6 +192,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     adapter,
     expiry,
     mailer,
+    metrics,
     codes,
     throttle,
     appMetadata: createAppMetadata({ conn, maxBytes: config.appMetadataMaxBytes, audit, now }),
@@ -311,7 +322,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
   expiry.start();
   // Erasures whose grace period has ended (none are scheduled without one).
   const stopErasureSweeper = startSweeper(() => life.erasure.sweepDue(), config.sweepIntervalSeconds, logger);
-  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy } = stores;
+  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics } = stores;
   return {
     users,
     keys,
@@ -319,6 +330,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
     codes,
     throttle,
     audit,
+    ...(metrics ? { metrics } : {}),
     appMetadata,
     preferences,
     legal,

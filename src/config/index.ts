@@ -73,6 +73,8 @@ export interface Config {
   allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
   clientCacheSeconds: number;
+  /** The bearer token of GET /metrics; undefined: no metrics endpoint (src/ops/metrics.ts). */
+  metricsToken?: string;
   /** Seconds a just written or read session or grant is served from memory (adapters/fresh-rows.ts). */
   rowCacheSeconds: number;
   /** A JSON file of connections applied at every server start (configuration as code; connections-file.ts). */
@@ -181,6 +183,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     clientCacheSeconds: e.CLIENT_CACHE_SECONDS,
     rowCacheSeconds: e.ROW_CACHE_SECONDS,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(e.CONNECTIONS_FILE ? { connectionsFile: e.CONNECTIONS_FILE } : {}),
     accountCacheSeconds: e.ACCOUNT_CACHE_SECONDS,
     clientAssertionMaxLifetime: e.CLIENT_ASSERTION_MAX_LIFETIME,

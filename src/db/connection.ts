@@ -23,7 +23,7 @@ const HEARTBEAT_MS = 1_000;
 // At start the server may still be coming up (a container starting beside us): keep trying this long.
 const CONNECT_DEADLINE_MS = 30_000;
 
-async function connect(uri: string): Promise<Connection> {
+async function connect(uri: string, monitorCommands: boolean): Promise<Connection> {
   const deadline = Date.now() + CONNECT_DEADLINE_MS;
   for (;;) {
     const connection = mongoose.createConnection(uri, {
@@ -32,6 +32,8 @@ async function connect(uri: string): Promise<Connection> {
       autoIndex: false,
       // mongoose would queue a model's commands while disconnected (10 s, then fail): fail now, answer 503.
       bufferCommands: false,
+      // The driver's command events, for the metrics' database latency (only when metrics are served).
+      monitorCommands,
     });
     try {
       await connection.asPromise();
@@ -44,14 +46,14 @@ async function connect(uri: string): Promise<Connection> {
   }
 }
 
-export async function openDatabase(config: Pick<Config, 'database'>, logger?: Logger): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'database' | 'metricsToken'>, logger?: Logger): Promise<Database> {
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.database.uri;
   if (!uri) {
     embedded = await startEmbeddedDatabase({ dir: config.database.embeddedDir, port: config.database.embeddedPort });
     uri = embedded.uri;
   }
-  const connection = await connect(uri);
+  const connection = await connect(uri, Boolean(config.metricsToken));
   const availability = watchAvailability(connection.getClient(), logger);
   return {
     connection,

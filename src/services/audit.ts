@@ -103,7 +103,10 @@ function toView(r: AuditEventRecord): StoredAuditEvent {
   return view;
 }
 
-export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = systemClock): AuditLog {
+/** Told of every event as it is recorded (the metrics count sign-ins, second factors and blocks from them). */
+export type AuditObserver = (e: AuditEvent) => void;
+
+export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = systemClock, observe?: AuditObserver): AuditLog {
   const events = auditEventModel(conn);
   // Events of concurrent requests are written together (one insertMany while another is in flight): a busy sign-in
   // page does not send one command per event. Each record() still resolves only once its own row is written.
@@ -157,6 +160,7 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
       const scope = scopes.getStore();
       if (scope?.open) scope.pending.push(row);
       else await insert(row);
+      observe?.(e);
       // Only the event's identity goes to the log: details may hold data that belongs in the database alone.
       logger?.info({ audit: { type: e.type, outcome: e.outcome, accountId: e.accountId, clientId: e.clientId, reason: e.reason } }, 'audit');
     },
