@@ -58,6 +58,7 @@ import { createAccountStatus, type AccountStatus } from './usecases/account-stat
 import { createSignOut, type SignOut } from './services/sign-out.ts';
 import { createUserDirectory, type UserDirectory } from './services/user-directory.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { createWebhooks, type Webhooks } from './services/webhooks.ts';
 
 export interface Services {
   config: Config;
@@ -99,6 +100,8 @@ export interface Services {
   userDirectory: UserDirectory;
   /** Ending every way an account is signed in (src/services/sign-out.ts). */
   signOut: SignOut;
+  /** Webhook endpoints and the dispatcher that delivers the audit log's events to them (src/services/webhooks.ts). */
+  webhooks: Webhooks;
   /** Prometheus metrics, when METRICS_TOKEN lets someone read them (src/ops/metrics.ts). */
   metrics?: Metrics;
   /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
@@ -181,6 +184,8 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     },
   });
   await expiry.add(codes, throttle);
+  const webhooks = createWebhooks({ conn, cipher, logger, now });
+  await expiry.add(webhooks);
   return {
     now,
     nativeDb,
@@ -201,6 +206,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     consents: createConsentService({ conn, audit, now }),
     connections: createConnections({ conn, cipher, cacheSeconds: config.clientCacheSeconds, now }),
     identities: createIdentities({ conn, cipher, now }),
+    webhooks,
     passwordPolicy: createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger }),
   };
 }
@@ -322,7 +328,9 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
   expiry.start();
   // Erasures whose grace period has ended (none are scheduled without one).
   const stopErasureSweeper = startSweeper(() => life.erasure.sweepDue(), config.sweepIntervalSeconds, logger);
-  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics } = stores;
+  // Webhook deliveries, outside every request's path.
+  const stopDispatcher = config.webhookPollSeconds > 0 ? startSweeper(async () => (await stores.webhooks.tick()).sent, config.webhookPollSeconds, logger) : () => {};
+  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics, webhooks } = stores;
   return {
     users,
     keys,
@@ -330,6 +338,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
     codes,
     throttle,
     audit,
+    webhooks,
     ...(metrics ? { metrics } : {}),
     appMetadata,
     preferences,
@@ -346,6 +355,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
     async close() {
       expiry.stop();
       stopErasureSweeper();
+      stopDispatcher();
       await mailer.drain();
       mailer.close();
       await db.close();

@@ -9,6 +9,7 @@ import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { KeyStore } from '../services/keys.ts';
 import type { UserService } from '../services/users.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
+import type { Webhooks } from '../services/webhooks.ts';
 
 export interface CliServices {
   config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration' | 'requestUriByReference'>;
@@ -19,6 +20,7 @@ export interface CliServices {
   erasure: Pick<ErasureService, 'request' | 'cancel'>;
   privacyExport: PrivacyExport;
   accountStatus: AccountStatus;
+  webhooks: Webhooks;
   provider(): Provider;
 }
 

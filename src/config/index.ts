@@ -73,6 +73,8 @@ export interface Config {
   allowPrivateNetworkRequests: boolean;
   sweepIntervalSeconds: number;
   clientCacheSeconds: number;
+  /** Seconds between the webhook dispatcher's rounds; 0: it does not run (src/services/webhooks.ts). */
+  webhookPollSeconds: number;
   /** The bearer token of GET /metrics; undefined: no metrics endpoint (src/ops/metrics.ts). */
   metricsToken?: string;
   /** Seconds a just written or read session or grant is served from memory (adapters/fresh-rows.ts). */
@@ -183,6 +185,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     clientCacheSeconds: e.CLIENT_CACHE_SECONDS,
     rowCacheSeconds: e.ROW_CACHE_SECONDS,
+    webhookPollSeconds: e.WEBHOOK_POLL_SECONDS,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     ...(e.CONNECTIONS_FILE ? { connectionsFile: e.CONNECTIONS_FILE } : {}),
     accountCacheSeconds: e.ACCOUNT_CACHE_SECONDS,

@@ -217,6 +217,9 @@ export const schema = z.object({
   // pages and resume, and introspection, userinfo and refresh of a busy grant, then skip a read. The process's own
   // changes apply at once; a session ended or a grant changed by another process shows there within this bound
   // (revoking a grant deletes its tokens as well, which no process keeps).
+  // How often the webhook dispatcher looks for events to deliver and deliveries that are due (0: never; tests run
+  // it by hand).
+  WEBHOOK_POLL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   // A bearer token for GET /metrics (Prometheus); unset: there is no /metrics and nothing is measured for it.
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters (e.g. openssl rand -base64 24)' }).optional(),
   ROW_CACHE_SECONDS: z.coerce.number().int().min(0).max(10).default(2),

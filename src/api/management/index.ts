@@ -11,16 +11,23 @@ import { problemErrors } from './problem.ts';
 import { registerOperations } from './register.ts';
 import { operatorOperations, type OperatorOperationsDeps } from './operator.ts';
 import { userOperations, type UserOperationsDeps } from './users.ts';
+import { webhookOperations } from './webhooks.ts';
+import type { Webhooks } from '../../services/webhooks.ts';
 
 export const MANAGEMENT_PREFIX = '/api/v1';
 
 export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOperationsDeps, 'audit'> {
   provider: () => Provider;
   audit: Pick<AuditLog, 'record' | 'list'>;
+  webhooks: Webhooks;
   logger: Logger;
 }
 
-export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps): Operation[] => [...userOperations(deps), ...operatorOperations(deps)];
+export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps & { webhooks: Webhooks }): Operation[] => [
+  ...userOperations(deps),
+  ...operatorOperations(deps),
+  ...webhookOperations(deps),
+];
 
 export function managementRouter(deps: ManagementApiDeps): Router {
   const router = new Router({ prefix: MANAGEMENT_PREFIX });

@@ -8,6 +8,8 @@ export const MANAGEMENT_SCOPES = {
   'audit:read': 'Read the audit log (erased customers stay pseudonymous)',
   'keys:read': 'List the signing keys (never their private parts)',
   'keys:write': 'Rotate the signing keys',
+  'events:read': 'Read the webhook endpoints and their deliveries',
+  'events:write': 'Register and delete webhook endpoints, replay deliveries',
 } as const;
 
 export type ManagementScope = keyof typeof MANAGEMENT_SCOPES;

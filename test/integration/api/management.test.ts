@@ -109,7 +109,10 @@ describe('the OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0');
     const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
     expect(operations.map((o) => o.operationId).sort()).toEqual(
-      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'endUserSessions', 'getClient', 'getUser', 'listAuditEvents', 'listClients', 'listKeys', 'listUsers', 'rotateKeys', 'updateUser'],
+      [
+        'createClient', 'createUser', 'createWebhook', 'deleteClient', 'deleteWebhook', 'disableUser', 'enableUser', 'endUserSessions', 'getClient', 'getUser',
+        'listAuditEvents', 'listClients', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks', 'replayDelivery', 'rotateKeys', 'updateUser',
+      ],
     );
     const scopes = Object.keys(doc.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
     for (const op of operations) expect(scopes).toContain(op.security[0]!.oauth2[0]);
@@ -254,6 +257,18 @@ describe('the same use cases from the CLI', () => {
     expect(await services.users.authenticate('held@example.com', 'a long password 2', {})).toEqual({ accountId: user.id });
   });
 
+  it('registers, lists and deletes a webhook endpoint', async () => {
+    const created = await cli(['webhooks', 'create', '--url', 'https://hooks.example.com/ciam', '--event', 'account.disabled', '--event', 'user.created']);
+    expect(created.code).toBe(0);
+    const hook = created.json();
+    expect(hook).toMatchObject({ url: 'https://hooks.example.com/ciam', eventTypes: ['account.disabled', 'user.created'], secret: expect.stringMatching(/^whsec_/) });
+    const listed = await cli(['webhooks', 'list']);
+    expect(JSON.stringify(listed.json())).not.toContain(hook.secret as string);
+    expect((await cli(['webhooks', 'create', '--url', 'https://hooks.example.com/x'])).code).toBe(2);
+    expect((await cli(['webhooks', 'delete', hook.id as string])).code).toBe(0);
+    expect((await cli(['webhooks', 'delete', hook.id as string])).code).toBe(1);
+  });
+
   it('mints a management client with the scopes given, whose secret gets a token for them', async () => {
     const minted = await cli(['api-clients', 'create', '--client-id', 'support-tool', '--scope', 'users:read']);
     expect(minted.code).toBe(0);
@@ -271,7 +286,7 @@ describe('who may call', () => {
   const operations = (): [string, string, string][] => {
     const list: [string, string, string][] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(item)) list.push([method.toUpperCase(), path.replace('{id}', 'some-id'), op.security[0]!.oauth2[0]!]);
+      for (const [method, op] of Object.entries(item)) list.push([method.toUpperCase(), path.replace('{id}', 'some-id').replace('{event_id}', 'some-event'), op.security[0]!.oauth2[0]!]);
     }
     return list;
   };
