@@ -59,6 +59,7 @@ import { createSignOut, type SignOut } from './services/sign-out.ts';
 import { createUserDirectory, type UserDirectory } from './services/user-directory.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createWebhooks, type Webhooks } from './services/webhooks.ts';
+import { createUserImport, type UserImport } from './services/user-import.ts';
 
 export interface Services {
   config: Config;
@@ -100,6 +101,8 @@ export interface Services {
   userDirectory: UserDirectory;
   /** Ending every way an account is signed in (src/services/sign-out.ts). */
   signOut: SignOut;
+  /** Customers brought in from another system, with their old password hashes (src/services/user-import.ts). */
+  userImport: UserImport;
   /** Webhook endpoints and the dispatcher that delivers the audit log's events to them (src/services/webhooks.ts). */
   webhooks: Webhooks;
   /** Prometheus metrics, when METRICS_TOKEN lets someone read them (src/ops/metrics.ts). */
@@ -298,6 +301,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     signOut,
     accountStatus: createAccountStatus({ conn: db.connection, signOut, audit }),
     userDirectory: createUserDirectory({ conn: db.connection, emails }),
+    userImport: createUserImport({ conn: db.connection, audit }),
     passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
     codeChallenges,
     emailChange: createEmailChange({ issuer: config.issuer, throttle, codes, codeChallenges, profile, mailer, audit }),

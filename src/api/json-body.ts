@@ -7,17 +7,23 @@ export const BODY_LIMIT = '64kb';
 
 // Not strict: a body of "text" or 42 is then refused by the service with "must be a JSON object", which says more than
 // "invalid JSON".
-const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, jsonStrict: false, encoding: 'utf-8' });
+const parsers = new Map<string, ReturnType<typeof bodyParser>>();
+const parserFor = (limit: string) => {
+  let parser = parsers.get(limit);
+  if (!parser) parsers.set(limit, (parser = bodyParser({ enableTypes: ['json'], jsonLimit: limit, jsonStrict: false, encoding: 'utf-8' })));
+  return parser;
+};
 
-export async function jsonBody(ctx: Context): Promise<unknown> {
+/** The request's JSON body; `limit` for the few operations that take more (a bulk import). */
+export async function jsonBody(ctx: Context, limit = BODY_LIMIT): Promise<unknown> {
   if (!ctx.is('application/json')) {
     throw new AppError(415, 'unsupported_media_type', 'The body must be a JSON object sent as application/json');
   }
   try {
-    await parseJson(ctx, async () => {});
+    await parserFor(limit)(ctx, async () => {});
   } catch (err) {
     if ((err as { status?: unknown }).status === 413) {
-      throw new AppError(413, 'payload_too_large', `The request body must not exceed ${BODY_LIMIT}`);
+      throw new AppError(413, 'payload_too_large', `The request body must not exceed ${limit}`);
     }
     throw new AppError(400, 'invalid_request', 'The body is not valid JSON');
   }

@@ -10,6 +10,7 @@ import type { KeyStore } from '../services/keys.ts';
 import type { UserService } from '../services/users.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
 import type { Webhooks } from '../services/webhooks.ts';
+import type { UserImport } from '../services/user-import.ts';
 
 export interface CliServices {
   config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration' | 'requestUriByReference'>;
@@ -21,6 +22,7 @@ export interface CliServices {
   privacyExport: PrivacyExport;
   accountStatus: AccountStatus;
   webhooks: Webhooks;
+  userImport: UserImport;
   provider(): Provider;
 }
 

@@ -112,7 +112,7 @@ export interface AuditDetails {
   'identity.unlinked': { connection: string };
   'signup.started': never;
   'signup.existing_address': never;
-  'user.created': { source: 'signup' | 'federation' | 'no_password' };
+  'user.created': { source: 'signup' | 'federation' | 'no_password' | 'import' };
   'email.verified': never;
   'profile.updated': { fields: readonly string[] };
   'address.added': { addressId: string; primary: boolean };

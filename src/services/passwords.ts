@@ -3,6 +3,7 @@
 // Stored hashes are PHC strings that carry their own parameters, so old hashes keep verifying after the parameters
 // change and are upgraded at the next successful login (needsRehash).
 import argon2 from 'argon2';
+import { isForeignHash, verifyForeignHash } from './foreign-hashes.ts';
 
 export interface PasswordParams {
   memoryCost: number; // KiB
@@ -47,6 +48,8 @@ async function verifyExactly(hash: string, password: string): Promise<boolean> {
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  // An imported account's hash from another system, until its first sign-in here replaces it (needsRehash).
+  if (isForeignHash(hash)) return verifyForeignHash(hash, password);
   const normalized = normalizePassword(password);
   if (await verifyExactly(hash, normalized)) return true;
   // Hashes made before normalisation hold the password exactly as typed. Only non-normalised input takes this

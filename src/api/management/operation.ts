@@ -27,6 +27,8 @@ export interface Operation<P = unknown, Q = unknown, B = unknown, R = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** A body larger than the usual 64kb (e.g. '8mb' for a bulk import). */
+  bodyLimit?: string;
   /** The success status, and the answer's schema (none: an empty answer). */
   status: number;
   response?: z.ZodType<R>;

@@ -36,7 +36,7 @@ export function registerOperations(router: Router, operations: readonly Operatio
       }
       const params = parse(op.params, ctx.params, 'path');
       const query = parse(op.query, ctx.query, 'query');
-      const body = op.body ? parse(op.body, await jsonBody(ctx), 'body') : undefined;
+      const body = op.body ? parse(op.body, await jsonBody(ctx, op.bodyLimit), 'body') : undefined;
       const result = await op.handle({ params, query, body, caller, actor: { source: 'api', clientId: caller.clientId, ...meta } });
       ctx.status = op.status;
       if (op.response) ctx.body = op.response.parse(result);

@@ -11,6 +11,7 @@ import { claimsSchema, parseClaims } from '../../services/user-input.ts';
 import type { UserService, UserView } from '../../services/users.ts';
 import type { SignOut } from '../../services/sign-out.ts';
 import type { AccountStatus } from '../../usecases/account-status.ts';
+import { importRowSchema, type UserImport } from '../../services/user-import.ts';
 import { operation, type Operation } from './operation.ts';
 
 export interface UserOperationsDeps {
@@ -18,6 +19,7 @@ export interface UserOperationsDeps {
   userDirectory: UserDirectory;
   accountStatus: AccountStatus;
   signOut: Pick<SignOut, 'sessionsEverywhere'>;
+  userImport: UserImport;
 }
 
 const CLAIMS = Object.keys(claimsSchema.shape) as (keyof typeof claimsSchema.shape)[];
@@ -99,6 +101,19 @@ export function userOperations(deps: UserOperationsDeps): Operation[] {
           limit: query.limit,
         });
         return { users: page.users.map(userOut), ...(page.next ? { next_cursor: page.next } : {}) };
+      },
+    }),
+    operation({
+      method: 'post', path: '/users/import', operationId: 'importUsers', tag: 'users', scope: 'users:write',
+      summary: 'Import customers from another system, with their password hashes (checked at first sign-in, then replaced by argon2id)',
+      body: z.object({ users: z.array(z.unknown()).min(1).max(2000).describe(`Each as ${'`'}ciam users import${'`'} takes a line: ${Object.keys(importRowSchema.shape).join(', ')}`), dry_run: z.boolean().default(false) }).strict(),
+      bodyLimit: '8mb',
+      status: 200,
+      response: z.object({ dry_run: z.boolean(), read: z.number().int(), imported: z.number().int(), rejected_count: z.number().int(), rejected: z.array(z.object({ line: z.number().int(), reason: z.string() })) }),
+      async handle({ body }) {
+        // Each row goes through the same line-by-line rules as the CLI's file (a rejected row is reported by its position).
+        const report = await deps.userImport.run(body.users.map((row) => JSON.stringify(row)), { dryRun: body.dry_run });
+        return { dry_run: report.dryRun, read: report.read, imported: report.imported, rejected_count: report.rejectedCount, rejected: report.rejected };
       },
     }),
     operation({

@@ -6,12 +6,12 @@ import { iatCreate } from './iat.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { apiClientsCreate } from './api-clients.ts';
 import { webhooksCreate, webhooksDelete, webhooksList } from './webhooks.ts';
-import { usersCancelErasure, usersCreate, usersDisable, usersEnable, usersErase, usersExport, usersUpdate } from './users.ts';
+import { usersCancelErasure, usersCreate, usersDisable, usersEnable, usersErase, usersExport, usersImport, usersUpdate } from './users.ts';
 
 /** Every command, by its two words (`ciam clients create ...`). */
 export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>>> = {
   clients: { create: clientsCreate, list: clientsList, delete: clientsDelete },
-  users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure, disable: usersDisable, enable: usersEnable },
+  users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure, disable: usersDisable, enable: usersEnable, import: usersImport },
   'api-clients': { create: apiClientsCreate },
   webhooks: { create: webhooksCreate, list: webhooksList, delete: webhooksDelete },
   connections: { create: connectionsCreate, list: connectionsList, delete: connectionsDelete },

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { conflict, notFound } from '../../errors.ts';
 import { CLAIM_USAGE, claimOptionsConfig, claimsFrom, noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
 import { command } from '../command.ts';
@@ -115,5 +117,23 @@ export const usersEnable = command({
     const accountId = await accountIdOf(services, customer);
     await services.accountStatus.enable(accountId, { source: 'cli' });
     return { accountId, status: 'active' };
+  },
+});
+
+// --- migration in: accounts from another system, with their password hashes (src/services/user-import.ts) --------
+
+export const usersImport = command({
+  usage: 'users import --file F [--dry-run]   (JSON lines: email, email_verified, standard claims, password_hash)',
+  options: { file: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  parse: (values, positionals, io) => {
+    noPositionals(positionals);
+    return { file: requiredString(values, 'file'), dryRun: values['dry-run'] === true, say: io.stderr };
+  },
+  async execute(services, { file, dryRun, say }) {
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    return services.userImport.run(lines, {
+      dryRun,
+      onProgress: (r) => say(`${dryRun ? 'checked' : 'imported'} ${r.imported}, rejected ${r.rejectedCount}, of ${r.read} lines\n`),
+    });
   },
 });

@@ -111,7 +111,7 @@ describe('the OpenAPI document', () => {
     expect(operations.map((o) => o.operationId).sort()).toEqual(
       [
         'createClient', 'createUser', 'createWebhook', 'deleteClient', 'deleteWebhook', 'disableUser', 'enableUser', 'endUserSessions', 'getClient', 'getUser',
-        'listAuditEvents', 'listClients', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks', 'replayDelivery', 'rotateKeys', 'updateUser',
+        'importUsers', 'listAuditEvents', 'listClients', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks', 'replayDelivery', 'rotateKeys', 'updateUser',
       ],
     );
     const scopes = Object.keys(doc.components.securitySchemes.oauth2.flows.clientCredentials.scopes);

@@ -56,6 +56,7 @@ beforeAll(async () => {
     privacyExport: { build: notHere },
     // Disabling and enabling run against the whole application: test/integration/api/management.test.ts.
     accountStatus: { disable: notHere, enable: notHere },
+    userImport: { run: notHere },
     webhooks: { create: notHere, list: notHere, delete: notHere, deliveries: notHere, replay: notHere, tick: notHere, ensureIndexes: notHere, sweepExpired: notHere },
   };
   await services.keys.ensureKeys();
