@@ -73,7 +73,7 @@ export function createIdentities(deps: { conn: Connection; cipher: Cipher; now?:
   return {
     async use(connectionId, subject, tokens) {
       const set = { lastUsedAt: new Date(now()), ...(tokens ? { tokens: seal(tokens) } : {}) };
-      const row = await model.findOneAndUpdate({ _id: idOf(connectionId, subject) }, { $set: set }, { new: true }).lean<IdentityRow>();
+      const row = await model.findOneAndUpdate({ _id: idOf(connectionId, subject) }, { $set: set }, { returnDocument: 'after' }).lean<IdentityRow>();
       return row ? view(row) : undefined;
     },
     async tokensOf(accountId, connectionId) {

@@ -73,6 +73,8 @@ interface DeliveryRow {
   lastStatus?: number;
   lastError?: string;
   deliveredAt?: Date;
+  /** Set once it is through (delivered or given up): then swept after 30 days. */
+  expiresAt?: Date;
 }
 
 export const ENDPOINTS_COLLECTION = 'webhook_endpoints';
@@ -85,6 +87,8 @@ const TIMEOUT_MS = 10_000;
 /** ObjectIds made in different processes in the same second are not ordered: the log is read again this far back. */
 const SETTLE_MS = 5_000;
 const BATCH = 200;
+/** How long a delivered or given-up delivery stays listed before it is swept. */
+const KEEP_MS = 30 * 24 * 3600_000;
 
 const ENDPOINT_ID = /^wh_[A-Za-z0-9_-]{16,64}$/;
 
@@ -204,8 +208,10 @@ export function createWebhooks(deps: { conn: Connection; cipher: Cipher; logger?
     const ok = status !== undefined && status >= 200 && status < 300;
     const retryAt = at + FIRST_RETRY_MS * 2 ** (attempts - 1);
     const next: Partial<DeliveryRow> = ok
-      ? { status: 'delivered', deliveredAt: new Date(at) }
-      : { status: event && retryAt - first <= GIVE_UP_MS ? 'pending' : 'failed', nextAttemptAt: new Date(retryAt) };
+      ? { status: 'delivered', deliveredAt: new Date(at), expiresAt: new Date(at + KEEP_MS) }
+      : event && retryAt - first <= GIVE_UP_MS
+        ? { status: 'pending', nextAttemptAt: new Date(retryAt) }
+        : { status: 'failed', nextAttemptAt: new Date(retryAt), expiresAt: new Date(at + KEEP_MS) };
     await deliveries.updateOne(
       { _id: delivery._id },
       { $set: { ...next, attempts, firstAttemptAt: new Date(first), ...(status !== undefined ? { lastStatus: status } : {}), ...(error ? { lastError: error } : {}) }, ...(error ? {} : { $unset: { lastError: '' } }) },
@@ -237,7 +243,7 @@ export function createWebhooks(deps: { conn: Connection; cipher: Cipher; logger?
     return { sent, failed };
   }
 
-  const expiring = () => [db.collection<ExpiringRow>(LEASES_COLLECTION)];
+  const expiring = () => [LEASES_COLLECTION, DELIVERIES_COLLECTION].map((name) => db.collection<ExpiringRow>(name));
   return {
     async ensureIndexes() {
       await deliveries.createIndex({ endpointId: 1, status: 1, eventId: 1 });
@@ -292,7 +298,7 @@ export function createWebhooks(deps: { conn: Connection; cipher: Cipher; logger?
       const found = ENDPOINT_ID.test(id) && /^[0-9a-f]{24}$/.test(eventId) ? await deliveries.findOne({ _id: `${id}:${eventId}` }) : null;
       if (!found) throw notFound('No such delivery');
       // A new attempt number makes a new lease; the first attempt of a replay is counted from now.
-      await deliveries.updateOne({ _id: found._id }, { $set: { status: 'pending', nextAttemptAt: new Date(now()), firstAttemptAt: new Date(now()) } });
+      await deliveries.updateOne({ _id: found._id }, { $set: { status: 'pending', nextAttemptAt: new Date(now()), firstAttemptAt: new Date(now()) }, $unset: { expiresAt: '' } });
     },
     async tick() {
       let queued = 0;

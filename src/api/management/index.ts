@@ -12,6 +12,8 @@ import { registerOperations } from './register.ts';
 import { operatorOperations, type OperatorOperationsDeps } from './operator.ts';
 import { userOperations, type UserOperationsDeps } from './users.ts';
 import { webhookOperations } from './webhooks.ts';
+import { connectionOperations } from './connections.ts';
+import type { Connections } from '../../services/connections.ts';
 import type { Webhooks } from '../../services/webhooks.ts';
 
 export const MANAGEMENT_PREFIX = '/api/v1';
@@ -20,12 +22,14 @@ export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOper
   provider: () => Provider;
   audit: Pick<AuditLog, 'record' | 'list'>;
   webhooks: Webhooks;
+  connections: Connections;
   logger: Logger;
 }
 
-export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps & { webhooks: Webhooks }): Operation[] => [
+export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps & { webhooks: Webhooks; connections: Connections }): Operation[] => [
   ...userOperations(deps),
   ...operatorOperations(deps),
+  ...connectionOperations(deps),
   ...webhookOperations(deps),
 ];
 

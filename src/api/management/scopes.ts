@@ -8,6 +8,8 @@ export const MANAGEMENT_SCOPES = {
   'audit:read': 'Read the audit log (erased customers stay pseudonymous)',
   'keys:read': 'List the signing keys (never their private parts)',
   'keys:write': 'Rotate the signing keys',
+  'connections:read': 'Read the connections (other providers to sign in with; never their secrets)',
+  'connections:write': 'Create, replace and delete connections',
   'events:read': 'Read the webhook endpoints and their deliveries',
   'events:write': 'Register and delete webhook endpoints, replay deliveries',
 } as const;

@@ -47,7 +47,7 @@ beforeAll(async () => {
     ['crm', 'users:read users:write'],
     ['reporting', 'users:read'],
     ['metadata-app', 'app_metadata:read'],
-    ['platform', 'clients:read clients:write audit:read keys:read keys:write'],
+    ['platform', 'clients:read clients:write audit:read keys:read keys:write connections:read connections:write'],
   ] as const) {
     secrets[clientId] = (await services.clients.create({ clientId, grantTypes: ['client_credentials'], scope })).clientSecret!;
     tokens[clientId] = await tokenFor(clientId, scope);
@@ -110,8 +110,9 @@ describe('the OpenAPI document', () => {
     const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
     expect(operations.map((o) => o.operationId).sort()).toEqual(
       [
-        'createClient', 'createUser', 'createWebhook', 'deleteClient', 'deleteWebhook', 'disableUser', 'enableUser', 'endUserSessions', 'getClient', 'getUser',
-        'importUsers', 'listAuditEvents', 'listClients', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks', 'replayDelivery', 'rotateKeys', 'updateUser',
+        'createClient', 'createUser', 'createWebhook', 'deleteClient', 'deleteConnection', 'deleteWebhook', 'disableUser', 'enableUser', 'endUserSessions', 'getClient',
+        'getConnection', 'getUser', 'importUsers', 'listAuditEvents', 'listClients', 'listConnections', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks',
+        'putConnection', 'replayDelivery', 'rotateKeys', 'updateUser',
       ],
     );
     const scopes = Object.keys(doc.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
@@ -213,6 +214,21 @@ describe('apps, the audit log and the signing keys', () => {
     expect(pages).toEqual(['account.enabled', 'account.disabled', 'user.created']);
     expect((await call('GET', `/audit-events?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { token: tokens.platform })).body.events).toEqual([]);
     expect((await call('GET', '/audit-events?type=no.such.type', { token: tokens.platform })).status).toBe(400);
+  });
+
+  it('creates, replaces, reads and deletes a connection, never answering its secret', async () => {
+    const body = { id: 'acme', name: 'Acme ID', issuer: 'https://login.acme.example', clientId: 'ciam-at-acme', clientSecret: 'a-secret-of-the-connection-1234' };
+    const put = await call('PUT', '/connections/acme', { token: tokens.platform, body });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ id: 'acme', name: 'Acme ID', enabled: true });
+    expect(JSON.stringify(put.body)).not.toContain(body.clientSecret);
+    expect((await call('PUT', '/connections/acme', { token: tokens.platform, body: { ...body, name: 'Acme' } })).body.name).toBe('Acme');
+    expect((await call('GET', '/connections', { token: tokens.platform })).body.connections.map((c: { id: string }) => c.id)).toContain('acme');
+    expect(await services.connections.secretOf('acme')).toBe(body.clientSecret);
+    expect((await call('PUT', '/connections/acme', { token: tokens.platform, body: { ...body, issuer: 'http://evil.example' } })).status).toBe(400);
+    expect((await call('PUT', '/connections/other', { token: tokens.platform, body })).status).toBe(400);
+    expect((await call('DELETE', '/connections/acme', { token: tokens.platform })).status).toBe(204);
+    expect((await call('GET', '/connections/acme', { token: tokens.platform })).status).toBe(404);
   });
 
   it('lists the signing keys and rotates them, serving the new key at once', async () => {
