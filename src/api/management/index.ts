@@ -13,12 +13,13 @@ import { operatorOperations, type OperatorOperationsDeps } from './operator.ts';
 import { userOperations, type UserOperationsDeps } from './users.ts';
 import { webhookOperations } from './webhooks.ts';
 import { connectionOperations } from './connections.ts';
+import { userResourceOperations, type UserResourceDeps } from './user-resources.ts';
 import type { Connections } from '../../services/connections.ts';
 import type { Webhooks } from '../../services/webhooks.ts';
 
 export const MANAGEMENT_PREFIX = '/api/v1';
 
-export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOperationsDeps, 'audit'> {
+export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOperationsDeps, 'audit'>, Omit<UserResourceDeps, 'users'> {
   provider: () => Provider;
   audit: Pick<AuditLog, 'record' | 'list'>;
   webhooks: Webhooks;
@@ -26,8 +27,9 @@ export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOper
   logger: Logger;
 }
 
-export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps & { webhooks: Webhooks; connections: Connections }): Operation[] => [
+export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps & UserResourceDeps & { webhooks: Webhooks; connections: Connections }): Operation[] => [
   ...userOperations(deps),
+  ...userResourceOperations(deps),
   ...operatorOperations(deps),
   ...connectionOperations(deps),
   ...webhookOperations(deps),

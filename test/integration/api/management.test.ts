@@ -112,8 +112,8 @@ describe('the OpenAPI document', () => {
       [
         'createClient', 'createUser', 'createWebhook', 'deleteClient', 'deleteConnection', 'deleteWebhook', 'disableUser', 'enableUser', 'endUserSessions', 'getClient',
         'getConnection', 'getUser', 'importUsers', 'listAuditEvents', 'listClients', 'listConnections', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks',
-        'putConnection', 'replayDelivery', 'rotateKeys', 'updateUser',
-      ],
+        'listUserFactors', 'listUserGrants', 'listUserIdentities', 'listUserSessions', 'putConnection', 'replayDelivery', 'revokeUserGrant', 'rotateKeys', 'updateUser',
+      ].sort(),
     );
     const scopes = Object.keys(doc.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
     for (const op of operations) expect(scopes).toContain(op.security[0]!.oauth2[0]);
@@ -177,6 +177,24 @@ describe('users', () => {
     expect(await services.users.authenticate('locked@example.com', 'a long password 1', {})).toEqual({ accountId: user.id });
     expect(await services.audit.list({ type: 'account.enabled', accountId: user.id })).toHaveLength(1);
     expect((await call('DELETE', `/users/${user.id}/sessions`, { token: tokens.crm })).body).toEqual({ sessions: 0 });
+  });
+});
+
+describe("what hangs off a customer", () => {
+  it("lists a customer's apps, sessions, factors and identities, and removes an app's access", async () => {
+    const { body: user } = await call('POST', '/users', { token: tokens.crm, body: { email: 'linked@example.com' } });
+    const grant = new (services.provider().Grant)({ accountId: user.id, clientId: 'crm' });
+    grant.addOIDCScope('openid email');
+    await grant.save();
+    const apps = await call('GET', `/users/${user.id}/grants`, { token: tokens.reporting });
+    expect(apps.body.apps.map((a: { clientId: string }) => a.clientId)).toEqual(['crm']);
+    for (const part of ['sessions', 'factors', 'identities']) {
+      expect((await call('GET', `/users/${user.id}/${part}`, { token: tokens.reporting })).body[part]).toEqual([]);
+    }
+    expect((await call('GET', '/users/nobody/sessions', { token: tokens.reporting })).status).toBe(404);
+    expect((await call('DELETE', `/users/${user.id}/grants/crm`, { token: tokens.crm })).status).toBe(204);
+    expect((await call('GET', `/users/${user.id}/grants`, { token: tokens.reporting })).body.apps).toEqual([]);
+    expect((await call('DELETE', `/users/${user.id}/grants/crm`, { token: tokens.crm })).status).toBe(404);
   });
 });
 
@@ -302,7 +320,7 @@ describe('who may call', () => {
   const operations = (): [string, string, string][] => {
     const list: [string, string, string][] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(item)) list.push([method.toUpperCase(), path.replace('{id}', 'some-id').replace('{event_id}', 'some-event'), op.security[0]!.oauth2[0]!]);
+      for (const [method, op] of Object.entries(item)) list.push([method.toUpperCase(), path.replace('{id}', 'some-id').replace('{event_id}', 'some-event').replace('{client_id}', 'some-app'), op.security[0]!.oauth2[0]!]);
     }
     return list;
   };
