@@ -32,8 +32,9 @@ async function connect(uri: string, monitorCommands: boolean): Promise<Connectio
       autoIndex: false,
       // mongoose would queue a model's commands while disconnected (10 s, then fail): fail now, answer 503.
       bufferCommands: false,
-      // The driver's command events, for the metrics' database latency (only when metrics are served).
-      monitorCommands,
+      // The driver's command events, for the metrics' database latency (only when metrics are served; otherwise
+      // the connection string decides, as the bench's does).
+      ...(monitorCommands ? { monitorCommands: true } : {}),
     });
     try {
       await connection.asPromise();
