@@ -29,17 +29,31 @@ export interface OursStack {
   close(): Promise<void>;
 }
 
-/** `serverUri`: the database server (mongodb://host:port/...); a fresh database on it is used and dropped after. */
-export async function startOurs(env: Record<string, string>, serverUri: string, customers: number): Promise<OursStack> {
+/**
+ * `serverUri`: the database server (mongodb://host:port/...); a fresh database on it is used and dropped after.
+ * `monitor`: the driver's command monitoring, for counting commands. It is not free (the driver then decodes every
+ * reply in full for the event), so the timed phases run on an unmonitored stack and the counts come from a second,
+ * monitored stack on the same database (`join`: that stack's database, clients and customers; nothing is seeded).
+ */
+export async function startOurs(
+  env: Record<string, string>,
+  serverUri: string,
+  customers: number,
+  opts: { monitor?: boolean; join?: OursStack } = {},
+): Promise<OursStack> {
   const server = await listen();
   const uri = new URL(serverUri);
-  uri.pathname = `/bench_${Date.now()}`;
-  uri.searchParams.set('monitorCommands', 'true');
+  uri.pathname = opts.join ? `/${opts.join.db.databaseName}` : `/bench_${Date.now()}`;
+  if (opts.monitor !== false) uri.searchParams.set('monitorCommands', 'true');
   const config = loadConfig({ ...env, ISSUER: server.url, MONGODB_URI: uri.toString() });
   const services = await createServices(config, { logger: createLogger('error') });
   const db = services.db.connection.db;
   if (!db) throw new Error('database connection is not open');
   const monitor = monitorCommands(services.db.connection.getClient());
+  if (opts.join) {
+    server.serve(createApp(services).callback());
+    return stackOf(server, services, db, monitor, opts.join.customers, false);
+  }
 
   await services.clients.create({ clientId: PARTNER.id, clientSecret: PARTNER.secret, grantTypes: ['client_credentials'], scope: PARTNER.scope });
   await services.clients.create({ clientId: API_CLIENT.id, clientSecret: API_CLIENT.secret, grantTypes: ['client_credentials'] });
@@ -60,17 +74,22 @@ export async function startOurs(env: Record<string, string>, serverUri: string, 
     list.push({ email, password, accountId: user.id, ip: `203.0.113.${(i % 254) + 1}` });
   }
   server.serve(createApp(services).callback());
+  return stackOf(server, services, db, monitor, list, true);
+}
+
+function stackOf(server: BenchServer, services: Services, db: Db, monitor: CommandMonitor, customers: Customer[], owner: boolean): OursStack {
   return {
     server,
     services,
     provider: () => services.provider(),
     db,
     monitor,
-    customers: list,
+    customers,
     async close() {
       await server.close();
       monitor.stop();
-      await services.db.connection.dropDatabase().catch(() => {});
+      // The stack that made the database drops it; one that joined it leaves it.
+      if (owner) await services.db.connection.dropDatabase().catch(() => {});
       await services.close();
     },
   };

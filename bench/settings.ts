@@ -57,6 +57,8 @@ export function baseEnv(): Record<string, string> {
     RESOURCES: JSON.stringify(RESOURCES),
     // The expiry sweeper would land in whichever phase it happens to fall; it is not on the request path.
     SWEEP_INTERVAL_SECONDS: '86400',
+    // Likewise the webhook dispatcher (the bench registers no endpoint; its round would be one stray read).
+    WEBHOOK_POLL_SECONDS: '0',
     // Behind a load balancer, as in production: each customer's sign-ins come from that customer's own address
     // (X-Forwarded-For), not all from 127.0.0.1, which the risk engine would rightly take for credential stuffing.
     TRUST_PROXY: 'true',
