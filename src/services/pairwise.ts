@@ -16,7 +16,11 @@ const ENCRYPTED = /^[A-Za-z0-9_-]{22}$/;
 export interface PairwiseSubjects {
   /** What an app of `sector` calls this account. */
   subjectOf(accountId: string, sector: string): string;
-  /** The account an app of `sector` means by `sub`, or undefined when it names none this server issued. */
+  /**
+   * The account an app of `sector` means by `sub`, or undefined when it names none this server issued. Another
+   * sector's identifier decrypts to 16 other bytes: 1 time in 64 they form a v4 UUID, an id no account has (2^122
+   * possible), so callers always look the account up (the API finds no grant and answers 404).
+   */
   accountOf(sub: string, sector: string): string | undefined;
 }
 
