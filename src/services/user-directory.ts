@@ -5,7 +5,7 @@
 // createdAt index serves them.
 import type { Connection } from 'mongoose';
 import { normaliseEmail, userModel, type User } from '../db/models/user.ts';
-import { badRequest } from '../errors.ts';
+import { decodeCursor, encodeCursor } from './page-cursor.ts';
 import type { EmailLookup } from './user-emails.ts';
 import { toView, type UserView } from './users.ts';
 
@@ -33,20 +33,6 @@ export interface UserDirectory {
 export const MAX_PAGE = 200;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function encodeCursor(user: User): string {
-  return Buffer.from(JSON.stringify([user.createdAt.getTime(), user._id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'number' && Number.isFinite(at) && typeof id === 'string' && id.length <= 100) return { at: new Date(at), id };
-  } catch {
-    // Answered below.
-  }
-  throw badRequest('The cursor is not one this API gave');
-}
 
 export function createUserDirectory(deps: { conn: Connection; emails: Pick<EmailLookup, 'find'> }): UserDirectory {
   const users = userModel(deps.conn);
@@ -78,7 +64,7 @@ export function createUserDirectory(deps: { conn: Connection; emails: Pick<Email
         .lean<User[]>();
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      return { users: page.map(toView), ...(rows.length > limit && last ? { next: encodeCursor(last) } : {}) };
+      return { users: page.map(toView), ...(rows.length > limit && last ? { next: encodeCursor({ at: last.createdAt, id: last._id }) } : {}) };
     },
   };
 }

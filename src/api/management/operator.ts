@@ -8,7 +8,7 @@ import { clientInputSchema } from '../../services/client-input.ts';
 import type { ClientService, ClientView } from '../../services/clients.ts';
 import { longestSignedTtl, type KeyStore } from '../../services/keys.ts';
 import type { Config } from '../../config/index.ts';
-import { badRequest } from '../../errors.ts';
+import { decodeCursor, encodeCursor } from '../../services/page-cursor.ts';
 import { operation, type Operation } from './operation.ts';
 
 export interface OperatorOperationsDeps {
@@ -59,17 +59,6 @@ const auditEvent = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 const eventOut = (e: StoredAuditEvent) => ({ ...e, at: e.at.toISOString(), ...(e.details ? { details: JSON.parse(JSON.stringify(e.details)) as Record<string, unknown> } : {}) });
-const cursorOf = (e: StoredAuditEvent) => Buffer.from(JSON.stringify([e.at.getTime(), e.id])).toString('base64url');
-function beforeOf(cursor: string): { at: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'number' && typeof id === 'string') return { at: new Date(at), id };
-  } catch {
-    // Answered below.
-  }
-  throw badRequest('The cursor is not one this API gave');
-}
-
 const date = (d: Date | undefined) => (d ? d.toISOString() : undefined);
 const keySchema = z.object({
   kid: z.string(),
@@ -121,11 +110,11 @@ export function operatorOperations(deps: OperatorOperationsDeps): Operation[] {
           ...(query.type ? { type: query.type as StoredAuditEvent['type'] } : {}),
           ...(query.from ? { from: query.from } : {}),
           ...(query.to ? { to: query.to } : {}),
-          ...(query.cursor ? { before: beforeOf(query.cursor) } : {}),
+          ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
           limit: query.limit,
         });
         const last = events.at(-1);
-        return { events: events.map(eventOut), ...(events.length === query.limit && last ? { next_cursor: cursorOf(last) } : {}) };
+        return { events: events.map(eventOut), ...(events.length === query.limit && last ? { next_cursor: encodeCursor(last) } : {}) };
       },
     }),
     operation({
