@@ -46,7 +46,11 @@ export async function sweepExpired(collections: Expiring[]): Promise<number> {
   return removed;
 }
 
-export function startSweeper(sweep: () => Promise<number>, intervalSeconds: number, logger?: Logger): () => void {
+/**
+ * Runs `sweep` every `intervalSeconds`, never two at once; `what` names the job in its log lines (default: expired
+ * rows). Also the webhook dispatcher's round, which counts deliveries sent.
+ */
+export function startSweeper(sweep: () => Promise<number>, intervalSeconds: number, logger?: Logger, what = 'expired rows swept'): () => void {
   if (!Number.isFinite(intervalSeconds) || intervalSeconds <= 0) {
     throw new TypeError('sweeper interval must be a positive number of seconds');
   }
@@ -57,9 +61,9 @@ export function startSweeper(sweep: () => Promise<number>, intervalSeconds: numb
     running = true;
     sweep()
       .then((removed) => {
-        if (removed > 0) logger?.debug({ removed }, 'expired rows swept');
+        if (removed > 0) logger?.debug({ count: removed }, what);
       })
-      .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'sweep of expired rows failed; will retry'))
+      .catch((err: unknown) => logger?.warn({ err: (err as Error).message, job: what }, 'periodic job failed; will retry'))
       .finally(() => {
         running = false;
       });

@@ -333,7 +333,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
   // Erasures whose grace period has ended (none are scheduled without one).
   const stopErasureSweeper = startSweeper(() => life.erasure.sweepDue(), config.sweepIntervalSeconds, logger);
   // Webhook deliveries, outside every request's path.
-  const stopDispatcher = config.webhookPollSeconds > 0 ? startSweeper(async () => (await stores.webhooks.tick()).sent, config.webhookPollSeconds, logger) : () => {};
+  const stopDispatcher = config.webhookPollSeconds > 0 ? startSweeper(async () => (await stores.webhooks.tick()).sent, config.webhookPollSeconds, logger, 'webhook deliveries sent') : () => {};
   const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics, webhooks } = stores;
   return {
     users,
