@@ -8,6 +8,7 @@ import { createApp, createServices, type Services } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { createPairwiseSubjects } from '../../../src/services/pairwise.ts';
 import { testDatabaseUri } from '../../support/db.ts';
+import { clientCredentialsToken } from '../../support/client-credentials.ts';
 
 const OTHER_RESOURCE = 'https://other-api.example.test';
 const BOTH = `${READ_SCOPE} ${WRITE_SCOPE}`;
@@ -59,19 +60,8 @@ afterAll(async () => {
   await services.close();
 });
 
-async function tokenFor(clientId: string, scope: string, resource = apiAudience(issuer)): Promise<string> {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${clientId}:${secrets[clientId]}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }).toString(),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (res.status !== 200 || !body.access_token) throw new Error(`token request failed: ${res.status} ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const tokenFor = (clientId: string, scope: string, resource = apiAudience(issuer)) =>
+  clientCredentialsToken(issuer, { id: clientId, secret: secrets[clientId]! }, scope, resource);
 
 function api(sub: string, token: string | undefined, init: { method?: string; body?: string; type?: string; headers?: Record<string, string> } = {}) {
   return fetch(`${issuer}/api/v1/users/${encodeURIComponent(sub)}/app-metadata`, {

@@ -11,6 +11,7 @@ import { createApp, createServices, type Services } from '../../../src/app.ts';
 import { runCli } from '../../../src/cli/run.ts';
 import { loadConfig } from '../../../src/config/index.ts';
 import { testDatabaseUri } from '../../support/db.ts';
+import { clientCredentialsToken } from '../../support/client-credentials.ts';
 
 let server: Server;
 let issuer: string;
@@ -62,16 +63,7 @@ afterAll(async () => {
   await services.close();
 });
 
-async function tokenFor(clientId: string, scope: string): Promise<string> {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secrets[clientId]}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: apiAudience(issuer) }).toString(),
-  });
-  const body = (await res.json()) as { access_token?: string };
-  if (res.status !== 200 || !body.access_token) throw new Error(`token request failed: ${res.status} ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const tokenFor = (clientId: string, scope: string) => clientCredentialsToken(issuer, { id: clientId, secret: secrets[clientId]! }, scope, apiAudience(issuer));
 
 /** A call, its answer checked against the document: the operation's schema for its status, or the Problem schema. */
 async function call(method: string, path: string, opts: { token?: string; body?: unknown } = {}) {

@@ -9,6 +9,8 @@ import bcrypt from 'bcryptjs';
 import { runCli } from '../../../src/cli/run.ts';
 import { needsRehash } from '../../../src/services/passwords.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
+import { FIREBASE_SCRYPT_VECTOR } from '../../support/firebase-scrypt-vector.ts';
+import { clientCredentialsToken } from '../../support/client-credentials.ts';
 
 let t: TestApp;
 let dir: string;
@@ -30,17 +32,9 @@ const KINDS = {
   pbkdf2: { algorithm: 'pbkdf2-sha256', iterations: 1000, salt: b64(salt), hash: b64(pbkdf2Sync('pw-pbkdf2-1', salt, 1000, 32, 'sha256')) },
   sha256: { algorithm: 'sha256', salt: b64(salt), hash: b64(createHash('sha256').update(Buffer.concat([Buffer.from('pw-sha256-1'), salt])).digest()) },
   scrypt: { algorithm: 'scrypt', n: 1024, r: 8, p: 1, salt: b64(salt), hash: b64(scryptSync('pw-scrypt-1', salt, 32, { N: 1024, r: 8, p: 1 })) },
-  firebase: {
-    algorithm: 'firebase-scrypt',
-    salt: '42xEC+ixf3L2lw==',
-    hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-    salt_separator: 'Bw==',
-    signer_key: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-    rounds: 8,
-    mem_cost: 14,
-  },
+  firebase: FIREBASE_SCRYPT_VECTOR.hash,
 } as Record<string, unknown>;
-const PASSWORDS: Record<string, string> = { bcrypt: 'pw-bcrypt-1', argon2: 'pw-argon2-1', pbkdf2: 'pw-pbkdf2-1', sha256: 'pw-sha256-1', scrypt: 'pw-scrypt-1', firebase: 'user1password' };
+const PASSWORDS: Record<string, string> = { bcrypt: 'pw-bcrypt-1', argon2: 'pw-argon2-1', pbkdf2: 'pw-pbkdf2-1', sha256: 'pw-sha256-1', scrypt: 'pw-scrypt-1', firebase: FIREBASE_SCRYPT_VECTOR.password };
 
 async function cli(argv: string[]) {
   let stdout = '';
@@ -102,12 +96,7 @@ it('imports 10,000 accounts with mixed hashes from a file, and each kind signs i
 
 it('the API takes the same rows, with a dry run, and reports a bad row by its position', async () => {
   const secret = (await t.services.clients.create({ clientId: 'migrator', grantTypes: ['client_credentials'], scope: 'users:write' })).clientSecret!;
-  const tokenRes = await fetch(`${t.url}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`migrator:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'users:write', resource: `${t.url}/api` }).toString(),
-  });
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const token = await clientCredentialsToken(t.url, { id: 'migrator', secret }, 'users:write', `${t.url}/api`);
   const post = async (body: unknown) => {
     const res = await fetch(`${t.url}/api/v1/users/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

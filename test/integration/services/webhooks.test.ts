@@ -10,6 +10,7 @@ import { apiAudience } from '../../../src/api/bearer.ts';
 import { createApp, createServices, type Services } from '../../../src/app.ts';
 import { loadConfig, type Config } from '../../../src/config/index.ts';
 import { testDatabaseUri } from '../../support/db.ts';
+import { clientCredentialsToken } from '../../support/client-credentials.ts';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -60,12 +61,7 @@ beforeAll(async () => {
   services = await createServices(config, { clock });
   api.on('request', createApp(services).callback());
   const secret = (await services.clients.create({ clientId: 'ops', grantTypes: ['client_credentials'], scope: 'events:read events:write users:write' })).clientSecret!;
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`ops:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'events:read events:write users:write', resource: apiAudience(issuer) }).toString(),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await clientCredentialsToken(issuer, { id: 'ops', secret }, 'events:read events:write users:write', apiAudience(issuer));
 });
 
 afterAll(async () => {

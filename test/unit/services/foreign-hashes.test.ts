@@ -2,6 +2,7 @@ import { createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { foreignHashSchema, storedForeignHash, verifyForeignHash } from '../../../src/services/foreign-hashes.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../../../src/services/passwords.ts';
+import { FIREBASE_SCRYPT_VECTOR } from '../../support/firebase-scrypt-vector.ts';
 
 const b64 = (b: Buffer) => b.toString('base64');
 const salt = Buffer.from('a-salt-of-16-byt');
@@ -25,17 +26,9 @@ describe('password hashes of other systems', () => {
 
   it("Firebase's scrypt variant, with the test vector of Firebase's own scrypt tool", async () => {
     const stored = storedForeignHash(
-      foreignHashSchema.parse({
-        algorithm: 'firebase-scrypt',
-        salt: '42xEC+ixf3L2lw==',
-        hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-        salt_separator: 'Bw==',
-        signer_key: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-        rounds: 8,
-        mem_cost: 14,
-      }),
+      foreignHashSchema.parse(FIREBASE_SCRYPT_VECTOR.hash),
     );
-    expect(await verifyForeignHash(stored, 'user1password')).toBe(true);
+    expect(await verifyForeignHash(stored, FIREBASE_SCRYPT_VECTOR.password)).toBe(true);
     expect(await verifyForeignHash(stored, 'user2password')).toBe(false);
   });
 
