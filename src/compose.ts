@@ -43,6 +43,7 @@ import { createSessionService, type SessionService } from './services/sessions.t
 import { createThrottle, type Throttle } from './services/throttle.ts';
 import { createEmailLookup } from './services/user-emails.ts';
 import { createUserService } from './services/users.ts';
+import { createLegacyAuth } from './services/legacy-auth.ts';
 import type { AttemptBudget } from './auth/attempts.ts';
 import type { FactorService } from './auth/factors.ts';
 import type { PasskeyService } from './auth/passkeys.ts';
@@ -151,7 +152,9 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
   await ensureModelIndexes(conn);
   const emails = createEmailLookup({ conn, logger, now });
   await emails.backfill();
-  const users = createUserService({ users: userModel(conn), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds, now });
+  // Lazy migration (LEGACY_AUTH_URL): addresses unknown here are checked by the old system at their first sign-in.
+  const legacy = config.legacyAuth ? createLegacyAuth(config.legacyAuth) : undefined;
+  const users = createUserService({ users: userModel(conn), emails, audit, logger, accountCacheSeconds: config.accountCacheSeconds, now, legacy });
   const keys = createKeyStore({ conn, cipher, audit, algs: config.signingAlgs, now });
   const adapter = createMongoAdapter({
     db: nativeDb,

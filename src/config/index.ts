@@ -104,7 +104,16 @@ export interface Config {
   mfa: { policy: MfaPolicy; factors: FactorType[]; trustDays: number };
   risk: { threshold: number; geoip: boolean };
   twilio: { accountSid?: string; authToken?: string; from?: string; messagingServiceSid?: string; apiUrl?: string };
+  /** Lazy migration: the old system's password check (src/services/legacy-auth.ts); undefined: off. */
+  legacyAuth?: LegacyAuthConfig;
   webauthn: { rpId: string; rpName: string; origin: string };
+}
+
+export interface LegacyAuthConfig {
+  url: string;
+  /** The bearer token the old system expects: a secret, never logged. */
+  token: string;
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +202,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     productName: e.PRODUCT_NAME,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     ...accountSettings(e),
+    ...legacyAuthOf(e),
     webauthn: { rpId: site.rpId, rpName: e.PRODUCT_NAME, origin: site.origin },
   });
 }
@@ -269,6 +279,13 @@ function accountSettings(e: Env) {
       apiUrl: e.TWILIO_API_URL,
     },
   } satisfies Partial<Config>;
+}
+
+/** Lazy migration is on with LEGACY_AUTH_URL, which needs its token. */
+function legacyAuthOf(e: Env): { legacyAuth?: LegacyAuthConfig } {
+  if (!e.LEGACY_AUTH_URL) return {};
+  if (!e.LEGACY_AUTH_TOKEN) throw new ConfigError(['LEGACY_AUTH_TOKEN: required with LEGACY_AUTH_URL (the old system must know who asks)']);
+  return { legacyAuth: { url: e.LEGACY_AUTH_URL, token: e.LEGACY_AUTH_TOKEN, timeoutMs: e.LEGACY_AUTH_TIMEOUT_MS } };
 }
 
 // JSON-valued variables also name the entry and field (LEGAL_DOCUMENTS.0.version); the others the variable alone.

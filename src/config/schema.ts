@@ -143,6 +143,16 @@ export const DEFAULT_RESPONSE_TYPES: readonly ResponseType[] = ['code', 'none'];
 export const MFA_POLICIES = ['off', 'adaptive', 'required'] as const;
 export type MfaPolicy = (typeof MFA_POLICIES)[number];
 
+// https, or plain http to this machine only (a stand-in during development and in the tests); no credentials in it.
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const outgoingUrl = z
+  .url({ message: 'must be an absolute URL such as https://legacy.example.com/auth/check' })
+  .refine((v) => {
+    const url = new URL(v);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  }, { message: 'must be an https URL (plain http only to 127.0.0.1 or localhost)' })
+  .refine((v) => !new URL(v).username && !new URL(v).password && !new URL(v).hash, { message: 'must carry no credentials or fragment' });
+
 const factorList = z
   .string()
   .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
@@ -258,6 +268,15 @@ export const schema = z.object({
   // owner's next sign-in.
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(4_194_304).default(19_456),
   PASSWORD_HASH_PASSES: z.coerce.number().int().min(1).max(20).default(2),
+
+  // Lazy migration (README "The management API", migration in): a password sign-in of an address with no account here
+  // is checked by the old system, POST {email, password} to this URL with LEGACY_AUTH_TOKEN as a bearer token; a 200
+  // creates the account with that password. Unset: off. Switch it off once the old system is retired.
+  LEGACY_AUTH_URL: outgoingUrl.optional(),
+  // The shared secret sent as `Authorization: Bearer …`; required with LEGACY_AUTH_URL. Never logged.
+  LEGACY_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters (e.g. openssl rand -base64 24)' }).optional(),
+  // How long a sign-in waits for the old system before it answers "wrong e-mail or password" (and logs a warning).
+  LEGACY_AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3000),
 
   CODE_TTL_SECONDS: seconds.default(600),
   CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),

@@ -25,6 +25,7 @@ export const AUDIT_EVENTS = {
   'signup.started': 'a sign-up form was sent and its verification code mailed',
   'signup.existing_address': 'a sign-up named an address that has an account (its owner is mailed; the page says the same as for a new address)',
   'user.created': 'an account was created (sign-up, sign-in through another provider, CLI or API)',
+  'user.migrated': 'lazy migration: the old system (LEGACY_AUTH_URL) vouched for the password of an address unknown here and its account was created (details: emailVerified, claims taken); failure: it gave no usable answer (reason: timeout, network, status, malformed), the sign-in was refused',
   'email.verified': 'an account proved its e-mail address',
   'profile.updated': 'the customer changed profile claims; details: the fields',
   'address.added': 'a postal address was added',
@@ -112,7 +113,9 @@ export interface AuditDetails {
   'identity.unlinked': { connection: string };
   'signup.started': never;
   'signup.existing_address': never;
-  'user.created': { source: 'signup' | 'federation' | 'no_password' | 'import' };
+  'user.created': { source: 'signup' | 'federation' | 'no_password' | 'import' | 'legacy' };
+  /** Success: what the old system said; failure: the status it answered, if any. */
+  'user.migrated': { emailVerified: boolean; claims: readonly string[]; dropped?: readonly string[] } | { status: number };
   'email.verified': never;
   'profile.updated': { fields: readonly string[] };
   'address.added': { addressId: string; primary: boolean };

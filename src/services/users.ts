@@ -12,6 +12,8 @@ import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { parseCreateUser, type CreateUserInput } from './user-input.ts';
 import type { EmailLookup } from './user-emails.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { createLazyMigration } from './lazy-migration.ts';
+import type { LegacyAuth } from './legacy-auth.ts';
 import type { ProfileField } from './profile-input.ts';
 
 /** What the sign-in steps need of an account (oidc/policy.ts): is the e-mail verified, which wanted attributes are missing. */
@@ -45,7 +47,9 @@ export interface LoginMeta {
 export type AuthenticateResult = { accountId: string } | { scheduledErasure: { accountId: string; dueAt: Date } } | null;
 
 export interface UserService {
-  create(input: CreateUserInput): Promise<UserView>;
+  /** `source: 'legacy'`: made at a first sign-in the old system vouched for (lazy-migration.ts). */
+  create(input: CreateUserInput, opts?: { source?: 'legacy' }): Promise<UserView>;
+  /** A password sign-in. An address without an account here is first asked of the old system when `legacy` is set. */
   authenticate(email: string, password: string, meta: LoginMeta): Promise<AuthenticateResult>;
   /**
    * Creates a customer from a verified sign-up: the password was hashed (and policy-checked) when the sign-up was
@@ -109,6 +113,8 @@ export interface UserServiceDeps {
    * stale read either way.
    */
   accountCacheSeconds?: number;
+  /** Lazy migration (LEGACY_AUTH_URL): the old system that checks the passwords of addresses unknown here. */
+  legacy?: LegacyAuth | undefined;
 }
 
 const ACCOUNT_CACHE_ENTRIES = 10_000;
@@ -184,28 +190,55 @@ export function createUserService(deps: UserServiceDeps): UserService {
     }
   }
 
+  async function create(input: CreateUserInput, opts: { source?: 'legacy' } = {}): Promise<UserView> {
+    const { password, emailVerified, ...claims } = parseCreateUser(input);
+    await ensureIndexes();
+    const passwordHash = await hashPassword(password ?? unknownPassword());
+    const user = await insertAccount({
+      ...claims,
+      email: normaliseEmail(claims.email),
+      email_verified: emailVerified ?? false,
+      passwordHash,
+      ...(password === undefined ? { noPassword: true } : {}),
+    });
+    const source = opts.source ?? (password === undefined ? 'no_password' : undefined);
+    await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, ...(source ? { details: { source } } : {}) });
+    return toView(user);
+  }
+
+  const migration = deps.legacy ? createLazyMigration({ legacy: deps.legacy, create, audit, logger }) : undefined;
+
+  /**
+   * The account another request is creating for `email`: its address is claimed a moment before the account is
+   * written, so a few short waits (at most ~300 ms, in a rare race only) let the write land.
+   */
+  async function accountBeingCreated(email: string): Promise<User | null> {
+    for (let round = 1; ; round++) {
+      const user = await emails.find(email);
+      if (user || round === 5) return user;
+      await new Promise((resolve) => setTimeout(resolve, 20 * round));
+    }
+  }
+
   return {
-    async create(input) {
-      const { password, emailVerified, ...claims } = parseCreateUser(input);
-      await ensureIndexes();
-      const passwordHash = await hashPassword(password ?? unknownPassword());
-      const user = await insertAccount({
-        ...claims,
-        email: normaliseEmail(claims.email),
-        email_verified: emailVerified ?? false,
-        passwordHash,
-        ...(password === undefined ? { noPassword: true } : {}),
-      });
-      await audit.record({ type: 'user.created', outcome: 'success', accountId: user._id, ...(password === undefined ? { details: { source: 'no_password' } } : {}) });
-      return toView(user);
-    },
+    create,
 
     async authenticate(email, password, meta) {
       const writes = userWriteCount();
-      const user = await emails.find(email);
+      let user = await emails.find(email);
+      const context = { ip: meta.ip, userAgent: meta.userAgent, clientId: meta.clientId };
+      if (!user && migration) {
+        // Only an address without an account here is ever asked of the old system.
+        const result = await migration.migrate(email, password, context);
+        if (result && 'migrated' in result) {
+          await audit.record({ type: 'login.success', outcome: 'success', accountId: result.migrated.accountId, ...context });
+          return { accountId: result.migrated.accountId };
+        }
+        // A concurrent first sign-in of the address created the account a moment ago: check the password against it.
+        if (result?.taken) user = await accountBeingCreated(email);
+      }
       // Always run exactly one verification, whatever the account state, so timing reveals nothing.
       const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), password);
-      const context = { ip: meta.ip, userAgent: meta.userAgent, clientId: meta.clientId };
 
       if (user && ok && user.disabled && user.erasure) {
         await audit.record({ type: 'login.failure', outcome: 'failure', accountId: user._id, reason: 'erasure_scheduled', ...context });

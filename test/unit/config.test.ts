@@ -84,6 +84,23 @@ describe('loadConfig', () => {
     expect(c.resources['https://api.example.com']).toEqual({ scope: 'orders:read', accessTokenFormat: 'jwt', introspectors: [] });
     expect(() => loadConfig({ ...secrets, RESOURCES: '{"not-a-url":{}}' })).toThrow(/RESOURCES/);
   });
+
+  it('turns lazy migration on with an https LEGACY_AUTH_URL and its token (plain http only to this machine)', () => {
+    const env = { ...secrets, NODE_ENV: 'test' };
+    const token = 't'.repeat(24);
+    expect(loadConfig(env).legacyAuth).toBeUndefined();
+    expect(loadConfig({ ...env, LEGACY_AUTH_URL: 'https://legacy.example.com/check', LEGACY_AUTH_TOKEN: token }).legacyAuth).toEqual({
+      url: 'https://legacy.example.com/check',
+      token,
+      timeoutMs: 3000,
+    });
+    expect(loadConfig({ ...env, LEGACY_AUTH_URL: 'http://127.0.0.1:8080/check', LEGACY_AUTH_TOKEN: token, LEGACY_AUTH_TIMEOUT_MS: '500' }).legacyAuth)
+      .toMatchObject({ url: 'http://127.0.0.1:8080/check', timeoutMs: 500 });
+    expect(() => loadConfig({ ...env, LEGACY_AUTH_URL: 'http://legacy.example.com/check', LEGACY_AUTH_TOKEN: token })).toThrow(/LEGACY_AUTH_URL: must be an https URL/);
+    expect(() => loadConfig({ ...env, LEGACY_AUTH_URL: 'https://user:pw@legacy.example.com/check', LEGACY_AUTH_TOKEN: token })).toThrow(/LEGACY_AUTH_URL: must carry no credentials/);
+    expect(() => loadConfig({ ...env, LEGACY_AUTH_URL: 'https://legacy.example.com/check' })).toThrow(/LEGACY_AUTH_TOKEN: required with LEGACY_AUTH_URL/);
+    expect(() => loadConfig({ ...env, LEGACY_AUTH_URL: 'https://legacy.example.com/check', LEGACY_AUTH_TOKEN: 'short' })).toThrow(/LEGACY_AUTH_TOKEN/);
+  });
 });
 
 describe('legal documents (LEGAL_DOCUMENTS, LEGAL_DOCUMENTS_FILE, TERMS_URL / PRIVACY_URL)', () => {
