@@ -289,6 +289,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     collection: adapter.collection,
     now: stores.now,
     validate: async (metadata) => {
+    forgetClient: adapter.forgetClient,
       await provider().Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
     },
     audit,

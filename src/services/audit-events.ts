@@ -76,6 +76,8 @@ export const AUDIT_EVENTS = {
   'client.deleted': 'an app was deleted',
   'client.authentication_failed': 'an app failed to authenticate at a protocol endpoint',
   'key.created': 'a signing key was created',
+  'client.updated': 'an operator changed an app\'s registration (CLI or API); details: the registration fields changed',
+  'client.secret_rotated': 'an operator gave an app a new secret (CLI or API): the old one stops working',
   'key.rotated': 'the signing keys were rotated',
   'app_metadata.updated': 'an app wrote its metadata for a customer',
   'app_metadata.deleted': 'an app deleted its metadata for a customer',
@@ -157,9 +159,12 @@ export interface AuditDetails {
   /** How many rows of each kind the erasure removed or pseudonymised. */
   'account.deleted': Counts;
   'account.delete_failed': never;
-  'client.created': { grantTypes?: readonly string[] };
+  /** Operator changes name the API client that acted (actorClientId) when one did; reason is the entry point. */
+  'client.created': { grantTypes?: readonly string[]; actorClientId?: string };
   'client.registered': never;
-  'client.deleted': never;
+  'client.deleted': { actorClientId?: string };
+  'client.updated': { fields: readonly string[]; actorClientId?: string };
+  'client.secret_rotated': { actorClientId?: string };
   'client.authentication_failed': never;
   'key.created': { alg: string; kids: readonly string[] };
   'key.rotated': { activated: readonly string[]; retired: readonly string[]; created: readonly string[]; removed: readonly string[]; retainSeconds: number };

@@ -25,7 +25,7 @@ export const PRODUCT_CLIENT_METADATA = [
 ] as const;
 
 /** Registration fields that have an option of their own. */
-const OPTION_FIELDS = new Set<string>([
+export const OPTION_FIELDS = new Set<string>([
   'client_id',
   'client_secret',
   'redirect_uris',
@@ -93,6 +93,10 @@ export const clientInputSchema = z
 
 export type ClientInput = z.input<typeof clientInputSchema>;
 
+/** The response types a client gets when none are given: code when it uses the authorization endpoint. */
+export const defaultResponseTypes = (grantTypes: readonly string[]): string[] =>
+  grantTypes.includes('authorization_code') || grantTypes.includes('implicit') ? ['code'] : [];
+
 export interface ParsedClient {
   metadata: ClientMetadata;
   isPublic: boolean;
@@ -106,14 +110,13 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
   }
   const v = parsed.data;
   const isPublic = v.public === true || v.tokenEndpointAuthMethod === 'none';
-  const usesAuthorizationEndpoint = v.grantTypes.includes('authorization_code') || v.grantTypes.includes('implicit');
   const metadata: ClientMetadata = {
     ...v.metadata,
     client_id: v.clientId,
     redirect_uris: v.redirectUris,
     post_logout_redirect_uris: v.postLogoutRedirectUris,
     grant_types: v.grantTypes,
-    response_types: (v.responseTypes ?? (usesAuthorizationEndpoint ? ['code'] : [])) as ClientMetadata['response_types'],
+    response_types: (v.responseTypes ?? defaultResponseTypes(v.grantTypes)) as ClientMetadata['response_types'],
     // Unknown methods are left for oidc-provider's validation to name.
     token_endpoint_auth_method: (isPublic ? 'none' : (v.tokenEndpointAuthMethod ?? 'client_secret_basic')) as ClientMetadata['token_endpoint_auth_method'],
     ...(!isPublic && { client_secret: v.clientSecret ?? generatedSecret() }),

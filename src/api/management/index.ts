@@ -10,16 +10,18 @@ import type { Operation } from './operation.ts';
 import { problemErrors } from './problem.ts';
 import { registerOperations } from './register.ts';
 import { operatorOperations, type OperatorOperationsDeps } from './operator.ts';
+import { clientOperations, type ClientOperationsDeps } from './clients.ts';
 import { userOperations, type UserOperationsDeps } from './users.ts';
 import { webhookOperations } from './webhooks.ts';
 import { connectionOperations } from './connections.ts';
 import { userResourceOperations, type UserResourceDeps } from './user-resources.ts';
+import { userCareOperations, type UserCareDeps } from './user-care.ts';
 import type { Connections } from '../../services/connections.ts';
 import type { Webhooks } from '../../services/webhooks.ts';
 
 export const MANAGEMENT_PREFIX = '/api/v1';
 
-export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOperationsDeps, 'audit'>, Omit<UserResourceDeps, 'users'> {
+export interface ManagementApiDeps extends UserOperationsDeps, Omit<UserCareDeps, 'users'>, Omit<OperatorOperationsDeps, 'audit'>, ClientOperationsDeps, Omit<UserResourceDeps, 'users'> {
   provider: () => Provider;
   audit: Pick<AuditLog, 'record' | 'list'>;
   webhooks: Webhooks;
@@ -27,9 +29,11 @@ export interface ManagementApiDeps extends UserOperationsDeps, Omit<OperatorOper
   logger: Logger;
 }
 
-export const managementOperations = (deps: UserOperationsDeps & OperatorOperationsDeps & UserResourceDeps & { webhooks: Webhooks; connections: Connections }): Operation[] => [
+export const managementOperations = (deps: UserOperationsDeps & UserCareDeps & OperatorOperationsDeps & ClientOperationsDeps & UserResourceDeps & { webhooks: Webhooks; connections: Connections }): Operation[] => [
   ...userOperations(deps),
   ...userResourceOperations(deps),
+  ...userCareOperations(deps),
+  ...clientOperations(deps),
   ...operatorOperations(deps),
   ...connectionOperations(deps),
   ...webhookOperations(deps),

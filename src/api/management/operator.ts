@@ -1,40 +1,20 @@
-// Apps, the audit log and the signing keys in the management API: what the CLI does with them (clients create, list,
-// delete; keys list, rotate) through the same services, and the audit log with the filters a support desk needs.
+// The audit log and the signing keys in the management API: what the CLI does with the keys (list, rotate) through
+// the same services, and the audit log with the filters a support desk needs. (Apps: clients.ts.)
 import { z } from 'zod';
-import { notFound } from '../../errors.ts';
 import { AUDIT_EVENT_TYPES } from '../../services/audit-events.ts';
 import type { AuditLog, StoredAuditEvent } from '../../services/audit.ts';
-import { clientInputSchema } from '../../services/client-input.ts';
-import type { ClientService, ClientView } from '../../services/clients.ts';
 import { longestSignedTtl, type KeyStore } from '../../services/keys.ts';
 import type { Config } from '../../config/index.ts';
 import { decodeCursor, encodeCursor } from '../../services/page-cursor.ts';
 import { operation, type Operation } from './operation.ts';
 
 export interface OperatorOperationsDeps {
-  clients: ClientService;
   audit: Pick<AuditLog, 'list'>;
   keys: Pick<KeyStore, 'list' | 'rotate'>;
   config: Pick<Config, 'ttl' | 'resources'>;
   /** Serve the rotated keys at once in this process (others pick them up within KEYS_REFRESH_SECONDS). */
   reloadKeys?: () => Promise<boolean>;
 }
-
-const clientSchema = z.object({
-  clientId: z.string(),
-  public: z.boolean(),
-  tokenEndpointAuthMethod: z.string(),
-  redirectUris: z.array(z.string()),
-  postLogoutRedirectUris: z.array(z.string()),
-  grantTypes: z.array(z.string()),
-  responseTypes: z.array(z.string()),
-  scope: z.string().optional(),
-  clientName: z.string().optional(),
-  connections: z.array(z.string()).optional(),
-  clientSecret: z.string().optional().describe('Only in the answer to its creation, for a confidential client: shown once'),
-});
-const clientOut = ({ clientSecret: _secret, ...view }: ClientView) => view;
-const clientParams = z.object({ id: z.string().min(1).max(100) });
 
 const iso = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const auditQuery = z.object({
@@ -72,33 +52,6 @@ const keySchema = z.object({
 
 export function operatorOperations(deps: OperatorOperationsDeps): Operation[] {
   return [
-    operation({
-      method: 'get', path: '/clients', operationId: 'listClients', tag: 'clients', scope: 'clients:read',
-      summary: 'List the registered apps', status: 200, response: z.object({ clients: z.array(clientSchema) }),
-      handle: async () => ({ clients: (await deps.clients.list()).map(clientOut) }),
-    }),
-    operation({
-      method: 'get', path: '/clients/{id}', operationId: 'getClient', tag: 'clients', scope: 'clients:read',
-      summary: 'Read a registered app', params: clientParams, status: 200, response: clientSchema,
-      async handle({ params }) {
-        const client = await deps.clients.get(params.id);
-        if (!client) throw notFound('No such client');
-        return clientOut(client);
-      },
-    }),
-    operation({
-      method: 'post', path: '/clients', operationId: 'createClient', tag: 'clients', scope: 'clients:write',
-      summary: 'Register an app (as `ciam clients create`; a generated secret is in this answer only)',
-      body: clientInputSchema, status: 201, response: clientSchema,
-      handle: ({ body }) => deps.clients.create(body),
-    }),
-    operation({
-      method: 'delete', path: '/clients/{id}', operationId: 'deleteClient', tag: 'clients', scope: 'clients:write',
-      summary: 'Delete an app: its tokens stop working within CLIENT_CACHE_SECONDS', params: clientParams, status: 204,
-      async handle({ params }) {
-        if (!(await deps.clients.delete(params.id))) throw notFound('No such client');
-      },
-    }),
     operation({
       method: 'get', path: '/audit-events', operationId: 'listAuditEvents', tag: 'audit', scope: 'audit:read',
       summary: 'Read the audit log, newest first: by customer, app, type and time',

@@ -4,7 +4,7 @@ export const MANAGEMENT_SCOPES = {
   'users:read': 'Find and read customers',
   'users:write': 'Create and change customers, end their sessions, disable and enable them',
   'clients:read': 'Read the registered apps (never their secrets)',
-  'clients:write': 'Register and delete apps',
+  'clients:write': 'Register, change and delete apps, and rotate their secrets',
   'audit:read': 'Read the audit log (erased customers stay pseudonymous)',
   'keys:read': 'List the signing keys (never their private parts)',
   'keys:write': 'Rotate the signing keys',

@@ -1,5 +1,5 @@
 import type { Command } from '../command.ts';
-import { clientsCreate, clientsDelete, clientsList } from './clients.ts';
+import { clientsCreate, clientsDelete, clientsList, clientsRotateSecret, clientsUpdate } from './clients.ts';
 import { conformanceSetup } from './conformance.ts';
 import { connectionsCreate, connectionsDelete, connectionsList } from './connections.ts';
 import { iatCreate } from './iat.ts';
@@ -10,8 +10,20 @@ import { usersCancelErasure, usersCreate, usersDisable, usersEnable, usersErase,
 
 /** Every command, by its two words (`ciam clients create ...`). */
 export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>>> = {
-  clients: { create: clientsCreate, list: clientsList, delete: clientsDelete },
-  users: { create: usersCreate, update: usersUpdate, export: usersExport, erase: usersErase, 'cancel-erasure': usersCancelErasure, disable: usersDisable, enable: usersEnable, import: usersImport },
+  clients: { create: clientsCreate, list: clientsList, delete: clientsDelete, update: clientsUpdate, 'rotate-secret': clientsRotateSecret },
+  users: {
+    create: usersCreate,
+    update: usersUpdate,
+    export: usersExport,
+    erase: usersErase,
+    'cancel-erasure': usersCancelErasure,
+    disable: usersDisable,
+    enable: usersEnable,
+    import: usersImport,
+    'export-all': usersExportAll,
+    'reset-mfa': usersResetMfa,
+    'send-password-reset': usersSendPasswordReset,
+  },
   'api-clients': { create: apiClientsCreate },
   webhooks: { create: webhooksCreate, list: webhooksList, delete: webhooksDelete },
   connections: { create: connectionsCreate, list: connectionsList, delete: connectionsDelete },

@@ -105,6 +105,8 @@ describe('the OpenAPI document', () => {
         'createClient', 'createUser', 'createWebhook', 'deleteClient', 'deleteConnection', 'deleteWebhook', 'disableUser', 'enableUser', 'endUserSessions', 'getClient',
         'getConnection', 'getUser', 'importUsers', 'listAuditEvents', 'listClients', 'listConnections', 'listDeliveries', 'listKeys', 'listUsers', 'listWebhooks',
         'listUserFactors', 'listUserGrants', 'listUserIdentities', 'listUserSessions', 'putConnection', 'replayDelivery', 'revokeUserGrant', 'rotateKeys', 'updateUser',
+        'exportUsers', 'exportUser', 'eraseUser', 'cancelUserErasure', 'resetUserFactors', 'sendUserPasswordReset',
+        'updateClient', 'rotateClientSecret',
       ].sort(),
     );
     const scopes = Object.keys(doc.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
@@ -204,6 +206,10 @@ describe('apps, the audit log and the signing keys', () => {
     expect(refused.status).toBe(400);
     expect((await call('DELETE', '/clients/new-shop', { token: tokens.platform })).status).toBe(204);
     expect((await call('GET', '/clients/new-shop', { token: tokens.platform })).status).toBe(404);
+    // An integration cannot lock itself out: its own client stays (another client or the CLI deletes it).
+    const itself = await call('DELETE', '/clients/platform', { token: tokens.platform });
+    expect([itself.status, itself.body.code]).toEqual([409, 'conflict']);
+    expect(await services.provider().Client.find('platform')).toBeDefined();
   });
 
   it("reads the audit log by customer, app, type and time, newest first, a page at a time", async () => {

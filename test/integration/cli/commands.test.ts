@@ -57,6 +57,10 @@ beforeAll(async () => {
     // Disabling and enabling run against the whole application: test/integration/api/management.test.ts.
     accountStatus: { disable: notHere, enable: notHere },
     userImport: { run: notHere },
+    // Migration out, MFA reset and reset mail run against the whole application: test/integration/api/user-support.test.ts.
+    userExport: { all: notHere },
+    factorChanges: { resetAll: notHere },
+    passwords: { sendResetLink: notHere },
     webhooks: { create: notHere, list: notHere, delete: notHere, deliveries: notHere, replay: notHere, tick: notHere, ensureIndexes: notHere, sweepExpired: notHere },
   };
   await services.keys.ensureKeys();
@@ -93,6 +97,15 @@ describe('ciam usage errors (exit 2, nothing opened)', () => {
     [['clients', 'create', '--client-id'], /--client-id <value>' argument missing/],
     [['clients', 'delete'], /give the id of the client to delete/],
     [['clients', 'list', 'extra'], /unexpected argument "extra"/],
+    [['clients', 'update', '--client-name', 'X'], /give the id of the client to change: ciam clients update ID/],
+    [['clients', 'update', 'web'], /give at least one setting to change/],
+    [['clients', 'update', 'web', '--client-id', 'other'], /Unknown option '--client-id'/],
+    [['clients', 'update', 'web', '--client-secret', 'x'.repeat(40)], /Unknown option '--client-secret'/],
+    [['clients', 'update', 'web', '--unset', 'frob'], /--unset takes one of redirect-uri, .*, public; got "frob"/],
+    [['clients', 'update', 'web', '--mfa', 'required', '--unset', 'mfa'], /give either --mfa or --unset mfa, not both/],
+    [['clients', 'update', 'web', '--public', '--unset', 'public'], /give either --public or --unset public, not both/],
+    [['clients', 'rotate-secret'], /give the id of the client to give a new secret: ciam clients rotate-secret ID/],
+    [['clients', 'rotate-secret', 'web', 'extra'], /unexpected argument "extra"/],
     [['users', 'create', '--password', 'x'], /--email is required/],
     [['users', 'create', '--email', 'a@example.com'], /--password \(or --password-stdin\) is required/],
     [['keys', 'rotate', '--retain-seconds', 'soon'], /--retain-seconds must be a whole number of seconds, got "soon"/],
@@ -159,6 +172,44 @@ describe('ciam clients', () => {
     expect((await cli(['clients', 'delete', 'spa'])).json()).toEqual({ deleted: 'spa' });
     const again = await cli(['clients', 'delete', 'spa']);
     expect([again.code, again.stderr]).toEqual([1, 'ciam: No client with id "spa"\n']);
+  });
+});
+
+describe('ciam clients update and rotate-secret', () => {
+  it('changes only the settings given, removes those unset, keeps the secret, and audits the change as the CLI\'s', async () => {
+    const created = (await cli(['clients', 'create', '--client-id', 'cli-app', '--redirect-uri', 'https://cli.example.com/cb', '--grant-type', 'authorization_code', '--client-name', 'CLI'])).json();
+    const changed = await cli(['clients', 'update', 'cli-app', '--redirect-uri', 'https://cli.example.com/cb', '--redirect-uri', 'https://cli.example.com/cb2', '--mfa', 'required', '--metadata', '{"logo_uri":"https://cli.example.com/logo.png"}']);
+    expect(changed.code).toBe(0);
+    expect(changed.json()).toMatchObject({ clientId: 'cli-app', redirectUris: ['https://cli.example.com/cb', 'https://cli.example.com/cb2'], grantTypes: ['authorization_code'], clientName: 'CLI', mfaPolicy: 'required', metadata: { logo_uri: 'https://cli.example.com/logo.png' } });
+    expect(changed.json()).not.toHaveProperty('clientSecret');
+    const unset = (await cli(['clients', 'update', 'cli-app', '--unset', 'client-name', '--unset', 'mfa', '--unset', 'metadata'])).json();
+    for (const gone of ['clientName', 'mfaPolicy', 'metadata']) expect(unset).not.toHaveProperty(gone);
+    expect((await services.provider().Client.find('cli-app'))?.clientSecret).toBe(created.clientSecret);
+    const [latest] = await createAuditLog(conn).list({ type: 'client.updated', clientId: 'cli-app' });
+    expect(latest).toMatchObject({ reason: 'cli', details: { fields: ['client_name', 'logo_uri', 'mfa_policy'] } });
+  });
+
+  it('refuses an invalid change (exit 2) and an unknown client (exit 1), changing nothing', async () => {
+    const before = (await cli(['clients', 'list'])).stdout;
+    const bad = await cli(['clients', 'update', 'cli-app', '--redirect-uri', 'app/cb']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/redirectUris\.0: each redirect URI must be an absolute URI/);
+    const unknown = await cli(['clients', 'update', 'nobody', '--client-name', 'X']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, 'ciam: No client with id "nobody"\n']);
+    expect((await cli(['clients', 'list'])).stdout).toBe(before);
+  });
+
+  it('rotates a secret (printed once; the provider takes only the new one) and refuses a public client', async () => {
+    const old = (await services.provider().Client.find('cli-app'))?.clientSecret;
+    const rotated = await cli(['clients', 'rotate-secret', 'cli-app']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.json()).toEqual({ clientId: 'cli-app', clientSecret: expect.stringMatching(/^[\w-]{43}$/) });
+    expect(rotated.json().clientSecret).not.toBe(old);
+    expect((await services.provider().Client.find('cli-app'))?.clientSecret).toBe(rotated.json().clientSecret);
+    await cli(['clients', 'create', '--client-id', 'cli-spa', '--public', '--redirect-uri', 'http://127.0.0.1:8080/cb', '--grant-type', 'authorization_code']);
+    const refused = await cli(['clients', 'rotate-secret', 'cli-spa']);
+    expect([refused.code, refused.stderr]).toEqual([1, 'ciam: The client authenticates with none: it has no secret to rotate\n']);
+    for (const id of ['cli-app', 'cli-spa']) await cli(['clients', 'delete', id]);
   });
 });
 

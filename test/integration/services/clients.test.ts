@@ -11,11 +11,13 @@ let conn: Connection;
 let audit: AuditLog;
 let clients: ClientService;
 let adapter: ReturnType<typeof createMongoAdapter>;
+const cipher = createCipher(randomBytes(32));
+const key = randomBytes(32);
 
 beforeAll(async () => {
   conn = await openTestConnection();
   audit = createAuditLog(conn);
-  adapter = createMongoAdapter({ db: conn.db!, cipher: createCipher(randomBytes(32)), key: randomBytes(32) });
+  adapter = createMongoAdapter({ db: conn.db!, cipher, key });
   const provider = new Provider('http://127.0.0.1', {
     adapter: adapter.Adapter,
     features: { clientCredentials: { enabled: true }, deviceFlow: { enabled: true } },
@@ -99,5 +101,48 @@ describe('clients', () => {
     await expect(clients.get('spa')).resolves.toBeNull();
     expect(await new adapter.Adapter('Client').find('spa')).toBeUndefined();
     expect((await audit.list({ type: 'client.deleted' })).map((e) => e.clientId)).toEqual(['spa']);
+  });
+});
+
+describe('client changes', () => {
+  it('merges a change: null removes a field, metadata merges by field, default response types follow the grant types', async () => {
+    await clients.create({ clientId: 'flow', ...web, scope: 'openid', metadata: { logo_uri: 'https://app.example.com/logo.png', policy_uri: 'https://app.example.com/policy' } });
+    const changed = await clients.update('flow', { grantTypes: ['client_credentials'], redirectUris: null, scope: null, metadata: { policy_uri: null, tos_uri: 'https://app.example.com/tos' } });
+    expect(changed).toMatchObject({ grantTypes: ['client_credentials'], responseTypes: [], redirectUris: [], metadata: { logo_uri: 'https://app.example.com/logo.png', tos_uri: 'https://app.example.com/tos' } });
+    expect(changed).not.toHaveProperty('scope');
+    expect(changed.metadata).not.toHaveProperty('policy_uri');
+    expect(await clients.update('flow', { metadata: null })).not.toHaveProperty('metadata');
+    expect((await audit.list({ type: 'client.updated', clientId: 'flow' })).map((e) => e.details?.fields)).toEqual([
+      ['logo_uri', 'tos_uri'],
+      ['grant_types', 'policy_uri', 'redirect_uris', 'response_types', 'scope', 'tos_uri'],
+    ]);
+  });
+
+  it('writes and audits nothing for a change that changes nothing', async () => {
+    const before = await clients.get('flow');
+    await expect(clients.update('flow', {})).resolves.toEqual(before);
+    await expect(clients.update('flow', { grantTypes: ['client_credentials'] })).resolves.toEqual(before);
+    expect(await audit.list({ type: 'client.updated', clientId: 'flow' })).toHaveLength(2);
+  });
+
+  it('refuses a change to a client another writer changed meanwhile, so that a rotated secret is never undone', async () => {
+    await clients.create({ clientId: 'raced', grantTypes: ['client_credentials'] });
+    let rotated: string | undefined;
+    // Another writer rotates the secret while this change is being checked.
+    const racing = createClientService({ Adapter: adapter.Adapter, collection: adapter.collection, audit, validate: async () => void (rotated ??= (await clients.rotateSecret('raced')).clientSecret) });
+    await expect(racing.update('raced', { clientName: 'Raced' })).rejects.toMatchObject({ status: 409 });
+    expect((await new adapter.Adapter('Client').find('raced'))?.client_secret).toBe(rotated);
+    expect(await clients.get('raced')).not.toHaveProperty('clientName');
+  });
+
+  it('a secret rotated by another process is served here within the client cache bound', async () => {
+    const here = new (createMongoAdapter({ db: conn.db!, cipher, key, clientCacheSeconds: 1 }).Adapter)('Client');
+    const { clientSecret: old } = await clients.create({ clientId: 'elsewhere', grantTypes: ['client_credentials'] });
+    expect((await here.find('elsewhere'))?.client_secret).toBe(old);
+    const { clientSecret } = await clients.rotateSecret('elsewhere');
+    const deadline = Date.now() + 15_000;
+    while ((await here.find('elsewhere'))?.client_secret === old && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await here.find('elsewhere'))?.client_secret).toBe(clientSecret);
+    expect((await audit.list({ type: 'client.secret_rotated' })).map((e) => e.clientId)).toEqual(['elsewhere', 'raced']);
   });
 });
