@@ -61,6 +61,7 @@ import { createUserDirectory, type UserDirectory } from './services/user-directo
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createWebhooks, type Webhooks } from './services/webhooks.ts';
 import { createUserImport, type UserImport } from './services/user-import.ts';
+import { createUserExport, type UserExport } from './services/user-export.ts';
 
 export interface Services {
   config: Config;
@@ -104,6 +105,7 @@ export interface Services {
   signOut: SignOut;
   /** Customers brought in from another system, with their old password hashes (src/services/user-import.ts). */
   userImport: UserImport;
+  userExport: UserExport;
   /** Webhook endpoints and the dispatcher that delivers the audit log's events to them (src/services/webhooks.ts). */
   webhooks: Webhooks;
   /** Prometheus metrics, when METRICS_TOKEN lets someone read them (src/ops/metrics.ts). */
@@ -287,9 +289,9 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
   const clients = createClientService({
     Adapter: adapter.Adapter,
     collection: adapter.collection,
+    forgetClient: adapter.forgetClient,
     now: stores.now,
     validate: async (metadata) => {
-    forgetClient: adapter.forgetClient,
       await provider().Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
     },
     audit,
@@ -306,10 +308,11 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     accountStatus: createAccountStatus({ conn: db.connection, signOut, audit }),
     userDirectory: createUserDirectory({ conn: db.connection, emails }),
     userImport: createUserImport({ conn: db.connection, audit }),
+    userExport: createUserExport({ conn: db.connection }),
     passwords: createPasswordUseCases({ users, throttle, sessions, grants, risk: strong.risk, mailer, audit, recoverUrl: accountUrls(config.issuer).recover }),
     codeChallenges,
     emailChange: createEmailChange({ issuer: config.issuer, throttle, codes, codeChallenges, profile, mailer, audit }),
-    factorChanges: createFactorUseCases({ ...strong, mailer }),
+    factorChanges: createFactorUseCases({ ...strong, mailer, audit }),
     connections,
     identities,
     federation: createFederation({ issuer: config.issuer, key: config.dataEncryptionKey, connections, logger, now: stores.now, ...(outside.upstreamFetch ? { fetch: outside.upstreamFetch } : {}) }),

@@ -11,6 +11,9 @@ import type { UserService } from '../services/users.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
 import type { Webhooks } from '../services/webhooks.ts';
 import type { UserImport } from '../services/user-import.ts';
+import type { UserExport } from '../services/user-export.ts';
+import type { FactorUseCases } from '../usecases/factors.ts';
+import type { PasswordUseCases } from '../usecases/password.ts';
 
 export interface CliServices {
   config: Pick<Config, 'ttl' | 'resources' | 'issuer' | 'responseTypes' | 'openRegistration' | 'requestUriByReference'>;
@@ -23,6 +26,9 @@ export interface CliServices {
   accountStatus: AccountStatus;
   webhooks: Webhooks;
   userImport: UserImport;
+  userExport: Pick<UserExport, 'all'>;
+  factorChanges: Pick<FactorUseCases, 'resetAll'>;
+  passwords: Pick<PasswordUseCases, 'sendResetLink'>;
   provider(): Provider;
 }
 

@@ -42,11 +42,13 @@ export const AUDIT_EVENTS = {
   'password.change_failed': 'a password change was refused: the current password was wrong',
   'password.reset_requested': 'a password reset code was asked for (mailed only when the address has an account)',
   'password.reset': 'a password was reset with a mailed code (sessions end, tokens are revoked)',
+  'password.reset_link_sent': 'an operator had a link to reset the password mailed to the customer (API, CLI, console)',
   'password.rehashed': 'a stored password hash was redone with the current hashing cost at sign-in',
   'factor.added': 'a second factor was enrolled (outcome failure: the enrolment was refused); details: the factor type',
   'factor.removed': 'a second factor was removed; details: the factor type',
   'factor.renamed': 'a passkey was renamed',
   'recovery_codes.generated': 'a new set of recovery codes replaced the old one',
+  'factors.reset': 'an operator removed every second factor of an account (API, CLI, console); details: how many of each type',
 
   // Consent, legal, sessions and grants
   'consent.granted': 'the customer allowed an app scopes and claims; details: what was granted and withheld',
@@ -74,10 +76,10 @@ export const AUDIT_EVENTS = {
   'client.created': 'an app was registered by an operator (CLI or API)',
   'client.registered': 'an app registered itself (dynamic client registration)',
   'client.deleted': 'an app was deleted',
-  'client.authentication_failed': 'an app failed to authenticate at a protocol endpoint',
-  'key.created': 'a signing key was created',
   'client.updated': 'an operator changed an app\'s registration (CLI or API); details: the registration fields changed',
   'client.secret_rotated': 'an operator gave an app a new secret (CLI or API): the old one stops working',
+  'client.authentication_failed': 'an app failed to authenticate at a protocol endpoint',
+  'key.created': 'a signing key was created',
   'key.rotated': 'the signing keys were rotated',
   'app_metadata.updated': 'an app wrote its metadata for a customer',
   'app_metadata.deleted': 'an app deleted its metadata for a customer',
@@ -133,11 +135,13 @@ export interface AuditDetails {
   'password.change_failed': never;
   'password.reset_requested': never;
   'password.reset': never;
+  'password.reset_link_sent': never;
   'password.rehashed': never;
   'factor.added': { factorType: string; factorId?: string; deviceType?: string; backedUp?: boolean; error?: string };
   'factor.removed': { factorType: string; factorId: string };
   'factor.renamed': { factorType: string; factorId: string };
   'recovery_codes.generated': { count: number };
+  'factors.reset': { removed: Record<string, number> };
   /** What was granted and withheld (the grant, where the consent record knows it). */
   'consent.granted': { grantId?: string; granted: Granted; withheld: Granted };
   'consent.denied': { scope: readonly string[] };

@@ -37,6 +37,8 @@ export type ErasureSource = 'account_center' | 'operator' | 'grace_period_ended'
 
 export interface ErasureMeta {
   source: ErasureSource;
+  /** The management API client that asked (recorded as the events' client). */
+  clientId?: string;
   ip?: string;
   userAgent?: string;
 }
@@ -50,7 +52,7 @@ export interface ErasureService {
   /** Erases now, whatever the grace period. Throws not found when there is no such account. */
   eraseNow(accountId: string, meta: ErasureMeta): Promise<Extract<ErasureOutcome, { status: 'erased' }>>;
   /** Cancels a scheduled erasure (the account is enabled again); false when none was scheduled. */
-  cancel(accountId: string, meta: { source: 'sign_in' | 'operator'; ip?: string; userAgent?: string }): Promise<boolean>;
+  cancel(accountId: string, meta: { source: 'sign_in' | 'operator'; clientId?: string; ip?: string; userAgent?: string }): Promise<boolean>;
   /** When the account's scheduled erasure is due, if one is. */
   scheduled(accountId: string): Promise<Date | undefined>;
   /** Erases every account whose erasure is due; resolves with how many. */
@@ -152,7 +154,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
     await users.deleteOne({ _id: accountId });
     // After the account: until it is gone, the row is what a retried erasure (or a sign-in) finds it by.
     await deps.emails.release(user.email, accountId);
-    await audit.record({ type: 'account.deleted', outcome: 'success', accountId: alias, reason: meta.source, details: { ...removed } });
+    await audit.record({ type: 'account.deleted', outcome: 'success', accountId: alias, reason: meta.source, clientId: meta.clientId, details: { ...removed } });
     logger?.info({ event: 'account.erased', source: meta.source }, 'account erased');
     return { status: 'erased', pseudonym: alias, removed };
   }
@@ -174,6 +176,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
       outcome: 'success',
       accountId,
       reason: meta.source,
+      clientId: meta.clientId,
       ip: meta.ip,
       userAgent: meta.userAgent,
       details: { dueAt: dueAt.toISOString(), sessions, tokens },
@@ -199,7 +202,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
         { $set: { disabled: user.erasure.wasDisabled === true }, $unset: { erasure: '' } },
       );
       if (result.modifiedCount === 0) return false;
-      await audit.record({ type: 'account.erasure_cancelled', outcome: 'success', accountId, reason: meta.source, ip: meta.ip, userAgent: meta.userAgent });
+      await audit.record({ type: 'account.erasure_cancelled', outcome: 'success', accountId, reason: meta.source, clientId: meta.clientId, ip: meta.ip, userAgent: meta.userAgent });
       return true;
     },
 

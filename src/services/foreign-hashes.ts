@@ -46,6 +46,22 @@ export function storedForeignHash(hash: ForeignHash): string {
   }
 }
 
+/**
+ * A stored hash in the form an import row gives it (storedForeignHash's inverse): what an export for another system
+ * carries. Our own argon2id strings and bcrypt/argon2 ones are strings already; undefined for anything else.
+ */
+export function portableHash(stored: string): ForeignHash | undefined {
+  if (/^\$(2[aby]|argon2(i|d|id))\$/.test(stored)) return foreignHashSchema.safeParse(stored).data;
+  const [, kind, a, b, c, d, e] = stored.split('$');
+  const p = params(a);
+  let hash: unknown;
+  if (kind === 'pbkdf2-sha256' || kind === 'pbkdf2-sha512') hash = { algorithm: kind, iterations: p.get('i'), salt: b, hash: c };
+  else if (kind === 'sha256') hash = { algorithm: 'sha256', salt_position: a, salt: b, hash: c };
+  else if (kind === 'scrypt') hash = { algorithm: 'scrypt', n: p.get('n'), r: p.get('r'), p: p.get('p'), salt: b, hash: c };
+  else if (kind === 'firebase-scrypt') hash = { algorithm: 'firebase-scrypt', rounds: p.get('r'), mem_cost: p.get('m'), salt: b, salt_separator: c, signer_key: d, hash: e };
+  return foreignHashSchema.safeParse(hash).data;
+}
+
 const same = (a: Buffer, b: Buffer) => a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
 const params = (s: string | undefined) => new Map((s ?? '').split(',').map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)]));
 

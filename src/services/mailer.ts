@@ -23,7 +23,9 @@ export type MailTemplate =
   | 'recovery-code-used'
   | 'factor-added'
   | 'factor-removed'
-  | 'link-identity';
+  | 'link-identity'
+  | 'password-reset-link'
+  | 'factors-reset';
 
 /**
  * data per template: verify-email, password-reset, email-change-verify {code, link, minutes?};
@@ -31,7 +33,8 @@ export type MailTemplate =
  * email-changed {newEmail} (sent to the old address); mfa-code {code, minutes?}; recovery-code-used {remaining,
  * securityLink?}; factor-added, factor-removed {factor, securityLink?} (factor: "Authenticator app", "+49 ••• ••12", a
  * passkey's name). `minutes` defaults to config.codes.ttlSeconds; `resetLink` to `${issuer}/recover`; `securityLink`
- * to `${issuer}/account/security`. link-identity {code, name} (name: the other provider's). Every *Link must be an absolute http(s) URL.
+ * to `${issuer}/account/security`. link-identity {code, name} (name: the other provider's). password-reset-link
+ * {resetLink} and factors-reset {securityLink?}: what an operator's support action sends (API, CLI, console). Every *Link must be an absolute http(s) URL.
  */
 export interface MailMessage {
   to: string;
@@ -75,6 +78,8 @@ export const MAIL_TEMPLATES = [
   'factor-added',
   'factor-removed',
   'link-identity',
+  'password-reset-link',
+  'factors-reset',
 ] as const satisfies readonly MailTemplate[];
 
 interface TemplateSpec {
@@ -92,7 +97,9 @@ interface TemplateSpec {
     | 'mail.recoveryCodeUsed'
     | 'mail.factorAdded'
     | 'mail.factorRemoved'
-    | 'mail.linkIdentity';
+    | 'mail.linkIdentity'
+    | 'mail.passwordResetLink'
+    | 'mail.factorsReset';
   required: readonly string[];
   /** Carries a code: shows its expiry and tags the message with the OTP-Token header. */
   code?: boolean;
@@ -112,6 +119,8 @@ const TEMPLATES: Record<MailTemplate, TemplateSpec> = {
   'factor-added': { keys: 'mail.factorAdded', required: ['factor'] },
   'factor-removed': { keys: 'mail.factorRemoved', required: ['factor'] },
   'link-identity': { keys: 'mail.linkIdentity', required: ['code', 'name'], code: true },
+  'password-reset-link': { keys: 'mail.passwordResetLink', required: ['resetLink'] },
+  'factors-reset': { keys: 'mail.factorsReset', required: [] },
 };
 
 const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));

@@ -5,6 +5,8 @@
 // at all; a line that does not hold (not JSON, a field that does not pass the same rules as a created account, an
 // address already taken or repeated in the file) is reported with its line number and stores nothing. A dry run
 // checks everything and writes nothing. Accounts go in batches: a few commands per batch, not per account.
+// A row may keep its account's id (`id`, e.g. from another deployment's `ciam users export`): the `sub` its apps
+// know stays the same; an id already in use is refused like a taken address.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { z } from 'zod';
@@ -20,6 +22,12 @@ export const importRowSchema = claimsSchema
     email: z.string().max(254),
     email_verified: z.boolean().optional(),
     password_hash: foreignHashSchema.optional(),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@|-]{0,99}$/, { message: 'an id is 1 to 100 letters, digits and . _ : @ | -' })
+      .optional()
+      .describe('The id to keep (the `sub` apps know); absent: a new one'),
+    disabled: z.boolean().optional().describe('Imported disabled: sign-ins refused until enabled'),
   })
   .strict();
 
@@ -45,6 +53,8 @@ const MAX_REPORTED = 1000;
 interface Ready {
   line: number;
   email: string;
+  /** The id the row keeps, if it names one. */
+  id?: string;
   doc: Record<string, unknown>;
 }
 
@@ -60,7 +70,7 @@ export function createUserImport(deps: { conn: Connection; audit: Pick<AuditLog,
   const emails = userEmailModel(deps.conn);
 
   /** One line as the account it makes, or why not. */
-  function prepare(line: string, seen: Set<string>): { doc: Record<string, unknown>; email: string } | { reason: string } {
+  function prepare(line: string, seen: Set<string>): Omit<Ready, 'line'> | { reason: string } {
     let raw: unknown;
     try {
       raw = JSON.parse(line);
@@ -69,7 +79,7 @@ export function createUserImport(deps: { conn: Connection; audit: Pick<AuditLog,
     }
     const parsed = importRowSchema.safeParse(raw);
     if (!parsed.success) return { reason: describe(parsed.error) };
-    const { password_hash: hash, email_verified: emailVerified, ...rest } = parsed.data;
+    const { password_hash: hash, email_verified: emailVerified, id, disabled, ...rest } = parsed.data;
     let valid;
     try {
       // The rules of any created account (address, claims), without a password: the hash stands for it.
@@ -79,17 +89,27 @@ export function createUserImport(deps: { conn: Connection; audit: Pick<AuditLog,
     }
     const email = normaliseEmail(valid.email);
     if (seen.has(email)) return { reason: 'the address is on an earlier line of this file' };
+    if (id !== undefined && seen.has(`id:${id}`)) return { reason: 'the id is on an earlier line of this file' };
     seen.add(email);
+    if (id !== undefined) seen.add(`id:${id}`);
     const { emailVerified: verified, password: _none, ...claims } = valid;
     return {
       email,
-      doc: { ...claims, email, email_verified: verified ?? false, ...(hash ? { passwordHash: storedForeignHash(hash) } : { noPassword: true }) },
+      ...(id !== undefined ? { id } : {}),
+      doc: {
+        ...claims,
+        email,
+        email_verified: verified ?? false,
+        ...(disabled ? { disabled: true } : {}),
+        ...(hash ? { passwordHash: storedForeignHash(hash) } : { noPassword: true }),
+      },
     };
   }
 
   /** Claims the batch's addresses (one command), then writes its accounts (one command); what lost its address is rejected. */
-  async function write(batch: Ready[], report: ImportReport, unknownPasswordHash: () => Promise<string>): Promise<void> {
-    const ids = new Map(batch.map((r) => [r.email, randomUUID()]));
+  async function write(all: Ready[], report: ImportReport, unknownPasswordHash: () => Promise<string>): Promise<void> {
+    const batch = await withFreeIds(all, report);
+    const ids = new Map(batch.map((r) => [r.email, r.id ?? randomUUID()]));
     const taken = new Set<string>();
     try {
       await emails.insertMany(batch.map((r) => ({ _id: r.email, userId: ids.get(r.email)!, at: new Date() })), { ordered: false });
@@ -116,11 +136,20 @@ export function createUserImport(deps: { conn: Connection; audit: Pick<AuditLog,
       await emails.deleteMany({ $or: fresh.filter((_r, i) => lost.has(i)).map((r) => ({ _id: r.email, userId: ids.get(r.email)! })) });
     }
     const stored = fresh.filter((_r, i) => !lost.has(i));
-    for (const r of fresh.filter((_r, i) => lost.has(i))) reject(report, r.line, 'the account could not be written (its address was taken meanwhile)');
+    for (const r of fresh.filter((_r, i) => lost.has(i))) reject(report, r.line, 'the account could not be written (its address or id was taken meanwhile)');
     await deps.audit.held(async () => {
       for (const r of stored) await deps.audit.record({ type: 'user.created', outcome: 'success', accountId: ids.get(r.email)!, details: { source: 'import' } });
     });
     report.imported += stored.length;
+  }
+
+  /** The rows whose kept id (if any) no account has yet; the others are rejected. One command, only when ids are kept. */
+  async function withFreeIds(batch: Ready[], report: ImportReport): Promise<Ready[]> {
+    const kept = batch.flatMap((r) => (r.id !== undefined ? [r.id] : []));
+    if (kept.length === 0) return batch;
+    const used = new Set((await users.find({ _id: { $in: kept } }, { _id: 1 }).lean<{ _id: string }[]>()).map((u) => u._id));
+    for (const r of batch) if (r.id !== undefined && used.has(r.id)) reject(report, r.line, 'an account with this id already exists');
+    return batch.filter((r) => r.id === undefined || !used.has(r.id));
   }
 
   function reject(report: ImportReport, line: number, reason: string): void {
@@ -140,8 +169,9 @@ export function createUserImport(deps: { conn: Connection; audit: Pick<AuditLog,
       const flush = async () => {
         if (batch.length === 0) return;
         if (report.dryRun) {
-          const existing = new Set((await emails.find({ _id: { $in: batch.map((r) => r.email) } }, { _id: 1 }).lean<{ _id: string }[]>()).map((r) => r._id));
-          for (const r of batch) {
+          const free = await withFreeIds(batch, report);
+          const existing = new Set((await emails.find({ _id: { $in: free.map((r) => r.email) } }, { _id: 1 }).lean<{ _id: string }[]>()).map((r) => r._id));
+          for (const r of free) {
             if (existing.has(r.email)) reject(report, r.line, 'an account with this address already exists');
             else report.imported += 1;
           }

@@ -5,6 +5,7 @@
 import type { Connection } from 'mongoose';
 import { userModel, type User } from '../db/models/user.ts';
 import { conflict, notFound } from '../errors.ts';
+import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { SignOut } from '../services/sign-out.ts';
 
@@ -14,6 +15,18 @@ export interface Actor {
   clientId?: string;
   ip?: string;
   userAgent?: string;
+}
+
+/** Whom an operator's action concerns, and where and in which language the customer is told of it. */
+export interface CustomerContact {
+  accountId: string;
+  email: string;
+  locale: Locale;
+  disabled: boolean;
+}
+
+export function customerContact(view: { id: string; email: string; locale?: string | undefined; disabled?: boolean | undefined }): CustomerContact {
+  return { accountId: view.id, email: view.email, locale: view.locale && isLocale(view.locale) ? view.locale : DEFAULT_LOCALE, disabled: view.disabled === true };
 }
 
 export interface AccountStatus {

@@ -7,6 +7,8 @@ import type { PasskeyService } from '../auth/passkeys.ts';
 import type { RecoveryCodes } from '../auth/recovery-codes.ts';
 import type { TotpService } from '../auth/totp.ts';
 import type { Locale } from '../i18n/index.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { Actor } from './account-status.ts';
 import { announceFactorChange, type FactorMailer, type NamedFactor } from './factor-notices.ts';
 
 /** Whose factors change, and where the notice goes (no address: nothing is mailed). */
@@ -17,11 +19,12 @@ export interface FactorOwner {
 }
 
 export interface FactorUseCasesDeps {
-  factors: Pick<FactorService, 'confirm' | 'remove'>;
+  factors: Pick<FactorService, 'confirm' | 'remove' | 'list' | 'removeAll'>;
   totp: Pick<TotpService, 'confirm'>;
   passkeys: Pick<PasskeyService, 'register'>;
   recoveryCodes: Pick<RecoveryCodes, 'generate'>;
-  mailer: FactorMailer;
+  mailer: FactorMailer & { queue(msg: { to: string; template: 'factors-reset'; locale: Locale }): void };
+  audit: Pick<AuditLog, 'record'>;
 }
 
 export type FactorUseCases = ReturnType<typeof createFactorUseCases>;
@@ -64,6 +67,32 @@ export function createFactorUseCases(deps: FactorUseCasesDeps) {
     async remove(owner: FactorOwner, factorId: string) {
       const removed = await deps.factors.remove(owner.accountId, factorId);
       if (removed) tell(owner, 'removed', removed);
+      return removed;
+    },
+
+    /**
+     * An operator's "reset MFA" for a customer who lost every factor (API, CLI, console): all second factors go
+     * (authenticator apps, passkeys, phones, recovery codes, codes under way), audited with the operator as actor,
+     * and the customer's address is told. The next sign-in that needs a second factor asks to enrol one.
+     * Resolves with how many of each type were removed (nothing: an empty record, no mail).
+     */
+    async resetAll(owner: FactorOwner, actor: Actor): Promise<Record<string, number>> {
+      const before = await deps.factors.list(owner.accountId);
+      await deps.factors.removeAll(owner.accountId);
+      const removed: Record<string, number> = {};
+      for (const f of before) removed[f.type] = (removed[f.type] ?? 0) + 1;
+      if (before.length === 0) return removed;
+      await deps.audit.record({
+        type: 'factors.reset',
+        outcome: 'success',
+        accountId: owner.accountId,
+        reason: actor.source,
+        clientId: actor.clientId,
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        details: { removed },
+      });
+      if (owner.email) deps.mailer.queue({ to: owner.email, template: 'factors-reset', locale: owner.locale });
       return removed;
     },
   };

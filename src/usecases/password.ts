@@ -16,6 +16,8 @@ import type { SessionService } from '../services/sessions.ts';
 import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import { normaliseEmail } from '../db/models/user.ts';
+import { conflict } from '../errors.ts';
+import type { Actor, CustomerContact } from './account-status.ts';
 
 export interface PasswordUseCaseDeps {
   users: Pick<UserService, 'checkPassword' | 'setPassword'>;
@@ -23,7 +25,7 @@ export interface PasswordUseCaseDeps {
   sessions: Pick<SessionService, 'revokeAll'>;
   grants: Pick<GrantService, 'revokeTokens'>;
   risk: Pick<RiskEngine, 'forgetDevices'>;
-  mailer: { queue(msg: { to: string; template: 'password-changed'; locale: Locale; data: Record<string, string> }): void };
+  mailer: { queue(msg: { to: string; template: 'password-changed' | 'password-reset-link'; locale: Locale; data: Record<string, string> }): void };
   audit: Pick<AuditLog, 'record'>;
   /** Where the "password changed" notice sends a customer who did not do it: the public reset entry. */
   recoverUrl: string;
@@ -59,6 +61,12 @@ export interface PasswordUseCases {
     password: string,
     opts: { reason: 'change' | 'reset'; locale: Locale; keepSessionUid?: string; clientId?: string; meta: RequestMeta },
   ): Promise<void>;
+  /**
+   * An operator's "send a password reset" (API, CLI, console): mails the customer a link to the public reset entry
+   * with the address filled in. Nothing changes until the customer follows it and proves the address with the
+   * usual code, so the password keeps working meanwhile and a mistaken request costs nothing.
+   */
+  sendResetLink(account: CustomerContact, actor: Actor): Promise<void>;
 }
 
 export function createPasswordUseCases(deps: PasswordUseCaseDeps): PasswordUseCases {
@@ -91,6 +99,23 @@ export function createPasswordUseCases(deps: PasswordUseCaseDeps): PasswordUseCa
       if (opts.reason === 'reset') {
         await deps.audit.record({ type: 'password.reset', outcome: 'success', accountId, ...(opts.clientId ? { clientId: opts.clientId } : {}), ...meta });
       }
+    },
+
+    async sendResetLink(account, actor) {
+      // A disabled account could not sign in with the new password: the operator enables it first.
+      if (account.disabled) throw conflict('The account is disabled: enable it first');
+      const link = new URL(deps.recoverUrl);
+      link.searchParams.set('email', account.email);
+      deps.mailer.queue({ to: account.email, template: 'password-reset-link', locale: account.locale, data: { resetLink: link.href } });
+      await deps.audit.record({
+        type: 'password.reset_link_sent',
+        outcome: 'success',
+        accountId: account.accountId,
+        reason: actor.source,
+        ...(actor.clientId ? { clientId: actor.clientId } : {}),
+        ...(actor.ip ? { ip: actor.ip } : {}),
+        ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
+      });
     },
   };
 }

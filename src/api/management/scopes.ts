@@ -2,7 +2,9 @@
 // integration (a CRM, a support tool, a data platform) gets only what it needs. Minted with `ciam api-clients create`.
 export const MANAGEMENT_SCOPES = {
   'users:read': 'Find and read customers',
-  'users:write': 'Create and change customers, end their sessions, disable and enable them',
+  'users:write': 'Create and change customers, end their sessions, disable and enable them, reset their second factors, mail them a password reset',
+  'users:delete': 'Erase customers (after the grace period, or at once) and cancel a scheduled erasure',
+  'users:export': 'Export every account with its password hash (migration to another system)',
   'clients:read': 'Read the registered apps (never their secrets)',
   'clients:write': 'Register, change and delete apps, and rotate their secrets',
   'audit:read': 'Read the audit log (erased customers stay pseudonymous)',

@@ -1,9 +1,12 @@
-// Customers in the management API: find, read, create, change, disable and enable them, end their sessions. Each
-// operation calls the use case the CLI and the pages call (one behaviour, one audit trail: the acting client is
-// recorded as the event's client).
+// Customers in the management API: find, read, create, change, disable and enable them, end their sessions; and
+// every account at once with its password hash, for an operator who moves to another system (support and privacy
+// actions: user-care.ts). Each operation calls the use case the CLI and the
+// pages call (one behaviour, one audit trail: the acting client is recorded as the event's client).
 import { z } from 'zod';
 import type { AccountRecord } from '../../db/models/user.ts';
 import { notFound } from '../../errors.ts';
+import { exportRowSchema, MAX_EXPORT_PAGE, type UserExport } from '../../services/user-export.ts';
+
 import { accountClaims } from '../../services/claims.ts';
 import type { UserDirectory } from '../../services/user-directory.ts';
 import { MAX_PAGE } from '../../services/user-directory.ts';
@@ -20,6 +23,7 @@ export interface UserOperationsDeps {
   accountStatus: AccountStatus;
   signOut: Pick<SignOut, 'sessionsEverywhere'>;
   userImport: UserImport;
+  userExport: Pick<UserExport, 'page'>;
 }
 
 const CLAIMS = Object.keys(claimsSchema.shape) as (keyof typeof claimsSchema.shape)[];
@@ -55,7 +59,7 @@ function userOut(view: UserView): z.input<typeof userSchema> {
   };
 }
 
-const idParams = z.object({ id: z.string().min(1).max(100).describe("The account's id (the `sub` apps without pairwise identifiers see)") });
+export const idParams = z.object({ id: z.string().min(1).max(100).describe("The account's id (the `sub` apps without pairwise identifiers see)") });
 const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
 const listQuery = z.object({
@@ -65,7 +69,7 @@ const listQuery = z.object({
   created_before: isoDate.optional(),
   disabled: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
-  cursor: z.string().max(500).optional().describe('next_cursor of the page before'),
+  cursor: z.string().max(500).optional().describe('next_cursor of the page before; any other value is refused (400)'),
 });
 const userPage = z.object({ users: z.array(userSchema), next_cursor: z.string().optional().describe('Absent on the last page') });
 
@@ -77,7 +81,12 @@ const createBody = claimsSchema
   })
   .strict();
 
-async function found(users: UserOperationsDeps['users'], id: string): Promise<UserView> {
+const exportQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_EXPORT_PAGE).default(500),
+  cursor: z.string().max(500).optional().describe('next_cursor of the page before; any other value is refused (400)'),
+  password_hashes: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('false: rows without password_hash'),
+});
+export async function found(users: UserOperationsDeps['users'], id: string): Promise<UserView> {
   const view = await users.findById(id);
   if (!view) throw notFound('No such user');
   return view;
@@ -114,6 +123,16 @@ export function userOperations(deps: UserOperationsDeps): Operation[] {
         // Each row goes through the same line-by-line rules as the CLI's file (a rejected row is reported by its position).
         const report = await deps.userImport.run(body.users.map((row) => JSON.stringify(row)), { dryRun: body.dry_run });
         return { dry_run: report.dryRun, read: report.read, imported: report.imported, rejected_count: report.rejectedCount, rejected: report.rejected };
+      },
+    }),
+    operation({
+      method: 'get', path: '/users/export', operationId: 'exportUsers', tag: 'users', scope: 'users:export',
+      summary: 'Every account with its password hash, in the form the import reads (ids kept), a page at a time; accounts waiting for their erasure are left out',
+      query: exportQuery, status: 200,
+      response: z.object({ users: z.array(exportRowSchema), next_cursor: z.string().optional().describe('Absent on the last page') }),
+      async handle({ query }) {
+        const page = await deps.userExport.page({ limit: query.limit, passwordHashes: query.password_hashes, ...(query.cursor ? { cursor: query.cursor } : {}) });
+        return { users: page.rows, ...(page.next ? { next_cursor: page.next } : {}) };
       },
     }),
     operation({
@@ -161,3 +180,4 @@ export function userOperations(deps: UserOperationsDeps): Operation[] {
     }),
   ];
 }
+

@@ -6,7 +6,19 @@ import { iatCreate } from './iat.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { apiClientsCreate } from './api-clients.ts';
 import { webhooksCreate, webhooksDelete, webhooksList } from './webhooks.ts';
-import { usersCancelErasure, usersCreate, usersDisable, usersEnable, usersErase, usersExport, usersImport, usersUpdate } from './users.ts';
+import {
+  usersCancelErasure,
+  usersCreate,
+  usersDisable,
+  usersEnable,
+  usersErase,
+  usersExport,
+  usersExportAll,
+  usersImport,
+  usersResetMfa,
+  usersSendPasswordReset,
+  usersUpdate,
+} from './users.ts';
 
 /** Every command, by its two words (`ciam clients create ...`). */
 export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>>> = {

@@ -1,10 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { conflict, notFound } from '../../errors.ts';
 import { CLAIM_USAGE, claimOptionsConfig, claimsFrom, noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
 import { command } from '../command.ts';
 import type { CliServices } from '../services.ts';
 import { parseClaims } from '../../services/user-input.ts';
+import { customerContact } from '../../usecases/account-status.ts';
 
 export const usersCreate = command({
   usage: `users create --email E (--password P | --password-stdin) [--email-verified]\n        ${CLAIM_USAGE}`,
@@ -120,6 +122,35 @@ export const usersEnable = command({
   },
 });
 
+// --- support: second factors and passwords (the use cases the management API calls) -----------------------------
+
+async function contactOf(services: CliServices, customer: Who) {
+  const view = await services.users.findById(await accountIdOf(services, customer));
+  if (!view) throw notFound('No such account');
+  return customerContact(view);
+}
+
+export const usersResetMfa = command({
+  usage: 'users reset-mfa (--id ID | --email E)   (removes every second factor; the customer is told by mail)',
+  options: whoOptions,
+  parse: who,
+  async execute(services, customer) {
+    const contact = await contactOf(services, customer);
+    return { accountId: contact.accountId, removed: await services.factorChanges.resetAll(contact, { source: 'cli' }) };
+  },
+});
+
+export const usersSendPasswordReset = command({
+  usage: 'users send-password-reset (--id ID | --email E)   (mails a link to set a new password; nothing changes until it is used)',
+  options: whoOptions,
+  parse: who,
+  async execute(services, customer) {
+    const contact = await contactOf(services, customer);
+    await services.passwords.sendResetLink(contact, { source: 'cli' });
+    return { accountId: contact.accountId, sent: true };
+  },
+});
+
 // --- migration in: accounts from another system, with their password hashes (src/services/user-import.ts) --------
 
 export const usersImport = command({
@@ -135,5 +166,34 @@ export const usersImport = command({
       dryRun,
       onProgress: (r) => say(`${dryRun ? 'checked' : 'imported'} ${r.imported}, rejected ${r.rejectedCount}, of ${r.read} lines\n`),
     });
+  },
+});
+
+// --- migration out: every account with its password hash (src/services/user-export.ts) ----------------------------
+
+export const usersExportAll = command({
+  usage: 'users export-all --file F [--no-password-hashes]   (JSON lines, as `users import` reads them; the file is made readable by its owner only)',
+  options: { file: { type: 'string' }, 'no-password-hashes': { type: 'boolean' } },
+  parse: (values, positionals, io) => {
+    noPositionals(positionals);
+    return { file: requiredString(values, 'file'), passwordHashes: values['no-password-hashes'] !== true, say: io.stderr };
+  },
+  async execute(services, { file, passwordHashes, say }) {
+    // Password hashes are credentials: the file is created for its owner alone, and an existing file is not replaced.
+    const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+    await once(out, 'open');
+    let exported = 0;
+    try {
+      for await (const row of services.userExport.all({ passwordHashes })) {
+        if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, 'drain');
+        exported += 1;
+        if (exported % 1000 === 0) say(`exported ${exported}\n`);
+      }
+    } finally {
+      out.end();
+      await once(out, 'close');
+    }
+    say(`exported ${exported}\n`);
+    return { file, exported, passwordHashes };
   },
 });

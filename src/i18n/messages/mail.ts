@@ -113,6 +113,21 @@ export const mailMessages = defineMessages({
     'mail.factorRemoved.notYou':
       'If you did not remove it, someone else may have access to your account. Change your password and check your sign-in methods straight away:',
 
+    'mail.passwordResetLink.subject': 'Reset your {productName} password',
+    'mail.passwordResetLink.heading': 'Set a new password',
+    'mail.passwordResetLink.intro':
+      'The {productName} support team sent you this link to set a new password for your account ({email}). It asks for a code that we send to this address:',
+    'mail.passwordResetLink.button': 'Set a new password',
+    'mail.passwordResetLink.notYou': 'If you did not ask for help, ignore this e-mail: your password stays as it is.',
+
+    'mail.factorsReset.subject': 'The second factors of your {productName} account were removed',
+    'mail.factorsReset.heading': 'Second factors removed',
+    'mail.factorsReset.intro':
+      'The {productName} support team removed every second factor (authenticator apps, passkeys, phone numbers, recovery codes) from your account ({email}).',
+    'mail.factorsReset.next': 'When you next sign in, you may be asked to set up a new one.',
+    'mail.factorsReset.notYou':
+      'If you did not ask support for this, change your password and check your sign-in methods straight away:',
+
     'sms.code': '{code} is your {productName} code. It expires in {minutes} min. Never share it.',
   },
   de: {
@@ -227,6 +242,21 @@ export const mailMessages = defineMessages({
     'mail.factorRemoved.notYou':
       'Wenn Sie das nicht waren, hat möglicherweise jemand anderes Zugriff auf Ihr Konto. Ändern Sie sofort Ihr Passwort und prüfen Sie Ihre Anmeldemethoden:',
 
+    'mail.passwordResetLink.subject': 'Setzen Sie Ihr Passwort für {productName} zurück',
+    'mail.passwordResetLink.heading': 'Neues Passwort festlegen',
+    'mail.passwordResetLink.intro':
+      'Das Support-Team von {productName} hat Ihnen diesen Link geschickt, damit Sie ein neues Passwort für Ihr Konto ({email}) festlegen können. Dabei fragen wir nach einem Code, den wir an diese Adresse senden:',
+    'mail.passwordResetLink.button': 'Neues Passwort festlegen',
+    'mail.passwordResetLink.notYou': 'Wenn Sie keine Hilfe angefragt haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert.',
+
+    'mail.factorsReset.subject': 'Die zweiten Faktoren Ihres Kontos bei {productName} wurden entfernt',
+    'mail.factorsReset.heading': 'Zweite Faktoren entfernt',
+    'mail.factorsReset.intro':
+      'Das Support-Team von {productName} hat alle zweiten Faktoren (Authenticator-Apps, Passkeys, Telefonnummern, Wiederherstellungscodes) aus Ihrem Konto ({email}) entfernt.',
+    'mail.factorsReset.next': 'Bei Ihrer nächsten Anmeldung werden Sie möglicherweise gebeten, einen neuen einzurichten.',
+    'mail.factorsReset.notYou':
+      'Wenn Sie das nicht beim Support angefragt haben, ändern Sie sofort Ihr Passwort und prüfen Sie Ihre Anmeldemethoden:',
+
     'sms.code': '{code} ist Ihr Code für {productName}. Gültig für {minutes} Min. Geben Sie ihn niemals weiter.',
   },
   da: {
@@ -338,6 +368,21 @@ export const mailMessages = defineMessages({
     'mail.factorRemoved.intro': '{factor} kan ikke længere bruges til at bekræfte login på din konto hos {productName} ({email}).',
     'mail.factorRemoved.notYou':
       'Hvis det ikke var dig, kan en anden have adgang til din konto. Skift din adgangskode, og kontrollér dine loginmetoder med det samme:',
+
+    'mail.passwordResetLink.subject': 'Nulstil din adgangskode til {productName}',
+    'mail.passwordResetLink.heading': 'Vælg en ny adgangskode',
+    'mail.passwordResetLink.intro':
+      'Supportteamet hos {productName} har sendt dig dette link, så du kan vælge en ny adgangskode til din konto ({email}). Du bliver bedt om en kode, som vi sender til denne adresse:',
+    'mail.passwordResetLink.button': 'Vælg en ny adgangskode',
+    'mail.passwordResetLink.notYou': 'Hvis du ikke har bedt om hjælp, kan du ignorere denne e-mail: din adgangskode forbliver uændret.',
+
+    'mail.factorsReset.subject': 'De andre faktorer på din konto hos {productName} er fjernet',
+    'mail.factorsReset.heading': 'Andre faktorer fjernet',
+    'mail.factorsReset.intro':
+      'Supportteamet hos {productName} har fjernet alle andre faktorer (godkendelsesapps, adgangsnøgler, telefonnumre, gendannelseskoder) fra din konto ({email}).',
+    'mail.factorsReset.next': 'Næste gang du logger ind, kan du blive bedt om at oprette en ny.',
+    'mail.factorsReset.notYou':
+      'Hvis du ikke har bedt supporten om dette, så skift din adgangskode og tjek dine loginmetoder med det samme:',
 
     'sms.code': '{code} er din kode til {productName}. Den udløber om {minutes} min. Del den aldrig.',
   },
@@ -451,6 +496,21 @@ export const mailMessages = defineMessages({
       'Z Twojego konta w usłudze {productName} ({email}) usunięto metodę potwierdzania logowania: {factor}. Nie można jej już używać.',
     'mail.factorRemoved.notYou':
       'Jeśli to nie Ty, ktoś inny może mieć dostęp do Twojego konta. Natychmiast zmień hasło i sprawdź swoje metody logowania:',
+
+    'mail.passwordResetLink.subject': 'Zresetuj hasło do usługi {productName}',
+    'mail.passwordResetLink.heading': 'Ustaw nowe hasło',
+    'mail.passwordResetLink.intro':
+      'Zespół wsparcia {productName} wysłał Ci ten link, abyś mógł ustawić nowe hasło do swojego konta ({email}). Poprosimy o kod, który wyślemy na ten adres:',
+    'mail.passwordResetLink.button': 'Ustaw nowe hasło',
+    'mail.passwordResetLink.notYou': 'Jeśli nie prosiłeś o pomoc, zignoruj tę wiadomość: Twoje hasło pozostaje bez zmian.',
+
+    'mail.factorsReset.subject': 'Z Twojego konta w usłudze {productName} usunięto drugie składniki',
+    'mail.factorsReset.heading': 'Drugie składniki usunięte',
+    'mail.factorsReset.intro':
+      'Zespół wsparcia {productName} usunął wszystkie drugie składniki (aplikacje uwierzytelniające, klucze dostępu, numery telefonów, kody odzyskiwania) z Twojego konta ({email}).',
+    'mail.factorsReset.next': 'Przy następnym logowaniu możesz zostać poproszony o skonfigurowanie nowego.',
+    'mail.factorsReset.notYou':
+      'Jeśli nie prosiłeś o to zespołu wsparcia, natychmiast zmień hasło i sprawdź swoje metody logowania:',
 
     'sms.code': '{code} to Twój kod do usługi {productName}. Wygaśnie za {minutes} min. Nikomu go nie podawaj.',
   },

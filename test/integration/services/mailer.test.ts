@@ -26,6 +26,8 @@ const DATA: Record<MailTemplate, Record<string, string>> = {
   'factor-added': { factor: 'Authenticator app', securityLink: `${base}/account/security` },
   'factor-removed': { factor: '+49 ••• ••12', securityLink: `${base}/account/security` },
   'link-identity': { code: '246810', name: 'Google' },
+  'password-reset-link': { resetLink: 'https://id.example.com/recover?email=ada%40example.com' },
+  'factors-reset': {},
 };
 const LINK_FIELD: Partial<Record<MailTemplate, string>> = {
   'verify-email': 'link',

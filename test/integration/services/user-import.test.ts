@@ -108,3 +108,25 @@ it('the API takes the same rows, with a dry run, and reports a bad row by its po
   expect(await t.services.users.authenticate('api-1@example.com', 'pw-bcrypt-1', {})).toEqual({ accountId: expect.any(String) });
   expect((await post({ users: [] })).status).toBe(400);
 });
+
+it('keeps the ids rows give (refusing an id in use, repeated, or malformed, with nothing stored from that row), in a dry run too', async () => {
+  const existing = await t.services.users.create({ email: 'has-id@example.com', password: 'a long password 1' });
+  const lines = [
+    { id: 'legacy-42', email: 'kept-id@example.com', disabled: true },
+    { id: existing.id, email: 'id-in-use@example.com' },
+    { id: 'legacy-42', email: 'id-repeated@example.com' },
+    { id: 'bad id!', email: 'id-malformed@example.com' },
+  ].map((row) => JSON.stringify(row));
+  const dry = await t.services.userImport.run(lines, { dryRun: true });
+  expect(dry).toMatchObject({ imported: 1, rejectedCount: 3 });
+  expect(dry.rejected.map((r) => [r.line, r.reason])).toEqual([
+    [3, 'the id is on an earlier line of this file'],
+    [4, expect.stringMatching(/^id: an id is/)],
+    [2, 'an account with this id already exists'],
+  ]);
+  const done = await t.services.userImport.run(lines);
+  expect(done).toMatchObject({ imported: 1, rejectedCount: 3 });
+  expect(await t.services.users.findById('legacy-42')).toMatchObject({ email: 'kept-id@example.com', disabled: true });
+  for (const email of ['id-in-use@example.com', 'id-repeated@example.com', 'id-malformed@example.com']) expect(await t.services.users.findByEmail(email)).toBeNull();
+  expect(await t.services.users.findById(existing.id)).toMatchObject({ email: 'has-id@example.com' });
+});

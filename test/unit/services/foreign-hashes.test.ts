@@ -1,6 +1,6 @@
 import { createHash, pbkdf2Sync, scryptSync } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { foreignHashSchema, storedForeignHash, verifyForeignHash } from '../../../src/services/foreign-hashes.ts';
+import { foreignHashSchema, portableHash, storedForeignHash, verifyForeignHash } from '../../../src/services/foreign-hashes.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../../../src/services/passwords.ts';
 import { FIREBASE_SCRYPT_VECTOR } from '../../support/firebase-scrypt-vector.ts';
 
@@ -47,5 +47,18 @@ describe('password hashes of other systems', () => {
     expect(foreignHashSchema.safeParse({ algorithm: 'pbkdf2-sha256', iterations: 10, salt: 'c2FsdA==', hash: 'aGFzaA==' }).success).toBe(false);
     expect(await verifyForeignHash('$pbkdf2-sha256$i=1000$$', 'x')).toBe(false);
     expect(await verifyForeignHash('$scrypt$n=0,r=0,p=0$c2FsdA==$aGFzaA==', 'x')).toBe(false);
+  });
+
+  it.each([...Object.entries(FORMS), ['firebase', FIREBASE_SCRYPT_VECTOR.hash]])('%s: an export gives the stored hash back in the form an import row gives it', (_name, form) => {
+    const parsed = foreignHashSchema.parse(form);
+    expect(portableHash(storedForeignHash(parsed))).toEqual(parsed);
+  });
+
+  it('an export carries our own argon2id as it is, and nothing for what is no hash', async () => {
+    const ours = await hashPassword('correct horse');
+    expect(portableHash(ours)).toBe(ours);
+    expect(portableHash('')).toBeUndefined();
+    expect(portableHash('$pbkdf2-sha256$i=1000$$')).toBeUndefined();
+    expect(portableHash('plain text')).toBeUndefined();
   });
 });

@@ -27,6 +27,8 @@ const SAMPLE_DATA: Record<MailTemplate, Record<string, string>> = {
   'factor-added': { factor: 'Authenticator app' },
   'factor-removed': { factor: '+49 ••• ••12' },
   'link-identity': { code: '246810', name: 'Google' },
+  'password-reset-link': { resetLink: 'https://id.example.com/recover?email=ada%40example.com' },
+  'factors-reset': {},
 };
 
 const escapeHtml = (s: string) => s.replaceAll('&', '&amp;');

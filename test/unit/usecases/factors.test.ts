@@ -6,8 +6,14 @@ import { createFactorUseCases, type FactorOwner } from '../../../src/usecases/fa
 const OWNER: FactorOwner = { accountId: 'acct-1', email: 'ada@example.com', locale: 'de' };
 
 function setup() {
-  const mails: { to: string; template: string; locale: string; data: Record<string, string> }[] = [];
+  const mails: { to: string; template: string; locale: string; data?: Record<string, string> }[] = [];
   const asked: string[] = [];
+  const audited: { type: string; accountId?: string; reason?: string; clientId?: string; details?: unknown }[] = [];
+  let held: { id: string; type: 'totp' | 'sms' | 'passkey' | 'recovery'; label: string; createdAt: Date }[] = [
+    { id: 'f-totp', type: 'totp', label: 'Phone', createdAt: new Date() },
+    { id: 'p1', type: 'passkey', label: 'Work laptop', createdAt: new Date() },
+    { id: 'p2', type: 'passkey', label: 'Key', createdAt: new Date() },
+  ];
   const useCases = createFactorUseCases({
     totp: {
       async confirm(accountId, token, code, name) {
@@ -26,6 +32,11 @@ function setup() {
         asked.push(`remove ${accountId} ${id}`);
         return id === 'f-sms' ? { id, type: 'sms', label: '+49 ••• ••12', createdAt: new Date() } : undefined;
       },
+      list: async () => held,
+      async removeAll(accountId) {
+        asked.push(`remove all ${accountId}`);
+        held = [];
+      },
     },
     passkeys: {
       async register(accountId, challengeId, _response, name) {
@@ -42,8 +53,9 @@ function setup() {
       },
     },
     mailer: { queue: (msg) => void mails.push(msg) },
+    audit: { record: async (event) => void audited.push(event) },
   });
-  return { useCases, mails, asked };
+  return { useCases, mails, asked, audited };
 }
 
 it('tells the owner of each added factor, in their language, naming it as the account center lists it', async () => {
@@ -53,7 +65,7 @@ it('tells the owner of each added factor, in their language, naming it as the ac
   expect((await useCases.registerPasskey(OWNER, 'good', {}, 'Work laptop')).ok).toBe(true);
   expect(await useCases.generateRecoveryCodes(OWNER)).toEqual(['aaaa-bbbb-cc']);
   expect(mails.map((m) => [m.to, m.template, m.locale])).toEqual(Array(4).fill(['ada@example.com', 'factor-added', 'de']));
-  expect(mails.map((m) => m.data.factor)).toEqual([
+  expect(mails.map((m) => m.data?.factor)).toEqual([
     expect.stringContaining('Phone'),
     expect.stringContaining('+49 ••• ••12'),
     expect.stringContaining('Work laptop'),
@@ -77,5 +89,18 @@ it('tells the owner of a removal, and mails nothing where the owner has no addre
   expect(mails.map((m) => m.template)).toEqual(['factor-removed']);
   await useCases.remove({ ...OWNER, email: undefined }, 'f-sms');
   await useCases.confirmTotp({ ...OWNER, email: undefined }, 'sealed', '123456');
+  expect(mails).toHaveLength(1);
+});
+
+it("an operator's reset removes every factor, is audited with the operator, and tells the owner once; nothing to remove: no mail, no event", async () => {
+  const { useCases, mails, asked, audited } = setup();
+  const actor = { source: 'api' as const, clientId: 'crm', ip: '203.0.113.9' };
+  expect(await useCases.resetAll(OWNER, actor)).toEqual({ totp: 1, passkey: 2 });
+  expect(asked).toEqual(['remove all acct-1']);
+  expect(audited).toEqual([expect.objectContaining({ type: 'factors.reset', accountId: 'acct-1', reason: 'api', clientId: 'crm', details: { removed: { totp: 1, passkey: 2 } } })]);
+  expect(mails).toEqual([{ to: 'ada@example.com', template: 'factors-reset', locale: 'de' }]);
+
+  expect(await useCases.resetAll(OWNER, actor)).toEqual({});
+  expect(audited).toHaveLength(1);
   expect(mails).toHaveLength(1);
 });
