@@ -25,6 +25,10 @@ export async function jsonBody(ctx: Context, limit = BODY_LIMIT): Promise<unknow
     if ((err as { status?: unknown }).status === 413) {
       throw new AppError(413, 'payload_too_large', `The request body must not exceed ${limit}`);
     }
+    // co-body parses with @hapi/bourne, which refuses a "__proto__" key anywhere in the body (prototype poisoning).
+    if (/forbidden prototype property/.test((err as Error).message ?? '')) {
+      throw new AppError(400, 'invalid_request', 'The body names a key "__proto__", which is refused');
+    }
     throw new AppError(400, 'invalid_request', 'The body is not valid JSON');
   }
   return ctx.request.body;

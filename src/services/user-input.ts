@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { badRequest } from '../errors.ts';
 import type { UserClaims } from '../db/models/user.ts';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Not blank (a character other than white space), at most `max` characters as given; stored trimmed. Said this way
+// (a pattern and a length, before the trim) the published OpenAPI schemas describe exactly what is accepted.
+const text = (max: number) => z.string().max(max).regex(/\S/, { message: 'must not be blank' }).trim();
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
 
 export const claimsSchema = z.object({
@@ -44,7 +46,13 @@ export const passwordSchema = z
 
 const createSchema = claimsSchema
   .extend({
-    email: z.string().trim().pipe(z.email({ message: 'must be a valid e-mail address' })).pipe(z.string().max(254)),
+    email: z
+      .string()
+      .trim()
+      .pipe(z.email({ message: 'must be a valid e-mail address' }))
+      .pipe(z.string().max(254))
+      // RFC 5321: a local part has at most 64 octets (longer ones are refused by mail servers, and by `format: email`).
+      .refine((e) => Buffer.byteLength(e.slice(0, e.lastIndexOf('@'))) <= 64, { message: 'the part before @ must be at most 64 characters' }),
     // Absent: an account without a password yet (an operator's import, an invitation); "Forgot your password?"
     // sets one.
     password: passwordSchema.optional(),

@@ -25,6 +25,12 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): J
   });
 }
 
+/** A named schema for components: its own definition (zod puts a schema with an id under $defs, referenced from the root). */
+const componentOf = (schema: z.ZodType, name: string): JsonSchema => {
+  const json = schemaOf(schema, 'output');
+  return (json.$defs as Record<string, JsonSchema> | undefined)?.[name] ?? json;
+};
+
 const problemRef = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({ description, content: { [PROBLEM_TYPE]: { schema: problemRef } } });
 
@@ -37,6 +43,7 @@ function operationObject(op: Operation): JsonSchema {
     404: problemResponse('No such resource'),
   };
   if (op.method !== 'get') responses[409] = problemResponse('The change conflicts with the resource as it is');
+  if (op.body) responses[415] = problemResponse('The body is not a JSON object sent as application/json');
   return {
     operationId: op.operationId,
     summary: op.summary,
@@ -65,7 +72,7 @@ export function openApiDocument(issuer: string, operations: readonly Operation[]
     servers: [{ url: `${base}${prefix}` }],
     paths,
     components: {
-      schemas: { Problem: schemaOf(problemSchema, 'output') },
+      schemas: { Problem: componentOf(problemSchema, 'Problem') },
       securitySchemes: {
         oauth2: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: `${base}/token`, scopes: MANAGEMENT_SCOPES } } },
       },

@@ -10,7 +10,7 @@ import { exportRowSchema, MAX_EXPORT_PAGE, type UserExport } from '../../service
 import { accountClaims } from '../../services/claims.ts';
 import type { UserDirectory } from '../../services/user-directory.ts';
 import { MAX_PAGE } from '../../services/user-directory.ts';
-import { claimsSchema, parseClaims } from '../../services/user-input.ts';
+import { claimsSchema, parseClaims, passwordSchema } from '../../services/user-input.ts';
 import type { UserService, UserView } from '../../services/users.ts';
 import type { SignOut } from '../../services/sign-out.ts';
 import type { AccountStatus } from '../../usecases/account-status.ts';
@@ -75,8 +75,8 @@ const userPage = z.object({ users: z.array(userSchema), next_cursor: z.string().
 
 const createBody = claimsSchema
   .extend({
-    email: z.string().max(254),
-    password: z.string().max(1024).optional().describe('Absent: an account without a password yet'),
+    email: z.email().max(254),
+    password: passwordSchema.optional().describe('Absent: an account without a password yet'),
     email_verified: z.boolean().optional(),
   })
   .strict();
@@ -150,11 +150,12 @@ export function userOperations(deps: UserOperationsDeps): Operation[] {
     }),
     operation({
       method: 'patch', path: '/users/{id}', operationId: 'updateUser', tag: 'users', scope: 'users:write',
-      summary: "Set a customer's standard claims (those given; an address becomes the primary one)",
+      summary: "Set a customer's standard claims (those given; an address becomes the primary one; none: no change)",
       params: idParams, body: claimsSchema.strict(), status: 200, response: userSchema,
       async handle({ params, body }) {
         await found(users, params.id);
-        await users.addClaims(params.id, parseClaims(body));
+        // An empty merge patch changes nothing (the CLI, by contrast, asks for at least one claim).
+        if (Object.keys(body).length > 0) await users.addClaims(params.id, parseClaims(body));
         return userOut(await found(users, params.id));
       },
     }),

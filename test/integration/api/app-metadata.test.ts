@@ -186,6 +186,7 @@ describe('app metadata API', () => {
       ['null', { body: 'null' }, 400, /must be a JSON object/],
       ['empty', { body: '' }, 400, /must be a JSON object/],
       ['malformed', { body: '{"a":' }, 400, /not valid JSON/],
+      ['prototype poisoning', { body: '{"a":{"__proto__":{"admin":true}}}' }, 400, /names a key "__proto__", which is refused/],
       ['too deep', { body: JSON.stringify(deep) }, 400, /must not nest deeper than 5 levels/],
       ['too large', { body: JSON.stringify({ note: 'x'.repeat(300) }) }, 400, /is 311 bytes as JSON; at most 256 are allowed/],
       ['form', { body: 'a=1', type: 'application/x-www-form-urlencoded' }, 415, /application\/json/],
