@@ -32,7 +32,7 @@ import { signInAndContinue } from './login.ts';
 export interface MfaDeps {
   provider: Provider;
   config: Pick<Config, 'mfa' | 'codes' | 'ttl'>;
-  users: Pick<UserService, 'findById'>;
+  users: Pick<UserService, 'findById' | 'noteSignIn'>;
   flows: InteractionFlows;
   factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm'>;
   totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;

@@ -43,6 +43,7 @@ export async function passkeySignIn(
     ...meta,
     details: { method: 'passkey' },
   });
+  await deps.users.noteSignIn(result.accountId, user.lastLoginAt);
   await onProven?.(result.accountId);
   await complete(ctx, loaded, deps, result.accountId, passkeyAmr(result));
 }

@@ -49,7 +49,7 @@ import type { CodeChallenges } from '../usecases/code-challenge.ts';
 export interface SignupDeps {
   provider: Provider;
   config: Pick<Config, 'issuer' | 'signup' | 'codes'>;
-  users: Pick<UserService, 'findByEmail' | 'createFromSignup'>;
+  users: Pick<UserService, 'findByEmail' | 'createFromSignup' | 'noteSignIn'>;
   mailer: Pick<Mailer, 'queue'>;
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
@@ -259,6 +259,7 @@ export async function submitSignupCode(ctx: Context, loaded: LoadedInteraction, 
   await recordSignupAcceptance(deps.legal, accountId, loaded.client.id, payload.legal);
   await recordSignupPreferences(deps.preferences, accountId, payload.preferences, { clientId: loaded.client.id, ...meta });
   await deps.audit.record({ type: 'login.success', outcome: 'success', accountId, clientId: loaded.client.id, reason: 'signup', ...meta });
+  await deps.users.noteSignIn(accountId);
   await signInAndContinue(ctx, deps, accountId);
 }
 

@@ -1,8 +1,8 @@
 // Finding customers for operators (management API, CLI, the coming console): by exact e-mail address (one indexed
-// lookup), or by a few criteria in the order accounts were created, a page at a time. A cursor names the last row
-// of a page (its creation time and id), so pages neither skip nor repeat accounts as others are created meanwhile.
-// On the embedded store these filters scan the users (it pushes down no filter but `_id`); on MongoDB the
-// createdAt index serves them.
+// lookup), or by a few criteria (part of the name or address, phone number, creation and last sign-in times) in the
+// order accounts were created, a page at a time. A cursor names the last row of a page (its creation time and id),
+// so pages neither skip nor repeat accounts as others are created meanwhile. On the embedded store these filters
+// scan the users (it pushes down no filter but `_id`); on MongoDB the createdAt index serves them.
 import type { Connection } from 'mongoose';
 import { normaliseEmail, userModel, type User } from '../db/models/user.ts';
 import { decodeCursor, encodeCursor } from './page-cursor.ts';
@@ -15,6 +15,11 @@ export interface UserQuery {
   q?: string;
   createdAfter?: Date;
   createdBefore?: Date;
+  /** Exactly this phone number (E.164). */
+  phoneNumber?: string;
+  /** The last sign-in (to the hour) at or after / before. */
+  lastLoginAfter?: Date;
+  lastLoginBefore?: Date;
   disabled?: boolean;
   limit: number;
   cursor?: string;
@@ -52,6 +57,9 @@ export function createUserDirectory(deps: { conn: Connection; emails: Pick<Email
       }
       if (query.createdAfter) filter.push({ createdAt: { $gte: query.createdAfter } });
       if (query.createdBefore) filter.push({ createdAt: { $lt: query.createdBefore } });
+      if (query.phoneNumber) filter.push({ phone_number: query.phoneNumber });
+      if (query.lastLoginAfter) filter.push({ lastLoginAt: { $gte: query.lastLoginAfter } });
+      if (query.lastLoginBefore) filter.push({ lastLoginAt: { $lt: query.lastLoginBefore } });
       if (query.disabled !== undefined) filter.push(query.disabled ? { disabled: true } : { disabled: { $ne: true } });
       if (query.cursor) {
         const after = decodeCursor(query.cursor);

@@ -30,6 +30,8 @@ export type UserView = UserClaims & {
   /** No password was ever set (an account made at a sign-in through another provider). */
   noPassword?: boolean;
   disabled: boolean;
+  /** The last sign-in, to the hour (absent: never signed in since this was recorded). */
+  lastLoginAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -51,6 +53,13 @@ export interface UserService {
   create(input: CreateUserInput, opts?: { source?: 'legacy' }): Promise<UserView>;
   /** A password sign-in. An address without an account here is first asked of the old system when `legacy` is set. */
   authenticate(email: string, password: string, meta: LoginMeta): Promise<AuthenticateResult>;
+  /**
+   * Notes a successful sign-in (every way in: password, passkey, another provider, the end of sign-up) as the
+   * account's last one, to the hour: at most one write per account and hour, none when `known` (the value the
+   * caller read) is already this hour's. Not a change of the account as the caches see it (nothing on a token's
+   * path reads it), so cached accounts stay.
+   */
+  noteSignIn(accountId: string, known?: Date): Promise<void>;
   /**
    * Creates a customer from a verified sign-up: the password was hashed (and policy-checked) when the sign-up was
    * submitted, and the e-mail is verified because the customer just entered the code mailed to it. Throws a
@@ -118,6 +127,7 @@ export interface UserServiceDeps {
 }
 
 const ACCOUNT_CACHE_ENTRIES = 10_000;
+const HOUR_MS = 3_600_000;
 
 export function createUserService(deps: UserServiceDeps): UserService {
   const { users, emails, audit, logger } = deps;
@@ -206,6 +216,14 @@ export function createUserService(deps: UserServiceDeps): UserService {
     return toView(user);
   }
 
+  async function noteSignIn(accountId: string, known?: Date): Promise<void> {
+    const hour = new Date(Math.floor(now() / HOUR_MS) * HOUR_MS);
+    if (known && known.getTime() >= hour.getTime()) return;
+    // The driver's collection, not the model: the model counts its writes to drop cached accounts, and this one
+    // changes nothing they hold.
+    await users.collection.updateOne({ _id: accountId, $or: [{ lastLoginAt: { $exists: false } }, { lastLoginAt: { $lt: hour } }] } as never, { $set: { lastLoginAt: hour } });
+  }
+
   const migration = deps.legacy ? createLazyMigration({ legacy: deps.legacy, create, audit, logger }) : undefined;
 
   /**
@@ -232,6 +250,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
         const result = await migration.migrate(email, password, context);
         if (result && 'migrated' in result) {
           await audit.record({ type: 'login.success', outcome: 'success', accountId: result.migrated.accountId, ...context });
+          await noteSignIn(result.migrated.accountId);
           return { accountId: result.migrated.accountId };
         }
         // A concurrent first sign-in of the address created the account a moment ago: check the password against it.
@@ -253,8 +272,11 @@ export function createUserService(deps: UserServiceDeps): UserService {
       // The sign-in goes on to issue tokens for this account within seconds: they need not read it again.
       remember(user, writes);
       await audit.record({ type: 'login.success', outcome: 'success', accountId: user._id, ...context });
+      await noteSignIn(user._id, user.lastLoginAt);
       return { accountId: user._id };
     },
+
+    noteSignIn,
 
     async createFromSignup({ email, passwordHash, claims = {} }) {
       await ensureIndexes();

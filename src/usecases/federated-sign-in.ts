@@ -42,7 +42,7 @@ export interface FederatedSignIn {
 }
 
 export function createFederatedSignIn(deps: {
-  users: Pick<UserService, 'findById' | 'findByEmail' | 'createFromFederation'>;
+  users: Pick<UserService, 'findById' | 'findByEmail' | 'createFromFederation' | 'noteSignIn'>;
   identities: Pick<Identities, 'use' | 'link' | 'listForAccount' | 'unlink'>;
   passkeys: Pick<PasskeyService, 'list'>;
   connections: Pick<Connections, 'list'>;
@@ -72,6 +72,7 @@ export function createFederatedSignIn(deps: {
 
   async function signedIn(identity: UpstreamIdentity, accountId: string, created: boolean, meta: FederatedMeta): Promise<FederatedOutcome> {
     await audit.record({ type: 'login.success', outcome: 'success', accountId, ...meta, details: { method: 'federated', connection: identity.connection.id } });
+    await users.noteSignIn(accountId);
     return { kind: 'signed-in', accountId, created };
   }
 

@@ -39,6 +39,7 @@ export const userSchema = z
     has_password: z.boolean().describe('false for an account made without one (another provider, an import); "Forgot your password?" sets one'),
     created_at: z.string().describe('ISO 8601'),
     updated_at: z.string().describe('ISO 8601'),
+    last_login_at: z.string().optional().describe('ISO 8601, to the hour: the last sign-in (absent: none recorded)'),
     ...Object.fromEntries(CLAIMS.map((c) => [c, c === 'phone_number_verified' ? z.boolean().optional() : c === 'address' ? addressOut.optional() : stored])),
   })
   .meta({ description: 'A customer: the account and its standard OpenID claims' });
@@ -55,6 +56,7 @@ function userOut(view: UserView): z.input<typeof userSchema> {
     has_password: view.noPassword !== true,
     created_at: new Date(view.createdAt).toISOString(),
     updated_at: new Date(view.updatedAt).toISOString(),
+    ...(view.lastLoginAt ? { last_login_at: new Date(view.lastLoginAt).toISOString() } : {}),
     ...claims,
   };
 }
@@ -65,8 +67,11 @@ const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const listQuery = z.object({
   email: z.string().max(254).optional().describe('Exactly this e-mail address'),
   q: z.string().min(1).max(100).optional().describe('Part of the name or e-mail address, case-insensitive'),
+  phone_number: z.string().regex(/^\+[1-9]\d{1,14}$/).optional().describe('Exactly this phone number (E.164)'),
   created_after: isoDate.optional(),
   created_before: isoDate.optional(),
+  last_login_after: isoDate.optional().describe('Signed in at or after this time (to the hour)'),
+  last_login_before: isoDate.optional().describe('Last signed in before this time (to the hour): inactive customers; never signed in ones are not included'),
   disabled: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
   cursor: z.string().max(500).optional().describe('next_cursor of the page before; any other value is refused (400)'),
@@ -97,7 +102,7 @@ export function userOperations(deps: UserOperationsDeps): Operation[] {
   return [
     operation({
       method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', scope: 'users:read',
-      summary: 'Find customers: by e-mail, name or creation time, in creation order, a page at a time',
+      summary: 'Find customers: by e-mail, phone number, name, creation or last sign-in time, in creation order, a page at a time',
       query: listQuery, status: 200, response: userPage,
       async handle({ query }) {
         const page = await deps.userDirectory.search({
@@ -105,6 +110,9 @@ export function userOperations(deps: UserOperationsDeps): Operation[] {
           ...(query.q !== undefined ? { q: query.q } : {}),
           ...(query.created_after ? { createdAfter: query.created_after } : {}),
           ...(query.created_before ? { createdBefore: query.created_before } : {}),
+          ...(query.phone_number ? { phoneNumber: query.phone_number } : {}),
+          ...(query.last_login_after ? { lastLoginAfter: query.last_login_after } : {}),
+          ...(query.last_login_before ? { lastLoginBefore: query.last_login_before } : {}),
           ...(query.disabled ? { disabled: query.disabled === 'true' } : {}),
           ...(query.cursor ? { cursor: query.cursor } : {}),
           limit: query.limit,

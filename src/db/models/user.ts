@@ -62,6 +62,8 @@ export interface User extends UserClaims {
   disabled: boolean;
   /** Set while the account waits for its erasure: it is disabled meanwhile. */
   erasure?: ScheduledErasure;
+  /** The last successful sign-in, to the hour (users.noteSignIn): what operators search inactive customers by. */
+  lastLoginAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -120,6 +122,7 @@ const userSchema = new Schema<User>(
     address: { type: addressSchema, default: undefined },
     addresses: { type: [postalAddressSchema], default: undefined },
     passwordChangedAt: Date,
+    lastLoginAt: Date,
     erasure: {
       type: new Schema<ScheduledErasure>(
         { requestedAt: { type: Date, required: true }, dueAt: { type: Date, required: true }, source: { type: String, required: true }, wasDisabled: { type: Boolean, default: false } },

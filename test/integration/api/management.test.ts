@@ -132,6 +132,37 @@ describe('users', () => {
     expect((await call('GET', '/users?email=nobody@example.com', { token: tokens.reporting })).body.users).toEqual([]);
   });
 
+  it('finds customers by phone number and by last sign-in (noted once an hour, whatever the way in)', async () => {
+    const { body: phoned } = await call('POST', '/users', { token: tokens.crm, body: { email: 'phoned@example.com', password: 'a long password 1', phone_number: '+4512345678' } });
+    const { body: idle } = await call('POST', '/users', { token: tokens.crm, body: { email: 'idle@example.com', password: 'a long password 1' } });
+    expect((await call('GET', '/users?phone_number=%2B4512345678', { token: tokens.reporting })).body.users.map((u: { id: string }) => u.id)).toEqual([phoned.id]);
+    expect((await call('GET', '/users?phone_number=12345', { token: tokens.reporting })).status).toBe(400);
+
+    expect(await services.users.authenticate('phoned@example.com', 'a long password 1', {})).toEqual({ accountId: phoned.id });
+    const read = await call('GET', `/users/${phoned.id}`, { token: tokens.reporting });
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    expect(Date.parse(read.body.last_login_at)).toBeGreaterThanOrEqual(hour.getTime() - 3_600_000);
+    expect((await call('GET', `/users/${idle.id}`, { token: tokens.reporting })).body).not.toHaveProperty('last_login_at');
+
+    const since = encodeURIComponent(new Date(Date.parse(read.body.last_login_at)).toISOString());
+    const recent = (await call('GET', `/users?last_login_after=${since}&limit=200`, { token: tokens.reporting })).body.users.map((u: { id: string }) => u.id);
+    expect(recent).toContain(phoned.id);
+    expect(recent).not.toContain(idle.id);
+    const later = encodeURIComponent(new Date(Date.parse(read.body.last_login_at) + 3_600_000).toISOString());
+    const inactive = (await call('GET', `/users?last_login_before=${later}&limit=200`, { token: tokens.reporting })).body.users.map((u: { id: string }) => u.id);
+    expect(inactive).toContain(phoned.id);
+    expect(inactive).not.toContain(idle.id);
+
+    // A second sign-in within the hour writes nothing: the value it read is this hour's. (Marked a second past the
+    // hour: a write would put the hour back.)
+    const users = services.db.connection.collection('users');
+    const marked = new Date(hour.getTime() + 1000);
+    await users.updateOne({ _id: phoned.id } as never, { $set: { lastLoginAt: marked } });
+    expect(await services.users.authenticate('phoned@example.com', 'a long password 1', {})).toEqual({ accountId: phoned.id });
+    const sameHour = Math.floor(Date.now() / 3_600_000) * 3_600_000 === hour.getTime();
+    if (sameHour) expect((await users.findOne({ _id: phoned.id } as never))?.lastLoginAt).toEqual(marked);
+  });
+
   it('pages through customers in creation order without skipping or repeating any', async () => {
     for (let i = 0; i < 5; i++) await call('POST', '/users', { token: tokens.crm, body: { email: `page-${i}@example.com` } });
     const seen: string[] = [];

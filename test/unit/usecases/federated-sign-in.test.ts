@@ -10,6 +10,7 @@ function setup(opts: { noPassword?: boolean; passkeys?: number; identities?: rea
     users: {
       findById: async (id) => (id === 'acct' ? ({ id, email: 'a@example.com', noPassword: opts.noPassword } as never) : null),
       findByEmail: async () => null,
+      noteSignIn: async () => {},
       createFromFederation: async () => {
         throw new Error('not here');
       },
