@@ -192,7 +192,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     },
   });
   await expiry.add(codes, throttle);
-  const webhooks = createWebhooks({ conn, cipher, logger, now });
+  const webhooks = createWebhooks({ conn, cipher, key: config.dataEncryptionKey, logger, now });
   await expiry.add(webhooks);
   return {
     now,

@@ -69,8 +69,11 @@ export const SCRUBBED = '[erased]';
  * key, info "audit-pseudonym"). Stable, so an operator can still see that rows belonged to one customer; keyed, so
  * nobody can test a known account id against it without the key.
  */
+/** What every pseudonym starts with (so an erased customer's id is told from a live one). */
+export const PSEUDONYM_PREFIX = 'erased:';
+
 export function auditPseudonym(key: Buffer, accountId: string): string {
-  return `erased:${createKeyedHash(key, 'audit-pseudonym')(accountId).slice(0, 22)}`;
+  return `${PSEUDONYM_PREFIX}${createKeyedHash(key, 'audit-pseudonym')(accountId).slice(0, 22)}`;
 }
 
 /** Replaces, anywhere in a details value, each string that contains one of `needles` (case-insensitive). */

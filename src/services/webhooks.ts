@@ -5,7 +5,8 @@
 // id: never two), and sends each signed as the Standard Webhooks specification says (webhook-id, -timestamp,
 // -signature: HMAC-SHA256 with the endpoint's secret), retrying with exponential backoff for a day. Deliveries are
 // kept with their attempts and can be replayed. The payload says what happened to whom (ids, outcome, reason), never
-// network addresses or details; an erased customer's events carry only the pseudonymous id (as the log does).
+// network addresses or details; an erased customer's events carry only the pseudonymous id (as the log does), which
+// every earlier event about the customer announced as `erasureId`: the receiver finds its own copy by it.
 import { createHmac, randomBytes } from 'node:crypto';
 import { Types, type Connection } from 'mongoose';
 import type { Collection } from 'mongodb';
@@ -15,6 +16,7 @@ import { auditEventModel, type AuditEventRecord } from '../db/models/audit-event
 import { badRequest, notFound } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { AUDIT_EVENT_TYPES } from './audit-events.ts';
+import { auditPseudonym, PSEUDONYM_PREFIX } from './audit.ts';
 import type { Cipher } from './crypto.ts';
 import type { ExpiringStore } from './expiry.ts';
 import { ensureExpiryIndexes, sweepExpired, type ExpiringRow } from '../../adapters/maintenance.ts';
@@ -118,7 +120,15 @@ function checkTypes(types: string[]): string[] {
 
 const view = (row: EndpointRow): WebhookEndpoint => ({ id: row._id, url: row.url, eventTypes: row.eventTypes, createdAt: row.createdAt });
 
-export function createWebhooks(deps: { conn: Connection; cipher: Cipher; logger?: Logger; now?: Clock; fetch?: typeof fetch }): Webhooks {
+export function createWebhooks(deps: {
+  conn: Connection;
+  cipher: Cipher;
+  /** The data-encryption key: it keys the pseudonym an erasure gives the customer (auditPseudonym). */
+  key: Buffer;
+  logger?: Logger;
+  now?: Clock;
+  fetch?: typeof fetch;
+}): Webhooks {
   const db = deps.conn.db;
   if (!db) throw new Error('database connection is not open');
   const endpoints: Collection<EndpointRow> = db.collection(ENDPOINTS_COLLECTION);
@@ -127,6 +137,13 @@ export function createWebhooks(deps: { conn: Connection; cipher: Cipher; logger?
   const events = auditEventModel(deps.conn).collection;
   const now = () => (deps.now ?? systemClock)();
   const send = deps.fetch ?? fetch;
+
+  /**
+   * The id the customer's erasure will carry (the audit log's pseudonym), in every event about a customer: a receiver
+   * keeps it with its copy, and finds that copy again from account.deleted, which names only this id.
+   */
+  const erasureIdOf = (accountId: string | undefined) =>
+    !accountId ? {} : { erasureId: accountId.startsWith(PSEUDONYM_PREFIX) ? accountId : auditPseudonym(deps.key, accountId) };
 
   /** New events of the endpoint's types into deliveries (duplicates of an earlier round are refused by their id). */
   async function queue(endpoint: EndpointRow): Promise<number> {
@@ -178,7 +195,7 @@ export function createWebhooks(deps: { conn: Connection; cipher: Cipher; logger?
         id: delivery.eventId,
         type: event.type,
         timestamp: event.at.toISOString(),
-        data: { outcome: event.outcome, accountId: event.accountId, clientId: event.clientId, reason: event.reason },
+        data: { outcome: event.outcome, accountId: event.accountId, ...erasureIdOf(event.accountId), clientId: event.clientId, reason: event.reason },
       });
       // Real time: receivers compare it with their own clock to refuse replays.
       const timestamp = Math.floor(Date.now() / 1000);

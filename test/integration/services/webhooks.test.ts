@@ -180,3 +180,20 @@ it('refuses an endpoint it cannot use, and removes one with its deliveries', asy
   expect((await call('DELETE', `/webhooks/${hook.id}`)).status).toBe(204);
   expect((await call('GET', `/webhooks/${hook.id}/deliveries`)).status).toBe(404);
 });
+
+it("every event about a customer announces the id its erasure will carry; account.deleted names only that id, so a receiver finds its copy", async () => {
+  await register(['user.created', 'account.deleted']);
+  const user = await services.users.create({ email: 'leaves@example.com', password: 'a long password 1' });
+  expect(await services.webhooks.tick()).toMatchObject({ sent: 1 });
+  const created = received.shift()!.json;
+  expect(created.data).toMatchObject({ accountId: user.id, erasureId: expect.stringMatching(/^erased:/) });
+
+  const erased = await services.erasure.request(user.id, { source: 'operator', immediate: true });
+  expect(erased.status).toBe('erased');
+  expect(await services.webhooks.tick()).toMatchObject({ sent: 1 });
+  const deleted = received.shift()!.json;
+  expect(deleted.type).toBe('account.deleted');
+  expect(deleted.data).toEqual({ outcome: 'success', accountId: created.data.erasureId, erasureId: created.data.erasureId, reason: 'operator' });
+  expect(JSON.stringify(deleted)).not.toContain(user.id);
+  expect(JSON.stringify(deleted)).not.toContain('leaves@example.com');
+});
