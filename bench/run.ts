@@ -203,7 +203,17 @@ async function main(): Promise<void> {
       async (n) => (grownTokens.length >= n ? refresh(stacks.ours.url, grownTokens.splice(0, n)) : undefined),
       { seconds, max: SETTINGS.refresh, connections },
     );
-    grown = { refresh: grownRefresh, introspection: grownIntrospection };
+    // Their commands, as for the other phases, from the monitored stack on the same (grown) database.
+    log('introspection and refresh, grown: commands on the monitored stack');
+    const countedIntrospection = await inRounds(counted.target, async () => introspection(counted.url, pools.ours), { seconds, max: 500, connections });
+    const countedTokens = await mintRefreshTokens(counted.provider, counted.accountIds, 100);
+    const countedRefresh = await inRounds(counted.target, async (n) => (countedTokens.length >= n ? refresh(counted.url, countedTokens.splice(0, n)) : undefined), {
+      seconds,
+      max: 100,
+      connections,
+    });
+    const withCommands = (timed: Measured, count: Measured): Measured => ({ ...timed, tally: count.tally, handled: count.handled });
+    grown = { refresh: withCommands(grownRefresh, countedRefresh), introspection: withCommands(grownIntrospection, countedIntrospection) };
     noteRss('grown round');
   }
 
