@@ -2,8 +2,10 @@
 // that completes the code flow (with PKCE) and shows what an app receives. Lets anyone try a login with no other
 // software; off unless DEMO=true or NODE_ENV=development.
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Services } from './app.ts';
+import { ACR } from './auth/types.ts';
 import { AppError } from './errors.ts';
 import { DEMO_CONNECTION, startDemoProvider, type DemoProvider } from './demo-provider.ts';
 import { FEDERATION_CALLBACK_PATH } from './services/federation.ts';
@@ -14,9 +16,10 @@ function callbackUri(issuer: string): string {
   return `${issuer}/demo/callback`;
 }
 
-function authorizationUrl(issuer: string, clientId: string, challenge: string, state: string): string {
+function authorizationUrl(issuer: string, clientId: string, challenge: string, state: string, extra: Record<string, string> = {}): string {
   const url = new URL(`${issuer}/auth`);
   url.search = new URLSearchParams({
+    ...extra,
     client_id: clientId,
     response_type: 'code',
     scope: SCOPE,
@@ -87,62 +90,104 @@ export function demoRouter(services: Services): Router {
   const { config } = services;
   const router = new Router({ prefix: '/demo' });
   const cookie = { signed: true, httpOnly: true, sameSite: 'lax' as const, maxAge: 10 * 60 * 1000, path: '/demo' };
+  const html = (ctx: Context, title: string, body: string, status = 200) => {
+    ctx.status = status;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/html';
+    ctx.body = page(title, body);
+  };
 
+  // Starts a sign-in, passing on what an app may ask for: ?ui_locales=de, ?acr_values=…, ?login_hint=… ; after a
+  // sign-out (the provider returns with the state the demo gave it) it says so instead of starting another.
   router.get('/', (ctx) => {
+    if (ctx.query.state === SIGNED_OUT) {
+      return html(ctx, 'Signed out', `<p>The demo app signed you out, and so did the provider.</p>${startLinks()}`);
+    }
     const verifier = randomBytes(32).toString('base64url');
     const state = randomBytes(16).toString('base64url');
     ctx.cookies.set('demo_rp', JSON.stringify({ verifier, state }), cookie);
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    ctx.redirect(authorizationUrl(config.issuer, config.demo.clientId, challenge, state));
+    ctx.redirect(authorizationUrl(config.issuer, config.demo.clientId, challenge, state, passedOn(ctx.query)));
   });
 
   router.get('/callback', async (ctx) => {
     const saved = ctx.cookies.get('demo_rp', { signed: true });
     ctx.cookies.set('demo_rp', null, cookie);
     const { code, state, error, error_description: description } = ctx.query;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'text/html';
     if (error) {
-      ctx.body = page('The app was not signed in', `<p>${escape(String(error))}: ${escape(String(description ?? ''))}</p>`);
-      return;
+      const cancelled = error === 'access_denied';
+      return html(
+        ctx,
+        cancelled ? 'Sign-in cancelled' : 'The app was not signed in',
+        `<p>${cancelled ? 'You went back to the app without signing in.' : `${escape(String(error))}: ${escape(String(description ?? ''))}`}</p>${startLinks()}`,
+      );
     }
-    if (!saved || typeof code !== 'string') {
-      ctx.status = 400;
-      ctx.body = page('Start again', '<p>This demo session expired. <a href="/demo">Start again</a>.</p>');
-      return;
-    }
+    if (!saved || typeof code !== 'string') return html(ctx, 'Start again', `<p>This demo session expired.</p>${startLinks()}`, 400);
     const { verifier, state: expected } = JSON.parse(saved) as { verifier: string; state: string };
-    if (state !== expected) {
-      ctx.status = 400;
-      ctx.body = page('Start again', '<p>State mismatch. <a href="/demo">Start again</a>.</p>');
-      return;
-    }
-    const response = await fetch(`${config.issuer}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: callbackUri(config.issuer),
-        client_id: config.demo.clientId,
-        code_verifier: verifier,
-      }),
+    if (state !== expected) return html(ctx, 'Start again', `<p>The answer did not belong to this sign-in.</p>${startLinks()}`, 400);
+    const tokens = await exchange(config.issuer, config.demo.clientId, code, verifier);
+    if (!tokens.ok) return html(ctx, 'Token exchange failed', `<pre>${escape(JSON.stringify(tokens.body, null, 2))}</pre>${startLinks()}`, 502);
+    const { idToken, userinfo } = tokens;
+    const name = typeof userinfo.name === 'string' ? userinfo.name : undefined;
+    const email = typeof userinfo.email === 'string' ? userinfo.email : undefined;
+    const endSession = new URLSearchParams({
+      id_token_hint: tokens.idTokenRaw,
+      client_id: config.demo.clientId,
+      post_logout_redirect_uri: `${config.issuer}/demo`,
+      state: SIGNED_OUT,
     });
-    const tokens = (await response.json()) as Record<string, unknown>;
-    if (!response.ok || typeof tokens.id_token !== 'string') {
-      ctx.status = 502;
-      ctx.body = page('Token exchange failed', `<pre>${escape(JSON.stringify(tokens, null, 2))}</pre>`);
-      return;
-    }
-    const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as object;
-    ctx.body = page(
-      'Signed in',
-      `<p>The demo app received these ID token claims:</p><pre>${escape(JSON.stringify(claims, null, 2))}</pre>
-       <p>It also holds an access token${tokens.refresh_token ? ' and a refresh token' : ''} (not shown).</p>
-       <p><a href="/session/end?client_id=${encodeURIComponent(config.demo.clientId)}&amp;post_logout_redirect_uri=${encodeURIComponent(`${config.issuer}/demo`)}">Sign out</a></p>`,
+    html(
+      ctx,
+      name ? `Hello, ${name}` : 'Signed in',
+      `<p class="lead">The demo app signed you in${email ? ` as <strong>${escape(email)}</strong>` : ''}.</p>
+       <dl class="facts">${[
+         ['Signed in with', Array.isArray(idToken.amr) ? idToken.amr.join(', ') : '—'],
+         ['Assurance (acr)', typeof idToken.acr === 'string' ? idToken.acr : '—'],
+         ['Subject (sub)', String(idToken.sub ?? '')],
+       ]
+         .map(([k, v]) => `<dt>${escape(k!)}</dt><dd>${escape(v!)}</dd>`)
+         .join('')}</dl>
+       <details><summary>What the app received from the userinfo endpoint</summary><pre class="wrap">${escape(JSON.stringify(userinfo, null, 2))}</pre></details>
+       <details><summary>The ID token's claims</summary><pre class="wrap">${escape(JSON.stringify(idToken, null, 2))}</pre></details>
+       <p>It also holds an access token${tokens.refreshToken ? ' and a refresh token' : ''} (not shown).</p>
+       <p class="actions"><a class="button" href="/session/end?${escape(endSession.toString())}">Sign out</a> <a href="/account">Your account</a></p>`,
     );
   });
   return router;
+}
+
+/** The state the demo gives the provider's sign-out, to know on its return that the customer signed out. */
+const SIGNED_OUT = 'signed-out';
+const HINT = /^[\w .:/@+-]{1,200}$/;
+
+/** What the demo passes on to the authorization request from its own query (each checked, others ignored). */
+function passedOn(query: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['ui_locales', 'acr_values', 'login_hint', 'prompt', 'max_age'] as const) {
+    const value = query[name];
+    if (typeof value === 'string' && HINT.test(value)) out[name] = value;
+  }
+  return out;
+}
+
+/** Ways back in from a page where the demo stopped. */
+function startLinks(): string {
+  return `<p class="actions"><a class="button" href="/demo">Sign in</a> <a href="/demo?ui_locales=de">Auf Deutsch</a> <a href="/demo?acr_values=${encodeURIComponent(ACR.mfa)}">With a second factor</a></p>`;
+}
+
+async function exchange(issuer: string, clientId: string, code: string, verifier: string) {
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callbackUri(issuer), client_id: clientId, code_verifier: verifier }),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok || typeof body.id_token !== 'string' || typeof body.access_token !== 'string') return { ok: false as const, body };
+  const idToken = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  // The profile and e-mail the app asked for come from the userinfo endpoint (the ID token carries the sign-in).
+  const me = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${body.access_token}` } });
+  const userinfo = me.ok ? ((await me.json()) as Record<string, unknown>) : {};
+  return { ok: true as const, idToken, idTokenRaw: body.id_token, userinfo, refreshToken: typeof body.refresh_token === 'string' };
 }
 
 function escape(value: string): string {
@@ -152,5 +197,5 @@ function escape(value: string): string {
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escape(title)} · demo app</title><link rel="stylesheet" href="/assets/app.css"></head>
-<body><main class="card"><h1>${escape(title)}</h1>${body}</main></body></html>`;
+<body class="demo"><main class="card"><p class="muted">Demo app</p><h1>${escape(title)}</h1>${body}</main></body></html>`;
 }
