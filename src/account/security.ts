@@ -10,7 +10,7 @@
 // - A rejected form is shown again with its input and the problem (400), and nothing is stored.
 import type { Context } from 'koa';
 import { MAX_PASSKEY_NAME } from '../auth/passkeys.ts';
-import type { TotpEnrollment } from '../auth/totp.ts';
+import { ENROLLMENT_TTL_MS, type TotpEnrollment } from '../auth/totp.ts';
 import type { FactorType } from '../auth/types.ts';
 import { notFound } from '../errors.ts';
 import { translator, type MessageKey } from '../i18n/index.ts';
@@ -20,6 +20,10 @@ import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
 import { codeFactorRoutes } from './security-codes.ts';
 import { BASE, factorRules, MAX_ID, ownerOf, PATH, readCode, readName, type SecurityDeps } from './security-kit.ts';
 import { passkeyEnrollRoutes } from './security-passkeys.ts';
+
+/** The authenticator-app enrollment under way (totp.begin's sealed token), for as long as it lives. */
+const TOTP_COOKIE = 'ciam_totp';
+const TOTP_COOKIE_MS = ENROLLMENT_TTL_MS;
 import { formatDate, formatTime, plural } from './view.ts';
 
 export type { SecurityDeps } from './security-kit.ts';
@@ -100,12 +104,20 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
   const renderTotp = (ctx: Context, account: SignedIn, form: TotpForm, status?: number) =>
     render(ctx, account, 'security-totp', 'security', 'account.mfa.totp.title', { ...form, errors: form.errors ?? {}, expired: !!form.expired }, status);
 
-  const view = (e: TotpEnrollment) => ({ token: e.token, qrSvg: e.qrSvg, key: groupsOfFour(e.secret) });
-  const beginTotp = async (account: SignedIn) => view(await deps.totp.begin({ accountId: account.accountId, email: account.user.email }));
+  const view = (e: TotpEnrollment) => ({ token: e.token, qrSvg: e.qrSvg, key: groupsOfFour(e.secret), uri: e.uri });
+  // The enrollment under way is kept in a cookie of this page for its lifetime, so that a reload shows the same
+  // secret (an app may already hold it) instead of a new one; a finished or expired one makes way for a new one.
+  const beginTotp = async (ctx: Context, account: SignedIn, fresh = false) => {
+    const kept = fresh ? undefined : ctx.cookies.get(TOTP_COOKIE, { signed: true });
+    const reopened = kept ? await deps.totp.reopen(account.accountId, kept) : undefined;
+    const enrollment = reopened ?? (await deps.totp.begin({ accountId: account.accountId, email: account.user.email }));
+    if (!reopened) ctx.cookies.set(TOTP_COOKIE, enrollment.token, { signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: `${BASE}/totp`, maxAge: TOTP_COOKIE_MS });
+    return view(enrollment);
+  };
 
   get(`${PATH}/totp`, { recent: true }, async (ctx, account) => {
     requireOffered('totp');
-    renderTotp(ctx, account, { ...(await beginTotp(account)), name: '' });
+    renderTotp(ctx, account, { ...(await beginTotp(ctx, account)), name: '' });
   });
 
   post(`${PATH}/totp`, { back: `${BASE}/totp` }, async (ctx, account, body) => {
@@ -115,7 +127,7 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
     // The page is shown again as it was (the app may already hold this secret), or — when its enrollment has
     // expired or is not this account's — with a new QR code.
     const pending = token ? await deps.totp.reopen(account.accountId, token) : undefined;
-    const restart = async () => renderTotp(ctx, account, { ...(await beginTotp(account)), name: nameEcho, expired: true }, FORM_ERROR);
+    const restart = async () => renderTotp(ctx, account, { ...(await beginTotp(ctx, account, true)), name: nameEcho, expired: true }, FORM_ERROR);
     if (!pending) return restart();
     const again = (errors: TotpForm['errors']) => renderTotp(ctx, account, { ...view(pending), name: nameEcho, errors }, FORM_ERROR);
     const code = readCode(body.code);
@@ -126,6 +138,7 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
     const chosen = name.name || translator(account.locale)('account.mfa.totp.defaultName');
     const result = await deps.factorChanges.confirmTotp(ownerOf(account), pending.token, code.code, chosen);
     if (!result.ok) return result.reason === 'invalid' ? again({ code: 'account.mfa.totp.error.invalid' }) : restart();
+    ctx.cookies.set(TOTP_COOKIE, null, { signed: true, secure: ctx.secure, path: `${BASE}/totp` });
     seeOther(ctx, BASE, 'account.mfa.flash.added');
   });
 
@@ -164,8 +177,14 @@ export function securityRoutes(pages: AccountPages, deps: SecurityDeps): void {
   post(`${PATH}/recovery`, { back: `${BASE}/recovery`, recent: true }, async (ctx, account) => {
     requireOffered('recovery');
     const codes = await deps.factorChanges.generateRecoveryCodes(ownerOf(account));
+    ctx.set('Cache-Control', 'no-store');
+    // The same codes as a text file to keep (downloaded from the page itself: they are not kept to send again).
+    const host = ctx.host;
+    const intro = translator(account.locale)('account.mfa.recovery.fileIntro', { product: host, email: account.user.email, date: formatDate(new Date(), account) });
     render(ctx, account, 'security-recovery', 'security', 'account.mfa.recovery.title', {
       codes,
+      codesText: `${intro}\n\n${codes.join('\n')}\n`,
+      downloadName: `recovery-codes-${host.replace(/[^A-Za-z0-9.-]/g, '-')}.txt`,
       remaining: codes.length,
       left: plural(account.locale, 'account.mfa.recovery.left', codes.length),
       createdAt: null,

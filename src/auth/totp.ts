@@ -61,7 +61,7 @@ export interface TotpDeps {
 
 export const TOTP_PERIOD_SECONDS = 30;
 const WINDOW_STEPS = 1;
-const ENROLLMENT_TTL_MS = 15 * 60_000;
+export const ENROLLMENT_TTL_MS = 15 * 60_000;
 // A used step must outlive its acceptability: step s is accepted until step s+1 ends.
 const USED_STEP_KEEP_MS = 2 * 60_000;
 const DEFAULT_NAME = 'Authenticator app';

@@ -53,7 +53,11 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
   const type = types.find((t) => t === wanted) ?? (types.length === 1 ? types[0] : undefined);
   let data: Record<string, unknown> = {};
   if (type === 'totp') {
-    data = { totp: state.totp ?? (await deps.totp.begin({ accountId: flow.accountId, email })) };
+    // The enrollment under way, if any (a reload must not change the secret the app may already hold); else a new one.
+    const reopened = !state.totp && flow.totpToken ? await deps.totp.reopen(flow.accountId, flow.totpToken) : undefined;
+    const totp = state.totp ?? reopened ?? (await deps.totp.begin({ accountId: flow.accountId, email }));
+    if (totp.token !== flow.totpToken) await deps.flows.update(flow._id, 'mfa', { totpToken: totp.token });
+    data = { totp };
   } else if (type === 'passkey') {
     const { challengeId, options } = await deps.passkeys.registrationOptions({ accountId: flow.accountId, email });
     await deps.flows.update(flow._id, 'mfa', { webauthnChallengeId: challengeId });

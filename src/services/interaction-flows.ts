@@ -32,6 +32,8 @@ export interface MfaState {
   challenge?: { codeId: string; factorId: string; type: string; destination: string };
   /** The WebAuthn challenge of the passkey form on the current page. */
   webauthnChallengeId?: string;
+  /** The authenticator-app enrollment under way (totp.begin's sealed token): a reload shows the same secret. */
+  totpToken?: string;
 }
 
 export interface KeepAccountState {
@@ -87,6 +89,7 @@ const schema = new Schema(
     verified: Boolean,
     challenge: { type: new Schema({ codeId: String, factorId: String, type: String, destination: String }, { _id: false }), default: undefined },
     webauthnChallengeId: String,
+    totpToken: String,
     codeId: String,
     connectionId: String,
     subject: String,

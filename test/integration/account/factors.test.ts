@@ -111,6 +111,9 @@ describe('authenticator apps', () => {
     expect(page.body).toMatch(/<figure class="qr"[^>]*><svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(page.body).not.toContain('data:image');
     const secret = manualKey(page);
+    // A link for someone on their phone; a reload shows the same secret (an app may already hold it).
+    expect(page.body).toMatch(new RegExp(`href="otpauth://totp/[^"]*secret=${secret.replace(/ /g, '')}`));
+    expect(manualKey(await open(app, b, '/account/security/totp'))).toBe(secret);
 
     const res = await post(b, page, /\/account\/security\/totp$/, { code: await totpCode(secret), name: ' My phone ' });
     expect(res.status).toBe(303);
@@ -125,6 +128,8 @@ describe('authenticator apps', () => {
 
     // The app's codes now work for this account (and the enrolling code is used up).
     expect(await app.services.totp.verify(user.id, await totpCode(secret, 1))).toMatchObject({ ok: true });
+    // The next enrollment (a second app) starts with a new secret.
+    expect(manualKey(await open(app, b, '/account/security/totp'))).not.toBe(secret);
   });
 
   it('names it "Authenticator app" when no name is given', async () => {
@@ -347,6 +352,15 @@ describe('recovery codes', () => {
     const codes = [...shown.body.matchAll(/<li><code>([a-z0-9-]+)<\/code><\/li>/g)].map((m) => m[1] as string);
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
+    // Kept as the page offers: a text file to download (a plain link, no script needed), and copy and print buttons
+    // that the page's script shows.
+    const download = /<a [^>]*download="(recovery-codes-[^"]+\.txt)" href="data:text\/plain;charset=utf-8,([^"]+)"/.exec(shown.body);
+    expect(download?.[1]).toMatch(/^recovery-codes-127\.0\.0\.1-\d+\.txt$/);
+    const file = decodeURIComponent(download![2]!);
+    expect(file).toContain(user.email);
+    for (const code of codes) expect(file).toContain(`\n${code}`);
+    expect(shown.body).toMatch(/<button type="button" id="recovery-copy"[^>]* hidden/);
+    expect(shown.body).toMatch(/<script src="\/assets\/recovery\.js\?v=[\w-]+" defer><\/script>/);
     expect((await app.smtp.waitFor(user.email, { after: since, subject: /added/ })).text).toContain('Recovery codes');
 
     // Not shown again: the status page only counts them.

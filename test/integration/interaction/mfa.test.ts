@@ -245,6 +245,10 @@ describe('a client that requires MFA', () => {
     const secret = /<code class="secret">([A-Z2-7]+)<\/code>/.exec(setup.html)?.[1];
     const token = /name="token" value="([^"]+)"/.exec(setup.html)?.[1];
     expect(secret && token).toBeTruthy();
+    // A link for someone already on the phone, and the same secret after a reload (the app may already hold it).
+    expect(setup.html).toMatch(new RegExp(`href="otpauth://totp/[^"]*secret=${secret}`));
+    const reloaded = await page(c, `${mfaPath}/enroll?type=totp`);
+    expect(/<code class="secret">([A-Z2-7]+)<\/code>/.exec(reloaded.html)?.[1]).toBe(secret);
 
     const wrong = await c.request(`${mfaPath}/enroll/totp`, { form: { _csrf: setup.csrf, token: token!, code: '000000' } });
     expect(wrong.status).toBe(400);
