@@ -16,7 +16,8 @@ import { factorModel, type FactorRecord } from '../db/models/factor.ts';
 import { translator, type Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { createKeyedHash, type Cipher } from '../services/crypto.ts';
-import { codeMinutes, type Mailer } from '../services/mailer.ts';
+import type { Mailer } from '../services/mailer.ts';
+import { codeMinutes } from '../i18n/index.ts';
 import type { CodePayload, OneTimeCodes } from '../services/one-time-codes.ts';
 import { createAttemptBudget } from './attempts.ts';
 import type { PasskeyService, PasskeyView } from './passkeys.ts';
@@ -30,6 +31,8 @@ type CodeFactor = 'sms' | 'email';
 type CodeFailure = { ok: false; reason: 'invalid' | 'expired' | 'exhausted' };
 
 export interface FactorService {
+  /** How long a code sent by this factor lives (what pages and messages say of it). */
+  codeTtlSeconds(type: CodeFactor): number;
   /** totp, sms, email, passkey (through deps.passkeys.list), recovery (one entry with remaining, when > 0). */
   list(accountId: string): Promise<FactorView[]>;
   /** Removes a totp/sms/email factor or a passkey (by id) or all recovery codes (id 'recovery'); audits factor.removed. */
@@ -173,6 +176,8 @@ export function createFactorService(deps: FactorServiceDeps): FactorService {
   }
 
   return {
+    codeTtlSeconds: (type) => ttl[type],
+
     async list(accountId) {
       const [rows, keys, recovery] = await Promise.all([
         factors.find({ accountId }).sort({ createdAt: 1, _id: 1 }).lean<FactorRecord[]>(),

@@ -4,6 +4,7 @@ import { accountMessages } from './messages/account.ts';
 import { accountMfaMessages } from './messages/account-mfa.ts';
 import { authMessages } from './messages/auth.ts';
 import { consentMessages } from './messages/consent.ts';
+import { consoleMessages } from './messages/console.ts';
 import { da } from './messages/da.ts';
 import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
@@ -17,7 +18,7 @@ import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages, consoleMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -31,7 +32,8 @@ export type MessageKey =
   | keyof typeof legalMessages.en
   | keyof typeof preferencesMessages.en
   | keyof typeof privacyMessages.en
-  | keyof typeof consentMessages.en;
+  | keyof typeof consentMessages.en
+  | keyof typeof consoleMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;
@@ -102,4 +104,31 @@ export function translator(locale: Locale): Translate {
 
 export function hasMessage(key: string): key is MessageKey {
   return Object.hasOwn(catalogs.en, key);
+}
+
+/** Message keys `<base>` that come in the forms <base>.one|few|many|other. */
+export type PluralBase = {
+  [K in MessageKey]: K extends `${infer B}.other` ? (`${B}.one` | `${B}.few` | `${B}.many` extends MessageKey ? B : never) : never;
+}[MessageKey];
+
+/** The form of `base` for `count` in `locale` (Intl.PluralRules: Polish needs one/few/many, the others one/other). */
+export function pluralKey(locale: Locale, base: PluralBase, count: number): MessageKey {
+  const category = new Intl.PluralRules(locale).select(count);
+  return `${base}.${category === 'one' || category === 'few' || category === 'many' ? category : 'other'}` as MessageKey;
+}
+
+/** "1 device" / "3 devices": `{count}` in the text is the number; `vars` fill the others. */
+export function plural(locale: Locale, base: PluralBase, count: number, vars: Record<string, string> = {}): string {
+  return translator(locale)(pluralKey(locale, base, count), { count: String(count), ...vars });
+}
+
+/** How long a mailed or texted code lives, in whole minutes (rounded down: a promise of less time than there is). */
+export function codeMinutes(ttlSeconds: number): number {
+  return Math.max(1, Math.floor(ttlSeconds / 60));
+}
+
+/** "The code expires in 10 minutes.": the one wording of a code's lifetime, on pages and in mail alike. */
+export function codeExpiry(locale: Locale, ttlSeconds: number): string {
+  const minutes = codeMinutes(ttlSeconds);
+  return plural(locale, 'mail.code.expires', minutes, { minutes: String(minutes) });
 }

@@ -34,7 +34,7 @@ export interface MfaDeps {
   config: Pick<Config, 'mfa' | 'codes' | 'ttl'>;
   users: Pick<UserService, 'findById' | 'noteSignIn'>;
   flows: InteractionFlows;
-  factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm'>;
+  factors: Pick<FactorService, 'list' | 'sendChallenge' | 'verifyChallenge' | 'startSms' | 'confirm' | 'codeTtlSeconds'>;
   totp: Pick<TotpService, 'begin' | 'reopen' | 'confirm' | 'verify'>;
   passkeys: Pick<PasskeyService, 'authenticationOptions' | 'authenticate' | 'signInOptions' | 'signIn' | 'registrationOptions' | 'register'>;
   recoveryCodes: Pick<RecoveryCodes, 'use'>;

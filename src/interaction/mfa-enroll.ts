@@ -1,6 +1,7 @@
 // Enrolling a second factor inside the sign-in, when the app demands one the customer does not have yet (an
 // authenticator app, a phone, a passkey): the factor is confirmed with its first code or ceremony, the account's
 // address is told (usecases/factor-notices.ts), and the sign-in completes with that factor proven (interaction/mfa.ts).
+import { codeExpiry } from '../i18n/index.ts';
 import type { Context } from 'koa';
 import { factorsFor, LEVEL, type MfaSettings } from '../auth/requirement.ts';
 import { FACTOR_AMR, type FactorType } from '../auth/types.ts';
@@ -64,7 +65,7 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
     data = { passkey: { options } };
   } else if (type === 'sms') {
     const sent = flow.challenge?.factorId === 'enroll' ? flow.challenge : undefined;
-    data = { sms: { phone: state.phone ?? '', sent: sent ? { destination: sent.destination } : null } };
+    data = { sms: { phone: state.phone ?? '', sent: sent ? { destination: sent.destination, expiry: codeExpiry(loaded.locale, deps.factors.codeTtlSeconds('sms')) } : null } };
   }
   allowFormAction(ctx, loaded.details.params.redirect_uri);
   renderPage(ctx, 'mfa-enroll', {

@@ -1,6 +1,7 @@
 // The second step of a sign-in, and step-up of an existing session: prove a second factor (authenticator app,
 // passkey, code by SMS or e-mail, recovery code). Whether one is needed is decided in mfa-decide.ts; enrolling one
 // the app demands but the customer lacks is mfa-enroll.ts.
+import { codeExpiry } from '../i18n/index.ts';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { factorsFor, factorsInAmr, type MfaSettings } from '../auth/requirement.ts';
@@ -109,7 +110,7 @@ export async function renderMfa(ctx: Context, loaded: LoadedInteraction, deps: M
       // Proving a factor the app does not accept only opens enrollment of one it does.
       thenEnroll: !options.usable.some((m) => m.id === current.id),
       stepUp: loaded.details.prompt.name === MFA_PROMPT,
-      sent: sent ? { destination: sent.destination } : null,
+      sent: sent ? { destination: sent.destination, expiry: codeExpiry(loaded.locale, deps.factors.codeTtlSeconds(sent.type === 'sms' ? 'sms' : 'email')) } : null,
       passkey,
       trust: flow.offerTrust ? { days: deps.config.mfa.trustDays } : null,
       error: state.error ?? null,

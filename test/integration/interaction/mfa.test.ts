@@ -162,6 +162,9 @@ describe('a client that requires MFA', () => {
     const code = codeFrom(await t.smtp.waitFor(who.email, { after }));
     const codePage = await page(c, locationOf(sent, t.url).pathname + locationOf(sent, t.url).search);
     expect(codePage.html).toContain('We sent a code to m•••@example.com');
+    // The page says what the mail says: the e-mail code's own lifetime (10 minutes), not "a few minutes".
+    expect(codePage.html).toContain('The code expires in 10 minutes.');
+    expect((await t.smtp.waitFor(who.email, { after })).text).toContain('The code expires in 10 minutes.');
     const ok = await c.request(`${mfaPath}/verify`, { form: { _csrf: codePage.csrf, method: 'email', code } });
     const claims = await tokens('bank', await follow(c, ok), verifier);
     expect(claims).toMatchObject({ acr: ACR.mfa, amr: ['pwd', 'otp', 'mfa'] });
@@ -187,6 +190,9 @@ describe('a client that requires MFA', () => {
     const code = /\b(\d{6})\b/.exec(text.body)![1]!;
     const confirm = await page(c, `${mfaPath}/enroll?type=sms`);
     expect(confirm.html).toContain('••');
+    // A text message's code lives 5 minutes, and the page says so, as the message does.
+    expect(confirm.html).toContain('The code expires in 5 minutes.');
+    expect(text.body).toContain('5 min');
     const ok = await c.request(`${mfaPath}/enroll/sms/confirm`, { form: { _csrf: confirm.csrf, code } });
     expect(await tokens(clientId, await follow(c, ok), verifier)).toMatchObject({ acr: ACR.mfa, amr: ['pwd', 'sms', 'mfa'] });
     // The account's address hears of it, the factor named as the account center names it (one notice for both).
