@@ -13,6 +13,7 @@ import { claimsOfScope } from '../services/claims.ts';
 import type { AuditLog } from '../services/audit.ts';
 import { applyToGrant, decide, unknownChoices, type Choice, type ConsentItem } from '../services/consent-choices.ts';
 import type { ConsentService } from '../services/consents.ts';
+import type { UserService } from '../services/users.ts';
 import { recordResult, type LoadedInteraction } from './context.ts';
 import { consentItems, describeConsent, describeItem, missingFromPrompt } from './describe.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
@@ -21,12 +22,35 @@ import { requestMeta } from '../http/request-meta.ts';
 const MAX_CHOICES = 100;
 const MAX_NAME = 100;
 
-export function renderConsent(
+/** Who is signed in (the consent page names them), read through the account service. */
+export interface ConsentAccounts {
+  users: Pick<UserService, 'findById'>;
+}
+
+/**
+ * "Not you?": the same authorization request again with prompt=login, so that another account signs in and this
+ * one's session is replaced. Not offered when the request cannot be repeated by URL (a request object, PAR).
+ */
+function switchAccountUrl(params: Record<string, unknown>): string | undefined {
+  if (params.request !== undefined || params.request_uri !== undefined) return undefined;
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'prompt' || name === 'login_hint' || name === 'id_token_hint' || value === undefined || value === null) continue;
+    query.set(name, String(value));
+  }
+  query.set('prompt', 'login');
+  return `/auth?${query}`;
+}
+
+export async function renderConsent(
   ctx: Context,
   loaded: LoadedInteraction,
+  deps: ConsentAccounts,
   form: { chosen?: Choice; error?: FormError } = {},
-): void {
+): Promise<void> {
   const { details } = loaded;
+  const accountId = details.session?.accountId;
+  const account = accountId ? await deps.users.findById(accountId) : null;
   const t = translator(loaded.locale);
   const request = describeConsent(t, details.prompt.details);
   const items = consentItems(details.prompt.details, loaded.metadata);
@@ -47,6 +71,7 @@ export function renderConsent(
         .filter((v) => v.optional)
         .map((v) => ({ ...v, checked: (v.kind === 'scope' ? chosen.scopes : chosen.claims).has(v.name) })),
       resources: request.resources,
+      signedInAs: account ? { email: account.email, switchUrl: switchAccountUrl(details.params as Record<string, unknown>) ?? null } : null,
     },
   });
 }
@@ -67,7 +92,7 @@ export function readChoice(body: Record<string, unknown>): Choice | undefined {
 export async function confirmConsent(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: { provider: Provider; audit: Pick<AuditLog, 'record'>; consents?: Pick<ConsentService, 'record'> },
+  deps: ConsentAccounts & { provider: Provider; audit: Pick<AuditLog, 'record'>; consents?: Pick<ConsentService, 'record'> },
 ): Promise<void> {
   const { details, client } = loaded;
   const accountId = details.session?.accountId;
@@ -78,7 +103,7 @@ export async function confirmConsent(
   const choice = readChoice((ctx.request.body ?? {}) as Record<string, unknown>);
   if (!choice || unknownChoices(items, choice).length) {
     const offered = choice ?? { scopes: new Set<string>(), claims: new Set<string>() };
-    return renderConsent(ctx, loaded, { chosen: offered, error: { key: 'consent.error.choice' } });
+    return renderConsent(ctx, loaded, deps, { chosen: offered, error: { key: 'consent.error.choice' } });
   }
 
   const missing = missingFromPrompt(details.prompt.details);

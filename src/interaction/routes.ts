@@ -144,9 +144,9 @@ function afterLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
     },
     {
       prompt: 'consent',
-      render: (ctx, loaded) => renderConsent(ctx, loaded),
+      render: (ctx, loaded) => renderConsent(ctx, loaded, { users: deps.users }),
       pages: [
-        post('/confirm', STEP_FORMS.consent, (ctx, loaded) => confirmConsent(ctx, loaded, { provider: deps.provider(), audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) }), {
+        post('/confirm', STEP_FORMS.consent, (ctx, loaded) => confirmConsent(ctx, loaded, { users: deps.users, provider: deps.provider(), audit: deps.audit, ...(deps.consents ? { consents: deps.consents } : {}) }), {
           at: prompted('consent'),
         }),
       ],

@@ -24,6 +24,8 @@ export const da: Catalog = {
   'client.tos': 'Vilkår for brug',
 
   'consent.title': 'Giv adgang?',
+  'consent.signedInAs': 'Logget ind som {email}.',
+  'consent.notYou': 'Ikke dig? Brug en anden konto',
   'consent.lead': '{client} vil gerne:',
   'consent.claims': 'Læse disse oplysninger fra din konto:',
   'consent.resource': 'På {resource}:',

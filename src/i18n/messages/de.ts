@@ -24,6 +24,8 @@ export const de: Catalog = {
   'client.tos': 'Nutzungsbedingungen',
 
   'consent.title': 'Zugriff erlauben?',
+  'consent.signedInAs': 'Angemeldet als {email}.',
+  'consent.notYou': 'Nicht Sie? Anderes Konto verwenden',
   'consent.lead': '{client} möchte:',
   'consent.claims': 'Diese Angaben aus Ihrem Konto lesen:',
   'consent.resource': 'Auf {resource}:',

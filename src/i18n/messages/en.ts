@@ -23,6 +23,8 @@ export const en = {
   'client.tos': 'Terms of service',
 
   'consent.title': 'Allow access?',
+  'consent.signedInAs': 'Signed in as {email}.',
+  'consent.notYou': 'Not you? Use another account',
   'consent.lead': '{client} would like to:',
   'consent.claims': 'Read these details from your account:',
   'consent.resource': 'On {resource}:',

@@ -24,6 +24,8 @@ export const pl: Catalog = {
   'client.tos': 'Warunki korzystania',
 
   'consent.title': 'Zezwolić na dostęp?',
+  'consent.signedInAs': 'Zalogowano jako {email}.',
+  'consent.notYou': 'To nie Ty? Użyj innego konta',
   'consent.lead': 'Aplikacja {client} chce:',
   'consent.claims': 'Odczytać te dane z Twojego konta:',
   'consent.resource': 'W usłudze {resource}:',
