@@ -4,7 +4,6 @@ import { accountMessages } from './messages/account.ts';
 import { accountMfaMessages } from './messages/account-mfa.ts';
 import { authMessages } from './messages/auth.ts';
 import { consentMessages } from './messages/consent.ts';
-import { consoleMessages } from './messages/console.ts';
 import { da } from './messages/da.ts';
 import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
@@ -18,7 +17,7 @@ import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages, consoleMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -32,8 +31,7 @@ export type MessageKey =
   | keyof typeof legalMessages.en
   | keyof typeof preferencesMessages.en
   | keyof typeof privacyMessages.en
-  | keyof typeof consentMessages.en
-  | keyof typeof consoleMessages.en;
+  | keyof typeof consentMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;
