@@ -19,6 +19,20 @@ module.exports = {
       to: { path: '^src/account/' },
     },
     {
+      name: 'console-without-the-account-center',
+      comment: 'src/console must not import src/account (nor the other way round): what both need (the first-party sign-in, its gates, flash notices) lives in http or oidc',
+      severity: 'error',
+      from: { path: '^src/console/' },
+      to: { path: '^src/account/' },
+    },
+    {
+      name: 'account-center-without-the-console',
+      comment: 'src/account must not import src/console: share through http, oidc, services or usecases',
+      severity: 'error',
+      from: { path: '^src/account/' },
+      to: { path: '^src/console/' },
+    },
+    {
       name: 'no-cycles',
       comment: 'a module must not depend on itself through others (type-only imports included)',
       severity: 'error',

@@ -7,6 +7,7 @@ import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { recoverRouter } from './account/recover.ts';
 import { accountRouter } from './account/routes.ts';
+import { consoleRouter } from './console/routes.ts';
 import { appMetadataRouter } from './api/app-metadata.ts';
 import { managementRouter } from './api/management/index.ts';
 import { composeServices, type OutsideWorld, type Services } from './compose.ts';
@@ -14,6 +15,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config/index.ts';
 import { openDatabase, type Database } from './db/connection.ts';
 import { assets } from './http/assets.ts';
+import { brandingRoutes, brandScope } from './http/branding.ts';
 import { databaseGate } from './http/database-gate.ts';
 import { errorHandler } from './http/errors.ts';
 import { issuerScheme } from './http/issuer-scheme.ts';
@@ -64,6 +66,8 @@ function pageRouters(services: Services): Router[] {
       mfaFactors: config.mfa.factors,
       smsEnabled: services.sms.enabled,
     }),
+    // The operator console: operators sign in as the first-party client ciam-console (src/console/).
+    consoleRouter({ ...services, provider }),
     recoverRouter({ config }),
     // The one redirect URI every connection's provider answers at (src/interaction/federation.ts).
     federationCallbackRouter(services),
@@ -83,6 +87,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   app.use(requestId());
   if (services.metrics) app.use(services.metrics.requests());
   app.use(requestCookies());
+  // The operator's brand for every page and mail of the request, until one shows an app's sign-in (http/branding.ts).
+  app.use(brandScope(config));
   app.use(issuerScheme(config.issuer));
   app.use(requestLogger(logger));
   app.use(errorHandler({ logger }));
@@ -97,6 +103,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   // Before the database gate: the metrics are most wanted while the database is away.
   if (services.metrics) app.use(metricsRouter(services.metrics, config.metricsToken).routes());
   app.use(databaseGate(services.db.availability));
+  // Brand logos and colours, cacheable for good (their names change with them): before noStore.
+  app.use(brandingRoutes({ logos: services.brandLogos }));
   app.use(noStore());
   app.use(pageRoutes([...pageRouters(services), ...extraRouters]));
 

@@ -5,6 +5,8 @@ import type Provider from 'oidc-provider';
 import { startSweeper } from '../adapters/maintenance.ts';
 import { createMongoAdapter } from '../adapters/mongodb.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls, ensureAccountClient } from './account/client.ts';
+import { CONSOLE_CLIENT_ID, ensureConsoleClient } from './console/client.ts';
+import { createOperators, type OperatorStore } from './services/operators.ts';
 import { createStrongAuth } from './auth/compose.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config/index.ts';
@@ -18,6 +20,7 @@ import { interactionPath } from './oidc/provider.ts';
 import { currentCookies } from './http/request-cookies.ts';
 import { createAppMetadata, type AppMetadata } from './services/app-metadata.ts';
 import { createAuditLog, type AuditLog } from './services/audit.ts';
+import { createBrandLogos, type BrandLogos } from './services/brand-logos.ts';
 import { createClientService } from './services/clients.ts';
 import { createConsentService, type ConsentService } from './services/consents.ts';
 import { createCipher } from './services/crypto.ts';
@@ -62,6 +65,7 @@ import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { createWebhooks, type Webhooks } from './services/webhooks.ts';
 import { createUserImport, type UserImport } from './services/user-import.ts';
 import { createUserExport, type UserExport } from './services/user-export.ts';
+import { createSupportCodes, type SupportCodes } from './services/support-codes.ts';
 
 export interface Services {
   config: Config;
@@ -72,6 +76,8 @@ export interface Services {
   keys: ReturnType<typeof createKeyStore>;
   adapter: ReturnType<typeof createMongoAdapter>;
   clients: ReturnType<typeof createClientService>;
+  /** Brand logos, fetched once and served from our origin (src/services/brand-logos.ts). */
+  brandLogos: BrandLogos;
   mailer: Mailer;
   codes: OneTimeCodes;
   throttle: Throttle;
@@ -108,6 +114,8 @@ export interface Services {
   userExport: UserExport;
   /** Webhook endpoints and the dispatcher that delivers the audit log's events to them (src/services/webhooks.ts). */
   webhooks: Webhooks;
+  /** Codes customers read out to support agents (src/services/support-codes.ts). */
+  supportCodes: SupportCodes;
   /** Prometheus metrics, when METRICS_TOKEN lets someone read them (src/ops/metrics.ts). */
   metrics?: Metrics;
   /** A mailed code typed back, on every page that asks for one (src/usecases/code-challenge.ts). */
@@ -123,6 +131,8 @@ export interface Services {
   connections: Connections;
   /** Identities at those providers linked to accounts. */
   identities: Identities;
+  /** Who may use the operator console, and as what (src/services/operators.ts). */
+  operators: OperatorStore;
   /** Signing in at a connection as its relying party (src/services/federation.ts). */
   federation: Federation;
   /** What a sign-in through a connection leads to: sign in, link after proof, create, refuse. */
@@ -194,6 +204,8 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
   await expiry.add(codes, throttle);
   const webhooks = createWebhooks({ conn, cipher, key: config.dataEncryptionKey, logger, now });
   await expiry.add(webhooks);
+  const supportCodes = createSupportCodes({ conn, key: config.dataEncryptionKey, throttle, audit, now });
+  await expiry.add(supportCodes);
   return {
     now,
     nativeDb,
@@ -215,6 +227,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     connections: createConnections({ conn, cipher, cacheSeconds: config.clientCacheSeconds, now }),
     identities: createIdentities({ conn, cipher, now }),
     webhooks,
+    supportCodes,
     passwordPolicy: createPasswordPolicy({ minLength: config.password.minLength, breachApiUrl: config.password.breachApiUrl, logger }),
   };
 }
@@ -241,7 +254,7 @@ async function startProvider(config: Config, logger: Logger, db: Database, store
   });
   const current = () => provider;
   const sessions = createSessionService({ provider: current, adapter, db: nativeDb, audit, logger, sessionTtlSeconds: config.ttl.session, now: stores.now });
-  const grants = createGrantService({ provider: current, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID], subjects });
+  const grants = createGrantService({ provider: current, adapter, audit, logger, hiddenClients: [ACCOUNT_CLIENT_ID, CONSOLE_CLIENT_ID], subjects });
   let provider = await build();
   let fingerprint = await keys.fingerprint();
   return {
@@ -265,7 +278,8 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
   const { adapter, audit, codes, throttle, emails, appMetadata, preferences, legal, consents, users, mailer, connections, identities } = stores;
   const { sessions, grants, provider } = oidc;
   // Every per-account store of a feature (exportFor/removeAll): exported and erased with the account.
-  const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents, linkedIdentities: identities });
+  const operators = createOperators({ conn: db.connection, audit, now: stores.now });
+  const perAccountStores = (): PerAccountStores => ({ preferences, legal, consents, linkedIdentities: identities, operators, supportCodes: stores.supportCodes });
   const erasure = createErasure({
     conn: db.connection,
     provider,
@@ -286,6 +300,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     logger,
     now: stores.now,
   });
+  const brandLogos = createBrandLogos({ conn: db.connection, allowPrivate: config.allowPrivateNetworkRequests, builtIn: config.branding.logo ? [config.branding.logo] : [], now: stores.now });
   const clients = createClientService({
     Adapter: adapter.Adapter,
     collection: adapter.collection,
@@ -295,6 +310,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
       await provider().Client.validate(metadata as Parameters<Provider['Client']['validate']>[0]);
     },
     audit,
+    logos: brandLogos,
   });
   const profile = createProfileService({ users: userModel(db.connection), emails, audit, logger });
   const signOut = createSignOut({ provider, adapter, sessions, grants, flows: strong.flows, logger });
@@ -304,6 +320,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     erasure,
     privacyExport: createPrivacyExport({ users, appMetadata, grants, sessions, factors: strong.factors, audit, stores: perAccountStores, now: stores.now }),
     clients,
+    brandLogos,
     signOut,
     accountStatus: createAccountStatus({ conn: db.connection, signOut, audit }),
     userDirectory: createUserDirectory({ conn: db.connection, emails }),
@@ -315,6 +332,7 @@ function accountLife(config: Config, logger: Logger, db: Database, stores: Store
     factorChanges: createFactorUseCases({ ...strong, mailer, audit }),
     connections,
     identities,
+    operators,
     federation: createFederation({ issuer: config.issuer, key: config.dataEncryptionKey, connections, logger, now: stores.now, ...(outside.upstreamFetch ? { fetch: outside.upstreamFetch } : {}) }),
     federatedSignIn: createFederatedSignIn({ users, identities, audit, connections, mailer, passkeys: strong.passkeys }),
   };
@@ -334,6 +352,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
   const life = accountLife(config, logger, db, stores, strong, oidc, outside);
   // The account center signs customers in as a first-party client of this provider (response_type=none).
   await ensureAccountClient({ provider: oidc.provider, Adapter: stores.adapter.Adapter, config, logger });
+  await ensureConsoleClient({ provider: oidc.provider, Adapter: stores.adapter.Adapter, config, logger });
 
   const { expiry, mailer } = stores;
   expiry.start();
@@ -341,8 +360,9 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
   const stopErasureSweeper = startSweeper(() => life.erasure.sweepDue(), config.sweepIntervalSeconds, logger);
   // Webhook deliveries, outside every request's path.
   const stopDispatcher = config.webhookPollSeconds > 0 ? startSweeper(async () => (await stores.webhooks.tick()).sent, config.webhookPollSeconds, logger, 'webhook deliveries sent') : () => {};
-  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics, webhooks } = stores;
+  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics, webhooks, supportCodes } = stores;
   return {
+    supportCodes,
     users,
     keys,
     adapter,

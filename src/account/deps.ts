@@ -26,6 +26,7 @@ import type { Locale } from '../i18n/index.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
 import type { EmailChange } from '../usecases/email-change.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
+import type { SupportCodes } from '../services/support-codes.ts';
 
 // Structural views of the mail, code and password-policy services (src/services/mailer.ts, one-time-codes.ts,
 // password-policy.ts): only what the account center uses.
@@ -58,6 +59,7 @@ export interface AccountPasswordPolicy {
 }
 
 export interface AccountDeps extends ConnectionsDeps {
+  supportCodes: Pick<SupportCodes, 'issue' | 'current' | 'lookups'>;
   provider: () => Provider;
   config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'preferences' | 'legal'>;
   profile: ProfileService;

@@ -2,16 +2,17 @@
 // form posts behind a sign-in (a recent one for sensitive changes), the shared page frame, and Post/Redirect/Get
 // with a one-time notice.
 import type Router from '@koa/router';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import { csrf } from '../http/csrf.ts';
 import { formBody } from '../http/form-body.ts';
-import { pageState } from '../http/state.ts';
-import { pickLocale, type MessageKey } from '../i18n/index.ts';
+import { requireRecent, requireSignIn, signedInAccount } from '../http/first-party-gate.ts';
+import type { MessageKey } from '../i18n/index.ts';
 import type { ProfileService } from '../services/profile.ts';
 import type { SessionService } from '../services/sessions.ts';
-import { isRecentLogin, readSession, redirectToSignIn, type SignedIn } from './auth.ts';
+import type { SignedIn } from './auth.ts';
+import { ACCOUNT_AREA } from './client.ts';
 import { renderAccountPage, setFlash, type Flash, type NavConfig, type Section } from './view.ts';
 import { requestMeta } from '../http/request-meta.ts';
 
@@ -54,35 +55,21 @@ export interface AccountPages {
 export function accountPages(router: Router, deps: AccountPageDeps): AccountPages {
   const { config } = deps;
 
-  /**
-   * Pages for a signed-in account only. Without a session: sign in, then come back (to `back` for a form post,
-   * whose input cannot survive the round trip). `recent`: the sign-in must be younger than reauthMaxAgeSeconds.
-   */
-  function signedIn(opts: { back?: string; recent?: boolean }): Middleware {
-    return async (ctx: Context, next: Next) => {
-      pageState(ctx).retryUrl = opts.back ?? ctx.path;
-      const account = await readSession(ctx, { provider: deps.provider, users: deps.profile });
-      const returnTo = opts.back ?? ctx.originalUrl;
-      if (!account) {
-        return redirectToSignIn(ctx, config, { returnTo, locale: pickLocale(undefined, ctx.get('accept-language')) });
-      }
-      if (opts.recent && !isRecentLogin(account, config.reauthMaxAgeSeconds)) {
-        return redirectToSignIn(ctx, config, { returnTo, reauthenticate: true, locale: account.locale });
-      }
-      ctx.state.account = account;
-      await deps.sessions.touch({ uid: account.uid, accountId: account.accountId, ...meta(ctx) });
-      await next();
-    };
-  }
+  // The shared gates of every first-party area (http/first-party-gate.ts): signed in, and recently for `recent`.
+  const gate = { area: ACCOUNT_AREA, ...deps };
+  const signedIn = (opts: { back?: string; recent?: boolean }): Middleware[] => [
+    requireSignIn(gate, opts),
+    ...(opts.recent ? [requireRecent(gate, opts)] : []),
+  ];
 
-  const accountOf = (ctx: Context): SignedIn => ctx.state.account as SignedIn;
+  const accountOf = signedInAccount;
 
   return {
     get(path, opts, handler) {
-      router.get(path, csrf(), signedIn(opts), (ctx) => handler(ctx, accountOf(ctx)));
+      router.get(path, csrf(), ...signedIn(opts), (ctx) => handler(ctx, accountOf(ctx)));
     },
     post(path, opts, handler) {
-      router.post(path, formBody(), csrf(), signedIn(opts), (ctx) => handler(ctx, accountOf(ctx), bodyOf(ctx)));
+      router.post(path, formBody(), csrf(), ...signedIn(opts), (ctx) => handler(ctx, accountOf(ctx), bodyOf(ctx)));
     },
     render(ctx, account, view, section, title, data = {}, status) {
       renderAccountPage(ctx, config, account, view, { section, title, data, status });

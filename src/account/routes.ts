@@ -17,6 +17,7 @@ import { privacyRoutes } from './privacy.ts';
 import { addressLines, profileRoutes } from './profile.ts';
 import { securityRoutes } from './security.ts';
 import { sessionsRoutes } from './sessions.ts';
+import { supportRoutes } from './support.ts';
 import { allowImages, plural, renderPublicPage } from './view.ts';
 
 export function accountRouter(deps: AccountDeps): Router {
@@ -113,6 +114,10 @@ export function accountRouter(deps: AccountDeps): Router {
   // --- your data: export and deleting the account (privacy.ts) -------------------------------------------------
 
   privacyRoutes(router, pages, deps);
+
+  // --- a support code for a support agent, and when agents looked the account up (support.ts) ---------------------
+
+  supportRoutes(pages, deps);
 
   return router;
 }

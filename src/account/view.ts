@@ -4,8 +4,8 @@
 import type { Context } from 'koa';
 import type { Config } from '../config/index.ts';
 import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
+import { flashCookie } from '../http/flash.ts';
 import { renderPage } from '../http/views.ts';
-import { timeZones } from '../services/profile.ts';
 import type { SignedIn } from './auth.ts';
 import { ACCOUNT_CLIENT_ID, accountUrls } from './client.ts';
 
@@ -31,20 +31,13 @@ export const FLASHES = [
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 
-const flashCookie = (ctx: Context) => ({ signed: true, httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/account', overwrite: true });
+const flash = flashCookie<Flash>(FLASH_COOKIE, '/account', FLASHES);
 
-export function setFlash(ctx: Context, flash: Flash): void {
-  ctx.cookies.set(FLASH_COOKIE, flash, { ...flashCookie(ctx), maxAge: 60_000 });
+export function setFlash(ctx: Context, value: Flash): void {
+  flash.set(ctx, value);
 }
 
-function takeFlash(ctx: Context): Flash | undefined {
-  const value = ctx.cookies.get(FLASH_COOKIE, { signed: true });
-  if (!value) return undefined;
-  ctx.cookies.set(FLASH_COOKIE, null, flashCookie(ctx));
-  return (FLASHES as readonly string[]).includes(value) ? (value as Flash) : undefined;
-}
-
-export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'connections' | 'sessions' | 'apps' | 'preferences' | 'legal' | 'privacy' | 'delete';
+export type Section = 'overview' | 'profile' | 'addresses' | 'email' | 'password' | 'security' | 'connections' | 'sessions' | 'apps' | 'preferences' | 'legal' | 'privacy' | 'support' | 'delete';
 
 /** What decides whether an optional section is offered (a feature the operator configured). */
 export type NavConfig = Partial<Pick<Config, 'preferences' | 'legal'>>;
@@ -62,6 +55,7 @@ export const NAV: readonly { section: Section; href: string; label: MessageKey; 
   { section: 'preferences', href: '/account/preferences', label: 'account.preferences.nav', shown: (c) => (c.preferences?.topics.length ?? 0) > 0 },
   { section: 'legal', href: '/account/legal', label: 'legal.account.nav', shown: (c) => (c.legal?.documents.length ?? 0) > 0 },
   { section: 'privacy', href: '/account/privacy', label: 'privacy.nav' },
+  { section: 'support', href: '/account/support', label: 'account.support.nav' },
   { section: 'delete', href: '/account/delete', label: 'account.nav.delete' },
 ];
 
@@ -89,7 +83,7 @@ export function renderAccountPage(
     status: opts.status,
     data: {
       csrfToken: ctx.state.csrfToken,
-      flash: opts.status && opts.status >= 400 ? null : (takeFlash(ctx) ?? null),
+      flash: opts.status && opts.status >= 400 ? null : (flash.take(ctx) ?? null),
       nav: NAV.filter((item) => !item.shown || item.shown(config)),
       section: opts.section,
       title: opts.title,
@@ -127,27 +121,6 @@ export function allowImages(ctx: Context, urls: (string | undefined)[]): void {
 
 // --- dates and counts in the customer's language (and time zone, when the profile names one) ------------------
 
-function formatter(account: SignedIn, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const timeZone = account.user.zoneinfo && timeZones().has(account.user.zoneinfo) ? account.user.zoneinfo : undefined;
-  return new Intl.DateTimeFormat(account.locale, { ...options, ...(timeZone ? { timeZone } : {}) });
-}
+export { formatDate, formatTime } from '../http/dates.ts';
 
-export function formatTime(date: Date, account: SignedIn): string {
-  return formatter(account, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
-}
-
-export function formatDate(date: Date, account: SignedIn): string {
-  return formatter(account, { dateStyle: 'medium' }).format(date);
-}
-
-/** Message keys `<base>` that come in the forms <base>.one|few|many|other. */
-export type PluralBase = {
-  [K in MessageKey]: K extends `${infer B}.other` ? (`${B}.one` | `${B}.few` | `${B}.many` extends MessageKey ? B : never) : never;
-}[MessageKey];
-
-/** "1 device" / "3 devices" (and Polish few/many) through Intl.PluralRules; `{count}` in the text is the number. */
-export function plural(locale: Locale, base: PluralBase, count: number): string {
-  const category = new Intl.PluralRules(locale).select(count);
-  const form = category === 'one' || category === 'few' || category === 'many' ? category : 'other';
-  return translator(locale)(`${base}.${form}`, { count: String(count) });
-}
+export { plural, type PluralBase } from '../i18n/index.ts';

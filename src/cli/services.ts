@@ -7,6 +7,7 @@ import type { Connections } from '../services/connections.ts';
 import type { ErasureService } from '../services/erasure.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { KeyStore } from '../services/keys.ts';
+import type { OperatorStore } from '../services/operators.ts';
 import type { UserService } from '../services/users.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
 import type { Webhooks } from '../services/webhooks.ts';
@@ -29,6 +30,8 @@ export interface CliServices {
   userExport: Pick<UserExport, 'all'>;
   factorChanges: Pick<FactorUseCases, 'resetAll'>;
   passwords: Pick<PasswordUseCases, 'sendResetLink'>;
+  /** Who may use the operator console, and as what. */
+  operators: Pick<OperatorStore, 'setRole' | 'remove' | 'list'>;
   provider(): Provider;
 }
 

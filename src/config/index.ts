@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { FactorType } from '../auth/types.ts';
 import { meetsOwaspMinimum, type PasswordParams } from '../services/passwords.ts';
+import { brandingOf, defaultProductName, defaultSender, type BrandingConfig } from './branding.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../services/key-material.ts';
 import {
   DEFAULT_RESPONSE_TYPES,
@@ -84,6 +85,8 @@ export interface Config {
   accountCacheSeconds: number;
   clientAssertionMaxLifetime: number;
   productName: string;
+  /** The operator's brand besides its name (src/config/branding.ts). */
+  branding: BrandingConfig;
   mail: { smtpUrl?: string; from: string };
   signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
   password: { minLength: number; breachApiUrl?: string; hash: PasswordParams };
@@ -163,6 +166,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = parsed.data;
   const secrets = secretsOf(e);
   const site = siteOf(e);
+  const { branding, problems } = brandingOf(e);
+  if (problems.length) throw new ConfigError(problems);
+  const productName = e.PRODUCT_NAME ?? defaultProductName(site.issuer);
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST,
@@ -199,11 +205,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     ...(e.CONNECTIONS_FILE ? { connectionsFile: e.CONNECTIONS_FILE } : {}),
     accountCacheSeconds: e.ACCOUNT_CACHE_SECONDS,
     clientAssertionMaxLifetime: e.CLIENT_ASSERTION_MAX_LIFETIME,
-    productName: e.PRODUCT_NAME,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    productName,
+    branding,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? defaultSender(productName, site.issuer) },
     ...accountSettings(e),
     ...legacyAuthOf(e),
-    webauthn: { rpId: site.rpId, rpName: e.PRODUCT_NAME, origin: site.origin },
+    webauthn: { rpId: site.rpId, rpName: productName, origin: site.origin },
   });
 }
 

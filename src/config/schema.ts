@@ -245,8 +245,18 @@ export const schema = z.object({
   // Outgoing mail: an SMTP URL (smtp://user:pass@host:587, smtps://… for implicit TLS). Unset outside production:
   // messages are written to the log instead of being sent.
   SMTP_URL: z.string().regex(/^smtps?:\/\//, { message: 'must start with smtp:// or smtps://' }).optional(),
-  MAIL_FROM: z.string().min(3).default('"Sign-in" <no-reply@localhost>'),
-  PRODUCT_NAME: z.string().min(1).max(80).default('Sign-in'),
+  // The sender of every mail; unset: the product name at no-reply@ the issuer's host name.
+  MAIL_FROM: z.string().min(3).optional(),
+  // The operator's brand (README "Branding"): shown where no app is known (the account center, its mails) and behind
+  // every app's own brand. PRODUCT_NAME unset: the issuer's host name without id./login./auth./www. (example.com).
+  PRODUCT_NAME: z.string().trim().min(1).max(80).optional(),
+  // A PNG, JPEG, WebP or SVG file (at most 256 KiB), read at start and served from our origin.
+  BRAND_LOGO_FILE: z.string().min(1).optional(),
+  // #rrggbb; each must let text on it reach WCAG AA (4.5:1) with white or dark text (checked at start).
+  BRAND_PRIMARY_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'must be a colour written #rrggbb' }).optional(),
+  BRAND_BACKGROUND_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'must be a colour written #rrggbb' }).optional(),
+  // Where customers get help, linked from the hosted pages and mails.
+  BRAND_SUPPORT_URL: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
 
   SIGNUP_ENABLED: bool.default(true),
   SIGNUP_REQUIRED_ATTRIBUTES: attributeList.optional(),

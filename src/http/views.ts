@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ejs, { type TemplateFunction } from 'ejs';
 import { translator, type Locale, type MessageKey, type Translate } from '../i18n/index.ts';
+import type { Brand } from '../services/brands.ts';
 import { scriptHref, stylesheetHref } from './assets.ts';
+import { themeHref } from './branding.ts';
+import type { PageState } from './state.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -54,18 +57,30 @@ export function renderView(
   locale: Locale,
   data: Record<string, unknown> = {},
   title?: MessageKey,
+  brand?: Brand,
 ): string {
   const t = translator(locale);
   const heading = t(titleOf(view, title));
   // scriptHref: the few pages that need a script (passkeys) include it by its versioned URL.
   const body = template(`pages/${view}`)({ ...data, t, locale, pageTitle: heading, scriptHref });
-  return template('layout')({ lang: locale, title: heading, body, stylesheet: stylesheetHref() });
+  // The brand's header, colours (a stylesheet of our own, after app.css) and support link around every page.
+  return template('layout')({
+    lang: locale,
+    title: heading,
+    body,
+    stylesheet: stylesheetHref(),
+    brand: brand ?? null,
+    theme: themeHref(brand) ?? null,
+    supportLabel: t('brand.support'),
+  });
 }
 
 export interface HtmlTarget {
   status: number;
   type: string;
   body: unknown;
+  /** A Koa context's state: the brand the page shows (http/branding.ts). */
+  state?: unknown;
 }
 
 export function renderPage(
@@ -73,7 +88,7 @@ export function renderPage(
   view: ViewName,
   opts: { locale: Locale; status?: number; data?: Record<string, unknown>; title?: MessageKey },
 ): void {
-  const html = renderView(view, opts.locale, opts.data, opts.title);
+  const html = renderView(view, opts.locale, opts.data, opts.title, (ctx.state as PageState | undefined)?.brand);
   ctx.status = opts.status ?? 200;
   ctx.type = 'text/html; charset=utf-8';
   ctx.body = html;

@@ -3,7 +3,9 @@
 import { accountMessages } from './messages/account.ts';
 import { accountMfaMessages } from './messages/account-mfa.ts';
 import { authMessages } from './messages/auth.ts';
+import { brandingMessages } from './messages/branding.ts';
 import { consentMessages } from './messages/consent.ts';
+import { consoleMessages } from './messages/console.ts';
 import { da } from './messages/da.ts';
 import { de } from './messages/de.ts';
 import { en } from './messages/en.ts';
@@ -17,7 +19,7 @@ import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages, consoleMessages, brandingMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -31,7 +33,9 @@ export type MessageKey =
   | keyof typeof legalMessages.en
   | keyof typeof preferencesMessages.en
   | keyof typeof privacyMessages.en
-  | keyof typeof consentMessages.en;
+  | keyof typeof consentMessages.en
+  | keyof typeof consoleMessages.en
+  | keyof typeof brandingMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;

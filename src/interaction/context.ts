@@ -8,6 +8,7 @@ import { clientLink, pageState, webUrl } from '../http/state.ts';
 import { productMetadata, type ProductClientMetadata } from '../oidc/policy.ts';
 import { interactionPath } from '../oidc/provider.ts';
 import { allowImage } from '../http/security-headers.ts';
+import { useClientBrand } from '../http/branding.ts';
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -55,7 +56,11 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
   state.client = link;
 
   const base = interactionPath(details.uid);
-  const logoUri = webUrl(client.logoUri)?.startsWith('https:') ? webUrl(client.logoUri) : undefined;
+  const metadata = client.metadata();
+  // The app's brand heads its pages; its brand logo (served by us) stands in for a logo_uri from elsewhere.
+  useClientBrand(ctx, metadata);
+  const brandLogo = typeof (metadata.brand as { logo?: unknown } | undefined)?.logo === 'string';
+  const logoUri = !brandLogo && webUrl(client.logoUri)?.startsWith('https:') ? webUrl(client.logoUri) : undefined;
   if (logoUri) allowImage(ctx, logoUri);
   return {
     uid: details.uid,
@@ -69,7 +74,7 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
     },
     locale,
     actions: { login: `${base}/login`, confirm: `${base}/confirm`, abort: `${base}/abort` },
-    metadata: productMetadata(client.metadata()),
+    metadata: productMetadata(metadata),
   };
 }
 
@@ -94,10 +99,12 @@ export { isSignedIn } from '../oidc/session-state.ts';
 
 // After the interaction is gone from the cookie's point of view (lost cookie, other browser) the stored record
 // may still name its client; the "start again" page can then link back to it.
-export async function clientOfInteraction(provider: Provider, uid: string): Promise<ReturnType<typeof clientLink> | undefined> {
+export async function clientOfInteraction(provider: Provider, uid: string, ctx?: Pick<Context, 'state'>): Promise<ReturnType<typeof clientLink> | undefined> {
   const interaction = await provider.Interaction.find(uid);
   const clientId = interaction?.params.client_id;
   if (typeof clientId !== 'string') return undefined;
   const client = await provider.Client.find(clientId);
+  // The "start again" page is still the app's: its brand too.
+  if (client && ctx) useClientBrand(ctx, client.metadata());
   return client ? clientLink(client) : undefined;
 }

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors.ts';
-import { isSessionNotFound } from '../http/errors.ts';
+import { classify, isSessionNotFound } from '../http/errors.ts';
 import { pageState } from '../http/state.ts';
 import { CREATE_PROMPT, LEGAL_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
 import { RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
@@ -158,26 +158,27 @@ function afterLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
 export function interactionRouter(deps: InteractionDeps): Router {
   const router = new Router();
 
-  // Runs first on every interaction route: gives error pages a "try again" target and, when the interaction
-  // has expired or the cookie is gone, the client to send the user back to.
+  // Runs first on every interaction route: gives error pages a "try again" target and the app's brand (also when
+  // the page failed before it loaded the sign-in, e.g. a stale CSRF token) and, when the interaction has expired or
+  // the cookie is gone, the client to send the user back to.
   async function prepare(ctx: Context, next: Next): Promise<void> {
     const uid = String(ctx.params.uid);
     pageState(ctx).retryUrl = interactionPath(uid);
     try {
       await next();
     } catch (err) {
-      if (isSessionNotFound(err)) {
-        try {
-          if (!pageState(ctx).client) {
-            const client = await clientOfInteraction(deps.provider(), uid);
-            if (client) pageState(ctx).client = client;
-          }
-          // Back or reload after a finished sign-in: the browser is signed in, and the page should say so.
-          pageState(ctx).signedIn = await isSignedIn(ctx, deps.provider());
-        } catch (lookupError) {
-          // The start-again page works without the link; the original error is the one to report.
-          deps.logger.warn({ err: lookupError, requestId: pageState(ctx).requestId }, 'client lookup for expired interaction failed');
+      // With the database away there is nothing to look up: the page says so.
+      if (classify(err).kind === 'unavailable') throw err;
+      try {
+        if (!pageState(ctx).client) {
+          const client = await clientOfInteraction(deps.provider(), uid, ctx);
+          if (client) pageState(ctx).client = client;
         }
+        // Back or reload after a finished sign-in: the browser is signed in, and the page should say so.
+        if (isSessionNotFound(err)) pageState(ctx).signedIn = await isSignedIn(ctx, deps.provider());
+      } catch (lookupError) {
+        // The error page works without the link and the brand; the original error is the one to report.
+        deps.logger.warn({ err: lookupError, requestId: pageState(ctx).requestId }, 'client lookup for a failed interaction page failed');
       }
       throw err;
     }

@@ -7,6 +7,7 @@ import type { Config } from '../config/index.ts';
 import { pickLocale, translator, type Locale, type MessageKey, type Translate } from '../i18n/index.ts';
 import { classify, RETRY_AFTER_SECONDS } from '../http/errors.ts';
 import { allowFormAction } from '../http/security-headers.ts';
+import { useClientBrand } from '../http/branding.ts';
 import { clientLink, pageState } from '../http/state.ts';
 import { renderPage } from '../http/views.ts';
 import type { Logger } from '../log.ts';
@@ -33,12 +34,21 @@ function localeOf(ctx: KoaContextWithOIDC): Locale {
   return pickLocale(paramsOf(ctx)?.ui_locales, ctx.get('accept-language'));
 }
 
+/** The client the request is about, if any; its brand becomes the page's (http/branding.ts). */
 function clientOf(ctx: KoaContextWithOIDC): Client | undefined {
+  let client: Client | undefined;
   try {
-    return ctx.oidc.client;
+    client = ctx.oidc.client;
   } catch {
     return undefined;
   }
+  if (client) showBrandOf(ctx, client);
+  return client;
+}
+
+/** The page shows the client's brand (its registration's `brand`, over the operator's). */
+function showBrandOf(ctx: KoaContextWithOIDC, client: Client): void {
+  if (typeof client.metadata === 'function') useClientBrand(ctx, client.metadata());
 }
 
 // The provider's user-code input has an English placeholder, no accessible name and an inline onfocus handler
@@ -98,6 +108,7 @@ export function providerPages(deps: { config: Pick<Config, 'issuer'>; logger: Lo
       _deviceInfo: unknown,
       userCode: string,
     ): Promise<void> {
+      showBrandOf(ctx, client);
       renderPage(ctx, 'device-confirm', {
         locale: localeOf(ctx),
         data: { form, client: clientLink(client), userCode },

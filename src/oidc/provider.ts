@@ -11,6 +11,7 @@ import { APP_METADATA_SCOPE, CLAIMS_BY_SCOPE, claimsOfScope, SCOPE_CLAIMS, WITHH
 import { buildPolicy, firstPartyGrants, type PolicyDeps } from './policy.ts';
 import { apiAudience, READ_SCOPE, WRITE_SCOPE } from '../api/app-metadata.ts';
 import { MANAGEMENT_SCOPES } from '../api/management/scopes.ts';
+import { brandRegistrationProblem } from '../services/brand-input.ts';
 import { PRODUCT_CLIENT_METADATA } from '../services/client-input.ts';
 import { CONNECTION_ID } from '../services/connection-id.ts';
 import type { PairwiseSubjects } from '../services/pairwise.ts';
@@ -70,7 +71,7 @@ function validateList(key: string, value: unknown, known: readonly string[]): vo
 
 // Settings that trust a client more than the customers it serves: the operator sets them (CLI, management), never the
 // client itself through dynamic registration or its registration management endpoint.
-const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors', 'connections']);
+const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors', 'connections', 'brand']);
 const SELF_SERVICE_ROUTES = new Set(['registration', 'client_update']);
 
 type ValidatorContext = { oidc?: { route?: string; client?: Record<string, unknown> } } | undefined;
@@ -97,6 +98,9 @@ function validateExtraMetadata(ctx: ValidatorContext, key: string, value: unknow
   } else if (key === 'mfa_factors') {
     validateList(key, value, FACTOR_TYPES);
     if ((value as unknown[]).length === 0) throw new errors.InvalidClientMetadata(`${key} must name at least one factor`);
+  } else if (key === 'brand') {
+    const problem = brandRegistrationProblem(value);
+    if (problem) throw new errors.InvalidClientMetadata(problem);
   } else if (key === 'mfa_policy') {
     if (typeof value !== 'string' || !(MFA_POLICIES as readonly string[]).includes(value)) {
       throw new errors.InvalidClientMetadata(`${key} must be one of: ${MFA_POLICIES.join(', ')}`);

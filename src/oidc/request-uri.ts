@@ -10,24 +10,17 @@
 // the address it resolves to must be public unless private network requests are allowed (checked in the lookup of
 // the connection itself, so a DNS answer that changes between check and use cannot slip through); no redirects are followed; 2.5 s and
 // 64 KiB at most.
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import ipaddr from 'ipaddr.js';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { guardedGet, isFetchableUri } from '../services/outbound-fetch.ts';
+
+export { guardedLookup, isSpecialUse } from '../services/outbound-fetch.ts';
 
 const PAR_URN = 'urn:ietf:params:oauth:request_uri:';
 export const MAX_REQUEST_OBJECT_BYTES = 64 * 1024;
 const FETCH_TIMEOUT_MS = 2500;
 const MAX_REQUEST_URIS = 20;
 const MAX_URI_LENGTH = 2048;
-
-/** Whether an address lies outside the public unicast space (loopback, private, link-local, reserved, …). */
-export function isSpecialUse(address: string): boolean {
-  if (!ipaddr.isValid(address)) return true;
-  return ipaddr.process(address).range() !== 'unicast';
-}
 
 /** Client metadata `request_uris` (OpenID Connect Registration 2): https URIs, at most 20. */
 export function validateRequestUris(value: unknown): void {
@@ -38,13 +31,6 @@ export function validateRequestUris(value: unknown): void {
   if (!ok) throw new errors.InvalidClientMetadata(`request_uris must be an array of at most ${MAX_REQUEST_URIS} https URIs`);
 }
 
-function isFetchableUri(value: string, opts: { allowLoopbackHttp: boolean }): boolean {
-  const url = URL.parse(value);
-  if (!url || url.username || url.password) return false;
-  if (url.protocol === 'https:') return true;
-  return opts.allowLoopbackHttp && url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-}
-
 const withoutFragment = (uri: string) => uri.split('#', 1)[0];
 
 /** Whether `uri` is one the client registered (fragments, which carry a hash of the content, aside). */
@@ -52,67 +38,21 @@ export function isRegisteredRequestUri(registered: unknown, uri: string): boolea
   return Array.isArray(registered) && registered.some((r) => typeof r === 'string' && withoutFragment(r) === withoutFragment(uri));
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** A DNS lookup that refuses, at connect time, host names resolving to special-use addresses. */
-export function guardedLookup(allowPrivate: boolean) {
-  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options }, (err, address: string | LookupAddress[], family?: number) => {
-      if (err) return callback(err, address);
-      const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
-      if (!allowPrivate && addresses.some(isSpecialUse)) {
-        return callback(Object.assign(new Error(`${hostname} resolves to a special-use address`), { code: 'ESPECIALUSE' }), address);
-      }
-      callback(null, address, family);
-    });
-  };
-}
-
 /**
- * Fetches a request object: status 200, at most 64 KiB, within 2.5 s, no redirects. Throws on anything else. Node's
- * own http(s) client with a guarded lookup: no global fetch dispatcher is touched (oidc-provider installs its own).
+ * Fetches a request object: status 200, at most 64 KiB, within 2.5 s, no redirects, under the outbound guard
+ * (services/outbound-fetch.ts). Throws on anything else.
  */
 export function createRequestObjectFetcher(opts: { allowPrivate: boolean }): (uri: string) => Promise<string> {
-  const lookup = guardedLookup(opts.allowPrivate);
-  return (uri) =>
-    new Promise<string>((resolve, reject) => {
-      const url = new URL(uri);
-      // An address literal is never looked up, so the lookup's check does not see it: it is checked here.
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      if (!opts.allowPrivate && ipaddr.isValid(host) && isSpecialUse(host)) return reject(new Error(`${host} is a special-use address`));
-      const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-        method: 'GET',
-        lookup: lookup as never,
-        timeout: FETCH_TIMEOUT_MS,
-        headers: { accept: 'application/oauth-authz-req+jwt, application/jwt' },
-      });
-      const deadline = setTimeout(() => request.destroy(new Error('request_uri timed out')), FETCH_TIMEOUT_MS);
-      request.on('timeout', () => request.destroy(new Error('request_uri timed out')));
-      request.on('error', (err) => {
-        clearTimeout(deadline);
-        reject(err);
-      });
-      request.on('response', (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          clearTimeout(deadline);
-          return reject(new Error(`request_uri answered ${res.statusCode}`));
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_REQUEST_OBJECT_BYTES) return request.destroy(new Error('request object too large'));
-          chunks.push(chunk);
-        });
-        res.on('end', () => {
-          clearTimeout(deadline);
-          resolve(Buffer.concat(chunks).toString('utf8').trim());
-        });
-        res.on('error', reject);
-      });
-      request.end();
+  return async (uri) => {
+    const answer = await guardedGet(uri, {
+      allowPrivate: opts.allowPrivate,
+      maxBytes: MAX_REQUEST_OBJECT_BYTES,
+      timeoutMs: FETCH_TIMEOUT_MS,
+      accept: 'application/oauth-authz-req+jwt, application/jwt',
     });
+    if (answer.status !== 200) throw new Error(`request_uri answered ${answer.status}`);
+    return answer.body.toString('utf8').trim();
+  };
 }
 
 export interface RequestUriOptions {

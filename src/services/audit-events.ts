@@ -49,6 +49,9 @@ export const AUDIT_EVENTS = {
   'factor.renamed': 'a passkey was renamed',
   'recovery_codes.generated': 'a new set of recovery codes replaced the old one',
   'factors.reset': 'an operator removed every second factor of an account (API, CLI, console); details: how many of each type',
+  'support_code.issued': 'the customer made a support code in the account center (valid for details.minutes, once)',
+  'support_code.used': 'a support agent found the customer by their support code in the console; details: the agent',
+  'support_code.refused': 'a support agent typed a support code that names nobody (wrong, expired or spent); details: the agent',
 
   // Consent, legal, sessions and grants
   'consent.granted': 'the customer allowed an app scopes and claims; details: what was granted and withheld',
@@ -67,6 +70,10 @@ export const AUDIT_EVENTS = {
   'account.disabled': 'an operator disabled an account: its sessions ended and its tokens revoked',
   'account.enabled': 'an operator enabled a disabled account again',
   'api.denied': 'a call to the management API was refused: the access token lacks the scope it needs',
+  'operator.added': 'an account was made an operator of the console (CLI); details: the role (admin, support, auditor)',
+  'operator.role_changed': 'an operator was given another role (CLI); details: the role and the one before',
+  'operator.removed': 'an account stopped being an operator (CLI); details: the role it had',
+  'console.denied': 'the operator console refused a signed-in account: not an operator, or its role does not allow the page or change; details: the permission asked for and the role',
   'account.erasure_scheduled': 'account deletion was asked for; the account is disabled until the grace period ends',
   'account.erasure_cancelled': 'a scheduled deletion was cancelled and the account enabled again',
   'account.deleted': 'an account was erased: its data removed, its audit rows pseudonymised',
@@ -142,6 +149,9 @@ export interface AuditDetails {
   'factor.renamed': { factorType: string; factorId: string };
   'recovery_codes.generated': { count: number };
   'factors.reset': { removed: Record<string, number> };
+  'support_code.issued': { minutes: number };
+  'support_code.used': { agent: string };
+  'support_code.refused': { agent: string };
   /** What was granted and withheld (the grant, where the consent record knows it). */
   'consent.granted': { grantId?: string; granted: Granted; withheld: Granted };
   'consent.denied': { scope: readonly string[] };
@@ -158,6 +168,11 @@ export interface AuditDetails {
   'account.disabled': { sessions: number; tokens: number };
   'account.enabled': never;
   'api.denied': { scope: string; operation: string };
+  'operator.added': { role: string };
+  'operator.role_changed': { role: string; previous: string };
+  'operator.removed': { role: string };
+  /** `role` absent: the account is no operator. */
+  'console.denied': { permission: string; role?: string };
   'account.erasure_scheduled': { dueAt: string; sessions: number; tokens: number };
   'account.erasure_cancelled': never;
   /** How many rows of each kind the erasure removed or pseudonymised. */

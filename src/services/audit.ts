@@ -31,6 +31,8 @@ export interface AuditFilter {
   type?: AuditEventType;
   accountId?: string;
   clientId?: string;
+  /** Events of this operator's doing (actorId). */
+  actorId?: string;
   /** Events at or after this time. */
   from?: Date;
   /** Events before this time. */
@@ -99,7 +101,7 @@ const clip = (v: string | undefined) => (v === undefined ? undefined : v.slice(0
 function toView(r: AuditEventRecord): StoredAuditEvent {
   // Rows are written through record() only, so their type is in the catalogue.
   const view: StoredAuditEvent = { id: r._id.toHexString(), at: r.at, type: r.type as AuditEventType, outcome: r.outcome };
-  for (const k of ['accountId', 'clientId', 'ip', 'userAgent', 'reason'] as const) {
+  for (const k of ['accountId', 'clientId', 'actorId', 'ip', 'userAgent', 'reason'] as const) {
     if (r[k] != null) view[k] = r[k];
   }
   if (r.details != null) view.details = r.details;
@@ -155,6 +157,7 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
         outcome: e.outcome,
         accountId: e.accountId,
         clientId: e.clientId,
+        ...(e.actorId ? { actorId: e.actorId } : {}),
         ip: clip(e.ip),
         userAgent: clip(e.userAgent),
         reason: e.reason,
@@ -165,13 +168,14 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
       else await insert(row);
       observe?.(e);
       // Only the event's identity goes to the log: details may hold data that belongs in the database alone.
-      logger?.info({ audit: { type: e.type, outcome: e.outcome, accountId: e.accountId, clientId: e.clientId, reason: e.reason } }, 'audit');
+      logger?.info({ audit: { type: e.type, outcome: e.outcome, accountId: e.accountId, clientId: e.clientId, actorId: e.actorId, reason: e.reason } }, 'audit');
     },
     async list(filter = {}) {
       const query: Record<string, unknown>[] = [];
       if (filter.type !== undefined) query.push({ type: filter.type });
       if (filter.accountId !== undefined) query.push({ accountId: filter.accountId });
       if (filter.clientId !== undefined) query.push({ clientId: filter.clientId });
+      if (filter.actorId !== undefined) query.push({ actorId: filter.actorId });
       if (filter.from) query.push({ at: { $gte: filter.from } });
       if (filter.to) query.push({ at: { $lt: filter.to } });
       if (filter.before) {
@@ -203,6 +207,11 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
         if (row.details != null) set.details = scrubDetails(row.details, needles);
         if (typeof row.reason === 'string') set.reason = scrubDetails(row.reason, needles);
         await raw.updateOne({ _id: row._id }, { $set: set, $unset: { ip: '', userAgent: '' } });
+        rewritten += 1;
+      }
+      // What an erased operator did stays on record, under the same pseudonym.
+      for await (const row of raw.find({ actorId: accountId })) {
+        await raw.updateOne({ _id: row._id }, { $set: { actorId: pseudonym } });
         rewritten += 1;
       }
       return rewritten;

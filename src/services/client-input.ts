@@ -5,6 +5,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import { FACTOR_TYPES } from '../auth/types.ts';
 import { MFA_POLICIES, PROFILE_ATTRIBUTES } from '../config/index.ts';
 import { badRequest } from '../errors.ts';
+import { brandInputSchema, brandRegistration } from './brand-input.ts';
 import { CONNECTION_ID } from './connection-id.ts';
 
 const absoluteUri = (what: string) =>
@@ -22,6 +23,8 @@ export const PRODUCT_CLIENT_METADATA = [
   'optional_claims',
   // Which connections (other providers) its login page offers, in order; [] for none; absent for every enabled one.
   'connections',
+  // Its look on the hosted pages and in mails (brand-input.ts); absent: the operator's brand.
+  'brand',
 ] as const;
 
 /** Registration fields that have an option of their own. */
@@ -72,6 +75,7 @@ export const clientInputSchema = z
     optionalScopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/, { message: 'each scope must be a scope token' })).optional(),
     optionalClaims: z.array(z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, { message: 'each claim must be a claim name' })).optional(),
     connections: z.array(z.string().regex(CONNECTION_ID, { message: 'each connection must be a connection id' })).optional(),
+    brand: brandInputSchema.optional(),
     // Any other client metadata dynamic registration accepts (backchannel_logout_uri, userinfo_signed_response_alg,
     // logo_uri, …), in its registration names; checked by oidc-provider like a registration. Fields the options above
     // set are refused here, so that each has one way in.
@@ -109,6 +113,7 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     throw badRequest(`Invalid client: ${problems.join('; ')}`, { problems });
   }
   const v = parsed.data;
+  const brand = brandRegistration(v.brand);
   const isPublic = v.public === true || v.tokenEndpointAuthMethod === 'none';
   const metadata: ClientMetadata = {
     ...v.metadata,
@@ -130,6 +135,7 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     ...(v.optionalScopes?.length && { optional_scopes: [...new Set(v.optionalScopes)] }),
     ...(v.optionalClaims?.length && { optional_claims: [...new Set(v.optionalClaims)] }),
     ...(v.connections !== undefined && { connections: [...new Set(v.connections)] }),
+    ...(brand && { brand }),
   };
   return { metadata, isPublic };
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { AdapterPayload } from 'oidc-provider';
 import { badRequest } from '../errors.ts';
+import { brandOfRegistration, brandPatchSchema, mergeBrand } from './brand-input.ts';
 import { clientInputSchema, defaultResponseTypes, OPTION_FIELDS } from './client-input.ts';
 
 /** Each option and the registration field it sets (client-input.ts), to read a stored registration back as input. */
@@ -25,6 +26,7 @@ const REGISTRATION_NAMES = {
   optionalClaims: 'optional_claims',
   connections: 'connections',
 } as const;
+// `brand` is read back through brand-input.ts (its logo as the path it is served at), and merged field by field.
 
 const o = clientInputSchema.shape;
 const clearable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
@@ -48,6 +50,7 @@ export const clientPatchSchema = z.strictObject(
     optionalScopes: clearable(o.optionalScopes.unwrap()),
     optionalClaims: clearable(o.optionalClaims.unwrap()),
     connections: clearable(o.connections.unwrap()),
+    brand: clearable(brandPatchSchema),
     metadata: clearable(o.metadata.unwrap()).describe('merged field by field: a field set to null is removed'),
   },
   {
@@ -73,6 +76,8 @@ export function parseClientPatch(patch: unknown): z.output<typeof clientPatchSch
 export function inputOfRegistration(payload: AdapterPayload): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const [option, name] of Object.entries(REGISTRATION_NAMES)) if (payload[name] !== undefined) input[option] = payload[name];
+  const brand = brandOfRegistration(payload.brand);
+  if (brand) input.brand = brand;
   const metadata = Object.fromEntries(Object.entries(payload).filter(([key]) => !OPTION_FIELDS.has(key)));
   return Object.keys(metadata).length ? { ...input, metadata } : input;
 }
@@ -85,8 +90,13 @@ export function mergeClientPatch(current: AdapterPayload, patch: z.output<typeof
   if (patch.public !== undefined || patch.tokenEndpointAuthMethod !== undefined) delete input.tokenEndpointAuthMethod;
   const grantTypes = Array.isArray(input.grantTypes) ? (input.grantTypes as string[]) : [];
   if (patch.grantTypes !== undefined && patch.responseTypes === undefined && sameList(input.responseTypes, defaultResponseTypes(grantTypes))) delete input.responseTypes;
+  if (patch.brand !== undefined) {
+    const brand = mergeBrand(input.brand, patch.brand);
+    if (brand) input.brand = brand;
+    else delete input.brand;
+  }
   for (const [key, value] of Object.entries(patch)) {
-    if (key === 'metadata' || value === undefined) continue;
+    if (key === 'metadata' || key === 'brand' || value === undefined) continue;
     if (value === null) delete input[key];
     else input[key] = value;
   }

@@ -7,6 +7,9 @@ import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import type { Actor } from '../usecases/account-status.ts';
 import type { AuditLog } from './audit.ts';
+import { brandOfRegistration, type BrandInput, type BrandRegistration } from './brand-input.ts';
+import { LOGO_NAME, LOGO_PATH } from './brand-logo-bytes.ts';
+import type { BrandLogos } from './brand-logos.ts';
 import { parseClientInput, type ClientInput } from './client-input.ts';
 import { inputOfRegistration, mergeClientPatch, parseClientPatch, type ClientPatch } from './client-patch.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
@@ -30,6 +33,8 @@ export interface ClientView {
   mfaFactors?: string[];
   optionalScopes?: string[];
   optionalClaims?: string[];
+  /** Its look on the hosted pages and in mails (brand-input.ts); the logo as the path it is served at. */
+  brand?: BrandInput;
   /** Its other registration metadata (backchannel_logout_uri, logo_uri, …), in registration names. */
   metadata?: Record<string, unknown>;
   /** Only in the answer to create (or to an update that made a public client confidential), and only for a
@@ -39,7 +44,8 @@ export interface ClientView {
 
 export interface ClientService {
   create(input: ClientInput, actor?: Actor): Promise<ClientView>;
-  /** What create would refuse, refused without writing anything (a batch checked before any of it is replaced). */
+  /** What create would refuse, refused without writing a registration (a batch checked before any of it is replaced; a
+   *  brand's logo is fetched and kept to be checked, which is harmless: logos are stored once, by their hash). */
   check(input: ClientInput): Promise<void>;
   list(): Promise<ClientView[]>;
   get(id: string): Promise<ClientView | null>;
@@ -64,6 +70,8 @@ export interface ClientServiceDeps {
   /** Drops this process's cached copy of a client, so that a change starts from what is stored. */
   forgetClient?: (clientId: string) => void;
   audit: AuditLog;
+  /** Where brand logos are fetched and kept; without it a brand may only keep a logo it already has. */
+  logos?: Pick<BrandLogos, 'store'>;
 }
 
 /** Token endpoint authentication methods that use the client's secret. */
@@ -93,12 +101,14 @@ function toView(p: AdapterPayload): ClientView {
 function productSettings(p: AdapterPayload): Partial<ClientView> {
   const lists = { requiredProfileAttributes: p.required_profile_attributes, mfaFactors: p.mfa_factors, optionalScopes: p.optional_scopes, optionalClaims: p.optional_claims };
   const metadata = Object.entries((inputOfRegistration(p).metadata ?? {}) as Record<string, unknown>);
+  const brand = brandOfRegistration(p.brand);
   return {
     ...(typeof p.first_party === 'boolean' && { firstParty: p.first_party }),
     ...(typeof p.require_verified_email === 'boolean' && { requireVerifiedEmail: p.require_verified_email }),
     ...(typeof p.mfa_policy === 'string' && { mfaPolicy: p.mfa_policy }),
     ...Object.fromEntries(Object.entries(lists).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, strings(v)])),
     ...(metadata.length > 0 && { metadata: Object.fromEntries(metadata) }),
+    ...(brand && { brand }),
   };
 }
 
@@ -121,6 +131,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   /** The registration the input makes, as oidc-provider checks it; a 400 saying why otherwise. */
   async function checked(input: unknown, secret: () => string = newSecret) {
     const { metadata } = parseClientInput(input, secret);
+    await storeLogo(metadata.brand as BrandRegistration | undefined);
     try {
       await deps.validate(metadata);
     } catch (err) {
@@ -129,6 +140,14 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       throw badRequest(`Invalid client: ${reason}`);
     }
     return metadata;
+  }
+
+  /** A brand's logo as given (an https URL, an upload, the path of a stored one) made the name of a stored logo. */
+  async function storeLogo(brand: BrandRegistration | undefined) {
+    if (!brand?.logo) return;
+    if (deps.logos) brand.logo = await deps.logos.store(brand.logo);
+    else if (brand.logo.startsWith(LOGO_PATH) && LOGO_NAME.test(brand.logo.slice(LOGO_PATH.length))) brand.logo = brand.logo.slice(LOGO_PATH.length);
+    else throw badRequest('Invalid client: brand.logo: logos cannot be stored here');
   }
 
   /** The stored row's payload as written (sealed), to notice a change another writer made meanwhile. */

@@ -23,12 +23,15 @@ import {
   type GrantLike,
 } from './consent-choices.ts';
 import { notifyLogout } from './backchannel-logout.ts';
+import type { BrandRegistration } from './brand-input.ts';
+import { LOGO_PATH } from './brand-logo-bytes.ts';
 import type { PairwiseSubjects } from './pairwise.ts';
 
 export interface ConnectedApp {
   clientId: string;
   name: string;
   uri?: string;
+  /** Its brand's logo (a path on our origin), else its registration's https logo_uri. */
   logoUri?: string;
   /** Granted OpenID Connect scopes (openid, profile, email, offline_access, …), rejected ones removed. */
   scopes: string[];
@@ -242,9 +245,11 @@ export function createGrantService(deps: GrantServiceDeps): GrantService {
             list.forEach((s) => set.add(s));
           }
         }
-        const name = typeof client.clientName === 'string' && client.clientName.trim() ? client.clientName : clientId;
+        // An app's brand names it and gives its logo (served by us) before its registration's client_name and logo_uri.
+        const brand = (client.metadata().brand ?? {}) as BrandRegistration;
+        const name = brand.display_name ?? (typeof client.clientName === 'string' && client.clientName.trim() ? client.clientName : clientId);
         const uri = webUrl(client.clientUri);
-        const logoUri = httpsUrl(client.logoUri);
+        const logoUri = brand.logo ? `${LOGO_PATH}${brand.logo}` : httpsUrl(client.logoUri);
         const sector = client.subjectType === 'pairwise' ? client.sectorIdentifier : undefined;
         const subject = typeof sector === 'string' ? deps.subjects?.subjectOf(accountId, sector) : undefined;
         apps.push({

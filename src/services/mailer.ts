@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import ejs, { type TemplateFunction } from 'ejs';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import type { Config } from '../config/index.ts';
-import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
+import { codeMinutes, pluralKey, translator, type Locale, type MessageKey } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
+import { currentBrand, operatorBrand, type Brand } from './brands.ts';
+import { mailBrand } from './mail-brand.ts';
 
 export type MailTemplate =
   | 'verify-email'
@@ -41,6 +43,8 @@ export interface MailMessage {
   template: MailTemplate;
   locale: Locale;
   data?: Record<string, string>;
+  /** The brand it shows; default: the brand of the request sending it (services/brands.ts), else the operator's. */
+  brand?: Brand;
 }
 
 export interface RenderedMail {
@@ -62,7 +66,7 @@ export interface Mailer {
   close(): void;
 }
 
-export type MailerConfig = Pick<Config, 'mail' | 'productName' | 'env' | 'issuer'> & Partial<Pick<Config, 'codes'>>;
+export type MailerConfig = Pick<Config, 'mail' | 'productName' | 'env' | 'issuer'> & Partial<Pick<Config, 'codes' | 'branding'>>;
 
 export const MAIL_TEMPLATES = [
   'verify-email',
@@ -174,29 +178,22 @@ function isWebUrl(value: string): boolean {
   }
 }
 
-/** Whole minutes, rounded down (a promise of less time than there is, never more), at least 1. */
-export function codeMinutes(ttlSeconds: number): number {
-  return Math.max(1, Math.floor(ttlSeconds / 60));
-}
+// Whole minutes of a code's life and the plural forms come from i18n (one wording on pages and in mail).
+export { codeMinutes } from '../i18n/index.ts';
 
 type PluralMessage = 'mail.code.expires' | 'mail.recoveryCodeUsed.remaining';
-
-/** The plural form of `prefix` for `count` (keys <prefix>.one/few/many/other exist in every language). */
-function pluralKey(locale: Locale, prefix: PluralMessage, count: number): MessageKey {
-  const form = new Intl.PluralRules(locale).select(count);
-  return form === 'one' || form === 'few' || form === 'many' ? `${prefix}.${form}` : `${prefix}.other`;
-}
 
 /** Renders a message without sending it (the mailer's own first step; exported for tests and previews). */
 export function renderMail(config: MailerConfig, msg: MailMessage): RenderedMail {
   const data = validate(msg);
   const spec = TEMPLATES[msg.template];
   const minutes = data.minutes ?? (config.codes ? String(codeMinutes(config.codes.ttlSeconds)) : undefined);
+  const brand = mailBrand(msg.brand ?? currentBrand() ?? operatorBrand(config), config.issuer);
   const vars: Record<string, string> = {
     resetLink: `${config.issuer}/recover`,
     securityLink: `${config.issuer}/account/security`,
     ...data,
-    productName: config.productName,
+    productName: brand.name,
     email: msg.to,
     ...(minutes === undefined ? {} : { minutes }),
   };
@@ -204,17 +201,20 @@ export function renderMail(config: MailerConfig, msg: MailMessage): RenderedMail
   const t = (key: MessageKey, extra?: Record<string, string>) => translate(key, extra ? { ...vars, ...extra } : vars);
   const expiry = spec.code && minutes !== undefined ? t(pluralKey(msg.locale, 'mail.code.expires', Number(minutes))) : '';
   const plural = (prefix: PluralMessage, count: string) => t(pluralKey(msg.locale, prefix, Number(count)));
-  const it = { t, plural, data: vars, expiry, lang: msg.locale };
+  // Partials see `brand` too: ejs hands an include the including template's data.
+  const it = { t, plural, data: vars, expiry, lang: msg.locale, brand };
 
   const subject = t(`${spec.keys}.subject`);
   const footer = t('mail.footer');
+  const support = brand.supportUri ? t('brand.mail.support', { supportUri: brand.supportUri }) : '';
   const body = template(`${msg.template}.text.ejs`)(it);
-  const text = `${tidy(body)}\n\n-- \n${footer}\n`;
+  const text = `${tidy(body)}\n\n-- \n${footer}\n${support ? `${support}\n` : ''}`;
   const html = template('layout.html.ejs')({
     lang: msg.locale,
     subject,
     preheader: spec.code ? expiry || t(`${spec.keys}.heading`) : t(`${spec.keys}.intro`),
-    productName: config.productName,
+    brand,
+    supportLabel: brand.supportUri ? t('brand.support') : '',
     footer,
     body: template(`${msg.template}.html.ejs`)(it),
   });

@@ -29,6 +29,8 @@ export interface SessionMeta {
   reason?: string;
   ip?: string;
   userAgent?: string;
+  /** The operator who ended it (console). */
+  actorId?: string;
 }
 
 export interface SessionService {
@@ -121,6 +123,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       outcome: 'success',
       accountId,
       reason: meta.reason ?? 'account_center',
+      ...(meta.actorId ? { actorId: meta.actorId } : {}),
       ip: meta.ip,
       userAgent: meta.userAgent,
       details: { uid },

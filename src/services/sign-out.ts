@@ -21,6 +21,8 @@ export interface SignOutDeps {
 export interface SignOutMeta {
   ip?: string;
   userAgent?: string;
+  /** The operator who ended them (console), recorded on each session's audit row. */
+  actorId?: string | undefined;
 }
 
 export interface SignOut {
@@ -42,7 +44,7 @@ export function createSignOut(deps: SignOutDeps): SignOut {
     for (const row of await deps.adapter.findByAccount('Grant', accountId)) {
       if (typeof row.payload.clientId === 'string' && !told.has(row.payload.clientId)) holders.add(row.payload.clientId);
     }
-    const ended = await deps.sessions.revokeAll(accountId, { reason, ip: meta.ip, userAgent: meta.userAgent });
+    const ended = await deps.sessions.revokeAll(accountId, { reason, ip: meta.ip, userAgent: meta.userAgent, ...(meta.actorId ? { actorId: meta.actorId } : {}) });
     await Promise.all([...holders].map((clientId) => notifyLogout(deps.provider(), { accountId, clientId }, deps.logger)));
     return ended;
   }

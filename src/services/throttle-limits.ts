@@ -1,6 +1,6 @@
 // The throttle's rules: what each action allows per scope (address, account, account and address, known device),
 // the defaults, and how an operator's overrides are merged over them. The counting itself is in throttle.ts.
-export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery' | 'mfa';
+export type ThrottleAction = 'login' | 'signup' | 'verify' | 'recovery' | 'mfa' | 'support';
 
 export interface LimitRule {
   /** Failures (or attempts) allowed per window; reaching it blocks the next attempt. */
@@ -28,6 +28,7 @@ export interface ThrottleLimits {
   verify: ActionLimits;
   recovery: ActionLimits;
   mfa: ActionLimits;
+  support: ActionLimits;
   /** The n-th block of a key within `memorySeconds` lasts blockSeconds·2^(n-1), at most `maxSeconds`. */
   backoff: { maxSeconds: number; memorySeconds: number };
 }
@@ -55,6 +56,9 @@ export const DEFAULT_LIMITS: ThrottleLimits = {
   // also has its own small budget (interaction/mfa.ts), this stops a holder of the password from starting over and
   // over. Ten misses block for 15 minutes, doubling.
   mfa: { account: { points: 10, windowSeconds: HOUR, blockSeconds: 900 }, ip: { points: 50, windowSeconds: HOUR } },
+  // Wrong support codes typed by an agent (support-codes.ts): a code is 6 digits, so guessing one is what this stops —
+  // five misses block the agent for 15 minutes, doubling; a whole office behind one address gets 30 an hour.
+  support: { account: { points: 5, windowSeconds: 900, blockSeconds: 900 }, ip: { points: 30, windowSeconds: HOUR } },
   backoff: { maxSeconds: HOUR, memorySeconds: 24 * HOUR },
 };
 
@@ -62,7 +66,7 @@ export const DEFAULT_LIMITS: ThrottleLimits = {
 // account's counter; for login, the counter of the account and the source that signed in, so that an attacker's
 // failures elsewhere still count). Sign-up and recovery count attempts (each sends mail), which a success does not undo.
 export const RESET_ON_SUCCESS: ReadonlySet<ThrottleAction> = new Set(['login', 'verify', 'mfa']);
-export const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery', 'mfa'];
+export const ACTIONS: readonly ThrottleAction[] = ['login', 'signup', 'verify', 'recovery', 'mfa', 'support'];
 export const SCOPES = ['ip', 'account', 'source', 'device'] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -74,6 +78,7 @@ export function mergeLimits(overrides: ThrottleLimitOverrides = {}): ThrottleLim
     verify: { ...DEFAULT_LIMITS.verify, ...overrides.verify },
     recovery: { ...DEFAULT_LIMITS.recovery, ...overrides.recovery },
     mfa: { ...DEFAULT_LIMITS.mfa, ...overrides.mfa },
+    support: { ...DEFAULT_LIMITS.support, ...overrides.support },
     backoff: { ...DEFAULT_LIMITS.backoff, ...overrides.backoff },
   };
 }

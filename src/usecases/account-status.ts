@@ -1,4 +1,4 @@
-// Disabling and enabling an account, from any entry point (management API, CLI, the coming console). Disabling
+// Disabling and enabling an account, from any entry point (management API, CLI, the operator console). Disabling
 // ends every way the account is signed in (sessions with back-channel logout, tokens, sign-ins in progress): a
 // disabled account keeps nothing that works. An account waiting for its erasure is disabled by the erasure and is
 // enabled only by cancelling that.
@@ -9,12 +9,25 @@ import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { SignOut } from '../services/sign-out.ts';
 
-/** Who acts: the entry point, and the API client when it is one. */
+/** Who acts: the entry point, the API client when it is one, and the operator's account when a person acted in the console. */
 export interface Actor {
   source: 'api' | 'cli' | 'console';
   clientId?: string;
+  /** The operator's account id (console). */
+  operatorId?: string;
   ip?: string;
   userAgent?: string;
+}
+
+/** How an audit row names the actor: the entry point as its reason, the client, the operator (actorId), from where. */
+export function actorFields(actor: Actor) {
+  return {
+    reason: actor.source,
+    ...(actor.clientId ? { clientId: actor.clientId } : {}),
+    ...(actor.operatorId ? { actorId: actor.operatorId } : {}),
+    ...(actor.ip ? { ip: actor.ip } : {}),
+    ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
+  };
 }
 
 /** Whom an operator's action concerns, and where and in which language the customer is told of it. */
@@ -43,15 +56,14 @@ export function createAccountStatus(deps: { conn: Connection; signOut: Pick<Sign
     if (!user) throw notFound('No such account');
     return user;
   };
-  const meta = (actor: Actor) => ({ reason: actor.source, clientId: actor.clientId, ip: actor.ip, userAgent: actor.userAgent });
 
   return {
     async disable(accountId, actor) {
       await load(accountId);
       const changed = await users.updateOne({ _id: accountId, disabled: { $ne: true } }, { $set: { disabled: true } });
       if (changed.modifiedCount === 0) return { sessions: 0, tokens: 0 };
-      const ended = await deps.signOut.everything(accountId, 'account_disabled', { ip: actor.ip, userAgent: actor.userAgent });
-      await deps.audit.record({ type: 'account.disabled', outcome: 'success', accountId, ...meta(actor), details: ended });
+      const ended = await deps.signOut.everything(accountId, 'account_disabled', { ip: actor.ip, userAgent: actor.userAgent, actorId: actor.operatorId });
+      await deps.audit.record({ type: 'account.disabled', outcome: 'success', accountId, ...actorFields(actor), details: ended });
       return ended;
     },
     async enable(accountId, actor) {
@@ -59,7 +71,7 @@ export function createAccountStatus(deps: { conn: Connection; signOut: Pick<Sign
       if (user.erasure) throw conflict('The account is waiting for its erasure: cancel the erasure to enable it');
       const changed = await users.updateOne({ _id: accountId, disabled: true, erasure: { $exists: false } }, { $set: { disabled: false } });
       if (changed.modifiedCount === 0) return;
-      await deps.audit.record({ type: 'account.enabled', outcome: 'success', accountId, ...meta(actor) });
+      await deps.audit.record({ type: 'account.enabled', outcome: 'success', accountId, ...actorFields(actor) });
     },
   };
 }

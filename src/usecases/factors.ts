@@ -8,7 +8,7 @@ import type { RecoveryCodes } from '../auth/recovery-codes.ts';
 import type { TotpService } from '../auth/totp.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
-import type { Actor } from './account-status.ts';
+import { actorFields, type Actor } from './account-status.ts';
 import { announceFactorChange, type FactorMailer, type NamedFactor } from './factor-notices.ts';
 
 /** Whose factors change, and where the notice goes (no address: nothing is mailed). */
@@ -86,10 +86,7 @@ export function createFactorUseCases(deps: FactorUseCasesDeps) {
         type: 'factors.reset',
         outcome: 'success',
         accountId: owner.accountId,
-        reason: actor.source,
-        clientId: actor.clientId,
-        ip: actor.ip,
-        userAgent: actor.userAgent,
+        ...actorFields(actor),
         details: { removed },
       });
       if (owner.email) deps.mailer.queue({ to: owner.email, template: 'factors-reset', locale: owner.locale });

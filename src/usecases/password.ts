@@ -17,7 +17,7 @@ import type { Throttle } from '../services/throttle.ts';
 import type { UserService } from '../services/users.ts';
 import { normaliseEmail } from '../db/models/user.ts';
 import { conflict } from '../errors.ts';
-import type { Actor, CustomerContact } from './account-status.ts';
+import { actorFields, type Actor, type CustomerContact } from './account-status.ts';
 
 export interface PasswordUseCaseDeps {
   users: Pick<UserService, 'checkPassword' | 'setPassword'>;
@@ -111,10 +111,7 @@ export function createPasswordUseCases(deps: PasswordUseCaseDeps): PasswordUseCa
         type: 'password.reset_link_sent',
         outcome: 'success',
         accountId: account.accountId,
-        reason: actor.source,
-        ...(actor.clientId ? { clientId: actor.clientId } : {}),
-        ...(actor.ip ? { ip: actor.ip } : {}),
-        ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
+        ...actorFields(actor),
       });
     },
   };

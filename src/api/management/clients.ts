@@ -29,6 +29,16 @@ const clientSchema = z.object({
   mfaFactors: z.array(z.string()).optional(),
   optionalScopes: z.array(z.string()).optional(),
   optionalClaims: z.array(z.string()).optional(),
+  brand: z
+    .object({
+      displayName: z.string().optional(),
+      logo: z.string().optional().describe('The path it is served at on this issuer (/branding/logo/<sha256>.<ext>); give it back to keep the logo'),
+      primaryColor: z.string().optional(),
+      backgroundColor: z.string().optional(),
+      supportUri: z.string().optional(),
+    })
+    .optional()
+    .describe("Its look on the hosted pages and in mails; absent: the operator's brand"),
   metadata: z.record(z.string(), z.unknown()).optional().describe('Its other registration metadata, in registration names'),
   clientSecret: z
     .string()
@@ -37,6 +47,7 @@ const clientSchema = z.object({
 });
 const clientOut = ({ clientSecret: _secret, ...view }: ClientView) => view;
 const clientParams = z.object({ id: z.string().min(1).max(100) });
+const LOGO_BODY_LIMIT = '512kb';
 
 export function clientOperations(deps: ClientOperationsDeps): Operation[] {
   return [
@@ -57,7 +68,8 @@ export function clientOperations(deps: ClientOperationsDeps): Operation[] {
     operation({
       method: 'post', path: '/clients', operationId: 'createClient', tag: 'clients', scope: 'clients:write',
       summary: 'Register an app (as `ciam clients create`; a generated secret is in this answer only)',
-      body: clientInputSchema, status: 201, response: clientSchema,
+      // An uploaded logo (a data: URL, 256 KiB at most) makes the body larger than most.
+      body: clientInputSchema, bodyLimit: LOGO_BODY_LIMIT, status: 201, response: clientSchema,
       handle: ({ body, actor }) => deps.clients.create(body, actor),
     }),
     operation({
@@ -66,7 +78,7 @@ export function clientOperations(deps: ClientOperationsDeps): Operation[] {
         'Change an app (as `ciam clients update`), JSON merge patch over the fields of its registration: a field given replaces it, ' +
         'null removes it (its default applies), a field left out stays; metadata is merged field by field. The result is checked ' +
         'as a new registration (a 400 changes nothing). The secret stays (rotate it on its own); id and secret cannot be given',
-      params: clientParams, body: clientPatchSchema, status: 200, response: clientSchema,
+      params: clientParams, body: clientPatchSchema, bodyLimit: LOGO_BODY_LIMIT, status: 200, response: clientSchema,
       handle: ({ params, body, actor }) => deps.clients.update(params.id, body, actor),
     }),
     operation({

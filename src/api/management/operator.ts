@@ -33,6 +33,7 @@ const auditEvent = z.object({
   outcome: z.string(),
   accountId: z.string().optional(),
   clientId: z.string().optional(),
+  actorId: z.string().optional().describe('The operator (account id) who acted in the console'),
   ip: z.string().optional(),
   userAgent: z.string().optional(),
   reason: z.string().optional(),

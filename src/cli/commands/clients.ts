@@ -3,6 +3,7 @@ import { jsonObject, list, noPositionals, optionalString, requiredString, UsageE
 import type { ClientInput } from '../../services/client-input.ts';
 import type { ClientPatch } from '../../services/client-patch.ts';
 import { command } from '../command.ts';
+import { BRAND_OPTIONS, BRAND_UNSETTABLE, BRAND_USAGE, brandFields, unsetBrand } from './client-brand.ts';
 
 /** The options of a registration, shared by create and update (each sets one field of the clients service's input). */
 const REGISTRATION_OPTIONS = {
@@ -25,6 +26,7 @@ const REGISTRATION_OPTIONS = {
   connection: { type: 'string', multiple: true },
   'no-connections': { type: 'boolean' },
   metadata: { type: 'string' },
+  ...BRAND_OPTIONS,
 } as const;
 
 /** The fields the options given set, and only those (values are checked by the clients service). */
@@ -62,16 +64,18 @@ export const clientsCreate = command({
     '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...\n' +
     '        [--optional-scope SCOPE]... [--optional-claim CLAIM]...\n' +
     '        [--connection ID]... | [--no-connections]   (other providers its login page offers, in order; default: all)\n' +
+    `${BRAND_USAGE}\n` +
     '        [--metadata JSON]   (any other registration field, e.g. {"backchannel_logout_uri":"https://…"})',
   options: { 'client-id': { type: 'string' }, 'client-secret': { type: 'string' }, ...REGISTRATION_OPTIONS },
-  parse(values, positionals) {
+  async parse(values, positionals) {
     noPositionals(positionals);
     if (values.public === true && values['client-secret'] !== undefined) {
       throw new UsageError('give either --client-secret or --public, not both');
     }
     if (list(values, 'grant-type').length === 0) throw new UsageError('--grant-type is required (repeat it for several)');
     const fields = registrationFields(values);
-    return { ...fields, grantTypes: fields.grantTypes ?? [], clientId: requiredString(values, 'client-id'), clientSecret: optionalString(values, 'client-secret'), public: values.public === true };
+    const brand = await brandFields(values);
+    return { ...fields, ...(brand && { brand }), grantTypes: fields.grantTypes ?? [], clientId: requiredString(values, 'client-id'), clientSecret: optionalString(values, 'client-secret'), public: values.public === true };
   },
   execute: (services, input) => services.clients.create(input, { source: 'cli' }),
 });
@@ -114,16 +118,19 @@ export const clientsUpdate = command({
   usage:
     'clients update ID [any option of clients create but --client-id and --client-secret] [--unset OPTION]...\n' +
     '        (an option given replaces that setting, a repeated one as a whole list; --metadata is merged field by field,\n' +
-    '        null removing one; --unset removes a setting so that its default applies, e.g. --unset mfa, --unset connection;\n' +
+    '        null removing one; --unset removes a setting so that its default applies, e.g. --unset mfa, --unset connection,\n' +
+    "        --unset brand-logo, --unset brand (the whole brand: the operator's applies);\n" +
     '        --unset public makes a public client confidential and prints its new secret once. The secret is kept:\n' +
     '        ciam clients rotate-secret changes it)',
   options: { ...REGISTRATION_OPTIONS, unset: { type: 'string', multiple: true } },
-  parse(values, positionals) {
+  async parse(values, positionals) {
     const id = clientIdOf(positionals, 'change', 'update');
-    const patch: ClientPatch = { ...registrationFields(values), ...(values.public === true && { public: true }) };
+    const brand = await brandFields(values);
+    const patch: ClientPatch = { ...registrationFields(values), ...(brand && { brand }), ...(values.public === true && { public: true }) };
     for (const name of list(values, 'unset')) {
+      if (unsetBrand(patch, name)) continue;
       const field = name === 'public' ? 'public' : UNSETTABLE[name];
-      if (!field) throw new UsageError(`--unset takes one of ${[...Object.keys(UNSETTABLE), 'public'].join(', ')}; got "${name}"`);
+      if (!field) throw new UsageError(`--unset takes one of ${[...Object.keys(UNSETTABLE), ...BRAND_UNSETTABLE, 'public'].join(', ')}; got "${name}"`);
       if (field in patch) throw new UsageError(`give either --${name === 'connection' && values['no-connections'] === true ? 'no-connections' : name} or --unset ${name}, not both`);
       Object.assign(patch, { [field]: field === 'public' ? false : null });
     }

@@ -3,6 +3,7 @@ import { clientsCreate, clientsDelete, clientsList, clientsRotateSecret, clients
 import { conformanceSetup } from './conformance.ts';
 import { connectionsCreate, connectionsDelete, connectionsList } from './connections.ts';
 import { iatCreate } from './iat.ts';
+import { operatorsCreate, operatorsList, operatorsRemove } from './operators.ts';
 import { keysList, keysRotate } from './keys.ts';
 import { apiClientsCreate } from './api-clients.ts';
 import { webhooksCreate, webhooksDelete, webhooksList } from './webhooks.ts';
@@ -37,6 +38,7 @@ export const COMMANDS: Readonly<Record<string, Readonly<Record<string, Command>>
     'send-password-reset': usersSendPasswordReset,
   },
   'api-clients': { create: apiClientsCreate },
+  operators: { create: operatorsCreate, list: operatorsList, remove: operatorsRemove },
   webhooks: { create: webhooksCreate, list: webhooksList, delete: webhooksDelete },
   connections: { create: connectionsCreate, list: connectionsList, delete: connectionsDelete },
   keys: { list: keysList, rotate: keysRotate },

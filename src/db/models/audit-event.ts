@@ -10,6 +10,8 @@ export interface AuditEventRecord {
   outcome: 'success' | 'failure';
   accountId?: string;
   clientId?: string;
+  /** The operator (an account id) who acted, when a person did through the console; accountId is whom it concerned. */
+  actorId?: string;
   ip?: string;
   userAgent?: string;
   reason?: string;
@@ -23,6 +25,7 @@ const auditEventSchema = new Schema<AuditEventRecord>(
     outcome: { type: String, required: true, enum: ['success', 'failure'] },
     accountId: String,
     clientId: String,
+    actorId: String,
     ip: String,
     userAgent: String,
     reason: String,

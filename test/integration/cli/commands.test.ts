@@ -61,6 +61,8 @@ beforeAll(async () => {
     userExport: { all: notHere },
     factorChanges: { resetAll: notHere },
     passwords: { sendResetLink: notHere },
+    // Operators run against the whole application: test/integration/cli/operators.test.ts.
+    operators: { setRole: notHere, remove: notHere, list: notHere },
     webhooks: { create: notHere, list: notHere, delete: notHere, deliveries: notHere, replay: notHere, tick: notHere, ensureIndexes: notHere, sweepExpired: notHere },
   };
   await services.keys.ensureKeys();

@@ -59,9 +59,10 @@ describe('ciam executable', () => {
       ciam(['users', 'create', '--email', 'cli@example.com', '--password', 'cli-password', '--name', 'Cli']),
       ciam(['keys', 'list']),
     ]);
-    // The account center's built-in client is listed too: it exists like any other.
+    // The account center's and the console's built-in clients are listed too: they exist like any other.
     expect(JSON.parse(listed.stdout)).toEqual([
       expect.objectContaining({ clientId: 'ciam-account', responseTypes: ['none'] }),
+      expect.objectContaining({ clientId: 'ciam-console', responseTypes: ['none'] }),
       expect.objectContaining({ clientId: 'cli-app' }),
     ]);
     expect(JSON.parse(user.stdout)).toMatchObject({ email: 'cli@example.com', name: 'Cli' });

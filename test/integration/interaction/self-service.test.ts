@@ -130,7 +130,7 @@ describe('sign-up', () => {
     }
     expect(answers[0]).toEqual(answers[1]);
 
-    const mail = await t.smtp.waitFor(existing, { subject: /sign/i });
+    const mail = await t.smtp.waitFor(existing, { subject: /already have/ });
     expect(mail.text).not.toMatch(/\b\d{6}\b/);
     expect(await t.services.users.findByEmail(fresh)).toBeNull();
   });

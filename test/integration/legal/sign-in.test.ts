@@ -35,7 +35,7 @@ let counter = 0;
 const unique = (name: string) => `${name}-${Date.now().toString(36)}-${counter++}@example.com`;
 
 beforeAll(async () => {
-  app = await startAccountApp({ LEGAL_DOCUMENTS: JSON.stringify(DOCUMENTS) });
+  app = await startAccountApp({ LEGAL_DOCUMENTS: JSON.stringify(DOCUMENTS), PRODUCT_NAME: 'Acme ID' });
   for (const c of [WEB, PARTNER]) {
     // First-party: no consent page, so the legal step is the last thing between the sign-in and the code.
     await app.services.clients.create({
@@ -258,7 +258,8 @@ describe('account center', () => {
     const b = app.browser();
     const start = await b.navigate(new URL('/account', app.url));
     const step = await login(b, start.page, user.email);
-    expect(textOf(step.page.body)).toContain('Before you continue to Account');
+    // The account center goes by the product's name (PRODUCT_NAME).
+    expect(textOf(step.page.body)).toContain('Before you continue to Acme ID');
     const signedIn = await b.submit(findForm(step.page, /\/legal$/).form);
     expect(signedIn.page.url.pathname).toBe('/account');
     expect(signedIn.page.body).toContain('href="/account/legal"');
@@ -272,7 +273,7 @@ describe('account center', () => {
     expect(text).toContain('Terms of service : Version 2099-01 takes effect on January 1, 2099.');
     const history = [...page.body.matchAll(/<tr>\s*<th scope="row">([\s\S]*?)<\/tr>/g)].map((m) => textOf(m[1]!));
     expect(history).toHaveLength(3);
-    expect(history[0]).toMatch(/^Terms of service 2024-06 .+ Account At sign-in$/);
+    expect(history[0]).toMatch(/^Terms of service 2024-06 .+ Acme ID At sign-in$/);
     expect(history.slice(1).sort()).toEqual([
       expect.stringMatching(/^Privacy policy 2020 Mar 1, 2023, \d{1,2}:30 [AP]M Web Shop At sign-up$/),
       expect.stringMatching(/^Terms of service 2023-01 Mar 1, 2023, \d{1,2}:30 [AP]M Web Shop At sign-up$/),
@@ -295,8 +296,8 @@ describe('account center', () => {
     expect(text).toContain('Datenschutzerklärung');
     const history = [...page.body.matchAll(/<tr>\s*<th scope="row">([\s\S]*?)<\/tr>/g)].map((m) => textOf(m[1]!));
     expect(history.sort()).toEqual([
-      expect.stringMatching(/^Datenschutzerklärung 2020 .+ Account Bei der Anmeldung$/),
-      expect.stringMatching(/^Nutzungsbedingungen 2024-06 .+ Account Bei der Anmeldung$/),
+      expect.stringMatching(/^Datenschutzerklärung 2020 .+ Acme ID Bei der Anmeldung$/),
+      expect.stringMatching(/^Nutzungsbedingungen 2024-06 .+ Acme ID Bei der Anmeldung$/),
     ]);
   });
 });

@@ -1,0 +1,134 @@
+// Customers in the console: search (exact e-mail, part of the name or address, exact phone number; a page at a time
+// with the directory's cursor) and one customer's page — profile, sessions, connected apps, second factors (metadata
+// only), linked identities — read through the services the management API's user resources read.
+import type { Context } from 'koa';
+import { formatTime } from '../http/dates.ts';
+import type { MessageKey } from '../i18n/index.ts';
+import type { UserQuery } from '../services/user-directory.ts';
+import type { UserView } from '../services/users.ts';
+import { ACTIONS, availableActions } from './actions.ts';
+import type { ConsoleDeps } from './deps.ts';
+import { customerPath, erasureOf, findCustomer } from './lookup.ts';
+import type { ConsolePages } from './pages.ts';
+import { may } from './roles.ts';
+
+const PAGE_SIZE = 25;
+const MAX_EMAIL = 254;
+const MAX_TEXT = 100;
+const MAX_CURSOR = 200;
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+const one = (value: unknown, max: number): string => (typeof value === 'string' ? value.trim().slice(0, max) : '');
+
+/** "+49 (151) 123-45" and "0049 151…" as E.164, else undefined; no country is assumed. */
+function phoneQuery(input: string): string | undefined {
+  const compact = input.replace(/[\s().\-/]/g, '');
+  const international = compact.startsWith('00') ? `+${compact.slice(2)}` : compact;
+  return E164.test(international) ? international : undefined;
+}
+
+interface SearchForm {
+  email: string;
+  q: string;
+  phone: string;
+}
+
+/** The search form as typed, the directory query it makes, and the problem of each field that makes none. */
+function parseSearch(query: Context['query']): { form: SearchForm; errors: Partial<Record<keyof SearchForm, MessageKey>>; search: Omit<UserQuery, 'limit' | 'cursor'> } {
+  const form = { email: one(query.email, MAX_EMAIL), q: one(query.q, MAX_TEXT), phone: one(query.phone, 40) };
+  const errors: Partial<Record<keyof SearchForm, MessageKey>> = {};
+  const search: Omit<UserQuery, 'limit' | 'cursor'> = {};
+  if (form.email) {
+    if (/^[^\s@]+@[^\s@]+$/.test(form.email)) search.email = form.email;
+    else errors.email = 'console.customers.error.email';
+  }
+  if (form.q) search.q = form.q;
+  if (form.phone) {
+    const phone = phoneQuery(form.phone);
+    if (phone) search.phoneNumber = phone;
+    else errors.phone = 'console.customers.error.phone';
+  }
+  return { form, errors, search };
+}
+
+const displayName = (u: UserView) => u.name || [u.given_name, u.family_name].filter(Boolean).join(' ');
+
+export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
+  const { get, render } = pages;
+
+  get('/customers', { permission: 'customers.search' }, async (ctx, op) => {
+    const { form, errors, search } = parseSearch(ctx.query);
+    const cursor = one(ctx.query.cursor, MAX_CURSOR);
+    const failed = Object.keys(errors).length > 0;
+    const page = failed ? { users: [] } : await deps.userDirectory.search({ ...search, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+    const filters = new URLSearchParams(Object.entries(form).filter(([, v]) => v));
+    const nextParams = page.next ? new URLSearchParams([...filters, ['cursor', page.next]]) : undefined;
+    render(ctx, op, 'customers', {
+      section: 'customers',
+      title: 'console.customers.title',
+      ...(failed ? { status: 400 } : {}),
+      data: {
+        form,
+        errors,
+        searched: filters.size > 0,
+        customers: page.users.map((u) => ({
+          href: customerPath(u.id),
+          email: u.email,
+          emailVerified: u.email_verified,
+          name: displayName(u),
+          phone: u.phone_number ?? '',
+          disabled: u.disabled === true,
+          createdAt: formatTime(u.createdAt, op.account),
+          lastLoginAt: u.lastLoginAt ? formatTime(u.lastLoginAt, op.account) : '',
+        })),
+        next: nextParams ? `/console/customers?${nextParams}` : null,
+        first: cursor ? `/console/customers${filters.size ? `?${filters}` : ''}` : null,
+      },
+    });
+  });
+
+  get('/customers/:id', { permission: 'customers.read' }, async (ctx, op) => {
+    const user = await findCustomer(deps, ctx.params.id, op);
+    const [sessions, apps, factors, identities] = await Promise.all([
+      deps.sessions.listForAccount(user.id),
+      deps.grants.listForAccount(user.id),
+      deps.factors.list(user.id),
+      deps.identities.listForAccount(user.id),
+    ]);
+    const time = (d: Date | undefined) => (d ? formatTime(d, op.account) : '');
+    const erasure = erasureOf(user);
+    const actions = may(op.role, 'customers.act') ? availableActions(user, { factors: factors.length, erasure: Boolean(erasure) }) : [];
+    render(ctx, op, 'customer', {
+      section: 'customers',
+      title: 'console.customer.title',
+      data: customerData(user, time, erasure, {
+        sessions: sessions.map((s) => ({ loginAt: time(s.loginAt), lastSeenAt: time(s.lastSeenAt), ip: s.ip ?? '', browser: s.browser ?? '', os: s.os ?? '', device: s.device ?? '' })),
+        apps: apps.map((a) => ({ clientId: a.clientId, name: a.name, scopes: a.scopes.join(' '), grantedAt: time(a.grantedAt) })),
+        factors: factors.map((f) => ({ type: f.type, label: f.label, createdAt: time(f.createdAt), lastUsedAt: time(f.lastUsedAt), remaining: f.remaining ?? null })),
+        identities: identities.map((i) => ({ connection: i.connectionId, email: i.email ?? '', linkedAt: time(i.linkedAt), lastUsedAt: time(i.lastUsedAt) })),
+        actions: actions.map((a) => ({ href: `${customerPath(user.id)}/actions/${a}`, label: ACTIONS[a].button, danger: ACTIONS[a].danger })),
+        auditHref: may(op.role, 'audit.read') ? `/console/audit?${new URLSearchParams({ account: user.id })}` : null,
+      }),
+    });
+  });
+}
+
+function customerData(user: UserView, time: (d: Date | undefined) => string, erasure: { dueAt: Date } | undefined, rest: Record<string, unknown>): Record<string, unknown> {
+  return {
+    customer: {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.email_verified,
+      name: displayName(user),
+      phone: user.phone_number ?? '',
+      phoneVerified: user.phone_number_verified === true,
+      locale: user.locale ?? '',
+      disabled: user.disabled === true,
+      erasureDue: erasure ? time(erasure.dueAt) : '',
+      noPassword: user.noPassword === true,
+      createdAt: time(user.createdAt),
+      lastLoginAt: time(user.lastLoginAt),
+    },
+    ...rest,
+  };
+}

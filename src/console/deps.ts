@@ -1,0 +1,41 @@
+// What the operator console is built from (consoleRouter and its page modules): the services it calls, by the part
+// of each it uses. Every change goes through the use case the management API and the CLI call.
+import type Provider from 'oidc-provider';
+import type { FactorService } from '../auth/factors.ts';
+import type { Config } from '../config/index.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { GrantService } from '../services/grants.ts';
+import type { Identities } from '../services/identities.ts';
+import type { OperatorStore } from '../services/operators.ts';
+import type { ProfileService } from '../services/profile.ts';
+import type { SessionService } from '../services/sessions.ts';
+import type { SignOut } from '../services/sign-out.ts';
+import type { UserDirectory } from '../services/user-directory.ts';
+import type { UserService } from '../services/users.ts';
+import type { SupportCodes } from '../services/support-codes.ts';
+import type { AccountStatus } from '../usecases/account-status.ts';
+import type { FactorUseCases } from '../usecases/factors.ts';
+import type { PasswordUseCases } from '../usecases/password.ts';
+
+export interface ConsoleDeps {
+  provider: () => Provider;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds'>;
+  /** The signed-in operator's own account (the session reader). */
+  profile: Pick<ProfileService, 'get'>;
+  operators: Pick<OperatorStore, 'roleOf'>;
+  audit: Pick<AuditLog, 'record' | 'list'>;
+  // Reading a customer: the services the management API's user resources read.
+  users: Pick<UserService, 'findById' | 'findByEmail'>;
+  userDirectory: UserDirectory;
+  sessions: Pick<SessionService, 'touch' | 'listForAccount'>;
+  grants: Pick<GrantService, 'listForAccount'>;
+  factors: Pick<FactorService, 'list'>;
+  identities: Pick<Identities, 'listForAccount'>;
+  // Acting on a customer: the use cases of the management API and the CLI.
+  accountStatus: AccountStatus;
+  signOut: Pick<SignOut, 'sessionsEverywhere'>;
+  factorChanges: Pick<FactorUseCases, 'resetAll'>;
+  passwords: Pick<PasswordUseCases, 'sendResetLink'>;
+  /** Finding a customer by the code they read out (support-codes.ts). */
+  supportCodes: Pick<SupportCodes, 'lookup' | 'foundBy'>;
+}

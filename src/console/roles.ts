@@ -1,0 +1,24 @@
+// What each operator role may do in the console: one table, asked on the server for every page and every change (a
+// button hidden from a role is a courtesy; the refusal is here). admin: everything; support: the customers a support
+// code names (read and act; no free search); auditor: customers and the audit log, read only.
+import type { OperatorRole } from '../services/operators.ts';
+
+export const PERMISSIONS = {
+  /** Search every customer (support finds customers by the code each one shows: support-codes.ts). */
+  'customers.search': ['admin', 'auditor'],
+  /** Type a customer's support code, and so find that customer. */
+  'customers.code': ['admin', 'support'],
+  /** Read a customer's profile, sessions, apps, factors and linked identities (a role without search: only the
+   *  customers it found by their support code, for SUPPORT_ACCESS_HOURS). */
+  'customers.read': ['admin', 'support', 'auditor'],
+  /** Disable and enable, end sessions, reset MFA, mail a password reset. */
+  'customers.act': ['admin', 'support'],
+  /** The audit log of everyone, with filters. */
+  'audit.read': ['admin', 'auditor'],
+} as const satisfies Record<string, readonly OperatorRole[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function may(role: OperatorRole, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly OperatorRole[]).includes(role);
+}
