@@ -3,15 +3,17 @@
 // session (services/sign-out.ts), reset MFA (usecases/factors.ts), mail a password reset (usecases/password.ts).
 // Each is confirmed on a page of its own (no script needed) that already demands a recent sign-in, so the operator
 // signs in again before reading what they confirm, never after sending it; the post demands it again.
-import { forbidden, notFound } from '../errors.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import type { OperatorRole } from '../services/operators.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { UserView } from '../services/users.ts';
 import { customerContact, type Actor } from '../usecases/account-status.ts';
 import { customerPath, findCustomer } from './lookup.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { actorOf, seeOther, type ConsolePages, type Flash, type Operator } from './pages.ts';
+import { may, type Permission } from './roles.ts';
 
-export const ACTION_NAMES = ['disable', 'enable', 'end-sessions', 'reset-mfa', 'password-reset'] as const;
+export const ACTION_NAMES = ['disable', 'enable', 'end-sessions', 'reset-mfa', 'password-reset', 'erase', 'cancel-erasure'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 interface ActionSpec {
@@ -22,8 +24,18 @@ interface ActionSpec {
   confirm: MessageKey;
   danger: boolean;
   done: Flash;
+  /** Beyond customers.act (which every action needs). */
+  permission?: Permission;
   run(deps: ConsoleDeps, user: UserView, actor: Actor): Promise<unknown>;
 }
+
+const erasureMeta = (actor: Actor) => ({
+  source: 'operator' as const,
+  ...(actor.clientId ? { clientId: actor.clientId } : {}),
+  ...(actor.operatorId ? { actorId: actor.operatorId } : {}),
+  ...(actor.ip ? { ip: actor.ip } : {}),
+  ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
+});
 
 export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
   disable: {
@@ -47,14 +59,32 @@ export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
     button: 'console.action.passwordReset', lead: 'console.action.passwordReset.lead', confirm: 'console.action.passwordReset.confirm', danger: false, done: 'console.flash.resetSent',
     run: (deps, user, actor) => deps.passwords.sendResetLink(customerContact(user), actor),
   },
+  // The erasure the account center, the CLI and the API request: disabled at once, erased after ERASURE_GRACE_DAYS.
+  erase: {
+    button: 'console.action.erase', lead: 'console.action.erase.lead', confirm: 'console.action.erase.confirm', danger: true, done: 'console.flash.erasureScheduled', permission: 'customers.erase',
+    run: (deps, user, actor) => deps.erasure.request(user.id, erasureMeta(actor)),
+  },
+  'cancel-erasure': {
+    button: 'console.action.cancelErasure', lead: 'console.action.cancelErasure.lead', confirm: 'console.action.cancelErasure.confirm', danger: false, done: 'console.flash.erasureCancelled', permission: 'customers.erase',
+    run: async (deps, user, actor) => {
+      if (!(await deps.erasure.cancel(user.id, erasureMeta(actor)))) throw conflict('No erasure is scheduled for this customer');
+    },
+  },
 };
 
 const isAction = (value: unknown): value is ActionName => typeof value === 'string' && (ACTION_NAMES as readonly string[]).includes(value);
 
 /** The actions that make sense for the customer as they are now (the use cases refuse the others, too). */
-export function availableActions(user: UserView, state: { factors: number; erasure: boolean }): ActionName[] {
+export function availableActions(user: UserView, state: { factors: number; erasure: boolean }, role: OperatorRole): ActionName[] {
   const status: ActionName[] = user.disabled ? (state.erasure ? [] : ['enable']) : ['disable'];
-  return [...status, 'end-sessions', ...(state.factors > 0 ? ['reset-mfa' as const] : []), ...(user.disabled ? [] : ['password-reset' as const])];
+  const all: ActionName[] = [
+    ...status,
+    'end-sessions',
+    ...(state.factors > 0 ? ['reset-mfa' as const] : []),
+    ...(user.disabled ? [] : ['password-reset' as const]),
+    state.erasure ? 'cancel-erasure' : 'erase',
+  ];
+  return all.filter((a) => may(role, 'customers.act') && (!ACTIONS[a].permission || may(role, ACTIONS[a].permission)));
 }
 
 /**
@@ -72,6 +102,8 @@ export function actionRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
     const { action } = params;
     if (!isAction(action)) throw notFound('No such action');
     const user = await findCustomer(deps, params.id, op);
+    const extra = ACTIONS[action].permission;
+    if (extra && !may(op.role, extra)) throw forbidden('Your role does not allow this change');
     await mayActOn(deps, op, user);
     return { action, spec: ACTIONS[action], user };
   };
@@ -95,6 +127,8 @@ export function actionRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
   post('/customers/:id/actions/:action', { permission: 'customers.act', back: (ctx) => ctx.path }, async (ctx, op) => {
     const { spec, user } = await target(ctx.params, op);
     await spec.run(deps, user, actorOf(ctx, op));
+    // Erased at once (no grace period configured): there is no customer's page to go back to.
+    if (!(await deps.users.findById(user.id))) return seeOther(ctx, '/console', 'console.flash.erased');
     seeOther(ctx, customerPath(user.id), spec.done);
   });
 }

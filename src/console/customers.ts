@@ -9,7 +9,7 @@ import type { UserView } from '../services/users.ts';
 import { ACTIONS, availableActions } from './actions.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { customerPath, erasureOf, findCustomer } from './lookup.ts';
-import type { ConsolePages } from './pages.ts';
+import { actorOf, type ConsolePages } from './pages.ts';
 import { may } from './roles.ts';
 
 const PAGE_SIZE = 25;
@@ -55,6 +55,7 @@ const displayName = (u: UserView) => u.name || [u.given_name, u.family_name].fil
 
 export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
   const { get, render } = pages;
+  exportRoute(pages, deps);
 
   get('/customers', { permission: 'customers.search' }, async (ctx, op) => {
     const { form, errors, search } = parseSearch(ctx.query);
@@ -97,7 +98,7 @@ export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
     ]);
     const time = (d: Date | undefined) => (d ? formatTime(d, op.account) : '');
     const erasure = erasureOf(user);
-    const actions = may(op.role, 'customers.act') ? availableActions(user, { factors: factors.length, erasure: Boolean(erasure) }) : [];
+    const actions = availableActions(user, { factors: factors.length, erasure: Boolean(erasure) }, op.role);
     render(ctx, op, 'customer', {
       section: 'customers',
       title: 'console.customer.title',
@@ -108,8 +109,28 @@ export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
         identities: identities.map((i) => ({ connection: i.connectionId, email: i.email ?? '', linkedAt: time(i.linkedAt), lastUsedAt: time(i.lastUsedAt) })),
         actions: actions.map((a) => ({ href: `${customerPath(user.id)}/actions/${a}`, label: ACTIONS[a].button, danger: ACTIONS[a].danger })),
         auditHref: may(op.role, 'audit.read') ? `/console/audit?${new URLSearchParams({ account: user.id })}` : null,
+        exportHref: may(op.role, 'customers.export') ? `${customerPath(user.id)}/export` : null,
       }),
     });
+  });
+}
+
+/** Everything held on the customer, as the account center's export gives it: a download, audited with the operator. */
+function exportRoute(pages: ConsolePages, deps: ConsoleDeps): void {
+  pages.get('/customers/:id/export', { permission: 'customers.export' }, async (ctx, op) => {
+    const user = await findCustomer(deps, ctx.params.id, op);
+    const actor = actorOf(ctx, op);
+    const document = await deps.privacyExport.build(user.id, {
+      source: 'operator',
+      ...(actor.clientId ? { clientId: actor.clientId } : {}),
+      ...(actor.operatorId ? { actorId: actor.operatorId } : {}),
+      ...(actor.ip ? { ip: actor.ip } : {}),
+      ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
+    });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Disposition', `attachment; filename="account-${user.id}.json"`);
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(document, null, 2);
   });
 }
 

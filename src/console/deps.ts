@@ -13,6 +13,8 @@ import type { SignOut } from '../services/sign-out.ts';
 import type { UserDirectory } from '../services/user-directory.ts';
 import type { UserService } from '../services/users.ts';
 import type { SupportCodes } from '../services/support-codes.ts';
+import type { ErasureService } from '../services/erasure.ts';
+import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
@@ -36,6 +38,8 @@ export interface ConsoleDeps {
   signOut: Pick<SignOut, 'sessionsEverywhere'>;
   factorChanges: Pick<FactorUseCases, 'resetAll'>;
   passwords: Pick<PasswordUseCases, 'sendResetLink'>;
+  erasure: Pick<ErasureService, 'request' | 'cancel'>;
+  privacyExport: Pick<PrivacyExport, 'build'>;
   /** Finding a customer by the code they read out (support-codes.ts). */
   supportCodes: Pick<SupportCodes, 'lookup' | 'foundBy'>;
 }

@@ -33,6 +33,9 @@ export const FLASHES = [
   'console.flash.sessionsEnded',
   'console.flash.mfaReset',
   'console.flash.resetSent',
+  'console.flash.erasureScheduled',
+  'console.flash.erasureCancelled',
+  'console.flash.erased',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 const flash = flashCookie<Flash>('console_flash', CONSOLE_AREA.prefix, FLASHES);

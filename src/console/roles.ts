@@ -13,6 +13,10 @@ export const PERMISSIONS = {
   'customers.read': ['admin', 'support', 'auditor'],
   /** Disable and enable, end sessions, reset MFA, mail a password reset. */
   'customers.act': ['admin', 'support'],
+  /** Erase a customer (after the grace period) and cancel a scheduled erasure. */
+  'customers.erase': ['admin'],
+  /** Download everything held on a customer (the account center's data export), e.g. for a subject access request. */
+  'customers.export': ['admin', 'support'],
   /** The audit log of everyone, with filters. */
   'audit.read': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;

@@ -39,6 +39,8 @@ export interface ErasureMeta {
   source: ErasureSource;
   /** The management API client that asked (recorded as the events' client). */
   clientId?: string;
+  /** The console operator who asked (recorded as the events' actorId). */
+  actorId?: string;
   ip?: string;
   userAgent?: string;
 }
@@ -52,7 +54,7 @@ export interface ErasureService {
   /** Erases now, whatever the grace period. Throws not found when there is no such account. */
   eraseNow(accountId: string, meta: ErasureMeta): Promise<Extract<ErasureOutcome, { status: 'erased' }>>;
   /** Cancels a scheduled erasure (the account is enabled again); false when none was scheduled. */
-  cancel(accountId: string, meta: { source: 'sign_in' | 'operator'; clientId?: string; ip?: string; userAgent?: string }): Promise<boolean>;
+  cancel(accountId: string, meta: { source: 'sign_in' | 'operator'; clientId?: string; actorId?: string; ip?: string; userAgent?: string }): Promise<boolean>;
   /** When the account's scheduled erasure is due, if one is. */
   scheduled(accountId: string): Promise<Date | undefined>;
   /** Erases every account whose erasure is due; resolves with how many. */
@@ -154,7 +156,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
     await users.deleteOne({ _id: accountId });
     // After the account: until it is gone, the row is what a retried erasure (or a sign-in) finds it by.
     await deps.emails.release(user.email, accountId);
-    await audit.record({ type: 'account.deleted', outcome: 'success', accountId: alias, reason: meta.source, clientId: meta.clientId, details: { ...removed } });
+    await audit.record({ type: 'account.deleted', outcome: 'success', accountId: alias, reason: meta.source, clientId: meta.clientId, actorId: meta.actorId, details: { ...removed } });
     logger?.info({ event: 'account.erased', source: meta.source }, 'account erased');
     return { status: 'erased', pseudonym: alias, removed };
   }
@@ -177,6 +179,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
       accountId,
       reason: meta.source,
       clientId: meta.clientId,
+      actorId: meta.actorId,
       ip: meta.ip,
       userAgent: meta.userAgent,
       details: { dueAt: dueAt.toISOString(), sessions, tokens },
@@ -202,7 +205,7 @@ export function createErasure(deps: ErasureDeps): ErasureService {
         { $set: { disabled: user.erasure.wasDisabled === true }, $unset: { erasure: '' } },
       );
       if (result.modifiedCount === 0) return false;
-      await audit.record({ type: 'account.erasure_cancelled', outcome: 'success', accountId, reason: meta.source, clientId: meta.clientId, ip: meta.ip, userAgent: meta.userAgent });
+      await audit.record({ type: 'account.erasure_cancelled', outcome: 'success', accountId, reason: meta.source, clientId: meta.clientId, actorId: meta.actorId, ip: meta.ip, userAgent: meta.userAgent });
       return true;
     },
 

@@ -29,7 +29,7 @@ export interface AccountExport {
 
 export interface PrivacyExport {
   /** The document for one account; throws not found when there is none. Audits `account.exported`. */
-  build(accountId: string, meta: { source: 'account_center' | 'operator'; clientId?: string; ip?: string; userAgent?: string }): Promise<AccountExport>;
+  build(accountId: string, meta: { source: 'account_center' | 'operator'; clientId?: string; actorId?: string; ip?: string; userAgent?: string }): Promise<AccountExport>;
 }
 
 export interface PrivacyExportDeps {
@@ -64,7 +64,7 @@ export function createPrivacyExport(deps: PrivacyExportDeps): PrivacyExport {
         if (store) stores[name] = plain(await store.exportFor(accountId));
       }
       // Recorded before the events are read, so the document shows its own export too.
-      await deps.audit.record({ type: 'account.exported', outcome: 'success', accountId, reason: meta.source, clientId: meta.clientId, ip: meta.ip, userAgent: meta.userAgent });
+      await deps.audit.record({ type: 'account.exported', outcome: 'success', accountId, reason: meta.source, clientId: meta.clientId, actorId: meta.actorId, ip: meta.ip, userAgent: meta.userAgent });
       const auditEvents = await deps.audit.forAccount(accountId);
       const doc: AccountExport = {
         format: EXPORT_FORMAT,

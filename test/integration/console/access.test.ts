@@ -187,3 +187,15 @@ describe('changes need a form of ours and a recent sign-in', () => {
     expect((await app.user(who.id))?.disabled).toBe(true);
   });
 });
+
+describe('erasure without a grace period', () => {
+  it('erases the customer at once and lands on the console with a notice (there is no customer page left)', async () => {
+    const who = await customer();
+    const confirm = await open(app, as(admin), `/console/customers/${who.id}/actions/erase`);
+    const { page } = await as(admin).submit(findForm(confirm, /\/actions\/erase$/).form);
+    expect(page.url.pathname).toBe('/console/customers');
+    expect(text(page.body)).toContain('The customer is erased');
+    expect(await app.user(who.id)).toBeNull();
+    expect(await app.audit('account.deleted')).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'operator', actorId: admin.id })]));
+  });
+});

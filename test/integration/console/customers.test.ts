@@ -4,7 +4,7 @@ import { generate } from 'otplib';
 import { CONSOLE_CLIENT_ID } from '../../../src/console/client.ts';
 import { findForm, forms, textOf, type Browser, type Page } from '../../support/http.ts';
 import { connectShop, PASSWORD, signIn, startAccountApp } from '../account/helpers.ts';
-import { makeOperator, open, signInConsole, type ConsoleApp, type TestOperator, foundByCode } from './helpers.ts';
+import { makeOperator, open, signInConsole, type ConsoleApp, type TestOperator, foundByCode, rawPost, csrfToken } from './helpers.ts';
 
 let app: ConsoleApp;
 let admin: TestOperator;
@@ -13,7 +13,7 @@ let b: Browser;
 let s: Browser;
 
 beforeAll(async () => {
-  app = await startAccountApp({ REAUTH_MAX_AGE_SECONDS: '300' });
+  app = await startAccountApp({ REAUTH_MAX_AGE_SECONDS: '300', ERASURE_GRACE_DAYS: '30' });
   [admin, support] = await Promise.all([makeOperator(app, 'admin@ops.example', 'admin'), makeOperator(app, 'support@ops.example', 'support')]);
   b = app.browser();
   s = app.browser();
@@ -151,9 +151,42 @@ describe('actions, through the use cases, audited with the operator as actor', (
   it('offers only what fits the customer as they are', async () => {
     const who = await app.createUser('plain@example.com');
     const actions = (page: Page) => [...page.body.matchAll(/\/actions\/([a-z-]+)"/g)].map((m) => m[1]);
-    expect(actions(await open(app, b, `/console/customers/${who.id}`))).toEqual(['disable', 'end-sessions', 'password-reset']);
+    expect(actions(await open(app, b, `/console/customers/${who.id}`))).toEqual(['disable', 'end-sessions', 'password-reset', 'erase']);
     await act(b, who.id, 'disable');
-    expect(actions(await open(app, b, `/console/customers/${who.id}`))).toEqual(['enable', 'end-sessions']);
+    expect(actions(await open(app, b, `/console/customers/${who.id}`))).toEqual(['enable', 'end-sessions', 'erase']);
+    // Support does not erase.
+    await foundByCode(app, support, who.id);
+    expect(actions(await open(app, s, `/console/customers/${who.id}`))).toEqual(['enable', 'end-sessions']);
+  });
+
+  it('an admin erases a customer (after the grace period) and cancels it; support may not', async () => {
+    const who = await app.createUser('erase-console@example.com');
+    await foundByCode(app, support, who.id);
+    expect((await s.request(new URL(`/console/customers/${who.id}/actions/erase`, app.url))).status).toBe(403);
+    expect((await rawPost(s, app, `/console/customers/${who.id}/actions/erase`, `_csrf=${encodeURIComponent(csrfToken(s))}`)).status).toBe(403);
+    expect(await app.audit('account.erasure_scheduled', who.id)).toEqual([]);
+
+    const scheduled = await act(b, who.id, 'erase');
+    expect(text(scheduled)).toContain('The customer will be erased after the grace period');
+    expect((await app.user(who.id))?.disabled).toBe(true);
+    expect(await app.audit('account.erasure_scheduled', who.id)).toEqual([expect.objectContaining({ reason: 'operator', clientId: CONSOLE_CLIENT_ID, actorId: admin.id })]);
+    const cancelled = await act(b, who.id, 'cancel-erasure');
+    expect(text(cancelled)).toContain('The erasure is cancelled.');
+    expect((await app.user(who.id))?.disabled).toBe(false);
+    expect(await app.audit('account.erasure_cancelled', who.id)).toEqual([expect.objectContaining({ actorId: admin.id })]);
+  });
+
+  it('downloads everything held on a customer, audited with the operator', async () => {
+    const who = await app.createUser('sar-console@example.com', { name: 'Subject Access' });
+    const page = await open(app, b, `/console/customers/${who.id}`);
+    const href = /href="([^"]+\/export)" download/.exec(page.body)?.[1];
+    expect(href).toBe(`/console/customers/${who.id}/export`);
+    const res = await b.request(new URL(href!, app.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="account-${who.id}.json"`);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(JSON.parse(res.body)).toMatchObject({ format: 'ciam-account-export/1', account: { email: 'sar-console@example.com' } });
+    expect(await app.audit('account.exported', who.id)).toEqual([expect.objectContaining({ reason: 'operator', clientId: CONSOLE_CLIENT_ID, actorId: admin.id })]);
   });
 });
 
