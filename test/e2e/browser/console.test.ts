@@ -42,6 +42,21 @@ async function submit(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
+/** Signs `email` in at `/console` (password, then a mailed code for the MFA level); the page where it lands. */
+async function signInToConsole(page: Page, email: string): Promise<void> {
+  await page.goto(`${server.issuer}/console`);
+  await page.waitForSelector('form[action$="/login"]');
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', PASSWORD);
+  await submit(page, 'form[action$="/login"] button[type=submit]');
+  await page.waitForSelector('form[action$="/mfa/send"]');
+  const sentAfter = Date.now();
+  await submit(page, 'form[action$="/mfa/send"] button[type=submit]');
+  const mail = await smtp.waitFor(email, { after: sentAfter, subject: /security code/i });
+  await page.fill('input[name=code]', codeFrom(mail));
+  await submit(page, 'form[action$="/mfa/verify"] button[type=submit]');
+}
+
 describe('the operator console in Chromium', () => {
   it('an admin made with the CLI signs in with a second factor, finds a customer, disables them, and sees it in the audit log', async () => {
     const admin = await createUser('Ada Admin');
@@ -101,6 +116,74 @@ describe('the operator console in Chromium', () => {
       expect(await page.textContent('table')).toContain(admin.id);
       await expectCleanPage(page);
       await atWidths(page, 'e2e-console-audit');
+    } finally {
+      await page.context().close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('a support agent finds the customer who reads out a support code, and only that customer', async () => {
+    const agent = await createUser('Sam Support');
+    await server.cli(['operators', 'create', '--email', agent.email, '--role', 'support']);
+    const customer = await createUser('Carla Caller');
+
+    // The customer makes a code in the account center.
+    const own = await newPage(browser);
+    let code: string;
+    try {
+      await own.goto(`${server.issuer}/account/support`);
+      await own.waitForSelector('form[action$="/login"]');
+      await own.fill('input[name=email]', customer.email);
+      await own.fill('input[name=password]', PASSWORD);
+      await submit(own, 'form[action$="/login"] button[type=submit]');
+      expect(new URL(own.url()).pathname).toBe('/account/support');
+      await submit(own, 'form[action="/account/support/code"] button[type=submit]');
+      code = ((await own.textContent('[data-testid=support-code]')) ?? '').trim();
+      expect(code).toMatch(/^\d{3} \d{3}$/);
+      await expectCleanPage(own);
+      await atWidths(own, 'e2e-account-support-code');
+    } finally {
+      await own.context().close();
+    }
+
+    const page = await newPage(browser);
+    try {
+      await signInToConsole(page, agent.email);
+      // Support has no search: the console opens on the code form.
+      expect(new URL(page.url()).pathname).toBe('/console/code');
+      expect(await page.locator('a[href="/console/customers"]').count()).toBe(0);
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-code');
+      await page.fill('input[name=code]', code);
+      await submit(page, 'form[action="/console/code"] button[type=submit]');
+      expect(new URL(page.url()).pathname).toBe(`/console/customers/${customer.id}`);
+      expect(await page.textContent('main')).toContain('Carla Caller');
+      expect(await page.locator('a[href$="/actions/erase"]').count()).toBe(0);
+      await expectCleanPage(page);
+      const search = await page.goto(`${server.issuer}/console/customers?q=Carla`);
+      expect(search?.status()).toBe(403);
+    } finally {
+      await page.context().close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('an auditor reads customers and the audit log, and is offered no change', async () => {
+    const auditor = await createUser('Aud Itor');
+    await server.cli(['operators', 'create', '--email', auditor.email, '--role', 'auditor']);
+    const customer = await createUser('Rita Read');
+    const page = await newPage(browser);
+    try {
+      await signInToConsole(page, auditor.email);
+      expect(new URL(page.url()).pathname).toBe('/console/customers');
+      await page.goto(`${server.issuer}/console/customers/${customer.id}`);
+      expect(await page.textContent('main')).toContain('Rita Read');
+      expect(await page.locator('a[href*="/actions/"]').count()).toBe(0);
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-auditor-customer');
+      const refused = await page.goto(`${server.issuer}/console/customers/${customer.id}/actions/disable`);
+      expect(refused?.status()).toBe(403);
+      await page.goto(`${server.issuer}/console/audit`);
+      expect(await page.textContent('h1')).toBe('Audit log');
+      await expectCleanPage(page);
     } finally {
       await page.context().close();
     }
