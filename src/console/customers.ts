@@ -90,6 +90,9 @@ export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
 
   get('/customers/:id', { permission: 'customers.read' }, async (ctx, op) => {
     const user = await findCustomer(deps, ctx.params.id, op);
+    // Who read whose personal data, and when: the operator is the actor, the customer the subject.
+    const actor = actorOf(ctx, op);
+    await deps.audit.record({ type: 'console.customer_viewed', outcome: 'success', accountId: user.id, reason: 'console', clientId: actor.clientId, actorId: actor.operatorId, ip: actor.ip, userAgent: actor.userAgent });
     const [sessions, apps, factors, identities] = await Promise.all([
       deps.sessions.listForAccount(user.id),
       deps.grants.listForAccount(user.id),

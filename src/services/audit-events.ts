@@ -73,6 +73,7 @@ export const AUDIT_EVENTS = {
   'operator.added': 'an account was made an operator of the console (CLI); details: the role (admin, support, auditor)',
   'operator.role_changed': 'an operator was given another role (CLI); details: the role and the one before',
   'operator.removed': 'an account stopped being an operator (CLI); details: the role it had',
+  'console.customer_viewed': "an operator opened a customer's page in the console (actorId: the operator)",
   'console.denied': 'the operator console refused a signed-in account: not an operator, or its role does not allow the page or change; details: the permission asked for and the role',
   'account.erasure_scheduled': 'account deletion was asked for; the account is disabled until the grace period ends',
   'account.erasure_cancelled': 'a scheduled deletion was cancelled and the account enabled again',
@@ -172,6 +173,7 @@ export interface AuditDetails {
   'operator.role_changed': { role: string; previous: string };
   'operator.removed': { role: string };
   /** `role` absent: the account is no operator. */
+  'console.customer_viewed': never;
   'console.denied': { permission: string; role?: string };
   'account.erasure_scheduled': { dueAt: string; sessions: number; tokens: number };
   'account.erasure_cancelled': never;
