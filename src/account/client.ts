@@ -1,9 +1,9 @@
 // The account center is a relying party of our own provider, as every first-party area is (oidc/first-party-clients.ts):
 // a public client without tokens that only learns "this browser is signed in", then reads the provider's session.
 import type { ClientMetadata } from 'oidc-provider';
-import { areaUrls, ensureFirstPartyClient, firstPartyClientMetadata, type EnsureFirstPartyClientDeps, type FirstPartyArea } from '../oidc/first-party-clients.ts';
+import { ACCOUNT_CLIENT_ID, areaUrls, ensureFirstPartyClient, firstPartyClientMetadata, type EnsureFirstPartyClientDeps, type FirstPartyArea } from '../oidc/first-party-clients.ts';
 
-export const ACCOUNT_CLIENT_ID = 'ciam-account';
+export { ACCOUNT_CLIENT_ID };
 export const ACCOUNT_CLIENT_NAME = 'Account';
 
 /**

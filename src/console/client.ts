@@ -4,9 +4,9 @@
 // MFA policy, so that an account that is no operator is told so (403) without being made to enrol a second factor.
 import type { ClientMetadata } from 'oidc-provider';
 import { LEVEL } from '../auth/requirement.ts';
-import { areaUrls, ensureFirstPartyClient, firstPartyClientMetadata, type EnsureFirstPartyClientDeps, type FirstPartyArea } from '../oidc/first-party-clients.ts';
+import { areaUrls, CONSOLE_CLIENT_ID, ensureFirstPartyClient, firstPartyClientMetadata, type EnsureFirstPartyClientDeps, type FirstPartyArea } from '../oidc/first-party-clients.ts';
 
-export const CONSOLE_CLIENT_ID = 'ciam-console';
+export { CONSOLE_CLIENT_ID };
 export const CONSOLE_CLIENT_NAME = 'Operator console';
 
 export const CONSOLE_AREA: FirstPartyArea = { prefix: '/console', clientId: CONSOLE_CLIENT_ID, stateCookie: 'console_auth', level: LEVEL.mfa };

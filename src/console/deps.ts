@@ -14,6 +14,7 @@ import type { UserDirectory } from '../services/user-directory.ts';
 import type { UserService } from '../services/users.ts';
 import type { SupportCodes } from '../services/support-codes.ts';
 import type { ErasureService } from '../services/erasure.ts';
+import type { ClientService } from '../services/clients.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
@@ -39,6 +40,8 @@ export interface ConsoleDeps {
   factorChanges: Pick<FactorUseCases, 'resetAll'>;
   passwords: Pick<PasswordUseCases, 'sendResetLink'>;
   erasure: Pick<ErasureService, 'request' | 'cancel'>;
+  /** Apps: the clients service the management API and the CLI call. */
+  clients: Pick<ClientService, 'list' | 'get' | 'update' | 'rotateSecret'>;
   privacyExport: Pick<PrivacyExport, 'build'>;
   /** Finding a customer by the code they read out (support-codes.ts). */
   supportCodes: Pick<SupportCodes, 'lookup' | 'foundBy'>;

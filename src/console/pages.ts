@@ -36,15 +36,17 @@ export const FLASHES = [
   'console.flash.erasureScheduled',
   'console.flash.erasureCancelled',
   'console.flash.erased',
+  'console.flash.appSaved',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 const flash = flashCookie<Flash>('console_flash', CONSOLE_AREA.prefix, FLASHES);
 
-export type Section = 'customers' | 'code' | 'audit';
+export type Section = 'customers' | 'code' | 'apps' | 'audit';
 
 const NAV: readonly { section: Section; href: string; label: MessageKey; permission: Permission }[] = [
   { section: 'customers', href: '/console/customers', label: 'console.nav.customers', permission: 'customers.search' },
   { section: 'code', href: '/console/code', label: 'console.nav.code', permission: 'customers.code' },
+  { section: 'apps', href: '/console/apps', label: 'console.nav.apps', permission: 'apps.read' },
   { section: 'audit', href: '/console/audit', label: 'console.nav.audit', permission: 'audit.read' },
 ];
 

@@ -17,6 +17,10 @@ export const PERMISSIONS = {
   'customers.erase': ['admin'],
   /** Download everything held on a customer (the account center's data export), e.g. for a subject access request. */
   'customers.export': ['admin', 'support'],
+  /** The registered apps and their settings (never a secret). */
+  'apps.read': ['admin', 'auditor'],
+  /** Change an app's settings and rotate its secret. */
+  'apps.write': ['admin'],
   /** The audit log of everyone, with filters. */
   'audit.read': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;

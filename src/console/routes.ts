@@ -17,6 +17,7 @@ import type { ConsoleDeps } from './deps.ts';
 import { consolePages, seeOther } from './pages.ts';
 import { may } from './roles.ts';
 import { supportCodeRoutes } from './support.ts';
+import { appRoutes } from './apps.ts';
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = new Router({ prefix: CONSOLE_AREA.prefix });
@@ -49,6 +50,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   // The console opens on the customer search, or for a role without search (support) on the support-code form.
   pages.get('/', { permission: 'customers.read' }, (ctx, op) => seeOther(ctx, may(op.role, 'customers.search') ? '/console/customers' : '/console/code'));
   supportCodeRoutes(pages, deps);
+  appRoutes(pages, deps);
   customerRoutes(pages, deps);
   actionRoutes(pages, deps);
   auditRoutes(pages, deps);

@@ -9,6 +9,11 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 
 /** One of our own areas: where its pages live, the client it signs in as, and what it demands of a sign-in. */
+/** The product's own areas' clients (the account center, the console): made at every start, never changed by hand. */
+export const ACCOUNT_CLIENT_ID = 'ciam-account';
+export const CONSOLE_CLIENT_ID = 'ciam-console';
+export const BUILT_IN_CLIENT_IDS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID, CONSOLE_CLIENT_ID]);
+
 export interface FirstPartyArea {
   /** The path its pages live under ('/account'); its callback and signed-out pages are below it. */
   prefix: string;

@@ -119,7 +119,7 @@ function changedFields(before: AdapterPayload, after: AdapterPayload): string[] 
 }
 
 /** Who made a change, as the audit log records it: the entry point, and the API client that acted. */
-const actedBy = (actor: Actor | undefined) => (actor ? { reason: actor.source, ip: actor.ip, userAgent: actor.userAgent } : {});
+const actedBy = (actor: Actor | undefined) => (actor ? { reason: actor.source, ip: actor.ip, userAgent: actor.userAgent, ...(actor.operatorId ? { actorId: actor.operatorId } : {}) } : {});
 const actorClient = (actor: Actor | undefined) => (actor?.clientId ? { actorClientId: actor.clientId } : {});
 
 export function createClientService(deps: ClientServiceDeps): ClientService {
