@@ -15,6 +15,8 @@ import type { UserService } from '../services/users.ts';
 import type { SupportCodes } from '../services/support-codes.ts';
 import type { ErasureService } from '../services/erasure.ts';
 import type { ClientService } from '../services/clients.ts';
+import type { KeyStore } from '../services/keys.ts';
+import type { Webhooks } from '../services/webhooks.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
@@ -22,7 +24,7 @@ import type { PasswordUseCases } from '../usecases/password.ts';
 
 export interface ConsoleDeps {
   provider: () => Provider;
-  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds'>;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'ttl' | 'resources'>;
   /** The signed-in operator's own account (the session reader). */
   profile: Pick<ProfileService, 'get'>;
   operators: Pick<OperatorStore, 'roleOf'>;
@@ -42,6 +44,10 @@ export interface ConsoleDeps {
   erasure: Pick<ErasureService, 'request' | 'cancel'>;
   /** Apps: the clients service the management API and the CLI call. */
   clients: Pick<ClientService, 'list' | 'get' | 'update' | 'rotateSecret'>;
+  keys: Pick<KeyStore, 'list' | 'rotate'>;
+  /** This process serves new signing keys at once. */
+  reloadKeys(): Promise<boolean>;
+  webhooks: Pick<Webhooks, 'list' | 'deliveries' | 'replay'>;
   privacyExport: Pick<PrivacyExport, 'build'>;
   /** Finding a customer by the code they read out (support-codes.ts). */
   supportCodes: Pick<SupportCodes, 'lookup' | 'foundBy'>;

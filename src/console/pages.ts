@@ -37,16 +37,20 @@ export const FLASHES = [
   'console.flash.erasureCancelled',
   'console.flash.erased',
   'console.flash.appSaved',
+  'console.flash.keysRotated',
+  'console.flash.replayed',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 const flash = flashCookie<Flash>('console_flash', CONSOLE_AREA.prefix, FLASHES);
 
-export type Section = 'customers' | 'code' | 'apps' | 'audit';
+export type Section = 'customers' | 'code' | 'apps' | 'keys' | 'webhooks' | 'audit';
 
 const NAV: readonly { section: Section; href: string; label: MessageKey; permission: Permission }[] = [
   { section: 'customers', href: '/console/customers', label: 'console.nav.customers', permission: 'customers.search' },
   { section: 'code', href: '/console/code', label: 'console.nav.code', permission: 'customers.code' },
   { section: 'apps', href: '/console/apps', label: 'console.nav.apps', permission: 'apps.read' },
+  { section: 'keys', href: '/console/keys', label: 'console.nav.keys', permission: 'keys.read' },
+  { section: 'webhooks', href: '/console/webhooks', label: 'console.nav.webhooks', permission: 'webhooks.read' },
   { section: 'audit', href: '/console/audit', label: 'console.nav.audit', permission: 'audit.read' },
 ];
 

@@ -21,6 +21,12 @@ export const PERMISSIONS = {
   'apps.read': ['admin', 'auditor'],
   /** Change an app's settings and rotate its secret. */
   'apps.write': ['admin'],
+  /** The signing keys (never a private part) and their rotation. */
+  'keys.read': ['admin', 'auditor'],
+  'keys.write': ['admin'],
+  /** Webhook endpoints and their deliveries, and replaying one. */
+  'webhooks.read': ['admin', 'auditor'],
+  'webhooks.write': ['admin'],
   /** The audit log of everyone, with filters. */
   'audit.read': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;

@@ -18,6 +18,7 @@ import { consolePages, seeOther } from './pages.ts';
 import { may } from './roles.ts';
 import { supportCodeRoutes } from './support.ts';
 import { appRoutes } from './apps.ts';
+import { operationsRoutes } from './operations.ts';
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = new Router({ prefix: CONSOLE_AREA.prefix });
@@ -51,6 +52,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   pages.get('/', { permission: 'customers.read' }, (ctx, op) => seeOther(ctx, may(op.role, 'customers.search') ? '/console/customers' : '/console/code'));
   supportCodeRoutes(pages, deps);
   appRoutes(pages, deps);
+  operationsRoutes(pages, deps);
   customerRoutes(pages, deps);
   actionRoutes(pages, deps);
   auditRoutes(pages, deps);

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { AUDIT_EVENT_TYPES } from '../../services/audit-events.ts';
 import type { AuditLog, StoredAuditEvent } from '../../services/audit.ts';
-import { longestSignedTtl, type KeyStore } from '../../services/keys.ts';
+import { rotateSigningKeys } from '../../usecases/signing-keys.ts';
+import type { KeyStore } from '../../services/keys.ts';
 import type { Config } from '../../config/index.ts';
 import { decodeCursor, encodeCursor } from '../../services/page-cursor.ts';
 import { operation, type Operation } from './operation.ts';
@@ -82,11 +83,7 @@ export function operatorOperations(deps: OperatorOperationsDeps): Operation[] {
       method: 'post', path: '/keys/rotate', operationId: 'rotateKeys', tag: 'keys', scope: 'keys:write',
       summary: 'Rotate the signing keys (the old key stays published for the longest signed-token lifetime)',
       status: 200, response: z.object({ activated: z.array(z.string()), retired: z.array(z.string()), created: z.array(z.string()), removed: z.array(z.string()) }),
-      async handle() {
-        const result = await deps.keys.rotate({ retainSeconds: longestSignedTtl(deps.config) });
-        await deps.reloadKeys?.();
-        return result;
-      },
+      handle: () => rotateSigningKeys(deps),
     }),
   ];
 }

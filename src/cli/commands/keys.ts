@@ -1,4 +1,4 @@
-import { longestSignedTtl } from '../../services/keys.ts';
+import { rotateSigningKeys } from '../../usecases/signing-keys.ts';
 import { noPositionals, wholeSeconds } from '../args.ts';
 import { command } from '../command.ts';
 
@@ -18,5 +18,5 @@ export const keysRotate = command({
     noPositionals(positionals);
     return wholeSeconds(values, 'retain-seconds');
   },
-  execute: (services, retainSeconds) => services.keys.rotate({ retainSeconds: retainSeconds ?? longestSignedTtl(services.config) }),
+  execute: (services, retainSeconds) => rotateSigningKeys(services, retainSeconds),
 });
