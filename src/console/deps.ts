@@ -28,7 +28,7 @@ export interface ConsoleDeps {
   /** The signed-in operator's own account (the session reader). */
   profile: Pick<ProfileService, 'get'>;
   operators: Pick<OperatorStore, 'roleOf'>;
-  audit: Pick<AuditLog, 'record' | 'list'>;
+  audit: Pick<AuditLog, 'record' | 'list' | 'dailyCounts'>;
   // Reading a customer: the services the management API's user resources read.
   users: Pick<UserService, 'findById' | 'findByEmail'>;
   userDirectory: UserDirectory;

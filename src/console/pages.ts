@@ -43,9 +43,10 @@ export const FLASHES = [
 export type Flash = (typeof FLASHES)[number];
 const flash = flashCookie<Flash>('console_flash', CONSOLE_AREA.prefix, FLASHES);
 
-export type Section = 'customers' | 'code' | 'apps' | 'keys' | 'webhooks' | 'audit';
+export type Section = 'overview' | 'customers' | 'code' | 'apps' | 'keys' | 'webhooks' | 'audit';
 
 const NAV: readonly { section: Section; href: string; label: MessageKey; permission: Permission }[] = [
+  { section: 'overview', href: '/console/overview', label: 'console.nav.overview', permission: 'overview.read' },
   { section: 'customers', href: '/console/customers', label: 'console.nav.customers', permission: 'customers.search' },
   { section: 'code', href: '/console/code', label: 'console.nav.code', permission: 'customers.code' },
   { section: 'apps', href: '/console/apps', label: 'console.nav.apps', permission: 'apps.read' },

@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   /** Webhook endpoints and their deliveries, and replaying one. */
   'webhooks.read': ['admin', 'auditor'],
   'webhooks.write': ['admin'],
+  /** Sign-ins, sign-ups, second factors and blocks over the last two weeks. */
+  'overview.read': ['admin', 'auditor'],
   /** The audit log of everyone, with filters. */
   'audit.read': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;

@@ -19,6 +19,7 @@ import { may } from './roles.ts';
 import { supportCodeRoutes } from './support.ts';
 import { appRoutes } from './apps.ts';
 import { operationsRoutes } from './operations.ts';
+import { overviewRoutes } from './overview.ts';
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = new Router({ prefix: CONSOLE_AREA.prefix });
@@ -53,6 +54,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   supportCodeRoutes(pages, deps);
   appRoutes(pages, deps);
   operationsRoutes(pages, deps);
+  overviewRoutes(pages, deps);
   customerRoutes(pages, deps);
   actionRoutes(pages, deps);
   auditRoutes(pages, deps);

@@ -56,6 +56,11 @@ export interface AuditLog {
   /** Every event of one account, oldest first (the customer's data export). */
   forAccount(accountId: string): Promise<StoredAuditEvent[]>;
   /**
+   * How many events of each type (and outcome) happened per UTC day from `from` on, for the console's overview:
+   * the rows read are only their type, outcome and time.
+   */
+  dailyCounts(types: readonly AuditEventType[], from: Date): Promise<{ day: string; type: AuditEventType; outcome: string; count: number }[]>;
+  /**
    * Erasure: every event of the account keeps its type, time, outcome, client and reason, but names `pseudonym`
    * instead of the account, loses its network address and user agent, and any detail value containing one of
    * `scrub` (e-mail, phone, name) is replaced. Resolves with how many rows were rewritten.
@@ -187,6 +192,19 @@ export function createAuditLog(conn: Connection, logger?: Logger, now: Clock = s
       await writeHeld();
       const rows = await events.find(query.length ? { $and: query } : {}).sort({ at: -1, _id: -1 }).limit(limit).lean<AuditEventRecord[]>();
       return rows.map(toView);
+    },
+    async dailyCounts(types, from) {
+      await writeHeld();
+      const rows = await events.find({ type: { $in: [...types] }, at: { $gte: from } }, { type: 1, outcome: 1, at: 1, _id: 0 }).lean<Pick<AuditEventRecord, 'type' | 'outcome' | 'at'>[]>();
+      const counts = new Map<string, { day: string; type: AuditEventType; outcome: string; count: number }>();
+      for (const r of rows) {
+        const day = r.at.toISOString().slice(0, 10);
+        const key = `${day} ${r.type} ${r.outcome}`;
+        const entry = counts.get(key) ?? { day, type: r.type as AuditEventType, outcome: String(r.outcome), count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+      }
+      return [...counts.values()];
     },
     async forAccount(accountId) {
       if (typeof accountId !== 'string' || !accountId) return [];
