@@ -116,6 +116,17 @@ describe('the operator console in Chromium', () => {
       expect(await page.textContent('table')).toContain(admin.id);
       await expectCleanPage(page);
       await atWidths(page, 'e2e-console-audit');
+
+      // The other sections an admin has, each clean and photographed.
+      for (const [path, heading] of [['/console/overview', 'Overview'], ['/console/apps', 'Apps'], ['/console/keys', 'Signing keys'], ['/console/webhooks', 'Webhooks'], ['/console/code', 'Find a customer by their support code']] as const) {
+        await page.goto(`${server.issuer}${path}`);
+        expect(await page.textContent('h1')).toBe(heading);
+        await expectCleanPage(page);
+        await atWidths(page, `e2e-console-${path.split('/').pop()}`);
+      }
+      await page.goto(`${server.issuer}/console/apps/ciam-account`);
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-app');
     } finally {
       await page.context().close();
     }
