@@ -16,6 +16,7 @@ import type { SupportCodes } from '../services/support-codes.ts';
 import type { ErasureService } from '../services/erasure.ts';
 import type { ClientService } from '../services/clients.ts';
 import type { KeyStore } from '../services/keys.ts';
+import type { Connections } from '../services/connections.ts';
 import type { Webhooks } from '../services/webhooks.ts';
 import type { PrivacyExport } from '../services/privacy-export.ts';
 import type { AccountStatus } from '../usecases/account-status.ts';
@@ -24,7 +25,8 @@ import type { PasswordUseCases } from '../usecases/password.ts';
 
 export interface ConsoleDeps {
   provider: () => Provider;
-  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'ttl' | 'resources'>;
+  config: Pick<Config, 'issuer' | 'reauthMaxAgeSeconds' | 'ttl' | 'resources' | 'legal' | 'preferences'>;
+  connections: Pick<Connections, 'list'>;
   /** The signed-in operator's own account (the session reader). */
   profile: Pick<ProfileService, 'get'>;
   operators: Pick<OperatorStore, 'roleOf'>;

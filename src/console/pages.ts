@@ -43,13 +43,14 @@ export const FLASHES = [
 export type Flash = (typeof FLASHES)[number];
 const flash = flashCookie<Flash>('console_flash', CONSOLE_AREA.prefix, FLASHES);
 
-export type Section = 'overview' | 'customers' | 'code' | 'apps' | 'keys' | 'webhooks' | 'audit';
+export type Section = 'overview' | 'customers' | 'code' | 'apps' | 'setup' | 'keys' | 'webhooks' | 'audit';
 
 const NAV: readonly { section: Section; href: string; label: MessageKey; permission: Permission }[] = [
   { section: 'overview', href: '/console/overview', label: 'console.nav.overview', permission: 'overview.read' },
   { section: 'customers', href: '/console/customers', label: 'console.nav.customers', permission: 'customers.search' },
   { section: 'code', href: '/console/code', label: 'console.nav.code', permission: 'customers.code' },
   { section: 'apps', href: '/console/apps', label: 'console.nav.apps', permission: 'apps.read' },
+  { section: 'setup', href: '/console/setup', label: 'console.nav.setup', permission: 'setup.read' },
   { section: 'keys', href: '/console/keys', label: 'console.nav.keys', permission: 'keys.read' },
   { section: 'webhooks', href: '/console/webhooks', label: 'console.nav.webhooks', permission: 'webhooks.read' },
   { section: 'audit', href: '/console/audit', label: 'console.nav.audit', permission: 'audit.read' },

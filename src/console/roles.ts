@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'webhooks.write': ['admin'],
   /** Sign-ins, sign-ups, second factors and blocks over the last two weeks. */
   'overview.read': ['admin', 'auditor'],
+  /** Connections, legal documents and communication topics, as set up (no secret). */
+  'setup.read': ['admin', 'auditor'],
   /** The audit log of everyone, with filters. */
   'audit.read': ['admin', 'auditor'],
 } as const satisfies Record<string, readonly OperatorRole[]>;

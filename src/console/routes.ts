@@ -20,6 +20,7 @@ import { supportCodeRoutes } from './support.ts';
 import { appRoutes } from './apps.ts';
 import { operationsRoutes } from './operations.ts';
 import { overviewRoutes } from './overview.ts';
+import { setupRoutes } from './setup.ts';
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = new Router({ prefix: CONSOLE_AREA.prefix });
@@ -55,6 +56,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   appRoutes(pages, deps);
   operationsRoutes(pages, deps);
   overviewRoutes(pages, deps);
+  setupRoutes(pages, deps);
   customerRoutes(pages, deps);
   actionRoutes(pages, deps);
   auditRoutes(pages, deps);
