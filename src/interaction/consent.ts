@@ -22,9 +22,9 @@ import { requestMeta } from '../http/request-meta.ts';
 const MAX_CHOICES = 100;
 const MAX_NAME = 100;
 
-/** Who is signed in (the consent page names them), read through the account service. */
+/** Who is signed in (the consent page names them): the account the sign-in just read, from the account cache. */
 export interface ConsentAccounts {
-  users: Pick<UserService, 'findById'>;
+  users: Pick<UserService, 'accountState'>;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function renderConsent(
 ): Promise<void> {
   const { details } = loaded;
   const accountId = details.session?.accountId;
-  const account = accountId ? await deps.users.findById(accountId) : null;
+  const account = accountId ? await deps.users.accountState(accountId) : undefined;
   const t = translator(loaded.locale);
   const request = describeConsent(t, details.prompt.details);
   const items = consentItems(details.prompt.details, loaded.metadata);

@@ -18,6 +18,8 @@ import type { ProfileField } from './profile-input.ts';
 
 /** What the sign-in steps need of an account (oidc/policy.ts): is the e-mail verified, which wanted attributes are missing. */
 export interface AccountState {
+  /** The sign-in address (what the consent page names). */
+  email: string;
   emailVerified: boolean;
   /** The subset of `wanted` the account has no value for. */
   missing(wanted: readonly ProfileAttribute[]): ProfileAttribute[];
@@ -354,7 +356,7 @@ export function createUserService(deps: UserServiceDeps): UserService {
     async accountState(accountId) {
       const user = await readAccount(accountId);
       if (!user || user.disabled) return undefined;
-      return { emailVerified: user.email_verified, missing: (wanted) => wanted.filter((a) => !hasAttribute(user, a)) };
+      return { email: user.email, emailVerified: user.email_verified, missing: (wanted) => wanted.filter((a) => !hasAttribute(user, a)) };
     },
 
     async findById(id) {

@@ -103,8 +103,8 @@ export async function startHarness(): Promise<Harness> {
       return email === ALICE.email && password === ALICE.password ? { accountId: ALICE.accountId } : null;
     },
     // The consent page names who is signed in.
-    async findById(id: string) {
-      return id === ALICE.accountId ? { id, email: ALICE.email } : null;
+    async accountState(id: string) {
+      return id === ALICE.accountId ? { email: ALICE.email, emailVerified: true, missing: () => [] } : undefined;
     },
   };
 

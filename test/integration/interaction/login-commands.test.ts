@@ -124,5 +124,8 @@ describe('one full sign-in through the pages', () => {
       .flatMap((e) => filtersOf(e).map((f) => ({ command: e.commandName, collection: collectionOf(e), filter: f })))
       .filter((f) => !isBareId(f.filter));
     expect(unkeyed).toEqual([]);
+    // The account is read once per sign-in (the password check); later steps (the consent page naming who is signed
+    // in, the policy) take it from the account cache.
+    expect(all.filter((e) => e.commandName === 'find' && collectionOf(e) === 'users')).toHaveLength(1);
   }, 60_000);
 });
