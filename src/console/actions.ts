@@ -7,7 +7,7 @@ import { conflict, forbidden, notFound } from '../errors.ts';
 import type { OperatorRole } from '../services/operators.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { UserView } from '../services/users.ts';
-import { customerContact, type Actor } from '../usecases/account-status.ts';
+import { actorMeta, customerContact, type Actor } from '../usecases/account-status.ts';
 import { customerPath, findCustomer } from './lookup.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { actorOf, seeOther, type ConsolePages, type Flash, type Operator } from './pages.ts';
@@ -29,13 +29,7 @@ interface ActionSpec {
   run(deps: ConsoleDeps, user: UserView, actor: Actor): Promise<unknown>;
 }
 
-const erasureMeta = (actor: Actor) => ({
-  source: 'operator' as const,
-  ...(actor.clientId ? { clientId: actor.clientId } : {}),
-  ...(actor.operatorId ? { actorId: actor.operatorId } : {}),
-  ...(actor.ip ? { ip: actor.ip } : {}),
-  ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
-});
+const erasureMeta = (actor: Actor) => ({ source: 'operator' as const, ...actorMeta(actor) });
 
 export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
   disable: {

@@ -6,6 +6,7 @@ import { formatTime } from '../http/dates.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { UserQuery } from '../services/user-directory.ts';
 import type { UserView } from '../services/users.ts';
+import { actorFields, actorMeta } from '../usecases/account-status.ts';
 import { ACTIONS, availableActions } from './actions.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { customerPath, erasureOf, findCustomer } from './lookup.ts';
@@ -91,8 +92,7 @@ export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
   get('/customers/:id', { permission: 'customers.read' }, async (ctx, op) => {
     const user = await findCustomer(deps, ctx.params.id, op);
     // Who read whose personal data, and when: the operator is the actor, the customer the subject.
-    const actor = actorOf(ctx, op);
-    await deps.audit.record({ type: 'console.customer_viewed', outcome: 'success', accountId: user.id, reason: 'console', clientId: actor.clientId, actorId: actor.operatorId, ip: actor.ip, userAgent: actor.userAgent });
+    await deps.audit.record({ type: 'console.customer_viewed', outcome: 'success', accountId: user.id, ...actorFields(actorOf(ctx, op)) });
     const [sessions, apps, factors, identities] = await Promise.all([
       deps.sessions.listForAccount(user.id),
       deps.grants.listForAccount(user.id),
@@ -122,14 +122,7 @@ export function customerRoutes(pages: ConsolePages, deps: ConsoleDeps): void {
 function exportRoute(pages: ConsolePages, deps: ConsoleDeps): void {
   pages.get('/customers/:id/export', { permission: 'customers.export' }, async (ctx, op) => {
     const user = await findCustomer(deps, ctx.params.id, op);
-    const actor = actorOf(ctx, op);
-    const document = await deps.privacyExport.build(user.id, {
-      source: 'operator',
-      ...(actor.clientId ? { clientId: actor.clientId } : {}),
-      ...(actor.operatorId ? { actorId: actor.operatorId } : {}),
-      ...(actor.ip ? { ip: actor.ip } : {}),
-      ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
-    });
+    const document = await deps.privacyExport.build(user.id, { source: 'operator', ...actorMeta(actorOf(ctx, op)) });
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Content-Disposition', `attachment; filename="account-${user.id}.json"`);
     ctx.type = 'application/json';

@@ -21,8 +21,12 @@ export interface Actor {
 
 /** How an audit row names the actor: the entry point as its reason, the client, the operator (actorId), from where. */
 export function actorFields(actor: Actor) {
+  return { reason: actor.source, ...actorMeta(actor) };
+}
+
+/** Who acted, as the erasure, export and audit take it: the API client, the console operator, from where. */
+export function actorMeta(actor: Omit<Actor, 'source'>): { clientId?: string; actorId?: string; ip?: string; userAgent?: string } {
   return {
-    reason: actor.source,
     ...(actor.clientId ? { clientId: actor.clientId } : {}),
     ...(actor.operatorId ? { actorId: actor.operatorId } : {}),
     ...(actor.ip ? { ip: actor.ip } : {}),

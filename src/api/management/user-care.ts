@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { conflict } from '../../errors.ts';
 import type { ErasureService } from '../../services/erasure.ts';
 import { EXPORT_FORMAT, type PrivacyExport } from '../../services/privacy-export.ts';
-import { customerContact } from '../../usecases/account-status.ts';
+import { actorMeta, customerContact } from '../../usecases/account-status.ts';
 import type { FactorUseCases } from '../../usecases/factors.ts';
 import type { PasswordUseCases } from '../../usecases/password.ts';
 import { operation, type Operation } from './operation.ts';
@@ -26,12 +26,6 @@ const erasureOutcome = z.discriminatedUnion('status', [
   z.object({ status: z.literal('erased'), pseudonym: z.string().describe('What the audit log calls the account from now on'), removed: z.record(z.string(), z.number().int()) }),
 ]);
 const accountExport = z.object({ format: z.literal(EXPORT_FORMAT), exportedAt: z.string(), account: z.object({}).catchall(z.unknown()) }).catchall(z.unknown());
-
-const actorMeta = (actor: { clientId?: string; ip?: string; userAgent?: string }) => ({
-  ...(actor.clientId ? { clientId: actor.clientId } : {}),
-  ...(actor.ip ? { ip: actor.ip } : {}),
-  ...(actor.userAgent ? { userAgent: actor.userAgent } : {}),
-});
 
 export function userCareOperations(deps: UserCareDeps): Operation[] {
   const { users } = deps;
