@@ -44,6 +44,7 @@ import { createProofOfWork } from './services/proof-of-work.ts';
 import type { RiskEngine } from './services/risk.ts';
 import { createSessionService, type SessionService } from './services/sessions.ts';
 import { createThrottle, type Throttle } from './services/throttle.ts';
+import { composeBotCheck, type BotCheck } from './services/bot-check.ts';
 import { createEmailLookup } from './services/user-emails.ts';
 import { createUserService } from './services/users.ts';
 import { createLegacyAuth } from './services/legacy-auth.ts';
@@ -81,6 +82,7 @@ export interface Services {
   mailer: Mailer;
   codes: OneTimeCodes;
   throttle: Throttle;
+  botCheck: BotCheck;
   passwordPolicy: PasswordPolicy;
   sessions: SessionService;
   grants: GrantService;
@@ -220,6 +222,7 @@ async function openStores(config: Config, logger: Logger, db: Database, now: Clo
     metrics,
     codes,
     throttle,
+    botCheck: composeBotCheck({ settings: config.botProtection, key: config.dataEncryptionKey, conn, audit, now }),
     appMetadata: createAppMetadata({ conn, maxBytes: config.appMetadataMaxBytes, audit, now }),
     preferences: createPreferences({ conn, topics: config.preferences.topics, audit, now }),
     legal: createLegal({ conn, documents: config.legal.documents, audit, now }),
@@ -360,7 +363,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
   const stopErasureSweeper = startSweeper(() => life.erasure.sweepDue(), config.sweepIntervalSeconds, logger);
   // Webhook deliveries, outside every request's path.
   const stopDispatcher = config.webhookPollSeconds > 0 ? startSweeper(async () => (await stores.webhooks.tick()).sent, config.webhookPollSeconds, logger, 'webhook deliveries sent') : () => {};
-  const { users, keys, adapter, codes, throttle, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics, webhooks, supportCodes } = stores;
+  const { users, keys, adapter, codes, throttle, botCheck, audit, appMetadata, preferences, legal, consents, passwordPolicy, metrics, webhooks, supportCodes } = stores;
   return {
     supportCodes,
     users,
@@ -368,6 +371,7 @@ export async function composeServices(config: Config, logger: Logger, db: Databa
     adapter,
     codes,
     throttle,
+    botCheck,
     audit,
     webhooks,
     ...(metrics ? { metrics } : {}),

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Services } from './app.ts';
 import { ACR } from './auth/types.ts';
+import { SUPPORTED_LOCALES } from './i18n/index.ts';
 import { AppError } from './errors.ts';
 import { DEMO_CONNECTION, startDemoProvider, type DemoProvider } from './demo-provider.ts';
 import { FEDERATION_CALLBACK_PATH } from './services/federation.ts';
@@ -23,7 +24,8 @@ function authorizationUrl(issuer: string, clientId: string, challenge: string, s
     client_id: clientId,
     response_type: 'code',
     scope: SCOPE,
-    prompt: 'consent',
+    // The consent page always, to show what the app asks for; "sign in again" or "create an account" besides.
+    prompt: extra.prompt ? `${extra.prompt} consent` : 'consent',
     redirect_uri: callbackUri(issuer),
     code_challenge: challenge,
     code_challenge_method: 'S256',
@@ -150,7 +152,8 @@ export function demoRouter(services: Services): Router {
        <details><summary>What the app received from the userinfo endpoint</summary><pre class="wrap">${escape(JSON.stringify(userinfo, null, 2))}</pre></details>
        <details><summary>The ID token's claims</summary><pre class="wrap">${escape(JSON.stringify(idToken, null, 2))}</pre></details>
        <p>It also holds an access token${tokens.refreshToken ? ' and a refresh token' : ''} (not shown).</p>
-       <p class="actions"><a class="button" href="/session/end?${escape(endSession.toString())}">Sign out</a> <a href="/account">Your account</a></p>`,
+       <p class="actions"><a class="button" href="/session/end?${escape(endSession.toString())}">Sign out</a> <a href="/account">Your account</a></p>
+       <h2>Sign in again, another way</h2>${startLinks()}`,
     );
   });
   return router;
@@ -170,9 +173,27 @@ function passedOn(query: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** Ways back in from a page where the demo stopped. */
+const option = (value: string, label: string) => `<option value="${escape(value)}">${escape(label)}</option>`;
+
+/**
+ * Ways (back) in: the choices an app can make in its authorization request — the language of the pages
+ * (ui_locales), the assurance it needs (acr_values) and whether to ask the customer to sign in again or to create an
+ * account (prompt) — as a plain GET form to /demo.
+ */
 function startLinks(): string {
-  return `<p class="actions"><a class="button" href="/demo">Sign in</a> <a href="/demo?ui_locales=de">Auf Deutsch</a> <a href="/demo?acr_values=${encodeURIComponent(ACR.mfa)}">With a second factor</a></p>`;
+  const language = SUPPORTED_LOCALES.map((l) => option(l, new Intl.DisplayNames([l], { type: 'language' }).of(l) ?? l)).join('');
+  const assurance = [
+    option(ACR.password, 'One factor (a password or a mailed code)'),
+    option(ACR.mfa, 'Two factors'),
+    option(ACR.phishingResistant, 'A passkey (phishing-resistant)'),
+  ].join('');
+  const prompt = [option('login', 'Sign in again, even when signed in'), option('create', 'Create an account')].join('');
+  return `<form class="stack" method="get" action="/demo">
+    <div class="field"><label for="ui_locales">Language of the pages</label><select id="ui_locales" name="ui_locales">${option('', 'The browser’s')}${language}</select></div>
+    <div class="field"><label for="acr_values">Assurance the app asks for</label><select id="acr_values" name="acr_values">${option('', 'What the app’s policy says')}${assurance}</select></div>
+    <div class="field"><label for="prompt">Ask the customer to</label><select id="prompt" name="prompt">${option('', 'Sign in when not signed in')}${prompt}</select></div>
+    <p class="actions"><button class="button" type="submit">Sign in</button></p>
+  </form>`;
 }
 
 async function exchange(issuer: string, clientId: string, code: string, verifier: string) {

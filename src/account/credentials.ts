@@ -11,6 +11,7 @@ import { readSixDigitCode } from '../services/code-input.ts';
 import type { SignedIn } from './auth.ts';
 import type { AccountDeps } from './deps.ts';
 import { FORM_ERROR, meta, seeOther, str, type AccountPages } from './pages.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 const MAX_EMAIL = 254;
 const MAX_PASSWORD = 1024;
@@ -31,14 +32,25 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
 
   // --- e-mail -------------------------------------------------------------------------------------------------
 
-  const renderEmail = (ctx: Context, account: SignedIn, form: { value: string; error?: MessageKey; errorVars?: Record<string, string> }, status?: number) =>
+  // `botError`: the form's bot check refused it (a problem of the whole form, not of the address typed).
+  type EmailForm = { value: string; error?: MessageKey; errorVars?: Record<string, string>; botError?: { key: MessageKey; vars: Record<string, string> }; botCheck?: BotCheckView };
+  const renderEmail = (ctx: Context, account: SignedIn, form: EmailForm, status?: number) =>
     render(
       ctx,
       account,
       'email',
       'email',
       'account.email.title',
-      { current: account.user.email, verified: account.user.email_verified, value: form.value, error: form.error ?? null, errorVars: form.errorVars ?? {} },
+      {
+        current: account.user.email,
+        verified: account.user.email_verified,
+        value: form.value,
+        error: form.error ?? null,
+        errorVars: form.errorVars ?? {},
+        botError: form.botError ?? null,
+        // The code goes to the new address (BOT_PROTECTION codes): the puzzle is solved for the address typed.
+        botCheck: form.botCheck ?? botChallenge(deps.botCheck, account.locale, 'codes', account.accountId, 'email'),
+      },
       status,
     );
 
@@ -48,6 +60,8 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
     const echo = str(body.email, MAX_EMAIL * 4) ?? '';
     const parsed = emailSchema.safeParse(body.email);
     if (!parsed.success) return renderEmail(ctx, account, { value: echo, error: issueKey(parsed.error) }, FORM_ERROR);
+    const bot = await passBotCheck(ctx, deps.botCheck, account.locale, 'codes', account.accountId, { subjectField: 'email', subject: echo, accountId: account.accountId });
+    if (!bot.ok) return renderEmail(ctx, account, { value: echo, botError: bot.error, botCheck: bot.botCheck }, BOT_CHECK_STATUS);
     const requested = await deps.emailChange.request(ownerOf(account), normaliseEmail(parsed.data), meta(ctx));
     if (!requested.ok && requested.reason === 'same') return renderEmail(ctx, account, { value: echo, error: 'account.email.error.same' }, FORM_ERROR);
     if (!requested.ok) {

@@ -22,6 +22,7 @@ import type { PreferencesDeps } from './preferences.ts';
 import type { ConsentService } from '../services/consents.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
 import type { Throttle } from '../services/throttle.ts';
+import type { BotCheck } from '../services/bot-check.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
 import type { EmailChange } from '../usecases/email-change.ts';
@@ -102,4 +103,6 @@ export interface AccountDeps extends ConnectionsDeps {
   emailChange: EmailChange;
   /** The sign-in's limits, applied to the same acts here: mail sent to an address ('signup'), codes tried ('verify'). */
   throttle: Pick<Throttle, 'check' | 'fail' | 'succeed'>;
+  /** The bot check of the forms that send a code (BOT_PROTECTION codes: an e-mail change, a phone factor); absent: none. */
+  botCheck?: BotCheck;
 }

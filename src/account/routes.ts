@@ -76,7 +76,7 @@ export function accountRouter(deps: AccountDeps): Router {
         locale: user.locale ?? '',
         zoneinfo: user.zoneinfo ?? '',
       },
-      primary: primary ? addressLines(primary) : null,
+      primary: primary ? addressLines(primary, account.locale) : null,
       sessionsLine: plural(account.locale, 'account.overview.sessions', sessions.length),
       appsLine: plural(account.locale, 'account.overview.apps', apps.length),
     });

@@ -6,6 +6,7 @@ import type { SignedIn } from './auth.ts';
 import { FORM_ERROR, seeOther, str, type AccountPages } from './pages.ts';
 import { BASE, MAX_ID, ownerOf, PATH, readCode, type FactorRules, type SecurityDeps } from './security-kit.ts';
 import { notFound } from '../errors.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 const MAX_PHONE = 32;
 const MAX_DESTINATION = 320;
@@ -16,8 +17,24 @@ export function codeFactorRoutes(pages: AccountPages, deps: SecurityDeps, rules:
   const { get, post, render } = pages;
   const { requireOffered } = rules;
 
-  const renderPhone = (ctx: Context, account: SignedIn, form: { phone: string; error?: MessageKey }, status?: number) =>
-    render(ctx, account, 'security-phone', 'security', 'account.mfa.phone.title', { phone: form.phone, error: form.error ?? null }, status);
+  // `botError`: the form's bot check refused it (BOT_PROTECTION codes: a text costs money); its puzzle is solved for the
+  // number typed.
+  type PhoneForm = { phone: string; error?: MessageKey; botError?: { key: MessageKey; vars: Record<string, string> }; botCheck?: BotCheckView };
+  const renderPhone = (ctx: Context, account: SignedIn, form: PhoneForm, status?: number) =>
+    render(
+      ctx,
+      account,
+      'security-phone',
+      'security',
+      'account.mfa.phone.title',
+      {
+        phone: form.phone,
+        error: form.error ?? null,
+        botError: form.botError ?? null,
+        botCheck: form.botCheck ?? botChallenge(deps.botCheck, account.locale, 'codes', account.accountId, 'phone'),
+      },
+      status,
+    );
 
   interface CodeForm {
     kind: CodeKind;
@@ -51,6 +68,8 @@ export function codeFactorRoutes(pages: AccountPages, deps: SecurityDeps, rules:
     const echo = str(body.phone, MAX_PHONE * 4) ?? '';
     if (phone === undefined) return renderPhone(ctx, account, { phone: echo, error: 'account.mfa.phone.error.invalid' }, FORM_ERROR);
     if (!phone.trim()) return renderPhone(ctx, account, { phone: echo, error: 'account.mfa.phone.error.missing' }, FORM_ERROR);
+    const bot = await passBotCheck(ctx, deps.botCheck, account.locale, 'codes', account.accountId, { subjectField: 'phone', subject: phone, accountId: account.accountId });
+    if (!bot.ok) return renderPhone(ctx, account, { phone: echo, botError: bot.error, botCheck: bot.botCheck }, BOT_CHECK_STATUS);
     const started = await deps.factors.startSms(account.accountId, phone, account.locale);
     if (!started.ok) {
       const error: MessageKey =

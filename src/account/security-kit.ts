@@ -9,7 +9,7 @@ import type { FactorOwner } from '../usecases/factors.ts';
 import type { SignedIn } from './auth.ts';
 import type { AccountDeps } from './deps.ts';
 
-export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'factorChanges'>;
+export type SecurityDeps = Pick<AccountDeps, 'factors' | 'totp' | 'passkeys' | 'recoveryCodes' | 'mfaFactors' | 'smsEnabled' | 'factorChanges' | 'botCheck'>;
 
 // Routes are registered under the account router's /account prefix; links and redirects need the full path.
 export const PATH = '/security';

@@ -11,7 +11,7 @@
 // A session at a higher level satisfies a lower one. A session whose second factor is not one the client accepts
 // (`mfa_factors`) must add one it does.
 import type { MfaPolicy } from '../config/index.ts';
-import { ACR, acrLevel, FACTOR_AMR, FACTOR_TYPES, type Acr, type FactorType } from './types.ts';
+import { ACR, acrLevel, EMAIL_CODE_AMR, FACTOR_AMR, FACTOR_TYPES, type Acr, type FactorType } from './types.ts';
 
 export const LEVEL = { password: 1, mfa: 2, phishingResistant: 3 } as const;
 
@@ -67,10 +67,14 @@ export function policyLevel(settings: MfaSettings): number {
 
 export const PASSKEY_AMR = ['hwk', 'swk'] as const;
 
-/** Factor types whose use shows in this amr (RFC 8176 cannot tell TOTP, e-mail and recovery codes apart: all 'otp'). */
+/**
+ * Factor types whose use shows in this amr (RFC 8176 cannot tell TOTP, e-mail and recovery codes apart: all 'otp').
+ * A sign-in with a mailed code proved the mailbox the e-mail factor would prove again: it counts as that factor.
+ */
 export function factorsInAmr(amr: readonly string[] | undefined): FactorType[] {
   const used = new Set(amr ?? []);
-  return FACTOR_TYPES.filter((f) => (f === 'passkey' ? PASSKEY_AMR.some((m) => used.has(m)) : used.has(FACTOR_AMR[f])));
+  const shown = (f: FactorType) => (f === 'passkey' ? PASSKEY_AMR.some((m) => used.has(m)) : used.has(FACTOR_AMR[f]) || (f === 'email' && used.has(EMAIL_CODE_AMR)));
+  return FACTOR_TYPES.filter(shown);
 }
 
 /**
@@ -90,7 +94,7 @@ export function missingLevel(
   return acceptable ? undefined : needed;
 }
 
-/** The acr and amr of a completed sign-in, from the methods used (in order, e.g. ['pwd', 'otp']). */
+/** The acr and amr of a completed sign-in, from the methods used (in order, e.g. ['pwd', 'otp'], ['email'] for a mailed code). */
 export function outcome(methods: readonly string[]): { acr: Acr; amr: string[] } {
   const amr = [...new Set(methods)];
   const passkey = PASSKEY_AMR.some((m) => amr.includes(m));
@@ -99,7 +103,7 @@ export function outcome(methods: readonly string[]): { acr: Acr; amr: string[] }
   // 'mfa' given by the caller: another provider asserted a multi-factor sign-in (a connection trusted for it).
   const multi = amr.includes('mfa') || (passkey ? amr.includes('user') || factors > 1 : factors > 1);
   if (multi && !amr.includes('mfa')) amr.push('mfa');
-  const acr = passkey && multi ? ACR.phishingResistant : multi ? ACR.mfa : ACR.password;
+  const acr = passkey && multi ? ACR.phishingResistant : multi ? ACR.mfa : amr.includes(EMAIL_CODE_AMR) ? ACR.emailCode : ACR.password;
   return { acr, amr };
 }
 

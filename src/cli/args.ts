@@ -34,6 +34,14 @@ export function list(values: Values, name: string): string[] {
   return Array.isArray(v) ? v : [];
 }
 
+/** An on/off switch given as `on` or `off` (true/false, yes/no too). */
+export function onOff(values: Values, name: string): boolean {
+  const v = optionalString(values, name)?.toLowerCase();
+  if (v === 'on' || v === 'true' || v === 'yes') return true;
+  if (v === 'off' || v === 'false' || v === 'no') return false;
+  throw new UsageError(`--${name} must be on or off, got "${String(values[name])}"`);
+}
+
 export function wholeSeconds(values: Values, name: string): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;

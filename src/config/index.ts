@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { FactorType } from '../auth/types.ts';
+import type { BotCheckAction } from '../services/bot-check.ts';
 import { meetsOwaspMinimum, type PasswordParams } from '../services/passwords.ts';
 import { brandingOf, defaultProductName, defaultSender, type BrandingConfig } from './branding.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../services/key-material.ts';
@@ -89,6 +90,8 @@ export interface Config {
   branding: BrandingConfig;
   mail: { smtpUrl?: string; from: string };
   signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
+  /** Sign-in without a password: a code mailed to the account's address (per app: email_code_signin). */
+  signin: { emailCodes: boolean };
   password: { minLength: number; breachApiUrl?: string; hash: PasswordParams };
   /** Versioned legal documents; TERMS_URL / PRIVACY_URL alone become version "1" of `terms` / `privacy`. */
   legal: { documents: LegalDocumentConfig[] };
@@ -100,6 +103,8 @@ export interface Config {
   rateLimitsEnabled: boolean;
   /** Difficulty of the sign-in's proof of work (src/services/proof-of-work.ts). */
   loginProofBits: number;
+  /** The forms that carry a bot check, and its puzzle and fallback without JavaScript (src/services/bot-check.ts). */
+  botProtection: { actions: BotCheckAction[]; bits: number; delaySeconds: number; noscriptPerHour: number };
   /** Dynamic client registration without an initial access token (an opt-in for certification runs). */
   openRegistration: boolean;
   /** request_uri by reference on /auth, from the client's registered `request_uris` (src/oidc/request-uri.ts). */
@@ -260,6 +265,7 @@ function siteOf(e: Env): { issuer: string; origin: string; rpId: string } {
 /** How customers sign up, sign in and keep their account: passwords, codes, throttling, MFA, risk, legal, data. */
 function accountSettings(e: Env) {
   return {
+    signin: { emailCodes: e.SIGNIN_EMAIL_CODES },
     signup: { enabled: e.SIGNUP_ENABLED, requiredAttributes: e.SIGNUP_REQUIRED_ATTRIBUTES ?? [], termsUrl: e.TERMS_URL, privacyUrl: e.PRIVACY_URL },
     password: {
       minLength: e.PASSWORD_MIN_LENGTH,
@@ -274,6 +280,12 @@ function accountSettings(e: Env) {
     appMetadataMaxBytes: e.APP_METADATA_MAX_BYTES,
     rateLimitsEnabled: e.RATE_LIMITS_ENABLED,
     loginProofBits: e.LOGIN_PROOF_BITS,
+    botProtection: {
+      actions: e.BOT_PROTECTION,
+      bits: e.BOT_PROTECTION_BITS,
+      delaySeconds: e.BOT_PROTECTION_DELAY_SECONDS,
+      noscriptPerHour: e.BOT_PROTECTION_NOSCRIPT_PER_HOUR,
+    },
     openRegistration: e.OPEN_REGISTRATION,
     requestUriByReference: e.REQUEST_URI_BY_REFERENCE,
     mfa: { policy: e.MFA_POLICY, factors: e.MFA_FACTORS, trustDays: e.MFA_TRUST_DAYS },

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { FACTOR_TYPES } from '../auth/types.ts';
 import { SIGNING_ALGS } from '../services/key-material.ts';
+import { BOT_CHECK_ACTIONS } from '../services/bot-check.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -153,6 +154,11 @@ const outgoingUrl = z
   }, { message: 'must be an https URL (plain http only to 127.0.0.1 or localhost)' })
   .refine((v) => !new URL(v).username && !new URL(v).password && !new URL(v).hash, { message: 'must carry no credentials or fragment' });
 
+const botCheckList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
+  .pipe(z.array(z.enum(BOT_CHECK_ACTIONS, { message: `each form must be one of ${BOT_CHECK_ACTIONS.join(', ')}` })));
+
 const factorList = z
   .string()
   .transform((v) => [...new Set(v.split(',').map((a) => a.trim()).filter(Boolean))])
@@ -259,6 +265,9 @@ export const schema = z.object({
   BRAND_SUPPORT_URL: z.url({ protocol: /^https$/, message: 'must be an https URL' }).optional(),
 
   SIGNUP_ENABLED: bool.default(true),
+  // "E-mail me a sign-in code" on the login page (passwordless; an app may turn it off or on for itself with its
+  // email_code_signin setting).
+  SIGNIN_EMAIL_CODES: bool.default(true),
   SIGNUP_REQUIRED_ATTRIBUTES: attributeList.optional(),
   TERMS_URL: z.url().optional(),
   PRIVACY_URL: z.url().optional(),
@@ -302,6 +311,20 @@ export const schema = z.object({
   REQUEST_URI_BY_REFERENCE: bool.default(false),
   // Leading zero bits of the sign-in's proof of work (2^bits SHA-256 hashes on average; 18 ≈ 1–2 s in a browser).
   LOGIN_PROOF_BITS: z.coerce.number().int().min(1).max(28).default(18),
+  // Bot protection per form, with no third party (src/services/bot-check.ts): a comma list of signup, recover (the
+  // forgotten-password request), codes (requests that make us send an e-mail or SMS code: a new verification code,
+  // a second factor's code, an e-mail change, a phone or e-mail factor being added) and login (every password
+  // sign-in, not only beyond the throttle's threshold). A protected form carries a proof-of-work puzzle its page
+  // solves in the background. Empty (the default): off.
+  BOT_PROTECTION: botCheckList.default([]),
+  // Leading zero bits of the bot check's puzzle (2^bits SHA-256 hashes on average; 18 ≈ 1–2 s in a browser).
+  BOT_PROTECTION_BITS: z.coerce.number().int().min(1).max(28).default(18),
+  // Without JavaScript, a protected form is accepted this many seconds after its page was shown, not before.
+  BOT_PROTECTION_DELAY_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+  // How many submissions without JavaScript (the delay instead of the puzzle) are accepted per client address (IPv6:
+  // its /64) and hour, over all protected forms; beyond that the address needs the puzzle. 0: no fallback, protected
+  // forms need JavaScript.
+  BOT_PROTECTION_NOSCRIPT_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(10),
 
   // Second factors. MFA_POLICY is the default for every client (a client's `mfa_policy` overrides it).
   MFA_POLICY: z.enum(MFA_POLICIES).default('adaptive'),

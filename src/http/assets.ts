@@ -1,8 +1,10 @@
 // Static assets, served from our own origin so the CSP can stay at script-src/style-src 'self': the one stylesheet,
 // and the two scripts of the passkey pages (the otherwise JavaScript-free pages need WebAuthn's browser API):
 // @simplewebauthn/browser's UMD bundle (base64url and CBOR glue we would otherwise hand-write) and our passkey.js,
-// which drives it from a form; proof.js solves the sign-in's proof of work when the throttle asks for one; recovery.js
-// copies and prints the recovery codes. Each URL carries a content hash, so browsers may cache it for good and still see
+// which drives it from a form; proof.js solves a form's proofs of work (the sign-in's when the throttle asks for one,
+// the bot check of forms an operator protects); recovery.js
+// copies and prints the recovery codes; forms.js, on every page, adds what forms gain from a script (show-password
+// toggles, focus for the error summary's links). Each URL carries a content hash, so browsers may cache it for good and still see
 // every change.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,6 +31,7 @@ const ASSETS = {
   'passkey.js': { file: () => viewsAsset('passkey.js'), type: JS },
   'proof.js': { file: () => viewsAsset('proof.js'), type: JS },
   'recovery.js': { file: () => viewsAsset('recovery.js'), type: JS },
+  'forms.js': { file: () => viewsAsset('forms.js'), type: JS },
 } as const;
 
 export type AssetName = keyof typeof ASSETS;

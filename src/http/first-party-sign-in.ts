@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import { ACR_VALUES } from '../auth/types.ts';
+import { ACR_OF_LEVEL } from '../auth/types.ts';
 import type { Config } from '../config/index.ts';
 import type { User } from '../db/models/user.ts';
 import { pickLocale, type Locale } from '../i18n/index.ts';
@@ -101,7 +101,7 @@ export function redirectToSignIn(ctx: Context, area: FirstPartyArea, config: Pic
   const state = randomBytes(16).toString('base64url');
   const pending = [...readPending(ctx, area), { s: state, r: returnTo, e: Date.now() + PENDING_TTL_MS }].slice(-MAX_PENDING);
   writePending(ctx, area, pending);
-  const acr = opts.level ? ACR_VALUES[opts.level - 1] : undefined;
+  const acr = opts.level ? ACR_OF_LEVEL[opts.level - 1] : undefined;
   const url = new URL(`${config.issuer}/auth`);
   url.search = new URLSearchParams({
     client_id: area.clientId,

@@ -72,6 +72,9 @@ export function renderView(
     brand: brand ?? null,
     theme: themeHref(brand) ?? null,
     supportLabel: t('brand.support'),
+    // Progressive enhancement of every form (views/assets/forms.js); the page works without it.
+    formsScript: scriptHref('forms.js'),
+    showPassword: t('form.showPassword'),
   });
 }
 

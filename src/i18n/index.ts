@@ -3,6 +3,7 @@
 import { accountMessages } from './messages/account.ts';
 import { accountMfaMessages } from './messages/account-mfa.ts';
 import { authMessages } from './messages/auth.ts';
+import { botCheckMessages } from './messages/bot-check.ts';
 import { brandingMessages } from './messages/branding.ts';
 import { consentMessages } from './messages/consent.ts';
 import { consoleMessages } from './messages/console.ts';
@@ -12,6 +13,7 @@ import { en } from './messages/en.ts';
 import { legalMessages } from './messages/legal.ts';
 import { mailMessages } from './messages/mail.ts';
 import { federationMessages } from './messages/federation.ts';
+import { formMessages } from './messages/forms.ts';
 import { mfaMessages } from './messages/mfa.ts';
 import { pl } from './messages/pl.ts';
 import { privacyMessages } from './messages/privacy.ts';
@@ -19,7 +21,7 @@ import { preferencesMessages } from './messages/preferences.ts';
 import { securityMessages } from './messages/security.ts';
 
 // The core catalog (en.ts and its translations) plus one bundle per feature area (messages/<area>.ts).
-const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages, consoleMessages, brandingMessages] as const;
+const bundles = [authMessages, accountMessages, mailMessages, securityMessages, mfaMessages, accountMfaMessages, legalMessages, preferencesMessages, privacyMessages, consentMessages, federationMessages, consoleMessages, brandingMessages, botCheckMessages, formMessages] as const;
 
 export type MessageKey =
   | keyof typeof en
@@ -35,7 +37,9 @@ export type MessageKey =
   | keyof typeof privacyMessages.en
   | keyof typeof consentMessages.en
   | keyof typeof consoleMessages.en
-  | keyof typeof brandingMessages.en;
+  | keyof typeof brandingMessages.en
+  | keyof typeof botCheckMessages.en
+  | keyof typeof formMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
 export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;

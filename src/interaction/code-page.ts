@@ -6,6 +6,7 @@ import type { MessageKey } from '../i18n/index.ts';
 import { allowFormAction } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { LoadedInteraction } from './context.ts';
+import type { BotCheckView } from '../http/bot-check-form.ts';
 import { echo, FORM_ERROR_STATUS, type FormError } from './forms.ts';
 
 export interface CodePage {
@@ -16,6 +17,8 @@ export interface CodePage {
   /** Where the code is posted, where "send a new code" posts, and the way back. */
   action: string;
   resend: string;
+  /** The bot check of "send a new code" (BOT_PROTECTION codes); absent or null: none. */
+  resendBotCheck?: BotCheckView | null;
   back: { href: string; key: MessageKey; post?: boolean };
   /** What was typed (a re-shown form); else the link's `?code=`. */
   code?: string;
@@ -40,6 +43,7 @@ export function renderCodePage(ctx: Context, loaded: LoadedInteraction, page: Co
       notice: page.notice ?? null,
       action: page.action,
       resend: page.resend,
+      resendBotCheck: page.resendBotCheck ?? null,
       back: page.back,
     },
   });

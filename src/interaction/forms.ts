@@ -15,11 +15,39 @@ export const MAX_PASSWORD = 4096;
 export const FORM_ERROR_STATUS = 400;
 export { THROTTLED_STATUS } from '../http/throttled.ts';
 
+/**
+ * A form's problem as its page shows it: in the error summary at the top (focused when the page loads), and, when it
+ * is about one input, as that input's own message (aria-invalid, aria-describedby) with the summary linking to it.
+ */
 export interface FormError {
   key: MessageKey;
   vars?: Record<string, string>;
-  /** Which input the message is about (gets aria-invalid); absent for messages about the whole form. */
+  /**
+   * The name (= the id) of the input the message is about; absent for messages about the whole form. `credentials`
+   * is the login's e-mail and password together (which of the two is wrong is not said), linked at the password.
+   */
   field?: string;
+  /** Further problems of the same submission, each about another input: the summary lists them all. */
+  more?: readonly FormError[];
+}
+
+/** Several problems as one FormError (the first leads, the others ride in `more`), or undefined for none. */
+export function combine(problems: readonly FormError[]): FormError | undefined {
+  const [first, ...rest] = problems;
+  if (!first) return undefined;
+  return rest.length ? { ...first, more: rest } : first;
+}
+
+/** Every problem a FormError carries, the first one first. */
+export function problemsOf(error: FormError | undefined): FormError[] {
+  if (!error) return [];
+  const { more, ...first } = error;
+  return [first, ...(more ?? [])];
+}
+
+/** Whether a FormError (or one of its further problems) is about `field`. */
+export function concerns(error: FormError | undefined, field: string): boolean {
+  return problemsOf(error).some((p) => p.field === field);
 }
 
 export const emailField = z
@@ -43,14 +71,33 @@ export function formOf<const K extends string>(...names: K[]) {
 
 /** The first problem of a failed zod parse as a form error (message keys are the zod messages). */
 export function firstProblem(error: z.ZodError, fallback: MessageKey): FormError {
-  const issue = error.issues[0];
-  const field = issue?.path[0];
-  return { key: (issue?.message ?? fallback) as MessageKey, ...(typeof field === 'string' ? { field } : {}) };
+  return fieldProblems(error, fallback)[0] as FormError;
+}
+
+/** Each field's first problem of a failed zod parse, in the form's order (message keys are the zod messages). */
+export function fieldProblems(error: z.ZodError, fallback: MessageKey): FormError[] {
+  const found = new Map<string, FormError>();
+  for (const issue of error.issues) {
+    const field = issue.path[0];
+    const name = typeof field === 'string' ? field : '';
+    if (!found.has(name)) found.set(name, { key: (issue.message ?? fallback) as MessageKey, ...(name ? { field: name } : {}) });
+  }
+  return found.size ? [...found.values()] : [{ key: fallback }];
 }
 
 /** Only a plausible string is put back into a form; anything else starts empty. */
 export function echo(value: unknown, max = MAX_EMAIL): string {
   return typeof value === 'string' && value.length <= max ? value.trim() : '';
+}
+
+/**
+ * A password put back into the form it was typed in, exactly as typed (no trimming), when the submission failed
+ * for another reason: '' if the password itself was wrong or is not a plausible string. Only ever the same page
+ * answering the same POST (no-store): never a redirect, another page or a stored flow.
+ */
+export function keptSecret(value: unknown, error: FormError | undefined, field = 'password'): string {
+  if (concerns(error, field)) return '';
+  return typeof value === 'string' && value.length <= MAX_PASSWORD ? value : '';
 }
 
 /** A code reference (the random id a code page carries), or '' for anything that cannot be one. */

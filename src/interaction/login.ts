@@ -13,6 +13,8 @@ import type { Throttle, ThrottleKeys, ThrottleVerdict } from '../services/thrott
 import { allowFormAction, allowImage } from '../http/security-headers.ts';
 import { renderPage } from '../http/views.ts';
 import type { UserService } from '../services/users.ts';
+import type { BotCheck } from '../services/bot-check.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 import { interactionPath, recordResult, type LoadedInteraction } from './context.ts';
 import {
   echo,
@@ -26,6 +28,7 @@ import {
   type FormError,
 } from './forms.ts';
 import { normaliseEmail } from '../db/models/user.ts';
+import { loginFormBotAction } from './email-code-login.ts';
 
 const loginForm = z.object({
   email: emailField,
@@ -58,37 +61,69 @@ export interface LoginPageOptions {
   passkeyOptions?: (uid: string) => Promise<{ challenge: string; options: unknown }>;
   /** "Continue with …": the connections offered (services/connections.ts), read without a database command. */
   connections?: () => Promise<readonly { id: string; name: string; icon?: string }[]>;
+  /** "E-mail me a sign-in code" on this app's login page (email-code-login.ts). */
+  emailCode?: (loaded: LoadedInteraction) => boolean;
+  /**
+   * Asked again while signed in (prompt=login, max_age, a sensitive change): "Confirm it's you" with the account's
+   * address fixed, offering only what this account has. Undefined when the account is gone (the plain login page).
+   */
+  confirmIdentity?: (accountId: string) => Promise<ConfirmIdentity | undefined>;
   /** The password proves an existing account so that another provider's identity is linked to it (federation.ts). */
   linking?: { name: string; email: string; action: string; /** "E-mail me a code instead" (federation-link.ts). */ codeAction?: string };
+  /** The bot check of every password sign-in (BOT_PROTECTION login); absent or off: only the throttle's puzzle. */
+  botCheck?: BotCheck;
 }
+
+/** What a signed-in account can confirm itself with. */
+export interface ConfirmIdentity {
+  email: string;
+  password: boolean;
+  passkey: boolean;
+}
+
+/** "Not you? Use another account": the plain login page of the same sign-in, kept through its own form posts. */
+const SWITCH = 'switch';
+const switching = (ctx: Context) => ctx.query[SWITCH] === '1' || (ctx.request.body as Record<string, unknown> | undefined)?.[SWITCH] === '1';
 
 export async function renderLogin(
   ctx: Context,
   loaded: LoadedInteraction,
   options: LoginPageOptions,
-  form: { email: string; error?: FormError; status?: number; proof?: ProofChallenge } = { email: '' },
+  form: { email: string; error?: FormError; status?: number; proof?: ProofChallenge; botCheck?: BotCheckView } = { email: '' },
 ): Promise<void> {
   const { details } = loaded;
-  const passkey = options.passkeyOptions ? await options.passkeyOptions(loaded.uid) : undefined;
-  const connections = options.connections && !options.linking ? offeredConnections(await options.connections(), loaded) : [];
   // A first sign-in has reason no_session; anything else (prompt=login, max_age, ...) asks an existing session again.
   const reauthenticate = !details.prompt.reasons.includes('no_session');
+  const switched = switching(ctx);
+  const sessionAccount = reauthenticate && !options.linking && !switched ? details.session?.accountId : undefined;
+  const confirm = sessionAccount && options.confirmIdentity ? await options.confirmIdentity(sessionAccount) : undefined;
+  const passkey = options.passkeyOptions && (!confirm || confirm.passkey) ? await options.passkeyOptions(loaded.uid) : undefined;
+  const connections = options.connections && !options.linking ? offeredConnections(await options.connections(), loaded) : [];
+  const emailCode = !options.linking && options.emailCode?.(loaded) === true;
   allowFormAction(ctx, details.params.redirect_uri);
   for (const c of connections) if (c.icon) allowImage(ctx, c.icon);
   renderPage(ctx, 'login', {
     locale: loaded.locale,
+    title: confirm ? 'confirm.title' : 'login.title',
     status: form.status ?? (form.error ? FORM_ERROR_STATUS : 200),
     data: {
       client: loaded.client,
       actions: loaded.actions,
       csrfToken: ctx.state.csrfToken,
-      email: form.email,
+      email: confirm ? confirm.email : form.email,
       error: form.error ?? null,
-      reauthenticate,
+      reauthenticate: reauthenticate && !confirm,
+      confirm: confirm ? { password: confirm.password, switchHref: `${interactionPath(loaded.uid)}/login?${SWITCH}=1` } : null,
+      switched,
+      emailCode: emailCode ? `${interactionPath(loaded.uid)}/email-code` : null,
+      // The e-mail field offers the browser's saved passkeys (WebAuthn conditional mediation) where it can.
+      passkeyAutofill: passkey !== undefined && !confirm && !options.linking,
       signup: options.signupEnabled ? `${interactionPath(loaded.uid)}/signup` : null,
       forgot: `${interactionPath(loaded.uid)}/forgot${form.email ? `?email=${encodeURIComponent(form.email)}` : ''}`,
       passkey: passkey ? { options: passkey.options, challengeId: passkey.challenge, action: `${interactionPath(loaded.uid)}/passkey` } : null,
       proof: form.proof ?? null,
+      // Solved for the address typed, whatever the throttle says (its own puzzle above is separate).
+      botCheck: form.botCheck ?? botChallenge(options.botCheck, loaded.locale, loginFormBotAction(options.botCheck, emailCode), loaded.uid, 'email'),
       formAction: options.linking?.action ?? loaded.actions.login,
       linking: options.linking ? { name: options.linking.name, email: options.linking.email, codeAction: options.linking.codeAction ?? null } : null,
       connections: connections.map((c) => ({ name: c.name, icon: c.icon ?? null, href: `${interactionPath(loaded.uid)}/federated/${encodeURIComponent(c.id)}` })),
@@ -138,6 +173,12 @@ export async function submitLogin(
     return;
   }
   const { email, password, proof_challenge: challenge, proof_nonce: nonce } = parsed.value;
+  // Before the throttle counts anything or a password hash is computed: a refused bot costs us a MAC and one insert.
+  const bot = await passBotCheck(ctx, deps.options.botCheck, loaded.locale, 'login', loaded.uid, { subjectField: 'email', subject: email, clientId: loaded.client.id });
+  if (!bot.ok) {
+    await renderLogin(ctx, loaded, deps.options, { email, error: bot.error, status: BOT_CHECK_STATUS, botCheck: bot.botCheck });
+    return;
+  }
   const meta = requestMeta(ctx);
   // Keyed by the address as typed (normalised), whether or not it has an account: a lockout reveals nothing. A
   // browser this name has signed in on before counts apart (src/http/device-cookie.ts).
@@ -165,7 +206,8 @@ export async function submitLogin(
     // A right password is recorded with what it leads to (afterPassword: the sign-in, or the second factor).
     await deps.risk.recordAttempt({ loginName, ip: meta.ip, success: false });
     const verdict = await deps.throttle.fail('login', keys, { ...meta, locale: loaded.locale });
-    const error: FormError = { key: 'login.error.credentials', field: 'credentials' };
+    // Filed under the password (the field to type again); the message names both, revealing neither.
+    const error: FormError = { key: 'login.error.credentials', field: 'password' };
     await renderLogin(ctx, loaded, deps.options, { email, ...(verdict.allowed ? { error } : refusal(ctx, verdict)) });
     return;
   }

@@ -6,6 +6,7 @@
 // - through the provider's `mfa` prompt: an existing session is weaker than this request needs (step-up). Only the
 //   missing factor is asked for, never the password again.
 // The pages that ask for the factor are in mfa.ts (prove one) and mfa-enroll.ts (add one the app demands).
+import type { BotCheck } from '../services/bot-check.ts';
 import type { FactorUseCases } from '../usecases/factors.ts';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -47,6 +48,8 @@ export interface MfaDeps {
   factorChanges: Pick<FactorUseCases, 'confirmTotp' | 'confirmCode' | 'registerPasskey'>;
   /** An SMS courier is configured: phones can be enrolled. */
   smsEnabled: boolean;
+  /** The bot check of the forms that send a code (BOT_PROTECTION codes); absent: none. */
+  botCheck?: BotCheck;
 }
 
 export const ENROLLABLE: readonly FactorType[] = ['passkey', 'totp', 'sms'];

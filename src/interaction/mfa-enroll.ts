@@ -15,6 +15,7 @@ import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, type FormError } from './forms.ts';
 import { complete, currentFlow, ENROLLABLE, mfaPath, seeOther, settingsOf, type MfaDeps } from './mfa-decide.ts';
 import { optionsFor } from './mfa.ts';
+import { botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 // --- enrollment inside the sign-in --------------------------------------------------------------------------------
 
@@ -42,6 +43,8 @@ interface EnrollState {
   error?: FormError;
   phone?: string;
   totp?: { token: string; secret: string; uri: string; qrSvg: string };
+  /** The challenge the phone form is shown with again after its bot check refused it. */
+  botCheck?: BotCheckView;
 }
 
 /** GET /interaction/:uid/mfa/enroll[?type=totp|sms|passkey] — add the first factor (or one the app accepts). */
@@ -66,6 +69,8 @@ export async function renderEnroll(ctx: Context, loaded: LoadedInteraction, deps
   } else if (type === 'sms') {
     const sent = flow.challenge?.factorId === 'enroll' ? flow.challenge : undefined;
     data = { sms: { phone: state.phone ?? '', sent: sent ? { destination: sent.destination, expiry: codeExpiry(loaded.locale, deps.factors.codeTtlSeconds('sms')) } : null } };
+    // The phone form sends a text (BOT_PROTECTION codes): its puzzle is solved for the number typed.
+    data.botCheck = sent ? null : (state.botCheck ?? botChallenge(deps.botCheck, loaded.locale, 'codes', loaded.uid, 'phone'));
   }
   allowFormAction(ctx, loaded.details.params.redirect_uri);
   renderPage(ctx, 'mfa-enroll', {
@@ -128,6 +133,8 @@ export async function enrollSms(ctx: Context, loaded: LoadedInteraction, deps: M
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   const phone = typeof body.phone === 'string' && body.phone.length <= 32 ? body.phone.trim() : '';
   if (!phone) return renderEnroll(ctx, loaded, deps, { type: 'sms', error: { key: 'mfa.error.phone', field: 'phone' } });
+  const bot = await passBotCheck(ctx, deps.botCheck, loaded.locale, 'codes', loaded.uid, { subjectField: 'phone', subject: phone, clientId: loaded.client.id, accountId: found.flow.accountId });
+  if (!bot.ok) return renderEnroll(ctx, loaded, deps, { type: 'sms', phone, error: bot.error, botCheck: bot.botCheck });
   const started = await deps.factors.startSms(found.flow.accountId, phone, loaded.locale);
   if (!started.ok) {
     const key: MessageKey = started.reason === 'invalid_phone' ? 'mfa.error.phone' : started.reason === 'duplicate' ? 'mfa.error.phoneTaken' : 'mfa.error.unavailable';

@@ -14,6 +14,7 @@ import type { LoginFlow } from '../services/interaction-flows.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
 import { FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_STATUS, throttledError, type FormError } from './forms.ts';
 import { complete, currentFlow, mfaPath, seeOther, settingsOf, type MfaDeps } from './mfa-decide.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 /** How a factor is offered on the page: TOTP apps and passkeys as one method each, phones and e-mail one by one. */
 interface Method {
@@ -51,13 +52,14 @@ function methodsOf(views: readonly FactorView[]): Method[] {
 export async function optionsFor(flow: LoginFlow, settings: MfaSettings, deps: MfaDeps): Promise<Options> {
   const [views, user] = await Promise.all([deps.factors.list(flow.accountId), deps.users.findById(flow.accountId)]);
   const allowed = factorsFor(flow.level, settings);
-  const all = methodsOf(views);
-  const usable = all.filter((m) => allowed.includes(m.type));
-  // A factor already proven in this sign-in (or by the session being stepped up) proves nothing new.
+  // A factor already proven in this sign-in (or by the session being stepped up) proves nothing new: after a sign-in
+  // with a mailed code, another mailed code is the same factor twice.
   const proven = factorsInAmr(flow.methods);
-  const others = all.filter((m) => !allowed.includes(m.type) && m.type !== 'recovery' && !proven.includes(m.type));
+  const all = methodsOf(views).filter((m) => !proven.includes(m.type));
+  const usable = all.filter((m) => allowed.includes(m.type));
+  const others = all.filter((m) => !allowed.includes(m.type) && m.type !== 'recovery');
   const enrolled = views.some((v) => v.type !== 'recovery');
-  if (!usable.some((m) => m.type !== 'recovery') && !enrolled && allowed.includes('email') && user?.email_verified) {
+  if (!usable.some((m) => m.type !== 'recovery') && !enrolled && allowed.includes('email') && !proven.includes('email') && user?.email_verified) {
     // No factor of their own yet: the verified sign-in address is the second factor.
     usable.unshift({ id: 'email', type: 'email', label: maskEmail(user.email) });
   }
@@ -77,6 +79,8 @@ interface PageState {
   method?: string;
   error?: FormError;
   status?: number;
+  /** The challenge the "send a code" form is shown with again after its bot check refused it. */
+  botCheck?: BotCheckView;
 }
 
 /** GET /interaction/:uid/mfa — the page for the current method (the query's `method`, else the best one). */
@@ -111,9 +115,13 @@ export async function renderMfa(ctx: Context, loaded: LoadedInteraction, deps: M
       thenEnroll: !options.usable.some((m) => m.id === current.id),
       stepUp: loaded.details.prompt.name === MFA_PROMPT,
       sent: sent ? { destination: sent.destination, expiry: codeExpiry(loaded.locale, deps.factors.codeTtlSeconds(sent.type === 'sms' ? 'sms' : 'email')) } : null,
+      // Before a code is sent: what will happen, where to, and for how long the code works.
+      sendExpiry: current.type === 'sms' || current.type === 'email' ? codeExpiry(loaded.locale, deps.factors.codeTtlSeconds(current.type)) : '',
       passkey,
       trust: flow.offerTrust ? { days: deps.config.mfa.trustDays } : null,
       error: state.error ?? null,
+      // "Send a code" and "send a new code" (BOT_PROTECTION codes): an SMS costs money, a bot could run up the bill.
+      sendBotCheck: current.type === 'sms' || current.type === 'email' ? (state.botCheck ?? botChallenge(deps.botCheck, loaded.locale, 'codes', loaded.uid)) : null,
       actions: {
         verify: mfaPath(loaded.uid, '/verify'),
         send: mfaPath(loaded.uid, '/send'),
@@ -143,6 +151,8 @@ export async function sendMfaCode(ctx: Context, loaded: LoadedInteraction, deps:
     return renderMfa(ctx, loaded, deps, { error: { key: 'mfa.error.method' } });
   }
   const { method } = resolved;
+  const bot = await passBotCheck(ctx, deps.botCheck, loaded.locale, 'codes', loaded.uid, { clientId: loaded.client.id, accountId: flow.accountId });
+  if (!bot.ok) return renderMfa(ctx, loaded, deps, { method: method.id, error: bot.error, status: BOT_CHECK_STATUS, botCheck: bot.botCheck });
   const user = method.id === 'email' ? await deps.users.findById(flow.accountId) : null;
   const sent = await deps.factors.sendChallenge(flow.accountId, method.id, loaded.locale, user?.email);
   if (!sent.ok) return renderMfa(ctx, loaded, deps, { method: method.id, error: { key: 'mfa.error.unavailable' } });

@@ -2,10 +2,15 @@
 // progressive profiling): which inputs to show for each attribute, and how their values are checked.
 import { PROFILE_ATTRIBUTES, type ProfileAttribute } from '../config/index.ts';
 import type { Address, UserClaims } from '../db/models/user.ts';
-import type { MessageKey } from '../i18n/index.ts';
-import { checkProfileField, PROFILE_FIELDS, type ProfileField } from '../services/profile.ts';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { translator, type Locale, type MessageKey } from '../i18n/index.ts';
+import { withCurrent, type ChoiceGroup } from '../services/choices.ts';
+import { countryChoices, countryCodeOf } from '../services/countries.ts';
+import { callingCodeChoices, PHONE_COUNTRY_FIELD, readPhoneCountry } from '../services/phone-entry.ts';
+import { birthdateRange, checkProfileField, PROFILE_FIELDS, type ProfileField } from '../services/profile.ts';
+import { timeZoneChoices } from '../services/time-zone-choices.ts';
 import { claimsSchema } from '../services/user-input.ts';
-import type { FormError } from './forms.ts';
+import { combine, type FormError } from './forms.ts';
 
 const MAX_TEXT = 100;
 const MAX_URL = 2048;
@@ -17,11 +22,16 @@ export type AttributeValues = Record<string, string>;
 export interface FieldView {
   name: string;
   label: MessageKey;
-  type: 'text' | 'url' | 'date' | 'tel';
+  type: 'text' | 'url' | 'date' | 'tel' | 'select';
   autocomplete: string;
   value: string;
   maxLength: number;
   optional?: boolean;
+  /** A date's earliest and latest value. */
+  min?: string;
+  max?: string;
+  /** A select's list (time zones, countries, calling codes), in the page's language. */
+  choices?: readonly ChoiceGroup[];
 }
 
 const INPUTS: Record<Exclude<ProfileAttribute, 'address'>, Omit<FieldView, 'name' | 'value' | 'label'>> = {
@@ -35,7 +45,7 @@ const INPUTS: Record<Exclude<ProfileAttribute, 'address'>, Omit<FieldView, 'name
   website: { type: 'url', autocomplete: 'url', maxLength: MAX_URL },
   gender: { type: 'text', autocomplete: 'sex', maxLength: 50 },
   birthdate: { type: 'date', autocomplete: 'bday', maxLength: 10 },
-  zoneinfo: { type: 'text', autocomplete: 'off', maxLength: 64 },
+  zoneinfo: { type: 'select', autocomplete: 'off', maxLength: 64 },
   locale: { type: 'text', autocomplete: 'language', maxLength: 35 },
   phone_number: { type: 'tel', autocomplete: 'tel', maxLength: 32 },
 };
@@ -45,26 +55,42 @@ const ADDRESS_INPUTS: Record<AddressPart, { autocomplete: string; maxLength: num
   postal_code: { autocomplete: 'postal-code', maxLength: 20 },
   locality: { autocomplete: 'address-level2', maxLength: 100 },
   region: { autocomplete: 'address-level1', maxLength: 100, optional: true },
-  country: { autocomplete: 'country-name', maxLength: 100 },
+  country: { autocomplete: 'country', maxLength: 100 },
 };
 
 const inputName = (part: AddressPart) => `address_${part}`;
 
-/** The names of every input an attribute can have on a form (an address has one per part). */
-export const ATTRIBUTE_INPUTS: readonly string[] = PROFILE_ATTRIBUTES.flatMap((a) => (a === 'address' ? ADDRESS_PARTS.map(inputName) : [a]));
+/** The names of every input an attribute can have on a form (an address has one per part, a phone number a picker). */
+export const ATTRIBUTE_INPUTS: readonly string[] = PROFILE_ATTRIBUTES.flatMap((a) =>
+  a === 'address' ? ADDRESS_PARTS.map(inputName) : a === 'phone_number' ? [PHONE_COUNTRY_FIELD, a] : [a],
+);
 
-export function attributeFields(attributes: readonly ProfileAttribute[], values: AttributeValues): FieldView[] {
+/** The inputs for `attributes`, lists in the page's language: time zones by region, countries, calling codes. */
+export function attributeFields(attributes: readonly ProfileAttribute[], values: AttributeValues, locale: Locale = 'en'): FieldView[] {
   return attributes.flatMap((attribute): FieldView[] => {
     if (attribute === 'address') {
-      return ADDRESS_PARTS.map((part) => ({
-        name: inputName(part),
-        label: `field.address.${part}` as MessageKey,
-        type: 'text' as const,
-        value: values[inputName(part)] ?? '',
-        ...ADDRESS_INPUTS[part],
-      }));
+      return ADDRESS_PARTS.map((part): FieldView => {
+        const value = values[inputName(part)] ?? '';
+        const field: FieldView = { name: inputName(part), label: `field.address.${part}` as MessageKey, type: 'text', value, ...ADDRESS_INPUTS[part] };
+        return part === 'country' ? { ...field, type: 'select', choices: withCurrent([{ options: countryChoices(locale) }], value) } : field;
+      });
     }
-    return [{ name: attribute, label: `field.${attribute}` as MessageKey, value: values[attribute] ?? '', ...INPUTS[attribute] }];
+    const field: FieldView = { name: attribute, label: `field.${attribute}` as MessageKey, value: values[attribute] ?? '', ...INPUTS[attribute] };
+    if (attribute === 'zoneinfo') return [{ ...field, choices: withCurrent(timeZoneChoices(locale, translator(locale)), field.value) }];
+    if (attribute === 'birthdate') return [{ ...field, ...birthdateRange() }];
+    if (attribute !== 'phone_number') return [field];
+    // The number's country first (a national number is read in it); a whole number with + needs none.
+    const picker: FieldView = {
+      name: PHONE_COUNTRY_FIELD,
+      label: 'field.phone_country',
+      type: 'select',
+      autocomplete: 'off',
+      value: values[PHONE_COUNTRY_FIELD] ?? '',
+      maxLength: 2,
+      optional: true,
+      choices: [{ options: callingCodeChoices(locale) }],
+    };
+    return [picker, field];
   });
 }
 
@@ -83,11 +109,15 @@ const isProfileField = (attribute: string): attribute is ProfileField => (PROFIL
  * A single attribute's value, checked and normalised by the same rules as the account center's profile form
  * (src/services/profile.ts); the few attributes that form does not edit get the equivalent rule here.
  */
-export function checkAttribute(attribute: Exclude<ProfileAttribute, 'address'>, raw: string): { value: string } | { error: MessageKey } {
+export function checkAttribute(
+  attribute: Exclude<ProfileAttribute, 'address'>,
+  raw: string,
+  opts: { region?: CountryCode } = {},
+): { value: string } | { error: MessageKey } {
   const value = raw.trim();
   if (value.length > INPUTS[attribute].maxLength) return { error: 'field.error.tooLong' };
   if (isProfileField(attribute)) {
-    const checked = checkProfileField(attribute, value, {});
+    const checked = checkProfileField(attribute, value, opts);
     return 'error' in checked ? { error: STEP_ERRORS[attribute] ?? 'field.error.invalid' } : checked;
   }
   if (attribute === 'website') {
@@ -103,11 +133,14 @@ export type ParsedAttributes =
   | { ok: true; values: AttributeValues; claims: UserClaims }
   | { ok: false; values: AttributeValues; error: FormError };
 
-/** Reads the inputs for `attributes` from a form body; every listed attribute is required. */
+/**
+ * Reads the inputs for `attributes` from a form body; every listed attribute is required. A failed read names every
+ * input with a problem (the first in `error`, the others in its `more`), in the form's order.
+ */
 export function parseAttributes(attributes: readonly ProfileAttribute[], body: Record<string, unknown>): ParsedAttributes {
   const values: AttributeValues = {};
   const claims: UserClaims = {};
-  let error: FormError | undefined;
+  const problems: FormError[] = [];
   const text = (name: string, max: number) => {
     const raw = body[name];
     const value = typeof raw === 'string' ? raw : '';
@@ -122,27 +155,36 @@ export function parseAttributes(attributes: readonly ProfileAttribute[], body: R
         const spec = ADDRESS_INPUTS[part];
         const value = text(inputName(part), spec.maxLength).trim();
         if (!value) {
-          if (!spec.optional) error ??= { key: 'field.error.required', field: inputName(part) };
+          if (!spec.optional) problems.push({ key: 'field.error.required', field: inputName(part) });
           continue;
         }
-        if (value.length > spec.maxLength) error ??= { key: 'field.error.tooLong', field: inputName(part) };
-        else address[part] = value;
+        // The country is stored as its ISO code (the list sends one; a name only one country has is read as its code).
+        const stored = part === 'country' ? countryCodeOf(value) : value;
+        if (value.length > spec.maxLength) problems.push({ key: 'field.error.tooLong', field: inputName(part) });
+        else if (!stored) problems.push({ key: 'field.error.country', field: inputName(part) });
+        else address[part] = stored;
       }
       claims.address = address;
       continue;
     }
     const raw = text(attribute, INPUTS[attribute].maxLength);
     if (!raw.trim()) {
-      error ??= { key: 'field.error.required', field: attribute };
+      problems.push({ key: 'field.error.required', field: attribute });
       continue;
     }
-    const checked = checkAttribute(attribute, raw);
+    const picked = attribute === 'phone_number' ? readPhoneCountry(text(PHONE_COUNTRY_FIELD, 2)) : {};
+    if ('error' in picked) {
+      problems.push({ key: 'field.error.invalid', field: PHONE_COUNTRY_FIELD });
+      continue;
+    }
+    const checked = checkAttribute(attribute, raw, picked);
     if ('error' in checked) {
-      error ??= { key: checked.error, field: attribute };
+      problems.push({ key: checked.error, field: attribute });
       continue;
     }
     (claims as Record<string, unknown>)[attribute] = checked.value;
     if (attribute === 'phone_number') claims.phone_number_verified = false;
   }
+  const error = combine(problems);
   return error ? { ok: false, values, error } : { ok: true, values, claims };
 }

@@ -35,6 +35,8 @@ import { readSixDigitCode } from '../services/code-input.ts';
 import type { RiskEngine } from '../services/risk.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
+import type { BotCheck } from '../services/bot-check.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 export interface RecoveryDeps {
   provider: Provider;
@@ -51,6 +53,8 @@ export interface RecoveryDeps {
   risk: Pick<RiskEngine, 'recordSignIn'>;
   /** The new password and what it ends: every session but the one this sign-in belongs to, tokens, trusted browsers. */
   passwords: Pick<PasswordUseCases, 'replacePassword'>;
+  /** The bot check of the "forgot password" form (BOT_PROTECTION recover); absent: none. */
+  botCheck?: BotCheck;
 }
 
 type ResetPayload = CodePayload<'password-reset'>;
@@ -63,7 +67,8 @@ function paths(loaded: LoadedInteraction) {
 export function renderForgot(
   ctx: Context,
   loaded: LoadedInteraction,
-  form: { email?: string; error?: FormError; status?: number } = {},
+  deps: Pick<RecoveryDeps, 'botCheck'>,
+  form: { email?: string; error?: FormError; status?: number; botCheck?: BotCheckView } = {},
 ): void {
   allowFormAction(ctx, loaded.details.params.redirect_uri);
   renderPage(ctx, 'forgot', {
@@ -76,6 +81,8 @@ export function renderForgot(
       paths: paths(loaded),
       email: form.email ?? (typeof ctx.query.email === 'string' ? echo(ctx.query.email) : ''),
       error: form.error ?? null,
+      // Solved for the address typed: a solution serves that address only.
+      botCheck: form.botCheck ?? botChallenge(deps.botCheck, loaded.locale, 'recover', loaded.uid, 'email'),
     },
   });
 }
@@ -85,12 +92,14 @@ export async function submitForgot(ctx: Context, loaded: LoadedInteraction, deps
   const email = echo(body.email);
   const meta = requestMeta(ctx);
   const parsed = emailField.safeParse(body.email);
-  if (!parsed.success) return renderForgot(ctx, loaded, { email, error: firstProblem(parsed.error, 'login.error.emailInvalid') });
+  if (!parsed.success) return renderForgot(ctx, loaded, deps, { email, error: { ...firstProblem(parsed.error, 'login.error.emailInvalid'), field: 'email' } });
+  const bot = await passBotCheck(ctx, deps.botCheck, loaded.locale, 'recover', loaded.uid, { subjectField: 'email', subject: email, clientId: loaded.client.id });
+  if (!bot.ok) return renderForgot(ctx, loaded, deps, { email, error: bot.error, status: BOT_CHECK_STATUS, botCheck: bot.botCheck });
   const address = parsed.data.toLowerCase();
 
   const keys = { ip: meta.ip, account: address };
   const gate = await deps.throttle.check('recovery', keys);
-  if (!gate.allowed) return renderForgot(ctx, loaded, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
+  if (!gate.allowed) return renderForgot(ctx, loaded, deps, { email, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
   await deps.throttle.fail('recovery', keys, meta);
 
   const user = await deps.users.findByEmail(address);

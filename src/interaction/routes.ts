@@ -8,7 +8,8 @@ import { pageState } from '../http/state.ts';
 import { CREATE_PROMPT, LEGAL_PROMPT, MFA_PROMPT, PROFILE_PROMPT, VERIFY_EMAIL_PROMPT } from '../oidc/policy.ts';
 import { RESET_PASSWORD_SCREEN } from '../oidc/provider.ts';
 import { abortInteraction, confirmConsent, renderConsent } from './consent.ts';
-import { clientOfInteraction, interactionPath, isSignedIn } from './context.ts';
+import { clientOfInteraction, interactionPath, isSignedIn, type LoadedInteraction } from './context.ts';
+import { emailCodeOffered, renderEmailCode, requestEmailCode, resendEmailCode, verifyEmailCode, type LoginAgain } from './email-code-login.ts';
 import { keepAccount } from './erasure-scheduled.ts';
 import { linkIfPending } from './federation-link.ts';
 import { connectionHinted, federationStep } from './federation-step.ts';
@@ -51,6 +52,7 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
           next: (accountId) => afterPassword(ctx, loaded, flow(), { accountId, breachedPassword: false }),
         });
       }),
+      ...emailCodePages(deps, kit),
       post('/passkey', STEP_FORMS.passkey, (ctx, loaded) => {
         if (!kit.passkeysOffered) return current(ctx, loaded);
         // A passkey of the account waiting for another provider's identity proves it as well as its password does.
@@ -61,6 +63,20 @@ function loginStep(deps: InteractionDeps, kit: StepKit): Step {
       }),
     ],
   };
+}
+
+/** "E-mail me a sign-in code" (email-code-login.ts): offered per app while the sign-in needs a login. */
+function emailCodePages(deps: InteractionDeps, kit: StepKit) {
+  const { loginOptions, flow } = kit;
+  const at = (loaded: LoadedInteraction) => beforeLogin(loaded) && emailCodeOffered(loaded, deps.config);
+  const again = (ctx: Context, loaded: LoadedInteraction) => (form: Parameters<LoginAgain>[0]) => renderLogin(ctx, loaded, loginOptions, form);
+  return [
+    post('/email-code', STEP_FORMS.emailCode, (ctx, loaded) => requestEmailCode(ctx, loaded, deps, again(ctx, loaded)), { at }),
+    get('/email-code', (ctx, loaded) => renderEmailCode(ctx, loaded, deps), { at }),
+    post('/email-code/resend', STEP_FORMS.resend, (ctx, loaded) => resendEmailCode(ctx, loaded, deps, again(ctx, loaded)), { at }),
+    post('/email-code/verify', STEP_FORMS.code, (ctx, loaded) =>
+      verifyEmailCode(ctx, loaded, deps, (signedIn) => afterPassword(ctx, loaded, flow(), { ...signedIn, breachedPassword: false })), { at }),
+  ];
 }
 
 /** Sign-up and the forgotten password, both reached from the login page while the sign-in still needs a login. */
@@ -82,7 +98,7 @@ function beforeLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
     {
       at: beforeLogin,
       pages: [
-        get('/forgot', (ctx, loaded) => renderForgot(ctx, loaded)),
+        get('/forgot', (ctx, loaded) => renderForgot(ctx, loaded, deps)),
         post('/forgot', STEP_FORMS.forgot, (ctx, loaded) => submitForgot(ctx, loaded, flow())),
         get('/reset', (ctx, loaded) => renderReset(ctx, loaded, deps)),
         post('/reset', STEP_FORMS.reset, (ctx, loaded) => submitReset(ctx, loaded, flow())),
@@ -125,7 +141,7 @@ function afterLoginSteps(deps: InteractionDeps, kit: StepKit): Step[] {
         get('/verify-email', (ctx, loaded) => renderVerifyEmail(ctx, loaded, flow()), { at: prompted(VERIFY_EMAIL_PROMPT) }),
         // Submitted after the step was done (another tab): the page itself continues the sign-in.
         post('/verify-email', STEP_FORMS.code, (ctx, loaded) => submitVerifyEmail(ctx, loaded, flow())),
-        post('/verify-email/resend', STEP_FORMS.none, (ctx, loaded) => resendVerifyEmail(ctx, loaded, flow())),
+        post('/verify-email/resend', STEP_FORMS.sendCode, (ctx, loaded) => resendVerifyEmail(ctx, loaded, flow())),
       ],
     },
     {

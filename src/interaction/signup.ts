@@ -27,12 +27,15 @@ import {
   codeError,
   echo,
   emailField,
+  combine,
   FORM_ERROR_STATUS,
-  firstProblem,
+  fieldProblems,
+  keptSecret,
   maskEmail,
   MAX_PASSWORD,
   requestMeta,
   THROTTLED_STATUS,
+  problemsOf,
   throttledError,
   refOf,
   type FormError,
@@ -45,6 +48,8 @@ import { readSignupPreferences, recordSignupPreferences, signupPreferencesView, 
 import { readSignupAcceptance, recordSignupAcceptance, signupLegalView, type SignupAcceptance, type SignupLegal } from './legal.ts';
 import type Provider from 'oidc-provider';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
+import type { BotCheck } from '../services/bot-check.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 export interface SignupDeps {
   provider: Provider;
@@ -64,6 +69,8 @@ export interface SignupDeps {
   logger: Logger;
   /** Legal documents to accept (services/legal.ts); absent or none configured: the app's own links are shown. */
   legal?: SignupLegal;
+  /** The bot check of the sign-up form and of "send a new code" (BOT_PROTECTION signup, codes); absent: none. */
+  botCheck?: BotCheck;
 }
 
 type SignupPayload = CodePayload<'signup'>;
@@ -94,8 +101,8 @@ export function assertSignupEnabled(config: Pick<Config, 'signup'>): void {
 export function renderSignup(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: Pick<SignupDeps, 'config' | 'passwordPolicy' | 'preferences' | 'legal'>,
-  form: { email?: string; values?: AttributeValues; error?: FormError; status?: number; legalAccepted?: boolean } = {},
+  deps: Pick<SignupDeps, 'config' | 'passwordPolicy' | 'preferences' | 'legal' | 'botCheck'>,
+  form: { email?: string; password?: string; values?: AttributeValues; error?: FormError; status?: number; legalAccepted?: boolean; botCheck?: BotCheckView } = {},
 ): void {
   const required = deps.config.signup.requiredAttributes;
   const legal = signupLegalView(deps.legal, loaded, form.legalAccepted === true);
@@ -109,15 +116,19 @@ export function renderSignup(
       csrfToken: ctx.state.csrfToken,
       paths: signupPaths(loaded),
       email: form.email ?? '',
+      // Only when the submission failed on another input (submitSignup decides), never on a first load.
+      password: form.password ?? '',
       error: form.error ?? null,
       minLength: String(deps.passwordPolicy.minLength),
-      fields: attributeFields(required, form.values ?? {}),
+      fields: attributeFields(required, form.values ?? {}, loaded.locale),
       preferences: signupPreferencesView(deps.preferences, loaded.locale, ctx),
       // Configured documents (TERMS_URL / PRIVACY_URL among them) are accepted with a checkbox; without any, the
       // app's own terms and policy are linked.
       legal,
       terms: legal ? null : (loaded.client.tosUri ?? null),
       privacy: legal ? null : (loaded.client.policyUri ?? null),
+      // Solved for the address typed: a solution serves that address only.
+      botCheck: form.botCheck ?? botChallenge(deps.botCheck, loaded.locale, 'signup', loaded.uid, 'email'),
     },
   });
 }
@@ -133,15 +144,34 @@ export async function submitSignup(ctx: Context, loaded: LoadedInteraction, deps
 
   const meta = requestMeta(ctx);
   const parsed = signupForm.safeParse(body);
-  if (!parsed.success) return again(firstProblem(parsed.error, 'login.error.emailInvalid'));
-  if (!attributes.ok) return again(attributes.error);
   const optIns = readSignupPreferences(deps.preferences, body);
-  if (!optIns.ok) return again(optIns.error);
   const legal = readSignupAcceptance(ctx, deps.legal, loaded, body);
-  if (!legal.ok) {
+  if (!parsed.success || !attributes.ok || !optIns.ok || !legal.ok) {
+    // Every problem of the form at once, in the page's order, each at its own input.
+    const error = combine([
+      ...(parsed.success ? [] : fieldProblems(parsed.error, 'login.error.emailInvalid')),
+      ...problemsOf(attributes.ok ? undefined : attributes.error),
+      ...(legal.ok ? [] : [legal.error]),
+      ...(optIns.ok ? [] : [optIns.error]),
+    ]) as FormError;
     // Versions changed under the form: the new ones are shown unticked.
-    const changed = legal.error.key === 'legal.error.changed';
-    return renderSignup(ctx, loaded, deps, { email, values: attributes.values, error: legal.error, legalAccepted: legalAccepted && !changed });
+    const changed = !legal.ok && legal.error.key === 'legal.error.changed';
+    // The password comes back when these checks failed elsewhere. None of them looks at the address's account (an
+    // address that has one is no error at all: it gets the code page like any other), so a kept password tells
+    // nothing about who has signed up. The password's own rules run after the throttle, below; a password they
+    // refuse is never put back.
+    return renderSignup(ctx, loaded, deps, {
+      email,
+      password: keptSecret(body.password, error),
+      values: attributes.values,
+      error,
+      legalAccepted: legalAccepted && !changed,
+    });
+  }
+  // After the form's own checks (a typo costs no new puzzle), before any work: hashing, a code row, a mail.
+  const bot = await passBotCheck(ctx, deps.botCheck, loaded.locale, 'signup', loaded.uid, { subjectField: 'email', subject: email, clientId: loaded.client.id });
+  if (!bot.ok) {
+    return renderSignup(ctx, loaded, deps, { email, password: keptSecret(body.password, bot.error), values: attributes.values, error: bot.error, legalAccepted, status: BOT_CHECK_STATUS, botCheck: bot.botCheck });
   }
   const address = normaliseEmail(parsed.data.email);
   // Per address as well as per IP: nobody can flood one mailbox; known and unknown addresses count alike.
@@ -204,8 +234,8 @@ async function sendSignupCode(loaded: LoadedInteraction, deps: SignupDeps, addre
 export async function renderSignupCode(
   ctx: Context,
   loaded: LoadedInteraction,
-  deps: Pick<SignupDeps, 'codes' | 'config'>,
-  form: { ref?: string; code?: string; error?: FormError; notice?: 'verify.resent'; status?: number } = {},
+  deps: Pick<SignupDeps, 'codes' | 'config' | 'botCheck'>,
+  form: { ref?: string; code?: string; error?: FormError; notice?: 'verify.resent'; status?: number; botCheck?: BotCheckView } = {},
 ): Promise<void> {
   const ref = form.ref ?? refOf(ctx.query.ref);
   const pending = ref ? await deps.codes.peek(ref, 'signup') : null;
@@ -223,6 +253,7 @@ export async function renderSignupCode(
     ref,
     action: paths.verify,
     resend: paths.resend,
+    resendBotCheck: form.botCheck ?? botChallenge(deps.botCheck, loaded.locale, 'codes', loaded.uid),
     back: { href: paths.signup, key: 'verify.changeAddress' },
   });
 }
@@ -274,6 +305,8 @@ export async function resendSignupCode(ctx: Context, loaded: LoadedInteraction, 
     ctx.redirect(signupPaths(loaded).signup);
     return;
   }
+  const bot = await passBotCheck(ctx, deps.botCheck, loaded.locale, 'codes', loaded.uid, { clientId: loaded.client.id });
+  if (!bot.ok) return renderSignupCode(ctx, loaded, deps, { ref, error: bot.error, status: BOT_CHECK_STATUS, botCheck: bot.botCheck });
   const gate = await deps.throttle.check('signup', { ip: meta.ip, account: pending.subject });
   if (!gate.allowed) return renderSignupCode(ctx, loaded, deps, { ref, error: throttledError(ctx, gate), status: THROTTLED_STATUS });
   await deps.throttle.fail('signup', { ip: meta.ip, account: pending.subject }, meta);

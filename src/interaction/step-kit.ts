@@ -6,6 +6,7 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { CREATE_PROMPT } from '../oidc/policy.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { BotCheck } from '../services/bot-check.ts';
 import type { ConsentService } from '../services/consents.ts';
 import type { LegalService } from '../services/legal.ts';
 import type { Mailer } from '../services/mailer.ts';
@@ -16,6 +17,7 @@ import type { UserService } from '../services/users.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
 import type { PasswordUseCases } from '../usecases/password.ts';
 import { interactionPath, type LoadedInteraction } from './context.ts';
+import { emailCodeOffered } from './email-code-login.ts';
 import { renderScheduledErasure, type ScheduledErasureDeps } from './erasure-scheduled.ts';
 import type { FederationDeps } from './federation.ts';
 import { requireLegal } from './legal.ts';
@@ -33,6 +35,8 @@ export interface InteractionDeps extends Omit<MfaDeps, 'provider' | 'config' | '
   mailer: Pick<Mailer, 'queue'>;
   codes: Pick<OneTimeCodes, 'issue' | 'verify' | 'peek'>;
   throttle: Throttle;
+  /** The bot check of the forms an operator protects (BOT_PROTECTION); absent: none is. */
+  botCheck?: BotCheck;
   passwordPolicy: PasswordPolicy;
   /** A reset's new password, and what it ends (src/usecases/password.ts). */
   passwords: Pick<PasswordUseCases, 'replacePassword'>;
@@ -63,7 +67,14 @@ export function stepKit(deps: InteractionDeps) {
       signupEnabled: deps.config.signup.enabled,
       ...(passkeysOffered ? { passkeyOptions: (uid: string) => deps.passkeys.signInOptions(uid) } : {}),
       connections: () => deps.connections.listEnabled(),
-    },
+      ...(deps.botCheck ? { botCheck: deps.botCheck } : {}),
+      emailCode: (loaded: LoadedInteraction) => emailCodeOffered(loaded, deps.config),
+      confirmIdentity: async (accountId: string) => {
+        const [user, factors] = await Promise.all([deps.users.findById(accountId), passkeysOffered ? deps.factors.list(accountId) : []]);
+        if (!user || user.disabled) return undefined;
+        return { email: user.email, password: user.noPassword !== true, passkey: factors.some((f) => f.type === 'passkey') };
+      },
+    } satisfies LoginPageOptions,
     flow: () => ({ ...deps, provider: deps.provider() }),
     legalStep: () => ({ provider: deps.provider(), legal: requireLegal(deps.legal) }),
     signupAvailable: { available: () => assertSignupEnabled(deps.config) },

@@ -18,6 +18,8 @@ import { codeError, echo, FORM_ERROR_STATUS, maskEmail, requestMeta, THROTTLED_S
 import { renderCodePage } from './code-page.ts';
 import { attributeFields, parseAttributes, type AttributeValues } from './profile-fields.ts';
 import type { CodeChallenges } from '../usecases/code-challenge.ts';
+import type { BotCheck } from '../services/bot-check.ts';
+import { BOT_CHECK_STATUS, botChallenge, passBotCheck, type BotCheckView } from '../http/bot-check-form.ts';
 
 export interface StepDeps {
   provider: Provider;
@@ -31,6 +33,8 @@ export interface StepDeps {
   audit: Pick<AuditLog, 'record'>;
   /** The interaction's flow remembers which code was mailed (services/interaction-flows.ts). */
   flows: Pick<InteractionFlows, 'start' | 'find' | 'remove'>;
+  /** The bot check of "send a new code" (BOT_PROTECTION codes); absent: none. */
+  botCheck?: BotCheck;
 }
 
 
@@ -63,7 +67,7 @@ export async function renderVerifyEmail(
   ctx: Context,
   loaded: LoadedInteraction,
   deps: StepDeps,
-  form: { code?: string; error?: FormError; notice?: 'verify.resent'; status?: number; ref?: string } = {},
+  form: { code?: string; error?: FormError; notice?: 'verify.resent'; status?: number; ref?: string; botCheck?: BotCheckView } = {},
 ): Promise<void> {
   const accountId = accountOf(loaded);
   const user = await deps.users.findById(accountId);
@@ -91,6 +95,7 @@ export async function renderVerifyEmail(
     ref: ref ?? '',
     action: paths.verify,
     resend: paths.resend,
+    resendBotCheck: form.botCheck ?? botChallenge(deps.botCheck, loaded.locale, 'codes', loaded.uid),
     back: { href: paths.abort, key: 'verifyEmail.cancel', post: true },
   });
 }
@@ -124,6 +129,8 @@ export async function resendVerifyEmail(ctx: Context, loaded: LoadedInteraction,
   const accountId = accountOf(loaded);
   const user = await deps.users.findById(accountId);
   if (!user) throw new errors.SessionNotFound('account of the sign-in no longer exists');
+  const bot = await passBotCheck(ctx, deps.botCheck, loaded.locale, 'codes', loaded.uid, { clientId: loaded.client.id, accountId });
+  if (!bot.ok) return renderVerifyEmail(ctx, loaded, deps, { error: bot.error, status: BOT_CHECK_STATUS, botCheck: bot.botCheck });
   const keys = { ip: ctx.ip, account: accountId };
   const gate = await deps.throttle.check('signup', keys);
   if (!gate.allowed) return renderVerifyEmail(ctx, loaded, deps, { error: throttledError(ctx, gate), status: THROTTLED_STATUS });
@@ -152,7 +159,7 @@ export function renderProfileStep(
     data: {
       client: loaded.client,
       csrfToken: ctx.state.csrfToken,
-      fields: attributeFields(missingAttributes(loaded), form.values ?? {}),
+      fields: attributeFields(missingAttributes(loaded), form.values ?? {}, loaded.locale),
       error: form.error ?? null,
       action: paths.profile,
       abort: paths.abort,

@@ -32,6 +32,8 @@ export interface PolicyDeps {
 export interface ProductClientMetadata extends MfaClientMetadata {
   first_party?: boolean;
   require_verified_email?: boolean;
+  /** "E-mail me a sign-in code" on its login page; absent: the operator's SIGNIN_EMAIL_CODES. */
+  email_code_signin?: boolean;
   required_profile_attributes?: ProfileAttribute[];
   /** OpenID Connect scopes (besides openid) the customer may withhold from this client. */
   optional_scopes?: string[];

@@ -71,7 +71,7 @@ function validateList(key: string, value: unknown, known: readonly string[]): vo
 
 // Settings that trust a client more than the customers it serves: the operator sets them (CLI, management), never the
 // client itself through dynamic registration or its registration management endpoint.
-const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors', 'connections', 'brand']);
+const OPERATOR_ONLY_METADATA = new Set(['first_party', 'mfa_policy', 'mfa_factors', 'connections', 'brand', 'email_code_signin']);
 const SELF_SERVICE_ROUTES = new Set(['registration', 'client_update']);
 
 type ValidatorContext = { oidc?: { route?: string; client?: Record<string, unknown> } } | undefined;

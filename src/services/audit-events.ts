@@ -5,7 +5,8 @@
 
 export const AUDIT_EVENTS = {
   // Sign-in
-  'login.success': 'a customer signed in: a password, a passkey or another provider (details: method, connection), or the end of sign-up',
+  'login.success': 'a customer signed in: a password, a passkey, a mailed code or another provider (details: method, connection), or the end of sign-up',
+  'login.code_requested': 'a sign-in code was asked for on the login page (mailed only when the address has an account; failure: unknown_account, disabled)',
   'login.failure': 'a sign-in was refused: unknown_account, bad_password, disabled, erasure_scheduled, or too many wrong second factors',
   'passkey.authentication': 'a passkey sign-in or second factor failed (invalid_response, unknown_credential, challenge_expired, …)',
   'mfa.required': 'a sign-in was asked for a second factor; details: the reasons (acr, policy, risk signals)',
@@ -16,6 +17,8 @@ export const AUDIT_EVENTS = {
   'device.trusted': 'a customer let this browser skip the second factor for some days',
   'throttle.lockout':
     'too many failures blocked an address, or an account from one source, for a while (or, with details.proof, made further attempts need a proof of work); reason: action.scope; details: seconds',
+  'bot_check.refused':
+    'a form under bot protection (BOT_PROTECTION) was refused: reason missing, invalid, spent, early (no JavaScript, sent before the delay) or noscript_limit; details: the form (signup, recover, codes, login)',
   'recovery_code.used': 'a recovery code was spent as a second factor',
   'federation.failure': 'a sign-in through another provider (a connection) was refused; reason: denied, upstream_error, invalid_response, unavailable, expired, email_unverified, signup_closed, disabled; details: connection',
   'identity.linked': 'an identity at another provider was linked to an account (at its first sign-in, or after the owner proved the account); details: connection',
@@ -109,8 +112,9 @@ interface Granted {
 type Counts = Readonly<Record<string, number>>;
 
 export interface AuditDetails {
-  'login.success': { method: 'passkey' } | { method: 'federated'; connection: string };
-  'login.failure': { method: 'passkey' };
+  'login.success': { method: 'passkey' | 'email_code' } | { method: 'federated'; connection: string };
+  'login.code_requested': never;
+  'login.failure': { method: 'passkey' | 'email_code' };
   'passkey.authentication': { credentialId?: string; userVerified?: boolean; backedUp?: boolean; discoverable?: boolean; error?: string };
   'mfa.required': { level: number | string; reasons: readonly string[] };
   'mfa.success': { method: string; stepUp: boolean };
@@ -119,6 +123,7 @@ export interface AuditDetails {
   'risk.assessed': { score: number; threshold: number; reasons: readonly string[]; decision: string; signals: Readonly<Record<string, unknown>> };
   'device.trusted': { days: number; trustedUntil: Date };
   'throttle.lockout': { action: string; retryAfterSeconds: number; proof?: true };
+  'bot_check.refused': { action: string };
   'recovery_code.used': { remaining: number };
   'federation.failure': { connection: string };
   'identity.linked': { connection: string };

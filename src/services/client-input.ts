@@ -25,6 +25,8 @@ export const PRODUCT_CLIENT_METADATA = [
   'connections',
   // Its look on the hosted pages and in mails (brand-input.ts); absent: the operator's brand.
   'brand',
+  // "E-mail me a sign-in code" on its login page (absent: the operator's SIGNIN_EMAIL_CODES).
+  'email_code_signin',
 ] as const;
 
 /** Registration fields that have an option of their own. */
@@ -76,6 +78,8 @@ export const clientInputSchema = z
     optionalClaims: z.array(z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/, { message: 'each claim must be a claim name' })).optional(),
     connections: z.array(z.string().regex(CONNECTION_ID, { message: 'each connection must be a connection id' })).optional(),
     brand: brandInputSchema.optional(),
+    // Passwordless sign-in with a mailed code on this client's login page (else the operator's SIGNIN_EMAIL_CODES).
+    emailCodeSignin: z.boolean().optional(),
     // Any other client metadata dynamic registration accepts (backchannel_logout_uri, userinfo_signed_response_alg,
     // logo_uri, …), in its registration names; checked by oidc-provider like a registration. Fields the options above
     // set are refused here, so that each has one way in.
@@ -136,6 +140,7 @@ export function parseClientInput(input: unknown, generatedSecret: () => string):
     ...(v.optionalClaims?.length && { optional_claims: [...new Set(v.optionalClaims)] }),
     ...(v.connections !== undefined && { connections: [...new Set(v.connections)] }),
     ...(brand && { brand }),
+    ...(v.emailCodeSignin !== undefined && { email_code_signin: v.emailCodeSignin }),
   };
   return { metadata, isPublic };
 }

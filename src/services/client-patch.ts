@@ -25,6 +25,7 @@ const REGISTRATION_NAMES = {
   optionalScopes: 'optional_scopes',
   optionalClaims: 'optional_claims',
   connections: 'connections',
+  emailCodeSignin: 'email_code_signin',
 } as const;
 // `brand` is read back through brand-input.ts (its logo as the path it is served at), and merged field by field.
 
@@ -50,6 +51,7 @@ export const clientPatchSchema = z.strictObject(
     optionalScopes: clearable(o.optionalScopes.unwrap()),
     optionalClaims: clearable(o.optionalClaims.unwrap()),
     connections: clearable(o.connections.unwrap()),
+    emailCodeSignin: clearable(o.emailCodeSignin.unwrap()),
     brand: clearable(brandPatchSchema),
     metadata: clearable(o.metadata.unwrap()).describe('merged field by field: a field set to null is removed'),
   },

@@ -28,6 +28,8 @@ export interface ClientView {
   connections?: string[];
   firstParty?: boolean;
   requireVerifiedEmail?: boolean;
+  /** "E-mail me a sign-in code" on its login page (absent: the operator's setting). */
+  emailCodeSignin?: boolean;
   requiredProfileAttributes?: string[];
   mfaPolicy?: string;
   mfaFactors?: string[];
@@ -105,6 +107,7 @@ function productSettings(p: AdapterPayload): Partial<ClientView> {
   return {
     ...(typeof p.first_party === 'boolean' && { firstParty: p.first_party }),
     ...(typeof p.require_verified_email === 'boolean' && { requireVerifiedEmail: p.require_verified_email }),
+    ...(typeof p.email_code_signin === 'boolean' && { emailCodeSignin: p.email_code_signin }),
     ...(typeof p.mfa_policy === 'string' && { mfaPolicy: p.mfa_policy }),
     ...Object.fromEntries(Object.entries(lists).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, strings(v)])),
     ...(metadata.length > 0 && { metadata: Object.fromEntries(metadata) }),

@@ -48,6 +48,8 @@ export const CODE_PAYLOADS = {
   'factor-enroll': factorCode,
   /** Linking a sign-in through another provider to the account the code was mailed to: which identity. */
   'link-identity': z.object({ connectionId: z.string(), subject: z.string() }),
+  /** A sign-in with a mailed code (no password): the address asked for; `unknown` as for a reset. */
+  'email-signin': z.object({ email: z.string(), unknown: z.literal(true).optional() }),
 } satisfies Record<CodePurpose, z.ZodType>;
 
 export type CodePayload<P extends CodePurpose> = z.infer<(typeof CODE_PAYLOADS)[P]>;

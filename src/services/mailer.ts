@@ -27,7 +27,9 @@ export type MailTemplate =
   | 'factor-removed'
   | 'link-identity'
   | 'password-reset-link'
-  | 'factors-reset';
+  | 'factors-reset'
+  | 'signin-code'
+  | 'signin-code-unknown';
 
 /**
  * data per template: verify-email, password-reset, email-change-verify {code, link, minutes?};
@@ -36,7 +38,9 @@ export type MailTemplate =
  * securityLink?}; factor-added, factor-removed {factor, securityLink?} (factor: "Authenticator app", "+49 ••• ••12", a
  * passkey's name). `minutes` defaults to config.codes.ttlSeconds; `resetLink` to `${issuer}/recover`; `securityLink`
  * to `${issuer}/account/security`. link-identity {code, name} (name: the other provider's). password-reset-link
- * {resetLink} and factors-reset {securityLink?}: what an operator's support action sends (API, CLI, console). Every *Link must be an absolute http(s) URL.
+ * {resetLink} and factors-reset {securityLink?}: what an operator's support action sends (API, CLI, console).
+ * signin-code {code, link} (the link works in the browser that asked only); signin-code-unknown {signupLink?}
+ * (absent when sign-up is off). Every *Link must be an absolute http(s) URL.
  */
 export interface MailMessage {
   to: string;
@@ -84,6 +88,8 @@ export const MAIL_TEMPLATES = [
   'link-identity',
   'password-reset-link',
   'factors-reset',
+  'signin-code',
+  'signin-code-unknown',
 ] as const satisfies readonly MailTemplate[];
 
 interface TemplateSpec {
@@ -103,7 +109,9 @@ interface TemplateSpec {
     | 'mail.factorRemoved'
     | 'mail.linkIdentity'
     | 'mail.passwordResetLink'
-    | 'mail.factorsReset';
+    | 'mail.factorsReset'
+    | 'mail.signinCode'
+    | 'mail.signinCodeUnknown';
   required: readonly string[];
   /** Carries a code: shows its expiry and tags the message with the OTP-Token header. */
   code?: boolean;
@@ -125,6 +133,8 @@ const TEMPLATES: Record<MailTemplate, TemplateSpec> = {
   'link-identity': { keys: 'mail.linkIdentity', required: ['code', 'name'], code: true },
   'password-reset-link': { keys: 'mail.passwordResetLink', required: ['resetLink'] },
   'factors-reset': { keys: 'mail.factorsReset', required: [] },
+  'signin-code': { keys: 'mail.signinCode', required: ['code', 'link'], code: true },
+  'signin-code-unknown': { keys: 'mail.signinCodeUnknown', required: [] },
 };
 
 const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));

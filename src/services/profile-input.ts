@@ -4,6 +4,8 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import type { Address } from '../db/models/user.ts';
 import type { MessageKey } from '../i18n/index.ts';
+import { countryCodeOf } from './countries.ts';
+import { PHONE_COUNTRY_FIELD, readPhoneCountry } from './phone-entry.ts';
 import { claimsSchema } from './user-input.ts';
 
 export const PROFILE_FIELDS = [
@@ -19,6 +21,8 @@ export const PROFILE_FIELDS = [
   'phone_number',
 ] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
+/** The profile form's inputs: the fields, and the phone number's country picker. */
+export type ProfileInput = ProfileField | typeof PHONE_COUNTRY_FIELD;
 
 export const ADDRESS_FIELDS = ['label', 'street_address', 'postal_code', 'locality', 'region', 'country'] as const;
 export type AddressField = (typeof ADDRESS_FIELDS)[number];
@@ -70,11 +74,19 @@ export function timeZones(): Set<string> {
   return (zones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']));
 }
 
+/** The range of birth dates the forms accept (a date input's min and max): from 1900 to today. */
+export function birthdateRange(now = Date.now()): { min: string; max: string } {
+  return { min: '1900-01-01', max: new Date(now).toISOString().slice(0, 10) };
+}
+
+/** A full date (YYYY-MM-DD), as a date input sends it; the year-only forms the claim also allows are not one. */
+export const isFullDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value);
+
 function isPastDate(value: string, now = new Date()): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  if (!isFullDate(value)) return false;
   const date = new Date(`${value}T00:00:00Z`);
   // Round-trips only for real calendar days (2023-02-30 does not).
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value) && value >= '1900-01-01' && date < now;
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value) && value >= birthdateRange().min && date < now;
 }
 
 function canonicalLocale(value: string): string | undefined {
@@ -145,16 +157,20 @@ const asBody = (body: unknown): Record<string, unknown> =>
 
 /**
  * The profile form. An empty field removes the value; a field missing from the post leaves it unchanged (so a
- * partial post never wipes the rest of the profile), and so does the stored value sent back as it is.
+ * partial post never wipes the rest of the profile), and so does the stored value sent back as it is. A national
+ * phone number is read in the picker's country, else in `region` (the language's); one with + in its own.
  */
 export function parseProfileForm(
   input: unknown,
   opts: { region?: CountryCode; current?: Partial<Record<ProfileField, unknown>> } = {},
-): Parsed<ProfileField, ProfileChanges> {
+): Parsed<ProfileInput, ProfileChanges> {
   const body = asBody(input);
-  const values = {} as FormValues<ProfileField>;
-  const errors: FieldErrors<ProfileField> = {};
+  const values = {} as FormValues<ProfileInput>;
+  const errors: FieldErrors<ProfileInput> = {};
   const changes: ProfileChanges = {};
+  const picked = readPhoneCountry(body[PHONE_COUNTRY_FIELD]);
+  values[PHONE_COUNTRY_FIELD] = 'region' in picked ? (picked.region ?? '') : '';
+  const region = ('region' in picked ? picked.region : undefined) ?? opts.region;
   for (const field of PROFILE_FIELDS) {
     const max = MAX_LENGTH[field];
     const { raw, echo, wrongType } = readText(body, field, max);
@@ -176,7 +192,11 @@ export function parseProfileForm(
       errors[field] = 'account.error.tooLong';
       continue;
     }
-    const checked = checkProfileField(field, value, opts);
+    if (field === 'phone_number' && 'error' in picked) {
+      errors[field] = 'account.error.invalid';
+      continue;
+    }
+    const checked = checkProfileField(field, value, { region });
     if ('error' in checked) errors[field] = checked.error;
     else changes[field] = checked.value;
   }
@@ -186,7 +206,11 @@ export function parseProfileForm(
 export type AddressInput = Address & { label?: string };
 const REQUIRED_ADDRESS: readonly AddressField[] = ['street_address', 'locality', 'country'];
 
-export function parseAddressForm(input: unknown): Parsed<AddressField, AddressInput> {
+/**
+ * An address form. The country is stored as its ISO code: the list sends one, and a name only one country has
+ * ("Germany", "UK") is read as its code; other text is kept only as the address already had it (`current`).
+ */
+export function parseAddressForm(input: unknown, current: Partial<Record<AddressField, unknown>> = {}): Parsed<AddressField, AddressInput> {
   const body = asBody(input);
   const values = {} as FormValues<AddressField>;
   const errors: FieldErrors<AddressField> = {};
@@ -207,7 +231,12 @@ export function parseAddressForm(input: unknown): Parsed<AddressField, AddressIn
     }
     if (value.length > max) errors[field] = 'account.error.tooLong';
     else if ((field === 'street_address' ? CONTROL_EXCEPT_NEWLINE : CONTROL).test(value)) errors[field] = 'account.error.text';
-    else address[field] = value;
+    else if (field !== 'country') address[field] = value;
+    else {
+      const code = countryCodeOf(value) ?? (current.country === value ? value : undefined);
+      if (code) address.country = code;
+      else errors.country = 'account.address.error.country';
+    }
   }
   if (Object.keys(errors).length === 0) {
     const { label: _label, ...claim } = address;

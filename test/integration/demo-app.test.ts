@@ -36,7 +36,7 @@ it('signs the demo customer in and shows their name and address; signing out end
   const done = await b.submit(logout!, { logout: 'yes' });
   expect(done.page.url.pathname).toBe('/demo');
   expect(textOf(done.page.body)).toContain('Signed out');
-  expect(done.page.body).toContain('href="/demo"');
+  expect(done.page.body).toContain('<form class="stack" method="get" action="/demo">');
 });
 
 it('passes on ui_locales and acr_values, and a cancelled sign-in comes back to a page with a way in', async () => {
@@ -55,5 +55,14 @@ it('passes on ui_locales and acr_values, and a cancelled sign-in comes back to a
   const aborted = await b.submit(cancel!);
   expect(aborted.page.url.pathname).toBe('/demo/callback');
   expect(textOf(aborted.page.body)).toContain('Sign-in cancelled');
-  expect(aborted.page.body).toContain('href="/demo"');
+  // The way back in offers the choices an app makes: language, assurance, prompt.
+  expect(aborted.page.body).toContain('<form class="stack" method="get" action="/demo">');
+  for (const name of ['ui_locales', 'acr_values', 'prompt']) expect(aborted.page.body).toContain(`<select id="${name}" name="${name}">`);
+});
+
+it('passes on prompt, keeping the consent page the demo shows', async () => {
+  const b = new Browser(app.url);
+  const first = await b.request(new URL('/demo?prompt=login&ui_locales=', app.url));
+  expect(first.location!.searchParams.get('prompt')).toBe('login consent');
+  expect(first.location!.searchParams.has('ui_locales')).toBe(false);
 });

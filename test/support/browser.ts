@@ -1,9 +1,11 @@
 // A real browser for the hosted pages: Debian's Chromium driven by playwright-core (`npx playwright install` cannot
 // download here, and CI installs the distribution's package). What the HTTP-level tiny browser (./http.ts) cannot
 // see is checked here: the CSP as Chromium enforces it (form-action on every redirect hop), console errors, layout
-// at phone and desktop widths, and WebAuthn through Chromium's virtual authenticator.
-import { existsSync, mkdirSync } from 'node:fs';
+// at phone and desktop widths, accessibility with axe-core (WCAG 2.2 A/AA rules), and WebAuthn through Chromium's
+// virtual authenticator.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,12 +74,13 @@ const REPORT_CSP_VIOLATIONS = `
  */
 export async function newPage(
   browser: Browser,
-  opts: { viewport?: Viewport; locale?: string } = {},
+  opts: { viewport?: Viewport; locale?: string; /** false: the page's own scripts do not run (tests can still evaluate). */ javaScript?: boolean } = {},
 ): Promise<Page> {
   const context = await browser.newContext({
     viewport: opts.viewport ?? DESKTOP,
     locale: opts.locale ?? 'en-US',
     deviceScaleFactor: 1,
+    javaScriptEnabled: opts.javaScript ?? true,
   });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
@@ -129,63 +132,104 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Screenshots of the current page at phone (390x844) and desktop (1280x800) width; restores the viewport. */
+/**
+ * Screenshots of the current page at phone (390x844) and desktop (1280x800) width, each width checked with
+ * a11yProblems (what only breaks at one width — reflow, a control pushed off-screen, a target too small — shows
+ * there); restores the viewport, then fails with every problem found, naming the width.
+ */
 export async function atWidths(page: Page, name: string): Promise<string[]> {
   const before = page.viewportSize();
   const paths: string[] = [];
+  const problems: string[] = [];
   for (const viewport of [PHONE, DESKTOP]) {
     await page.setViewportSize(viewport);
     paths.push(await screenshot(page, name));
+    problems.push(...(await a11yProblems(page)).map((p) => `${viewport.width}px ${p}`));
   }
   if (before) await page.setViewportSize(before);
+  if (problems.length) throw new Error(`accessibility problems on ${name} (${page.url()}):\n${problems.join('\n')}`);
   return paths;
 }
 
-// Minimal shapes of the DOM used below (the project compiles without lib.dom).
-interface El {
-  tagName: string;
-  id: string;
-  getAttribute(name: string): string | null;
-  closest(selector: string): El | null;
-  textContent: string | null;
+// axe-core (Deque, MPL-2.0), pinned exactly in package.json: a new version brings new rules, and a rule that starts
+// failing should be a reviewed upgrade, not a surprise in an unrelated change. Read once, evaluated into a page over
+// CDP when first needed there (a <script> tag would meet the page's CSP; an init script would put 550 KB into every
+// document the tests open).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules a hosted page must pass. */
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] as const;
+
+/**
+ * A rule that cannot apply to one element, with the reason: the only way to silence axe here. Each entry names the
+ * rule, a CSS selector of the element (as axe prints it as the target) and why; keep the list empty if you can.
+ */
+export interface A11yException {
+  rule: string;
+  target: RegExp;
+  reason: string;
 }
+export const A11Y_EXCEPTIONS: readonly A11yException[] = [];
+
+interface AxeNode {
+  target: unknown[];
+  failureSummary?: string;
+}
+interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: AxeNode[];
+}
+
+// Minimal shapes of the DOM used below (the project compiles without lib.dom).
 interface Doc {
-  documentElement: El;
-  title: string;
-  querySelectorAll(selector: string): Iterable<El> & { length: number };
-  getElementById(id: string): El | null;
+  querySelectorAll(selector: string): { length: number };
+}
+
+// axe's failure summary lists every check that failed under "Fix any/all of the following:" headings; the first two
+// say enough (for contrast: the ratio and both colours).
+function reasons(summary: string | undefined): string {
+  const lines = (summary ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !/^Fix (any|all) of the following:$/i.test(l));
+  return lines.length ? ` (${lines.slice(0, 2).join('; ')}${lines.length > 2 ? '; …' : ''})` : '';
 }
 
 /**
- * Accessibility smoke check of the current page; returns what is wrong (empty when fine): the document has a
- * lang and a title, exactly one h1, every form control a label (label[for], a wrapping label, aria-label or
- * aria-labelledby) and every button an accessible name. Not a substitute for an audit — a tripwire.
+ * Accessibility check of the current page; returns what is wrong, one readable line per element (empty when fine):
+ * every axe-core rule tagged WCAG 2.0/2.1/2.2 A or AA (labels, names, contrast, ARIA, landmarks' contents, lang,
+ * title, target size, …), plus one rule of our own that axe leaves to best practice: exactly one h1 per page.
+ * A line reads `rule-id: target — what is wrong (how to fix)`.
  */
 export async function a11yProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: Doc }).document;
-    const found: string[] = [];
-    if (!doc.documentElement.getAttribute('lang')) found.push('<html> has no lang');
-    if (!doc.title.trim()) found.push('the document has no title');
-    const h1s = doc.querySelectorAll('h1').length;
-    if (h1s !== 1) found.push(`${h1s} <h1> elements (expected one)`);
-    const named = (el: El, attr: string) => (el.getAttribute(attr) ?? '').trim() !== '';
-    const labelled = (el: El) =>
-      named(el, 'aria-label') ||
-      (named(el, 'aria-labelledby') && (el.getAttribute('aria-labelledby') as string).split(/\s+/).every((id) => doc.getElementById(id))) ||
-      (el.id !== '' && [...doc.querySelectorAll('label')].some((l) => l.getAttribute('for') === el.id)) ||
-      el.closest('label') !== null;
-    for (const el of doc.querySelectorAll('input, select, textarea')) {
-      const type = (el.getAttribute('type') ?? '').toLowerCase();
-      if (['hidden', 'submit', 'button', 'reset', 'image'].includes(type)) continue;
-      if (!labelled(el)) found.push(`${el.tagName.toLowerCase()}[name=${el.getAttribute('name') ?? '?'}] has no label`);
-    }
-    for (const el of doc.querySelectorAll('button, input[type=submit]')) {
-      const text = el.tagName === 'BUTTON' ? (el.textContent ?? '').trim() : (el.getAttribute('value') ?? '').trim();
-      if (!text && !named(el, 'aria-label') && !named(el, 'aria-labelledby')) found.push('a button has no accessible name');
-    }
-    return found;
+  const h1s = await page.evaluate(() => (globalThis as unknown as { document: Doc }).document.querySelectorAll('h1').length);
+  const found: string[] = h1s === 1 ? [] : [`page-has-one-h1: ${h1s} <h1> elements (expected one)`];
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(AXE_SOURCE);
+  const run = page.evaluate(async (tags) => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    // Only what the lines below read: the whole result does not cross the CDP boundary.
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary ?? '' })),
+    }));
+  }, [...WCAG_TAGS]);
+  // axe works through timers, which do not fire in a page opened with JavaScript off: fail, rather than wait forever.
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('axe did not finish in 20 s (a page opened with javaScript: false cannot be checked)')), 20_000);
   });
+  const violations = await Promise.race([run, stalled]).finally(() => clearTimeout(timer));
+  for (const violation of violations) {
+    for (const node of violation.nodes) {
+      const target = node.target.map(String).join(' ');
+      if (A11Y_EXCEPTIONS.some((e) => e.rule === violation.id && e.target.test(target))) continue;
+      found.push(`${violation.id}: ${target} — ${violation.help}${reasons(node.failureSummary)}`);
+    }
+  }
+  return found;
 }
 
 export interface VirtualAuthenticator {

@@ -3,6 +3,11 @@
 // passkey with the options the page carries, put the result in the hidden `response` field and send the form. The
 // server does every check; this file only moves bytes. On failure the form stays, shows the page's translated
 // message and can be tried again.
+//
+// A form marked data-autofill also offers the browser's saved passkeys in the page's e-mail field (WebAuthn
+// conditional mediation: the field's autocomplete says "webauthn"): a request waits in the background from page load
+// and sends the form when the customer picks a passkey there. The button still works: starting it aborts the waiting
+// request (the library allows one ceremony at a time), and a failed or cancelled ceremony starts the wait again.
 (function () {
   'use strict';
   // The partial may be included more than once on a page: listen once.
@@ -33,6 +38,36 @@
     else form.removeAttribute('aria-busy');
   }
 
+  function readOptions(form) {
+    try {
+      return JSON.parse(document.getElementById(form.dataset.options).textContent);
+    } catch (err) {
+      return undefined;
+    }
+  }
+
+  async function autofill(form) {
+    var lib = window.SimpleWebAuthnBrowser;
+    if (!lib || !lib.browserSupportsWebAuthnAutofill || form.dataset.autofill === 'off') return;
+    if (!(await lib.browserSupportsWebAuthnAutofill())) {
+      form.dataset.autofill = 'unsupported';
+      return;
+    }
+    var optionsJSON = readOptions(form);
+    if (!optionsJSON) return;
+    form.dataset.autofill = 'waiting';
+    try {
+      var result = await lib.startAuthentication({ optionsJSON: optionsJSON, useBrowserAutofill: true });
+      form.elements.namedItem('response').value = JSON.stringify(result);
+      form.dataset.autofill = 'chosen';
+      setBusy(form, true);
+      HTMLFormElement.prototype.submit.call(form);
+    } catch (err) {
+      // Aborted by the button's own ceremony, or nothing chosen: the button (or a reload) is the way on.
+      form.dataset.autofill = 'ready';
+    }
+  }
+
   async function run(form) {
     var lib = window.SimpleWebAuthnBrowser;
     if (!lib || !lib.browserSupportsWebAuthn()) {
@@ -40,10 +75,8 @@
       return;
     }
     var field = form.elements.namedItem('response');
-    var optionsJSON;
-    try {
-      optionsJSON = JSON.parse(document.getElementById(form.dataset.options).textContent);
-    } catch (err) {
+    var optionsJSON = readOptions(form);
+    if (!optionsJSON) {
       showError(form, form.dataset.failed);
       return;
     }
@@ -62,8 +95,13 @@
       field.value = '';
       setBusy(form, false);
       showError(form, err && err.name === 'NotSupportedError' ? form.dataset.unsupported : form.dataset.failed);
+      if (form.hasAttribute('data-autofill')) autofill(form);
     }
   }
+
+  document.querySelectorAll('form[data-webauthn="authenticate"][data-autofill]').forEach(function (form) {
+    autofill(form);
+  });
 
   document.addEventListener('submit', function (event) {
     var form = event.target;

@@ -24,6 +24,7 @@ const clientSchema = z.object({
   connections: z.array(z.string()).optional(),
   firstParty: z.boolean().optional(),
   requireVerifiedEmail: z.boolean().optional(),
+  emailCodeSignin: z.boolean().optional(),
   requiredProfileAttributes: z.array(z.string()).optional(),
   mfaPolicy: z.string().optional(),
   mfaFactors: z.array(z.string()).optional(),

@@ -1,5 +1,5 @@
 import { notFound } from '../../errors.ts';
-import { jsonObject, list, noPositionals, optionalString, requiredString, UsageError, type Values } from '../args.ts';
+import { jsonObject, list, noPositionals, onOff, optionalString, requiredString, UsageError, type Values } from '../args.ts';
 import type { ClientInput } from '../../services/client-input.ts';
 import type { ClientPatch } from '../../services/client-patch.ts';
 import { command } from '../command.ts';
@@ -17,6 +17,8 @@ const REGISTRATION_OPTIONS = {
   'client-name': { type: 'string' },
   'first-party': { type: 'boolean' },
   'require-verified-email': { type: 'boolean' },
+  // Passwordless sign-in with a mailed code on its login page: on or off for this app (default: SIGNIN_EMAIL_CODES).
+  'email-code-signin': { type: 'string' },
   'require-attribute': { type: 'string', multiple: true },
   mfa: { type: 'string' },
   'mfa-factor': { type: 'string', multiple: true },
@@ -45,6 +47,7 @@ function registrationFields(values: Values): Partial<Omit<ClientInput, 'clientId
     ...(values['client-name'] !== undefined && { clientName: optionalString(values, 'client-name') }),
     ...(values['first-party'] === true && { firstParty: true }),
     ...(values['require-verified-email'] === true && { requireVerifiedEmail: true }),
+    ...(values['email-code-signin'] !== undefined && { emailCodeSignin: onOff(values, 'email-code-signin') }),
     ...(given('require-attribute') && { requiredProfileAttributes: list(values, 'require-attribute') }),
     // Checked (with a message naming the allowed values) by the clients service.
     ...(values.mfa !== undefined && { mfaPolicy: optionalString(values, 'mfa') as ClientInput['mfaPolicy'] }),
@@ -61,6 +64,7 @@ export const clientsCreate = command({
     'clients create --client-id ID [--client-secret S | --public] [--redirect-uri URI]... --grant-type T...\n' +
     '        [--scope "a b"] [--token-endpoint-auth-method M] [--post-logout-redirect-uri URI]...\n' +
     '        [--response-type T]... [--client-name NAME] [--first-party] [--require-verified-email]\n' +
+    '        [--email-code-signin on|off]   (passwordless sign-in with a mailed code; default: SIGNIN_EMAIL_CODES)\n' +
     '        [--require-attribute ATTR]... [--mfa off|adaptive|required] [--mfa-factor totp|sms|email|passkey|recovery]...\n' +
     '        [--optional-scope SCOPE]... [--optional-claim CLAIM]...\n' +
     '        [--connection ID]... | [--no-connections]   (other providers its login page offers, in order; default: all)\n' +
@@ -105,6 +109,7 @@ const UNSETTABLE: Readonly<Record<string, keyof ClientPatch>> = {
   'client-name': 'clientName',
   'first-party': 'firstParty',
   'require-verified-email': 'requireVerifiedEmail',
+  'email-code-signin': 'emailCodeSignin',
   'require-attribute': 'requiredProfileAttributes',
   mfa: 'mfaPolicy',
   'mfa-factor': 'mfaFactors',

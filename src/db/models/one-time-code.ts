@@ -11,7 +11,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { modelOn } from './model-on.ts';
 
 // 'mfa-code': a sign-in challenge sent by SMS or e-mail; 'factor-enroll': proves a new phone or address reaches the customer.
-export const CODE_PURPOSES = ['signup', 'verify-email', 'password-reset', 'email-change', 'mfa-code', 'factor-enroll', 'link-identity'] as const;
+export const CODE_PURPOSES = ['signup', 'verify-email', 'password-reset', 'email-change', 'mfa-code', 'factor-enroll', 'link-identity', 'email-signin'] as const;
 export type CodePurpose = (typeof CODE_PURPOSES)[number];
 
 export interface OneTimeCodeRecord {

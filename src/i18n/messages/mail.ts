@@ -37,6 +37,21 @@ export const mailMessages = defineMessages({
     'mail.passwordResetUnknown.button': 'Create an account',
     'mail.passwordResetUnknown.notYou': 'If you did not ask for this, you can ignore this e-mail.',
 
+    'mail.signinCode.subject': 'Your {productName} sign-in code',
+    'mail.signinCode.heading': 'Sign in with this code',
+    'mail.signinCode.intro': 'Someone asked to sign in to {productName} as {email} without a password. To sign in, enter this code:',
+    'mail.signinCode.button': 'Sign in',
+    'mail.signinCode.linkNote': 'The link works only in the browser where you asked for the code.',
+    'mail.signinCode.notYou': 'If you did not ask to sign in, ignore this e-mail: nobody can sign in with your address without this code.',
+
+    'mail.signinCodeUnknown.subject': 'Sign-in request for {productName}',
+    'mail.signinCodeUnknown.heading': 'We could not find your account',
+    'mail.signinCodeUnknown.intro': 'Someone asked for a code to sign in to {productName} as {email}, but there is no account with this e-mail address.',
+    'mail.signinCodeUnknown.hint': 'If it was you, perhaps you signed up with a different address: try again with that one.',
+    'mail.signinCodeUnknown.signup': 'If you are new here, you can create an account:',
+    'mail.signinCodeUnknown.button': 'Create an account',
+    'mail.signinCodeUnknown.notYou': 'If you did not ask for this, you can ignore this e-mail.',
+
     'mail.signupExisting.subject': 'You already have a {productName} account',
     'mail.signupExisting.heading': 'You already have an account',
     'mail.signupExisting.intro':
@@ -163,6 +178,21 @@ export const mailMessages = defineMessages({
       'Falls Sie das waren, haben Sie sich vielleicht mit einer anderen Adresse registriert – versuchen Sie es mit dieser erneut. Wenn Sie neu hier sind, können Sie ein Konto erstellen:',
     'mail.passwordResetUnknown.button': 'Konto erstellen',
     'mail.passwordResetUnknown.notYou': 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren.',
+
+    'mail.signinCode.subject': 'Ihr Anmeldecode für {productName}',
+    'mail.signinCode.heading': 'Mit diesem Code anmelden',
+    'mail.signinCode.intro': 'Jemand möchte sich ohne Passwort als {email} bei {productName} anmelden. Geben Sie zum Anmelden diesen Code ein:',
+    'mail.signinCode.button': 'Anmelden',
+    'mail.signinCode.linkNote': 'Der Link funktioniert nur in dem Browser, in dem Sie den Code angefordert haben.',
+    'mail.signinCode.notYou': 'Wenn Sie sich nicht anmelden wollten, ignorieren Sie diese E-Mail: Ohne diesen Code kann sich niemand mit Ihrer Adresse anmelden.',
+
+    'mail.signinCodeUnknown.subject': 'Anmeldeanfrage bei {productName}',
+    'mail.signinCodeUnknown.heading': 'Wir haben kein Konto gefunden',
+    'mail.signinCodeUnknown.intro': 'Jemand hat einen Code angefordert, um sich als {email} bei {productName} anzumelden, aber zu dieser E-Mail-Adresse gibt es kein Konto.',
+    'mail.signinCodeUnknown.hint': 'Falls Sie das waren, haben Sie sich vielleicht mit einer anderen Adresse registriert: Versuchen Sie es mit dieser.',
+    'mail.signinCodeUnknown.signup': 'Wenn Sie neu hier sind, können Sie ein Konto erstellen:',
+    'mail.signinCodeUnknown.button': 'Konto erstellen',
+    'mail.signinCodeUnknown.notYou': 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren.',
 
     'mail.signupExisting.subject': 'Sie haben bereits ein Konto bei {productName}',
     'mail.signupExisting.heading': 'Sie haben bereits ein Konto',
@@ -292,6 +322,21 @@ export const mailMessages = defineMessages({
     'mail.passwordResetUnknown.button': 'Opret en konto',
     'mail.passwordResetUnknown.notYou': 'Hvis du ikke har bedt om dette, kan du se bort fra denne e-mail.',
 
+    'mail.signinCode.subject': 'Din login-kode til {productName}',
+    'mail.signinCode.heading': 'Log ind med denne kode',
+    'mail.signinCode.intro': 'Nogen har bedt om at logge ind på {productName} som {email} uden adgangskode. Indtast denne kode for at logge ind:',
+    'mail.signinCode.button': 'Log ind',
+    'mail.signinCode.linkNote': 'Linket virker kun i den browser, hvor du bad om koden.',
+    'mail.signinCode.notYou': 'Hvis du ikke har bedt om at logge ind, kan du se bort fra denne e-mail: ingen kan logge ind med din adresse uden denne kode.',
+
+    'mail.signinCodeUnknown.subject': 'Anmodning om login til {productName}',
+    'mail.signinCodeUnknown.heading': 'Vi kunne ikke finde din konto',
+    'mail.signinCodeUnknown.intro': 'Nogen har bedt om en kode til at logge ind på {productName} som {email}, men der findes ingen konto med denne e-mailadresse.',
+    'mail.signinCodeUnknown.hint': 'Hvis det var dig, har du måske oprettet dig med en anden adresse: prøv igen med den.',
+    'mail.signinCodeUnknown.signup': 'Hvis du er ny her, kan du oprette en konto:',
+    'mail.signinCodeUnknown.button': 'Opret en konto',
+    'mail.signinCodeUnknown.notYou': 'Hvis du ikke har bedt om dette, kan du se bort fra denne e-mail.',
+
     'mail.signupExisting.subject': 'Du har allerede en konto hos {productName}',
     'mail.signupExisting.heading': 'Du har allerede en konto',
     'mail.signupExisting.intro':
@@ -418,6 +463,21 @@ export const mailMessages = defineMessages({
       'Jeśli to Ty, być może konto zostało założone na inny adres – spróbuj ponownie z tamtym adresem. Jeśli nie masz jeszcze konta, możesz je założyć:',
     'mail.passwordResetUnknown.button': 'Załóż konto',
     'mail.passwordResetUnknown.notYou': 'Jeśli ta prośba nie pochodzi od Ciebie, możesz zignorować tę wiadomość.',
+
+    'mail.signinCode.subject': 'Twój kod logowania do usługi {productName}',
+    'mail.signinCode.heading': 'Zaloguj się tym kodem',
+    'mail.signinCode.intro': 'Ktoś chce zalogować się do usługi {productName} jako {email} bez hasła. Aby się zalogować, wpisz ten kod:',
+    'mail.signinCode.button': 'Zaloguj się',
+    'mail.signinCode.linkNote': 'Link działa tylko w przeglądarce, w której poproszono o kod.',
+    'mail.signinCode.notYou': 'Jeśli to nie Ty chcesz się zalogować, zignoruj tę wiadomość: bez tego kodu nikt nie zaloguje się Twoim adresem.',
+
+    'mail.signinCodeUnknown.subject': 'Prośba o logowanie w usłudze {productName}',
+    'mail.signinCodeUnknown.heading': 'Nie znaleźliśmy Twojego konta',
+    'mail.signinCodeUnknown.intro': 'Ktoś poprosił o kod logowania do usługi {productName} jako {email}, ale nie ma konta z tym adresem e-mail.',
+    'mail.signinCodeUnknown.hint': 'Jeśli to Ty, być może rejestrowałeś(-aś) się innym adresem: spróbuj ponownie z nim.',
+    'mail.signinCodeUnknown.signup': 'Jeśli jesteś tu nowy(-a), możesz założyć konto:',
+    'mail.signinCodeUnknown.button': 'Załóż konto',
+    'mail.signinCodeUnknown.notYou': 'Jeśli ta prośba nie pochodzi od Ciebie, możesz zignorować tę wiadomość.',
 
     'mail.signupExisting.subject': 'Masz już konto w usłudze {productName}',
     'mail.signupExisting.heading': 'Masz już konto',

@@ -8,8 +8,11 @@ import {
   a11yProblems,
   allProblems,
   atWidths,
+  DESKTOP,
   launchBrowser,
   newPage,
+  PHONE,
+  screenshot,
   startRedirectReceiver,
   type Browser,
   type Page,
@@ -159,6 +162,112 @@ describe('account center in Chromium, seen from a relying party', () => {
       await atWidths(page, 'e2e-account-apps-revoked');
 
       expect((await oauthError(oidc.refreshTokenGrant(config, refreshToken))).error).toBe('invalid_grant');
+    } finally {
+      await page.context().close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('the profile’s lists, the phone number’s country picker and the phone menu, at both widths', async () => {
+    const user = await createUser();
+    const page = await newPage(browser, { viewport: PHONE });
+    try {
+      const tokens = await signInAtShop(page, user.email);
+      await openAccount(page, '/account/profile');
+      await expectCleanPage(page);
+
+      // 390 px: one closed menu naming the current page, then the page itself (not a dozen links first).
+      const menu = page.locator('details.account-menu');
+      const summary = menu.locator('summary');
+      expect(await page.locator('.account-nav-list').isVisible()).toBe(false);
+      expect(await summary.isVisible()).toBe(true);
+      expect((await summary.innerText()).replace(/\s+/g, ' ')).toBe('Menu Personal info');
+      expect((await page.locator('h1').boundingBox())?.y).toBeLessThan(320);
+      expect(await page.getByRole('link', { name: 'Connected apps' }).count()).toBe(0);
+      // Keyboard: the summary is a control; Enter opens the menu and Tab goes on into its links.
+      await summary.focus();
+      await page.keyboard.press('Enter');
+      expect(await menu.evaluate((el) => (el as unknown as { open: boolean }).open)).toBe(true);
+      expect(await page.getByRole('link', { name: 'Connected apps' }).count()).toBe(1);
+      const current = page.locator('a[aria-current="page"]:visible');
+      expect(await current.count()).toBe(1);
+      expect(await current.innerText()).toBe('Personal info');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Overview');
+      await expectCleanPage(page);
+      await screenshot(page, 'e2e-account-menu-open');
+
+      // 1280 px: the list beside the page, as before; the menu is not shown.
+      await page.setViewportSize(DESKTOP);
+      expect(await page.locator('.account-nav-list').isVisible()).toBe(true);
+      expect(await summary.isVisible()).toBe(false);
+      expect(await page.locator('a[aria-current="page"]:visible').count()).toBe(1);
+      expect(await page.getByRole('link', { name: 'Connected apps' }).count()).toBe(1);
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-account-profile-lists');
+
+      // Time zone by region and localised name, a real date input, the phone number's country and number.
+      const copenhagen = page.locator('select[name=zoneinfo] optgroup[label="Europe"] option[value="Europe/Copenhagen"]');
+      expect(await copenhagen.textContent()).toMatch(/^Copenhagen – Central European Time \(UTC\+0[12]:00\)$/);
+      expect(await page.getAttribute('input[name=birthdate]', 'type')).toBe('date');
+      await page.selectOption('select[name=zoneinfo]', 'Europe/Copenhagen');
+      await page.fill('input[name=birthdate]', '1990-04-23');
+      await page.selectOption('select[name=phone_country]', 'DK');
+      await page.fill('input[name=phone_number]', '1234');
+      await Promise.all([page.waitForNavigation(), page.click(`${PROFILE_FORM} button[type=submit]`)]);
+      // A wrong number: refused beside the field, everything entered kept.
+      expect(await page.locator('#e-phone_number').innerText()).toContain('Enter a valid phone number for the chosen country');
+      expect(await page.inputValue('input[name=phone_number]')).toBe('1234');
+      expect(await page.inputValue('select[name=phone_country]')).toBe('DK');
+      expect(await page.inputValue('select[name=zoneinfo]')).toBe('Europe/Copenhagen');
+      expect(await page.inputValue('input[name=birthdate]')).toBe('1990-04-23');
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-account-profile-phone-error');
+
+      await page.fill('input[name=phone_number]', '32 12 34 56');
+      await Promise.all([page.waitForNavigation(), page.click(`${PROFILE_FORM} button[type=submit]`)]);
+      expect(new URL(page.url()).pathname).toBe('/account/profile');
+      expect(await page.inputValue('select[name=phone_country]')).toBe('DK');
+      expect(await page.inputValue('input[name=phone_number]')).toBe('32 12 34 56');
+      await expectCleanPage(page);
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
+      expect(info).toMatchObject({ zoneinfo: 'Europe/Copenhagen', birthdate: '1990-04-23' });
+
+      // An address: the country from a list of names, stored as its ISO code, shown by name.
+      await openAccount(page, '/account/addresses/new');
+      await page.fill('textarea[name=street_address]', 'Vesterbrogade 2');
+      await page.fill('input[name=postal_code]', '1620');
+      await page.fill('input[name=locality]', 'København V');
+      await page.selectOption('select[name=country]', { label: 'Denmark' });
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-account-address-country');
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/account/addresses"] button[type=submit]')]);
+      expect(new URL(page.url()).pathname).toBe('/account/addresses');
+      expect(await page.locator('address.postal').innerText()).toContain('Denmark');
+      await expectCleanPage(page);
+    } finally {
+      await page.context().close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('without JavaScript the phone menu opens and the picker with a national number is stored as E.164', async () => {
+    const user = await createUser();
+    const page = await newPage(browser, { viewport: PHONE, javaScript: false });
+    try {
+      await signInAtShop(page, user.email);
+      await openAccount(page, '/account/profile');
+      const menu = page.locator('details.account-menu');
+      await menu.locator('summary').focus();
+      await page.keyboard.press('Enter');
+      expect(await page.locator('details.account-menu a[aria-current="page"]').isVisible()).toBe(true);
+      await page.selectOption('select[name=phone_country]', 'DK');
+      await page.fill('input[name=phone_number]', '32 12 34 56');
+      await Promise.all([page.waitForNavigation(), page.click(`${PROFILE_FORM} button[type=submit]`)]);
+      expect(new URL(page.url()).pathname).toBe('/account/profile');
+      expect(await page.inputValue('input[name=phone_number]')).toBe('32 12 34 56');
+      await screenshot(page, 'e2e-account-profile-no-script');
+      // Stored in E.164 (the overview shows the number as stored).
+      await openAccount(page, '/account');
+      expect(await page.locator('main').innerText()).toContain('+4532123456');
     } finally {
       await page.context().close();
     }

@@ -155,7 +155,8 @@ describe('hosted pages in Chromium', () => {
       expect(await alert.isVisible()).toBe(true);
       expect(await alert.textContent()).toMatch(/incorrect/i);
       expect(await page.getAttribute('input[name=password]', 'aria-invalid')).toBe('true');
-      expect(await page.getAttribute('input[name=password]', 'aria-describedby')).toBe(await alert.getAttribute('id'));
+      expect(await page.getAttribute('input[name=password]', 'aria-describedby')).toBe('password-error');
+      expect(await page.textContent('#password-error')).toMatch(/incorrect/i);
       // The e-mail stays filled in; the password does not.
       expect(await page.inputValue('input[name=email]')).toBe(user.email);
       expect(await page.inputValue('input[name=password]')).toBe('');
@@ -266,6 +267,28 @@ describe('hosted pages in Chromium', () => {
       for (let i = 0; i < 40 && problemsOf(page).csp.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(allProblems(page)).toEqual(
         expect.arrayContaining([expect.stringMatching(/^csp: script-src-elem blocked inline/), expect.stringMatching(/^console: .*Content Security Policy/)]),
+      );
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  // Likewise for accessibility: axe must report an unlabelled input and text too faint to read, naming each.
+  it('the accessibility check sees an unlabelled input and low contrast', async () => {
+    const page = await newPage(browser);
+    try {
+      await startSignIn(page);
+      expect(await a11yProblems(page)).toEqual([]);
+      await page.evaluate(() => {
+        type El = { insertAdjacentHTML(where: string, html: string): void; style: Record<string, string> };
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): El } }).document;
+        doc.querySelector('main').insertAdjacentHTML('beforeend', '<input id="nameless" type="text"><p id="faint">faint</p>');
+        // Through the CSSOM: the page's CSP refuses style attributes in markup.
+        doc.querySelector('#faint').style.color = '#ddd';
+      });
+      const problems = await a11yProblems(page);
+      expect(problems).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^label: #nameless — /), expect.stringMatching(/^color-contrast: #faint — /)]),
       );
     } finally {
       await page.context().close();

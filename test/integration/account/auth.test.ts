@@ -184,7 +184,9 @@ describe('re-authentication', () => {
     // A form post to a sensitive page is not carried out either.
     const stale = await b.request(new URL('/account/password', app.url));
     const { page: login } = await b.follow(stale);
-    expect(textOf(login.body)).toContain('For your security, please sign in again.');
+    // "Confirm it's you", with the account's address fixed: only the password (or a mailed code) is asked.
+    expect(textOf(login.body)).toContain('Confirm it’s you');
+    expect(login.body).toContain(`readonly value="${user.email}"`);
     const back = await submitLogin(b, login, user.email);
     expect(back.url.pathname).toBe('/account/password');
     expect(back.status).toBe(200);

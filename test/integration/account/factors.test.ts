@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const list = (id: string) => app.services.factors.list(id);
 const text = (page: Page) => textOf(page.body);
-const formError = (page: Page) => /<div class="alert" role="alert" id="form-error">([\s\S]*?)<\/div>/.exec(page.body)?.[1];
+const formError = (page: Page) => /<div class="alert" role="alert" id="form-error"[^>]*>([\s\S]*?)<\/div>/.exec(page.body)?.[1];
 /** The manual key shown next to the QR code, without its spaces. */
 const manualKey = (page: Page) => {
   const match = /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(page.body);

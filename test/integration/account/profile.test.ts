@@ -146,9 +146,9 @@ describe('personal info', () => {
       ['birthdate', '1899-12-31', 'Enter a date in the past, after 1900'],
       ['birthdate', '2023-02-30', 'Enter a date in the past, after 1900'],
       ['birthdate', '23.04.1990', 'Enter a date in the past, after 1900'],
-      ['phone_number', '12345', 'Enter a valid phone number with the country code'],
-      ['phone_number', '+49 30 1234567 ext. <b>', 'Enter a valid phone number with the country code'],
-      ['phone_number', 'call +4930 1234567', 'Enter a valid phone number with the country code'],
+      ['phone_number', '12345', 'Enter a valid phone number for the chosen country'],
+      ['phone_number', '+49 30 1234567 ext. <b>', 'Enter a valid phone number for the chosen country'],
+      ['phone_number', 'call +4930 1234567', 'Enter a valid phone number for the chosen country'],
       ['given_name', 'x'.repeat(101), 'This is too long.'],
       ['name', 'x'.repeat(5000), 'This is too long.'],
       ['nickname', 'tab\there', 'This contains characters that are not allowed.'],
@@ -157,10 +157,11 @@ describe('personal info', () => {
       const res = await post(b, page, /^\/account\/profile$/, { given_name: 'Changed', [field]: value });
       expect([field, value.slice(0, 40), res.status]).toEqual([field, value.slice(0, 40), 400]);
       expect(fieldError(res, field)).toContain(message);
-      expect(textOf(res.body)).toContain('Please check the fields marked below.');
+      // The error summary links to the field.
+      expect(res.body).toContain(`href="#f-${field}"`);
       // The input is kept (short values as typed; absurdly long ones are not echoed back).
       if (field !== 'given_name') expect(res.body).toContain(`value="Changed"`);
-      if (field !== 'zoneinfo' && value.length < 400) expect(res.body).toContain(`value="${value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&#34;')}"`);
+      if (value.length < 400) expect(res.body).toContain(`value="${value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&#34;')}"`);
       expect(res.body).toMatch(new RegExp(`id="f-${field}"[^>]*aria-invalid="true"`));
     }
     expect(await stored(user.id)).toEqual(before);
@@ -188,8 +189,129 @@ describe('personal info', () => {
   });
 });
 
+describe('time zones, birth date, phone number and navigation', () => {
+  const selectOf = (html: string, name: string) => new RegExp(`<select id="f-${name}"[^>]*>([\\s\\S]*?)</select>`).exec(html)?.[1] ?? '';
+
+  it('groups the time zones by region with names in the customer’s language; the IANA id is stored', async () => {
+    const user = await app.createUser('zonen@example.com', { locale: 'de-DE' });
+    const b = app.browser();
+    const page = await signIn(app, b, user.email, '/account/profile');
+    const zones = selectOf(page.body, 'zoneinfo');
+    const groups = [...zones.matchAll(/<optgroup label="([^"]+)">/g)].map((m) => m[1] ?? '');
+    expect(groups).toEqual(expect.arrayContaining(['Afrika', 'Amerika', 'Asien', 'Europa', 'Pazifik', 'Indischer Ozean']));
+    // Groups in German order; every zone of the runtime is offered exactly once.
+    expect(groups).toEqual([...groups].sort(new Intl.Collator('de').compare));
+    expect([...zones.matchAll(/<option value="[A-Za-z]+\/[^"]+">/g)].length).toBe(Intl.supportedValuesOf('timeZone').length);
+    // City, the zone's German name, and its offset today (with or without daylight saving time).
+    const europe = /<optgroup label="Europa">([\s\S]*?)<\/optgroup>/.exec(zones)?.[1] ?? '';
+    expect(europe).toMatch(/<option value="Europe\/Berlin">Berlin – Mitteleuropäische Zeit \(UTC\+0[12]:00\)<\/option>/);
+    expect(europe).toMatch(/<option value="Europe\/Kiev">Kyiv – Osteuropäische Zeit \(UTC\+0[23]:00\)<\/option>/);
+    expect(zones).toMatch(/<option value="America\/Indiana\/Knox">Knox \(Indiana\) – [^<]+ \(UTC-0[56]:00\)<\/option>/);
+    expect(zones).toContain('<option value="UTC">UTC – Koordinierte Weltzeit</option>');
+
+    expect((await post(b, page, /^\/account\/profile$/, { zoneinfo: 'Europe/Copenhagen' })).status).toBe(303);
+    expect((await app.user(user.id))?.zoneinfo).toBe('Europe/Copenhagen');
+    expect(selectOf((await open(app, b, '/account/profile')).body, 'zoneinfo')).toMatch(/<option value="Europe\/Copenhagen" selected>Copenhagen – Mitteleuropäische Zeit/);
+  });
+
+  it('shows a stored time zone the list does not have, and keeps it when the form is saved unchanged', async () => {
+    const user = await app.createUser('odd-zone@example.com');
+    await app.services.db.connection.collection('users').updateOne({ _id: user.id as never }, { $set: { zoneinfo: 'Mars/Olympus_Mons' } });
+    const b = app.browser();
+    const page = await signIn(app, b, user.email, '/account/profile');
+    expect(selectOf(page.body, 'zoneinfo')).toMatch(/^\s*<option value="">Not set<\/option>\s*<option value="Mars\/Olympus_Mons" selected>Mars\/Olympus_Mons<\/option>/);
+    expect((await post(b, page, /^\/account\/profile$/, { nickname: 'Ares' })).status).toBe(303);
+    expect(await app.user(user.id)).toMatchObject({ nickname: 'Ares', zoneinfo: 'Mars/Olympus_Mons' });
+  });
+
+  it('reads the phone picker’s country with the national number into E.164; a whole +number ignores the picker', async () => {
+    const user = await app.createUser('picker@example.com');
+    const b = app.browser();
+    let page = await signIn(app, b, user.email, '/account/profile');
+    let res = await post(b, page, /^\/account\/profile$/, { phone_country: 'DK', phone_number: '32 12 34 56' });
+    expect(res.status).toBe(303);
+    expect(await app.user(user.id)).toMatchObject({ phone_number: '+4532123456', phone_number_verified: false });
+    // Shown again as the country and the number as dialled there.
+    page = await open(app, b, '/account/profile');
+    expect(selectOf(page.body, 'phone_country')).toMatch(/<option value="DK" selected>Denmark \(\+45\)<\/option>/);
+    expect(page.body).toMatch(/id="f-phone_number"[^>]*value="32 12 34 56"/);
+    // Saved unchanged: nothing changes.
+    res = await post(b, page, /^\/account\/profile$/);
+    expect(textOf((await b.navigate(res.location as URL)).page.body)).toContain('Nothing was changed.');
+
+    // A wrong number for the chosen country: refused, the input and the choice kept, nothing stored.
+    page = await open(app, b, '/account/profile');
+    res = await post(b, page, /^\/account\/profile$/, { phone_country: 'DK', phone_number: '1234' });
+    expect(res.status).toBe(400);
+    expect(fieldError(res, 'phone_number')).toContain('Enter a valid phone number for the chosen country');
+    expect(res.body).toMatch(/id="f-phone_number"[^>]*value="1234"[^>]*aria-invalid="true"/);
+    expect(selectOf(res.body, 'phone_country')).toMatch(/<option value="DK" selected>/);
+    // A country the picker does not offer is refused too (a national number is never read as some other country's).
+    res = await post(b, page, /^\/account\/profile$/, { phone_country: 'XX', phone_number: '32 12 34 56' });
+    expect(fieldError(res, 'phone_number')).toBe('This value could not be read. Please enter it again.');
+    expect((await app.user(user.id))?.phone_number).toBe('+4532123456');
+
+    // A whole number with its country code wins over the picker.
+    res = await post(b, page, /^\/account\/profile$/, { phone_country: 'DK', phone_number: '+49 30 1234567' });
+    expect(res.status).toBe(303);
+    expect((await app.user(user.id))?.phone_number).toBe('+49301234567');
+    expect(selectOf((await open(app, b, '/account/profile')).body, 'phone_country')).toMatch(/<option value="DE" selected>/);
+  });
+
+  it('starts the picker at the primary address’s country, else the region of the profile’s or the browser’s language', async () => {
+    const withAddress = await app.createUser('picker-address@example.com', { locale: 'de-DE', address: { street_address: 'Strandvejen 1', locality: 'Hellerup', country: 'Denmark' } });
+    let b = app.browser();
+    let page = await signIn(app, b, withAddress.email, '/account/profile');
+    expect(selectOf(page.body, 'phone_country')).toMatch(/<option value="DK" selected>Dänemark \(\+45\)<\/option>/);
+
+    const withLocale = await app.createUser('picker-locale@example.com', { locale: 'pl-PL' });
+    b = app.browser();
+    page = await signIn(app, b, withLocale.email, '/account/profile');
+    expect(selectOf(page.body, 'phone_country')).toMatch(/<option value="PL" selected>/);
+    // The default is only a start: a national number is read in it.
+    expect((await post(b, page, /^\/account\/profile$/, { phone_number: '22 123 45 67' })).status).toBe(303);
+    expect((await app.user(withLocale.id))?.phone_number).toBe('+48221234567');
+
+    const plain = await app.createUser('picker-none@example.com');
+    b = app.browser();
+    page = await signIn(app, b, plain.email, '/account/profile');
+    // The test browser asks for English without a region: nothing is chosen.
+    expect(selectOf(page.body, 'phone_country')).not.toContain(' selected');
+  });
+
+  it('offers a real date input for the birth date, and keeps a stored year-only date as text', async () => {
+    const user = await app.createUser('born@example.com', { birthdate: '1990-04-23' });
+    const b = app.browser();
+    let page = await signIn(app, b, user.email, '/account/profile');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(page.body).toMatch(new RegExp(`<input id="f-birthdate" name="birthdate" type="date" value="1990-04-23" min="1900-01-01" max="${today}"`));
+    // No example in another format beside it.
+    expect(page.body).not.toContain('id="h-birthdate"');
+
+    await app.services.db.connection.collection('users').updateOne({ _id: user.id as never }, { $set: { birthdate: '1990' } });
+    page = await open(app, b, '/account/profile');
+    expect(page.body).toMatch(/<input id="f-birthdate" name="birthdate" type="text" value="1990"/);
+    expect((await post(b, page, /^\/account\/profile$/, { nickname: 'Ninety' })).status).toBe(303);
+    expect(await app.user(user.id)).toMatchObject({ nickname: 'Ninety', birthdate: '1990' });
+    expect((await post(b, page, /^\/account\/profile$/, { birthdate: '1990-05-01' })).status).toBe(303);
+    expect((await app.user(user.id))?.birthdate).toBe('1990-05-01');
+  });
+
+  it('has the sections both as a list and as a phone menu that names the current page', async () => {
+    const user = await app.createUser('menu@example.com');
+    const b = app.browser();
+    const page = await signIn(app, b, user.email, '/account/profile');
+    const nav = /<nav class="account-nav"[\s\S]*?<\/nav>/.exec(page.body)?.[0] ?? '';
+    expect(nav).toMatch(/<details class="account-menu">\s*<summary><span class="account-menu-label">Menu<\/span> <span class="account-menu-current">Personal info<\/span><\/summary>/);
+    // The current page is marked in each (only one of the two is displayed at a time: app.css).
+    expect(nav.match(/<a href="\/account\/profile" aria-current="page">Personal info<\/a>/g)).toHaveLength(2);
+    expect(nav.match(/aria-current/g)).toHaveLength(2);
+  });
+});
+
 describe('postal addresses', () => {
-  const home = { label: 'Home', street_address: 'Hauptstraße 1\nHinterhaus', postal_code: '10115', locality: 'Berlin', region: '', country: 'Germany' };
+  // The form's list sends ISO codes; a name one country has (as a post without the list might send) is read as its code.
+  const home = { label: 'Home', street_address: 'Hauptstraße 1\nHinterhaus', postal_code: '10115', locality: 'Berlin', region: '', country: 'DE' };
   const work = { label: 'Work', street_address: 'Vesterbrogade 2', postal_code: '1620', locality: 'København V', region: '', country: 'Denmark' };
 
   it('adds, edits, makes primary and removes addresses; the primary one is the address claim', async () => {
@@ -207,9 +329,14 @@ describe('postal addresses', () => {
 
     let doc = await app.user(user.id);
     expect(doc?.addresses?.map((a) => [a.label, a.primary])).toEqual([['Home', true], ['Work', false]]);
+    // The ISO code is stored and released; the pages show the country's name.
     expect((await claimsOf(user.id)).address).toEqual({
-      street_address: 'Hauptstraße 1\nHinterhaus', postal_code: '10115', locality: 'Berlin', country: 'Germany',
+      street_address: 'Hauptstraße 1\nHinterhaus', postal_code: '10115', locality: 'Berlin', country: 'DE',
     });
+    expect(doc?.addresses?.map((a) => a.country)).toEqual(['DE', 'DK']);
+    const shown = textOf((await open(app, b, '/account/addresses')).body);
+    expect(shown).toContain('10115 Berlin Germany');
+    expect(shown).toContain('1620 København V Denmark');
     const [homeId, workId] = (doc?.addresses ?? []).map((a) => a.id);
 
     // Make the second primary.
@@ -221,6 +348,7 @@ describe('postal addresses', () => {
     // Edit the first.
     const edit = await open(app, b, `/account/addresses/${homeId}`);
     expect(edit.body).toContain('value="Berlin"');
+    expect(edit.body).toMatch(/<option value="DE" selected>Germany<\/option>/);
     res = await post(b, edit, new RegExp(`/addresses/${homeId}$`), { locality: 'Potsdam', postal_code: '14467' });
     expect(res.status).toBe(303);
     doc = await app.user(user.id);
@@ -251,6 +379,12 @@ describe('postal addresses', () => {
     expect(fieldError(res, 'street_address')).toBe('This field is required.');
     expect(fieldError(res, 'country')).toBe('This field is required.');
     expect(res.body).toContain('value="Berlin"');
+    // Text that names no single country is refused for a new address, and shown back as it was sent.
+    for (const country of ['Narnia', 'Korea', 'XX']) {
+      res = await post(b, form, /^\/account\/addresses$/, { ...home, country });
+      expect([country, res.status, fieldError(res, 'country')]).toEqual([country, 400, 'Choose a country from the list.']);
+      expect(res.body).toContain(`<option value="${country}" selected>${country}</option>`);
+    }
     res = await post(b, form, /^\/account\/addresses$/, { ...home, postal_code: '1'.repeat(21) });
     expect(fieldError(res, 'postal_code')).toBe('This is too long.');
     res = await post(b, form, /^\/account\/addresses$/, { ...home, locality: 'Ber\u0000lin' });
@@ -290,5 +424,59 @@ describe('postal addresses', () => {
     expect(doc?.address).toBeUndefined();
     expect(doc?.addresses?.map((a) => [a.locality, a.primary])).toEqual([['Oldtown', true], ['København V', false]]);
     expect((await claimsOf(user.id)).address).toMatchObject({ locality: 'Oldtown' });
+  });
+
+  it('reads a country typed as text before the list as its ISO code when only one country has that name, else keeps it', async () => {
+    const user = await app.createUser('old-country@example.com');
+    await app.services.db.connection.collection('users').updateOne({ _id: user.id as never }, {
+      $set: {
+        addresses: [
+          { id: 'a1', primary: true, street_address: 'Old Road 1', locality: 'Oldtown', country: 'UK' },
+          { id: 'a2', primary: false, street_address: 'Hill 2', locality: 'Hilltown', country: 'Atlantis' },
+        ],
+      },
+    });
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    // Shown as stored until the address is saved again.
+    expect(textOf((await open(app, b, '/account/addresses')).body)).toContain('Oldtown UK');
+
+    // "UK" names one country: the form chooses it in the list, and saving stores the code.
+    const uk = await open(app, b, '/account/addresses/a1');
+    expect(uk.body).toMatch(/<option value="GB" selected>United Kingdom<\/option>/);
+    expect((await post(b, uk, /\/addresses\/a1$/, { postal_code: 'OT1 1AA' })).status).toBe(303);
+
+    // "Atlantis" names none: shown first in the list, chosen, and kept while it is not changed.
+    const other = await open(app, b, '/account/addresses/a2');
+    expect(other.body).toMatch(/<select id="f-country"[^>]*>\s*<option value="">Choose a country<\/option>\s*<option value="Atlantis" selected>Atlantis<\/option>/);
+    expect((await post(b, other, /\/addresses\/a2$/, { postal_code: '12345' })).status).toBe(303);
+    let doc = await app.user(user.id);
+    expect(doc?.addresses?.map((a) => [a.id, a.country, a.postal_code])).toEqual([['a1', 'GB', 'OT1 1AA'], ['a2', 'Atlantis', '12345']]);
+    expect((await claimsOf(user.id)).address).toMatchObject({ country: 'GB' });
+
+    // Choosing from the list replaces it; other text is refused.
+    const again = await open(app, b, '/account/addresses/a2');
+    const res = await post(b, again, /\/addresses\/a2$/, { country: 'Lemuria' });
+    expect(fieldError(res, 'country')).toBe('Choose a country from the list.');
+    expect((await post(b, again, /\/addresses\/a2$/, { country: 'IS' })).status).toBe(303);
+    doc = await app.user(user.id);
+    expect(doc?.addresses?.find((a) => a.id === 'a2')?.country).toBe('IS');
+  });
+
+  it('lists the countries by their names in the customer’s language, in that language’s order', async () => {
+    const user = await app.createUser('laender@example.com', { locale: 'de-DE' });
+    const b = app.browser();
+    await signIn(app, b, user.email);
+    const form = await open(app, b, '/account/addresses/new');
+    expect(form.body).toContain('<option value="DE">Deutschland</option>');
+    // German order: Ägypten sorts with A, Österreich with O (not after Z).
+    const labels = [...form.body.matchAll(/<option value="([A-Z]{2})">([^<]+)<\/option>/g)].map((m) => m[2]);
+    expect(labels.length).toBeGreaterThan(240);
+    expect(labels.indexOf('Ägypten')).toBeLessThan(labels.indexOf('Albanien'));
+    expect(labels.indexOf('Österreich')).toBeLessThan(labels.indexOf('Panama'));
+    const res = await post(b, form, /^\/account\/addresses$/, { ...home, country: 'AT' });
+    expect(res.status).toBe(303);
+    expect(textOf((await open(app, b, '/account/addresses')).body)).toContain('Österreich');
+    expect((await app.user(user.id))?.addresses?.[0]?.country).toBe('AT');
   });
 });

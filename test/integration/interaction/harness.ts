@@ -125,7 +125,7 @@ export async function startHarness(): Promise<Harness> {
     provider: () => provider,
     users: users as unknown as UserService,
     audit: { record: async (e) => void audit.push(e) },
-    config: { issuer, signup: { enabled: false, requiredAttributes: [] }, mfa: { policy: 'off', factors: [], trustDays: 0 } } as unknown as Config,
+    config: { issuer, signup: { enabled: false, requiredAttributes: [] }, signin: { emailCodes: false }, mfa: { policy: 'off', factors: [], trustDays: 0 } } as unknown as Config,
     logger,
     mailer: { queue: unused('mailer') },
     codes: { issue: unused('codes'), verify: unused('codes'), peek: unused('codes') },

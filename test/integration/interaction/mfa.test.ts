@@ -152,6 +152,8 @@ describe('a client that requires MFA', () => {
     const mfaPath = locationOf(await login(c, path.split('?')[0]!, who.email), t.url).pathname;
     const mfa = await page(c, mfaPath);
     expect(mfa.html).toContain('Send a code to m•••@example.com');
+    // Not a lone button: the page says what the button does and how long the code will work.
+    expect(mfa.html).toContain('We will e-mail a 6-digit code to m•••@example.com. Enter it on the next page to finish signing in. The code expires in 10 minutes.');
 
     // No session exists until the second factor is proven: abandoned here, nothing else is signed in either.
     expect([...c.jar.cookies.keys()].filter((name) => name.startsWith('_session'))).toEqual([]);

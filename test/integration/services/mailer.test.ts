@@ -28,6 +28,8 @@ const DATA: Record<MailTemplate, Record<string, string>> = {
   'link-identity': { code: '246810', name: 'Google' },
   'password-reset-link': { resetLink: 'https://id.example.com/recover?email=ada%40example.com' },
   'factors-reset': {},
+  'signin-code': { code: '123456', link: 'https://id.example.com/interaction/abc/email-code?ref=r&code=123456' },
+  'signin-code-unknown': { signupLink: 'https://id.example.com/interaction/abc/signup' },
 };
 const LINK_FIELD: Partial<Record<MailTemplate, string>> = {
   'verify-email': 'link',

@@ -35,6 +35,21 @@ describe('parseProfileForm', () => {
     expect(parseProfileForm({ [field]: value })).toMatchObject({ ok: false, errors: { [field]: key } });
   });
 
+  it('reads a national number in the picker’s country, a whole +number in its own', () => {
+    expect(parseProfileForm({ phone_country: 'DK', phone_number: '32 12 34 56' }, { region: 'DE' })).toMatchObject({
+      ok: true,
+      value: { phone_number: '+4532123456' },
+      values: { phone_country: 'DK', phone_number: '32 12 34 56' },
+    });
+    expect(parseProfileForm({ phone_country: 'DK', phone_number: '+48 22 123 45 67' })).toMatchObject({ ok: true, value: { phone_number: '+48221234567' } });
+    // No choice: the language's region, as before.
+    expect(parseProfileForm({ phone_country: '', phone_number: '030 1234567' }, { region: 'DE' })).toMatchObject({ ok: true, value: { phone_number: '+49301234567' } });
+    expect(parseProfileForm({ phone_country: 'DK', phone_number: '1234' })).toMatchObject({ ok: false, errors: { phone_number: 'account.profile.error.phone' } });
+    expect(parseProfileForm({ phone_country: 'XX', phone_number: '32 12 34 56' })).toMatchObject({ ok: false, errors: { phone_number: 'account.error.invalid' } });
+    // A picker beside an empty or unchanged number does not matter.
+    expect(parseProfileForm({ phone_country: 'XX', phone_number: '' })).toMatchObject({ ok: true, value: { phone_number: null } });
+  });
+
   it('does not judge a stored value sent back unchanged', () => {
     expect(parseProfileForm({ phone_number: '+4512345678', nickname: 'x' }, { current: { phone_number: '+4512345678' } })).toMatchObject({
       ok: true,
@@ -55,6 +70,14 @@ describe('parseAddressForm', () => {
       value: { street_address: 'Main St 1\nBack house', locality: 'Town', country: 'DK' },
     });
     expect(parseAddressForm({ street_address: 'x', locality: 'To\nwn', country: 'DK' })).toMatchObject({ ok: false, errors: { locality: 'account.error.text' } });
+  });
+
+  it('stores the country as its ISO code; other text only as the address already had it', () => {
+    const address = { street_address: 'x', locality: 'y' };
+    expect(parseAddressForm({ ...address, country: 'Germany' })).toMatchObject({ ok: true, value: { country: 'DE' }, values: { country: 'Germany' } });
+    expect(parseAddressForm({ ...address, country: 'Atlantis' })).toMatchObject({ ok: false, errors: { country: 'account.address.error.country' } });
+    expect(parseAddressForm({ ...address, country: 'Atlantis' }, { country: 'Atlantis' })).toMatchObject({ ok: true, value: { country: 'Atlantis' } });
+    expect(parseAddressForm({ ...address, country: 'UK' }, { country: 'UK' })).toMatchObject({ ok: true, value: { country: 'GB' } });
   });
 });
 

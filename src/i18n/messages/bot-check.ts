@@ -1,0 +1,63 @@
+// The bot check of protected forms (src/services/bot-check.ts, views/partials/bot-check.ejs): what the page says while
+// its script solves the puzzle, what a browser without JavaScript is told, and why a submission was refused.
+// "botCheck.noscript.*" and "botCheck.error.early.*" are plural forms of {seconds} (see pluralKey).
+import { defineMessages } from '../define.ts';
+
+export const botCheckMessages = defineMessages({
+  en: {
+    'botCheck.working': 'Running a short security check, one moment…',
+    'botCheck.noscript.one': 'Without JavaScript, this form can be sent {seconds} second after the page opened.',
+    'botCheck.noscript.few': 'Without JavaScript, this form can be sent {seconds} seconds after the page opened.',
+    'botCheck.noscript.many': 'Without JavaScript, this form can be sent {seconds} seconds after the page opened.',
+    'botCheck.noscript.other': 'Without JavaScript, this form can be sent {seconds} seconds after the page opened.',
+    'botCheck.needsScript': 'This form needs JavaScript for a short security check. Turn JavaScript on and reload the page.',
+    'botCheck.error.again': 'The security check of this form did not succeed. Please send the form again.',
+    'botCheck.error.early.one': 'Please wait {seconds} second, then send the form again. Without JavaScript, this short wait is how we tell people from bots.',
+    'botCheck.error.early.few': 'Please wait {seconds} seconds, then send the form again. Without JavaScript, this short wait is how we tell people from bots.',
+    'botCheck.error.early.many': 'Please wait {seconds} seconds, then send the form again. Without JavaScript, this short wait is how we tell people from bots.',
+    'botCheck.error.early.other': 'Please wait {seconds} seconds, then send the form again. Without JavaScript, this short wait is how we tell people from bots.',
+    'botCheck.error.noscriptLimit': 'Many forms have been sent without JavaScript from your network. Turn JavaScript on to send this one, or try again in an hour.',
+  },
+  de: {
+    'botCheck.working': 'Eine kurze Sicherheitsprüfung läuft, einen Moment …',
+    'botCheck.noscript.one': 'Ohne JavaScript kann dieses Formular {seconds} Sekunde nach dem Öffnen der Seite gesendet werden.',
+    'botCheck.noscript.few': 'Ohne JavaScript kann dieses Formular {seconds} Sekunden nach dem Öffnen der Seite gesendet werden.',
+    'botCheck.noscript.many': 'Ohne JavaScript kann dieses Formular {seconds} Sekunden nach dem Öffnen der Seite gesendet werden.',
+    'botCheck.noscript.other': 'Ohne JavaScript kann dieses Formular {seconds} Sekunden nach dem Öffnen der Seite gesendet werden.',
+    'botCheck.needsScript': 'Dieses Formular braucht JavaScript für eine kurze Sicherheitsprüfung. Schalten Sie JavaScript ein und laden Sie die Seite neu.',
+    'botCheck.error.again': 'Die Sicherheitsprüfung dieses Formulars ist nicht gelungen. Bitte senden Sie das Formular erneut.',
+    'botCheck.error.early.one': 'Bitte warten Sie {seconds} Sekunde und senden Sie das Formular dann erneut. Ohne JavaScript unterscheiden wir so Menschen von Bots.',
+    'botCheck.error.early.few': 'Bitte warten Sie {seconds} Sekunden und senden Sie das Formular dann erneut. Ohne JavaScript unterscheiden wir so Menschen von Bots.',
+    'botCheck.error.early.many': 'Bitte warten Sie {seconds} Sekunden und senden Sie das Formular dann erneut. Ohne JavaScript unterscheiden wir so Menschen von Bots.',
+    'botCheck.error.early.other': 'Bitte warten Sie {seconds} Sekunden und senden Sie das Formular dann erneut. Ohne JavaScript unterscheiden wir so Menschen von Bots.',
+    'botCheck.error.noscriptLimit': 'Aus Ihrem Netzwerk wurden viele Formulare ohne JavaScript gesendet. Schalten Sie JavaScript ein, um dieses zu senden, oder versuchen Sie es in einer Stunde erneut.',
+  },
+  da: {
+    'botCheck.working': 'En kort sikkerhedskontrol kører, et øjeblik …',
+    'botCheck.noscript.one': 'Uden JavaScript kan denne formular sendes {seconds} sekund efter, at siden blev åbnet.',
+    'botCheck.noscript.few': 'Uden JavaScript kan denne formular sendes {seconds} sekunder efter, at siden blev åbnet.',
+    'botCheck.noscript.many': 'Uden JavaScript kan denne formular sendes {seconds} sekunder efter, at siden blev åbnet.',
+    'botCheck.noscript.other': 'Uden JavaScript kan denne formular sendes {seconds} sekunder efter, at siden blev åbnet.',
+    'botCheck.needsScript': 'Denne formular kræver JavaScript til en kort sikkerhedskontrol. Slå JavaScript til, og genindlæs siden.',
+    'botCheck.error.again': 'Sikkerhedskontrollen af denne formular lykkedes ikke. Send formularen igen.',
+    'botCheck.error.early.one': 'Vent {seconds} sekund, og send derefter formularen igen. Uden JavaScript er denne korte ventetid vores måde at skelne mennesker fra bots på.',
+    'botCheck.error.early.few': 'Vent {seconds} sekunder, og send derefter formularen igen. Uden JavaScript er denne korte ventetid vores måde at skelne mennesker fra bots på.',
+    'botCheck.error.early.many': 'Vent {seconds} sekunder, og send derefter formularen igen. Uden JavaScript er denne korte ventetid vores måde at skelne mennesker fra bots på.',
+    'botCheck.error.early.other': 'Vent {seconds} sekunder, og send derefter formularen igen. Uden JavaScript er denne korte ventetid vores måde at skelne mennesker fra bots på.',
+    'botCheck.error.noscriptLimit': 'Der er sendt mange formularer uden JavaScript fra dit netværk. Slå JavaScript til for at sende denne, eller prøv igen om en time.',
+  },
+  pl: {
+    'botCheck.working': 'Trwa krótka kontrola bezpieczeństwa, chwileczkę…',
+    'botCheck.noscript.one': 'Bez JavaScriptu ten formularz można wysłać {seconds} sekundę po otwarciu strony.',
+    'botCheck.noscript.few': 'Bez JavaScriptu ten formularz można wysłać {seconds} sekundy po otwarciu strony.',
+    'botCheck.noscript.many': 'Bez JavaScriptu ten formularz można wysłać {seconds} sekund po otwarciu strony.',
+    'botCheck.noscript.other': 'Bez JavaScriptu ten formularz można wysłać {seconds} sekundy po otwarciu strony.',
+    'botCheck.needsScript': 'Ten formularz wymaga JavaScriptu do krótkiej kontroli bezpieczeństwa. Włącz JavaScript i odśwież stronę.',
+    'botCheck.error.again': 'Kontrola bezpieczeństwa tego formularza nie powiodła się. Wyślij formularz ponownie.',
+    'botCheck.error.early.one': 'Poczekaj {seconds} sekundę, a potem wyślij formularz ponownie. Bez JavaScriptu ta krótka chwila pozwala nam odróżnić ludzi od botów.',
+    'botCheck.error.early.few': 'Poczekaj {seconds} sekundy, a potem wyślij formularz ponownie. Bez JavaScriptu ta krótka chwila pozwala nam odróżnić ludzi od botów.',
+    'botCheck.error.early.many': 'Poczekaj {seconds} sekund, a potem wyślij formularz ponownie. Bez JavaScriptu ta krótka chwila pozwala nam odróżnić ludzi od botów.',
+    'botCheck.error.early.other': 'Poczekaj {seconds} sekundy, a potem wyślij formularz ponownie. Bez JavaScriptu ta krótka chwila pozwala nam odróżnić ludzi od botów.',
+    'botCheck.error.noscriptLimit': 'Z Twojej sieci wysłano wiele formularzy bez JavaScriptu. Włącz JavaScript, aby wysłać ten formularz, lub spróbuj ponownie za godzinę.',
+  },
+});
