@@ -1,6 +1,7 @@
 // What an operator may do to a customer from the console, each through the use case the management API and the CLI
 // call (audited there, with the operator as actor): disable and enable (usecases/account-status.ts), end every
-// session (services/sign-out.ts), reset MFA (usecases/factors.ts), mail a password reset (usecases/password.ts).
+// session (services/sign-out.ts), reset MFA (usecases/factors.ts), mail a password reset (usecases/password.ts), mail
+// a code to confirm an unverified address (usecases/email-change.ts, the account center's confirmation page).
 // Each is confirmed on a page of its own (no script needed) that already demands a recent sign-in, so the operator
 // signs in again before reading what they confirm, never after sending it; the post demands it again.
 import { conflict, forbidden, notFound } from '../errors.ts';
@@ -13,7 +14,7 @@ import type { ConsoleDeps } from './deps.ts';
 import { actorOf, seeOther, type ConsolePages, type Flash, type Operator } from './pages.ts';
 import { may, type Permission } from './roles.ts';
 
-export const ACTION_NAMES = ['disable', 'enable', 'end-sessions', 'reset-mfa', 'password-reset', 'erase', 'cancel-erasure'] as const;
+export const ACTION_NAMES = ['disable', 'enable', 'end-sessions', 'reset-mfa', 'password-reset', 'resend-verification', 'erase', 'cancel-erasure'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 interface ActionSpec {
@@ -53,6 +54,15 @@ export const ACTIONS: Readonly<Record<ActionName, ActionSpec>> = {
     button: 'console.action.passwordReset', lead: 'console.action.passwordReset.lead', confirm: 'console.action.passwordReset.confirm', danger: false, done: 'console.flash.resetSent',
     run: (deps, user, actor) => deps.passwords.sendResetLink(customerContact(user), actor),
   },
+  'resend-verification': {
+    button: 'console.action.resendVerification', lead: 'console.action.resendVerification.lead', confirm: 'console.action.resendVerification.confirm', danger: false, done: 'console.flash.verificationSent',
+    run: async (deps, user, actor) => {
+      const sent = await deps.emailChange.requestVerification({ ...customerContact(user), emailVerified: user.email_verified === true }, actor);
+      if (sent.ok) return;
+      if (sent.reason === 'verified') throw conflict('The address is verified already');
+      throw conflict(`Too many codes were mailed to this address: try again in ${Math.ceil(sent.retryAfterSeconds / 60)} minutes`);
+    },
+  },
   // The erasure the account center, the CLI and the API request: disabled at once, erased after ERASURE_GRACE_DAYS.
   erase: {
     button: 'console.action.erase', lead: 'console.action.erase.lead', confirm: 'console.action.erase.confirm', danger: true, done: 'console.flash.erasureScheduled', permission: 'customers.erase',
@@ -76,6 +86,7 @@ export function availableActions(user: UserView, state: { factors: number; erasu
     'end-sessions',
     ...(state.factors > 0 ? ['reset-mfa' as const] : []),
     ...(user.disabled ? [] : ['password-reset' as const]),
+    ...(user.disabled || user.email_verified ? [] : ['resend-verification' as const]),
     state.erasure ? 'cancel-erasure' : 'erase',
   ];
   return all.filter((a) => may(role, 'customers.act') && (!ACTIONS[a].permission || may(role, ACTIONS[a].permission)));

@@ -3,7 +3,7 @@ import { notFound } from '../errors.ts';
 import type { UserView } from '../services/users.ts';
 import type { ConsoleDeps } from './deps.ts';
 import type { Operator } from './pages.ts';
-import { may } from './roles.ts';
+import { allows } from './roles.ts';
 
 const MAX_ID = 100;
 
@@ -15,12 +15,12 @@ export const SUPPORT_ACCESS_HOURS = 2;
 /**
  * The customer an id in a path names, for this operator; 404 for anything else. A role that may not search sees only
  * the customers it found by their support code in the last SUPPORT_ACCESS_HOURS (the same 404 for the others: the
- * console does not tell an agent which ids exist).
+ * console does not tell an agent which ids exist); while an admin's search grant lasts, any customer.
  */
 export async function findCustomer(deps: Pick<ConsoleDeps, 'users' | 'supportCodes'>, id: unknown, op: Operator): Promise<UserView> {
   const user = typeof id === 'string' && id.length <= MAX_ID ? await deps.users.findById(id) : null;
   if (!user) throw notFound('No such customer');
-  if (!may(op.role, 'customers.search')) {
+  if (!allows(op, 'customers.search')) {
     const since = new Date(Date.now() - SUPPORT_ACCESS_HOURS * 3600_000);
     if (!(await deps.supportCodes.foundBy(user.id, op.account.accountId, since))) throw notFound('No such customer');
   }

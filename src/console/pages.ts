@@ -10,19 +10,22 @@ import { requireLevel, requireRecent, requireSignIn, signedInAccount, type GateD
 import type { SignedIn } from '../http/first-party-sign-in.ts';
 import { flashCookie } from '../http/flash.ts';
 import { formBody } from '../http/form-body.ts';
+import { formOrUploadBody } from './form-data.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { renderPage } from '../http/views.ts';
 import type { MessageKey } from '../i18n/index.ts';
-import type { OperatorRole } from '../services/operators.ts';
+import type { OperatorRole, SearchGrant } from '../services/operators.ts';
 import type { Actor } from '../usecases/account-status.ts';
 import { CONSOLE_AREA, CONSOLE_CLIENT_ID, consoleUrls } from './client.ts';
 import type { ConsoleDeps } from './deps.ts';
-import { may, type Permission } from './roles.ts';
+import { allows, type Permission } from './roles.ts';
 
 /** The signed-in operator of a console page. */
 export interface Operator {
   account: SignedIn;
   role: OperatorRole;
+  /** A support operator's customer search grant, while it lasts (roles.ts GRANTABLE). */
+  searchGrant?: SearchGrant;
 }
 
 export type Body = Record<string, unknown>;
@@ -33,17 +36,26 @@ export const FLASHES = [
   'console.flash.sessionsEnded',
   'console.flash.mfaReset',
   'console.flash.resetSent',
+  'console.flash.verificationSent',
   'console.flash.erasureScheduled',
   'console.flash.erasureCancelled',
   'console.flash.erased',
   'console.flash.appSaved',
+  'console.flash.appUnchanged',
   'console.flash.keysRotated',
   'console.flash.replayed',
+  'console.flash.connectionCreated',
+  'console.flash.connectionSaved',
+  'console.flash.connectionEnabled',
+  'console.flash.connectionDisabled',
+  'console.flash.searchGranted',
+  'console.flash.searchRevoked',
+  'console.flash.searchNotActive',
 ] as const satisfies readonly MessageKey[];
 export type Flash = (typeof FLASHES)[number];
 const flash = flashCookie<Flash>('console_flash', CONSOLE_AREA.prefix, FLASHES);
 
-export type Section = 'overview' | 'customers' | 'code' | 'apps' | 'setup' | 'keys' | 'webhooks' | 'audit';
+export type Section = 'overview' | 'customers' | 'code' | 'apps' | 'setup' | 'keys' | 'webhooks' | 'operators' | 'audit';
 
 const NAV: readonly { section: Section; href: string; label: MessageKey; permission: Permission }[] = [
   { section: 'overview', href: '/console/overview', label: 'console.nav.overview', permission: 'overview.read' },
@@ -53,6 +65,7 @@ const NAV: readonly { section: Section; href: string; label: MessageKey; permiss
   { section: 'setup', href: '/console/setup', label: 'console.nav.setup', permission: 'setup.read' },
   { section: 'keys', href: '/console/keys', label: 'console.nav.keys', permission: 'keys.read' },
   { section: 'webhooks', href: '/console/webhooks', label: 'console.nav.webhooks', permission: 'webhooks.read' },
+  { section: 'operators', href: '/console/operators', label: 'console.nav.operators', permission: 'operators.grant' },
   { section: 'audit', href: '/console/audit', label: 'console.nav.audit', permission: 'audit.read' },
 ];
 
@@ -80,8 +93,11 @@ export type PostHandler = (ctx: Context, op: Operator, body: Body) => Promise<vo
 export interface ConsolePages {
   /** A page for operators whose role holds `permission`. */
   get(path: string, opts: { permission: Permission; recent?: boolean }, handler: Handler): void;
-  /** A change: CSRF-checked, `permission`, a recent sign-in; without one the browser signs in again and comes back to `back`. */
-  post(path: string, opts: { permission: Permission; back: (ctx: Context) => string }, handler: PostHandler): void;
+  /**
+   * A change: CSRF-checked, `permission`, a recent sign-in; without one the browser signs in again and comes back to
+   * `back`. `uploads`: the form may also come as multipart/form-data with a file (form-data.ts).
+   */
+  post(path: string, opts: { permission: Permission; back: (ctx: Context) => string; uploads?: boolean }, handler: PostHandler): void;
   render(ctx: Context, op: Operator, view: string, opts: { section: Section; title: MessageKey; status?: number; data?: Record<string, unknown> }): void;
 }
 
@@ -93,8 +109,9 @@ export function consolePages(router: Router, deps: ConsoleDeps): ConsolePages {
     (permission: Permission): Middleware =>
     async (ctx: Context, next: Next) => {
       const account = signedInAccount(ctx);
-      const role = await deps.operators.roleOf(account.accountId);
-      if (!role || !may(role, permission)) {
+      const access = await deps.operators.access(account.accountId);
+      const role = access?.role;
+      if (!access || !role || !allows(access, permission)) {
         await deps.audit.record({
           type: 'console.denied',
           outcome: 'failure',
@@ -105,7 +122,7 @@ export function consolePages(router: Router, deps: ConsoleDeps): ConsolePages {
         });
         return renderForbidden(ctx, account, role);
       }
-      ctx.state.operator = { account, role } satisfies Operator;
+      ctx.state.operator = { account, role, ...(access.searchGrant ? { searchGrant: access.searchGrant } : {}) } satisfies Operator;
       await next();
     };
 
@@ -134,7 +151,7 @@ export function consolePages(router: Router, deps: ConsoleDeps): ConsolePages {
     },
     post(path, opts, handler) {
       const back = { back: opts.back };
-      router.post(path, formBody(), csrf(), requireSignIn(gate, back), operatorWith(opts.permission), requireLevel(gate, back), requireRecent(gate, back), (ctx) =>
+      router.post(path, opts.uploads ? formOrUploadBody() : formBody(), csrf(), requireSignIn(gate, back), operatorWith(opts.permission), requireLevel(gate, back), requireRecent(gate, back), (ctx) =>
         handler(ctx, operatorOf(ctx), (ctx.request.body ?? {}) as Body),
       );
     },
@@ -146,7 +163,7 @@ export function consolePages(router: Router, deps: ConsoleDeps): ConsolePages {
         data: {
           csrfToken: ctx.state.csrfToken,
           flash: opts.status && opts.status >= 400 ? null : (flash.take(ctx) ?? null),
-          nav: NAV.filter((item) => may(op.role, item.permission)),
+          nav: NAV.filter((item) => allows(op, item.permission)),
           section: opts.section,
           title: opts.title,
           operator: { ...who(op.account), role: op.role },

@@ -1,10 +1,12 @@
 // What each operator role may do in the console: one table, asked on the server for every page and every change (a
 // button hidden from a role is a courtesy; the refusal is here). admin: everything; support: the customers a support
-// code names (read and act; no free search); auditor: customers and the audit log, read only.
-import type { OperatorRole } from '../services/operators.ts';
+// code names (read and act), and free search only while an admin's time-limited grant lasts (GRANTABLE); auditor:
+// customers and the audit log, read only.
+import type { OperatorRole, SearchGrant } from '../services/operators.ts';
 
 export const PERMISSIONS = {
-  /** Search every customer (support finds customers by the code each one shows: support-codes.ts). */
+  /** Search every customer (support finds customers by the code each one shows: support-codes.ts; or searches while
+   *  an admin's grant lasts: GRANTABLE). */
   'customers.search': ['admin', 'auditor'],
   /** Type a customer's support code, and so find that customer. */
   'customers.code': ['admin', 'support'],
@@ -33,10 +35,24 @@ export const PERMISSIONS = {
   'setup.read': ['admin', 'auditor'],
   /** The audit log of everyone, with filters. */
   'audit.read': ['admin', 'auditor'],
+  /** Create connections, change them, enable and disable them (their secrets are written, never shown). */
+  'connections.write': ['admin'],
+  /** The operators and their roles; grant a support operator customer search for some hours, and revoke it. */
+  'operators.grant': ['admin'],
 } as const satisfies Record<string, readonly OperatorRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/** Permissions a role holds only while an admin's grant lasts (services/operators.ts grantSearch). */
+export const GRANTABLE: Readonly<Partial<Record<Permission, readonly OperatorRole[]>>> = { 'customers.search': ['support'] };
+
+/** What the role holds, whatever is granted. */
 export function may(role: OperatorRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly OperatorRole[]).includes(role);
+}
+
+/** What this operator may do now: the role's permissions, and a granted one until the grant runs out. */
+export function allows(op: { role: OperatorRole; searchGrant?: SearchGrant | undefined }, permission: Permission, at = Date.now()): boolean {
+  if (may(op.role, permission)) return true;
+  return Boolean(GRANTABLE[permission]?.includes(op.role) && op.searchGrant && op.searchGrant.until.getTime() > at);
 }

@@ -15,12 +15,14 @@ import { CONSOLE_AREA } from './client.ts';
 import { customerRoutes } from './customers.ts';
 import type { ConsoleDeps } from './deps.ts';
 import { consolePages, seeOther } from './pages.ts';
-import { may } from './roles.ts';
+import { allows } from './roles.ts';
 import { supportCodeRoutes } from './support.ts';
 import { appRoutes } from './apps.ts';
 import { operationsRoutes } from './operations.ts';
 import { overviewRoutes } from './overview.ts';
 import { setupRoutes } from './setup.ts';
+import { operatorRoutes } from './operators.ts';
+import { connectionRoutes } from './connections.ts';
 
 export function consoleRouter(deps: ConsoleDeps): Router {
   const router = new Router({ prefix: CONSOLE_AREA.prefix });
@@ -51,14 +53,16 @@ export function consoleRouter(deps: ConsoleDeps): Router {
 
   const pages = consolePages(router, deps);
   // The console opens on the customer search, or for a role without search (support) on the support-code form.
-  pages.get('/', { permission: 'customers.read' }, (ctx, op) => seeOther(ctx, may(op.role, 'customers.search') ? '/console/customers' : '/console/code'));
+  pages.get('/', { permission: 'customers.read' }, (ctx, op) => seeOther(ctx, allows(op, 'customers.search') ? '/console/customers' : '/console/code'));
   supportCodeRoutes(pages, deps);
   appRoutes(pages, deps);
   operationsRoutes(pages, deps);
   overviewRoutes(pages, deps);
   setupRoutes(pages, deps);
+  connectionRoutes(pages, deps);
   customerRoutes(pages, deps);
   actionRoutes(pages, deps);
+  operatorRoutes(pages, deps);
   auditRoutes(pages, deps);
   return router;
 }

@@ -1,10 +1,12 @@
 // What the platform is set up with, read in one place: the connections (other providers to sign in with; never a
 // secret), the versioned legal documents (in force or announced, what changed, which apps ask for them) and the
-// communication topics customers choose from. Changed where they are made: connections with the API or the CLI,
-// documents and topics in the configuration (LEGAL_DOCUMENTS, COMMUNICATION_TOPICS).
+// communication topics customers choose from. Connections are changed here by admins (connections.ts) or with the API
+// and the CLI; documents and topics in the configuration (LEGAL_DOCUMENTS, COMMUNICATION_TOPICS).
 import { formatTime } from '../http/dates.ts';
 import type { ConsoleDeps } from './deps.ts';
 import type { ConsolePages } from './pages.ts';
+import { connectionPath } from './connections.ts';
+import { may } from './roles.ts';
 
 /** A localised configuration text in the reader's language, else English, else the first there is. */
 const inLocale = (text: Readonly<Record<string, string>> | undefined, locale: string): string =>
@@ -15,6 +17,7 @@ export function setupRoutes(pages: ConsolePages, deps: Pick<ConsoleDeps, 'connec
     const locale = op.account.locale;
     const now = Date.now();
     const connections = await deps.connections.list();
+    const mayWrite = may(op.role, 'connections.write');
     const documents = [...deps.config.legal.documents].sort((a, b) => a.id.localeCompare(b.id) || a.effective.getTime() - b.effective.getTime());
     // In force: per document id, the latest version whose effective time has passed.
     const inForce = new Map<string, string>();
@@ -23,7 +26,12 @@ export function setupRoutes(pages: ConsolePages, deps: Pick<ConsoleDeps, 'connec
       section: 'setup',
       title: 'console.setup.title',
       data: {
-        connections: connections.map((c) => ({ id: c.id, name: c.name, protocol: c.protocol, issuer: c.issuer, enabled: c.enabled !== false, allowSignup: c.allowSignup, trustEmail: c.trustEmail })),
+        connections: connections.map((c) => ({
+          id: c.id, name: c.name, protocol: c.protocol, issuer: c.issuer, enabled: c.enabled !== false, allowSignup: c.allowSignup, trustEmail: c.trustEmail,
+          href: mayWrite ? connectionPath(c.id) : null,
+          toggle: mayWrite ? `${connectionPath(c.id)}/enabled` : null,
+        })),
+        newConnection: mayWrite ? '/console/connections/new' : null,
         documents: documents.map((d) => ({
           id: d.id,
           version: d.version,

@@ -23,6 +23,8 @@ export const AUDIT_EVENTS = {
   'federation.failure': 'a sign-in through another provider (a connection) was refused; reason: denied, upstream_error, invalid_response, unavailable, expired, email_unverified, signup_closed, disabled; details: connection',
   'identity.linked': 'an identity at another provider was linked to an account (at its first sign-in, or after the owner proved the account); details: connection',
   'identity.unlinked': 'the customer unlinked an identity at another provider in the account center; details: connection',
+  'connection.created': 'an operator created a connection (console, API); details: connection, enabled',
+  'connection.updated': 'an operator changed a connection (console, API): settings, a new secret, enabled or disabled; details: connection, the settings changed (a secret by name only), enabled',
 
   // Sign-up and accounts
   'signup.started': 'a sign-up form was sent and its verification code mailed',
@@ -30,6 +32,7 @@ export const AUDIT_EVENTS = {
   'user.created': 'an account was created (sign-up, sign-in through another provider, CLI or API)',
   'user.migrated': 'lazy migration: the old system (LEGACY_AUTH_URL) vouched for the password of an address unknown here and its account was created (details: emailVerified, claims taken); failure: it gave no usable answer (reason: timeout, network, status, malformed), the sign-in was refused',
   'email.verified': 'an account proved its e-mail address',
+  'email.verification_sent': 'an operator had a code to confirm the account\'s unverified e-mail address mailed to it (console)',
   'profile.updated': 'the customer changed profile claims; details: the fields',
   'address.added': 'a postal address was added',
   'address.updated': 'a postal address was changed',
@@ -76,7 +79,11 @@ export const AUDIT_EVENTS = {
   'operator.added': 'an account was made an operator of the console (CLI); details: the role (admin, support, auditor)',
   'operator.role_changed': 'an operator was given another role (CLI); details: the role and the one before',
   'operator.removed': 'an account stopped being an operator (CLI); details: the role it had',
+  'operator.search_granted': 'an admin let a support operator search every customer for some hours (console); details: hours, until, the reason',
+  'operator.search_revoked': 'an admin ended a support operator\'s customer search grant before it ran out (console)',
+  'operator.search_expired': 'a support operator\'s customer search grant ran out (recorded when first noticed); details: until, who granted it',
   'console.customer_viewed': "an operator opened a customer's page in the console (actorId: the operator)",
+  'console.customer_searched': 'a support operator searched the customers under an admin\'s grant (actorId: the operator); details: the fields searched, how many were found, when the grant ends',
   'console.denied': 'the operator console refused a signed-in account: not an operator, or its role does not allow the page or change; details: the permission asked for and the role',
   'account.erasure_scheduled': 'account deletion was asked for; the account is disabled until the grace period ends',
   'account.erasure_cancelled': 'a scheduled deletion was cancelled and the account enabled again',
@@ -128,12 +135,15 @@ export interface AuditDetails {
   'federation.failure': { connection: string };
   'identity.linked': { connection: string };
   'identity.unlinked': { connection: string };
+  'connection.created': { connection: string; enabled: boolean; fields?: readonly string[] };
+  'connection.updated': { connection: string; fields: readonly string[]; enabled: boolean };
   'signup.started': never;
   'signup.existing_address': never;
   'user.created': { source: 'signup' | 'federation' | 'no_password' | 'import' | 'legacy' };
   /** Success: what the old system said; failure: the status it answered, if any. */
   'user.migrated': { emailVerified: boolean; claims: readonly string[]; dropped?: readonly string[] } | { status: number };
   'email.verified': never;
+  'email.verification_sent': never;
   'profile.updated': { fields: readonly string[] };
   'address.added': { addressId: string; primary: boolean };
   'address.updated': { addressId: string };
@@ -177,8 +187,12 @@ export interface AuditDetails {
   'operator.added': { role: string };
   'operator.role_changed': { role: string; previous: string };
   'operator.removed': { role: string };
+  'operator.search_granted': { hours: number; until: Date; reason: string };
+  'operator.search_revoked': { until: Date; grantedBy: string };
+  'operator.search_expired': { until: Date; grantedBy: string };
   /** `role` absent: the account is no operator. */
   'console.customer_viewed': never;
+  'console.customer_searched': { fields: readonly string[]; found: number; until: Date };
   'console.denied': { permission: string; role?: string };
   'account.erasure_scheduled': { dueAt: string; sessions: number; tokens: number };
   'account.erasure_cancelled': never;

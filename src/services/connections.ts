@@ -11,6 +11,8 @@ import { CONNECTION_ID } from './connection-id.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import type { Cipher } from './crypto.ts';
+import type { AuditLog } from './audit.ts';
+import { actorFields, type Actor } from '../usecases/account-status.ts';
 import { PROFILE_FIELDS, type ProfileField } from './profile-input.ts';
 
 /** A connection as the sign-in and the operator see it (no secret). */
@@ -168,8 +170,16 @@ export const connectionInput = z.object({
   .transform((c) => ({ ...c, scopes: c.scopes ?? DEFAULT_SCOPES[c.protocol] }));
 export type ConnectionInput = z.input<typeof connectionInput>;
 
+/** Who changes a connection (the console, the API): audited as connection.created / connection.updated when given. */
+export interface ConnectionChange {
+  actor?: Actor;
+  /** Keep the stored secret (client secret, or signed secret and its key) when the input gives none: an edit of the
+   *  other settings, by someone who never sees the secret. Default: the input replaces everything (PUT). */
+  keepSecrets?: boolean;
+}
+
 export interface Connections {
-  create(input: ConnectionInput): Promise<IdentityConnection>;
+  create(input: ConnectionInput, change?: ConnectionChange): Promise<IdentityConnection>;
   list(): Promise<IdentityConnection[]>;
   /**
    * The enabled connections, for the login page's buttons: from an in-process copy at most `cacheSeconds` old
@@ -185,7 +195,7 @@ export interface Connections {
    * Creates the connection, or replaces the one with its id (its settings and secrets, in one write; its linked
    * identities stay): what configuration as code applies at every start (connections-file.ts).
    */
-  put(input: ConnectionInput): Promise<IdentityConnection>;
+  put(input: ConnectionInput, change?: ConnectionChange): Promise<IdentityConnection>;
 }
 
 const view = ({ _id, clientSecret: _secret, secretKey: _key, ...rest }: ConnectionRow): IdentityConnection => ({
@@ -204,7 +214,15 @@ async function signedClientSecret(row: ConnectionRow, pem: string, now: number):
   return new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: keyId }).setIssuer(issuer).setSubject(row.clientId).setAudience(audience).setIssuedAt(iat).setExpirationTime(iat + 7200).sign(key);
 }
 
-export function createConnections(deps: { conn: DbConnection; cipher: Cipher; cacheSeconds?: number; now?: Clock }): Connections {
+/** The settings a change touched (secrets by name only: "clientSecret" when one was given). */
+function changedSettings(before: ConnectionRow | null, after: ConnectionRow, secretGiven: boolean): string[] {
+  const skip = new Set(['_id', 'createdAt', 'updatedAt', 'clientSecret', 'secretKey']);
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after)].filter((k) => !skip.has(k)));
+  const changed = [...keys].filter((k) => JSON.stringify((before as Record<string, unknown> | null)?.[k]) !== JSON.stringify((after as unknown as Record<string, unknown>)[k]));
+  return [...changed, ...(secretGiven ? ['clientSecret'] : [])].sort();
+}
+
+export function createConnections(deps: { conn: DbConnection; cipher: Cipher; cacheSeconds?: number; now?: Clock; audit?: Pick<AuditLog, 'record'> }): Connections {
   const model: Model<ConnectionRow> = modelOn<ConnectionRow>(deps.conn, 'IdentityConnection', schema);
   const now = deps.now ?? systemClock;
   let enabledCopy: { at: number; list: Promise<IdentityConnection[]> } | undefined;
@@ -235,7 +253,7 @@ export function createConnections(deps: { conn: DbConnection; cipher: Cipher; ca
   }
 
   return {
-    async create(input) {
+    async create(input, change = {}) {
       const row = await rowOf(input, new Date(now()));
       try {
         await model.create(row);
@@ -244,16 +262,28 @@ export function createConnections(deps: { conn: DbConnection; cipher: Cipher; ca
         throw err;
       }
       enabledCopy = undefined;
+      if (change.actor) await deps.audit?.record({ type: 'connection.created', outcome: 'success', ...actorFields(change.actor), details: { connection: row._id, enabled: row.enabled } });
       return view(row);
     },
-    async put(input) {
+    async put(input, change = {}) {
       const at = new Date(now());
       const { _id, createdAt: _new, ...row } = await rowOf(input, at);
       // By _id alone; the first creation's date stays.
-      const createdAt = (await find(_id))?.createdAt ?? at;
+      const before = await find(_id);
+      const createdAt = before?.createdAt ?? at;
+      const secretGiven = Boolean(row.clientSecret || row.secretKey);
+      if (change.keepSecrets && before && !secretGiven) {
+        if (before.clientSecret) row.clientSecret = before.clientSecret;
+        if (before.secretKey && before.signedSecret) Object.assign(row, { secretKey: before.secretKey, signedSecret: before.signedSecret });
+      }
       await model.replaceOne({ _id }, { ...row, createdAt }, { upsert: true });
       enabledCopy = undefined;
-      return view({ _id, ...row, createdAt });
+      const after = { _id, ...row, createdAt };
+      if (change.actor) {
+        const details = { connection: _id, fields: changedSettings(before, after, secretGiven), enabled: row.enabled };
+        await deps.audit?.record({ type: before ? 'connection.updated' : 'connection.created', outcome: 'success', ...actorFields(change.actor), details });
+      }
+      return view(after);
     },
     listEnabled() {
       const at = now();

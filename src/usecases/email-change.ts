@@ -7,12 +7,16 @@
 //   confirmation, once the customer has shown the mailbox is theirs;
 // - wrong codes count as every mailed code's do (usecases/code-challenge.ts);
 // - every outcome is audited (email.change_requested, email.change_failed, and email.changed by the profile service).
+// An operator's "resend verification" (the console) is the same code for the account's own, unverified address: the
+// account center's confirmation page takes it, and confirmed, the address is marked verified (email.verified).
 import type { RequestMeta } from '../http/request-meta.ts';
 import type { Locale } from '../i18n/index.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { OneTimeCodes } from '../services/one-time-codes.ts';
 import type { ProfileService } from '../services/profile.ts';
 import type { Throttle } from '../services/throttle.ts';
+import type { UserService } from '../services/users.ts';
+import { actorFields, type Actor } from './account-status.ts';
 import type { CodeChallenges, CodeFailure } from './code-challenge.ts';
 
 export interface EmailChangeDeps {
@@ -22,7 +26,9 @@ export interface EmailChangeDeps {
   codes: Pick<OneTimeCodes, 'issue' | 'peek'>;
   codeChallenges: CodeChallenges;
   profile: Pick<ProfileService, 'changeEmail'>;
-  mailer: { queue(msg: { to: string; template: 'email-change-verify' | 'email-changed'; locale: Locale; data: Record<string, string> }): void };
+  /** Marks the account's own address verified when the code was for that address (a verification, not a change). */
+  users: Pick<UserService, 'markEmailVerified'>;
+  mailer: { queue(msg: { to: string; template: 'email-change-verify' | 'email-changed' | 'verify-email'; locale: Locale; data: Record<string, string> }): void };
   audit: Pick<AuditLog, 'record'>;
 }
 
@@ -42,6 +48,11 @@ export interface PendingEmailChange {
 export type EmailChangeRequest =
   | { ok: true; pending: PendingEmailChange }
   | { ok: false; reason: 'same' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
+
+export type VerificationRequest =
+  | { ok: true; pending: PendingEmailChange }
+  | { ok: false; reason: 'verified' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 export type EmailChangeConfirmation =
@@ -69,6 +80,23 @@ export function createEmailChange(deps: EmailChangeDeps) {
       return { ok: true, pending: { id: issued.id, newEmail } };
     },
 
+    /**
+     * Mails the owner's current address, while it is unverified, a code and a link to confirm it, on an operator's
+     * behalf (`actor`: audited as email.verification_sent with the operator). Limited as a change's mails are.
+     */
+    async requestVerification(owner: EmailOwner & { emailVerified: boolean }, actor: Actor): Promise<VerificationRequest> {
+      if (owner.emailVerified) return { ok: false, reason: 'verified' };
+      const sends = { ip: actor.ip ?? '', account: owner.email };
+      const gate = await deps.throttle.check('signup', sends);
+      if (!gate.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: gate.retryAfterSeconds };
+      await deps.throttle.fail('signup', sends, { ip: actor.ip ?? '', ...(actor.userAgent ? { userAgent: actor.userAgent } : {}), accountId: owner.accountId });
+      const issued = await deps.codes.issue({ purpose: 'email-change', subject: owner.accountId, payload: { newEmail: owner.email } });
+      const link = `${deps.issuer}/account/email/verify?${new URLSearchParams({ id: issued.id, code: issued.code })}`;
+      deps.mailer.queue({ to: owner.email, template: 'verify-email', locale: owner.locale, data: { code: issued.code, link } });
+      await deps.audit.record({ type: 'email.verification_sent', outcome: 'success', accountId: owner.accountId, ...actorFields(actor) });
+      return { ok: true, pending: { id: issued.id, newEmail: owner.email } };
+    },
+
     /** The owner's change waiting for code `id`, if it is alive (another account's code: undefined). */
     async pending(accountId: string, id: string | undefined): Promise<PendingEmailChange | undefined> {
       if (!id) return undefined;
@@ -90,7 +118,11 @@ export function createEmailChange(deps: EmailChangeDeps) {
       const newEmail = check.payload.newEmail;
       const result = await deps.profile.changeEmail(owner.accountId, newEmail, meta);
       if (!result.ok) {
-        if (result.reason === 'same') return { ok: true, changed: false };
+        // A verification of the address the account has (requestVerification): proven now.
+        if (result.reason === 'same') {
+          await deps.users.markEmailVerified(owner.accountId, newEmail);
+          return { ok: true, changed: false };
+        }
         if (result.reason === 'taken') {
           await deps.audit.record({ type: 'email.change_failed', outcome: 'failure', accountId: owner.accountId, reason: 'address_taken', ...meta });
         }

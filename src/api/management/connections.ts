@@ -46,9 +46,9 @@ export function connectionOperations(deps: { connections: Connections }): Operat
       method: 'put', path: '/connections/{id}', operationId: 'putConnection', tag: 'connections', scope: 'connections:write',
       summary: 'Create a connection, or replace the one with this id (its linked identities stay)',
       params: idParams, body: connectionInput.in, status: 200, response: connectionSchema,
-      async handle({ params, body }) {
+      async handle({ params, body, actor }) {
         if (body.id !== params.id) throw badRequest("The body's id must be the path's");
-        return out(await connections.put(body));
+        return out(await connections.put(body, { actor }));
       },
     }),
     operation({

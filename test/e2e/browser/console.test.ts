@@ -14,6 +14,7 @@ let smtp: TestSmtp;
 const it = serverTest(() => server);
 
 const PASSWORD = 'maple syrup on tuesday mornings';
+const LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" fill="#0b5d3b"/></svg>';
 const TEST_TIMEOUT_MS = 60_000;
 
 beforeAll(async () => {
@@ -118,11 +119,20 @@ describe('the operator console in Chromium', () => {
       await atWidths(page, 'e2e-console-audit');
 
       // The other sections an admin has, each clean and photographed.
-      for (const [path, heading] of [['/console/overview', 'Overview'], ['/console/apps', 'Apps'], ['/console/keys', 'Signing keys'], ['/console/webhooks', 'Webhooks'], ['/console/code', 'Find a customer by their support code']] as const) {
+      for (const [path, heading] of [
+        ['/console/overview', 'Overview'],
+        ['/console/apps', 'Apps'],
+        ['/console/keys', 'Signing keys'],
+        ['/console/webhooks', 'Webhooks'],
+        ['/console/code', 'Find a customer by their support code'],
+        ['/console/setup', 'Set-up'],
+        ['/console/connections/new', 'Add a connection'],
+        ['/console/operators', 'Operators'],
+      ] as const) {
         await page.goto(`${server.issuer}${path}`);
         expect(await page.textContent('h1')).toBe(heading);
         await expectCleanPage(page);
-        await atWidths(page, `e2e-console-${path.split('/').pop()}`);
+        await atWidths(page, `e2e-console-${path.slice('/console/'.length).replace(/\//g, '-')}`);
       }
       await page.goto(`${server.issuer}/console/apps/ciam-account`);
       await expectCleanPage(page);
@@ -197,6 +207,124 @@ describe('the operator console in Chromium', () => {
       await expectCleanPage(page);
     } finally {
       await page.context().close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('an admin lets a support agent search for two hours with a reason; the agent searches, then the admin ends it', async () => {
+    const admin = await createUser('Gus Granter');
+    await server.cli(['operators', 'create', '--email', admin.email, '--role', 'admin']);
+    const agent = await createUser('Sia Searcher');
+    await server.cli(['operators', 'create', '--email', agent.email, '--role', 'support']);
+    const customer = await createUser('Hana Hidden');
+
+    const page = await newPage(browser);
+    const desk = await newPage(browser);
+    try {
+      await signInToConsole(page, admin.email);
+      await page.goto(`${server.issuer}/console/operators`);
+      expect(await page.textContent('h1')).toBe('Operators');
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-operators');
+      const form = page.locator(`form[action="/console/operators/${agent.id}/search"]`);
+      await form.locator('select[name=hours]').selectOption('2');
+      await form.locator('input[name=reason]').fill('Ticket 815: the customer cannot read their support code');
+      await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+      expect(await page.textContent('[role=status]')).toContain('may search every customer');
+      expect(await page.textContent(`[data-testid="grant-${agent.id}"]`)).toContain('Ticket 815');
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-operators-granted');
+
+      // The agent's console opens on the search while the grant lasts.
+      await signInToConsole(desk, agent.email);
+      expect(new URL(desk.url()).pathname).toBe('/console/customers');
+      expect(await desk.textContent('[data-testid=search-grant]')).toContain('Ticket 815');
+      await desk.fill('input[name=q]', 'Hana Hidden');
+      await submit(desk, 'form.console-filters button[type=submit]');
+      const link = desk.locator(`table a[href="/console/customers/${customer.id}"]`);
+      expect(await link.textContent()).toBe(customer.email);
+      await expectCleanPage(desk);
+      await atWidths(desk, 'e2e-console-granted-search');
+
+      // The admin ends it; the agent's next search is refused on the server.
+      await Promise.all([page.waitForNavigation(), page.click(`form[action="/console/operators/${agent.id}/search/revoke"] button[type=submit]`)]);
+      expect(await page.textContent('[role=status]')).toContain('The search grant has ended.');
+      const refused = await desk.goto(`${server.issuer}/console/customers?q=Hana`);
+      expect(refused?.status()).toBe(403);
+      const hidden = await desk.goto(`${server.issuer}/console/customers/${customer.id}`);
+      expect(hidden?.status()).toBe(404);
+    } finally {
+      await page.context().close();
+      await desk.context().close();
+    }
+  }, TEST_TIMEOUT_MS);
+
+  it('an admin registers an app with a logo: the secret is shown once, the logo is ours, and an auditor cannot register one', async () => {
+    const admin = await createUser('Ari Apps');
+    await server.cli(['operators', 'create', '--email', admin.email, '--role', 'admin']);
+    const clientId = unique('web').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 60);
+    const page = await newPage(browser);
+    try {
+      await signInToConsole(page, admin.email);
+      await page.goto(`${server.issuer}/console/apps`);
+      await Promise.all([page.waitForNavigation(), page.click('a[href="/console/apps/new"]')]);
+      expect(await page.textContent('h1')).toBe('Register an app');
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-app-new');
+
+      await page.fill('input[name=clientId]', clientId);
+      await page.fill('input[name=clientName]', 'Garden Shop');
+      await page.fill('textarea[name=redirectUris]', 'https://garden.example.com/callback');
+      await page.check('input[name="grantType:client_credentials"]');
+      await page.selectOption('select[name=mfaPolicy]', 'required');
+      await page.fill('input[name=brandName]', 'Garden Shop');
+      await page.fill('input[name=brandPrimary]', '#0b5d3b');
+      await page.setInputFiles('input[name=brandLogoFile]', { name: 'logo.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(LOGO_SVG) });
+      await submit(page, 'form.app-form button[type=submit]');
+
+      expect(new URL(page.url()).pathname).toBe('/console/apps');
+      expect(await page.textContent('[role=status]')).toContain('The app is registered.');
+      const secret = ((await page.textContent('[data-testid=client-secret]')) ?? '').trim();
+      expect(secret.length).toBeGreaterThanOrEqual(32);
+      // The logo is served from our origin and shown under the console's own CSP.
+      const logo = page.locator('[data-testid=app-logo]');
+      expect(await logo.getAttribute('src')).toMatch(/^\/branding\/logo\/[0-9a-f]{64}\.svg$/);
+      expect(await logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-app-created');
+
+      // The secret works, and is not shown again.
+      const token = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      expect(token.status).toBe(200);
+      await page.goto(`${server.issuer}/console/apps/${clientId}`);
+      expect(await page.locator('[data-testid=client-secret]').count()).toBe(0);
+
+      // A refused change: said on the form, what was typed kept.
+      await page.fill('input[name=brandPrimary]', '#808080');
+      await page.fill('input[name=clientName]', 'Garden Shop Online');
+      await submit(page, 'form.app-form button[type=submit]');
+      expect(await page.textContent('[role=alert]')).toContain('brand.primaryColor');
+      expect(await page.inputValue('input[name=clientName]')).toBe('Garden Shop Online');
+      await expectCleanPage(page);
+      await atWidths(page, 'e2e-console-app-refused');
+    } finally {
+      await page.context().close();
+    }
+
+    const auditor = await createUser('Aude Apps');
+    await server.cli(['operators', 'create', '--email', auditor.email, '--role', 'auditor']);
+    const other = await newPage(browser);
+    try {
+      await signInToConsole(other, auditor.email);
+      await other.goto(`${server.issuer}/console/apps`);
+      expect(await other.locator('a[href="/console/apps/new"]').count()).toBe(0);
+      const refused = await other.goto(`${server.issuer}/console/apps/new`);
+      expect(refused?.status()).toBe(403);
+    } finally {
+      await other.context().close();
     }
   }, TEST_TIMEOUT_MS);
 });

@@ -3,7 +3,7 @@
 // password and an authenticator app: the console demands the MFA level.
 import { generate } from 'otplib';
 import type { OperatorRole } from '../../../src/services/operators.ts';
-import { findForm, forms, textOf, type Browser, type Page } from '../../support/http.ts';
+import { findForm, forms, textOf, type Browser, type Form, type Page } from '../../support/http.ts';
 import { submitLogin, type AccountApp } from '../account/helpers.ts';
 
 export { csrfOf, open, post, rawPost, startAccountApp as startConsoleApp, submitLogin, type AccountApp as ConsoleApp } from '../account/helpers.ts';
@@ -79,4 +79,16 @@ export async function foundByCode(app: AccountApp, op: TestOperator, customerId:
   if (!issued.ok) throw new Error('no support code for the customer');
   const found = await app.services.supportCodes.lookup(issued.code, { accountId: op.id, ip: '127.0.0.1' });
   if (!found.ok) throw new Error(`the support code was not found: ${found.reason}`);
+}
+
+/**
+ * Submits `form` as a browser does a form with a file input (multipart/form-data): its rendered fields, overridden by
+ * `values`, and `files` as uploads. The response, redirects not followed.
+ */
+export async function submitMultipart(b: Browser, form: Form, values: Record<string, string> = {}, files: Record<string, { bytes: Buffer; type: string; name: string }> = {}): Promise<Page> {
+  const data = new FormData();
+  for (const [k, v] of Object.entries({ ...form.fields, ...values })) data.append(k, v);
+  for (const [k, f] of Object.entries(files)) data.append(k, new Blob([new Uint8Array(f.bytes)], { type: f.type }), f.name);
+  // fetch writes the multipart body and its boundary itself.
+  return b.request(form.action, { method: 'POST', body: data as unknown as string });
 }

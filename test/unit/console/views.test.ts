@@ -18,6 +18,16 @@ const frame = (role: string) => ({
 });
 const customer = { email: EVIL, emailVerified: false, name: EVIL, phone: '+4915112345678', phoneVerified: true, locale: 'de', disabled: true, erasureDue: 'Jan 1', noPassword: true, createdAt: 'Jan 1', lastLoginAt: '', id: 'u1' };
 
+const APP_FORM = {
+  clientId: 'shop', clientName: '', redirectUris: '', postLogoutRedirectUris: '', grantTypes: ['authorization_code'], responseTypes: ['code'], tokenEndpointAuthMethod: 'none', scope: '',
+  firstParty: true, requireVerifiedEmail: false, emailCodeSignin: 'on', requiredProfileAttributes: ['given_name'], mfaPolicy: 'required', mfaFactors: ['totp'], optionalScopes: '', optionalClaims: '',
+  connectionsMode: 'chosen', connections: ['acme'], policyUri: '', tosUri: '', metadata: '', brandName: '', brandPrimary: '', brandBackground: '', brandSupport: '', brandLogo: '', brandLogoUrl: '', brandLogoRemove: false,
+};
+const APP_OPTIONS = {
+  grantTypes: ['authorization_code', 'refresh_token'], responseTypes: ['code', 'none'], authMethods: ['client_secret_basic', 'none'], mfaPolicies: ['', 'off', 'adaptive', 'required'],
+  factors: ['totp', 'sms', 'email', 'passkey', 'recovery'], attributes: ['given_name', 'address'], connections: [{ id: 'acme', name: EVIL, enabled: false }],
+};
+
 const pages: [string, MessageKey, Record<string, unknown>][] = [
   ['customers', 'console.customers.title', {
     ...frame('admin'), form: { email: EVIL, q: '', phone: 'x' }, errors: { email: 'console.customers.error.email', phone: 'console.customers.error.phone' }, searched: true,
@@ -32,6 +42,33 @@ const pages: [string, MessageKey, Record<string, unknown>][] = [
     identities: [{ connection: 'acme', email: EVIL, linkedAt: 'Jan 1', lastUsedAt: 'Jan 2' }],
     actions: [{ href: '/console/customers/u1/actions/enable', label: 'console.action.enable', danger: false }],
     auditHref: '/console/audit?account=u1',
+    acceptances: [{ document: EVIL, id: 'terms', version: EVIL, acceptedAt: 'Jan 1', source: 'console.source.signup', clientId: EVIL }],
+    preferences: [{ topic: EVIL, topicId: 'news', channel: 'email', optIn: true, since: 'Jan 1', source: 'console.source.accountCenter' }],
+    preferenceChanges: [{ topicId: 'news', channel: 'email', optIn: false, at: 'Jan 1', source: null, clientId: EVIL }],
+    consentHistory: [{ clientId: 'shop', name: EVIL, records: [{ at: 'Jan 1', action: 'withdrawn', source: 'console.source.operator', granted: '', grantedClaims: '', withheld: EVIL }, { at: 'Jan 1', action: 'granted', source: null, granted: 'openid', grantedClaims: EVIL, withheld: '' }] }],
+    cut: 1,
+  }],
+  ['customers', 'console.customers.title', {
+    ...frame('support'), form: { email: '', q: EVIL, phone: '' }, errors: {}, searched: true, customers: [], next: null, first: null,
+    grant: { until: 'Jan 1, 10:00', reason: EVIL },
+  }],
+  ['app', 'console.app.title', {
+    ...frame('admin'),
+    app: { clientId: 'shop', public: false, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['authorization_code'], scope: EVIL, redirectUris: [EVIL], mfaPolicy: 'adaptive', builtIn: false, hasSecret: true },
+    form: { ...APP_FORM, clientName: EVIL, redirectUris: EVIL, metadata: EVIL, brandLogo: '/branding/logo/x.png', brandLogoUrl: EVIL },
+    options: APP_OPTIONS, legal: ['terms'], problems: [EVIL], secret: EVIL, created: true, mayWrite: true, action: '/console/apps/shop',
+  }],
+  ['app-new', 'console.app.new.title', { ...frame('admin'), form: { ...APP_FORM, clientId: EVIL }, options: APP_OPTIONS, problems: [EVIL], action: '/console/apps' }],
+  ['operators', 'console.operators.title', {
+    ...frame('admin'), hours: [1, 2, 8], max: 8,
+    operators: [
+      { id: 'a1', email: EVIL, name: EVIL, role: 'admin', grant: null, action: '/console/operators/a1/search', form: { hours: '2', reason: '', error: null } },
+      { id: 's1', email: EVIL, name: '', role: 'support', grant: { until: 'Jan 1', reason: EVIL, by: EVIL }, action: '/console/operators/s1/search', form: { hours: '9', reason: EVIL, error: 'console.operators.error.hours' } },
+    ],
+  }],
+  ['connection', 'console.connection.title', {
+    ...frame('admin'), isNew: false, problems: [EVIL], protocols: ['oidc', 'github', 'facebook'], responseModes: ['query', 'form_post'], action: '/console/connections/acme',
+    form: { id: 'acme', name: EVIL, protocol: 'oidc', issuer: EVIL, clientId: EVIL, scopes: '', allowSignup: true, trustEmail: false, responseMode: 'query', icon: '', authorization: '', token: '', api: '', tenants: EVIL, mfaAmr: '', mfaAcr: '', attributes: EVIL, keepTokens: false, enabled: true, signedSecret: false },
   }],
   ['confirm', 'console.action.resetMfa', {
     ...frame('admin'), customer: { email: EVIL, href: '/console/customers/u1' }, lead: 'console.action.resetMfa.lead', confirm: 'console.action.resetMfa.confirm', danger: true, action: '/console/customers/u1/actions/reset-mfa',

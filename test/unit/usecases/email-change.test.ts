@@ -11,6 +11,7 @@ function setup(opts: { blocked?: boolean; taken?: boolean } = {}) {
   const mails: { to: string; template: string; data: Record<string, string> }[] = [];
   const audit: { type: string; reason?: string }[] = [];
   const changed: string[] = [];
+  const verified: string[] = [];
   let issued = 0;
   const live = new Map<string, { subject: string; payload: Record<string, unknown> }>();
   const verdict = (): ThrottleVerdict => (opts.blocked ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true });
@@ -39,15 +40,22 @@ function setup(opts: { blocked?: boolean; taken?: boolean } = {}) {
     codeChallenges: createCodeChallenges({ codes: codes as never, throttle }),
     profile: {
       async changeEmail(_accountId, newEmail) {
+        if (newEmail === OWNER.email) return { ok: false, reason: 'same' };
         if (opts.taken) return { ok: false, reason: 'taken' };
         changed.push(newEmail);
         return { ok: true, oldEmail: OWNER.email };
       },
     },
+    users: {
+      async markEmailVerified(_accountId, email) {
+        verified.push(email);
+        return true;
+      },
+    },
     mailer: { queue: (m) => void mails.push(m) },
     audit: { record: async (e) => void audit.push({ type: e.type, ...(e.reason ? { reason: e.reason } : {}) }) },
   });
-  return { change, mails, audit, changed };
+  return { change, mails, audit, changed, verified };
 }
 
 it('mails a code with a link to the new address, then changes it and tells the old address', async () => {
@@ -85,6 +93,24 @@ it('audits a wrong code and an address taken meanwhile, and changes nothing', as
   expect(taken.audit.slice(1)).toEqual([{ type: 'email.change_failed', reason: 'address_taken' }]);
   expect(taken.mails.map((m) => m.template)).toEqual(['email-change-verify']);
   expect([...wrong.changed, ...taken.changed]).toEqual([]);
+});
+
+it('mails an operator\'s "resend verification" to the unverified address itself; its code marks the address verified', async () => {
+  const { change, mails, audit, changed, verified } = setup();
+  const operator = { source: 'console' as const, operatorId: 'op-1', ...meta };
+  expect(await change.requestVerification({ ...OWNER, emailVerified: true }, operator)).toEqual({ ok: false, reason: 'verified' });
+  const sent = await change.requestVerification({ ...OWNER, emailVerified: false }, operator);
+  expect(sent).toEqual({ ok: true, pending: { id: 'code-1', newEmail: 'old@example.com' } });
+  expect(mails).toEqual([{ to: 'old@example.com', template: 'verify-email', locale: 'da', data: { code: '123456', link: 'https://id.example.com/account/email/verify?id=code-1&code=123456' } }]);
+  expect(audit).toEqual([{ type: 'email.verification_sent', reason: 'console' }]);
+  expect(await change.confirm(OWNER, sent.ok ? sent.pending : never(), '123456', meta)).toEqual({ ok: true, changed: false });
+  expect(verified).toEqual(['old@example.com']);
+  expect(changed).toEqual([]);
+  // No "your address changed" notice: nothing changed.
+  expect(mails).toHaveLength(1);
+  const blocked = setup({ blocked: true });
+  expect(await blocked.change.requestVerification({ ...OWNER, emailVerified: false }, operator)).toEqual({ ok: false, reason: 'throttled', retryAfterSeconds: 30 });
+  expect(blocked.mails).toEqual([]);
 });
 
 function never(): never {
