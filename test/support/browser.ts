@@ -123,6 +123,17 @@ export function allProblems(page: Page, ignore: RegExp[] = []): string[] {
   ].filter((m) => !ignore.some((re) => re.test(m)));
 }
 
+/** The page as every browser test wants it: no accessibility problem (axe), no console error, CSP report or page error. */
+export async function expectCleanPage(page: Page): Promise<void> {
+  expect(await a11yProblems(page)).toEqual([]);
+  expect(allProblems(page)).toEqual([]);
+}
+
+/** Clicks `target` (a selector, or an action such as a role-located click) and waits for the document it leads to. */
+export async function submit(page: Page, target: string | (() => Promise<unknown>)): Promise<void> {
+  await Promise.all([page.waitForNavigation(), typeof target === 'string' ? page.click(target) : target()]);
+}
+
 /** Full-page PNG at test-artifacts/screenshots/<name>-<width>.png (gitignored; CI can keep the folder). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -6,7 +6,18 @@
 // atWidths runs axe-core (WCAG 2.2 A/AA rules) at 390 and 1280 px on each page and photographs it
 // (test-artifacts/screenshots/a11y-*.png).
 import * as oidc from 'openid-client';
-import { a11yProblems, allProblems, atWidths, launchBrowser, newPage, startRedirectReceiver, type Browser, type Page, type RedirectReceiver } from '../../support/browser.ts';
+import {
+  a11yProblems,
+  atWidths,
+  expectCleanPage,
+  launchBrowser,
+  newPage,
+  startRedirectReceiver,
+  submit,
+  type Browser,
+  type Page,
+  type RedirectReceiver,
+} from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
 import { codeFrom, startTestSmtp, type TestSmtp } from '../../support/smtp.ts';
 import { rp, unique } from '../flows.ts';
@@ -81,10 +92,6 @@ async function authorize(page: Page, client: Rp, params: Record<string, string> 
     ...params,
   });
   await page.goto(url.href);
-}
-
-async function submit(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
 async function login(page: Page, email: string, password: string): Promise<void> {
@@ -176,11 +183,6 @@ async function expectErrorSummary(page: Page, inputs: string[]): Promise<FormSta
   return state;
 }
 
-async function expectClean(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
-}
-
 /** The accessible state of the show-password toggle of `input`: its button's text and aria-pressed, and the input's type. */
 async function toggleState(page: Page, input: string): Promise<{ label: string; pressed: string | null; type: string | null }> {
   const button = page.locator(`button.show-password[aria-controls="${input}"]`);
@@ -211,7 +213,7 @@ describe('accessible forms in Chromium', () => {
       await page.waitForSelector(LOGIN_FORM);
       // An error-free page keeps its own autofocus: nothing is summarised, nothing stolen.
       expect(await formState(page)).toMatchObject({ focused: 'email', summaryFocused: false, links: [], invalid: [] });
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-login');
 
       expect(await tabOrder(page, 4)).toEqual(['password', 'Show password', 'Sign in', 'Forgot your password?']);
@@ -237,7 +239,7 @@ describe('accessible forms in Chromium', () => {
       expect(state.invalid[0]?.described.map((d) => d.id)).toEqual(['password-error']);
       expect(await page.inputValue('input[name=email]')).toBe(email);
       expect(await page.inputValue('input[name=password]')).toBe('');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-login-error');
 
       // The summary's link takes the keyboard to the field.
@@ -254,7 +256,7 @@ describe('accessible forms in Chromium', () => {
       await authorize(german, shop);
       await german.waitForSelector(LOGIN_FORM);
       expect(await toggleState(german, 'password')).toEqual({ label: 'Passwort anzeigen', pressed: 'false', type: 'password' });
-      await expectClean(german);
+      await expectCleanPage(german);
     } finally {
       await german.context().close();
     }
@@ -282,7 +284,7 @@ describe('accessible forms in Chromium', () => {
       expect(await page.textContent('label[for="accept_legal"]')).toContain('(required)');
       expect(await toggleState(page, 'password')).toMatchObject({ pressed: 'false', type: 'password' });
       expect((await formState(page)).focused).toBe('email');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-signup');
 
       // Three problems at once: a malformed address, the required name left empty, the terms not accepted.
@@ -298,7 +300,7 @@ describe('accessible forms in Chromium', () => {
       // Kept: what was typed, the password included (the problems are elsewhere).
       expect(await page.inputValue('input[name=email]')).toBe('grace at example');
       expect(await page.inputValue('input[name=password]')).toBe(PASSWORD);
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-signup-errors');
 
       await page.click('[data-error-summary] a[href="#accept_legal"]');
@@ -311,7 +313,7 @@ describe('accessible forms in Chromium', () => {
       await expectErrorSummary(page, ['accept_legal']);
       expect(await page.inputValue('input[name=password]')).toBe(PASSWORD);
       expect(await page.inputValue('input[name=given_name]')).toBe('Grace');
-      await expectClean(page);
+      await expectCleanPage(page);
 
       // A password the policy refuses is never put back; the ticked box and the rest stay.
       await page.check('#accept_legal');
@@ -322,7 +324,7 @@ describe('accessible forms in Chromium', () => {
       expect(await page.inputValue('input[name=password]')).toBe('');
       expect(await page.isChecked('#accept_legal')).toBe(true);
       expect(await page.inputValue('input[name=email]')).toBe(email);
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-signup-password-error');
 
       // Through to the code page: the password is not on it.
@@ -336,7 +338,7 @@ describe('accessible forms in Chromium', () => {
       await page.fill('input[name=code]', '000000');
       await submit(page, 'form[action$="/signup/verify"] button[type=submit]');
       await expectErrorSummary(page, ['code']);
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-signup-code-error');
     } finally {
       await page.context().close();
@@ -354,7 +356,7 @@ describe('accessible forms in Chromium', () => {
       await page.fill('input[name=email]', 'grace@example');
       await submit(page, 'form[action$="/forgot"] button[type=submit]');
       await expectErrorSummary(page, ['email']);
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-forgot-error');
 
       const sentAfter = Date.now();
@@ -363,7 +365,7 @@ describe('accessible forms in Chromium', () => {
       await page.waitForSelector('form[action$="/reset"]');
       expect(await toggleState(page, 'password')).toMatchObject({ pressed: 'false', type: 'password' });
       expect(await toggleState(page, 'confirm')).toMatchObject({ pressed: 'false', type: 'password' });
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-reset');
 
       const code = codeFrom(await smtp.waitFor(email, { after: sentAfter, subject: /reset/i }));
@@ -374,7 +376,7 @@ describe('accessible forms in Chromium', () => {
       await expectErrorSummary(page, ['confirm']);
       expect(await page.inputValue('input[name=code]')).toBe(code);
       expect(await page.inputValue('input[name=password]')).toBe('');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-reset-error');
     } finally {
       await page.context().close();
@@ -388,13 +390,13 @@ describe('accessible forms in Chromium', () => {
       await authorize(page, mfaShop);
       await login(page, email, PASSWORD);
       await page.waitForSelector('form[action$="/mfa/send"]');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-mfa');
       await submit(page, 'form[action$="/mfa/send"] button[type=submit]');
       await page.fill('input[name=code]', '000000');
       await submit(page, 'form[action$="/mfa/verify"] button[type=submit]');
       await expectErrorSummary(page, ['code']);
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-mfa-error');
     } finally {
       await page.context().close();
@@ -405,12 +407,12 @@ describe('accessible forms in Chromium', () => {
       await authorize(enrolling, totpShop);
       await login(enrolling, await createUser(), PASSWORD);
       await enrolling.waitForSelector('form[action$="/mfa/enroll/totp"]');
-      await expectClean(enrolling);
+      await expectCleanPage(enrolling);
       await atWidths(enrolling, 'a11y-mfa-enroll');
       await enrolling.fill('input[name=code]', '000000');
       await submit(enrolling, 'form[action$="/mfa/enroll/totp"] button[type=submit]');
       await expectErrorSummary(enrolling, ['code']);
-      await expectClean(enrolling);
+      await expectCleanPage(enrolling);
       await atWidths(enrolling, 'a11y-mfa-enroll-error');
     } finally {
       await enrolling.context().close();
@@ -444,7 +446,7 @@ describe('accessible forms in Chromium', () => {
         await page.goto(`${server.issuer}${path}`);
         // No error, no summary: nothing takes the focus.
         expect(await formState(page)).toMatchObject({ summaryFocused: false, invalid: [] });
-        await expectClean(page);
+        await expectCleanPage(page);
         await atWidths(page, `a11y-account${path.replace('/account', '').replace(/\//g, '-') || '-overview'}`);
       }
 
@@ -459,7 +461,7 @@ describe('accessible forms in Chromium', () => {
       expect(state.invalid.find((i) => i.id === 'f-current_password')?.described.map((d) => d.id)).toEqual(['e-current_password']);
       // Passwords are never put back.
       for (const input of ['#f-current_password', '#f-new_password', '#f-confirm_password']) expect(await page.inputValue(input)).toBe('');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-account-password-error');
 
       await page.goto(`${server.issuer}/account/email`);
@@ -467,7 +469,7 @@ describe('accessible forms in Chromium', () => {
       await submit(page, 'form[action="/account/email"] button[type=submit]');
       await expectErrorSummary(page, ['f-email']);
       expect(await page.inputValue('#f-email')).toBe('not an address');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-account-email-error');
 
       // The issue's own case: a bad phone number on the profile page left the focus on <body>.
@@ -476,14 +478,14 @@ describe('accessible forms in Chromium', () => {
       await submit(page, 'form[action="/account/profile"] button[type=submit]');
       await expectErrorSummary(page, ['f-phone_number']);
       expect(await page.inputValue('#f-phone_number')).toBe('12');
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-account-profile-error');
 
       await page.goto(`${server.issuer}/account/delete`);
       await page.fill('#f-confirm', 'maybe');
       await submit(page, 'form[action="/account/delete"] button[type=submit]');
       await expectErrorSummary(page, ['f-confirm']);
-      await expectClean(page);
+      await expectCleanPage(page);
       await atWidths(page, 'a11y-account-delete-error');
     } finally {
       await page.context().close();

@@ -5,10 +5,9 @@
 // e2e-account-*.png; test/integration/account/browser.test.ts photographs every account page in-process).
 import * as oidc from 'openid-client';
 import {
-  a11yProblems,
-  allProblems,
   atWidths,
   DESKTOP,
+  expectCleanPage,
   launchBrowser,
   newPage,
   PHONE,
@@ -62,11 +61,6 @@ async function createUser(): Promise<{ id: string; email: string }> {
     'users', 'create', '--email', email, '--password', PASSWORD, '--name', 'Grace Hopper', '--email-verified',
   ]);
   return { id: created.id, email };
-}
-
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
 }
 
 /** Signs in at the relying party (login, consent, code redeemed): its tokens, refresh token included. */

@@ -4,15 +4,16 @@
 // Every page is checked for CSP violations, console errors and accessibility, and photographed at both widths.
 import * as oidc from 'openid-client';
 import {
-  a11yProblems,
   allProblems,
   atWidths,
   DESKTOP,
+  expectCleanPage,
   launchBrowser,
   newPage,
   PHONE,
   screenshot,
   startRedirectReceiver,
+  submit,
   type Browser,
   type Page,
   type RedirectReceiver,
@@ -72,15 +73,6 @@ async function authorize(page: Page): Promise<void> {
     state: oidc.randomState(),
   });
   await page.goto(url.href);
-}
-
-async function submit(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
-}
-
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
 }
 
 /** The bot check fields of every form the page posts, as sent. */

@@ -3,7 +3,15 @@
 // demands the MFA level), finds a customer, disables them after confirming, and reads the audit log. Every page is
 // checked for CSP violations, console errors and basic accessibility and photographed at phone and desktop width
 // (test-artifacts/screenshots/e2e-console-*.png).
-import { a11yProblems, allProblems, atWidths, launchBrowser, newPage, type Browser, type Page } from '../../support/browser.ts';
+import {
+  atWidths,
+  expectCleanPage,
+  launchBrowser,
+  newPage,
+  submit,
+  type Browser,
+  type Page,
+} from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
 import { codeFrom, startTestSmtp, type TestSmtp } from '../../support/smtp.ts';
 import { unique } from '../flows.ts';
@@ -32,15 +40,6 @@ async function createUser(name: string): Promise<{ id: string; email: string }> 
   const email = `${unique('console')}@example.test`;
   const created = await server.cli<{ id: string }>(['users', 'create', '--email', email, '--password', PASSWORD, '--name', name, '--email-verified']);
   return { id: created.id, email };
-}
-
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
-}
-
-async function submit(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
 /** Signs `email` in at `/console` (password, then a mailed code for the MFA level); the page where it lands. */

@@ -5,18 +5,7 @@
 // (test-artifacts/screenshots/).
 import * as oidc from 'openid-client';
 import { jwtVerify } from 'jose';
-import {
-  a11yProblems,
-  allProblems,
-  atWidths,
-  launchBrowser,
-  newPage,
-  problemsOf,
-  startRedirectReceiver,
-  type Browser,
-  type Page,
-  type RedirectReceiver,
-} from '../../support/browser.ts';
+import { a11yProblems, allProblems, atWidths, expectCleanPage, launchBrowser, newPage, problemsOf, startRedirectReceiver, type Browser, type Page, type RedirectReceiver } from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
 import { createUser, jwks, rp, unique, type TestUser } from '../flows.ts';
 
@@ -100,11 +89,6 @@ async function signIn(page: Page): Promise<string> {
     expectedNonce: started.nonce,
   });
   return tokens.id_token as string;
-}
-
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
 }
 
 describe('hosted pages in Chromium', () => {

@@ -13,14 +13,13 @@ import { template } from '../../../src/http/views.ts';
 import type { Services } from '../../../src/app.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import {
-  a11yProblems,
   addVirtualAuthenticator,
-  atWidths,
   allProblems,
+  atWidths,
+  expectCleanPage,
   launchBrowser,
   newPage,
   type Browser,
-  type Page,
 } from '../../support/browser.ts';
 
 const ACCOUNT = 'acct_glue_1';
@@ -88,11 +87,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function expectClean(p: Page): Promise<void> {
-  expect(allProblems(p)).toEqual([]);
-  expect(await a11yProblems(p)).toEqual([]);
-}
-
 test('the issuer is http://localhost:PORT, served on 127.0.0.1', () => {
   expect(app.url).toMatch(/^http:\/\/localhost:\d+$/);
   expect(app.services.config.issuer).toBe(app.url);
@@ -107,7 +101,7 @@ test('a passkey is created in the browser, registered, and then signs in without
     const csp = res?.headers()['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("form-action 'self'");
-    await expectClean(p);
+    await expectCleanPage(p);
     await atWidths(p, 'e2e-passkey-glue-register');
     await p.getByLabel('Passkey name').fill('Virtual key');
     await p.getByRole('button', { name: 'Create passkey' }).click();
@@ -123,14 +117,14 @@ test('a passkey is created in the browser, registered, and then signs in without
     expect(Buffer.from(stored?.id ?? '', 'base64url').equals(Buffer.from(held[0]?.credentialId ?? '', 'base64'))).toBe(true);
 
     await p.goto(`${app.url}/glue/authenticate`);
-    await expectClean(p);
+    await expectCleanPage(p);
     await p.getByRole('button', { name: 'Use passkey' }).click();
     await p.waitForSelector('#result');
     expect(await p.textContent('h1')).toBe('Signed in');
     expect(await p.textContent('#result')).toBe(ACCOUNT);
     expect(authenticated.at(-1)).toMatchObject({ ok: true, accountId: ACCOUNT, userVerified: true });
     expect((await passkeys.list(ACCOUNT))[0]?.lastUsedAt).toBeInstanceOf(Date);
-    await expectClean(p);
+    await expectCleanPage(p);
   } finally {
     await p.context().close();
   }
@@ -160,7 +154,7 @@ test('a ceremony the authenticator refuses shows the page\'s message, keeps the 
       return doc.querySelector('form[data-webauthn]')?.getAttribute('aria-busy') === null;
     });
     expect(await alert.count()).toBe(1);
-    await expectClean(p);
+    await expectCleanPage(p);
   } finally {
     await p.context().close();
   }
@@ -180,7 +174,7 @@ test('registering a second passkey on an authenticator that holds one is refused
     await p.getByRole('button', { name: 'Create passkey' }).click();
     await p.getByRole('alert').filter({ hasText: MESSAGES.failed }).waitFor();
     expect(registered.length).toBe(count);
-    await expectClean(p);
+    await expectCleanPage(p);
   } finally {
     await p.context().close();
   }

@@ -14,14 +14,14 @@
 // The issuer is http://localhost:PORT: WebAuthn refuses IP addresses as relying party ids.
 import { generate } from 'otplib';
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { ACR } from '../../../src/auth/types.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
+import { redeemInBrowser, startCodeFlow, type BrowserRp, type Started } from '../browser-rp.ts';
 import {
-  a11yProblems,
   addVirtualAuthenticator,
-  allProblems,
   atWidths,
+  expectCleanPage,
   exportCredentials,
   importCredentials,
   launchBrowser,
@@ -45,22 +45,18 @@ let t: TestApp;
 let browser: Browser;
 let receiver: RedirectReceiver;
 
-interface Rp {
-  clientId: string;
-  config: oidc.Configuration;
-}
 /** Accepts only passkeys and requires a second step. */
-let passkeyBank: Rp;
+let passkeyBank: BrowserRp;
 /** Requires a second step, any kind. */
-let bank: Rp;
+let bank: BrowserRp;
 /** A password is enough. */
-let shop: Rp;
+let shop: BrowserRp;
 
 // The customer whose passkey the tests follow, and the passkey as the last browser that used it left it.
 const customer = { id: '', email: `passkey-${Date.now().toString(36)}@example.test` };
 let carried: VirtualCredential[] = [];
 
-async function createRp(clientId: string, extra: { mfaPolicy: 'off' | 'required'; mfaFactors?: ('passkey' | 'totp')[] }): Promise<Rp> {
+async function createRp(clientId: string, extra: { mfaPolicy: 'off' | 'required'; mfaFactors?: ('passkey' | 'totp')[] }): Promise<BrowserRp> {
   await t.services.clients.create({
     clientId,
     public: true,
@@ -117,33 +113,7 @@ async function openBrowser(credentials: readonly VirtualCredential[] = [], opts:
   return { page, authenticator };
 }
 
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(allProblems(page)).toEqual([]);
-  expect(await a11yProblems(page)).toEqual([]);
-}
-
-interface Started {
-  verifier: string;
-  state: string;
-  nonce: string;
-}
-
-async function authorize(page: Page, client: Rp, params: Record<string, string> = {}): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(client.config, {
-    redirect_uri: `${receiver.origin}/cb`,
-    scope: 'openid email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...params,
-  });
-  await page.goto(url.href);
-  return { verifier, state, nonce };
-}
+const authorize = (page: Page, client: BrowserRp, params: Record<string, string> = {}) => startCodeFlow(page, client, receiver, params);
 
 async function submitPassword(page: Page): Promise<void> {
   await page.waitForSelector(LOGIN_FORM);
@@ -154,21 +124,11 @@ async function submitPassword(page: Page): Promise<void> {
 }
 
 /** Waits for the browser to reach the relying party, redeems the code there and returns the verified id_token's claims. */
-async function redeem(page: Page, client: Rp, started: Started): Promise<JWTPayload> {
-  await page.waitForURL((url) => url.origin === receiver.origin);
-  const callback = new URL(page.url());
-  expect(callback.searchParams.get('error')).toBeNull();
-  expect(callback.searchParams.get('code')).toBeTruthy();
-  const tokens = await oidc.authorizationCodeGrant(client.config, callback, {
-    pkceCodeVerifier: started.verifier,
-    expectedState: started.state,
-    expectedNonce: started.nonce,
-  });
-  const jwks = createRemoteJWKSet(new URL(client.config.serverMetadata().jwks_uri as string));
-  const { payload } = await jwtVerify(tokens.id_token as string, jwks, { issuer: t.url, audience: client.clientId });
-  expect(payload.sub).toBe(customer.id);
-  expect(typeof payload.auth_time).toBe('number');
-  return payload;
+async function redeem(page: Page, client: BrowserRp, started: Started): Promise<JWTPayload> {
+  const { claims } = await redeemInBrowser(page, client, receiver, started);
+  expect(claims.sub).toBe(customer.id);
+  expect(typeof claims.auth_time).toBe('number');
+  return claims;
 }
 
 const amrOf = (claims: JWTPayload) => (claims.amr ?? []) as string[];

@@ -3,13 +3,22 @@
 // browser), the id_token's acr and amr, the same page for an address without an account, and "Confirm it's you"
 // when an app asks a signed-in customer again. Every page is checked for CSP violations, console errors and
 // accessibility, and photographed at phone and desktop width (test-artifacts/screenshots/passwordless-*.png).
-import * as oidc from 'openid-client';
-import { jwtVerify, type JWTPayload } from 'jose';
 import { ACR } from '../../../src/auth/types.ts';
-import { a11yProblems, allProblems, atWidths, launchBrowser, newPage, startRedirectReceiver, type Browser, type Page, type RedirectReceiver } from '../../support/browser.ts';
+import {
+  atWidths,
+  expectCleanPage,
+  launchBrowser,
+  newPage,
+  startRedirectReceiver,
+  submit,
+  type Browser,
+  type Page,
+  type RedirectReceiver,
+} from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
 import { codeFrom, startTestSmtp, type TestSmtp } from '../../support/smtp.ts';
-import { jwks, rp, unique } from '../flows.ts';
+import { registerBrowserRp, redeemInBrowser, startCodeFlow, type BrowserRp, type Started } from '../browser-rp.ts';
+import { unique } from '../flows.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -23,17 +32,12 @@ const LOGIN_FORM = 'form[action$="/login"]';
 const CODE_FORM = 'form[action$="/email-code/verify"]';
 const EMAIL_CODE_BUTTON = 'E-mail me a sign-in code';
 
-let shop: { clientId: string; config: oidc.Configuration };
+let shop: BrowserRp;
 
 beforeAll(async () => {
   [smtp, browser, receiver] = await Promise.all([startTestSmtp(), launchBrowser(), startRedirectReceiver()]);
   server = await startServer({ env: { SMTP_URL: smtp.url, PRODUCT_NAME: 'Demo ID', TRUST_PROXY: 'true' } });
-  const clientId = unique('shop');
-  await server.cli([
-    'clients', 'create', '--client-id', clientId, '--public', '--client-name', 'Demo Shop', '--first-party',
-    '--redirect-uri', `${receiver.origin}/cb`, '--grant-type', 'authorization_code', '--scope', 'openid email profile',
-  ]);
-  shop = { clientId, config: await rp(server, { clientId }) };
+  shop = await registerBrowserRp(server, receiver, unique('shop'), ['--first-party', '--scope', 'openid email profile']);
 }, 60_000);
 
 afterAll(async () => {
@@ -49,45 +53,8 @@ async function createUser(email: string): Promise<string> {
   return (await server.cli<{ id: string }>(['users', 'create', '--email', email, '--password', PASSWORD, '--email-verified'])).id;
 }
 
-interface Started {
-  verifier: string;
-  state: string;
-  nonce: string;
-}
-
-async function authorize(page: Page, params: Record<string, string> = {}): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(shop.config, {
-    redirect_uri: `${receiver.origin}/cb`,
-    scope: 'openid email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...params,
-  });
-  await page.goto(url.href);
-  return { verifier, state, nonce };
-}
-
-async function submit(page: Page, click: () => Promise<void>): Promise<void> {
-  await Promise.all([page.waitForNavigation(), click()]);
-}
-
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
-}
-
-async function redeem(page: Page, started: Started): Promise<JWTPayload> {
-  await page.waitForURL((url) => url.origin === receiver.origin);
-  const callback = new URL(page.url());
-  expect(callback.searchParams.get('error')).toBeNull();
-  const tokens = await oidc.authorizationCodeGrant(shop.config, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
-  return (await jwtVerify(tokens.id_token as string, jwks(shop.config), { issuer: server.issuer, audience: shop.clientId })).payload;
-}
+const authorize = (page: Page, params: Record<string, string> = {}) => startCodeFlow(page, shop, receiver, params);
+const redeem = async (page: Page, started: Started) => (await redeemInBrowser(page, shop, receiver, started)).claims;
 
 /** Types the address on the login page and asks for a code; returns when the code page is shown. */
 async function askForCode(page: Page, email: string): Promise<void> {

@@ -5,21 +5,23 @@
 // violations, console errors and basic accessibility, and photographed at phone and desktop width
 // (test-artifacts/screenshots/).
 import * as oidc from 'openid-client';
-import { jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import {
-  a11yProblems,
   allProblems,
   atWidths,
+  expectCleanPage,
   launchBrowser,
   newPage,
   startRedirectReceiver,
+  submit,
   type Browser,
   type Page,
   type RedirectReceiver,
 } from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
 import { codeFrom, startTestSmtp, type TestSmtp } from '../../support/smtp.ts';
-import { jwks, oauthError, rp, unique } from '../flows.ts';
+import { redeemInBrowser, registerBrowserRp, startCodeFlow, type BrowserRp, type Started } from '../browser-rp.ts';
+import { oauthError, unique } from '../flows.ts';
 
 let server: TestServer;
 let browser: Browser;
@@ -40,26 +42,13 @@ const VERIFY_EMAIL_FORM = 'form[action$="/verify-email"]';
 const PROFILE_FORM = 'form[action$="/profile"]';
 const CONSENT_FORM = 'form[action$="/confirm"]';
 
-interface Rp {
-  clientId: string;
-  config: oidc.Configuration;
-}
-
 // One client per kind of policy, all public (PKCE) and third-party (so the consent page shows), as the CLI makes them.
-let shop: Rp;
-let verifiedOnly: Rp;
-let needsPhone: Rp;
+let shop: BrowserRp;
+let verifiedOnly: BrowserRp;
+let needsPhone: BrowserRp;
 
-async function createRp(prefix: string, extra: string[] = []): Promise<Rp> {
-  const clientId = unique(prefix);
-  await server.cli([
-    'clients', 'create', '--client-id', clientId, '--public', '--client-name', 'Demo Shop',
-    '--redirect-uri', `${receiver.origin}/cb`,
-    '--grant-type', 'authorization_code', '--grant-type', 'refresh_token',
-    '--scope', 'openid profile email phone offline_access',
-    ...extra,
-  ]);
-  return { clientId, config: await rp(server, { clientId }) };
+function createRp(prefix: string, extra: string[] = []): Promise<BrowserRp> {
+  return registerBrowserRp(server, receiver, unique(prefix), ['--grant-type', 'refresh_token', '--scope', 'openid profile email phone offline_access', ...extra]);
 }
 
 beforeAll(async () => {
@@ -91,39 +80,13 @@ async function createUserViaCli(opts: { verified: boolean; email?: string }): Pr
   return { id: created.id, email };
 }
 
-interface Started {
-  verifier: string;
-  state: string;
-  nonce: string;
-}
-
-async function authorize(page: Page, client: Rp, params: Record<string, string> = {}): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(client.config, {
-    redirect_uri: `${receiver.origin}/cb`,
+function authorize(page: Page, client: BrowserRp, params: Record<string, string> = {}): Promise<Started> {
+  return startCodeFlow(page, client, receiver, {
     scope: 'openid email profile',
     // Without this the id_token of the code flow carries no scope claims (they are at the userinfo endpoint).
     claims: JSON.stringify({ id_token: { email: null, email_verified: null } }),
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
     ...params,
   });
-  await page.goto(url.href);
-  return { verifier, state, nonce };
-}
-
-/** Clicks a submit button (or link) and waits for the document that answers it. */
-async function submit(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
-}
-
-async function expectCleanPage(page: Page): Promise<void> {
-  expect(await a11yProblems(page)).toEqual([]);
-  expect(allProblems(page)).toEqual([]);
 }
 
 /** The form's alert: visible, and its text. */
@@ -141,20 +104,11 @@ async function fillLogin(page: Page, email: string, password: string): Promise<v
 }
 
 /** Allows on the consent page, then redeems the code the client receives: the tokens and the verified id_token. */
-async function consentAndRedeem(page: Page, client: Rp, started: Started): Promise<{ tokens: oidc.TokenEndpointResponse; claims: JWTPayload }> {
+async function consentAndRedeem(page: Page, client: BrowserRp, started: Started): Promise<{ tokens: oidc.TokenEndpointResponse; claims: JWTPayload }> {
   await page.waitForSelector(CONSENT_FORM);
   expect(await page.textContent('main')).toContain('Demo Shop');
   await page.click(`${CONSENT_FORM} button[type=submit]`);
-  await page.waitForURL((url) => url.origin === receiver.origin);
-  const callback = new URL(page.url());
-  expect(callback.searchParams.get('error')).toBeNull();
-  const tokens = await oidc.authorizationCodeGrant(client.config, callback, {
-    pkceCodeVerifier: started.verifier,
-    expectedState: started.state,
-    expectedNonce: started.nonce,
-  });
-  const { payload } = await jwtVerify(tokens.id_token as string, jwks(client.config), { issuer: server.issuer, audience: client.clientId });
-  return { tokens, claims: payload };
+  return redeemInBrowser(page, client, receiver, started);
 }
 
 describe('self-service in Chromium', () => {
