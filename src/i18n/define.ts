@@ -7,6 +7,10 @@ export interface Bundle<T extends Record<string, string>> {
   de: Translations<T>;
   da: Translations<T>;
   pl: Translations<T>;
+  fr: Translations<T>;
+  es: Translations<T>;
+  it: Translations<T>;
+  nl: Translations<T>;
 }
 
 export function defineMessages<const T extends Record<string, string>>(bundle: Bundle<T>): Bundle<T> {

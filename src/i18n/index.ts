@@ -15,6 +15,10 @@ import { mailMessages } from './messages/mail.ts';
 import { federationMessages } from './messages/federation.ts';
 import { formMessages } from './messages/forms.ts';
 import { mfaMessages } from './messages/mfa.ts';
+import { es } from './messages/es.ts';
+import { fr } from './messages/fr.ts';
+import { it } from './messages/it.ts';
+import { nl } from './messages/nl.ts';
 import { pl } from './messages/pl.ts';
 import { privacyMessages } from './messages/privacy.ts';
 import { preferencesMessages } from './messages/preferences.ts';
@@ -42,7 +46,7 @@ export type MessageKey =
   | keyof typeof formMessages.en;
 type Catalog = Readonly<Record<MessageKey, string>>;
 
-export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl'] as const;
+export const SUPPORTED_LOCALES = ['en', 'de', 'da', 'pl', 'fr', 'es', 'it', 'nl'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'en';
 
@@ -50,7 +54,19 @@ function merge(locale: Locale, core: Readonly<Record<string, string>>): Catalog 
   return Object.assign({}, core, ...bundles.map((b) => b[locale])) as Catalog;
 }
 
-const catalogs: Record<Locale, Catalog> = { en: merge('en', en), de: merge('de', de), da: merge('da', da), pl: merge('pl', pl) };
+const catalogs: Record<Locale, Catalog> = {
+  en: merge('en', en),
+  de: merge('de', de),
+  da: merge('da', da),
+  pl: merge('pl', pl),
+  fr: merge('fr', fr),
+  es: merge('es', es),
+  it: merge('it', it),
+  nl: merge('nl', nl),
+};
+
+/** Every message key (the English catalogue's). */
+export const MESSAGE_KEYS = Object.keys(catalogs.en) as readonly MessageKey[];
 
 // Bounds the work a hostile header can cause; real lists are a handful of tags.
 const MAX_TAGS = 20;
@@ -117,7 +133,10 @@ export type PluralBase = {
   [K in MessageKey]: K extends `${infer B}.other` ? (`${B}.one` | `${B}.few` | `${B}.many` extends MessageKey ? B : never) : never;
 }[MessageKey];
 
-/** The form of `base` for `count` in `locale` (Intl.PluralRules: Polish needs one/few/many, the others one/other). */
+/**
+ * The form of `base` for `count` in `locale` (Intl.PluralRules: Polish needs one/few/many/other; French, Spanish and
+ * Italian one/many/other, French's one covering 0 too; the others one/other).
+ */
 export function pluralKey(locale: Locale, base: PluralBase, count: number): MessageKey {
   const category = new Intl.PluralRules(locale).select(count);
   return `${base}.${category === 'one' || category === 'few' || category === 'many' ? category : 'other'}` as MessageKey;

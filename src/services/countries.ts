@@ -19,6 +19,10 @@ const CODES = new Set(COUNTRY_CODES);
 
 export const isCountryCode = (value: string): boolean => CODES.has(value);
 
+// Names one of our languages gives a single country although people use them for two (Spanish and Polish name only
+// the Republic of the Congo "Congo"/"Kongo").
+const AMBIGUOUS: readonly string[] = ['Congo', 'Kongo'];
+
 // Names people write that CLDR does not list as a country's name in any of our languages.
 const ALIASES: Readonly<Record<string, string>> = {
   uk: 'GB',
@@ -86,6 +90,7 @@ function names(): Map<string, string> {
     }
   }
   for (const [alias, code] of Object.entries(ALIASES)) add(alias, code);
+  for (const name of AMBIGUOUS) found.set(normalise(name), null);
   byName = new Map([...found].filter((e): e is [string, string] => e[1] !== null));
   return byName;
 }

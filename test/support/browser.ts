@@ -143,6 +143,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** How many CSS pixels the page scrolls sideways at its current width (0 when everything fits). */
+export function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+    return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+  });
+}
+
 /**
  * Screenshots of the current page at phone (390x844) and desktop (1280x800) width, each width checked with
  * a11yProblems (what only breaks at one width — reflow, a control pushed off-screen, a target too small — shows

@@ -19,4 +19,20 @@ export const brandingMessages = defineMessages({
     'brand.support': 'Pomoc i wsparcie',
     'brand.mail.support': 'Pomoc i wsparcie: {supportUri}',
   },
+  fr: {
+    'brand.support': 'Aide et assistance',
+    'brand.mail.support': 'Aide et assistance : {supportUri}',
+  },
+  es: {
+    'brand.support': 'Ayuda y soporte',
+    'brand.mail.support': 'Ayuda y soporte: {supportUri}',
+  },
+  it: {
+    'brand.support': 'Aiuto e assistenza',
+    'brand.mail.support': 'Aiuto e assistenza: {supportUri}',
+  },
+  nl: {
+    'brand.support': 'Hulp en support',
+    'brand.mail.support': 'Hulp en support: {supportUri}',
+  },
 });

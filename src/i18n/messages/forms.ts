@@ -19,4 +19,20 @@ export const formMessages = defineMessages({
     'form.showPassword': 'Pokaż hasło',
     'field.required': '(wymagane)',
   },
+  fr: {
+    'form.showPassword': 'Afficher le mot de passe',
+    'field.required': '(obligatoire)',
+  },
+  es: {
+    'form.showPassword': 'Mostrar contraseña',
+    'field.required': '(obligatorio)',
+  },
+  it: {
+    'form.showPassword': 'Mostra password',
+    'field.required': '(obbligatorio)',
+  },
+  nl: {
+    'form.showPassword': 'Wachtwoord tonen',
+    'field.required': '(verplicht)',
+  },
 });

@@ -10,6 +10,7 @@ import {
   atWidths,
   launchBrowser,
   newPage,
+  sidewaysScroll,
   type Browser,
   type Page,
 } from '../../support/browser.ts';
@@ -41,12 +42,6 @@ async function signIn(page: Page, email: string, on = app): Promise<void> {
   await page.fill('input[name="password"]', PASSWORD);
   await Promise.all([page.waitForURL(`${on.url}/account`), page.click('form[action$="/login"] button[type="submit"]')]);
 }
-
-const noOverflow = (page: Page) =>
-  page.evaluate(() => {
-    const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
-    return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
-  });
 
 describe('account center in a browser', () => {
   it('renders every page cleanly at phone and desktop width', async () => {
@@ -108,7 +103,7 @@ describe('account center in a browser', () => {
       await page.setViewportSize({ width: 390, height: 844 });
       for (const [path] of pages) {
         await page.goto(`${app.url}${path}`);
-        expect([path, await noOverflow(page)]).toEqual([path, 0]);
+        expect([path, await sidewaysScroll(page)]).toEqual([path, 0]);
       }
       expect(allProblems(page)).toEqual([]);
     } finally {
@@ -197,7 +192,7 @@ describe('sign-in security in a browser', () => {
       await page.setViewportSize({ width: 390, height: 844 });
       for (const [path] of [...pages, ['/account/security/totp'], ['/account/security/passkeys/new']]) {
         await page.goto(`${local.url}${path}`);
-        expect([path, await noOverflow(page)]).toEqual([path, 0]);
+        expect([path, await sidewaysScroll(page)]).toEqual([path, 0]);
       }
       expect(allProblems(page)).toEqual([]);
     } finally {

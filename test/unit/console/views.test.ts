@@ -1,6 +1,7 @@
 // Every console page renders in every language with every message it names, escapes what customers typed, labels every
 // control, and puts a CSRF token in every form that posts (the pages' data as src/console/*.ts builds it).
 import { SUPPORTED_LOCALES, translator, type MessageKey } from '../../../src/i18n/index.ts';
+import ejs from 'ejs';
 import { renderView } from '../../../src/http/views.ts';
 import { AUDIT_EVENT_TYPES } from '../../../src/services/audit-events.ts';
 
@@ -88,7 +89,7 @@ describe('console pages', () => {
     '%s %s renders every message, escapes what was typed, labels every control',
     (locale, view, title, data) => {
       const html = renderView(`console/${view}`, locale, { title, ...data }, title);
-      expect(html).toContain(`<title>${translator(locale)(title)}</title>`);
+      expect(html).toContain(`<title>${ejs.escapeXML(translator(locale)(title))}</title>`);
       expect(html).not.toContain(EVIL);
       // Inline script or style (the CSP refuses them); forms.js, on every page, comes from /assets/.
       expect(html).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)|style=|\son[a-z]+=/i);
