@@ -1,5 +1,6 @@
 // The rules of per-item consent (services/consent-choices.ts) and the consent page that offers them, in every locale.
-import { SUPPORTED_LOCALES, translator } from '../../../src/i18n/index.ts';
+import ejs from 'ejs';
+import { SUPPORTED_LOCALES, translator, type MessageKey } from '../../../src/i18n/index.ts';
 import { renderView } from '../../../src/http/views.ts';
 import { claimsOfScope } from '../../../src/services/claims.ts';
 import { decide, itemsFor, optionalItems, unknownChoices } from '../../../src/services/consent-choices.ts';
@@ -64,7 +65,8 @@ describe('the consent page with optional items', () => {
   };
 
   it.each(SUPPORTED_LOCALES)('%s: unticked labelled checkboxes inside the CSRF-protected allow form, no inline code', (locale) => {
-    const t = translator(locale);
+    // As the page shows it: escaped (Italian and French apostrophes become &#39;).
+    const t = (key: MessageKey) => ejs.escapeXML(translator(locale)(key));
     const html = renderView('consent', locale, data);
     expect(html).not.toContain(EVIL);
     // Inline script or style (the CSP refuses them); forms.js, on every page, comes from /assets/.
