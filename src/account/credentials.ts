@@ -87,7 +87,10 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
       'email',
       'account.email.verify.title',
       {
-        ...('dead' in form ? { dead: true, id: '', newEmail: '', code: '' } : { dead: false, id: form.id, newEmail: form.newEmail, code: form.code }),
+        ...('dead' in form
+          ? { dead: true, id: '', newEmail: '', code: '', current: false }
+          : // The address the account already has (a verification an operator sent): confirmed, not changed.
+            { dead: false, id: form.id, newEmail: form.newEmail, code: form.code, current: normaliseEmail(form.newEmail) === normaliseEmail(account.user.email) }),
         error: form.error ?? null,
         errorVars: form.errorVars ?? {},
       },
@@ -123,7 +126,7 @@ export function credentialsRoutes(pages: AccountPages, deps: AccountDeps): void 
         ? renderVerify(ctx, account, { ...pending, code: '', error }, FORM_ERROR)
         : renderVerify(ctx, account, { dead: true, error }, FORM_ERROR);
     }
-    seeOther(ctx, '/account', 'account.flash.emailChanged');
+    seeOther(ctx, '/account', check.changed ? 'account.flash.emailChanged' : 'account.flash.emailConfirmed');
   });
 
   // --- password -----------------------------------------------------------------------------------------------

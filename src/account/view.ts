@@ -17,6 +17,7 @@ export const FLASHES = [
   'account.flash.addressAdded',
   'account.flash.addressRemoved',
   'account.flash.emailChanged',
+  'account.flash.emailConfirmed',
   'account.flash.passwordChanged',
   'account.flash.sessionEnded',
   'account.flash.sessionsEnded',

@@ -113,8 +113,14 @@ describe('resend verification', () => {
     await signIn(app, own, customer.email);
     const { page: verify } = await own.navigate(new URL(confirmLink!.replace(/&amp;/g, '&')));
     expect(verify.status).toBe(200);
+    // Its own address: confirmed, not "changed" (the page and the message after it say so).
+    expect(text(verify)).toContain('Enter it here to confirm that this address is yours.');
+    expect(verify.body).toContain('>Confirm address</button>');
+    expect(verify.body).not.toContain('new address');
     const { page: confirmed } = await own.submit(findForm(verify, /\/account\/email\/verify$/).form, { code: codeFrom(mail) });
     expect(confirmed.status).toBe(200);
+    expect(text(confirmed)).toContain('Your e-mail address is confirmed.');
+    expect(text(confirmed)).not.toContain('has been changed');
     expect((await app.services.users.findById(customer.id))?.email_verified).toBe(true);
     expect((await app.services.users.findById(customer.id))?.email).toBe(customer.email);
     // Verified now: the action is no longer offered, and refused if asked for anyway.
