@@ -68,6 +68,13 @@ const solution = (page: Page, form: Form, subject?: string) => {
   return { bot_nonce: solveProof(challenge, bits, subject?.trim().toLowerCase()) };
 };
 
+/** A nonce that does not solve the form's puzzle (with few bits a fixed guess like "1" solves one time in 2^bits). */
+function wrongAnswer(page: Page, form: Form): { bot_nonce: string } {
+  const { challenge, bits, subject } = puzzleOf(page, form);
+  if (subject) throw new Error('this puzzle is bound to a field: use solutionOnlyFor');
+  for (let i = 0; ; i++) if (!leadingZeroBits(proofDigest(challenge, String(i)), bits)) return { bot_nonce: String(i) };
+}
+
 /** A nonce that solves the puzzle for `subject` and not for `not`. */
 function solutionOnlyFor(challenge: string, bits: number, subject: string, not: string): string {
   for (let i = 0; ; i++) {
@@ -319,7 +326,7 @@ describe('bot protection on sign-in and in the account center', () => {
     expect(textOf(verify.body)).toContain('Confirm your e-mail address');
     await app.smtp.waitFor(user.email);
     const resend = findForm(verify, /\/verify-email\/resend$/).form;
-    const refused = await send(b, resend, { bot_nonce: '1' });
+    const refused = await send(b, resend, wrongAnswer(verify, resend));
     expect(refused.status).toBe(400);
     expect(alert(refused)).toContain('did not succeed');
     expect(await mailsTo(user.email)).toHaveLength(1);
