@@ -26,6 +26,24 @@ export function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
 
+/** Several runs' samples as one (their latencies, failures and busy time together). */
+export function mergeSamples(samples: readonly Sample[]): Sample {
+  const out = newSample();
+  for (const s of samples) {
+    out.latencies.push(...s.latencies);
+    out.failures += s.failures;
+    out.busyMs += s.busyMs;
+    if (s.firstFailure !== undefined) out.firstFailure ??= s.firstFailure;
+  }
+  return out;
+}
+
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
 export function figures(sample: Sample): Figures {
   const sorted = [...sample.latencies].sort((a, b) => a - b);
   return {

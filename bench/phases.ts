@@ -1,7 +1,7 @@
 // How one operation is measured on one stack: the load, then (ours) the database commands it caused, counted until
 // the server has finished every request it received, divided by the requests it handled.
 import { addTally, emptyTally, type CommandMonitor, type Tally } from './commands.ts';
-import { figures, fire, newSample, type Figures, type Sample, type Shot } from './load.ts';
+import { figures, fire, mergeSamples, newSample, type Figures, type Sample, type Shot } from './load.ts';
 import type { BenchServer } from './server.ts';
 
 export interface Target {
@@ -66,4 +66,12 @@ export async function inRounds(
     size = Math.max(bound.connections, Math.min(1000, Math.ceil((rate * bound.seconds) / 5)));
   }
   return { figures: figures(sample), sample, ...out };
+}
+
+/** Runs of one phase on one stack as one measurement. */
+export function mergeMeasured(runs: readonly Measured[]): Measured {
+  const sample = mergeSamples(runs.map((r) => r.sample));
+  const tally = emptyTally();
+  for (const r of runs) addTally(tally, r.tally);
+  return { figures: figures(sample), sample, tally, handled: runs.reduce((n, r) => n + r.handled, 0) };
 }

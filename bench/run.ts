@@ -19,9 +19,9 @@ import { signIn, signIns, type Customer, type LoginRun } from './login.ts';
 import { childRssMb, processRssMb } from './memory.ts';
 import { mintApiAccessTokens, mintRefreshTokens } from './mint.ts';
 import { startOurs } from './ours.ts';
-import { forSeconds, inRounds, type Measured, type Target } from './phases.ts';
+import { forSeconds, inRounds, mergeMeasured, type Measured, type Target } from './phases.ts';
 import { atLeast, atMost, num, type Goal } from './report.ts';
-import { summary, type Operation } from './summary.ts';
+import { summary, type Operation, type Results } from './summary.ts';
 import { API_CLIENT, baseEnv, JWT_API, OPAQUE_API, PARTNER, SETTINGS, WEB_APP } from './settings.ts';
 
 const { seconds, connections } = SETTINGS;
@@ -140,10 +140,30 @@ async function main(): Promise<void> {
   const operations: Operation[] = [];
   const measure = async (label: string, ratioGoal: Goal, commandGoal: Goal, run: (stack: Stack) => Promise<Measured>, unit: Operation['unit'] = 'req') => {
     log(`${label}`);
-    const result = { ours: await run(stacks.ours), bare: await run(stacks.bare) };
+    const rounds = unit === 'login' ? 1 : SETTINGS.rounds;
+    const runs: Record<'ours' | 'bare', Measured[]> = { ours: [], bare: [] };
+    const ratios: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // Ours first in one round, bare first in the next: neither always runs on the warmer (or busier) machine.
+      const order = i % 2 === 0 ? (['ours', 'bare'] as const) : (['bare', 'ours'] as const);
+      const round: Partial<Record<'ours' | 'bare', Measured>> = {};
+      for (const name of order) round[name] = await run(stacks[name]);
+      runs.ours.push(round.ours!);
+      runs.bare.push(round.bare!);
+      ratios.push(round.ours!.figures.rps / round.bare!.figures.rps);
+    }
     // The same phase again on the monitored stack: its commands (and database time) stand for ours'.
     const count = await run(counted);
-    operations.push({ label, unit, ratioGoal, commandGoal, ...result, ours: { ...result.ours, tally: count.tally, handled: count.handled } });
+    const ours = mergeMeasured(runs.ours);
+    operations.push({
+      label,
+      unit,
+      ratioGoal,
+      commandGoal,
+      ours: { ...ours, tally: count.tally, handled: count.handled },
+      bare: mergeMeasured(runs.bare),
+      ...(rounds > 1 ? { ratios } : {}),
+    });
     noteRss(label);
   };
   const timed = { seconds, connections };
@@ -182,7 +202,7 @@ async function main(): Promise<void> {
 
   // Second round on grown collections: tokens are minted now, while minting is cheap, and moved among the rows.
   const refreshOp = operations.find((o) => o.label.startsWith('refresh'))!;
-  let grown: { refresh: Measured; introspection: Measured } | undefined;
+  let grown: Results['grown'];
   if (SETTINGS.fill > 0) {
     const want = Math.min(SETTINGS.refresh, Math.ceil(refreshOp.ours.figures.rps * seconds * 1.5) + connections * 2);
     log(`minting ${want} refresh tokens for the grown round`);
@@ -190,17 +210,30 @@ async function main(): Promise<void> {
     log(`filling ${GROWING_COLLECTIONS.join(', ')} with ${SETTINGS.fill} rows each`);
     await fillTokenCollections(ours.db, SETTINGS.fill, log);
     noteRss('fill');
-    log('introspection, grown');
+    log('introspection, grown (and bare beside it)');
     const grownIntrospection = await inRounds(stacks.ours.target, async () => introspection(stacks.ours.url, pools.ours), {
       seconds,
       max: Number.MAX_SAFE_INTEGER,
       connections,
     });
+    // The bare provider again, right after: grown/empty compares ratios to bare, so the machine's load at the two
+    // moments cancels out.
+    const bareIntrospection = await inRounds(stacks.bare.target, async () => introspection(stacks.bare.url, pools.bare), {
+      seconds,
+      max: Number.MAX_SAFE_INTEGER,
+      connections,
+    });
+    const bareTokens = await mintRefreshTokens(stacks.bare.provider, stacks.bare.accountIds, want);
     log('refresh_token (rotation), grown');
     const grownRefresh = await inRounds(
       stacks.ours.target,
       // A round needs a token per request: stop when the minted ones cannot fill one (a reused token is refused).
       async (n) => (grownTokens.length >= n ? refresh(stacks.ours.url, grownTokens.splice(0, n)) : undefined),
+      { seconds, max: SETTINGS.refresh, connections },
+    );
+    const bareRefresh = await inRounds(
+      stacks.bare.target,
+      async (n) => (bareTokens.length >= n ? refresh(stacks.bare.url, bareTokens.splice(0, n)) : undefined),
       { seconds, max: SETTINGS.refresh, connections },
     );
     // Their commands, as for the other phases, from the monitored stack on the same (grown) database.
@@ -213,7 +246,11 @@ async function main(): Promise<void> {
       connections,
     });
     const withCommands = (timed: Measured, count: Measured): Measured => ({ ...timed, tally: count.tally, handled: count.handled });
-    grown = { refresh: withCommands(grownRefresh, countedRefresh), introspection: withCommands(grownIntrospection, countedIntrospection) };
+    grown = {
+      refresh: withCommands(grownRefresh, countedRefresh),
+      introspection: withCommands(grownIntrospection, countedIntrospection),
+      bare: { refresh: bareRefresh, introspection: bareIntrospection },
+    };
     noteRss('grown round');
   }
 

@@ -19,6 +19,12 @@ export const SETTINGS = {
   logins: knob('BENCH_LOGINS', 300, 1),
   /** Rows put into each token collection before the second round. 0 skips that round. */
   fill: knob('BENCH_FILL', 100_000, 0),
+  /**
+   * Rounds of each token-endpoint phase, ours and bare taking turns (ours first, then bare first, …). The ratio is the
+   * median of the rounds' ratios: load from other tenants of a shared machine drifts over seconds, and a pair of runs
+   * side by side sees the same drift.
+   */
+  rounds: knob('BENCH_ROUNDS', 3, 1),
   /** Concurrent requests (or concurrent logins). */
   connections: knob('BENCH_CONNECTIONS', 10, 1),
 };
