@@ -7,12 +7,14 @@ import * as oidc from 'openid-client';
 import { jwtVerify } from 'jose';
 import { a11yProblems, allProblems, atWidths, expectCleanPage, launchBrowser, newPage, problemsOf, startRedirectReceiver, type Browser, type Page, type RedirectReceiver } from '../../support/browser.ts';
 import { serverTest, startServer, type TestServer } from '../../support/server.ts';
-import { createUser, jwks, rp, unique, type TestUser } from '../flows.ts';
+import { redeemInBrowser, registerBrowserRp, startCodeFlow, type BrowserRp, type Started } from '../browser-rp.ts';
+import { createUser, jwks, unique, type TestUser } from '../flows.ts';
 
 let server: TestServer;
 let browser: Browser;
 let receiver: RedirectReceiver;
 let user: TestUser;
+let shop: BrowserRp;
 let config: oidc.Configuration;
 let clientId: string;
 const it = serverTest(() => server);
@@ -26,13 +28,13 @@ beforeAll(async () => {
   [server, browser, receiver] = await Promise.all([startServer(), launchBrowser(), startRedirectReceiver()]);
   // Like the demo client: a public client (PKCE, no secret) that asks for consent, with a display name.
   clientId = unique('browser');
-  await server.cli([
-    'clients', 'create', '--client-id', clientId, '--public', '--client-name', 'Demo Shop',
-    '--redirect-uri', `${receiver.origin}/cb`, '--post-logout-redirect-uri', `${receiver.origin}/bye`,
-    '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--scope', 'openid profile email offline_access',
+  [user, shop] = await Promise.all([
+    createUser(server),
+    registerBrowserRp(server, receiver, clientId, [
+      '--post-logout-redirect-uri', `${receiver.origin}/bye`, '--grant-type', 'refresh_token', '--scope', 'openid profile email offline_access',
+    ]),
   ]);
-  const client = { clientId };
-  [user, config] = await Promise.all([createUser(server), rp(server, client)]);
+  config = shop.config;
 }, 60_000);
 
 afterAll(async () => {
@@ -41,29 +43,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Started {
-  verifier: string;
-  state: string;
-  nonce: string;
-}
-
 async function startSignIn(page: Page, params: Record<string, string> = {}): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: `${receiver.origin}/cb`,
-    scope: 'openid email profile',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    prompt: 'consent',
-    state,
-    nonce,
-    ...params,
-  });
-  await page.goto(url.href);
+  const started = await startCodeFlow(page, shop, receiver, { scope: 'openid email profile', prompt: 'consent', ...params });
   await page.waitForSelector(LOGIN_FORM);
-  return { verifier, state, nonce };
+  return started;
 }
 
 async function fillLogin(page: Page, email: string, password: string): Promise<void> {
@@ -83,11 +66,7 @@ async function signIn(page: Page): Promise<string> {
   await fillLogin(page, user.email, user.password);
   await page.waitForSelector(CONSENT_FORM);
   await page.click(`${CONSENT_FORM} button[type=submit]`);
-  const tokens = await oidc.authorizationCodeGrant(config, await backAtClient(page), {
-    pkceCodeVerifier: started.verifier,
-    expectedState: started.state,
-    expectedNonce: started.nonce,
-  });
+  const { tokens } = await redeemInBrowser(page, shop, receiver, started);
   return tokens.id_token as string;
 }
 
