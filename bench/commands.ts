@@ -11,14 +11,17 @@ export interface Tally {
   durationMs: number;
   /** Commands by "name collection", e.g. "find oidc_refreshtoken". */
   byKey: Map<string, number>;
+  /** Their round-trip durations (ms) by the same keys: where the database time goes. */
+  msByKey: Map<string, number>;
 }
 
-export const emptyTally = (): Tally => ({ commands: 0, durationMs: 0, byKey: new Map() });
+export const emptyTally = (): Tally => ({ commands: 0, durationMs: 0, byKey: new Map(), msByKey: new Map() });
 
 export function addTally(into: Tally, more: Tally): Tally {
   into.commands += more.commands;
   into.durationMs += more.durationMs;
   for (const [key, n] of more.byKey) into.byKey.set(key, (into.byKey.get(key) ?? 0) + n);
+  for (const [key, ms] of more.msByKey) into.msByKey.set(key, (into.msByKey.get(key) ?? 0) + ms);
   return into;
 }
 
@@ -36,14 +39,21 @@ export interface CommandMonitor {
 
 export function monitorCommands(client: MongoClient): CommandMonitor {
   let tally = emptyTally();
+  // The key of each command on its way, by the driver's request id (its reply's event carries no collection).
+  const keys = new Map<number, string>();
   const started = (e: CommandStartedEvent) => {
     if (HOUSEKEEPING.has(e.commandName)) return;
     tally.commands++;
     const key = commandKey(e.commandName, e.command);
     tally.byKey.set(key, (tally.byKey.get(key) ?? 0) + 1);
+    keys.set(e.requestId, key);
   };
   const finished = (e: CommandSucceededEvent | CommandFailedEvent) => {
-    if (!HOUSEKEEPING.has(e.commandName)) tally.durationMs += e.duration;
+    if (HOUSEKEEPING.has(e.commandName)) return;
+    tally.durationMs += e.duration;
+    const key = keys.get(e.requestId) ?? e.commandName;
+    keys.delete(e.requestId);
+    tally.msByKey.set(key, (tally.msByKey.get(key) ?? 0) + e.duration);
   };
   client.on('commandStarted', started);
   client.on('commandSucceeded', finished);

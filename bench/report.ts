@@ -35,3 +35,10 @@ export function breakdown(tally: Tally, per: number): string {
     .map(([key, n]) => `${key} ${num(n / per, 2)}`)
     .join(', ');
 }
+
+/** Where the database time went, per `per` (a sign-in): total, then by command and collection, largest first. */
+export function msBreakdown(tally: Tally, per: number): string {
+  if (per <= 0) return '';
+  const parts = [...tally.msByKey].sort((a, b) => b[1] - a[1]).map(([key, ms]) => `${key} ${num(ms / per, 1)}`);
+  return [`${num(tally.durationMs / per, 1)} in all`, ...parts].join(', ');
+}

@@ -68,5 +68,7 @@ export function baseEnv(): Record<string, string> {
     // Behind a load balancer, as in production: each customer's sign-ins come from that customer's own address
     // (X-Forwarded-For), not all from 127.0.0.1, which the risk engine would rightly take for credential stuffing.
     TRUST_PROXY: 'true',
+    // As configured for this run, or the default (one core left to the rest).
+    ...(process.env.PASSWORD_HASH_CONCURRENCY ? { PASSWORD_HASH_CONCURRENCY: process.env.PASSWORD_HASH_CONCURRENCY } : {}),
   };
 }

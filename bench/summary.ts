@@ -6,7 +6,7 @@ import { median, type Figures } from './load.ts';
 import { CODE_EXCHANGE } from './login.ts';
 import type { Measured } from './phases.ts';
 import type { AloneMemory } from './alone.ts';
-import { atLeast, atMost, breakdown, num, table, verdict, within, type Goal } from './report.ts';
+import { atLeast, atMost, breakdown, msBreakdown, num, table, verdict, within, type Goal } from './report.ts';
 import { PASSWORD_PARAMS } from '../src/services/passwords.ts';
 import { SETTINGS } from './settings.ts';
 
@@ -48,6 +48,7 @@ export function summary(r: Results): string {
   const { operations, probe, hopsPerLogin, dbShare, argon2Ms, grown } = r;
   const refreshOp = operations.find((o) => o.label.startsWith('refresh'));
   const introspectionOp = operations.find((o) => o.label === 'introspection');
+  const loginOp = operations.find((o) => o.unit === 'login');
   const out: string[] = [];
   out.push('', `ours vs bare oidc-provider (same configuration, never-evicting memory store), ${SETTINGS.connections} concurrent, 127.0.0.1`);
   out.push(
@@ -102,6 +103,7 @@ export function summary(r: Results): string {
     `page steps: ${num(pageCommands, 2)} commands per sign-in; code exchange: ${num(exchangePer, 2)}`,
     `HTTP requests per sign-in: ours ${num(hopsPerLogin.ours ?? NaN, 1)}, bare ${num(hopsPerLogin.bare ?? NaN, 1)}`,
     `database time / request latency during the login phase: ${num(dbShare * 100, 1)}%  (target ≤ 25%)  ${verdict(atMost(0.25), dbShare)}`,
+    ...(loginOp ? [`  database time per sign-in (ms, the monitored stack under the same load): ${msBreakdown(loginOp.ours.tally, loginOp.ours.handled)}`] : []),
     `wrong password, known vs unknown address (${r.enumeration.pairs} sequential pairs, medians): ${num(r.enumeration.known)} ms vs ${num(r.enumeration.unknown)} ms, ratio ${num(r.enumeration.ratio, 2)}  (target 0.80–1.25)  ${verdict(within(0.8, 1.25), r.enumeration.ratio)}`,
     `argon2id (m=${PASSWORD_PARAMS.memoryCost} KiB, t=${PASSWORD_PARAMS.timeCost}, p=${PASSWORD_PARAMS.parallelism}, production parameters): ${num(argon2Ms, 1)} ms per verification, one per sign-in on ours; the bare pages check no password`,
   );
@@ -152,7 +154,7 @@ export function summary(r: Results): string {
       ),
     );
     out.push(`  ${a.requests} requests, ${a.failures} errors${a.firstFailure ? ` (first: ${a.firstFailure})` : ''}`);
-    out.push("  the peak includes argon2id's working memory while sign-ins verify passwords (19 MiB per verification, up to four at once on libuv's threads), handed back after each");
+    out.push("  the peak includes argon2id's working memory while sign-ins verify passwords (19 MiB per verification, PASSWORD_HASH_CONCURRENCY of them at once), handed back after each");
   } else {
     out.push('  not measured: no /proc on this system');
   }

@@ -32,7 +32,7 @@ import { providerRequestGuards, unservedMethods } from './oidc/request-guards.ts
 import { healthRouter } from './ops/health.ts';
 import { metricsRouter } from './ops/metrics.ts';
 import { requestLogger } from './ops/request-logger.ts';
-import { usePasswordParams } from './services/passwords.ts';
+import { usePasswordHashConcurrency, usePasswordParams } from './services/passwords.ts';
 
 export type { Services } from './compose.ts';
 
@@ -40,6 +40,7 @@ export type { Services } from './compose.ts';
 export async function createServices(config: Config, opts: { logger?: Logger; db?: Database; clock?: Clock; outside?: OutsideWorld } = {}): Promise<Services> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   usePasswordParams(config.password.hash);
+  usePasswordHashConcurrency(config.password.hashConcurrency);
   const db = opts.db ?? (await openDatabase(config, logger));
   try {
     return await composeServices(config, logger, db, opts.clock ?? systemClock, opts.outside);

@@ -1,6 +1,7 @@
 // The only reader of process.env. Everything else receives a frozen, typed Config.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { FactorType } from '../auth/types.ts';
@@ -92,7 +93,8 @@ export interface Config {
   signup: { enabled: boolean; requiredAttributes: ProfileAttribute[]; termsUrl?: string; privacyUrl?: string };
   /** Sign-in without a password: a code mailed to the account's address (per app: email_code_signin). */
   signin: { emailCodes: boolean };
-  password: { minLength: number; breachApiUrl?: string; hash: PasswordParams };
+  /** hashConcurrency: password hashes (and verifications) computed at once; the others wait their turn. */
+  password: { minLength: number; breachApiUrl?: string; hash: PasswordParams; hashConcurrency: number };
   /** Versioned legal documents; TERMS_URL / PRIVACY_URL alone become version "1" of `terms` / `privacy`. */
   legal: { documents: LegalDocumentConfig[] };
   preferences: { topics: TopicConfig[] };
@@ -271,6 +273,8 @@ function accountSettings(e: Env) {
       minLength: e.PASSWORD_MIN_LENGTH,
       breachApiUrl: e.PASSWORD_BREACH_API_URL,
       hash: { memoryCost: e.PASSWORD_HASH_MEMORY_KIB, timeCost: e.PASSWORD_HASH_PASSES, parallelism: 1 },
+      // One core is left to everything else (token requests, pages, the embedded database) during a burst of sign-ins.
+      hashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     },
     legal: { documents: legalDocumentsOf(e) },
     preferences: { topics: e.COMMUNICATION_TOPICS ?? [] },

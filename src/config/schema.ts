@@ -287,6 +287,7 @@ export const schema = z.object({
   // owner's next sign-in.
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).max(4_194_304).default(19_456),
   PASSWORD_HASH_PASSES: z.coerce.number().int().min(1).max(20).default(2),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
 
   // Lazy migration (README "The management API", migration in): a password sign-in of an address with no account here
   // is checked by the old system, POST {email, password} to this URL with LEGACY_AUTH_TOKEN as a bearer token; a 200

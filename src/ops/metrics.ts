@@ -6,7 +6,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { passwordHashQueue } from '../services/passwords.ts';
 
 /** The first path segments we serve, as the family a request is counted under; anything else is "other". */
 const FAMILIES: readonly [string, string][] = [
@@ -84,6 +85,17 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     labelNames: ['command', 'result'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'ciam_password_hashes',
+    help: 'Password hashes and verifications (argon2id) running and waiting for their turn (PASSWORD_HASH_CONCURRENCY)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const queue = passwordHashQueue();
+      this.set({ state: 'running' }, queue.running);
+      this.set({ state: 'waiting' }, queue.waiting);
+    },
   });
   const COMMANDS = new Set(['find', 'insert', 'update', 'delete', 'findAndModify', 'aggregate', 'count', 'getMore', 'createIndexes', 'ping', 'hello']);
 

@@ -3,6 +3,7 @@
 // Stored hashes are PHC strings that carry their own parameters, so old hashes keep verifying after the parameters
 // change and are upgraded at the next successful login (needsRehash).
 import argon2 from 'argon2';
+import pLimit from 'p-limit';
 import { isForeignHash, verifyForeignHash } from './foreign-hashes.ts';
 
 export interface PasswordParams {
@@ -26,6 +27,21 @@ export function usePasswordParams(params: PasswordParams): void {
   current = Object.freeze({ ...params });
 }
 
+// Hashes and verifications computed at once (each takes a core and its memory for tens of milliseconds); the others
+// queue in order. Unbounded, a burst of sign-ins — or a credential-stuffing run — takes every core, and token
+// requests, pages and the embedded database wait behind it. PASSWORD_HASH_CONCURRENCY, set once at start.
+const hashing = pLimit(4);
+
+/** Password hashes and verifications running now, and waiting for their turn (for the metrics endpoint). */
+export function passwordHashQueue(): { running: number; waiting: number } {
+  return { running: hashing.activeCount, waiting: hashing.pendingCount };
+}
+
+export function usePasswordHashConcurrency(concurrency: number): void {
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError('password hash concurrency must be a positive integer');
+  hashing.concurrency = concurrency;
+}
+
 /**
  * The form passwords are hashed and compared in (NFKC), so that the same characters typed differently match: macOS
  * keyboards may send "é" decomposed, others composed. The password policy checks this form too.
@@ -35,12 +51,12 @@ export function normalizePassword(password: string): string {
 }
 
 export function hashPassword(password: string, params: PasswordParams = current): Promise<string> {
-  return argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...params });
+  return hashing(() => argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...params }));
 }
 
 async function verifyExactly(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await hashing(() => argon2.verify(hash, password));
   } catch {
     // A malformed stored hash must read as "wrong password", never as a server error that reveals the account.
     return false;
@@ -49,7 +65,7 @@ async function verifyExactly(hash: string, password: string): Promise<boolean> {
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   // An imported account's hash from another system, until its first sign-in here replaces it (needsRehash).
-  if (isForeignHash(hash)) return verifyForeignHash(hash, password);
+  if (isForeignHash(hash)) return hashing(() => verifyForeignHash(hash, password));
   const normalized = normalizePassword(password);
   if (await verifyExactly(hash, normalized)) return true;
   // Hashes made before normalisation hold the password exactly as typed. Only non-normalised input takes this

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
@@ -47,6 +47,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...production, PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_PASSES: '10' })).toThrow(/OWASP/);
     // Outside production the cheapest legal cost is allowed (the tests use it), nothing below.
     expect(loadConfig({ ...secrets, NODE_ENV: 'test', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_PASSES: '1' }).password.hash.memoryCost).toBe(1024);
+    // Password hashes at once: one core left to the rest unless configured; never zero.
+    expect(loadConfig({ ...secrets }).password.hashConcurrency).toBe(Math.max(1, availableParallelism() - 1));
+    expect(loadConfig({ ...secrets, PASSWORD_HASH_CONCURRENCY: '6' }).password.hashConcurrency).toBe(6);
+    expect(() => loadConfig({ ...secrets, PASSWORD_HASH_CONCURRENCY: '0' })).toThrow(/PASSWORD_HASH_CONCURRENCY/);
     expect(() => loadConfig({ ...secrets, PASSWORD_HASH_MEMORY_KIB: '512' })).toThrow(/PASSWORD_HASH_MEMORY_KIB/);
   });
 

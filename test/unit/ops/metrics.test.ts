@@ -1,6 +1,9 @@
 import Koa from 'koa';
 import { createMetrics, metricsRouter, routeFamily } from '../../../src/ops/metrics.ts';
+import { hashPassword, usePasswordHashConcurrency } from '../../../src/services/passwords.ts';
 import { serve } from '../http/serve.ts';
+
+const CHEAP = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
 const valueOf = async (metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string>) => {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
@@ -11,6 +14,22 @@ const valueOf = async (metrics: ReturnType<typeof createMetrics>, name: string, 
 };
 
 describe('metrics', () => {
+  it('shows the password hashes running and waiting', async () => {
+    const metrics = createMetrics({ defaults: false });
+    expect(await valueOf(metrics, 'ciam_password_hashes', { state: 'running' })).toBe(0);
+    expect(await valueOf(metrics, 'ciam_password_hashes', { state: 'waiting' })).toBe(0);
+    usePasswordHashConcurrency(1);
+    try {
+      const hashes = [hashPassword('one', CHEAP), hashPassword('two', CHEAP)];
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(await valueOf(metrics, 'ciam_password_hashes', { state: 'running' })).toBe(1);
+      expect(await valueOf(metrics, 'ciam_password_hashes', { state: 'waiting' })).toBe(1);
+      await Promise.all(hashes);
+    } finally {
+      usePasswordHashConcurrency(4);
+    }
+  });
+
   it('counts each request under a route family from a fixed list, never the path itself', () => {
     expect(routeFamily('/token')).toBe('token');
     expect(routeFamily('/token/introspection')).toBe('introspection');

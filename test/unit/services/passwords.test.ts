@@ -1,5 +1,5 @@
 import argon2 from 'argon2';
-import { hashPassword, needsRehash, PASSWORD_PARAMS, verifyPassword } from '../../../src/services/passwords.ts';
+import { hashPassword, needsRehash, PASSWORD_PARAMS, passwordHashQueue, usePasswordHashConcurrency, verifyPassword } from '../../../src/services/passwords.ts';
 
 describe('passwords', () => {
   it('hashes with argon2id at the OWASP parameters', async () => {
@@ -45,5 +45,34 @@ describe('password normalisation', () => {
     expect(await verifyPassword(hash, 'cafe au lait tous les jours')).toBe(false);
     const legacy = await argon2.hash(decomposed, { type: argon2.argon2id });
     expect(await verifyPassword(legacy, decomposed)).toBe(true);
+  });
+});
+
+describe('password hashing concurrency', () => {
+  afterEach(() => usePasswordHashConcurrency(4));
+
+  const cheap = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('computes at most PASSWORD_HASH_CONCURRENCY hashes at once; the others wait their turn and all finish', async () => {
+    usePasswordHashConcurrency(1);
+    const hashes = Array.from({ length: 4 }, (_, i) => hashPassword(`password ${i}`, cheap));
+    const verified = hashes[0]!.then((h) => verifyPassword(h, 'password 0'));
+    await tick();
+    expect(passwordHashQueue()).toEqual({ running: 1, waiting: 3 });
+    const done = await Promise.all(hashes);
+    expect(new Set(done).size).toBe(4);
+    expect(await verified).toBe(true);
+    expect(passwordHashQueue()).toEqual({ running: 0, waiting: 0 });
+
+    usePasswordHashConcurrency(2);
+    const two = Array.from({ length: 3 }, (_, i) => hashPassword(`again ${i}`, cheap));
+    await tick();
+    expect(passwordHashQueue()).toEqual({ running: 2, waiting: 1 });
+    await Promise.all(two);
+  });
+
+  it('refuses a concurrency that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => usePasswordHashConcurrency(bad)).toThrow(/positive integer/);
   });
 });
