@@ -29,6 +29,13 @@ function reuseWindow(refreshReuseMs: number) {
     model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
 }
 
+/** A refresh token's consumption marker not written yet: the row it consumes, the grant it revokes if it loses. */
+interface PendingClaim {
+  storedId: string;
+  expiresAt: Date | undefined;
+  grantId: unknown;
+}
+
 export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const { db, cipher, logger } = opts;
   const toleranceSeconds = opts.clockToleranceSeconds ?? 15;
@@ -45,6 +52,9 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   // A session being saved under a new id (rekeying): its old row's delete waits for the new row's write, and both go
   // in one command. What the delete still waits for when the save ends is done then (the save failed or wrote nothing).
   const rekeys = new AsyncLocalStorage<{ oldId: string; deferred: boolean; done: boolean }>();
+  // A token request's refresh-token rotation (requests): consume() leaves the old token's consumption marker to the
+  // new token's save, which writes both at once (one round trip less), or to the request's end if no save comes.
+  const requests = new AsyncLocalStorage<{ claim?: PendingClaim }>();
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
@@ -57,6 +67,20 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     paths: opts.interactionPaths ?? ((_uid, payload) => (typeof payload.returnTo === 'string' ? [new URL(payload.returnTo).pathname] : [])),
   });
   const browserOf = (model: string) => (model === 'Interaction' ? opts.browserCookies?.() : undefined);
+
+  /** After a lost consumption: whether it is a refresh token's retry, the winner's marker within the reuse interval. */
+  async function retryWithinReuse(model: string, storedId: string): Promise<boolean> {
+    if (refreshReuseMs <= 0 || model !== 'RefreshToken') return false;
+    const marker = await findById(model, consumedMarkerOf(storedId));
+    return typeof marker?.payload.consumed === 'number' && reusable(model, marker.payload.consumed * 1000);
+  }
+
+  /** A consumable used twice: every grant-bound row and the grant itself go (revokeGrant). */
+  async function revokeForReplay(model: string, grantId: unknown): Promise<void> {
+    if (!GRANT_BOUND.has(model) || typeof grantId !== 'string') return;
+    logger?.warn({ model, grantId }, 'concurrent reuse of a consumable detected: grant revoked');
+    await revokeGrant(grantId);
+  }
 
   class MongoDbAdapter implements OidcAdapter {
     readonly model: string;
@@ -83,6 +107,13 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
         if (rekey.done) return;
       }
       if (this.model === 'Client') clients.delete(id);
+      const scope = this.model === 'RefreshToken' ? requests.getStore() : undefined;
+      const claim = scope?.claim;
+      if (scope && claim && payload.grantId === claim.grantId) {
+        scope.claim = undefined;
+        await this.#claimWithSave(claim, docs);
+        return;
+      }
       await write(this.model, docs, WRITE_ONCE.has(this.model));
     }
 
@@ -139,18 +170,23 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       // Within the refresh-token reuse interval: exchanged again, the first consumption stands.
       if (reusable(this.model, row.consumedAt)) return;
 
+      // Rotation inside a token request: the marker goes out with the new refresh token's save (#claimWithSave).
+      const scope = this.model === 'RefreshToken' && !row.consumed ? requests.getStore() : undefined;
+      if (scope && !scope.claim) {
+        scope.claim = { storedId, expiresAt: row.expiresAt, grantId: row.grantId };
+        return;
+      }
       if (!row.consumed && (await claimConsumption(this.model, storedId, row.expiresAt))) return;
-      // Two exchanges of one refresh token at once: the loser is a retry too if the winner's marker is that recent.
-      if (refreshReuseMs > 0 && this.model === 'RefreshToken') {
-        const marker = await findById(this.model, consumedMarkerOf(storedId));
-        if (typeof marker?.payload.consumed === 'number' && reusable(this.model, marker.payload.consumed * 1000)) return;
-      }
+      await this.#lostClaim(storedId, row.grantId, label);
+    }
 
-      const { grantId } = row;
-      if (GRANT_BOUND.has(this.model) && typeof grantId === 'string') {
-        logger?.warn({ model: this.model, grantId }, 'concurrent reuse of a consumable detected: grant revoked');
-        await revokeGrant(grantId);
-      }
+    /**
+     * A consumption that lost (another caller consumed the row first): let it through when it is a refresh token's
+     * retry within the reuse interval; otherwise revoke what the replay makes untrustworthy and refuse.
+     */
+    async #lostClaim(storedId: string, grantId: unknown, label: string): Promise<void> {
+      if (await retryWithinReuse(this.model, storedId)) return;
+      await revokeForReplay(this.model, grantId);
       throw this.#consumeError(`${label} already consumed`);
     }
 
@@ -178,6 +214,25 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       await this.#rows.deleteMany({ 'payload.grantId': grantId });
     }
 
+    /**
+     * The old refresh token's marker and the new token's rows, written side by side. A marker that loses means a
+     * replay (or a retry within the reuse interval): handled as consume() would have, and the new token — already
+     * written, grant-bound — goes with the grant when it is revoked. A marker that could not be written fails the
+     * save, and the new token is deleted again (it was never handed out).
+     */
+    async #claimWithSave(claim: PendingClaim, docs: readonly StoredDocument[]): Promise<void> {
+      const [claimed, saved] = await Promise.allSettled([
+        claimConsumption(this.model, claim.storedId, claim.expiresAt),
+        write(this.model, docs, WRITE_ONCE.has(this.model)),
+      ]);
+      if (claimed.status === 'rejected') {
+        if (saved.status === 'fulfilled') await destroyStored(this.model, docs[0]!._id).catch(() => undefined);
+        throw claimed.reason;
+      }
+      if (!claimed.value) await this.#lostClaim(claim.storedId, claim.grantId, CONSUMABLE_LABEL[this.model] ?? this.model);
+      if (saved.status === 'rejected') throw saved.reason;
+    }
+
     async #findClient(id: string): Promise<AdapterPayload | undefined> {
       // The cache holds the payload as opened (secret decrypted, keys decoded), so a hit costs a copy and no
       // decryption; each caller gets a copy of its own, shaped exactly as a database read gives it.
@@ -199,6 +254,23 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
         return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
       }
       return new errors.InvalidGrant(detail);
+    }
+  }
+
+  /**
+   * Runs one request with refresh-token rotation written in fewer round trips (see consume). A marker no save took
+   * (the request failed between consuming and saving) is written as the request ends, so the old token is spent
+   * whatever happened; if it loses there, the replay revokes the grant as ever.
+   */
+  async function tokenRequest<T>(handle: () => Promise<T>): Promise<T> {
+    const scope: { claim?: PendingClaim } = {};
+    try {
+      return await requests.run(scope, handle);
+    } finally {
+      const { claim } = scope;
+      if (claim && !(await claimConsumption('RefreshToken', claim.storedId, claim.expiresAt)) && !(await retryWithinReuse('RefreshToken', claim.storedId))) {
+        await revokeForReplay('RefreshToken', claim.grantId);
+      }
     }
   }
 
@@ -248,5 +320,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     forgetClient: (clientId) => clients.delete(clientId),
     forgetRows: (model) => fresh.droppedAll(model),
     rekeying,
+    tokenRequest,
   };
 }

@@ -90,4 +90,9 @@ export interface MongoAdapter {
    * as one command. The old row is deleted in any case before this resolves.
    */
   rekeying<T>(oldId: string, save: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a token request: a refresh token's rotation then writes the old token's consumption marker together with
+   * the new token (one round trip less); the marker is written at the end if nothing took it.
+   */
+  tokenRequest<T>(handle: () => Promise<T>): Promise<T>;
 }

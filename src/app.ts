@@ -114,6 +114,8 @@ export function createApp(services: Services, extraRouters: Router[] = []): Koa 
   const mounted = new WeakMap<Provider, Koa.Middleware>();
   app.use(providerRequestGuards({ provider: () => services.provider(), sessionTtlSeconds: config.ttl.session }));
   app.use(postAsGet().routes());
+  // A refresh token's rotation writes the old token's marker beside the new token (adapters/mongodb.ts tokenRequest).
+  app.use((ctx, next) => (ctx.method === 'POST' ? services.adapter.tokenRequest(next) : next()));
   app.use((ctx, next) => {
     const current = services.provider();
     let middleware = mounted.get(current);

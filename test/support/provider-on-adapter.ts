@@ -16,7 +16,7 @@ export interface ProviderOnAdapter {
 }
 
 export async function startProviderOnAdapter(
-  store: Pick<MongoAdapter, 'Adapter'>,
+  store: Pick<MongoAdapter, 'Adapter'> & Partial<Pick<MongoAdapter, 'tokenRequest'>>,
   client: { clientId: string; clientSecret: string; redirectUri: string },
   configuration: Partial<Configuration> = {},
 ): Promise<ProviderOnAdapter> {
@@ -38,7 +38,9 @@ export async function startProviderOnAdapter(
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
   });
-  const server = createServer(provider.callback());
+  // Each request in the adapter's token-request scope where it has one, as the application runs the provider.
+  const handle = provider.callback();
+  const server = createServer((req, res) => (store.tokenRequest ? store.tokenRequest(() => handle(req, res)) : handle(req, res)));
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   return {
     provider,
