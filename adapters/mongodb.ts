@@ -13,21 +13,17 @@ import { cloneRow } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired } from './maintenance.ts';
 import { ACCOUNT_BOUND, assertModelName, CONSUMABLE_LABEL, GRANT_BOUND, hasForeignPrefix, WRITE_ONCE } from './models.ts';
 import { createFreshRows } from './fresh-rows.ts';
+import { createReplayGuard } from './replay.ts';
 import { createInteractionCookies } from './interaction-cookie.ts';
 import { createPayloadCodec } from './payload-codec.ts';
 import { createRecentRows } from './recent-rows.ts';
 import { assertId, createRowStore, isLive, LEGACY_SESSION_UIDS_COLLECTION, remember } from './rows.ts';
-import { consumedMarkerOf, createStoredIds, sessionUidRowOf } from './stored-id.ts';
+import { createStoredIds, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
 import type { MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
 
 export { MAX_ROW_LIFETIME_SECONDS } from './rows.ts';
 
-/** Whether a refresh token consumed at `consumedAt` (ms) may still be exchanged: within the reuse interval. */
-function reuseWindow(refreshReuseMs: number) {
-  return (model: string, consumedAt: number | undefined): consumedAt is number =>
-    model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
-}
 
 /** A refresh token's consumption marker not written yet: the row it consumes, the grant it revokes if it loses. */
 interface PendingClaim {
@@ -58,8 +54,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
-  const refreshReuseMs = Math.max(0, opts.refreshReuseSeconds ?? 0) * 1000;
-  const reusable = reuseWindow(refreshReuseMs);
+  const { reusable, retryWithinReuse, revokeForReplay } = createReplayGuard({ refreshReuseSeconds: opts.refreshReuseSeconds, findById, revokeGrant, logger });
   const clients = new Map<string, { payload: AdapterPayload; until: number }>();
   // Interactions ride in the browser's cookie while a browser's request is served (interaction-cookie.ts).
   const interactionCookies = createInteractionCookies({
@@ -67,20 +62,6 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     paths: opts.interactionPaths ?? ((_uid, payload) => (typeof payload.returnTo === 'string' ? [new URL(payload.returnTo).pathname] : [])),
   });
   const browserOf = (model: string) => (model === 'Interaction' ? opts.browserCookies?.() : undefined);
-
-  /** After a lost consumption: whether it is a refresh token's retry, the winner's marker within the reuse interval. */
-  async function retryWithinReuse(model: string, storedId: string): Promise<boolean> {
-    if (refreshReuseMs <= 0 || model !== 'RefreshToken') return false;
-    const marker = await findById(model, consumedMarkerOf(storedId));
-    return typeof marker?.payload.consumed === 'number' && reusable(model, marker.payload.consumed * 1000);
-  }
-
-  /** A consumable used twice: every grant-bound row and the grant itself go (revokeGrant). */
-  async function revokeForReplay(model: string, grantId: unknown): Promise<void> {
-    if (!GRANT_BOUND.has(model) || typeof grantId !== 'string') return;
-    logger?.warn({ model, grantId }, 'concurrent reuse of a consumable detected: grant revoked');
-    await revokeGrant(grantId);
-  }
 
   class MongoDbAdapter implements OidcAdapter {
     readonly model: string;
