@@ -1,5 +1,7 @@
 // The adapter under a real oidc-provider, driven through its token and userinfo endpoints: a replayed
-// authorization code must kill every token issued from it, whether the replay comes after or during redemption.
+// authorization code must kill every token issued from it, whether the replay comes after or during redemption; and
+// refresh-token rotation inside a token request (adapters/mongodb.ts tokenRequest), where consume() leaves the old
+// token's consumption marker to the new token's save (one round trip less), must spend the old token exactly once.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type Provider from 'oidc-provider';
@@ -29,7 +31,7 @@ beforeAll(async () => {
 
   // The client lives only in the adapter, so the token endpoint's client authentication also proves the
   // encrypted secret comes back decrypted.
-  running = await startProviderOnAdapter(store, { clientId, clientSecret, redirectUri });
+  running = await startProviderOnAdapter(store, { clientId, clientSecret, redirectUri }, { rotateRefreshToken: () => true });
   ({ provider, base } = running);
 });
 
@@ -59,17 +61,20 @@ async function issueCode(): Promise<{ code: string; grantId: string }> {
   return { code, grantId };
 }
 
-async function redeem(code: string): Promise<{ status: number; body: Record<string, string> }> {
+async function postToken(params: Record<string, string>): Promise<{ status: number; body: Record<string, string> }> {
   const res = await fetch(`${base}/token`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+    body: new URLSearchParams(params),
   });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
+
+const redeem = (code: string) => postToken({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
+const refresh = (token: string) => postToken({ grant_type: 'refresh_token', refresh_token: token });
 
 async function userinfoStatus(accessToken: string): Promise<number> {
   const res = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -119,4 +124,82 @@ it('an unrelated grant keeps working while another is revoked', async () => {
   await redeem(code);
   expect(kept.status).toBe(200);
   expect(await userinfoStatus(kept.body.access_token as string)).toBe(200);
+});
+
+describe('refresh-token rotation in a token request', () => {
+  /** A refresh token of a fresh grant, as a code exchange would have issued it. */
+  async function issueRefreshToken(): Promise<{ token: string; grantId: string }> {
+    const grant = new provider.Grant({ accountId: 'user-1', clientId });
+    grant.addOIDCScope('openid offline_access');
+    const grantId = await grant.save();
+    const client = await provider.Client.find(clientId);
+    if (!client) throw new Error('client not found through the adapter');
+    const token = await new provider.RefreshToken({ accountId: 'user-1', client, grantId, scope: 'openid offline_access', gty: 'authorization_code' }).save();
+    return { token, grantId };
+  }
+
+  const grantExists = async (grantId: string) => (await store.collection('Grant').countDocuments({ _id: grantId })) === 1;
+
+  it('rotates: the new token is stored and works, the old one is marked spent beside its row', async () => {
+    const { token, grantId } = await issueRefreshToken();
+    const first = await refresh(token);
+    expect(first.status).toBe(200);
+    expect(first.body.refresh_token).toEqual(expect.any(String));
+    expect(first.body.refresh_token).not.toBe(token);
+    // The old row, its marker, and the new row (markers carry no grant id).
+    expect(await rowsOfGrant('RefreshToken', grantId)).toBe(2);
+    expect(await store.collection('RefreshToken').countDocuments({ _id: /^c\./ })).toBeGreaterThanOrEqual(1);
+    expect((await provider.RefreshToken.find(token))?.consumed).toEqual(expect.any(Number));
+
+    const second = await refresh(first.body.refresh_token as string);
+    expect(second.status).toBe(200);
+    expect(await grantExists(grantId)).toBe(true);
+  });
+
+  it('a rotated token presented again is refused and revokes the grant with every token issued from it', async () => {
+    const { token, grantId } = await issueRefreshToken();
+    const first = await refresh(token);
+    expect(first.status).toBe(200);
+    const replay = await refresh(token);
+    expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await grantExists(grantId)).toBe(false);
+    expect(await rowsOfGrant('RefreshToken', grantId)).toBe(0);
+    expect(await rowsOfGrant('AccessToken', grantId)).toBe(0);
+    expect((await refresh(first.body.refresh_token as string)).status).toBe(400);
+  });
+
+  it('of 6 concurrent refreshes with one token exactly one gets tokens, and the grant ends revoked', async () => {
+    const { token, grantId } = await issueRefreshToken();
+    const results = await Promise.all(Array.from({ length: 6 }, () => refresh(token)));
+    const winners = results.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    for (const loser of results.filter((r) => r.status !== 200)) expect(loser).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await grantExists(grantId)).toBe(false);
+    // What the winner was issued is dead with the grant (a row written after the revocation stays until it expires,
+    // but oidc-provider refuses every token whose grant is gone).
+    expect((await refresh(winners[0]!.body.refresh_token as string)).status).toBe(400);
+    expect(await userinfoStatus(winners[0]!.body.access_token as string)).toBe(401);
+  });
+
+  it('a token consumed in a request that fails before its new token is saved is spent all the same', async () => {
+    const { token, grantId } = await issueRefreshToken();
+    await expect(
+      store.tokenRequest(async () => {
+        const found = await provider.RefreshToken.find(token);
+        await found!.consume();
+        throw new Error('the request failed after consuming');
+      }),
+    ).rejects.toThrow('the request failed after consuming');
+    expect((await provider.RefreshToken.find(token))?.consumed).toEqual(expect.any(Number));
+    expect(await refresh(token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await grantExists(grantId)).toBe(false);
+  });
+
+  it('outside a token request consume() writes its marker at once, as before', async () => {
+    const { token } = await issueRefreshToken();
+    const found = await provider.RefreshToken.find(token);
+    await found!.consume();
+    expect((await provider.RefreshToken.find(token))?.consumed).toEqual(expect.any(Number));
+    await expect((await provider.RefreshToken.find(token))!.consume()).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
 });
