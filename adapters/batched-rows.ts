@@ -9,6 +9,7 @@ import { MongoServerError, type Collection } from 'mongodb';
 import { groupCommit } from '../src/db/group-commit.ts';
 import { cloneRow } from './key-codec.ts';
 import type { StoredDocument } from './types.ts';
+import { rowOf, wireOf, type WireDocument } from './wire.ts';
 
 export interface BatchedRows {
   insert(doc: StoredDocument): Promise<void>;
@@ -36,7 +37,7 @@ function writeErrorsOf(err: unknown): WriteError[] | undefined {
   return list.every((e) => typeof e.index === 'number') ? list : undefined;
 }
 
-export function createBatchedRows(rows: Collection<StoredDocument>, opts: BatchingOptions = {}): BatchedRows {
+export function createBatchedRows(rows: Collection<WireDocument>, opts: BatchingOptions = {}): BatchedRows {
   const inFlight = opts.inFlight ?? 2;
   const maxBatch = opts.maxBatch ?? 100;
 
@@ -44,7 +45,7 @@ export function createBatchedRows(rows: Collection<StoredDocument>, opts: Batchi
     async (batch) => {
       try {
         await rows.insertMany(
-          batch.map((w) => w.item),
+          batch.map((w) => wireOf(w.item)),
           { ordered: false },
         );
       } catch (err) {
@@ -71,7 +72,7 @@ export function createBatchedRows(rows: Collection<StoredDocument>, opts: Batchi
       const ids = [...new Set(batch.flatMap((w) => w.item))];
       // One id alone is looked up by equality, as a lone request always was.
       const found = await rows.find(ids.length === 1 ? { _id: ids[0]! } : { _id: { $in: ids } }).toArray();
-      const byId = new Map(found.map((doc) => [doc._id, doc]));
+      const byId = new Map(found.map((wire) => [wire._id, rowOf(wire)]));
       const handedOut = new Set<string>();
       for (const w of batch) {
         const mine: StoredDocument[] = [];

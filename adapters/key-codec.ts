@@ -1,16 +1,10 @@
-// oidc-provider payloads use data as object keys: resource indicator URLs in Grant.resources, claim names in the
-// `claims` parameter, client ids in Session.authorizations. FerretDB refuses any key containing '.' or starting
-// with '$' (MongoDB accepts some of them but cannot query or update through them), so keys are escaped on the
-// way in and restored on the way out. '%' is escaped too so that decoding is exact. Plain keys such as grantId,
-// uid, userCode and consumed never change, which keeps them indexable and updatable by their natural path.
+// Rows written before payloads were stored as one JSON string (wire.ts) hold them as nested documents, with keys
+// escaped: oidc-provider payloads use data as object keys (resource indicator URLs in Grant.resources, claim names in
+// the `claims` parameter, client ids in Session.authorizations), and FerretDB refuses any key containing '.' or
+// starting with '$'. Those rows are read back here ('%2E' -> '.', a leading '%24' -> '$', '%25' -> '%'). Also: the
+// deep copy every cache of rows hands out.
 
-const NEEDS_ENCODING = /[%.]|^\$/;
 const NEEDS_DECODING = /%(?:25|2E|24)/;
-
-function encodeKey(key: string): string {
-  if (!NEEDS_ENCODING.test(key)) return key;
-  return key.replaceAll('%', '%25').replaceAll('.', '%2E').replace(/^\$/, '%24');
-}
 
 function decodeKey(key: string): string {
   if (!NEEDS_DECODING.test(key)) return key;
@@ -34,10 +28,6 @@ function mapKeys(value: unknown, rename: (key: string) => string): unknown {
     Object.defineProperty(out, rename(key), { value: mapKeys(item, rename), enumerable: true, writable: true, configurable: true });
   }
   return out;
-}
-
-export function encodeKeys<T>(value: T): T {
-  return mapKeys(value, encodeKey) as T;
 }
 
 export function decodeKeys<T>(value: T): T {

@@ -6,20 +6,15 @@ import type { AdapterPayload } from 'oidc-provider';
 import type { Logger } from '../src/log.ts';
 import { isEncrypted } from '../src/services/crypto.ts';
 import { isDuplicateKey } from '../src/db/duplicate-key.ts';
-import { decodeKeys } from './key-codec.ts';
 import { HASHED } from './models.ts';
 import { isLegacyId } from './stored-id.ts';
+import { rowOf, type WireDocument } from './wire.ts';
 
 const MIGRATIONS_COLLECTION = 'migrations';
 const HASHED_IDS_MIGRATION = 'oidc.hashed-ids';
 
-/** The part of a stored row these passes read. */
-interface Row {
-  _id: string;
-  payload: AdapterPayload;
-  expiresAt?: Date;
-  accountId?: string;
-}
+/** A stored row as these passes read it, in either shape (wire.ts). */
+type Row = WireDocument;
 
 const isLive = (row: Row) => row.expiresAt === undefined || row.expiresAt.getTime() > Date.now();
 
@@ -61,14 +56,15 @@ export async function migrateToStoredIds<T extends Row>(deps: StoredIdMigration<
   let moved = 0;
   for (const model of [...HASHED, 'Interaction']) {
     const rows = deps.collection(model) as unknown as Collection<Row>;
-    for await (const old of rows.find({})) {
+    for await (const wire of rows.find({})) {
+      const old = rowOf(wire);
       if (model === 'Interaction') {
         const named = [(old.payload?.session as { cookie?: unknown } | undefined)?.cookie, old.payload?.parJti];
         if (!named.some((value) => typeof value === 'string' && !isEncrypted(value))) continue;
       } else if (!isLegacyId(model, old._id)) {
         continue;
       }
-      if (isLive(old)) await deps.rewrite(model, old._id, decodeKeys(old.payload), old.expiresAt);
+      if (isLive(old)) await deps.rewrite(model, old._id, old.payload, old.expiresAt);
       if (model !== 'Interaction') await rows.deleteOne({ _id: old._id });
       moved += 1;
     }

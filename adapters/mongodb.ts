@@ -9,7 +9,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Collection } from 'mongodb';
 import { errors, type AdapterPayload } from 'oidc-provider';
-import { cloneRow } from './key-codec.ts';
 import { ensureExpiryIndexes, startSweeper, sweepExpired } from './maintenance.ts';
 import { ACCOUNT_BOUND, assertModelName, CONSUMABLE_LABEL, GRANT_BOUND, hasForeignPrefix, WRITE_ONCE } from './models.ts';
 import { createFreshRows } from './fresh-rows.ts';
@@ -21,6 +20,7 @@ import { assertId, createRowStore, isLive, LEGACY_SESSION_UIDS_COLLECTION, remem
 import { createStoredIds, sessionUidRowOf } from './stored-id.ts';
 import { backfillAccountIds, migrateSessionUidCopies, migrateToStoredIds } from './migrations.ts';
 import type { MongoAdapter, MongoAdapterOptions, OidcAdapter, StoredDocument } from './types.ts';
+import { ofGrant, type WireDocument } from './wire.ts';
 
 export { MAX_ROW_LIFETIME_SECONDS } from './rows.ts';
 
@@ -55,7 +55,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
   const { reusable, retryWithinReuse, revokeForReplay } = createReplayGuard({ refreshReuseSeconds: opts.refreshReuseSeconds, findById, revokeGrant, logger });
-  const clients = new Map<string, { payload: AdapterPayload; until: number }>();
+  const clients = new Map<string, { json: string; until: number }>();
   // Interactions ride in the browser's cookie while a browser's request is served (interaction-cookie.ts).
   const interactionCookies = createInteractionCookies({
     cipher,
@@ -65,7 +65,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
 
   class MongoDbAdapter implements OidcAdapter {
     readonly model: string;
-    readonly #rows: Collection<StoredDocument>;
+    readonly #rows: Collection<WireDocument>;
 
     constructor(model: string) {
       assertModelName(model);
@@ -192,7 +192,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     async revokeByGrantId(grantId: string): Promise<void> {
       assertId(grantId, 'grantId');
       fresh.droppedAll(this.model);
-      await this.#rows.deleteMany({ 'payload.grantId': grantId });
+      await this.#rows.deleteMany(ofGrant(grantId));
     }
 
     /**
@@ -215,13 +215,13 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     }
 
     async #findClient(id: string): Promise<AdapterPayload | undefined> {
-      // The cache holds the payload as opened (secret decrypted, keys decoded), so a hit costs a copy and no
-      // decryption; each caller gets a copy of its own, shaped exactly as a database read gives it.
+      // The cache holds the payload as opened (secret decrypted) in JSON, so a hit costs a parse and no decryption;
+      // each caller gets a copy of its own, shaped exactly as a database read gives it (wire.ts stores JSON too).
       const cached = clients.get(id);
-      if (cached && cached.until > Date.now()) return cloneRow(cached.payload);
+      if (cached && cached.until > Date.now()) return JSON.parse(cached.json) as AdapterPayload;
       const doc = await findById(this.model, id);
       const payload = this.#open(doc, id);
-      if (payload && clientCacheMs > 0) remember(clients, id, { payload: cloneRow(payload), until: Date.now() + clientCacheMs });
+      if (payload && clientCacheMs > 0) remember(clients, id, { json: JSON.stringify(payload), until: Date.now() + clientCacheMs });
       return payload;
     }
 
@@ -269,7 +269,8 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
     const result = await ensureExpiryIndexes(expiring());
     for (const model of models) {
       const rows = collection(model);
-      if (GRANT_BOUND.has(model)) await rows.createIndex({ 'payload.grantId': 1 });
+      // grantId: rows as written now (wire.ts); payload.grantId: rows written before, until they expire.
+      if (GRANT_BOUND.has(model)) await Promise.all([rows.createIndex({ grantId: 1 }), rows.createIndex({ 'payload.grantId': 1 })]);
       if (ACCOUNT_BOUND.has(model)) {
         await rows.createIndex({ accountId: 1 });
         await backfillAccountIds(rows, logger);

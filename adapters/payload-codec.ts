@@ -1,10 +1,9 @@
 // What a row's payload looks like at rest. Nothing in it may work as a credential: the id of a hashed model is
 // dropped (it is the presented value, given back on read), client secrets and the session id an interaction refers to
-// are encrypted, and keys MongoDB would refuse are escaped.
+// are encrypted. (How the payload then lies in the database: wire.ts.)
 import type { AdapterPayload } from 'oidc-provider';
 import { isEncrypted, type Cipher } from '../src/services/crypto.ts';
 import { openClientSecret, sealClientSecret } from './client-secret.ts';
-import { decodeKeys, encodeKeys } from './key-codec.ts';
 import { HASHED } from './models.ts';
 
 export interface PayloadCodec {
@@ -56,10 +55,10 @@ export function createPayloadCodec(cipher: Cipher): PayloadCodec {
       }
       if (model === 'Client') out = sealClientSecret(cipher, out);
       if (model === 'Interaction') out = mapInteractionCredentials(out, (v) => (isEncrypted(v) ? v : cipher.encrypt(v)));
-      return encodeKeys(out);
+      return out;
     },
     fromStored(model, stored, id) {
-      let out = decodeKeys(stored);
+      let out = stored;
       if (HASHED.has(model)) out = { ...out, jti: id };
       if (model === 'Client') out = openClientSecret(cipher, out, id);
       if (model === 'Interaction') out = mapInteractionCredentials(out, open);

@@ -6,12 +6,12 @@ import type { AdapterPayload } from 'oidc-provider';
 import { isDuplicateKey, writeRetryingLostInserts } from '../src/db/duplicate-key.ts';
 import { createBatchedRows, type BatchedRows } from './batched-rows.ts';
 import type { FreshRows } from './fresh-rows.ts';
-import { decodeKeys } from './key-codec.ts';
 import type { ExpiringRow } from './maintenance.ts';
 import { ACCOUNT_BOUND, assertModelName, collectionName, GRANT_BOUND, MODELS } from './models.ts';
 import type { createPayloadCodec } from './payload-codec.ts';
 import { consumedMarkerOf, isCompanionId, sessionUidRowOf, type createStoredIds } from './stored-id.ts';
 import type { AccountRow, StoredDocument } from './types.ts';
+import { ofGrant, rowOf, wireOf, type WireDocument } from './wire.ts';
 
 // Underscores cannot occur in a model's collection name (model names are alphanumeric), so these never clash.
 // Consumption claims were kept here before they moved beside their rows (consumedMarkerOf): no longer written, swept
@@ -42,19 +42,20 @@ export function assertId(id: unknown, what = 'id'): asserts id is string {
  * Writes a row with its companion rows (same collection) in one command: one upsert each, sent together. Two saves of
  * a new id can both try the insert; the writes that lost it are sent again, now replacing the winner's row.
  */
-export async function writeRows(rows: Collection<StoredDocument>, batched: BatchedRows, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
+export async function writeRows(rows: Collection<WireDocument>, batched: BatchedRows, docs: readonly StoredDocument[], insertFirst: boolean): Promise<void> {
   if (docs.length === 1) return insertOrReplace(rows, docs[0]!, insertFirst ? batched.insert : undefined);
-  await writeRetryingLostInserts(docs, (batch) =>
-    rows.bulkWrite(
-      batch.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } })),
-      { ordered: false },
-    ),
-  );
+  await writeRetryingLostInserts(docs, (batch) => rows.bulkWrite(batch.map(replaceOp), { ordered: false }));
+}
+
+/** The bulk operation that writes a row whether or not it exists. */
+function replaceOp(doc: StoredDocument) {
+  const { _id, ...replacement } = wireOf(doc);
+  return { replaceOne: { filter: { _id }, replacement, upsert: true } };
 }
 
 /** `insert`: try this insert first (a fresh id), replacing only when the id turns out to exist. */
-async function insertOrReplace(rows: Collection<StoredDocument>, doc: StoredDocument, insert?: (doc: StoredDocument) => Promise<void>): Promise<void> {
-  const { _id, ...rest } = doc;
+async function insertOrReplace(rows: Collection<WireDocument>, doc: StoredDocument, insert?: (doc: StoredDocument) => Promise<void>): Promise<void> {
+  const { _id, ...rest } = wireOf(doc);
   if (insert) {
     try {
       await insert(doc);
@@ -105,9 +106,9 @@ export function createRowStore({ db, ids, codec, toleranceSeconds, fresh }: RowS
   const sessionUidOf = new Map<string, string>();
   const rememberSessionUid = (storedId: string, uid: string) => remember(sessionUidOf, storedId, uid);
 
-  function collection(model: string): Collection<StoredDocument> {
+  function collection(model: string): Collection<WireDocument> {
     assertModelName(model);
-    return db.collection<StoredDocument>(collectionName(model));
+    return db.collection<WireDocument>(collectionName(model));
   }
 
   // Inserts and lookups by _id of each collection, batched while others are in flight (batched-rows.ts).
@@ -181,7 +182,7 @@ export function createRowStore({ db, ids, codec, toleranceSeconds, fresh }: RowS
     fresh.dropped('Grant', [grantId]);
     for (const model of GRANT_BOUND) fresh.droppedAll(model);
     await Promise.all([
-      ...[...GRANT_BOUND].map((model) => collection(model).deleteMany({ 'payload.grantId': grantId })),
+      ...[...GRANT_BOUND].map((model) => collection(model).deleteMany(ofGrant(grantId))),
       collection('Grant').deleteOne({ _id: grantId }),
     ]);
   }
@@ -195,7 +196,8 @@ export function createRowStore({ db, ids, codec, toleranceSeconds, fresh }: RowS
       await rows.deleteOne({ _id: storedId });
       return;
     }
-    const uid = sessionUidOf.get(storedId) ?? (await rows.findOne({ _id: storedId }, { projection: { 'payload.uid': 1 } }))?.payload?.uid;
+    const found = sessionUidOf.has(storedId) ? null : await rows.findOne({ _id: storedId });
+    const uid = sessionUidOf.get(storedId) ?? (found ? rowOf(found).payload.uid : undefined);
     sessionUidOf.delete(storedId);
     if (typeof uid === 'string' && uid) fresh.dropped(model, [sessionUidRowOf(uid)]);
     if (typeof uid === 'string' && uid) await rows.deleteMany({ _id: { $in: [storedId, sessionUidRowOf(uid)] } });
@@ -212,10 +214,10 @@ export function createRowStore({ db, ids, codec, toleranceSeconds, fresh }: RowS
     sessionUidOf.delete(oldStoredId);
     fresh.dropped('Session', [oldStoredId]);
     const rows = collection('Session');
-    const replaces = docs.map(({ _id, ...rest }) => ({ replaceOne: { filter: { _id }, replacement: rest as StoredDocument, upsert: true } }));
+    const replaces = docs.map(replaceOp);
     // The driver sends each kind of operation as a command of its own: the old row is not deleted but emptied and
     // expired (an update like the others), which every read treats as gone and the TTL index or the sweeper removes.
-    const ended = { replaceOne: { filter: { _id: oldStoredId }, replacement: { payload: {}, expiresAt: new Date(0) } as unknown as StoredDocument } };
+    const ended = { replaceOne: { filter: { _id: oldStoredId }, replacement: { data: '{}', expiresAt: new Date(0) } } };
     try {
       await rows.bulkWrite([ended, ...replaces], { ordered: true });
     } catch (err) {
@@ -259,9 +261,9 @@ export function createRowStore({ db, ids, codec, toleranceSeconds, fresh }: RowS
     assertAccountBound(model);
     if (typeof accountId !== 'string' || accountId.length === 0) return [];
     const docs = await collection(model).find({ accountId, ...notExpired() }).toArray();
-    return docs.filter((doc) => !isCompanionId(doc._id)).map((doc) => ({
+    return docs.filter((doc) => !isCompanionId(doc._id)).map(rowOf).map((doc) => ({
       id: doc._id,
-      payload: decodeKeys(doc.payload),
+      payload: doc.payload,
       ...(doc.expiresAt ? { expiresAt: doc.expiresAt } : {}),
     }));
   }

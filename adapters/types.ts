@@ -44,6 +44,18 @@ export interface BrowserCookies {
   set(name: string, value: string | null, options: { path: string; maxAgeSeconds: number }): void;
 }
 
+/** A row as the database holds it (wire.ts): `data` (this version) or `payload` (rows written before it). */
+export interface WireDocument {
+  _id: string;
+  data?: string;
+  payload?: AdapterPayload;
+  expiresAt?: Date;
+  accountId?: string;
+  grantId?: string;
+  code?: string;
+}
+
+/** A row in memory, its payload decoded (how it lies in the database: wire.ts). */
 export interface StoredDocument {
   _id: string;
   payload: AdapterPayload;
@@ -74,7 +86,8 @@ export interface MongoAdapter {
   ensureIndexes(): Promise<{ ttl: boolean }>;
   sweep(): Promise<number>;
   startSweeper(intervalSeconds: number): () => void;
-  collection(model: string): Collection<StoredDocument>;
+  /** A model's rows as the database holds them (wire.ts: rowOf reads one). */
+  collection(model: string): Collection<WireDocument>;
   /** Live rows of one account, for the models in ACCOUNT_BOUND (sessions, grants, tokens, codes). */
   findByAccount(model: string, accountId: string): Promise<AccountRow[]>;
   /** Deletes every row of one account in an ACCOUNT_BOUND model; resolves with how many went. */

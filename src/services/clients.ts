@@ -13,6 +13,7 @@ import type { BrandLogos } from './brand-logos.ts';
 import { parseClientInput, type ClientInput } from './client-input.ts';
 import { inputOfRegistration, mergeClientPatch, parseClientPatch, type ClientPatch } from './client-patch.ts';
 import { isDuplicateKey } from '../db/duplicate-key.ts';
+import { rowOf, wireOf, type WireDocument } from '../../adapters/wire.ts';
 
 export interface ClientView {
   clientId: string;
@@ -66,7 +67,7 @@ export interface ClientServiceDeps {
   /** The one clock (src/clock.ts). */
   now?: Clock;
   Adapter: new (model: string) => Adapter;
-  collection: (model: string) => Collection<{ _id: string; payload: AdapterPayload; expiresAt?: Date }>;
+  collection: (model: string) => Collection<WireDocument>;
   /** oidc-provider's own metadata validation (provider.Client.validate), so errors read as the provider's. */
   validate: (metadata: ClientMetadata) => Promise<void>;
   /** Drops this process's cached copy of a client, so that a change starts from what is stored. */
@@ -154,7 +155,10 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   }
 
   /** The stored row's payload as written (sealed), to notice a change another writer made meanwhile. */
-  const version = async (id: string) => JSON.stringify((await rows().findOne({ _id: id, ...live() }))?.payload ?? null);
+  const version = async (id: string) => {
+    const row = await rows().findOne({ _id: id, ...live() });
+    return JSON.stringify(row ? rowOf(row).payload : null);
+  };
 
   /** The registration as stored now (not as this process may have cached it); a 404 when there is none. */
   async function stored(id: string) {
@@ -180,7 +184,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       // Claim the id with an insert (atomic on MongoDB and FerretDB) before writing through the adapter, so two
       // creations of one id cannot both succeed. The placeholder is born expired: every reader skips it.
       try {
-        await rows().insertOne({ _id: id, payload: {}, expiresAt: new Date(0) });
+        await rows().insertOne(wireOf({ _id: id, payload: {}, expiresAt: new Date(0) }));
       } catch (err) {
         if (isDuplicateKey(err)) throw conflict(`A client with id "${id}" already exists`);
         throw err;
@@ -198,7 +202,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
 
     async list() {
       const docs = await rows().find(live()).sort({ _id: 1 }).toArray();
-      return docs.map((d) => toView(d.payload));
+      return docs.map((d) => toView(rowOf(d).payload));
     },
 
     async get(id) {

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Connection } from 'mongoose';
 import type Provider from 'oidc-provider';
 import type { MongoAdapter } from '../../adapters/types.ts';
+import { rowOf } from '../../adapters/wire.ts';
 import type { FactorService } from '../auth/factors.ts';
 import { userModel, type User } from '../db/models/user.ts';
 import { notFound } from '../errors.ts';
@@ -117,8 +118,8 @@ export function createErasure(deps: ErasureDeps): ErasureService {
     let removed = 0;
     for (const model of TRANSIENT_MODELS) {
       const rows = adapter.collection(model);
-      for await (const doc of rows.find({}, { projection: { payload: 1 } })) {
-        const text = JSON.stringify(doc.payload ?? {}).toLowerCase();
+      for await (const doc of rows.find({}, { projection: { payload: 1, data: 1 } })) {
+        const text = JSON.stringify(rowOf(doc).payload).toLowerCase();
         if (needles.some((n) => text.includes(n.toLowerCase()))) {
           removed += (await rows.deleteOne({ _id: doc._id })).deletedCount;
         }

@@ -4,14 +4,14 @@ import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import type { Collection, CommandStartedEvent } from 'mongodb';
 import { createBatchedRows } from '../../adapters/batched-rows.ts';
-import type { StoredDocument } from '../../adapters/types.ts';
+import type { WireDocument } from '../../adapters/wire.ts';
 import { isDuplicateKey } from '../../src/db/duplicate-key.ts';
 import { testDatabaseUri } from '../support/db.ts';
 
 const id = () => randomBytes(12).toString('base64url');
 
 let conn: Connection;
-let rows: Collection<StoredDocument>;
+let rows: Collection<WireDocument>;
 let commands: CommandStartedEvent[] = [];
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ beforeAll(async () => {
   conn.getClient().on('commandStarted', (e: CommandStartedEvent) => {
     if (e.commandName === 'insert' || e.commandName === 'find') commands.push(e);
   });
-  rows = conn.db!.collection<StoredDocument>(`batching_${id().replace(/[^a-z0-9]/gi, '')}`);
+  rows = conn.db!.collection<WireDocument>(`batching_${id().replace(/[^a-z0-9]/gi, '')}`);
   await rows.insertOne({ _id: 'seed', payload: {} });
 });
 
@@ -109,7 +109,7 @@ describe('batched lookups by _id', () => {
   });
 
   it('reject every waiting caller when the command fails, and keep serving afterwards', async () => {
-    const broken = createBatchedRows(conn.db!.collection<StoredDocument>('$bad'), { inFlight: 1 });
+    const broken = createBatchedRows(conn.db!.collection<WireDocument>('$bad'), { inFlight: 1 });
     const results = await Promise.allSettled([broken.findByIds(['a']), broken.findByIds(['b'])]);
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
     const batched = createBatchedRows(rows, { inFlight: 1 });

@@ -10,6 +10,7 @@ import { MODELS } from '../../adapters/models.ts';
 import { createStoredIds } from '../../adapters/stored-id.ts';
 import { createCipher, isEncrypted } from '../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../support/db.ts';
+import { ofGrant, rowOf } from '../../adapters/wire.ts';
 
 let conn: Connection;
 let db: Db;
@@ -19,7 +20,11 @@ const key = randomBytes(32);
 const id = (prefix: string) => `${prefix}-${randomBytes(8).toString('hex')}`;
 const storedIds = createStoredIds(key);
 // The row as stored: credentials live under a keyed hash of their id.
-const raw = (model: string, _id: string) => store.collection(model).findOne({ _id: storedIds.of(model, _id) });
+/** A row as stored, decoded (wire.ts). */
+const raw = async (model: string, _id: string) => {
+  const row = await store.collection(model).findOne({ _id: storedIds.of(model, _id) });
+  return row && rowOf(row);
+};
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 beforeAll(async () => {
@@ -213,11 +218,13 @@ describe('consume', () => {
     await grants.upsert(replayed, { accountId: 'a' }, 600);
     await tokens.upsert(id('at'), { grantId: bystander }, 60);
     await grants.upsert(bystander, { accountId: 'a' }, 600);
+    // A token written by an earlier version (its payload a nested document, no top-level grantId) goes too.
+    await store.collection('AccessToken').insertOne({ _id: id('old-at'), payload: { grantId: replayed }, expiresAt: new Date(Date.now() + 60_000) });
 
     await codes.consume(code);
     await expect(codes.consume(code)).rejects.toMatchObject({ error: 'invalid_grant' });
 
-    const count = (model: string, grantId: string) => store.collection(model).countDocuments({ 'payload.grantId': grantId });
+    const count = (model: string, grantId: string) => store.collection(model).countDocuments(ofGrant(grantId));
     expect(await count('AuthorizationCode', replayed)).toBe(0);
     expect(await count('AccessToken', replayed)).toBe(0);
     expect(await count('RefreshToken', replayed)).toBe(0);
@@ -369,8 +376,10 @@ describe('ensureIndexes', () => {
     const keysOf = async (model: string) =>
       (await store.collection(model).listIndexes().toArray()).map((index) => Object.keys(index.key).join(','));
     for (const model of MODELS) expect(await keysOf(model)).toContain('expiresAt');
-    expect(await keysOf('AccessToken')).toContain('payload.grantId');
-    expect(await keysOf('RefreshToken')).toContain('payload.grantId');
+    for (const key of ['grantId', 'payload.grantId']) {
+      expect(await keysOf('AccessToken')).toContain(key);
+      expect(await keysOf('RefreshToken')).toContain(key);
+    }
     // Sessions by uid and device codes by user code are found through rows keyed by `_id`: no secondary index.
     for (const model of ['Session', 'Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode']) {
       expect(await keysOf(model)).toContain('accountId');

@@ -10,6 +10,7 @@ import { HASHED } from '../../adapters/models.ts';
 import { createStoredIds } from '../../adapters/stored-id.ts';
 import { createCipher } from '../../src/services/crypto.ts';
 import { testDatabaseUri } from '../support/db.ts';
+import { rowOf, wireOf } from '../../adapters/wire.ts';
 
 const key = randomBytes(32);
 const cipher = createCipher(key);
@@ -153,7 +154,9 @@ describe('commands per operation', () => {
     const tokens = new store.Adapter('RefreshToken');
     const token = id('rt~');
     await tokens.upsert(token, { jti: token, grantId: id('g') }, 60);
-    await store.collection('RefreshToken').updateOne({ _id: storedIds.of('RefreshToken', token) }, { $set: { 'payload.consumed': 1_700_000_000 } });
+    const rows = store.collection('RefreshToken');
+    const row = rowOf((await rows.findOne({ _id: storedIds.of('RefreshToken', token) }))!);
+    await rows.replaceOne({ _id: row._id }, wireOf({ ...row, payload: { ...row.payload, consumed: 1_700_000_000 } }));
     expect((await tokens.find(token))?.consumed).toBe(1_700_000_000);
     await expect(tokens.consume(token)).rejects.toMatchObject({ error: 'invalid_grant', error_detail: 'refresh token already consumed' });
   });
@@ -337,5 +340,35 @@ describe('rows written by value before ids were hashed', () => {
       await legacy.dropDatabase().catch(() => {});
       await legacy.close();
     }
+  });
+});
+
+describe('rows written before payloads were stored as one JSON string', () => {
+  it('are stored now as one string beside what is queried, and rows in the nested shape still work', async () => {
+    const tokens = new store.Adapter('RefreshToken');
+    const [fresh, old, grantId, acc] = [id('rt~'), id('rt~'), id('g'), id('acc')];
+    await tokens.upsert(fresh, { jti: fresh, grantId, accountId: acc, resources: { 'https://api.example.com': 'read' } }, 60);
+    const stored = await store.collection('RefreshToken').findOne({ _id: storedIds.of('RefreshToken', fresh) });
+    expect(Object.keys(stored!).sort()).toEqual(['_id', 'accountId', 'data', 'expiresAt', 'grantId']);
+    expect(JSON.parse(stored!.data!)).toEqual({ grantId, accountId: acc, resources: { 'https://api.example.com': 'read' } });
+
+    // As the version before wrote it: a nested payload, keys escaped, no top-level grantId.
+    await store.collection('RefreshToken').insertOne({
+      _id: storedIds.of('RefreshToken', old),
+      payload: { grantId, accountId: acc, resources: { 'https://api%2Eexample%2Ecom': 'read' } },
+      expiresAt: new Date(Date.now() + 60_000),
+      accountId: acc,
+    });
+    expect(await tokens.find(old)).toEqual({ jti: old, grantId, accountId: acc, resources: { 'https://api.example.com': 'read' } });
+    expect((await store.findByAccount('RefreshToken', acc)).map((r) => r.payload.resources)).toEqual([
+      { 'https://api.example.com': 'read' },
+      { 'https://api.example.com': 'read' },
+    ]);
+    await tokens.consume(old);
+    await expect(tokens.consume(old)).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    await tokens.revokeByGrantId(grantId);
+    expect(await tokens.find(fresh)).toBeUndefined();
+    expect(await tokens.find(old)).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import { createStoredIds } from '../../adapters/stored-id.ts';
 import { createCipher } from '../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../support/db.ts';
 import { startProviderOnAdapter, type ProviderOnAdapter } from '../support/provider-on-adapter.ts';
+import { rowOf, wireOf } from '../../adapters/wire.ts';
 
 const clientId = 'reuse-test-client';
 const clientSecret = randomBytes(24).toString('base64url');
@@ -114,7 +115,9 @@ describe('without a reuse interval (or after it)', () => {
     const { rt, grantId } = await firstRefreshToken(s);
     expect((await refresh(s, rt)).status).toBe(200);
     // Its consumption marker, moved back past the interval (as if the retry came a minute later).
-    const moved = await s.store.collection('RefreshToken').updateOne({ _id: s.markerOf(rt) }, { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) - 60 } });
+    const rows = s.store.collection('RefreshToken');
+    const marker = rowOf((await rows.findOne({ _id: s.markerOf(rt) }))!);
+    const moved = await rows.replaceOne({ _id: marker._id }, wireOf({ ...marker, payload: { consumed: Math.floor(Date.now() / 1000) - 60 } }));
     expect(moved.modifiedCount).toBe(1);
     expect(await refresh(s, rt)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     expect(await s.store.collection('Grant').countDocuments({ _id: grantId })).toBe(0);

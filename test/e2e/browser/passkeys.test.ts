@@ -18,6 +18,7 @@ import type { JWTPayload } from 'jose';
 import { ACR } from '../../../src/auth/types.ts';
 import { startTestApp, type TestApp } from '../../support/app.ts';
 import { redeemInBrowser, startCodeFlow, type BrowserRp, type Started } from '../browser-rp.ts';
+import { rowOf, wireOf } from '../../../adapters/wire.ts';
 import {
   addVirtualAuthenticator,
   atWidths,
@@ -297,7 +298,10 @@ describe('passkeys in the account center, in Chromium', () => {
   async function ageSignIn(seconds: number): Promise<void> {
     const rows = t.services.adapter.collection('Session');
     const loginTs = Math.floor(Date.now() / 1000) - seconds;
-    await rows.updateMany({ accountId: customer.id }, { $set: { 'payload.loginTs': loginTs } });
+    for (const row of await rows.find({ accountId: customer.id }).toArray()) {
+      const session = rowOf(row);
+      await rows.replaceOne({ _id: row._id }, wireOf({ ...session, payload: { ...session.payload, loginTs } }));
+    }
     // Changed around the adapter, as another process would: this process's copies go too.
     t.services.adapter.forgetRows('Session');
   }

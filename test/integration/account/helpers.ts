@@ -8,6 +8,7 @@ import type { AppMetadata } from '../../../src/services/app-metadata.ts';
 import type { ProfileService } from '../../../src/services/profile.ts';
 import { startTestApp, type TestApp, type TestAppOptions } from '../../support/app.ts';
 import { Browser, findForm, forms, textOf, type Page } from '../../support/http.ts';
+import { rowOf, wireOf } from '../../../adapters/wire.ts';
 
 export interface AccountApp extends TestApp {
   profile: ProfileService;
@@ -163,7 +164,8 @@ export async function ageLogin(app: AccountApp, accountId: string, seconds: numb
   const sessions = await rows.find({ accountId }).toArray();
   for (const row of sessions) {
     const loginTs = Math.floor(Date.now() / 1000) - seconds;
-    await rows.updateOne({ _id: row._id }, { $set: { 'payload.loginTs': loginTs } });
+    const session = rowOf(row);
+    await rows.replaceOne({ _id: row._id }, wireOf({ ...session, payload: { ...session.payload, loginTs } }));
   }
   // Changed around the adapter, as another process would: this process's copies go too.
   app.services.adapter.forgetRows('Session');

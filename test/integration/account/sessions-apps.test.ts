@@ -6,6 +6,7 @@ import { decodeJwt } from 'jose';
 import { ACCOUNT_CLIENT_ID } from '../../../src/account/client.ts';
 import { findForm, textOf } from '../../support/http.ts';
 import { connectShop, FIREFOX, IPHONE, open, post, rawPost, csrfOf, refresh, signIn, startAccountApp, userinfo, SHOP, type AccountApp } from './helpers.ts';
+import { rowOf } from '../../../adapters/wire.ts';
 
 let app: AccountApp;
 
@@ -154,7 +155,7 @@ describe('connected apps', () => {
 
     // Everything issued to the app is gone from the store, not just unusable.
     for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'Grant']) {
-      const rows = await app.services.adapter.collection(model).countDocuments({ accountId: user.id, 'payload.clientId': SHOP.id });
+      const rows = (await app.services.adapter.collection(model).find({ accountId: user.id }).toArray()).filter((row) => rowOf(row).payload.clientId === SHOP.id).length;
       expect([model, rows]).toEqual([model, 0]);
     }
     // And dead at the token and userinfo endpoints.

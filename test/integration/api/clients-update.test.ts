@@ -14,6 +14,7 @@ import { loadConfig } from '../../../src/config/index.ts';
 import { isEncrypted } from '../../../src/services/crypto.ts';
 import { testDatabaseUri } from '../../support/db.ts';
 import { clientCredentialsToken } from '../../support/client-credentials.ts';
+import { rowOf } from '../../../adapters/wire.ts';
 
 let server: Server;
 let issuer: string;
@@ -214,8 +215,8 @@ describe('POST /clients/{id}/secret', () => {
     await expect(tokenFor('partner', 'clients:read', fresh)).resolves.toEqual(expect.any(String));
 
     // Stored as create stores it: sealed, never in the clear; and never shown again.
-    const raw = await services.db.connection.collection('oidc_client').findOne({ _id: 'partner' as never });
-    expect(isEncrypted(raw?.payload.client_secret)).toBe(true);
+    const raw = await services.adapter.collection('Client').findOne({ _id: 'partner' });
+    expect(isEncrypted(raw && rowOf(raw).payload.client_secret)).toBe(true);
     expect(JSON.stringify(raw)).not.toContain(fresh);
     expect(JSON.stringify((await call('GET', '/clients/partner', { token: tokens.viewer })).body)).not.toContain(fresh);
   });

@@ -6,6 +6,7 @@ import { CONSOLE_CLIENT_ID } from '../../../src/console/client.ts';
 import { findForm, textOf, type Browser } from '../../support/http.ts';
 import { ageLogin, signIn } from '../account/helpers.ts';
 import { csrfOf, csrfToken, isSecondFactorPage, makeOperator, open, passMfa, rawPost, signInConsole, startConsoleApp, submitLogin, type ConsoleApp, type TestOperator, foundByCode } from './helpers.ts';
+import { rowOf } from '../../../adapters/wire.ts';
 
 let app: ConsoleApp;
 let admin: TestOperator;
@@ -52,7 +53,7 @@ describe('signing in to the console', () => {
     expect(text(landed.body)).toContain('Admin');
     // The session is at the MFA level now; the console is not a connected app of the operator.
     const [session] = await app.services.adapter.collection('Session').find({ accountId: op.id }).toArray();
-    expect(session?.payload.acr).toBe(ACR.mfa);
+    expect(session && rowOf(session).payload.acr).toBe(ACR.mfa);
     expect((await app.services.grants.listForAccount(op.id)).map((a) => a.clientId)).not.toContain(CONSOLE_CLIENT_ID);
     expect(await app.audit('mfa.success', op.id)).toEqual([expect.objectContaining({ details: expect.objectContaining({ stepUp: true }) })]);
   });

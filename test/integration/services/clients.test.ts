@@ -6,6 +6,7 @@ import { createAuditLog, type AuditLog } from '../../../src/services/audit.ts';
 import { createClientService, type ClientService } from '../../../src/services/clients.ts';
 import { createCipher, isEncrypted } from '../../../src/services/crypto.ts';
 import { dropAndClose, openTestConnection } from '../../support/db.ts';
+import { rowOf } from '../../../adapters/wire.ts';
 
 let conn: Connection;
 let audit: AuditLog;
@@ -44,8 +45,8 @@ describe('clients', () => {
     });
     expect(created.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const raw = await conn.collection('oidc_client').findOne({ _id: 'web-app' as never });
-    expect(isEncrypted(raw?.payload.client_secret)).toBe(true);
+    const raw = await adapter.collection('Client').findOne({ _id: 'web-app' });
+    expect(isEncrypted(raw && rowOf(raw).payload.client_secret)).toBe(true);
     expect(JSON.stringify(raw)).not.toContain(created.clientSecret);
     expect((await new adapter.Adapter('Client').find('web-app'))?.client_secret).toBe(created.clientSecret);
     expect(await clients.get('web-app')).not.toHaveProperty('clientSecret');
