@@ -1,9 +1,11 @@
-// Grows the token collections the way months of use would: rows shaped like the adapter's ({_id, payload,
-// expiresAt}, plus the top-level accountId of account-bound models), alive (expiring in the future), under random
-// ids that no real token will ever have. Inserted directly through the driver, a thousand at a time.
+// Grows the token collections the way months of use would: rows shaped as the adapter writes them (adapters/wire.ts:
+// the payload as one JSON string, expiresAt, grantId, and the top-level accountId of account-bound models), alive
+// (expiring in the future), under random ids that no real token will ever have. Inserted directly through the
+// driver, a thousand at a time.
 import { randomBytes } from 'node:crypto';
 import type { Collection, Db, Document } from 'mongodb';
 import { collectionName } from '../adapters/models.ts';
+import { wireOf, type WireDocument } from '../adapters/wire.ts';
 
 /** The models whose collections grow with traffic, and what one of their rows carries. */
 const GROWING: Record<string, (ids: { accountId: string; grantId: string; jti: string }, now: number) => Document> = {
@@ -39,7 +41,7 @@ export const GROWING_COLLECTIONS = Object.keys(GROWING).map(collectionName);
 
 const id = () => randomBytes(32).toString('base64url');
 
-async function insertFiller(rows: Collection<Document>, model: string, count: number): Promise<void> {
+async function insertFiller(rows: Collection<WireDocument>, model: string, count: number): Promise<void> {
   const shape = GROWING[model]!;
   for (let done = 0; done < count; done += BATCH) {
     const now = Math.floor(Date.now() / 1000);
@@ -47,9 +49,7 @@ async function insertFiller(rows: Collection<Document>, model: string, count: nu
       const jti = id();
       const accountId = randomBytes(12).toString('hex');
       const payload = shape({ accountId, grantId: id(), jti }, now);
-      const doc: Document = { _id: jti, payload, expiresAt: new Date((payload.exp as number) * 1000) };
-      if (ACCOUNT_BOUND.has(model)) doc.accountId = accountId;
-      return doc;
+      return wireOf({ _id: jti, payload, expiresAt: new Date((payload.exp as number) * 1000), ...(ACCOUNT_BOUND.has(model) ? { accountId } : {}) });
     });
     await rows.insertMany(docs, { ordered: false });
   }
@@ -63,7 +63,7 @@ async function insertFiller(rows: Collection<Document>, model: string, count: nu
 export async function fillTokenCollections(db: Db, count: number, progress: (line: string) => void): Promise<void> {
   for (const model of Object.keys(GROWING)) {
     const started = performance.now();
-    const rows = db.collection<Document>(collectionName(model));
+    const rows = db.collection<WireDocument>(collectionName(model));
     const present = await rows.find({}).toArray();
     await insertFiller(rows, model, Math.floor(count / 2));
     for (let i = 0; i < present.length; i += BATCH) {
