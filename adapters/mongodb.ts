@@ -54,7 +54,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
   // What find just read of a consumable row, so that consume need not read it again.
   const recent = createRecentRows();
   const clientCacheMs = (opts.clientCacheSeconds ?? 0) * 1000;
-  const { reusable, retryWithinReuse, revokeForReplay } = createReplayGuard({ refreshReuseSeconds: opts.refreshReuseSeconds, findById, revokeGrant, logger });
+  const { reusable, settleLost } = createReplayGuard({ refreshReuseSeconds: opts.refreshReuseSeconds, findById, revokeGrant, logger });
   const clients = new Map<string, { json: string; until: number }>();
   // Interactions ride in the browser's cookie while a browser's request is served (interaction-cookie.ts).
   const interactionCookies = createInteractionCookies({
@@ -166,9 +166,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
      * retry within the reuse interval; otherwise revoke what the replay makes untrustworthy and refuse.
      */
     async #lostClaim(storedId: string, grantId: unknown, label: string): Promise<void> {
-      if (await retryWithinReuse(this.model, storedId)) return;
-      await revokeForReplay(this.model, grantId);
-      throw this.#consumeError(`${label} already consumed`);
+      if (!(await settleLost(this.model, storedId, grantId))) throw this.#consumeError(`${label} already consumed`);
     }
 
     async destroy(id: string): Promise<void> {
@@ -249,9 +247,7 @@ export function createMongoAdapter(opts: MongoAdapterOptions): MongoAdapter {
       return await requests.run(scope, handle);
     } finally {
       const { claim } = scope;
-      if (claim && !(await claimConsumption('RefreshToken', claim.storedId, claim.expiresAt)) && !(await retryWithinReuse('RefreshToken', claim.storedId))) {
-        await revokeForReplay('RefreshToken', claim.grantId);
-      }
+      if (claim && !(await claimConsumption('RefreshToken', claim.storedId, claim.expiresAt))) await settleLost('RefreshToken', claim.storedId, claim.grantId);
     }
   }
 

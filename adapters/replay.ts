@@ -20,19 +20,26 @@ export function createReplayGuard({ refreshReuseSeconds, findById, revokeGrant, 
   const reusable = (model: string, consumedAt: number | undefined): consumedAt is number =>
     model === 'RefreshToken' && refreshReuseMs > 0 && consumedAt !== undefined && Date.now() - consumedAt <= refreshReuseMs;
 
+  /** After a lost consumption: whether it is a refresh token's retry, the winner's marker within the interval. */
+  async function retryWithinReuse(model: string, storedId: string): Promise<boolean> {
+    if (refreshReuseMs <= 0 || model !== 'RefreshToken') return false;
+    const marker = await findById(model, consumedMarkerOf(storedId));
+    return typeof marker?.payload.consumed === 'number' && reusable(model, marker.payload.consumed * 1000);
+  }
+
   return {
     reusable,
-    /** After a lost consumption: whether it is a refresh token's retry, the winner's marker within the interval. */
-    async retryWithinReuse(model: string, storedId: string): Promise<boolean> {
-      if (refreshReuseMs <= 0 || model !== 'RefreshToken') return false;
-      const marker = await findById(model, consumedMarkerOf(storedId));
-      return typeof marker?.payload.consumed === 'number' && reusable(model, marker.payload.consumed * 1000);
-    },
-    /** A consumable used twice: every grant-bound row and the grant itself go. */
-    async revokeForReplay(model: string, grantId: unknown): Promise<void> {
-      if (!GRANT_BOUND.has(model) || typeof grantId !== 'string') return;
-      logger?.warn({ model, grantId }, 'concurrent reuse of a consumable detected: grant revoked');
-      await revokeGrant(grantId);
+    /**
+     * A consumption that lost (another caller consumed the row first): true when it is a refresh token's retry
+     * within the reuse interval (let it through); otherwise every grant-bound row and the grant itself go, and false.
+     */
+    async settleLost(model: string, storedId: string, grantId: unknown): Promise<boolean> {
+      if (await retryWithinReuse(model, storedId)) return true;
+      if (GRANT_BOUND.has(model) && typeof grantId === 'string') {
+        logger?.warn({ model, grantId }, 'concurrent reuse of a consumable detected: grant revoked');
+        await revokeGrant(grantId);
+      }
+      return false;
     },
   };
 }
