@@ -40,13 +40,19 @@ afterAll(async () => {
   await dropAndClose(conn);
 });
 
-/** What the authorization endpoint would have stored after login and consent. */
-async function issueCode(): Promise<{ code: string; grantId: string }> {
+/** A fresh grant of user-1 to the client (openid offline_access), and the client as the adapter gives it back. */
+async function newGrant() {
   const grant = new provider.Grant({ accountId: 'user-1', clientId });
   grant.addOIDCScope('openid offline_access');
   const grantId = await grant.save();
   const client = await provider.Client.find(clientId);
   if (!client) throw new Error('client not found through the adapter');
+  return { grantId, client };
+}
+
+/** What the authorization endpoint would have stored after login and consent. */
+async function issueCode(): Promise<{ code: string; grantId: string }> {
+  const { grantId, client } = await newGrant();
   const code = await new provider.AuthorizationCode({
     accountId: 'user-1',
     client,
@@ -129,11 +135,7 @@ it('an unrelated grant keeps working while another is revoked', async () => {
 describe('refresh-token rotation in a token request', () => {
   /** A refresh token of a fresh grant, as a code exchange would have issued it. */
   async function issueRefreshToken(): Promise<{ token: string; grantId: string }> {
-    const grant = new provider.Grant({ accountId: 'user-1', clientId });
-    grant.addOIDCScope('openid offline_access');
-    const grantId = await grant.save();
-    const client = await provider.Client.find(clientId);
-    if (!client) throw new Error('client not found through the adapter');
+    const { grantId, client } = await newGrant();
     const token = await new provider.RefreshToken({ accountId: 'user-1', client, grantId, scope: 'openid offline_access', gty: 'authorization_code' }).save();
     return { token, grantId };
   }

@@ -1,5 +1,7 @@
-// The embedded store's FerretDB is built with our patch (tools/ferretdb/patches): lookups by _id and expiry sweeps
-// are answered from indexes, in collections made before the patch too, and every other filter behaves as before.
+// The embedded store's FerretDB is built with our patches (tools/ferretdb/patches): lookups by _id and expiry sweeps
+// are answered from indexes, in collections made before the patch too, and every other filter behaves as before; a
+// find looks up its one collection instead of listing them all (command-overhead.patch), and answers as before.
+import { randomBytes } from 'node:crypto';
 // The behaviour tests run on any server; what is about FerretDB's SQL runs only on the embedded one.
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -215,5 +217,27 @@ describe('filters that are not pushed down', () => {
   ])('%s matches as before', async (_name, filter, expected) => {
     expect(ids(await rowsOf(coll).find(filter).toArray())).toEqual(expected);
     if (sqliteDir) expect((await explainFind(coll, filter)).filterPushdown).toBe(false);
+  });
+});
+
+describe('a find looks up its one collection (command-overhead.patch)', () => {
+  const name = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+  it('a find in a missing collection, or in a missing database, finds nothing', async () => {
+    expect(await db.collection(name('absent')).find({ _id: 'x' as never }).toArray()).toEqual([]);
+    const elsewhere = conn.getClient().db(name('nodb'));
+    expect(await elsewhere.collection('t').find({}).toArray()).toEqual([]);
+    expect((await conn.getClient().db().admin().listDatabases()).databases.map((d) => d.name)).not.toContain(elsewhere.databaseName);
+  });
+
+  it('a collection created among many is found by the next find, and listing shows every one', async () => {
+    const names = Array.from({ length: 12 }, () => name('many'));
+    for (const [i, n] of names.entries()) await db.collection<{ _id: string; n: number }>(n).insertOne({ _id: 'row', n: i });
+    for (const [i, n] of names.entries()) expect(await db.collection(n).find({ _id: 'row' as never }).toArray()).toEqual([{ _id: 'row', n: i }]);
+    const listed = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    expect(listed).toEqual(expect.arrayContaining(names));
+    await db.collection(names[0]!).drop();
+    expect(await db.collection(names[0]!).find({}).toArray()).toEqual([]);
+    expect((await db.listCollections({ name: names[0]! }).toArray()).length).toBe(0);
   });
 });
