@@ -10,6 +10,7 @@ import { startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { hashPassword, verifyPassword } from '../src/services/passwords.ts';
 import { measureAlone } from './alone.ts';
 import { startBare } from './bare.ts';
+import { measureAtLoads } from './capacity.ts';
 import { addTally, emptyTally, type Tally } from './commands.ts';
 import { enumerationFigures, measureEnumeration } from './enumeration.ts';
 import { fillTokenCollections, GROWING_COLLECTIONS } from './fill.ts';
@@ -22,7 +23,7 @@ import { startOurs } from './ours.ts';
 import { forSeconds, inRounds, mergeMeasured, type Measured, type Target } from './phases.ts';
 import { atLeast, atMost, num, type Goal } from './report.ts';
 import { summary, type Operation, type Results } from './summary.ts';
-import { API_CLIENT, baseEnv, JWT_API, OPAQUE_API, PARTNER, SETTINGS, WEB_APP } from './settings.ts';
+import { API_CLIENT, baseEnv, JWT_API, LOADS, OPAQUE_API, PARTNER, SETTINGS, WEB_APP } from './settings.ts';
 
 const { seconds, connections } = SETTINGS;
 const CUSTOMERS = 20;
@@ -138,45 +139,48 @@ async function main(): Promise<void> {
   noteRss('warm-up');
 
   const operations: Operation[] = [];
-  const measure = async (label: string, ratioGoal: Goal, commandGoal: Goal, run: (stack: Stack) => Promise<Measured>, unit: Operation['unit'] = 'req') => {
+  const measure = async (
+    label: string,
+    ratioGoal: Goal,
+    commandGoal: Goal,
+    run: (stack: Stack, connections: number) => Promise<Measured>,
+    unit: Operation['unit'] = 'req',
+  ) => {
     log(`${label}`);
-    const rounds = unit === 'login' ? 1 : SETTINGS.rounds;
-    const runs: Record<'ours' | 'bare', Measured[]> = { ours: [], bare: [] };
-    const ratios: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      // Ours first in one round, bare first in the next: neither always runs on the warmer (or busier) machine.
-      const order = i % 2 === 0 ? (['ours', 'bare'] as const) : (['bare', 'ours'] as const);
-      const round: Partial<Record<'ours' | 'bare', Measured>> = {};
-      for (const name of order) round[name] = await run(stacks[name]);
-      runs.ours.push(round.ours!);
-      runs.bare.push(round.bare!);
-      ratios.push(round.ours!.figures.rps / round.bare!.figures.rps);
-    }
-    // The same phase again on the monitored stack: its commands (and database time) stand for ours'. The login's
-    // database share comes from this stack alone, so there it runs the rounds the others run on the timed stacks.
+    // Logins run at BENCH_CONNECTIONS only: their figure of merit is the database's share of the latency.
+    const levels = unit === 'login' ? [connections] : LOADS;
+    const measured = await measureAtLoads(levels, unit === 'login' ? 1 : SETTINGS.rounds, (name, c) => run(stacks[name], c));
+    // The same phase again on the monitored stack, at the first level (the least batching: the most commands per
+    // request): its commands (and database time) stand for ours'. The login's database share comes from this stack
+    // alone, so there it runs the rounds the others run on the timed stacks.
     const countRuns: Measured[] = [];
-    for (let i = 0; i < (unit === 'login' ? SETTINGS.rounds : 1); i++) countRuns.push(await run(counted));
+    for (let i = 0; i < (unit === 'login' ? SETTINGS.rounds : 1); i++) countRuns.push(await run(counted, connections));
     const count = mergeMeasured(countRuns);
-    const ours = mergeMeasured(runs.ours);
     operations.push({
       label,
       unit,
       ratioGoal,
       commandGoal,
-      ours: { ...ours, tally: count.tally, handled: count.handled },
-      bare: mergeMeasured(runs.bare),
-      ...(rounds > 1 ? { ratios } : {}),
+      ours: { ...measured.ours, tally: count.tally, handled: count.handled },
+      bare: measured.bare,
+      oursAt: measured.oursAt,
+      bareAt: measured.bareAt,
+      ...(measured.ratios.length > 1 ? { ratios: measured.ratios } : {}),
+      ...(levels.length > 1 ? { levels: measured.levels.map((l) => ({ connections: l.connections, ratios: l.ratios, oursRps: l.ours.figures.rps })) } : {}),
     });
     noteRss(label);
   };
-  const timed = { seconds, connections };
-  await measure('client_credentials, opaque', atLeast(0.5), atMost(1), (s) => forSeconds(s.target, clientCredentials(s.url, OPAQUE_API, 'orders:read'), timed));
-  await measure('client_credentials, JWT', atLeast(0.7), atMost(0), (s) => forSeconds(s.target, clientCredentials(s.url, JWT_API, 'stock:read'), timed));
-  await measure('introspection', atLeast(0.5), atMost(2), (s) =>
-    inRounds(s.target, async () => introspection(s.url, pools[s.name]), { seconds, max: Number.MAX_SAFE_INTEGER, connections }),
+  await measure('client_credentials, opaque', atLeast(0.5), atMost(1), (s, c) =>
+    forSeconds(s.target, clientCredentials(s.url, OPAQUE_API, 'orders:read'), { seconds, connections: c }),
   );
-  await measure('refresh_token (rotation)', atLeast(0.5), atMost(5), (s) =>
-    inRounds(s.target, async (n) => refresh(s.url, await mintRefreshTokens(s.provider, s.accountIds, n)), { seconds, max: SETTINGS.refresh, connections }),
+  await measure('client_credentials, JWT', atLeast(0.7), atMost(0), (s, c) =>
+    forSeconds(s.target, clientCredentials(s.url, JWT_API, 'stock:read'), { seconds, connections: c }),
+  );
+  await measure('introspection', atLeast(0.5), atMost(2), (s, c) =>
+    inRounds(s.target, async () => introspection(s.url, pools[s.name]), { seconds, max: Number.MAX_SAFE_INTEGER, connections: c }),
+  );
+  await measure('refresh_token (rotation)', atLeast(0.5), atMost(5), (s, c) =>
+    inRounds(s.target, async (n) => refresh(s.url, await mintRefreshTokens(s.provider, s.accountIds, n)), { seconds, max: SETTINGS.refresh, connections: c }),
   );
 
   log('full login: sequential probe of each step on ours');
@@ -281,7 +285,7 @@ async function main(): Promise<void> {
       enumeration,
       ...(grown ? { grown } : {}),
       rss: rssLog,
-      footer: `node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, BENCH_SECONDS=${seconds} BENCH_CONNECTIONS=${connections} BENCH_REFRESH=${SETTINGS.refresh} BENCH_LOGINS=${SETTINGS.logins} BENCH_FILL=${SETTINGS.fill}, ${num((performance.now() - begun) / 1000, 0)} s in all`,
+      footer: `node ${process.version}, ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB/SQLite'}, BENCH_SECONDS=${seconds} BENCH_CONNECTIONS=${connections} BENCH_PEAK_CONNECTIONS=${SETTINGS.peakConnections} BENCH_REFRESH=${SETTINGS.refresh} BENCH_LOGINS=${SETTINGS.logins} BENCH_FILL=${SETTINGS.fill}, ${num((performance.now() - begun) / 1000, 0)} s in all`,
     }),
   );
 

@@ -25,9 +25,14 @@ export const SETTINGS = {
    * side by side sees the same drift.
    */
   rounds: knob('BENCH_ROUNDS', 3, 1),
-  /** Concurrent requests (or concurrent logins). */
+  /** Concurrent logins; concurrent requests of the token phases' first load level, the grown round and the memory phase. */
   connections: knob('BENCH_CONNECTIONS', 10, 1),
+  /** The token phases' second load level (0: none); each stack is judged at its better level (bench/capacity.ts). */
+  peakConnections: knob('BENCH_PEAK_CONNECTIONS', 40, 0),
 };
+
+/** The load levels of the token phases: BENCH_CONNECTIONS, then BENCH_PEAK_CONNECTIONS if set and different. */
+export const LOADS: readonly number[] = [...new Set([SETTINGS.connections, SETTINGS.peakConnections].filter((c) => c > 0))];
 
 export const OPAQUE_API = 'https://api.bench.test';
 export const JWT_API = 'https://jwt.bench.test';

@@ -8,7 +8,8 @@ import type { Measured } from './phases.ts';
 import type { AloneMemory } from './alone.ts';
 import { atLeast, atMost, breakdown, msBreakdown, num, table, verdict, within, type Goal } from './report.ts';
 import { PASSWORD_PARAMS } from '../src/services/passwords.ts';
-import { SETTINGS } from './settings.ts';
+import { LOADS, SETTINGS } from './settings.ts';
+import { ratioAt } from './capacity.ts';
 
 export interface Operation {
   label: string;
@@ -17,8 +18,13 @@ export interface Operation {
   bare: Measured;
   ratioGoal: Goal;
   commandGoal: Goal;
-  /** ours/bare of each round (SETTINGS.rounds, the stacks taking turns); the figure is their median. */
+  /** ours/bare of each round (SETTINGS.rounds, the stacks taking turns), each at its better load level; the figure is their median. */
   ratios?: number[];
+  /** The load level (concurrent requests) each stack's figures are from: where it did most. */
+  oursAt: number;
+  bareAt: number;
+  /** ours/bare of each round at each load level, where there was more than one (bench/capacity.ts). */
+  levels?: { connections: number; ratios: number[]; oursRps: number }[];
 }
 
 export interface Results {
@@ -44,6 +50,8 @@ const figureCells = (f: Figures) => [String(f.requests), num(f.rps), num(f.p50),
 const perRequest = (m: Measured) => m.tally.commands / Math.max(1, m.handled);
 /** ours/bare: the median of the rounds' ratios where there were rounds, else of the two runs. */
 const ratioOf = (o: Operation) => (o.ratios?.length ? median(o.ratios) : o.ours.figures.rps / o.bare.figures.rps);
+/** ours/bare at BENCH_CONNECTIONS, the level the grown round runs at. */
+const baseRatioOf = (o: Operation) => ratioAt(o.levels, SETTINGS.connections) ?? ratioOf(o);
 
 export function summary(r: Results): string {
   const { operations, probe, hopsPerLogin, dbShare, argon2Ms, grown } = r;
@@ -51,7 +59,12 @@ export function summary(r: Results): string {
   const introspectionOp = operations.find((o) => o.label === 'introspection');
   const loginOp = operations.find((o) => o.unit === 'login');
   const out: string[] = [];
-  out.push('', `ours vs bare oidc-provider (same configuration, never-evicting memory store), ${SETTINGS.connections} concurrent, 127.0.0.1`);
+  out.push('', 'ours vs bare oidc-provider (same configuration, never-evicting memory store), 127.0.0.1');
+  out.push(
+    LOADS.length > 1
+      ? `  token phases at ${LOADS.join(' and ')} concurrent requests, each stack's figures from the level where it did most (@N: its capacity; bench/capacity.ts); logins ${SETTINGS.connections} at a time`
+      : `  ${SETTINGS.connections} concurrent requests (logins)`,
+  );
   out.push(
     table(
       ['operation', 'stack', 'done', 'per s', 'p50 ms', 'p99 ms', 'errors', 'ours/bare', 'target', ''],
@@ -59,7 +72,7 @@ export function summary(r: Results): string {
         const ratio = ratioOf(o);
         const row = (name: string, m: Measured, extra: string[]) => [
           name === 'ours' ? `${o.label}${o.unit === 'login' ? ' [logins]' : ''}` : '',
-          name,
+          o.levels ? `${name} @${name === 'ours' ? o.oursAt : o.bareAt}` : name,
           ...figureCells(m.figures),
           ...extra,
         ];
@@ -70,6 +83,10 @@ export function summary(r: Results): string {
     ),
   );
   for (const o of operations) {
+    if (o.levels) {
+      const at = o.levels.map((l) => `at ${l.connections} ${num(median(l.ratios), 2)}${l.ratios.length > 1 ? ` (${l.ratios.map((x) => num(x, 2)).join(', ')})` : ''}`);
+      out.push(`  ${o.label}: ours/bare ${at.join('; ')}`);
+    }
     for (const [name, m] of [['ours', o.ours], ['bare', o.bare]] as const) {
       if (m.sample.firstFailure) out.push(`  ${o.label}, ${name}: first failure: ${m.sample.firstFailure}`);
     }
@@ -111,13 +128,15 @@ export function summary(r: Results): string {
 
   if (grown && refreshOp && introspectionOp) {
     out.push('', `grown store: ${SETTINGS.fill} more rows in each of ${GROWING_COLLECTIONS.join(', ')} (ours only)`);
-    out.push('  grown/empty = (grown ÷ bare measured right after it) ÷ (empty ours/bare above): the machine\'s load at the two moments cancels out');
+    out.push(
+      `  grown/empty = (grown ÷ bare measured right after it) ÷ (empty ours/bare at ${SETTINGS.connections} concurrent, as the grown round runs): the machine's load at the two moments cancels out`,
+    );
     const grownRow = (label: string, empty: Operation, after: Measured, bareAfter: Measured) => {
       const grownToBare = after.figures.rps / bareAfter.figures.rps;
-      const ratio = grownToBare / ratioOf(empty);
+      const ratio = grownToBare / baseRatioOf(empty);
       return [
         label,
-        num(empty.ours.figures.rps),
+        num(empty.levels?.find((l) => l.connections === SETTINGS.connections)?.oursRps ?? empty.ours.figures.rps),
         ...figureCells(after.figures),
         num(perRequest(after), 2),
         num(grownToBare, 2),
