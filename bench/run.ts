@@ -166,7 +166,7 @@ async function main(): Promise<void> {
       oursAt: measured.oursAt,
       bareAt: measured.bareAt,
       ...(measured.ratios.length > 1 ? { ratios: measured.ratios } : {}),
-      ...(levels.length > 1 ? { levels: measured.levels.map((l) => ({ connections: l.connections, ratios: l.ratios, oursRps: l.ours.figures.rps })) } : {}),
+      ...(levels.length > 1 ? { levels: measured.levels } : {}),
     });
     noteRss(label);
   };

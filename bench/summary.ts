@@ -9,7 +9,7 @@ import type { AloneMemory } from './alone.ts';
 import { atLeast, atMost, breakdown, msBreakdown, num, table, verdict, within, type Goal } from './report.ts';
 import { PASSWORD_PARAMS } from '../src/services/passwords.ts';
 import { LOADS, SETTINGS } from './settings.ts';
-import { ratioAt } from './capacity.ts';
+import { ratioAt, type LevelResult } from './capacity.ts';
 
 export interface Operation {
   label: string;
@@ -24,7 +24,7 @@ export interface Operation {
   oursAt: number;
   bareAt: number;
   /** ours/bare of each round at each load level, where there was more than one (bench/capacity.ts). */
-  levels?: { connections: number; ratios: number[]; oursRps: number }[];
+  levels?: LevelResult[];
 }
 
 export interface Results {
@@ -136,7 +136,7 @@ export function summary(r: Results): string {
       const ratio = grownToBare / baseRatioOf(empty);
       return [
         label,
-        num(empty.levels?.find((l) => l.connections === SETTINGS.connections)?.oursRps ?? empty.ours.figures.rps),
+        num((empty.levels?.find((l) => l.connections === SETTINGS.connections)?.ours ?? empty.ours).figures.rps),
         ...figureCells(after.figures),
         num(perRequest(after), 2),
         num(grownToBare, 2),
